@@ -1,0 +1,249 @@
+/**
+ * BodyDecoder: the request body after the head, incrementally: a Content-Length countdown, or the
+ * chunked coding decoded strictly (RFC 9112 §7.1):
+ *
+ *   chunked-body   = *chunk last-chunk trailer-section CRLF
+ *   chunk          = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+ *   chunk-size     = 1*HEXDIG
+ *   last-chunk     = 1*("0") [ chunk-ext ] CRLF
+ *   chunk-ext      = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+ *   trailer-section = *( field-line CRLF )
+ *
+ * It yields body pieces as offsets into the caller's buffer (`pieceStart`, `pieceEnd`) and reports
+ * where the next request begins (the offset returned once `done`). Trailer fields are validated
+ * with the head's rules, counted and discarded (RFC 9110 §6.5.1 lets a recipient discard them);
+ * they are never merged into the head. Preallocated per connection; no allocation per piece.
+ */
+import { COLON, CR, FIELD_VALUE, HEX_VALUE, HTAB, LF, NOT_HEX, SEMICOLON, SP, TCHAR } from "./chars.ts";
+import {
+  E_BAD_CHUNK_DATA_END,
+  E_BAD_CHUNK_EXTENSION,
+  E_BAD_CHUNK_SIZE,
+  E_BAD_TRAILER,
+  E_BARE_CR,
+  E_BARE_LF,
+  E_CHUNK_EXTENSION_TOO_LONG,
+  E_TRAILER_TOO_LARGE,
+} from "./errors.ts";
+
+/** No body: the decoder is done at once. */
+export const BODY_NONE = 0;
+/** Content-Length framing. */
+export const BODY_LENGTH = 1;
+/** Chunked framing. */
+export const BODY_CHUNKED = 2;
+
+// Grammar positions of the chunked decoder.
+const CHUNK_SIZE_START = 0;
+const CHUNK_SIZE = 1;
+const CHUNK_EXTENSION = 2;
+const CHUNK_SIZE_ALMOST_DONE = 3; // CR after size/extension seen, LF expected
+const CHUNK_DATA = 4;
+const CHUNK_DATA_CR = 5;
+const CHUNK_DATA_LF = 6;
+const TRAILER_LINE_START = 7;
+const TRAILER_NAME = 8;
+const TRAILER_VALUE = 9;
+const TRAILER_LINE_ALMOST_DONE = 10;
+const BODY_ALMOST_DONE = 11; // CR of the final empty line seen, LF expected
+
+/** A chunk size above this cannot be multiplied by 16 and stay an exact integer. */
+const MAX_SIZE_BEFORE_SHIFT = Math.floor(Number.MAX_SAFE_INTEGER / 16);
+
+/** Limits of the chunked decoder. Defaults follow SPEC §6. */
+export interface BodyLimits {
+  /** Longest chunk extension per chunk-size line, in bytes (413). Default 4096. */
+  maxChunkExtension?: number;
+  /** Largest trailer section in bytes (431). Default 16384. */
+  maxTrailerBytes?: number;
+  /** Most trailer fields (431). Default 100. */
+  maxTrailers?: number;
+}
+
+/** Incremental body decoder; reuse it with start() for each request. */
+export class BodyDecoder {
+  /** Limit: chunk extension bytes per line. */
+  readonly maxChunkExtension: number;
+  /** Limit: trailer section bytes. */
+  readonly maxTrailerBytes: number;
+  /** Limit: trailer fields. */
+  readonly maxTrailers: number;
+
+  /** BODY_NONE, BODY_LENGTH or BODY_CHUNKED. */
+  mode = BODY_NONE;
+  /** The body is complete; the offset last returned is where the next request begins. */
+  done = true;
+  /** Start of the piece found by the last decode() (equal to pieceEnd when none). */
+  pieceStart = 0;
+  /** End of the piece found by the last decode(). */
+  pieceEnd = 0;
+  /** Body bytes decoded so far (chunk data only, framing excluded). */
+  received = 0;
+  /** Trailer fields seen. */
+  trailerCount = 0;
+
+  private remaining = 0;
+  private state = CHUNK_SIZE_START;
+  private extensionLength = 0;
+  private extensionSawSemicolon = false;
+  private trailerBytes = 0;
+
+  /** Creates a decoder with the given limits. */
+  constructor(limits: BodyLimits = {}) {
+    this.maxChunkExtension = limits.maxChunkExtension ?? 4096;
+    this.maxTrailerBytes = limits.maxTrailerBytes ?? 16384;
+    this.maxTrailers = limits.maxTrailers ?? 100;
+  }
+
+  /** Prepares for a body of `contentLength` bytes (-1: none), or a chunked one. */
+  start(contentLength: number, chunked: boolean): void {
+    this.mode = chunked ? BODY_CHUNKED : contentLength > 0 ? BODY_LENGTH : BODY_NONE;
+    this.done = this.mode === BODY_NONE;
+    this.remaining = this.mode === BODY_LENGTH ? contentLength : 0;
+    this.state = CHUNK_SIZE_START;
+    this.pieceStart = this.pieceEnd = 0;
+    this.received = 0;
+    this.trailerCount = this.trailerBytes = this.extensionLength = 0;
+    this.extensionSawSemicolon = false;
+  }
+
+  /** Bytes still expected for a Content-Length body (0 for chunked and for none). */
+  remainingLength(): number {
+    return this.mode === BODY_LENGTH ? this.remaining : 0;
+  }
+
+  /**
+   * Decodes from `buf[start..end)`. Returns the offset reached (≥ start), or a negative error code.
+   * Stops after the first piece of data found (pieceStart < pieceEnd), when the body is complete
+   * (`done`), or at `end`. Call again from the returned offset while it is < end and not done.
+   * Hot path: no allocation.
+   */
+  decode(buf: Uint8Array, start: number, end: number): number {
+    this.pieceStart = this.pieceEnd = start;
+    if (this.done) return start;
+    if (this.mode === BODY_LENGTH) {
+      const n = Math.min(this.remaining, end - start);
+      this.pieceEnd = start + n;
+      this.remaining -= n;
+      this.received += n;
+      if (this.remaining === 0) this.done = true;
+      return start + n;
+    }
+    return this.decodeChunked(buf, start, end);
+  }
+
+  private decodeChunked(buf: Uint8Array, start: number, end: number): number {
+    let p = start;
+    let state = this.state;
+    while (p < end) {
+      const c = buf[p]!;
+      switch (state) {
+        case CHUNK_SIZE_START:
+          if (HEX_VALUE[c] === NOT_HEX) return E_BAD_CHUNK_SIZE;
+          this.remaining = 0;
+          this.extensionLength = 0;
+          this.extensionSawSemicolon = false;
+          state = CHUNK_SIZE;
+          continue; // the digit is read by CHUNK_SIZE
+        case CHUNK_SIZE: {
+          const v = HEX_VALUE[c]!;
+          if (v !== NOT_HEX) {
+            if (this.remaining > MAX_SIZE_BEFORE_SHIFT) return E_BAD_CHUNK_SIZE; // overflow
+            this.remaining = this.remaining * 16 + v;
+            p++;
+          } else if (c === CR) {
+            state = CHUNK_SIZE_ALMOST_DONE;
+            p++;
+          } else if (c === SEMICOLON || c === SP || c === HTAB) {
+            state = CHUNK_EXTENSION;
+          } else {
+            return E_BAD_CHUNK_SIZE;
+          }
+          break;
+        }
+        case CHUNK_EXTENSION:
+          // BWS ";" ext-name [ "=" value ]: must open with ";" after optional whitespace, and
+          // hold only field-value bytes; capped so a client cannot stream an endless extension.
+          if (c === CR) {
+            if (!this.extensionSawSemicolon) return E_BAD_CHUNK_EXTENSION;
+            state = CHUNK_SIZE_ALMOST_DONE;
+            p++;
+            break;
+          }
+          if (++this.extensionLength > this.maxChunkExtension) return E_CHUNK_EXTENSION_TOO_LONG;
+          if (c === SEMICOLON) this.extensionSawSemicolon = true;
+          else if (!this.extensionSawSemicolon && c !== SP && c !== HTAB) return E_BAD_CHUNK_EXTENSION;
+          else if (FIELD_VALUE[c] === 0) return c === LF ? E_BARE_LF : E_BAD_CHUNK_EXTENSION;
+          p++;
+          break;
+        case CHUNK_SIZE_ALMOST_DONE:
+          if (c !== LF) return E_BARE_CR;
+          p++;
+          state = this.remaining === 0 ? TRAILER_LINE_START : CHUNK_DATA;
+          break;
+        case CHUNK_DATA: {
+          const n = Math.min(this.remaining, end - p);
+          this.pieceStart = p;
+          this.pieceEnd = p + n;
+          this.remaining -= n;
+          this.received += n;
+          p += n;
+          if (this.remaining === 0) state = CHUNK_DATA_CR;
+          this.state = state;
+          return p;
+        }
+        case CHUNK_DATA_CR:
+          if (c !== CR) return E_BAD_CHUNK_DATA_END;
+          p++;
+          state = CHUNK_DATA_LF;
+          break;
+        case CHUNK_DATA_LF:
+          if (c !== LF) return E_BAD_CHUNK_DATA_END;
+          p++;
+          state = CHUNK_SIZE_START;
+          break;
+        case TRAILER_LINE_START:
+          if (++this.trailerBytes > this.maxTrailerBytes) return E_TRAILER_TOO_LARGE;
+          if (c === CR) {
+            state = BODY_ALMOST_DONE;
+          } else if (c === LF) {
+            return E_BARE_LF;
+          } else if (TCHAR[c] === 1) {
+            // RFC 9112 §7.1.2: trailer fields follow the field-line rules of the head.
+            if (++this.trailerCount > this.maxTrailers) return E_TRAILER_TOO_LARGE;
+            state = TRAILER_NAME;
+          } else {
+            return E_BAD_TRAILER; // obs-fold, empty or invalid name
+          }
+          p++;
+          break;
+        case TRAILER_NAME:
+          if (++this.trailerBytes > this.maxTrailerBytes) return E_TRAILER_TOO_LARGE;
+          if (c === COLON) state = TRAILER_VALUE;
+          else if (TCHAR[c] === 0) return E_BAD_TRAILER;
+          p++;
+          break;
+        case TRAILER_VALUE:
+          if (++this.trailerBytes > this.maxTrailerBytes) return E_TRAILER_TOO_LARGE;
+          if (c === CR) state = TRAILER_LINE_ALMOST_DONE;
+          else if (FIELD_VALUE[c] === 0) return c === LF ? E_BARE_LF : E_BAD_TRAILER;
+          p++;
+          break;
+        case TRAILER_LINE_ALMOST_DONE:
+          if (c !== LF) return E_BARE_CR;
+          this.trailerBytes++;
+          p++;
+          state = TRAILER_LINE_START;
+          break;
+        case BODY_ALMOST_DONE:
+          if (c !== LF) return E_BARE_CR;
+          p++;
+          this.done = true;
+          this.state = state;
+          return p;
+      }
+    }
+    this.state = state;
+    return p;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * What the framing and routing fields mean: Content-Length, Transfer-Encoding, Connection, Host.
+ * Called once per completed field line by parseHead, and once at the end of the head.
+ * Hot path: no allocation; names are matched by length, then byte by byte through LOWER.
+ */
+import { COMMA, HOST, HTAB, LOWER, SP, TCHAR } from "./chars.ts";
+import {
+  E_BAD_CONTENT_LENGTH,
+  E_BAD_HOST,
+  E_BAD_TRANSFER_ENCODING,
+  E_DUPLICATE_CONTENT_LENGTH,
+  E_DUPLICATE_HOST,
+  E_MISSING_HOST,
+  E_TE_ON_HTTP10,
+  E_TE_WITH_CONTENT_LENGTH,
+  E_UNSUPPORTED_TRANSFER_ENCODING,
+} from "./errors.ts";
+import type { RequestHead } from "./request-head.ts";
+import { parseDecimal } from "./spans.ts";
+
+const ascii = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+const NAME_HOST = ascii("host");
+const NAME_CONNECTION = ascii("connection");
+const NAME_CONTENT_LENGTH = ascii("content-length");
+const NAME_TRANSFER_ENCODING = ascii("transfer-encoding");
+const TOKEN_CLOSE = ascii("close");
+const TOKEN_KEEP_ALIVE = ascii("keep-alive");
+const TOKEN_CHUNKED = ascii("chunked");
+
+/** teFlags: the last coding seen so far is chunked. */
+const TE_LAST_CHUNKED = 1;
+/** teFlags: chunked was followed by another coding (RFC 9112 §6.3: 400). */
+const TE_CHUNKED_NOT_FINAL = 2;
+/** teFlags: a coding we do not implement (RFC 9112 §6.1: 501). */
+const TE_UNKNOWN = 4;
+/** teFlags: an empty or non-token list element. */
+const TE_MALFORMED = 8;
+
+/** True when buf[start..end) equals `lower` ignoring ASCII case. `lower` must be lower case. */
+export function equalsLower(buf: Uint8Array, start: number, end: number, lower: Uint8Array): boolean {
+  const n = lower.length;
+  if (end - start !== n) return false;
+  for (let i = 0; i < n; i++) if (LOWER[buf[start + i]!] !== lower[i]) return false;
+  return true;
+}
+
+/**
+ * Records the meaning of one complete field line. Returns 0, or a negative error code.
+ * Value spans are already trimmed of surrounding OWS.
+ */
+export function interpretField(
+  buf: Uint8Array,
+  nameStart: number,
+  nameEnd: number,
+  valueStart: number,
+  valueEnd: number,
+  index: number,
+  head: RequestHead,
+): number {
+  switch (nameEnd - nameStart) {
+    case 4:
+      if (!equalsLower(buf, nameStart, nameEnd, NAME_HOST)) return 0;
+      // RFC 9112 §3.2: more than one Host → 400.
+      if (head.hostCount++ > 0) return E_DUPLICATE_HOST;
+      head.hostIndex = index;
+      for (let p = valueStart; p < valueEnd; p++) if (HOST[buf[p]!] === 0) return E_BAD_HOST;
+      return 0;
+    case 10:
+      if (equalsLower(buf, nameStart, nameEnd, NAME_CONNECTION)) readConnection(buf, valueStart, valueEnd, head);
+      return 0;
+    case 14:
+      if (!equalsLower(buf, nameStart, nameEnd, NAME_CONTENT_LENGTH)) return 0;
+      // RFC 9112 §6.3 and SPEC §3: duplicate Content-Length fields are refused, even equal ones.
+      if (head.contentLengthCount++ > 0) return E_DUPLICATE_CONTENT_LENGTH;
+      // RFC 9110 §8.6: Content-Length = 1*DIGIT; no sign, no list, no overflow.
+      head.contentLength = parseDecimal(buf, valueStart, valueEnd);
+      return head.contentLength < 0 ? E_BAD_CONTENT_LENGTH : 0;
+    case 17:
+      if (!equalsLower(buf, nameStart, nameEnd, NAME_TRANSFER_ENCODING)) return 0;
+      head.transferEncodingCount++;
+      readTransferCodings(buf, valueStart, valueEnd, head);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+/** RFC 9110 §7.6.1: Connection = #connection-option; notes the close and keep-alive tokens. */
+function readConnection(buf: Uint8Array, start: number, end: number, head: RequestHead): void {
+  let p = start;
+  while (p < end) {
+    let e = p;
+    while (e < end && buf[e] !== COMMA) e++;
+    const next = e + 1;
+    let s = p;
+    while (s < e && (buf[s] === SP || buf[s] === HTAB)) s++;
+    while (e > s && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
+    // RFC 9110 §7.6.1: connection options are case-insensitive tokens.
+    if (equalsLower(buf, s, e, TOKEN_CLOSE)) head.connectionClose = true;
+    else if (equalsLower(buf, s, e, TOKEN_KEEP_ALIVE)) head.connectionKeepAlive = true;
+    p = next;
+  }
+}
+
+/** RFC 9112 §6.1: Transfer-Encoding = #transfer-coding; records findings in head.teFlags. */
+function readTransferCodings(buf: Uint8Array, start: number, end: number, head: RequestHead): void {
+  let p = start;
+  if (p === end) head.teFlags |= TE_MALFORMED;
+  while (p < end) {
+    let e = p;
+    while (e < end && buf[e] !== COMMA) e++;
+    const next = e + 1;
+    let s = p;
+    while (s < e && (buf[s] === SP || buf[s] === HTAB)) s++;
+    while (e > s && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
+    // A coding is a token, optionally with parameters; we implement none with parameters.
+    let tokenEnd = s;
+    while (tokenEnd < e && TCHAR[buf[tokenEnd]!] === 1) tokenEnd++;
+    if (tokenEnd === s) {
+      head.teFlags |= TE_MALFORMED;
+    } else {
+      if (head.teFlags & TE_LAST_CHUNKED) head.teFlags |= TE_CHUNKED_NOT_FINAL;
+      if (tokenEnd === e && equalsLower(buf, s, e, TOKEN_CHUNKED)) {
+        head.teFlags |= TE_LAST_CHUNKED;
+      } else {
+        head.teFlags = (head.teFlags & ~TE_LAST_CHUNKED) | TE_UNKNOWN;
+      }
+    }
+    p = next;
+  }
+}
+
+/**
+ * Decisions that need the whole head (RFC 9112 §3.2, §6.1, §6.3). Returns 0 or an error code,
+ * and sets head.chunked.
+ */
+export function checkHead(head: RequestHead): number {
+  // RFC 9112 §3.2: a client MUST send Host in HTTP/1.1; a server MUST answer 400 when it is missing.
+  if (head.versionMajor === 1 && head.versionMinor >= 1 && head.hostCount === 0) return E_MISSING_HOST;
+  if (head.transferEncodingCount === 0) return 0;
+  // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing.
+  if (head.versionMinor === 0) return E_TE_ON_HTTP10;
+  // RFC 9112 §6.3 item 3: both framings present → refuse (we are the origin; no smuggling).
+  if (head.contentLengthCount > 0) return E_TE_WITH_CONTENT_LENGTH;
+  const flags = head.teFlags;
+  if (flags & (TE_MALFORMED | TE_CHUNKED_NOT_FINAL)) return E_BAD_TRANSFER_ENCODING;
+  if (flags & TE_UNKNOWN) return E_UNSUPPORTED_TRANSFER_ENCODING;
+  head.chunked = (flags & TE_LAST_CHUNKED) !== 0;
+  return 0;
+}

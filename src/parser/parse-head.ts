@@ -1,0 +1,322 @@
+/**
+ * parseHead: one request head, incrementally, from bytes to offsets.
+ *
+ * Grammar (RFC 9112 §2.2, §3, §5; RFC 1945 §4.1 for the simple request):
+ *   *( CRLF )                                  leading empty lines are skipped (RFC 9112 §2.2)
+ *   request-line = method SP request-target SP HTTP-version CRLF
+ *   simple-request = "GET" SP request-target CRLF   (HTTP/0.9)
+ *   *( field-line CRLF ) CRLF
+ *   field-line = field-name ":" OWS field-value OWS
+ *
+ * Every byte is examined exactly once, in order, whatever the chunking: the grammar position and
+ * the offset reached are kept in the RequestHead between calls, so a head trickling in one byte
+ * at a time costs O(n), and the outcome never depends on where the reads were split.
+ */
+import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TCHAR } from "./chars.ts";
+import {
+  E_BAD_HEADER_NAME,
+  E_BAD_HEADER_VALUE,
+  E_BAD_REQUEST_LINE,
+  E_BAD_SIMPLE_REQUEST,
+  E_BAD_VERSION,
+  E_BARE_CR,
+  E_BARE_LF,
+  E_HEAD_TOO_LARGE,
+  E_OBS_FOLD,
+  E_REQUEST_LINE_TOO_LONG,
+  E_SPACE_BEFORE_COLON,
+  E_TOO_MANY_HEADERS,
+  E_UNSUPPORTED_VERSION,
+  INCOMPLETE,
+} from "./errors.ts";
+import { checkHead, interpretField } from "./framing.ts";
+import {
+  METHOD_CONNECT,
+  METHOD_DELETE,
+  METHOD_GET,
+  METHOD_HEAD,
+  METHOD_OPTIONS,
+  METHOD_OTHER,
+  METHOD_PATCH,
+  METHOD_POST,
+  METHOD_PUT,
+  METHOD_TRACE,
+  type RequestHead,
+} from "./request-head.ts";
+
+// Grammar positions. The request-line states are the ones below FIELD_LINE_START.
+const LINE_START = 0; // before the request line, or before another leading empty line
+const EMPTY_LINE_ALMOST_DONE = 1; // CR of a leading empty line seen, LF expected
+const METHOD = 2;
+const REQUEST_TARGET = 3;
+const HTTP_VERSION = 4;
+const REQUEST_LINE_ALMOST_DONE = 5; // CR after the version seen, LF expected
+const SIMPLE_REQUEST_ALMOST_DONE = 6; // CR right after the target seen, LF expected
+const FIELD_LINE_START = 7;
+const FIELD_NAME = 8;
+const FIELD_VALUE_DISCARD_WS = 9;
+const FIELD_VALUE_CHARS = 10;
+const FIELD_LINE_ALMOST_DONE = 11; // CR after a value seen, LF expected
+const HEAD_ALMOST_DONE = 12; // CR of the final empty line seen, LF expected
+
+const H = 0x48;
+const T = 0x54;
+const P = 0x50;
+const DIGIT_0 = 0x30;
+const DOT = 0x2e;
+const SLASH = 0x2f;
+
+/**
+ * Parses one request head from `buf[start..end)` into `head`.
+ *
+ * Returns the offset just past the head's final CRLF (> start) when complete; INCOMPLETE when more
+ * bytes are needed; otherwise a negative error code from errors.ts.
+ *
+ * Call `head.reset()` before the first call for a request. After INCOMPLETE, call again with the
+ * same bytes plus more: `buf[start..]` must begin with the bytes given before, but the caller may
+ * have moved them to another buffer or offset (the head rebases its spans). Bytes past the head are
+ * never examined. Hot path: no allocation.
+ */
+export function parseHead(buf: Uint8Array, start: number, end: number, head: RequestHead): number {
+  if (head.scanned === 0 && head.state === LINE_START) head.base = start;
+  else if (head.base !== start) head.rebase(start - head.base);
+
+  const base = start;
+  const headLimit = base + head.maxHead;
+  let p = base + head.scanned;
+  let state = head.state;
+
+  for (;;) {
+    // Where this state may read up to: the head limit, and for the request line its own limit.
+    let stop = end < headLimit ? end : headLimit;
+    let lineLimit = -1;
+    if (state >= METHOD && state < FIELD_LINE_START) {
+      lineLimit = base + head.lineStart + head.maxRequestLine + 2; // +2: the CRLF is not counted
+      if (lineLimit < stop) stop = lineLimit;
+    }
+    if (p >= stop) {
+      head.scanned = p - base;
+      head.state = state;
+      if (lineLimit >= 0 && p >= lineLimit) return E_REQUEST_LINE_TOO_LONG;
+      if (p >= headLimit) return E_HEAD_TOO_LARGE;
+      return INCOMPLETE;
+    }
+
+    switch (state) {
+      case LINE_START: {
+        const c = buf[p]!;
+        if (c === CR) {
+          state = EMPTY_LINE_ALMOST_DONE;
+          p++;
+        } else if (c === LF) {
+          return E_BARE_LF;
+        } else {
+          head.lineStart = p - base;
+          head.methodStart = p;
+          state = METHOD;
+        }
+        break;
+      }
+      case EMPTY_LINE_ALMOST_DONE:
+        // RFC 9112 §2.2: skip empty lines before the request line, but only well-formed CRLFs.
+        if (buf[p] !== LF) return E_BARE_CR;
+        p++;
+        state = LINE_START;
+        break;
+      case METHOD: {
+        while (p < stop && TCHAR[buf[p]!] === 1) p++;
+        if (p === stop) break;
+        // RFC 9112 §3: method = token, then exactly one SP.
+        if (buf[p] !== SP || p === head.methodStart) return E_BAD_REQUEST_LINE;
+        head.methodEnd = p;
+        head.method = methodCode(buf, head.methodStart, p);
+        p++;
+        head.targetStart = p;
+        state = REQUEST_TARGET;
+        break;
+      }
+      case REQUEST_TARGET: {
+        while (p < stop && TARGET[buf[p]!] === 1) p++;
+        if (p === stop) break;
+        const c = buf[p]!;
+        // RFC 9112 §3: single SP separators; no HTAB, CTLs or raw non-ASCII in the target.
+        if ((c !== SP && c !== CR) || p === head.targetStart) return E_BAD_REQUEST_LINE;
+        head.targetEnd = p;
+        p++;
+        if (c === SP) {
+          head.versionIndex = 0;
+          state = HTTP_VERSION;
+        } else {
+          state = SIMPLE_REQUEST_ALMOST_DONE;
+        }
+        break;
+      }
+      case HTTP_VERSION: {
+        // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive, then CRLF.
+        let i = head.versionIndex;
+        while (p < stop && i < 9) {
+          const c = buf[p]!;
+          switch (i) {
+            case 0:
+              if (c !== H) return E_BAD_VERSION;
+              break;
+            case 1:
+            case 2:
+              if (c !== T) return E_BAD_VERSION;
+              break;
+            case 3:
+              if (c !== P) return E_BAD_VERSION;
+              break;
+            case 4:
+              if (c !== SLASH) return E_BAD_VERSION;
+              break;
+            case 5:
+              if (c - DIGIT_0 >>> 0 > 9) return E_BAD_VERSION;
+              head.versionMajor = c - DIGIT_0;
+              break;
+            case 6:
+              if (c !== DOT) return E_BAD_VERSION;
+              break;
+            case 7:
+              if (c - DIGIT_0 >>> 0 > 9) return E_BAD_VERSION;
+              head.versionMinor = c - DIGIT_0;
+              break;
+            default:
+              if (c !== CR) return E_BAD_VERSION;
+          }
+          i++;
+          p++;
+        }
+        head.versionIndex = i;
+        if (i === 9) state = REQUEST_LINE_ALMOST_DONE;
+        break;
+      }
+      case REQUEST_LINE_ALMOST_DONE:
+        if (buf[p] !== LF) return E_BARE_CR;
+        // RFC 9110 §2.5: we implement 1.x; a later 1.x minor is handled as 1.1. Other majors: 505.
+        if (head.versionMajor !== 1) return E_UNSUPPORTED_VERSION;
+        p++;
+        state = FIELD_LINE_START;
+        break;
+      case SIMPLE_REQUEST_ALMOST_DONE:
+        if (buf[p] !== LF) return E_BARE_CR;
+        // RFC 1945 §4.1: Simple-Request = "GET" SP Request-URI CRLF; anything else versionless → 400.
+        if (head.method !== METHOD_GET) return E_BAD_SIMPLE_REQUEST;
+        head.versionMajor = 0;
+        head.versionMinor = 9;
+        return p + 1;
+      case FIELD_LINE_START: {
+        const c = buf[p]!;
+        if (c === CR) {
+          state = HEAD_ALMOST_DONE;
+          p++;
+          break;
+        }
+        if (c === LF) return E_BARE_LF;
+        // RFC 9112 §5.2: obs-fold is refused with 400 in a request.
+        if (c === SP || c === HTAB) return E_OBS_FOLD;
+        if (head.headerCount === head.maxHeaders) return E_TOO_MANY_HEADERS;
+        head.fieldStart = p - base;
+        state = FIELD_NAME;
+        break;
+      }
+      case FIELD_NAME: {
+        while (p < stop && TCHAR[buf[p]!] === 1) p++;
+        if (p === stop) break;
+        const c = buf[p]!;
+        if (c === COLON) {
+          if (p - base === head.fieldStart) return E_BAD_HEADER_NAME;
+          head.nameEnd = p - base;
+          p++;
+          state = FIELD_VALUE_DISCARD_WS;
+          break;
+        }
+        // RFC 9112 §5.1: no whitespace between field name and colon → 400.
+        if (c === SP || c === HTAB) return E_SPACE_BEFORE_COLON;
+        return E_BAD_HEADER_NAME;
+      }
+      case FIELD_VALUE_DISCARD_WS: {
+        while (p < stop && (buf[p] === SP || buf[p] === HTAB)) p++;
+        if (p === stop) break;
+        head.valueStart = p - base;
+        state = FIELD_VALUE_CHARS;
+        break;
+      }
+      case FIELD_VALUE_CHARS: {
+        // hot path: the longest loop of the parser.
+        while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
+        if (p === stop) break;
+        const c = buf[p]!;
+        if (c === CR) {
+          p++;
+          state = FIELD_LINE_ALMOST_DONE;
+          break;
+        }
+        if (c === LF) return E_BARE_LF;
+        // RFC 9110 §5.5: CTLs (and DEL) are not field-vchar.
+        return E_BAD_HEADER_VALUE;
+      }
+      case FIELD_LINE_ALMOST_DONE: {
+        if (buf[p] !== LF) return E_BARE_CR;
+        const valueStart = base + head.valueStart;
+        let valueEnd = p - 1; // the CR
+        while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
+        const index = head.headerCount;
+        const spans = head.headers;
+        const nameStart = base + head.fieldStart;
+        const nameEnd = base + head.nameEnd;
+        spans[index * 4] = nameStart;
+        spans[index * 4 + 1] = nameEnd;
+        spans[index * 4 + 2] = valueStart;
+        spans[index * 4 + 3] = valueEnd;
+        head.headerCount = index + 1;
+        const err = interpretField(buf, nameStart, nameEnd, valueStart, valueEnd, index, head);
+        if (err < 0) return err;
+        p++;
+        state = FIELD_LINE_START;
+        break;
+      }
+      case HEAD_ALMOST_DONE: {
+        if (buf[p] !== LF) return E_BARE_CR;
+        const err = checkHead(head);
+        if (err < 0) return err;
+        head.scanned = p + 1 - base;
+        head.state = state;
+        return p + 1;
+      }
+    }
+  }
+}
+
+/** Maps a method span to a METHOD_* number (case-sensitive, RFC 9110 §9.1). */
+function methodCode(buf: Uint8Array, start: number, end: number): number {
+  const c0 = buf[start]!;
+  switch (end - start) {
+    case 3:
+      if (c0 === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === T) return METHOD_GET;
+      if (c0 === P && buf[start + 1] === 0x55 && buf[start + 2] === T) return METHOD_PUT;
+      return METHOD_OTHER;
+    case 4:
+      if (c0 === H && matches(buf, start, "HEAD")) return METHOD_HEAD;
+      if (c0 === P && matches(buf, start, "POST")) return METHOD_POST;
+      return METHOD_OTHER;
+    case 5:
+      if (c0 === P && matches(buf, start, "PATCH")) return METHOD_PATCH;
+      if (c0 === T && matches(buf, start, "TRACE")) return METHOD_TRACE;
+      return METHOD_OTHER;
+    case 6:
+      return matches(buf, start, "DELETE") ? METHOD_DELETE : METHOD_OTHER;
+    case 7:
+      if (matches(buf, start, "OPTIONS")) return METHOD_OPTIONS;
+      if (matches(buf, start, "CONNECT")) return METHOD_CONNECT;
+      return METHOD_OTHER;
+    default:
+      return METHOD_OTHER;
+  }
+}
+
+/** True when buf at `start` holds the ASCII `word` (the caller has checked the length). */
+function matches(buf: Uint8Array, start: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[start + i] !== word.charCodeAt(i)) return false;
+  return true;
+}

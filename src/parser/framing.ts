@@ -44,6 +44,12 @@ export function equalsLower(buf: Uint8Array, start: number, end: number, lower: 
   return true;
 }
 
+/** First letters (lower-cased) of the fields interpretField cares about: c, h, t. */
+function isFramingInitial(c: number): boolean {
+  const lower = c | 0x20;
+  return lower === 0x63 || lower === 0x68 || lower === 0x74;
+}
+
 /**
  * Records the meaning of one complete field line. Returns 0, or a negative error code.
  * Value spans are already trimmed of surrounding OWS.
@@ -57,6 +63,7 @@ export function interpretField(
   index: number,
   head: RequestHead,
 ): number {
+  if (!isFramingInitial(buf[nameStart]!)) return 0;
   switch (nameEnd - nameStart) {
     case 4:
       if (!equalsLower(buf, nameStart, nameEnd, NAME_HOST)) return 0;

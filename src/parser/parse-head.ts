@@ -83,12 +83,18 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
 
   const base = start;
   const headLimit = base + head.maxHead;
+  const headStop = end < headLimit ? end : headLimit;
   let p = base + head.scanned;
   let state = head.state;
+  let stop = headStop;
+  // The current field line's positions live in locals; they are saved only when suspending.
+  let fieldStart = base + head.fieldStart;
+  let nameEnd = base + head.nameEnd;
+  let valueStart = base + head.valueStart;
 
   for (;;) {
     // Where this state may read up to: the head limit, and for the request line its own limit.
-    let stop = end < headLimit ? end : headLimit;
+    stop = headStop;
     let lineLimit = -1;
     if (state >= METHOD && state < FIELD_LINE_START) {
       lineLimit = base + head.lineStart + head.maxRequestLine + 2; // +2: the CRLF is not counted
@@ -97,25 +103,30 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
     if (p >= stop) {
       head.scanned = p - base;
       head.state = state;
+      head.fieldStart = fieldStart - base;
+      head.nameEnd = nameEnd - base;
+      head.valueStart = valueStart - base;
       if (lineLimit >= 0 && p >= lineLimit) return E_REQUEST_LINE_TOO_LONG;
       if (p >= headLimit) return E_HEAD_TOO_LARGE;
       return INCOMPLETE;
     }
 
+    // Cases fall through to the next grammar position when the bytes are there, so a complete
+    // head is parsed in one pass without returning to the dispatch. Every `break` goes back to
+    // the top, which decides between INCOMPLETE, a limit error, and carrying on.
     switch (state) {
       case LINE_START: {
         const c = buf[p]!;
         if (c === CR) {
           state = EMPTY_LINE_ALMOST_DONE;
           p++;
-        } else if (c === LF) {
-          return E_BARE_LF;
-        } else {
-          head.lineStart = p - base;
-          head.methodStart = p;
-          state = METHOD;
+          break;
         }
-        break;
+        if (c === LF) return E_BARE_LF;
+        head.lineStart = p - base;
+        head.methodStart = p;
+        state = METHOD;
+        break; // the request line's own limit starts here
       }
       case EMPTY_LINE_ALMOST_DONE:
         // RFC 9112 §2.2: skip empty lines before the request line, but only well-formed CRLFs.
@@ -133,8 +144,8 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         p++;
         head.targetStart = p;
         state = REQUEST_TARGET;
-        break;
       }
+      // falls through
       case REQUEST_TARGET: {
         while (p < stop && TARGET[buf[p]!] === 1) p++;
         if (p === stop) break;
@@ -143,17 +154,23 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         if ((c !== SP && c !== CR) || p === head.targetStart) return E_BAD_REQUEST_LINE;
         head.targetEnd = p;
         p++;
-        if (c === SP) {
-          head.versionIndex = 0;
-          state = HTTP_VERSION;
-        } else {
+        if (c === CR) {
           state = SIMPLE_REQUEST_ALMOST_DONE;
+          break;
         }
-        break;
+        head.versionIndex = 0;
+        state = HTTP_VERSION;
       }
+      // falls through
       case HTTP_VERSION: {
         // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive, then CRLF.
         let i = head.versionIndex;
+        if (i === 0 && p + 9 <= stop && isVersionCR(buf, p)) {
+          head.versionMajor = buf[p + 5]! - DIGIT_0;
+          head.versionMinor = buf[p + 7]! - DIGIT_0;
+          p += 9;
+          i = 9;
+        }
         while (p < stop && i < 9) {
           const c = buf[p]!;
           switch (i) {
@@ -188,23 +205,22 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
           p++;
         }
         head.versionIndex = i;
-        if (i === 9) state = REQUEST_LINE_ALMOST_DONE;
-        break;
+        if (i < 9 || p === stop) {
+          if (i === 9) state = REQUEST_LINE_ALMOST_DONE;
+          break;
+        }
+        state = REQUEST_LINE_ALMOST_DONE;
       }
+      // falls through
       case REQUEST_LINE_ALMOST_DONE:
         if (buf[p] !== LF) return E_BARE_CR;
         // RFC 9110 §2.5: we implement 1.x; a later 1.x minor is handled as 1.1. Other majors: 505.
         if (head.versionMajor !== 1) return E_UNSUPPORTED_VERSION;
         p++;
         state = FIELD_LINE_START;
-        break;
-      case SIMPLE_REQUEST_ALMOST_DONE:
-        if (buf[p] !== LF) return E_BARE_CR;
-        // RFC 1945 §4.1: Simple-Request = "GET" SP Request-URI CRLF; anything else versionless → 400.
-        if (head.method !== METHOD_GET) return E_BAD_SIMPLE_REQUEST;
-        head.versionMajor = 0;
-        head.versionMinor = 9;
-        return p + 1;
+        stop = headStop;
+        if (p === stop) break;
+      // falls through
       case FIELD_LINE_START: {
         const c = buf[p]!;
         if (c === CR) {
@@ -216,66 +232,69 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         // RFC 9112 §5.2: obs-fold is refused with 400 in a request.
         if (c === SP || c === HTAB) return E_OBS_FOLD;
         if (head.headerCount === head.maxHeaders) return E_TOO_MANY_HEADERS;
-        head.fieldStart = p - base;
+        fieldStart = p;
         state = FIELD_NAME;
-        break;
       }
+      // falls through
       case FIELD_NAME: {
         while (p < stop && TCHAR[buf[p]!] === 1) p++;
         if (p === stop) break;
         const c = buf[p]!;
-        if (c === COLON) {
-          if (p - base === head.fieldStart) return E_BAD_HEADER_NAME;
-          head.nameEnd = p - base;
-          p++;
-          state = FIELD_VALUE_DISCARD_WS;
-          break;
+        if (c !== COLON) {
+          // RFC 9112 §5.1: no whitespace between field name and colon → 400.
+          return c === SP || c === HTAB ? E_SPACE_BEFORE_COLON : E_BAD_HEADER_NAME;
         }
-        // RFC 9112 §5.1: no whitespace between field name and colon → 400.
-        if (c === SP || c === HTAB) return E_SPACE_BEFORE_COLON;
-        return E_BAD_HEADER_NAME;
+        if (p === fieldStart) return E_BAD_HEADER_NAME;
+        nameEnd = p;
+        p++;
+        state = FIELD_VALUE_DISCARD_WS;
       }
+      // falls through
       case FIELD_VALUE_DISCARD_WS: {
         while (p < stop && (buf[p] === SP || buf[p] === HTAB)) p++;
         if (p === stop) break;
-        head.valueStart = p - base;
+        valueStart = p;
         state = FIELD_VALUE_CHARS;
-        break;
       }
+      // falls through
       case FIELD_VALUE_CHARS: {
         // hot path: the longest loop of the parser.
         while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
         if (p === stop) break;
         const c = buf[p]!;
-        if (c === CR) {
-          p++;
-          state = FIELD_LINE_ALMOST_DONE;
-          break;
+        if (c !== CR) {
+          // RFC 9110 §5.5: CTLs (and DEL) are not field-vchar.
+          return c === LF ? E_BARE_LF : E_BAD_HEADER_VALUE;
         }
-        if (c === LF) return E_BARE_LF;
-        // RFC 9110 §5.5: CTLs (and DEL) are not field-vchar.
-        return E_BAD_HEADER_VALUE;
+        p++;
+        state = FIELD_LINE_ALMOST_DONE;
+        if (p === stop) break;
       }
+      // falls through
       case FIELD_LINE_ALMOST_DONE: {
         if (buf[p] !== LF) return E_BARE_CR;
-        const valueStart = base + head.valueStart;
         let valueEnd = p - 1; // the CR
         while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
         const index = head.headerCount;
         const spans = head.headers;
-        const nameStart = base + head.fieldStart;
-        const nameEnd = base + head.nameEnd;
-        spans[index * 4] = nameStart;
+        spans[index * 4] = fieldStart;
         spans[index * 4 + 1] = nameEnd;
         spans[index * 4 + 2] = valueStart;
         spans[index * 4 + 3] = valueEnd;
         head.headerCount = index + 1;
-        const err = interpretField(buf, nameStart, nameEnd, valueStart, valueEnd, index, head);
+        const err = interpretField(buf, fieldStart, nameEnd, valueStart, valueEnd, index, head);
         if (err < 0) return err;
         p++;
         state = FIELD_LINE_START;
         break;
       }
+      case SIMPLE_REQUEST_ALMOST_DONE:
+        if (buf[p] !== LF) return E_BARE_CR;
+        // RFC 1945 §4.1: Simple-Request = "GET" SP Request-URI CRLF; anything else versionless → 400.
+        if (head.method !== METHOD_GET) return E_BAD_SIMPLE_REQUEST;
+        head.versionMajor = 0;
+        head.versionMinor = 9;
+        return p + 1;
       case HEAD_ALMOST_DONE: {
         if (buf[p] !== LF) return E_BARE_CR;
         const err = checkHead(head);
@@ -286,6 +305,21 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
       }
     }
   }
+}
+
+/** True when buf[p..p+9) is exactly `HTTP/` DIGIT `.` DIGIT CR (the caller checked the length). */
+function isVersionCR(buf: Uint8Array, p: number): boolean {
+  return (
+    buf[p] === H &&
+    buf[p + 1] === T &&
+    buf[p + 2] === T &&
+    buf[p + 3] === P &&
+    buf[p + 4] === SLASH &&
+    buf[p + 5]! - DIGIT_0 >>> 0 <= 9 &&
+    buf[p + 6] === DOT &&
+    buf[p + 7]! - DIGIT_0 >>> 0 <= 9 &&
+    buf[p + 8] === CR
+  );
 }
 
 /** Maps a method span to a METHOD_* number (case-sensitive, RFC 9110 §9.1). */

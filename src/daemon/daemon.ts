@@ -1,0 +1,321 @@
+/**
+ * HttpDaemon: owns a port (Bun.listen), the server objects attached to the URL namespace, the
+ * connections, their limits and deadlines, and the access log (SPEC §2.1).
+ */
+import type { Socket, TCPSocketListener } from "bun";
+import type { RequestHead } from "../parser/index.ts";
+import { basicCredentials, type HttpServer } from "../servers/http-server.ts";
+import type { HttpSession } from "../servers/http-session.ts";
+import { PrefixTrie } from "../servers/prefix-trie.ts";
+import { AccessLog, type AccessLogSink } from "./access-log.ts";
+import { AddressFilter } from "./address-filter.ts";
+import { cannedStatus } from "./canned.ts";
+import { registerDaemon, unregisterDaemon } from "./registry.ts";
+import { resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
+import { Session } from "./session.ts";
+
+/** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
+export interface HttpDaemonOptions extends Limits {
+  /** Address to bind. Default "127.0.0.1"; "0.0.0.0" (or "::") only when asked. */
+  host?: string;
+  /** Share the port with other processes (SO_REUSEPORT), for `--workers`. Default false. */
+  reusePort?: boolean;
+  /** Only these addresses or CIDR ranges may connect (default: all). */
+  allow?: string[];
+  /** These addresses or CIDR ranges are refused. */
+  deny?: string[];
+  /** Access log: "-" (stdout), a file path, a function, or an AccessLog. Default: off, unless NETSVC_ACCESS_LOG is set. */
+  accessLog?: AccessLogSink | AccessLog | null;
+  /** Where errors are reported. Default: console.error. */
+  errorLog?: (message: string, error?: unknown) => void;
+}
+
+type SocketData = Session | HttpDaemon;
+
+// Socket handlers live at module level; per-connection state is socket.data (SPEC, DESIGN).
+const handlers = {
+  open(socket: Socket<SocketData>) {
+    const daemon = socket.data as HttpDaemon;
+    daemon.accept(socket);
+  },
+  data(socket: Socket<SocketData>, chunk: Uint8Array) {
+    const session = socket.data;
+    if (session instanceof Session) session.onData(chunk);
+  },
+  drain(socket: Socket<SocketData>) {
+    const session = socket.data;
+    if (session instanceof Session) session.onDrain();
+  },
+  end(socket: Socket<SocketData>) {
+    const session = socket.data;
+    if (session instanceof Session) session.onEnd();
+  },
+  close(socket: Socket<SocketData>) {
+    const session = socket.data;
+    if (session instanceof Session) session.onClose();
+  },
+  error(socket: Socket<SocketData>, error: Error) {
+    const session = socket.data;
+    if (session instanceof Session) session.logError("socket error", error);
+  },
+};
+
+const encoder = new TextEncoder();
+
+/** The HTTP daemon. */
+export class HttpDaemon {
+  /** Limits and timeouts in force. */
+  readonly limits: ResolvedLimits;
+  /** @internal coarse clock (ms), advanced by the sweep timer. */
+  clock = performance.now();
+  /** @internal `Date: …\r\n`, refreshed every second. */
+  dateLine: Uint8Array = encoder.encode(`Date: ${new Date().toUTCString()}\r\n`);
+  /** @internal true once stop() was called. */
+  stopping = false;
+
+  private readonly requestedPort: number;
+  private readonly host: string;
+  private readonly reusePort: boolean;
+  private readonly filter: AddressFilter;
+  private readonly accessLog: AccessLog | null;
+  private readonly errorLog: (message: string, error?: unknown) => void;
+  private readonly trie = new PrefixTrie<HttpServer>();
+  private readonly sessions = new Set<Session>();
+  private listener: TCPSocketListener<SocketData> | null = null;
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  private dateSecond = 0;
+  private stopped: PromiseWithResolvers<void> | null = null;
+
+  /** Creates a daemon for `port` (0: pick a free one; port() tells which after start()). */
+  constructor(port: number, options: HttpDaemonOptions = {}) {
+    this.requestedPort = port;
+    this.host = options.host ?? "127.0.0.1";
+    this.reusePort = options.reusePort ?? false;
+    this.limits = resolveLimits(options);
+    this.filter = new AddressFilter(options.allow, options.deny);
+    const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
+    this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
+    this.errorLog = options.errorLog ?? ((message, error) => console.error(`netsvc: ${message}`, error ?? ""));
+  }
+
+  /**
+   * Attaches a server object at `path` (normalised, else TypeError); null detaches. One server may
+   * be attached at several paths; the deepest whole-segment match wins.
+   */
+  attach(path: string, server: HttpServer | null): void {
+    this.trie.attach(path, server);
+  }
+
+  /**
+   * Client authorisation, called with the peer's address when a connection is accepted.
+   * false (or a throw) drops the connection at once, no bytes written. Default: the allow/deny
+   * lists, which allow everyone when empty. Override to decide otherwise.
+   */
+  authorise(host: string): boolean {
+    return this.filter.isEmpty() || this.filter.permits(host);
+  }
+
+  /** Binds and starts accepting. */
+  start(): void {
+    if (this.listener) return;
+    this.stopping = false;
+    this.listener = Bun.listen<SocketData>({
+      hostname: this.host,
+      port: this.requestedPort,
+      // Without reusePort the port is ours alone: a second daemon on it fails to bind.
+      exclusive: !this.reusePort,
+      // A client may half-close after its request and still deserves the answer (onEnd).
+      allowHalfOpen: true,
+      data: this,
+      socket: handlers,
+    });
+    const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), tick);
+    registerDaemon(this);
+  }
+
+  /** The bound port (after start()), or the requested one before. */
+  port(): number {
+    return this.listener?.port ?? this.requestedPort;
+  }
+
+  /** The bound host. */
+  hostname(): string {
+    return this.host;
+  }
+
+  /**
+   * Stops accepting, lets responses in flight finish, closes idle connections. Resolves when every
+   * connection is closed. `graceMs` (default: no limit) bounds the wait; then connections are cut.
+   */
+  stop(graceMs?: number): Promise<void> {
+    if (!this.stopped) this.stopped = Promise.withResolvers<void>();
+    const done = this.stopped;
+    if (!this.stopping) {
+      this.stopping = true;
+      this.listener?.stop(false);
+      this.listener = null;
+      for (const s of this.sessions) s.closeIfIdle();
+      this.checkStopped();
+    }
+    if (graceMs !== undefined) {
+      const t = setTimeout(() => {
+        for (const s of this.sessions) s.abort();
+      }, graceMs);
+      done.promise.finally(() => clearTimeout(t));
+    }
+    return done.promise;
+  }
+
+  // ── internal: used by Session ───────────────────────────────────────────────────────────
+
+  /** @internal a connection was accepted. */
+  accept(socket: Socket<SocketData>): void {
+    let allowed = false;
+    try {
+      allowed = !this.stopping && this.authorise(socket.remoteAddress);
+    } catch (e) {
+      this.logError(`authorise(${socket.remoteAddress}) threw`, e);
+    }
+    if (!allowed) {
+      socket.terminate(); // SPEC §2.1: dropped at once, no bytes written
+      return;
+    }
+    if (this.sessions.size >= this.limits.maxConnections) {
+      const canned = cannedStatus(503);
+      socket.write(canned.beforeDate);
+      socket.write(this.dateLine);
+      socket.write(canned.afterDate);
+      socket.end();
+      return;
+    }
+    const session = new Session(this, socket as Socket<unknown>);
+    socket.data = session;
+    this.sessions.add(session);
+  }
+
+  /** @internal a connection closed. */
+  sessionClosed(session: Session): void {
+    this.sessions.delete(session);
+    if (this.stopping) this.checkStopped();
+  }
+
+  /** @internal the server for a request, undefined when the path was refused (answered), null for none. */
+  route(s: HttpSession): HttpServer | null | undefined {
+    let server: HttpServer | null;
+    if (s.isPlainPath()) {
+      // hot path: route on the raw bytes, no string is made.
+      server = this.trie.lookupBytes(s.connection.headBytes, s.pathStart, s.pathEnd);
+      if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd - s.pathStart);
+      return server;
+    }
+    const path = s.pathOrStatus();
+    if (typeof path === "number") {
+      s.sendError(path);
+      return undefined;
+    }
+    server = path === "*" ? null : this.trie.lookup(path);
+    if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd);
+    return server;
+  }
+
+  /** @internal Basic authentication for a server that asks for it (SPEC §2.2). */
+  authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void {
+    const creds = basicCredentials(s.header("authorization"));
+    if (creds === 501) {
+      s.sendError(501);
+      return done(false);
+    }
+    const challenge = () => {
+      const realm = server.realm.replace(/["\\\r\n]/g, "_");
+      s.sendErrorWithHeaders(401, [["WWW-Authenticate", `Basic realm="${realm}"`]]);
+      done(false);
+    };
+    if (creds === 400) return challenge();
+    const settle = (ok: boolean) => {
+      if (ok === true) {
+        s.user = creds[0];
+        done(true);
+      } else challenge();
+    };
+    let result: boolean | Promise<boolean>;
+    try {
+      result = server.authorise(creds[0], creds[1]);
+    } catch (e) {
+      this.logError("authorise(login, password) threw", e);
+      return challenge();
+    }
+    if (typeof result === "boolean") return settle(result);
+    Promise.resolve(result).then(
+      (ok) => settle(ok === true),
+      (e) => {
+        this.logError("authorise(login, password) rejected", e);
+        challenge();
+      },
+    );
+  }
+
+  /** @internal makes the servlet and runs processRequest(); failures become 404/500. */
+  startServlet(s: HttpSession, server: HttpServer): void {
+    let servlet;
+    try {
+      servlet = server.servlet(s);
+    } catch (e) {
+      this.logError(`servlet() threw for ${s.requestMethod()} ${s.rawPath()}`, e);
+      return s.sendError(500);
+    }
+    if (!servlet) return s.sendError(404);
+    s.servlet = servlet;
+    try {
+      const r = servlet.processRequest();
+      if (r instanceof Promise) r.catch((e) => this.servletFailed(s, e));
+    } catch (e) {
+      this.servletFailed(s, e);
+    }
+  }
+
+  private servletFailed(s: HttpSession, e: unknown): void {
+    this.logError(`servlet threw for ${s.isDestroyed() ? "a finished request" : `${s.requestMethod()} ${s.rawPath()}`}`, e);
+    if (!s.isComplete()) s.sendError(500);
+  }
+
+  /** @internal one access-log line for a completed response. */
+  logAccess(s: HttpSession, _head: RequestHead, _bytes: Uint8Array): void {
+    if (!this.accessLog) return;
+    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, s.status, s.bytesSent);
+  }
+
+  /** @internal an access-log line for a request refused before it could be parsed. */
+  logRejected(client: string, status: number, bytes: number): void {
+    this.accessLog?.log(client, "", "-", status, bytes);
+  }
+
+  /** @internal reports an error. */
+  logError(message: string, error?: unknown): void {
+    this.errorLog(message, error);
+  }
+
+  private shortestTimeout(): number {
+    const l = this.limits;
+    return Math.min(l.headTimeoutMs, l.bodyIdleTimeoutMs, l.keepAliveTimeoutMs, l.sendTimeoutMs);
+  }
+
+  private sweep(): void {
+    this.clock = performance.now();
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.dateSecond) {
+      this.dateSecond = second;
+      this.dateLine = encoder.encode(`Date: ${new Date(second * 1000).toUTCString()}\r\n`);
+    }
+    for (const s of this.sessions) s.sweep(this.clock);
+  }
+
+  private checkStopped(): void {
+    if (!this.stopping || this.sessions.size > 0 || !this.stopped) return;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    this.accessLog?.flush();
+    unregisterDaemon(this);
+    this.stopped.resolve();
+  }
+}

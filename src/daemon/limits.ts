@@ -1,0 +1,78 @@
+/**
+ * Every limit and timeout of the daemon (SPEC §6), as a named default next to the status it
+ * produces, and the options type that overrides them. One place, so a reader sees them all.
+ */
+
+/** Request line longer than this (bytes, CRLF excluded) → 414. */
+export const MAX_REQUEST_LINE = 8 * 1024;
+/** Request head larger than this (bytes) → 431. */
+export const MAX_HEAD = 16 * 1024;
+/** More header fields than this → 431. */
+export const MAX_HEADERS = 100;
+/** Request body larger than this (bytes) unless the servlet raises it → 413. */
+export const MAX_BODY = 1024 * 1024;
+/** Chunk extension longer than this per chunk-size line (bytes) → 413. */
+export const MAX_CHUNK_EXTENSION = 4 * 1024;
+/** Whole head not received this long (ms) after its first byte; trickling does not reset it → 408. */
+export const HEAD_TIMEOUT_MS = 10_000;
+/** No body bytes for this long (ms) while a body is expected → 408. */
+export const BODY_IDLE_TIMEOUT_MS = 10_000;
+/** Idle persistent connection closed silently after this long (ms) without a new request. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Requests served on one connection before it is closed (the last response says close). */
+export const MAX_REQUESTS_PER_CONNECTION = 1000;
+/** Output queued above this (bytes): sendContent returns false and reading pauses. */
+export const OUTPUT_HIGH_WATER_MARK = 64 * 1024;
+/** Output pending with no byte written for this long (ms) → close. */
+export const SEND_TIMEOUT_MS = 30_000;
+/** Open connections beyond this are refused with 503 and closed. */
+export const MAX_CONNECTIONS = 1024;
+
+/** Limits and timeouts, all optional; defaults are the constants above. */
+export interface Limits {
+  /** See MAX_REQUEST_LINE (414). */
+  maxRequestLine?: number;
+  /** See MAX_HEAD (431). */
+  maxHead?: number;
+  /** See MAX_HEADERS (431). */
+  maxHeaders?: number;
+  /** See MAX_BODY (413). */
+  maxBody?: number;
+  /** See MAX_CHUNK_EXTENSION (413). */
+  maxChunkExtension?: number;
+  /** See HEAD_TIMEOUT_MS (408). */
+  headTimeoutMs?: number;
+  /** See BODY_IDLE_TIMEOUT_MS (408). */
+  bodyIdleTimeoutMs?: number;
+  /** See KEEP_ALIVE_TIMEOUT_MS (silent close). */
+  keepAliveTimeoutMs?: number;
+  /** See MAX_REQUESTS_PER_CONNECTION. */
+  maxRequestsPerConnection?: number;
+  /** See OUTPUT_HIGH_WATER_MARK. */
+  outputHighWaterMark?: number;
+  /** See SEND_TIMEOUT_MS (close). */
+  sendTimeoutMs?: number;
+  /** See MAX_CONNECTIONS (503). */
+  maxConnections?: number;
+}
+
+/** Limits with every field present. */
+export type ResolvedLimits = Required<Limits>;
+
+/** Fills in the defaults. */
+export function resolveLimits(limits: Limits = {}): ResolvedLimits {
+  return {
+    maxRequestLine: limits.maxRequestLine ?? MAX_REQUEST_LINE,
+    maxHead: limits.maxHead ?? MAX_HEAD,
+    maxHeaders: limits.maxHeaders ?? MAX_HEADERS,
+    maxBody: limits.maxBody ?? MAX_BODY,
+    maxChunkExtension: limits.maxChunkExtension ?? MAX_CHUNK_EXTENSION,
+    headTimeoutMs: limits.headTimeoutMs ?? HEAD_TIMEOUT_MS,
+    bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS,
+    keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS,
+    maxRequestsPerConnection: limits.maxRequestsPerConnection ?? MAX_REQUESTS_PER_CONNECTION,
+    outputHighWaterMark: limits.outputHighWaterMark ?? OUTPUT_HIGH_WATER_MARK,
+    sendTimeoutMs: limits.sendTimeoutMs ?? SEND_TIMEOUT_MS,
+    maxConnections: limits.maxConnections ?? MAX_CONNECTIONS,
+  };
+}

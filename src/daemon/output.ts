@@ -1,0 +1,131 @@
+/**
+ * OutputQueue: a connection's pending output. Everything produced in one turn is appended here and
+ * goes out in one `socket.write(buf, offset, length)`; Bun keeps no buffer, so the unwritten rest
+ * stays here and is written on `drain`. Above the high-water mark the connection is congested:
+ * sendContent returns false and the session stops reading requests.
+ */
+import type { Socket } from "bun";
+
+const INITIAL_CAPACITY = 16 * 1024;
+
+/** Latin1/UTF-8 writers of Bun's Buffer, used to put strings into the queue without a copy. */
+type BufferWithWriters = Buffer & {
+  latin1Write(s: string, offset: number, length?: number): number;
+  utf8Write(s: string, offset: number, length?: number): number;
+};
+
+/** A growable byte queue bound to one socket. */
+export class OutputQueue {
+  private buf: BufferWithWriters = Buffer.allocUnsafe(INITIAL_CAPACITY) as BufferWithWriters;
+  /** First byte not yet written to the socket. */
+  private head = 0;
+  /** End of the queued bytes. */
+  private tail = 0;
+  /** Bytes handed to the socket since the queue was created (for the access log). */
+  written = 0;
+  /** Bytes ever appended (for response byte counts). */
+  appended = 0;
+
+  /** Creates a queue; `highWaterMark` in bytes. */
+  constructor(readonly highWaterMark: number) {}
+
+  /** Bytes queued and not yet written. */
+  get pending(): number {
+    return this.tail - this.head;
+  }
+
+  /** True above the high-water mark. */
+  isCongested(): boolean {
+    return this.tail - this.head > this.highWaterMark;
+  }
+
+  /** Makes room for `n` more bytes at the tail, compacting or growing. */
+  private reserve(n: number): void {
+    if (this.tail + n <= this.buf.length) return;
+    const pending = this.tail - this.head;
+    if (pending + n <= this.buf.length && this.head > 0) {
+      this.buf.copyWithin(0, this.head, this.tail);
+    } else {
+      let size = this.buf.length * 2;
+      while (size < pending + n) size *= 2;
+      const grown = Buffer.allocUnsafe(size) as BufferWithWriters;
+      this.buf.copy(grown, 0, this.head, this.tail);
+      this.buf = grown;
+    }
+    this.head = 0;
+    this.tail = pending;
+  }
+
+  /** Appends bytes[start..end). */
+  append(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    const n = end - start;
+    if (n <= 0) return;
+    this.reserve(n);
+    const buf = this.buf;
+    if (n <= 64) {
+      // hot path: short header pieces are cheaper to copy by hand than through a view.
+      let t = this.tail;
+      for (let i = start; i < end; i++) buf[t++] = bytes[i]!;
+    } else {
+      buf.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), this.tail);
+    }
+    this.tail += n;
+    this.appended += n;
+  }
+
+  /** Appends a string of code units 0-255 as one byte each (header text). */
+  appendLatin1(s: string): void {
+    this.reserve(s.length);
+    const n = this.buf.latin1Write(s, this.tail);
+    this.tail += n;
+    this.appended += n;
+  }
+
+  /** Appends a string as UTF-8 (body text). */
+  appendUtf8(s: string): void {
+    this.reserve(s.length * 3);
+    const n = this.buf.utf8Write(s, this.tail);
+    this.tail += n;
+    this.appended += n;
+  }
+
+  /** Position of the tail, to roll a response back while none of it has been written. */
+  mark(): number {
+    return this.appended;
+  }
+
+  /** Drops everything appended since `mark` if none of it reached the socket; returns success. */
+  rollback(mark: number): boolean {
+    const extra = this.appended - mark;
+    if (extra > this.tail - this.head) return false;
+    this.tail -= extra;
+    this.appended = mark;
+    return true;
+  }
+
+  /** Drops everything not yet written. */
+  clear(): void {
+    this.head = this.tail = 0;
+  }
+
+  /**
+   * Writes as much as the socket takes, in one syscall. Returns true when the queue is empty,
+   * false when bytes remain (wait for drain), or when the socket is closed (written < 0).
+   */
+  flush(socket: Socket<unknown>): boolean {
+    const pending = this.tail - this.head;
+    if (pending === 0) return true;
+    const n = socket.write(this.buf, this.head, pending);
+    if (n < 0) {
+      this.head = this.tail = 0;
+      return false;
+    }
+    this.written += n;
+    this.head += n;
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What a request needs from the connection it arrived on. The daemon's Session implements it;
+ * servers and servlets see only this, so the dependency points daemon → servers.
+ */
+import type { RequestHead } from "../parser/index.ts";
+
+/** The output side of a connection: a byte queue with a high-water mark. */
+export interface OutputSink {
+  append(bytes: Uint8Array, start?: number, end?: number): void;
+  appendLatin1(s: string): void;
+  appendUtf8(s: string): void;
+  isCongested(): boolean;
+  mark(): number;
+  rollback(mark: number): boolean;
+}
+
+/** A connection as a request sees it. */
+export interface Connection {
+  /** The parsed head of the current request. */
+  readonly head: RequestHead;
+  /** The bytes the head's spans point into; valid while the request is current. */
+  readonly headBytes: Uint8Array;
+  /** Where responses go. */
+  readonly output: OutputSink;
+  /** Local address and port of the connection. */
+  readonly localAddress: string;
+  /** Local port. */
+  readonly localPort: number;
+  /** Peer address. */
+  readonly remoteAddress: string;
+  /** Peer port. */
+  readonly remotePort: number;
+  /** True when this response may keep the connection (request cap not reached, not stopping). */
+  mayKeepAlive(): boolean;
+  /** `Date: …\r\n` for now, cached per second. */
+  dateLine(): Uint8Array;
+  /** Ask for the queued output to be written soon (at the end of the current turn). */
+  flushSoon(): void;
+  /** Calls `callback` once when the output queue drops below its high-water mark. */
+  whenDrained(callback: () => void): void;
+  /** The response for the current request is complete. */
+  responseComplete(keepAlive: boolean): void;
+  /** Close at once, dropping unsent output. */
+  abort(): void;
+  /** Logs a servlet failure. */
+  logError(message: string, error?: unknown): void;
+}

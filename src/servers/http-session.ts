@@ -1,0 +1,582 @@
+/**
+ * HttpSession: one request, read lazily from the parser's offsets, and its response.
+ * Nothing is decoded until asked; each string is decoded once and cached. The response API here
+ * is what HttpServlet delegates to: it enforces the order status → headers → content, adds Date,
+ * Server and exactly one Connection header, and decides persistence (SPEC §3).
+ */
+import {
+  findHeader,
+  headerValues,
+  latin1,
+  METHOD_HEAD,
+  QUESTION,
+  SLASH,
+  type RequestHead,
+} from "../parser/index.ts";
+import type { Connection } from "./connection.ts";
+import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
+import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
+import { errorPage } from "./error-page.ts";
+
+const encoder = new TextEncoder();
+const SERVER_LINE = encoder.encode("Server: netsvc\r\n");
+const KEEP_ALIVE_END = encoder.encode("Connection: keep-alive\r\n\r\n");
+const CLOSE_END = encoder.encode("Connection: close\r\n\r\n");
+const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
+const CRLF = encoder.encode("\r\n");
+
+/** Response phases, in order; calls that do not fit the phase are ignored. */
+const NONE = 0;
+const HEADERS = 1; // status sent, headers open
+const CONTENT = 2; // headers ended, content may follow
+const COMPLETE = 3;
+const DESTROYED = 4;
+
+/** Field names and values a servlet may send: visible text, no CR/LF (no response splitting). */
+const FIELD_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** The servlet side of the lifecycle, as the session calls it. */
+export interface ServletHooks {
+  processContent(chunk: Uint8Array): void;
+  destroyServlet(): void;
+}
+
+/** One request and its response. Created by the daemon for every request. */
+export class HttpSession {
+  /** The servlet answering this request (set by the daemon). */
+  servlet: ServletHooks | null = null;
+  /** Largest request body accepted (413 beyond); a servlet may raise it in processRequest(). */
+  bodyLimit: number;
+  /** Response status once sent, 0 before. */
+  status = 0;
+  /** Bytes appended for this response (status line, headers, content), for the access log. */
+  bytesSent = 0;
+  /** The login that passed Basic authentication, "" otherwise. */
+  user = "";
+
+  private phase = NONE;
+  private declaredLength = -1;
+  private contentSent = 0;
+  private closeAfter = false;
+  private keepAlive = false;
+  private responseMark = 0;
+  private cachedPath: string | number | null = null;
+  private attachedPath = "/";
+  private attachedEnd = 0;
+  private servletPathOverride: string | null = null;
+  private info = "";
+  private controller: AbortController | null = null;
+  private collected: Uint8Array[] | null = null;
+  private collectedBytes = 0;
+  private contentWaiter: PromiseWithResolvers<Uint8Array> | null = null;
+  private bodyDone = false;
+
+  /** Created by the daemon with the connection and the parsed head. */
+  constructor(
+    /** The connection this request arrived on. */
+    readonly connection: Connection,
+    bodyLimit: number,
+  ) {
+    this.bodyLimit = bodyLimit;
+  }
+
+  // ── the request line ─────────────────────────────────────────────────────────────────────
+
+  private get head(): RequestHead {
+    return this.connection.head;
+  }
+
+  private get bytes(): Uint8Array {
+    return this.connection.headBytes;
+  }
+
+  /** The method, e.g. "GET". */
+  requestMethod(): string {
+    return latin1(this.bytes, this.head.methodStart, this.head.methodEnd);
+  }
+
+  /** True for HEAD requests (the body of the response is not sent). */
+  isHead(): boolean {
+    return this.head.method === METHOD_HEAD;
+  }
+
+  /** Path part of the target relative to targetStart (the head may move), -1 until located. */
+  private pathFrom = -1;
+  private pathTo = -1;
+
+  /** @internal start of the path part of the target (absolute-form authority skipped). */
+  get pathStart(): number {
+    return this.head.targetStart + this.pathFrom;
+  }
+
+  /** @internal end of the path part (query excluded). */
+  get pathEnd(): number {
+    return this.head.targetStart + this.pathTo;
+  }
+
+  /** @internal finds the path part of the target (once). Allocation-free. */
+  locatePath(): void {
+    if (this.pathFrom >= 0) return;
+    const buf = this.bytes;
+    let s = this.head.targetStart;
+    const e = this.head.targetEnd;
+    if (buf[s] !== SLASH) {
+      // absolute-form (SPEC §5): skip "scheme://authority"
+      let colon = s;
+      while (colon < e && buf[colon] !== 0x3a) colon++;
+      if (colon < e && buf[colon + 1] === SLASH && buf[colon + 2] === SLASH) {
+        let p = colon + 3;
+        while (p < e && buf[p] !== SLASH && buf[p] !== QUESTION) p++;
+        s = p;
+      }
+    }
+    let q = s;
+    while (q < e && buf[q] !== QUESTION) q++;
+    this.pathFrom = s - this.head.targetStart;
+    this.pathTo = q - this.head.targetStart;
+  }
+
+  /** @internal true when the raw path is already normal (no escapes, no dot or empty segments). */
+  isPlainPath(): boolean {
+    this.locatePath();
+    return this.pathStart < this.pathEnd && this.bytes[this.pathStart] === SLASH && !needsNormalising(this.bytes, this.pathStart, this.pathEnd);
+  }
+
+  /** Raw (undecoded) path as sent; "/" for an absolute-form target without a path. */
+  rawPath(): string {
+    this.locatePath();
+    return this.pathStart === this.pathEnd ? "/" : latin1(this.bytes, this.pathStart, this.pathEnd);
+  }
+
+  /**
+   * The path, percent-decoded once and normalised (SPEC §5). A path that cannot be decoded is
+   * answered 400 (403 above the root) by the daemon before any servlet runs.
+   */
+  requestPath(): string {
+    const p = this.pathOrStatus();
+    return typeof p === "string" ? p : "";
+  }
+
+  /** @internal the normalised path, or the status code that refuses it. */
+  pathOrStatus(): string | number {
+    if (this.cachedPath !== null) return this.cachedPath;
+    this.locatePath();
+    const s = this.pathStart;
+    const e = this.pathEnd;
+    const buf = this.bytes;
+    if (s === e) this.cachedPath = buf[this.head.targetStart] === 0x2a ? "*" : "/";
+    else if (buf[s] !== SLASH) this.cachedPath = 400;
+    else if (!needsNormalising(buf, s, e)) this.cachedPath = latin1(buf, s, e);
+    else this.cachedPath = normaliseRequestPath(buf, s, e);
+    return this.cachedPath;
+  }
+
+  /** The raw query string after `?`, undecoded; "" when absent. */
+  queryString(): string {
+    const buf = this.bytes;
+    const e = this.head.targetEnd;
+    const q = buf.indexOf(QUESTION, this.head.targetStart);
+    return q < 0 || q >= e ? "" : latin1(buf, q + 1, e);
+  }
+
+  /** `HTTP/1.0`, `HTTP/1.1` or `HTTP/0.9`. */
+  protocolVersion(): string {
+    return `HTTP/${this.head.versionMajor}.${this.head.versionMinor}`;
+  }
+
+  // ── hosts and ports ──────────────────────────────────────────────────────────────────────
+
+  /** The authority the client addressed: absolute-form host, else Host, else "". */
+  private authority(): string {
+    const buf = this.bytes;
+    const s = this.head.targetStart;
+    if (buf[s] !== SLASH && buf[s] !== 0x2a) {
+      const target = latin1(buf, s, this.head.targetEnd);
+      const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
+      if (m) return m[1]!.replace(/^.*@/, "");
+    }
+    const i = this.head.hostIndex;
+    if (i < 0) return "";
+    return latin1(buf, this.head.headers[i * 4 + 2]!, this.head.headers[i * 4 + 3]!);
+  }
+
+  /** Host part of the authority, or the local address when the client named none. */
+  serverHost(): string {
+    const a = this.authority();
+    if (a === "") return this.connection.localAddress;
+    const m = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(a);
+    return m ? m[1]! : a;
+  }
+
+  /** Port of the authority (80 when the client named a host without one), else the local port. */
+  serverPort(): number {
+    const a = this.authority();
+    if (a === "") return this.connection.localPort;
+    const m = /:(\d+)$/.exec(a);
+    return m ? Number(m[1]) : 80;
+  }
+
+  /** `host[:port]` for absolute URLs. */
+  private hostAndPort(): string {
+    const a = this.authority();
+    if (a !== "") return a;
+    const host = this.connection.localAddress.includes(":") ? `[${this.connection.localAddress}]` : this.connection.localAddress;
+    return `${host}:${this.connection.localPort}`;
+  }
+
+  /** The peer's address. */
+  clientHost(): string {
+    return this.connection.remoteAddress;
+  }
+
+  /** The peer's port. */
+  clientPort(): number {
+    return this.connection.remotePort;
+  }
+
+  /** Absolute URL of the request: `http://host[:port]/path?query` (path as sent, still encoded). */
+  url(): string {
+    const q = this.queryString();
+    return `http://${this.hostAndPort()}${this.rawPath()}${q ? "?" + q : this.targetHasQuestion() ? "?" : ""}`;
+  }
+
+  private targetHasQuestion(): boolean {
+    const q = this.bytes.indexOf(QUESTION, this.head.targetStart);
+    return q >= 0 && q < this.head.targetEnd;
+  }
+
+  /** The login that passed Basic authentication, "" otherwise. */
+  remoteUser(): string {
+    return this.user;
+  }
+
+  // ── headers ──────────────────────────────────────────────────────────────────────────────
+
+  /** Content-Length of the request, -1 when absent (or chunked). */
+  contentLength(): number {
+    return this.head.contentLength;
+  }
+
+  /** Content-Type of the request, "" when absent. */
+  contentType(): string {
+    return this.header("content-type") ?? "";
+  }
+
+  /** True when the request has a field of that name (case-insensitive). */
+  containsHeader(name: string): boolean {
+    return findHeader(this.head, this.bytes, name) >= 0;
+  }
+
+  /** The field's value (case-insensitive name; repeated fields joined with ", "), or null. */
+  header(name: string): string | null {
+    return headerValues(this.head, this.bytes, name);
+  }
+
+  /** Every field, names lower-cased, repeated fields joined with ", ". */
+  headers(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const h = this.head;
+    for (let i = 0; i < h.headerCount; i++) {
+      const name = latin1(this.bytes, h.headers[i * 4]!, h.headers[i * 4 + 1]!).toLowerCase();
+      const value = latin1(this.bytes, h.headers[i * 4 + 2]!, h.headers[i * 4 + 3]!);
+      out[name] = name in out ? `${out[name]}, ${value}` : value;
+    }
+    return out;
+  }
+
+  // ── where the request landed ────────────────────────────────────────────────────────────
+
+  /** @internal set by the daemon after routing: attached path and where it ends in requestPath. */
+  route(attachedPath: string, matchEnd: number): void {
+    this.attachedPath = attachedPath;
+    this.attachedEnd = matchEnd;
+  }
+
+  /** The path the server object is attached at. */
+  serverPath(): string {
+    return this.attachedPath;
+  }
+
+  /** Absolute URL of the attached path. */
+  serverRoot(): string {
+    return `http://${this.hostAndPort()}${this.attachedPath}`;
+  }
+
+  /** The rest of the path below the attached path, without a leading `/`. */
+  servletPath(): string {
+    if (this.servletPathOverride !== null) return this.servletPathOverride;
+    const rest = this.requestPath().slice(this.attachedEnd);
+    return rest.startsWith("/") ? rest.slice(1) : rest;
+  }
+
+  /** Extra path information bound by a server (FileServer plugins: the path below the file). */
+  servletInfo(): string {
+    return this.info;
+  }
+
+  /** Rebinds servletPath() and servletInfo() (for servers that resolve part of the path). */
+  bindServlet(path: string, info: string): void {
+    this.servletPathOverride = path;
+    this.info = info;
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────────────────────
+
+  /** Aborted when the response is complete or the client went away (same moment as destroyServlet). */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  /** True once the servlet has been destroyed; every output call is then a no-op. */
+  isDestroyed(): boolean {
+    return this.phase === DESTROYED;
+  }
+
+  /** True once the response is complete (or the session destroyed). */
+  isComplete(): boolean {
+    return this.phase >= COMPLETE;
+  }
+
+  /** True once the status line has been produced. */
+  hasStarted(): boolean {
+    return this.phase >= HEADERS;
+  }
+
+  /** @internal the daemon delivers a piece of the body (a view valid only during the call). */
+  deliverContent(chunk: Uint8Array): void {
+    if (this.phase >= COMPLETE) return;
+    if (this.collected) {
+      this.collected.push(chunk.slice());
+      this.collectedBytes += chunk.length;
+    }
+    this.servlet?.processContent(chunk);
+  }
+
+  /** @internal the daemon saw the end of the body. */
+  contentEnded(): void {
+    this.bodyDone = true;
+    if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
+  }
+
+  /** @internal the body was refused (over the limit) or the client went away. */
+  contentFailed(reason: Error): void {
+    if (this.contentWaiter) this.contentWaiter.reject(reason);
+  }
+
+  private joinCollected(): Uint8Array {
+    const out = new Uint8Array(this.collectedBytes);
+    let p = 0;
+    for (const c of this.collected ?? []) {
+      out.set(c, p);
+      p += c.length;
+    }
+    return out;
+  }
+
+  /**
+   * The whole request body, gathered (bounded by bodyLimit). Call it from processRequest before
+   * the first `await`, so no piece has been delivered yet.
+   */
+  content(): Promise<Uint8Array> {
+    if (!this.contentWaiter) {
+      this.contentWaiter = Promise.withResolvers<Uint8Array>();
+      this.collected ??= [];
+      if (this.bodyDone || !this.connection.head.hasBody()) {
+        this.bodyDone = true;
+        this.contentWaiter.resolve(this.joinCollected());
+      }
+    }
+    return this.contentWaiter.promise;
+  }
+
+  /** @internal called once by the daemon: destroys the servlet and aborts the signal. */
+  destroy(): void {
+    if (this.phase === DESTROYED) return;
+    this.phase = DESTROYED;
+    if (!this.bodyDone) this.contentFailed(new Error("request ended before its body was complete"));
+    try {
+      this.servlet?.destroyServlet();
+    } catch (e) {
+      this.connection.logError("destroyServlet threw", e);
+    }
+    this.controller?.abort();
+  }
+
+  // ── the response ─────────────────────────────────────────────────────────────────────────
+
+  /** Starts the response: `HTTP/1.0 code reason`. Ignored unless nothing was sent yet. */
+  sendResponse(code: number, reason?: string): void {
+    if (this.phase !== NONE || !Number.isInteger(code) || code < 200 || code > 999) return;
+    this.phase = HEADERS;
+    this.status = code;
+    this.responseMark = this.connection.output.mark();
+    if (!this.head.isSimpleRequest()) this.emit(statusLine(code, reason));
+  }
+
+  /**
+   * Adds a header. Ignored outside the header phase, for invalid names or values (no CR/LF), and
+   * for Connection (the framework sends exactly one). Content-Length is remembered for framing.
+   */
+  sendHeader(name: string, value: string | number): void {
+    if (this.phase !== HEADERS) return;
+    const text = String(value);
+    if (!FIELD_NAME_RE.test(name) || !FIELD_VALUE_RE.test(text)) return;
+    const lower = name.toLowerCase();
+    if (lower === "connection" || lower === "transfer-encoding" || lower === "date" || lower === "server") return;
+    if (lower === "content-length") {
+      if (!/^\d+$/.test(text) || this.declaredLength >= 0) return;
+      this.declaredLength = Number(text);
+    }
+    if (this.head.isSimpleRequest()) return;
+    this.emitLatin1(`${name}: ${text}\r\n`);
+  }
+
+  /** Shorthand used by predefined servlets: Content-Length as a number, pre-encoded prefix. */
+  sendContentLength(length: number): void {
+    if (this.phase !== HEADERS || this.declaredLength >= 0) return;
+    this.declaredLength = length;
+    if (this.head.isSimpleRequest()) return;
+    this.emit(CONTENT_LENGTH_PREFIX);
+    this.emitLatin1(String(length));
+    this.emit(CRLF);
+  }
+
+  /** Ends the headers; decides and sends `Connection`. Ignored outside the header phase. */
+  endHeaders(): void {
+    if (this.phase !== HEADERS) return;
+    this.phase = CONTENT;
+    const selfDelimited = this.declaredLength >= 0 || this.isHead() || isBodyless(this.status);
+    this.keepAlive = !this.closeAfter && selfDelimited && this.head.isKeepAliveRequested() && this.connection.mayKeepAlive();
+    if (!this.head.isSimpleRequest()) {
+      this.emit(this.connection.dateLine());
+      this.emit(SERVER_LINE);
+      this.emit(this.keepAlive ? KEEP_ALIVE_END : CLOSE_END);
+    }
+    if (isBodyless(this.status) || this.declaredLength === 0) this.complete();
+  }
+
+
+  /**
+   * Sends a piece of the body (strings as UTF-8). Ends the headers first if needed. Returns false
+   * once the connection's output is above its high-water mark: wait for drained() then.
+   * Bytes beyond a declared Content-Length are dropped; HEAD responses send none.
+   */
+  sendContent(data: string | Uint8Array): boolean {
+    if (this.phase === HEADERS) this.endHeaders();
+    if (this.phase !== CONTENT) return !this.connection.output.isCongested();
+    let length = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+    if (this.declaredLength >= 0 && this.contentSent + length > this.declaredLength) {
+      length = this.declaredLength - this.contentSent;
+      const bytes: Uint8Array = typeof data === "string" ? encoder.encode(data) : data;
+      data = bytes.subarray(0, length);
+    }
+    this.contentSent += length;
+    if (!this.isHead() && !isBodyless(this.status)) {
+      if (typeof data === "string") {
+        this.connection.output.appendUtf8(data);
+        this.bytesSent += length;
+      } else this.emit(data);
+    }
+    if (this.declaredLength >= 0 && this.contentSent >= this.declaredLength) this.complete();
+    else this.connection.flushSoon();
+    return !this.connection.output.isCongested();
+  }
+
+  /** Ends the body; the response is complete. A body shorter than its Content-Length closes the connection. */
+  endContent(): void {
+    if (this.phase === HEADERS) this.endHeaders();
+    if (this.phase !== CONTENT) return;
+    if (this.declaredLength >= 0 && this.contentSent < this.declaredLength && !this.isHead()) this.keepAlive = false;
+    this.complete();
+  }
+
+  /**
+   * Sends a complete HTML error page and closes the connection afterwards. If the status line was
+   * produced but nothing has reached the socket, that partial response is replaced; otherwise the
+   * call is ignored (the connection is closed if the response is incomplete).
+   */
+  sendError(code: number, html?: string): void {
+    if (this.phase >= COMPLETE) return;
+    if (this.phase !== NONE) {
+      if (!this.connection.output.rollback(this.responseMark)) {
+        this.keepAlive = false;
+        this.connection.abort();
+        return;
+      }
+      this.bytesSent = 0;
+      this.declaredLength = -1;
+      this.contentSent = 0;
+      this.phase = NONE;
+    }
+    this.closeAfter = true;
+    const body = encoder.encode(html ?? errorPage(code, reasonPhrase(code)));
+    this.sendResponse(code);
+    this.sendHeader("Content-Type", "text/html; charset=utf-8");
+    if (code === 405) this.sendHeader("Allow", "GET, HEAD");
+    this.sendContentLength(body.length);
+    this.endHeaders();
+    this.sendContent(body);
+    this.endContent();
+  }
+
+  /** Adds a header to an error response before sendError (e.g. WWW-Authenticate). */
+  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string): void {
+    if (this.phase !== NONE) return;
+    this.closeAfter = true;
+    const body = encoder.encode(html ?? errorPage(code, reasonPhrase(code)));
+    this.sendResponse(code);
+    this.sendHeader("Content-Type", "text/html; charset=utf-8");
+    for (const [n, v] of headers) this.sendHeader(n, v);
+    this.sendContentLength(body.length);
+    this.endHeaders();
+    this.sendContent(body);
+    this.endContent();
+  }
+
+  /** Asks for queued output to be written now rather than at the end of the turn. */
+  flushContent(): void {
+    if (this.phase < COMPLETE) this.connection.flushSoon();
+  }
+
+  /** Aborts: closes the connection at once (after `delayMs`), dropping unsent data. */
+  shutdown(delayMs = 0): void {
+    if (this.phase === DESTROYED) return;
+    if (delayMs > 0) setTimeout(() => this.phase !== DESTROYED && this.connection.abort(), delayMs);
+    else this.connection.abort();
+  }
+
+  /** True while the connection's output queue is above its high-water mark. */
+  isCongested(): boolean {
+    return this.phase < COMPLETE && this.connection.output.isCongested();
+  }
+
+  /** Resolves when the output queue has drained below its high-water mark (at once if it is). */
+  drained(): Promise<void> {
+    if (!this.isCongested()) return Promise.resolve();
+    return new Promise((resolve) => this.connection.whenDrained(resolve));
+  }
+
+  /** Calls `callback` when the output drains (OSE's monitorCongestion); once per congestion. */
+  whenDrained(callback: () => void): void {
+    if (!this.isCongested()) queueMicrotask(callback);
+    else this.connection.whenDrained(() => this.phase < COMPLETE && callback());
+  }
+
+  private emit(bytes: Uint8Array): void {
+    this.connection.output.append(bytes);
+    this.bytesSent += bytes.length;
+  }
+
+  private emitLatin1(s: string): void {
+    this.connection.output.appendLatin1(s);
+    this.bytesSent += s.length;
+  }
+
+  private complete(): void {
+    if (this.phase >= COMPLETE) return;
+    this.phase = COMPLETE;
+    this.connection.responseComplete(this.keepAlive);
+  }
+}

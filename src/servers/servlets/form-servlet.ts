@@ -1,0 +1,62 @@
+/**
+ * FormServlet: parses a GET query or a POST application/x-www-form-urlencoded body, then calls
+ * handleRequest() (SPEC §2.5). Other methods → 501; POST without Content-Length (and not
+ * chunked) → 400; POST with another content type → 415.
+ */
+import { HttpServlet } from "../http-servlet.ts";
+
+/** Base class of servlets that read form fields. */
+export class FormServlet extends HttpServlet {
+  private fieldMap = new Map<string, string[]>();
+
+  /** Parses the fields, then calls handleRequest(). */
+  override async processRequest(): Promise<void> {
+    const method = this.requestMethod();
+    if (method === "GET" || method === "HEAD") {
+      this.parseFields(this.queryString());
+    } else if (method === "POST") {
+      const head = this.session.connection.head;
+      if (head.contentLength < 0 && !head.chunked) return this.sendError(400);
+      const type = this.contentType().split(";")[0]!.trim().toLowerCase();
+      if (type !== "application/x-www-form-urlencoded") return this.sendError(415);
+      const body = await this.content();
+      this.parseFields(Buffer.from(body).toString("latin1"));
+    } else {
+      return this.sendError(501);
+    }
+    await this.handleRequest();
+  }
+
+  /** Override: answer using the fields. Default: 501. */
+  handleRequest(): void | Promise<void> {
+    this.sendError(501);
+  }
+
+  /** True when the form has a field of that name. */
+  containsField(name: string): boolean {
+    return this.fieldMap.has(name);
+  }
+
+  /** The field's value; a string[] when repeated; undefined when absent. */
+  field(name: string): string | string[] | undefined {
+    const values = this.fieldMap.get(name);
+    if (!values) return undefined;
+    return values.length === 1 ? values[0] : values.slice();
+  }
+
+  /** Every field: name → value, or string[] when repeated. */
+  fields(): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of this.fieldMap) out[k] = v.length === 1 ? v[0]! : v.slice();
+    return out;
+  }
+
+  private parseFields(text: string): void {
+    // WHATWG application/x-www-form-urlencoded: "+" is a space, escapes are UTF-8.
+    for (const [k, v] of new URLSearchParams(text)) {
+      const values = this.fieldMap.get(k);
+      if (values) values.push(v);
+      else this.fieldMap.set(k, [v]);
+    }
+  }
+}

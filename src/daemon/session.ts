@@ -80,6 +80,8 @@ export class Session implements Connection {
   private closed = false;
   private peerEnded = false;
   private paused = false;
+  /** Buffered requests wait for the output to drain. */
+  private stalledOnOutput = false;
 
   private deadlineKind = DEADLINE_FIRST_BYTE;
   private deadline: number;
@@ -303,7 +305,10 @@ export class Session implements Connection {
         p = this.readBody(s, buf, p, end);
         continue;
       }
-      if (this.output.isCongested()) break; // SPEC §6: stop reading requests above the mark
+      if (this.output.isCongested()) {
+        this.stalledOnOutput = true; // SPEC §6: stop reading requests above the mark
+        break;
+      }
       if (!this.headInProgress) {
         this.head.reset();
         this.headInProgress = true;
@@ -501,6 +506,9 @@ export class Session implements Connection {
       this.socket.resume();
     }
     this.callDrainWaiters();
-    if (!this.current && this.recvEnd > this.recvStart && !this.processing) queueMicrotask(this.resumeBound);
+    if (this.stalledOnOutput && !this.processing) {
+      this.stalledOnOutput = false;
+      queueMicrotask(this.resumeBound);
+    }
   }
 }

@@ -5,6 +5,9 @@
  */
 import type { Socket } from "bun";
 
+/** How often `until` re-checks a condition that no socket event announces. */
+const POLL_MS = 5;
+
 /** One parsed HTTP response. */
 export interface ParsedResponse {
   statusLine: string;
@@ -65,9 +68,24 @@ export class RawClient {
     this.socket.flush();
   }
 
+  /** Stops reading: the server's writes back up into its output queue (a slow reader). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  /** Reads again. */
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Half-closes the write side. */
   shutdownWrite(): void {
     this.socket.shutdown();
+  }
+
+  /** Goes away abruptly (RST), as a client that gives up does. */
+  terminate(): void {
+    this.socket.terminate();
   }
 
   /** Closes the connection. */
@@ -85,14 +103,17 @@ export class RawClient {
     return this.received.length;
   }
 
-  /** Resolves when `predicate()` holds; rejects after `ms`. */
+  /**
+   * Resolves when `predicate()` holds; rejects after `ms`. Re-checked on every byte received and
+   * every few milliseconds (for conditions on server-side state).
+   */
   async until(predicate: () => boolean, ms = 5000, what = "condition"): Promise<void> {
     const deadline = Date.now() + ms;
     while (!predicate()) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}; received ${JSON.stringify(this.text().slice(0, 300))}, closed=${this.closed}`);
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
+        const t = setTimeout(resolve, Math.min(left, POLL_MS));
         this.waiters.push(() => {
           clearTimeout(t);
           resolve();

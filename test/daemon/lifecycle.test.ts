@@ -1,0 +1,184 @@
+/**
+ * Servlet lifecycle and connection limits: flow control with a slow reader, destroyServlet exactly
+ * once, the signal, request and connection caps, out-of-order calls.
+ */
+import { describe, expect, test } from "bun:test";
+import { HttpServlet } from "../../src/index.ts";
+import { RawClient, parseResponses } from "../helpers/raw-client.ts";
+import { FnServer, TextServlet, pathEcho, startDaemon } from "../helpers/servers.ts";
+
+const TOTAL = 8 * 1024 * 1024;
+
+/** Streams TOTAL bytes in 64 KiB pieces, respecting sendContent()'s answer. */
+class BigStream extends HttpServlet {
+  static last: BigStream | null = null;
+  refusals = 0;
+  destroyed = 0;
+  finished = false;
+  constructor(s: ConstructorParameters<typeof HttpServlet>[0]) {
+    super(s);
+    BigStream.last = this;
+  }
+  override async processRequest(): Promise<void> {
+    const piece = new Uint8Array(64 * 1024).fill(0x61);
+    this.sendResponse(200);
+    this.sendHeader("Content-Length", TOTAL);
+    this.endHeaders();
+    for (let sent = 0; sent < TOTAL; sent += piece.length) {
+      if (this.signal.aborted) return;
+      if (!this.sendContent(piece)) {
+        this.refusals++;
+        await this.drained();
+      }
+    }
+    this.finished = true;
+  }
+  override destroyServlet(): void {
+    this.destroyed++;
+  }
+}
+
+describe("flow control and lifecycle", () => {
+  test("a slow reader makes sendContent return false and drained() resume it", async () => {
+    await using srv = startDaemon({ "/": new FnServer((s) => new BigStream(s)) });
+    BigStream.last = null;
+    using c = await RawClient.connect(srv.port);
+    c.pause();
+    c.send("GET /big HTTP/1.0\r\n\r\n");
+    await c.until(() => (BigStream.last?.refusals ?? 0) > 0, 5000, "a refusal");
+    expect(BigStream.last!.finished).toBe(false); // it waits instead of queueing 8 MiB
+    c.resume();
+    await c.untilClosed(15000);
+    const text = c.text();
+    const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+    expect(body.length).toBe(TOTAL);
+    expect(BigStream.last!.finished).toBe(true);
+    expect(BigStream.last!.destroyed).toBe(1);
+  });
+
+  test("a client that disconnects mid-response causes exactly one destroyServlet and aborts the signal", async () => {
+    await using srv = startDaemon({ "/": new FnServer((s) => new BigStream(s)) });
+    BigStream.last = null;
+    const c = await RawClient.connect(srv.port);
+    c.pause();
+    c.send("GET /big HTTP/1.0\r\n\r\n");
+    await c.until(() => (BigStream.last?.refusals ?? 0) > 0, 5000, "a refusal");
+    const servlet = BigStream.last!;
+    c.terminate();
+    await c.until(() => servlet.destroyed > 0, 5000, "destroyServlet");
+    expect(servlet.signal.aborted).toBe(true);
+    expect(servlet.destroyed).toBe(1);
+    expect(servlet.finished).toBe(false);
+  });
+
+  test("a deferred response: processRequest returns, the answer comes later; others are served meanwhile", async () => {
+    let release: () => void = () => {};
+    const server = new FnServer((s) => {
+      if (s.requestPath() !== "/later") return new TextServlet(s, "now");
+      return new (class extends HttpServlet {
+        override processRequest() {
+          release = () => new TextServlet(this.session, "later").processRequest();
+        }
+      })(s);
+    });
+    await using srv = startDaemon({ "/": server });
+    using a = await RawClient.connect(srv.port);
+    a.send("GET /later HTTP/1.0\r\n\r\n");
+    using b = await RawClient.connect(srv.port);
+    expect((await b.request("GET /now HTTP/1.0\r\n\r\n")).body).toBe("now");
+    expect(a.length).toBe(0);
+    release();
+    expect((await a.responses(1))[0]!.body).toBe("later");
+  });
+
+  test("out-of-order calls are ignored, never a crash; destroyServlet once after completion", async () => {
+    const events: string[] = [];
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest() {
+            this.sendContent("too early"); // before sendResponse: ignored
+            this.endHeaders(); // ignored
+            this.sendResponse(200);
+            this.sendResponse(500); // second status: ignored
+            this.sendHeader("Bad Name", "x"); // invalid name: ignored
+            this.sendHeader("X-Split", "a\r\nInjected: yes"); // CR/LF in value: ignored
+            this.sendHeader("Content-Length", 2);
+            this.endHeaders();
+            this.sendHeader("X-Late", "1"); // after endHeaders: ignored
+            this.sendContent("ok");
+            this.sendContent("more"); // after the declared length: ignored
+            this.endContent();
+            this.sendError(500); // after completion: ignored
+          }
+          override destroyServlet() {
+            events.push("destroyed");
+            this.sendContent("after destroy"); // no-op
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    using c = await RawClient.connect(srv.port);
+    const r = await c.request("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("ok");
+    expect(r.rawHeaderNames).not.toContain("X-Split");
+    expect(r.rawHeaderNames).not.toContain("Injected");
+    expect(r.rawHeaderNames).not.toContain("X-Late");
+    const again = await c.request("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    expect(again.body).toBe("ok");
+    expect(events).toEqual(["destroyed", "destroyed"]);
+  });
+
+  test("request cap per connection: the last allowed response says close", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, { maxRequestsPerConnection: 2 });
+    using c = await RawClient.connect(srv.port);
+    c.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.untilClosed();
+    const rs = parseResponses(c.text(), true);
+    expect(rs.map((r) => [r.body, r.headers.connection])).toEqual([
+      ["GET /1 [1]", "keep-alive"],
+      ["GET /2 [2]", "close"],
+    ]);
+  });
+
+  test("connection cap: beyond it a connection gets 503 and is closed", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, { maxConnections: 1 });
+    using first = await RawClient.connect(srv.port);
+    await first.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    using second = await RawClient.connect(srv.port);
+    await second.untilClosed();
+    expect(parseResponses(second.text(), true).map((r) => r.status)).toEqual([503]);
+    expect((await first.request("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("GET /again [again]");
+  });
+
+  test("stop() lets a response in flight finish and closes idle connections", async () => {
+    let release: () => void = () => {};
+    let dispatched = false;
+    const server = new FnServer((s) =>
+      s.requestPath() === "/slow"
+        ? new (class extends HttpServlet {
+            override processRequest() {
+              dispatched = true;
+              release = () => new TextServlet(this.session, "finished").processRequest();
+            }
+          })(s)
+        : new TextServlet(s, "idle"),
+    );
+    const srv = startDaemon({ "/": server });
+    using busy = await RawClient.connect(srv.port);
+    using idle = await RawClient.connect(srv.port);
+    await idle.request("GET /i HTTP/1.1\r\nHost: x\r\n\r\n");
+    busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    await busy.until(() => dispatched, 2000, "request dispatched");
+    const stopped = srv.daemon.stop();
+    await idle.untilClosed();
+    expect(busy.closed).toBe(false);
+    release();
+    const [r] = await busy.responses(1);
+    expect(r!.body).toBe("finished");
+    expect(r!.headers.connection).toBe("close");
+    await stopped;
+    await busy.untilClosed();
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Slow clients against each timeout of SPEC §6, with short limits so the tests stay fast.
+ * The client's own pauses below are the slowness under test, not synchronisation: every
+ * assertion waits on the server's observable behaviour (a response, a close).
+ */
+import { describe, expect, test } from "bun:test";
+import { RawClient, parseResponses } from "../helpers/raw-client.ts";
+import { HttpServlet } from "../../src/index.ts";
+import { FnServer, pathEcho, startDaemon } from "../helpers/servers.ts";
+
+const short = { headTimeoutMs: 300, bodyIdleTimeoutMs: 300, keepAliveTimeoutMs: 300 };
+
+/** Waits `ms` as a client would between sends. */
+const dawdle = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe("timeouts", () => {
+  test("head timeout is absolute: trickling bytes do not reset it → 408, close", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, short);
+    using c = await RawClient.connect(srv.port);
+    const started = Date.now();
+    const head = "GET /slow HTTP/1.0\r\nX-Trickle: " + "a".repeat(100);
+    let i = 0;
+    const trickle = setInterval(() => {
+      if (!c.closed && i < head.length) c.send(head[i++]!);
+    }, 20);
+    try {
+      await c.untilClosed(3000);
+    } finally {
+      clearInterval(trickle);
+    }
+    const elapsed = Date.now() - started;
+    expect(parseResponses(c.text(), true).map((r) => r.status)).toEqual([408]);
+    expect(elapsed).toBeLessThan(2000); // the trickle (one byte per 20 ms) did not keep it alive
+  });
+
+  test("body idle timeout while the servlet waits for the body → 408, close", async () => {
+    const waiting = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override async processRequest() {
+            await this.content();
+            this.sendError(500); // never reached: the body never completes
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": waiting }, short);
+    using c = await RawClient.connect(srv.port);
+    c.send("POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
+    await c.untilClosed(3000);
+    expect(parseResponses(c.text(), true).map((r) => r.status)).toEqual([408]);
+  });
+
+  test("body stalls after the servlet answered: the connection is closed", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, short);
+    using c = await RawClient.connect(srv.port);
+    c.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhel");
+    await c.untilClosed(3000);
+    expect(parseResponses(c.text(), true).map((r) => r.status)).toEqual([200]);
+  });
+
+  test("keep-alive idle connection is closed silently", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, short);
+    using c = await RawClient.connect(srv.port);
+    await c.request("GET /k HTTP/1.1\r\nHost: x\r\n\r\n");
+    const before = c.length;
+    await c.untilClosed(3000);
+    expect(c.length).toBe(before); // nothing was sent on the idle close
+  });
+
+  test("a connection that never sends is closed silently", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, short);
+    using c = await RawClient.connect(srv.port);
+    await c.untilClosed(3000);
+    expect(c.length).toBe(0);
+  });
+
+  test("a slow but steady client within the timeout is served", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, { headTimeoutMs: 2000 });
+    using c = await RawClient.connect(srv.port);
+    for (const piece of ["GET /p", "atient HTTP/1.0\r\n", "\r\n"]) {
+      c.send(piece);
+      await dawdle(30);
+    }
+    const [r] = await c.responses(1);
+    expect(r!.body).toBe("GET /patient [patient]");
+  });
+});

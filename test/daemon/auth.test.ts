@@ -1,0 +1,132 @@
+/** Client authorisation by address (SPEC §2.1) and HTTP Basic authentication (SPEC §2.2). */
+import { describe, expect, test } from "bun:test";
+import { HttpDaemon, HttpServer, type HttpSession } from "../../src/index.ts";
+import { AddressFilter, parseAddress } from "../../src/daemon/address-filter.ts";
+import { basicCredentials } from "../../src/servers/http-server.ts";
+import { RawClient, parseResponses } from "../helpers/raw-client.ts";
+import { TextServlet, pathEcho, startDaemon } from "../helpers/servers.ts";
+
+const basic = (user: string, password: string) => "Basic " + Buffer.from(`${user}:${password}`).toString("base64");
+
+class Guarded extends HttpServer {
+  override realm = "admin area";
+  calls: [string, string][] = [];
+  override authorise(login: string, password: string): boolean | Promise<boolean> {
+    this.calls.push([login, password]);
+    if (login === "async") return Promise.resolve(password === "ok");
+    return login === "alice" && password === "s3:cret";
+  }
+  override servlet(s: HttpSession) {
+    return new TextServlet(s, `hello ${s.remoteUser()}`);
+  }
+}
+
+describe("client authorisation by address", () => {
+  test("authorise(host) false drops the connection with no bytes written", async () => {
+    const seen: string[] = [];
+    class Picky extends HttpDaemon {
+      override authorise(host: string): boolean {
+        seen.push(host);
+        return false;
+      }
+    }
+    const daemon = new Picky(0, { accessLog: null });
+    daemon.attach("/", pathEcho());
+    daemon.start();
+    try {
+      using c = await RawClient.connect(daemon.port());
+      c.send("GET / HTTP/1.0\r\n\r\n");
+      await c.untilClosed();
+      expect(c.length).toBe(0);
+      expect(seen).toEqual(["127.0.0.1"]);
+    } finally {
+      await daemon.stop(200);
+    }
+  });
+
+  test("deny list refuses, allow list admits", async () => {
+    {
+      await using srv = startDaemon({ "/": pathEcho() }, { deny: ["127.0.0.0/8"] });
+      using c = await RawClient.connect(srv.port);
+      c.send("GET / HTTP/1.0\r\n\r\n");
+      await c.untilClosed();
+      expect(c.length).toBe(0);
+    }
+    {
+      await using srv = startDaemon({ "/": pathEcho() }, { allow: ["10.0.0.0/8", "127.0.0.1/32"] });
+      using c = await RawClient.connect(srv.port);
+      expect((await c.request("GET /in HTTP/1.0\r\n\r\n")).status).toBe(200);
+    }
+    {
+      await using srv = startDaemon({ "/": pathEcho() }, { allow: ["10.0.0.0/8"] });
+      using c = await RawClient.connect(srv.port);
+      c.send("GET / HTTP/1.0\r\n\r\n");
+      await c.untilClosed();
+      expect(c.length).toBe(0);
+    }
+  });
+
+  test("CIDR matching for IPv4, IPv6 and IPv4-mapped addresses", () => {
+    const f = new AddressFilter(["192.168.1.0/24", "fd00::/8", "::1"], ["192.168.1.13"]);
+    expect(f.permits("192.168.1.7")).toBe(true);
+    expect(f.permits("192.168.1.13")).toBe(false);
+    expect(f.permits("192.168.2.7")).toBe(false);
+    expect(f.permits("::ffff:192.168.1.8")).toBe(true);
+    expect(f.permits("fd12:3456::1")).toBe(true);
+    expect(f.permits("fe80::1")).toBe(false);
+    expect(f.permits("::1")).toBe(true);
+    expect(parseAddress("1.2.3.256")).toBeNull();
+    expect(parseAddress("1::2::3")).toBeNull();
+    expect(() => new AddressFilter(["10.0.0.0/33"])).toThrow(TypeError);
+    expect(() => new AddressFilter(["nonsense"])).toThrow(TypeError);
+  });
+});
+
+describe("HTTP Basic authentication", () => {
+  test("without credentials: authorise('', '') then 401 with a challenge, connection closed", async () => {
+    const guarded = new Guarded();
+    await using srv = startDaemon({ "/admin": guarded, "/": pathEcho() });
+    using c = await RawClient.connect(srv.port);
+    c.send("GET /admin/x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    await c.untilClosed();
+    const [r] = parseResponses(c.text(), true);
+    expect(r!.status).toBe(401);
+    expect(r!.headers["www-authenticate"]).toBe('Basic realm="admin area"');
+    expect(guarded.calls).toEqual([["", ""]]);
+  });
+
+  test("good credentials pass (split at the first colon); remoteUser is set", async () => {
+    await using srv = startDaemon({ "/admin": new Guarded() });
+    using c = await RawClient.connect(srv.port);
+    const r = await c.request(`GET /admin HTTP/1.0\r\nAuthorization: ${basic("alice", "s3:cret")}\r\n\r\n`);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("hello alice");
+  });
+
+  test("asynchronous authorise", async () => {
+    await using srv = startDaemon({ "/admin": new Guarded() });
+    using ok = await RawClient.connect(srv.port);
+    expect((await ok.request(`GET /admin HTTP/1.0\r\nAuthorization: ${basic("async", "ok")}\r\n\r\n`)).status).toBe(200);
+    using no = await RawClient.connect(srv.port);
+    expect((await no.request(`GET /admin HTTP/1.0\r\nAuthorization: ${basic("async", "no")}\r\n\r\n`)).status).toBe(401);
+  });
+
+  test("wrong password → 401; another scheme → 501; the unguarded part needs nothing", async () => {
+    await using srv = startDaemon({ "/admin": new Guarded(), "/": pathEcho() });
+    using a = await RawClient.connect(srv.port);
+    expect((await a.request(`GET /admin HTTP/1.0\r\nAuthorization: ${basic("alice", "wrong")}\r\n\r\n`)).status).toBe(401);
+    using b = await RawClient.connect(srv.port);
+    expect((await b.request("GET /admin HTTP/1.0\r\nAuthorization: Bearer abc\r\n\r\n")).status).toBe(501);
+    using c = await RawClient.connect(srv.port);
+    expect((await c.request("GET /public HTTP/1.0\r\n\r\n")).status).toBe(200);
+  });
+
+  test("credential parsing", () => {
+    expect(basicCredentials(null)).toEqual(["", ""]);
+    expect(basicCredentials(basic("u", "p:q"))).toEqual(["u", "p:q"]);
+    expect(basicCredentials("basic " + Buffer.from("x:").toString("base64"))).toEqual(["x", ""]);
+    expect(basicCredentials("Digest abc")).toBe(501);
+    expect(basicCredentials("Basic !!!")).toBe(400);
+    expect(basicCredentials("Basic " + Buffer.from("nocolon").toString("base64"))).toBe(400);
+  });
+});

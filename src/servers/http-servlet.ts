@@ -26,6 +26,9 @@ export class HttpServlet {
   /** Receives a piece of the body; `chunk` is valid only during the call (copy to keep). */
   processContent(_chunk: Uint8Array): void {}
 
+  /** Called when the whole body has arrived (Content-Length reached or last chunk), while the response is not complete. */
+  contentComplete(): void {}
+
   /** Called exactly once, after the response is complete or the client went away. */
   destroyServlet(): void {}
 

@@ -39,6 +39,7 @@ const FIELD_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** The servlet side of the lifecycle, as the session calls it. */
 export interface ServletHooks {
   processContent(chunk: Uint8Array): void;
+  contentComplete(): void;
   destroyServlet(): void;
 }
 
@@ -258,6 +259,16 @@ export class HttpSession {
     return this.head.contentLength;
   }
 
+  /** True when a body follows the head (Content-Length > 0, or chunked). */
+  hasBody(): boolean {
+    return this.head.hasBody();
+  }
+
+  /** True when the body is chunked (its length is unknown until the last chunk). */
+  isChunked(): boolean {
+    return this.head.chunked;
+  }
+
   /** Content-Type of the request, "" when absent. */
   contentType(): string {
     return this.header("content-type") ?? "";
@@ -358,6 +369,7 @@ export class HttpSession {
   contentEnded(): void {
     this.bodyDone = true;
     if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
+    if (this.phase < COMPLETE) this.servlet?.contentComplete();
   }
 
   /** @internal the body was refused (over the limit) or the client went away. */

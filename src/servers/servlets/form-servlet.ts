@@ -15,8 +15,7 @@ export class FormServlet extends HttpServlet {
     if (method === "GET" || method === "HEAD") {
       this.parseFields(this.queryString());
     } else if (method === "POST") {
-      const head = this.session.connection.head;
-      if (head.contentLength < 0 && !head.chunked) return this.sendError(400);
+      if (this.contentLength() < 0 && !this.session.isChunked()) return this.sendError(400);
       const type = this.contentType().split(";")[0]!.trim().toLowerCase();
       if (type !== "application/x-www-form-urlencoded") return this.sendError(415);
       const body = await this.content();

@@ -97,6 +97,11 @@ export class HttpSession {
     return latin1(this.bytes, this.head.methodStart, this.head.methodEnd);
   }
 
+  /** The method as a METHOD_* number of the parser (METHOD_OTHER for extension methods). */
+  methodCode(): number {
+    return this.head.method;
+  }
+
   /** True for HEAD requests (the body of the response is not sent). */
   isHead(): boolean {
     return this.head.method === METHOD_HEAD;
@@ -453,6 +458,16 @@ export class HttpSession {
     this.emit(CONTENT_LENGTH_PREFIX);
     this.emitLatin1(String(length));
     this.emit(CRLF);
+  }
+
+  /**
+   * @internal Appends pre-encoded header lines that include `Content-Length: contentLength`
+   * (the file server's cached headers). Ignored outside the header phase.
+   */
+  sendEncodedHeaders(lines: Uint8Array, contentLength: number): void {
+    if (this.phase !== HEADERS || this.declaredLength >= 0) return;
+    this.declaredLength = contentLength;
+    if (!this.head.isSimpleRequest()) this.emit(lines);
   }
 
   /** Ends the headers; decides and sends `Connection`. Ignored outside the header phase. */

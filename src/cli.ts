@@ -1,0 +1,248 @@
+#!/usr/bin/env bun
+/**
+ * The netsvc binary (SPEC §9): serves a directory with a FileServer at `/`, plus an optional
+ * EchoServlet, Basic authentication, address lists, an access log, servlet plugins, and several
+ * worker processes sharing the port. `npm start` runs it; `npm run build` compiles it to one file.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { statSync } from "node:fs";
+import * as netsvc from "./index.ts";
+import { Dispatcher, EchoServlet, FileServer, HttpDaemon, HttpServer, ModulePlugin, type HttpSession } from "./index.ts";
+
+const HELP = `netsvc — a fast HTTP/1.0 file server and servlet host for Bun
+
+usage: netsvc [root] [options]
+
+  root                  directory to serve (default: the current directory)
+  --port N              port to listen on (default 8000; 0 picks a free one)
+  --host H              address to bind (default 127.0.0.1; 0.0.0.0 for all)
+  --index NAME          add an index file (repeatable; later names are tried first;
+                        index.html is the default)
+  --hide EXT            answer 404 for files ending in EXT (repeatable), e.g. --hide .bak
+  --map EXT=TYPE        content type for EXT (repeatable), e.g. --map .py=text/plain
+  --plugin EXT          run files ending in EXT as servlets (ModulePlugin; repeatable),
+                        e.g. --plugin .ts ; their source is never served
+  --echo PATH           attach an EchoServlet (request description) at PATH
+  --auth USER:PASSWORD  require HTTP Basic authentication for everything
+  --allow CIDR          accept connections only from these ranges (repeatable)
+  --deny CIDR           refuse connections from these ranges (repeatable)
+  --log [FILE]          access log in Common Log Format to FILE (default: stdout)
+  --workers N           run N processes sharing the port (SO_REUSEPORT; default 1)
+  --help                this text
+
+Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
+
+/** Parsed command line. */
+interface Options {
+  root: string;
+  port: number;
+  host: string;
+  index: string[];
+  hide: string[];
+  map: [string, string][];
+  plugin: string[];
+  echo: string | null;
+  auth: [string, string] | null;
+  allow: string[];
+  deny: string[];
+  log: string | null;
+  workers: number;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function fail(message: string): never {
+  console.error(`netsvc: ${message}\n(see netsvc --help)`);
+  process.exit(2);
+}
+
+/** Parses argv (without the runtime and script). */
+function parseArgs(argv: string[]): Options {
+  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1 };
+  let rootSeen = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--map=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) fail(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--help":
+      case "-h":
+        console.log(HELP);
+        process.exit(0);
+      case "--port": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0 || n > 65535) fail("--port takes 0-65535");
+        o.port = n;
+        break;
+      }
+      case "--host":
+        o.host = value();
+        break;
+      case "--index":
+        o.index.push(value());
+        break;
+      case "--hide":
+        o.hide.push(value());
+        break;
+      case "--map":
+      case "--map=": {
+        const v = arg.startsWith("--map=") ? arg.slice(6) : value();
+        const eq = v.indexOf("=");
+        if (eq <= 0) fail("--map takes EXT=TYPE");
+        o.map.push([v.slice(0, eq), v.slice(eq + 1)]);
+        break;
+      }
+      case "--plugin":
+        o.plugin.push(value());
+        break;
+      case "--echo": {
+        const p = value();
+        if (!p.startsWith("/")) fail("--echo takes a path such as /echo");
+        o.echo = p;
+        break;
+      }
+      case "--auth": {
+        const v = value();
+        const colon = v.indexOf(":");
+        if (colon <= 0) fail("--auth takes USER:PASSWORD");
+        o.auth = [v.slice(0, colon), v.slice(colon + 1)];
+        break;
+      }
+      case "--allow":
+        o.allow.push(value());
+        break;
+      case "--deny":
+        o.deny.push(value());
+        break;
+      case "--log": {
+        // --log [FILE]: the next argument is the file unless it is an option or a directory
+        // (a directory is the root to serve); --log=FILE is never ambiguous.
+        const next = argv[i + 1];
+        if (inline !== undefined) o.log = inline;
+        else if (next !== undefined && !next.startsWith("-") && !isDirectory(next)) o.log = argv[++i]!;
+        else o.log = "-";
+        break;
+      }
+      case "--workers": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1 || n > 256) fail("--workers takes 1-256");
+        o.workers = n;
+        break;
+      }
+      default:
+        if (arg.startsWith("-")) fail(`unknown option ${arg}`);
+        if (rootSeen) fail(`one root only (got ${JSON.stringify(o.root)} and ${JSON.stringify(arg)})`);
+        o.root = arg;
+        rootSeen = true;
+    }
+  }
+  return o;
+}
+
+/** Compares secrets in constant time (by their digests, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+class EchoServer extends HttpServer {
+  override servlet(session: HttpSession) {
+    return new EchoServlet(session);
+  }
+}
+
+/** Builds and starts the daemon for these options. */
+function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
+  if (!isDirectory(o.root)) fail(`${o.root} is not a directory`);
+  // Plugin files import "netsvc": inside the compiled binary there is no node_modules to find it in.
+  ModulePlugin.provide("netsvc", netsvc as unknown as Record<string, unknown>);
+  const files = new FileServer(o.root);
+  for (const name of o.index) files.index(name);
+  for (const ext of o.hide) files.hide(ext);
+  for (const [ext, type] of o.map) files.map(ext, type);
+  const modules = new ModulePlugin();
+  for (const ext of o.plugin) files.plugin(ext, modules);
+  const servers: HttpServer[] = [files];
+  let daemon: HttpDaemon;
+  try {
+    daemon = new HttpDaemon(o.port, { host: o.host, reusePort, allow: o.allow, deny: o.deny, accessLog: o.log });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  daemon.attach("/", files);
+  if (o.echo) {
+    const echo = new EchoServer();
+    servers.push(echo);
+    try {
+      daemon.attach(o.echo, echo);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+  if (o.auth) {
+    const [user, password] = o.auth;
+    for (const server of servers) {
+      server.realm = "netsvc";
+      server.authorise = (login: string, pass: string) => sameSecret(login, user) && sameSecret(pass, password);
+    }
+  }
+  try {
+    daemon.start();
+  } catch (e) {
+    fail(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
+  }
+  if (!quiet) {
+    const host = o.host.includes(":") ? `[${o.host}]` : o.host;
+    console.log(`netsvc: serving ${files.directory()} at http://${host}:${daemon.port()}/`);
+  }
+  return daemon;
+}
+
+/** Finds a free port for workers to share when --port 0 was asked for. */
+function freePort(host: string): number {
+  const probe = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+/** Runs N worker processes sharing the port; forwards SIGINT/SIGTERM; exits when they have. */
+async function supervise(o: Options, argv: string[]): Promise<void> {
+  const port = o.port === 0 ? freePort(o.host) : o.port;
+  const self = process.argv[1] && !process.argv[1].startsWith("/$bunfs") ? [process.execPath, process.argv[1]] : [process.execPath];
+  const args = [...argv.filter((a, i) => !(a === "--workers" || argv[i - 1] === "--workers" || a.startsWith("--workers=") || a === "--port" || argv[i - 1] === "--port" || a.startsWith("--port="))), "--port", String(port)];
+  const workers = Array.from({ length: o.workers }, (_, n) =>
+    Bun.spawn([...self, ...args], { env: { ...process.env, NETSVC_WORKER: String(n + 1) }, stdout: "inherit", stderr: "inherit", stdin: "ignore" }),
+  );
+  const host = o.host.includes(":") ? `[${o.host}]` : o.host;
+  console.log(`netsvc: serving ${o.root} at http://${host}:${port}/ with ${o.workers} workers`);
+  const forward = (signal: NodeJS.Signals) => () => workers.forEach((w) => w.kill(signal));
+  process.on("SIGINT", forward("SIGINT"));
+  process.on("SIGTERM", forward("SIGTERM"));
+  const codes = await Promise.all(workers.map((w) => w.exited));
+  process.exit(codes.every((c) => c === 0) ? 0 : 1);
+}
+
+const argv = process.argv.slice(2);
+const options = parseArgs(argv);
+if (options.workers > 1 && !process.env.NETSVC_WORKER) {
+  await supervise(options, argv);
+} else {
+  const dispatcher = new Dispatcher();
+  dispatcher.monitor("SIGINT");
+  dispatcher.monitor("SIGTERM");
+  const worker = process.env.NETSVC_WORKER;
+  serve(options, options.workers > 1 || worker !== undefined, worker !== undefined);
+  await dispatcher.run();
+}

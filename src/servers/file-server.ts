@@ -1,0 +1,201 @@
+/**
+ * FileServer: serves a directory tree (SPEC §4). Safety comes first and touches no disk: the
+ * daemon has already decoded the path once and refused NUL, CR/LF, an encoded `/`, invalid
+ * UTF-8 (400) and climbing above the root (403); here a `\` is refused (400) and dotfiles are
+ * hidden (404). Only then is the disk consulted, and the real path (symlinks resolved) must lie
+ * inside the real root (403). Filesystem errors map to statuses in one function (fs-status.ts).
+ *
+ * Metadata calls (stat, realpath) are synchronous: servlet() must choose a servlet at once, and a
+ * stat is microseconds. File contents are read asynchronously or from the small-file cache.
+ */
+import { realpathSync, statSync, type Stats } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { statusForFsError } from "./fs-status.ts";
+import { HttpServer } from "./http-server.ts";
+import type { HttpServlet } from "./http-servlet.ts";
+import type { HttpSession } from "./http-session.ts";
+import { ErrorServlet } from "./servlets/error-servlet.ts";
+import { contentTypeOf, FileServlet } from "./servlets/file-servlet.ts";
+import { RedirectServlet } from "./servlets/redirect-servlet.ts";
+
+/** Makes the servlet for a plugin file: `factory(session, absolutePath)`. */
+export type PluginFactory = (session: HttpSession, absolutePath: string) => HttpServlet | null;
+
+/** Something with a factory method, like ModulePlugin. */
+export interface PluginObject {
+  servlet(session: HttpSession, absolutePath: string): HttpServlet | null;
+}
+
+interface Plugin {
+  ext: string;
+  make: PluginFactory;
+  alias: string | null;
+}
+
+function lower(ext: string): string {
+  return ext.toLowerCase();
+}
+
+function statOrError(path: string): Stats | number {
+  try {
+    return statSync(path);
+  } catch (e) {
+    return statusForFsError(e);
+  }
+}
+
+/** A server object for a directory. */
+export class FileServer extends HttpServer {
+  private readonly root: string;
+  private realRoot: string | null = null;
+  private readonly types = new Map<string, string>();
+  private readonly indexes: string[] = ["index.html"];
+  private readonly hidden: string[] = [];
+  private readonly plugins: Plugin[] = [];
+
+  /** Serves `directory` (made absolute). The default index file is index.html. */
+  constructor(directory: string) {
+    super();
+    this.root = resolve(directory);
+  }
+
+  /** The directory served. */
+  directory(): string {
+    return this.root;
+  }
+
+  /** Sets the content type for files ending in `ext` (e.g. ".py", "text/plain"), over Bun's table. */
+  map(ext: string, type: string): this {
+    this.types.set(lower(ext), type);
+    return this;
+  }
+
+  /** Adds an index file name; names declared later are tried first. */
+  index(name: string): this {
+    if (name.includes("/") || name.includes("\\") || name.startsWith(".")) throw new TypeError(`index: bad file name ${JSON.stringify(name)}`);
+    this.indexes.unshift(name);
+    return this;
+  }
+
+  /** Files ending in `ext` answer 404 as if absent. */
+  hide(ext: string): this {
+    this.hidden.push(lower(ext));
+    return this;
+  }
+
+  /**
+   * Files ending in `ext` are answered by a servlet from `factory(session, absolutePath)`; extra
+   * path below such a file becomes servletInfo(). With `alias`, a request for a name ending in
+   * `alias` is served from the file ending in `ext` instead (combine with hide(ext)).
+   */
+  plugin(ext: string, factory: PluginFactory | PluginObject, alias?: string): this {
+    const make: PluginFactory = typeof factory === "function" ? factory : (s, p) => factory.servlet(s, p);
+    this.plugins.push({ ext: lower(ext), make, alias: alias ? lower(alias) : null });
+    return this;
+  }
+
+  /** Resolves the request to a servlet: a file, a plugin, a redirect, or an error. */
+  override servlet(session: HttpSession): HttpServlet {
+    const path = session.requestPath();
+    // SPEC §4.1: a backslash could be a separator on some systems: refuse it.
+    if (path.includes("\\")) return new ErrorServlet(session, 400);
+    const rel = session.servletPath();
+    const segments = rel.split("/");
+    // SPEC §4.2: dotfiles (and dot-directories) are hidden.
+    if (segments.some((s) => s.startsWith("."))) return new ErrorServlet(session, 404);
+    if (this.isHidden(rel)) return new ErrorServlet(session, 404);
+
+    const absolute = join(this.root, ...segments);
+    const st = statOrError(absolute);
+    if (typeof st === "number") return this.resolveMissing(session, rel, segments, st);
+    if (st.isDirectory()) return this.resolveDirectory(session, absolute, path);
+    if (!st.isFile()) return new ErrorServlet(session, 404);
+    return this.serveFile(session, absolute, rel, "", st);
+  }
+
+  private isHidden(name: string): boolean {
+    const n = lower(name);
+    return this.hidden.some((ext) => n.endsWith(ext));
+  }
+
+  private pluginFor(name: string): Plugin | undefined {
+    const n = lower(name);
+    return this.plugins.find((p) => n.endsWith(p.ext));
+  }
+
+  /** A directory: redirect to the slash form, else the first index file, else 403 (no listings). */
+  private resolveDirectory(session: HttpSession, absolute: string, path: string): HttpServlet {
+    if (!path.endsWith("/")) {
+      const q = session.queryString();
+      return new RedirectServlet(session, session.rawPath() + "/" + (q ? "?" + q : ""), 301);
+    }
+    for (const name of this.indexes) {
+      const candidate = join(absolute, name);
+      const st = statOrError(candidate);
+      if (typeof st !== "number" && st.isFile() && !this.isHidden(name)) {
+        const rel = session.servletPath() + name;
+        return this.serveFile(session, candidate, rel, "", st);
+      }
+    }
+    return new ErrorServlet(session, 403);
+  }
+
+  /** Not on disk as named: a plugin alias, or a plugin file with extra path below it. */
+  private resolveMissing(session: HttpSession, rel: string, segments: string[], status: number): HttpServlet {
+    for (const p of this.plugins) {
+      if (p.alias && lower(rel).endsWith(p.alias)) {
+        const sourceRel = rel.slice(0, rel.length - p.alias.length) + p.ext;
+        const source = join(this.root, ...sourceRel.split("/"));
+        const st = statOrError(source);
+        if (typeof st !== "number" && st.isFile()) return this.runPlugin(session, p, source, rel, "");
+      }
+    }
+    if (status === 404 && this.plugins.length > 0) {
+      // Walk down: the first prefix that is a file may be a plugin taking the rest as servletInfo.
+      let absolute = this.root;
+      for (let i = 0; i < segments.length - 1; i++) {
+        absolute = join(absolute, segments[i]!);
+        const st = statOrError(absolute);
+        if (typeof st === "number") break;
+        if (st.isDirectory()) continue;
+        const fileRel = segments.slice(0, i + 1).join("/");
+        const plugin = st.isFile() ? this.pluginFor(fileRel) : undefined;
+        if (!plugin) break; // extra path below a plain file → 404
+        return this.runPlugin(session, plugin, absolute, fileRel, segments.slice(i + 1).join("/"));
+      }
+    }
+    return new ErrorServlet(session, status);
+  }
+
+  /** A regular file (or plugin file) that exists: containment check, then plugin or FileServlet. */
+  private serveFile(session: HttpSession, absolute: string, rel: string, info: string, st: Stats): HttpServlet {
+    const plugin = this.pluginFor(rel);
+    if (plugin) return this.runPlugin(session, plugin, absolute, rel, info);
+    const refused = this.checkContained(absolute);
+    if (refused) return new ErrorServlet(session, refused);
+    let type = contentTypeOf(absolute);
+    const n = lower(rel);
+    for (const [ext, t] of this.types) if (n.endsWith(ext)) type = t;
+    return new FileServlet(session, absolute, type, st);
+  }
+
+  private runPlugin(session: HttpSession, plugin: Plugin, absolute: string, rel: string, info: string): HttpServlet {
+    const refused = this.checkContained(absolute);
+    if (refused) return new ErrorServlet(session, refused);
+    session.bindServlet(rel, info);
+    const servlet = plugin.make(session, absolute);
+    return servlet ?? new ErrorServlet(session, 404);
+  }
+
+  /** SPEC §4.1: the real path (symlinks resolved) must lie inside the real root; 0 when it does. */
+  private checkContained(absolute: string): number {
+    try {
+      this.realRoot ??= realpathSync(this.root);
+      const real = realpathSync(absolute);
+      if (real === this.realRoot || real.startsWith(this.realRoot.endsWith(sep) ? this.realRoot : this.realRoot + sep)) return 0;
+      return 403;
+    } catch (e) {
+      return statusForFsError(e);
+    }
+  }
+}

@@ -9,6 +9,9 @@ import { statSync } from "node:fs";
 import * as netsvc from "./index.ts";
 import { Dispatcher, EchoServlet, FileServer, HttpDaemon, HttpServer, ModulePlugin, type HttpSession } from "./index.ts";
 
+/** First line a worker process prints once it listens. */
+const WORKER_READY = "netsvc: worker";
+
 const HELP = `netsvc — a fast HTTP/1.0 file server and servlet host for Bun
 
 usage: netsvc [root] [options]
@@ -202,7 +205,9 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   } catch (e) {
     fail(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
   }
-  if (!quiet) {
+  if (quiet) {
+    console.log(`${WORKER_READY} ${process.env.NETSVC_WORKER} on port ${daemon.port()}`);
+  } else {
     const host = o.host.includes(":") ? `[${o.host}]` : o.host;
     console.log(`netsvc: serving ${files.directory()} at http://${host}:${daemon.port()}/`);
   }
@@ -217,14 +222,40 @@ function freePort(host: string): number {
   return port;
 }
 
+/** Resolves when a worker has printed its ready line; relays everything after it to our stdout. */
+async function relayAfterReady(stream: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) fail(`a worker exited before listening: ${text}`);
+    text += decoder.decode(value, { stream: true });
+    const end = text.indexOf("\n");
+    if (end >= 0 && text.startsWith(WORKER_READY)) {
+      if (text.length > end + 1) process.stdout.write(text.slice(end + 1));
+      break;
+    }
+  }
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      process.stdout.write(value);
+    }
+  })();
+}
+
 /** Runs N worker processes sharing the port; forwards SIGINT/SIGTERM; exits when they have. */
 async function supervise(o: Options, argv: string[]): Promise<void> {
   const port = o.port === 0 ? freePort(o.host) : o.port;
   const self = process.argv[1] && !process.argv[1].startsWith("/$bunfs") ? [process.execPath, process.argv[1]] : [process.execPath];
   const args = [...argv.filter((a, i) => !(a === "--workers" || argv[i - 1] === "--workers" || a.startsWith("--workers=") || a === "--port" || argv[i - 1] === "--port" || a.startsWith("--port="))), "--port", String(port)];
   const workers = Array.from({ length: o.workers }, (_, n) =>
-    Bun.spawn([...self, ...args], { env: { ...process.env, NETSVC_WORKER: String(n + 1) }, stdout: "inherit", stderr: "inherit", stdin: "ignore" }),
+    Bun.spawn([...self, ...args], { env: { ...process.env, NETSVC_WORKER: String(n + 1) }, stdout: "pipe", stderr: "inherit", stdin: "ignore" }),
   );
+  // Each worker says when it listens; the URL is printed once all of them do.
+  await Promise.all(workers.map((w) => relayAfterReady(w.stdout as ReadableStream<Uint8Array>)));
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
   console.log(`netsvc: serving ${o.root} at http://${host}:${port}/ with ${o.workers} workers`);
   const forward = (signal: NodeJS.Signals) => () => workers.forEach((w) => w.kill(signal));

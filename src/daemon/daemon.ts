@@ -2,7 +2,7 @@
  * HttpDaemon: owns a port (Bun.listen), the server objects attached to the URL namespace, the
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
-import type { Socket, TCPSocketListener } from "bun";
+import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
 import type { RequestHead } from "../parser/index.ts";
 import { basicCredentials, type HttpServer } from "../servers/http-server.ts";
 import type { HttpSession } from "../servers/http-session.ts";
@@ -119,16 +119,18 @@ export class HttpDaemon {
   start(): void {
     if (this.listener) return;
     this.stopping = false;
-    this.listener = Bun.listen<SocketData>({
+    const options: TCPSocketListenOptions<SocketData> & { reusePort?: boolean } = {
       hostname: this.host,
       port: this.requestedPort,
-      // Without reusePort the port is ours alone: a second daemon on it fails to bind.
-      exclusive: !this.reusePort,
+      // SO_REUSEPORT (accepted by Bun.listen at run time, missing from its types): worker
+      // processes share the port. Without it the port is ours alone.
+      reusePort: this.reusePort,
       // A client may half-close after its request and still deserves the answer (onEnd).
       allowHalfOpen: true,
       data: this,
       socket: handlers,
-    });
+    };
+    this.listener = Bun.listen<SocketData>(options);
     const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), tick);
     registerDaemon(this);

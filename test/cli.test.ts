@@ -1,0 +1,80 @@
+/** The binary's flags (SPEC §9), run from source with `bun src/cli.ts`. */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+let dir = "";
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "netsvc-cli-"));
+  mkdirSync(join(dir, "site"));
+  writeFileSync(join(dir, "site", "index.html"), "index");
+  writeFileSync(join(dir, "site", "home.htm"), "home");
+  writeFileSync(join(dir, "site", "code.py"), "print(1)");
+  writeFileSync(join(dir, "site", "old.bak"), "old");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts the CLI, runs `check` against its URL, stops it with SIGTERM (must exit 0). */
+async function withCli(args: string[], check: (base: string) => Promise<void>): Promise<void> {
+  const child = Bun.spawn([process.execPath, "src/cli.ts", ...args], { stdout: "pipe", stderr: "pipe" });
+  try {
+    const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+    let out = "";
+    while (!/http:\/\/\S+\//.test(out)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`cli exited: ${out} ${await new Response(child.stderr).text()}`);
+      out += new TextDecoder().decode(value);
+    }
+    await check(out.match(/http:\/\/\S+\//)![0]);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
+test("--help prints the flags and exits 0", async () => {
+  const p = Bun.spawn([process.execPath, "src/cli.ts", "--help"], { stdout: "pipe" });
+  const text = await new Response(p.stdout).text();
+  expect(await p.exited).toBe(0);
+  for (const flag of ["--port", "--host", "--index", "--hide", "--map", "--plugin", "--echo", "--auth", "--allow", "--log", "--workers"]) {
+    expect(text).toContain(flag);
+  }
+});
+
+test("a bad flag exits 2 with a message", async () => {
+  const p = Bun.spawn([process.execPath, "src/cli.ts", "--nonsense"], { stdout: "pipe", stderr: "pipe" });
+  expect(await p.exited).toBe(2);
+  expect(await new Response(p.stderr).text()).toContain("unknown option --nonsense");
+});
+
+test("root, --index, --hide, --map, --echo, --log", async () => {
+  const log = join(dir, "access.log");
+  await withCli([join(dir, "site"), "--port", "0", "--index", "home.htm", "--hide", ".bak", "--map", ".py=text/plain", "--echo", "/echo", "--log", log], async (base) => {
+    expect(await (await fetch(base)).text()).toBe("home");
+    expect((await fetch(base + "old.bak")).status).toBe(404);
+    expect((await fetch(base + "code.py")).headers.get("content-type")).toBe("text/plain");
+    expect(await (await fetch(base + "echo/x")).text()).toContain("<tr><th>servletPath</th><td>x</td></tr>");
+  });
+  const lines = readFileSync(log, "utf8").trim().split("\n");
+  expect(lines.length).toBe(4);
+  expect(lines[0]).toMatch(/^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET http:\/\/127\.0\.0\.1:\d+\/ HTTP\/1\.1" 200 \d+$/);
+});
+
+test("--auth protects everything; --allow admits loopback", async () => {
+  await withCli([join(dir, "site"), "--port", "0", "--auth", "u:p w", "--allow", "127.0.0.0/8"], async (base) => {
+    const denied = await fetch(base);
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get("www-authenticate")).toBe('Basic realm="netsvc"');
+    const ok = await fetch(base, { headers: { Authorization: "Basic " + btoa("u:p w") } });
+    expect(await ok.text()).toBe("index");
+  });
+});
+
+test("--workers 2 serves from two processes sharing the port", async () => {
+  await withCli([join(dir, "site"), "--port", "0", "--workers", "2"], async (base) => {
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => fetch(base).then((r) => r.text())));
+    expect(bodies.every((b) => b === "index")).toBe(true);
+  });
+});

@@ -61,6 +61,7 @@ const handlers = {
 };
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 /** The HTTP daemon. */
 export class HttpDaemon {
@@ -69,7 +70,11 @@ export class HttpDaemon {
   /** @internal coarse clock (ms), advanced by the sweep timer. */
   clock = performance.now();
   /** @internal `Date: …\r\n`, refreshed every second. */
-  dateLine: Uint8Array = encoder.encode(`Date: ${new Date().toUTCString()}\r\n`);
+  dateLine: Uint8Array = EMPTY;
+  /** @internal Date, Server, `Connection: keep-alive` and the blank line, refreshed with dateLine. */
+  keepAliveTail: Uint8Array = EMPTY;
+  /** @internal Date, Server, `Connection: close` and the blank line. */
+  closeTail: Uint8Array = EMPTY;
   /** @internal true once stop() was called. */
   stopping = false;
 
@@ -96,6 +101,15 @@ export class HttpDaemon {
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
     this.errorLog = options.errorLog ?? ((message, error) => console.error(`netsvc: ${message}`, error ?? ""));
+    this.refreshDate(Math.floor(Date.now() / 1000));
+  }
+
+  private refreshDate(second: number): void {
+    this.dateSecond = second;
+    const date = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+    this.dateLine = encoder.encode(date);
+    this.keepAliveTail = encoder.encode(`${date}Server: netsvc\r\nConnection: keep-alive\r\n\r\n`);
+    this.closeTail = encoder.encode(`${date}Server: netsvc\r\nConnection: close\r\n\r\n`);
   }
 
   /**
@@ -305,10 +319,7 @@ export class HttpDaemon {
   private sweep(): void {
     this.clock = performance.now();
     const second = Math.floor(Date.now() / 1000);
-    if (second !== this.dateSecond) {
-      this.dateSecond = second;
-      this.dateLine = encoder.encode(`Date: ${new Date(second * 1000).toUTCString()}\r\n`);
-    }
+    if (second !== this.dateSecond) this.refreshDate(second);
     for (const s of this.sessions) s.sweep(this.clock);
   }
 

@@ -62,12 +62,14 @@ export class OutputQueue {
     if (n <= 0) return;
     this.reserve(n);
     const buf = this.buf;
-    if (n <= 64) {
-      // hot path: short header pieces are cheaper to copy by hand than through a view.
+    if (start === 0 && end === bytes.length) {
+      buf.set(bytes, this.tail);
+    } else if (n <= 64) {
+      // a short piece of a larger array: copy by hand rather than allocate a view
       let t = this.tail;
       for (let i = start; i < end; i++) buf[t++] = bytes[i]!;
     } else {
-      buf.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), this.tail);
+      buf.set(bytes.subarray(start, end), this.tail);
     }
     this.tail += n;
     this.appended += n;

@@ -119,9 +119,9 @@ export class Session implements Connection {
     return !this.peerEnded && !this.daemon.stopping && this.requests < this.daemon.limits.maxRequestsPerConnection;
   }
 
-  /** The cached Date line. */
-  dateLine(): Uint8Array {
-    return this.daemon.dateLine;
+  /** The cached end of a response head: Date, Server, Connection, CRLF. */
+  headerTail(keepAlive: boolean): Uint8Array {
+    return keepAlive ? this.daemon.keepAliveTail : this.daemon.closeTail;
   }
 
   /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */

@@ -32,8 +32,8 @@ export interface Connection {
   readonly remotePort: number;
   /** True when this response may keep the connection (request cap not reached, not stopping). */
   mayKeepAlive(): boolean;
-  /** `Date: …\r\n` for now, cached per second. */
-  dateLine(): Uint8Array;
+  /** `Date`, `Server` and `Connection` lines and the final CRLF, cached per second. */
+  headerTail(keepAlive: boolean): Uint8Array;
   /** Ask for the queued output to be written soon (at the end of the current turn). */
   flushSoon(): void;
   /** Calls `callback` once when the output queue drops below its high-water mark. */

@@ -6,7 +6,9 @@
  * inside the real root (403). Filesystem errors map to statuses in one function (fs-status.ts).
  *
  * Metadata calls (stat, realpath) are synchronous: servlet() must choose a servlet at once, and a
- * stat is microseconds. File contents are read asynchronously or from the small-file cache.
+ * stat is microseconds. A path that resolved to a regular file is remembered (with its device and
+ * inode) and trusted for revalidate() ms before one stat checks it again; a changed inode means a
+ * full resolution. File contents are read asynchronously or from the small-file cache.
  */
 import { realpathSync, statSync, type Stats } from "node:fs";
 import { join, resolve, sep } from "node:path";
@@ -25,6 +27,22 @@ export type PluginFactory = (session: HttpSession, absolutePath: string) => Http
 export interface PluginObject {
   servlet(session: HttpSession, absolutePath: string): HttpServlet | null;
 }
+
+/** A request path known to name a regular file inside the root (see FileServer.servlet). */
+interface Resolved {
+  absolute: string;
+  type: string;
+  dev: number;
+  ino: number;
+  stats: Stats;
+  checkedAt: number;
+}
+
+/** Default: a known file is stat'ed again at most this often (ms). */
+export const REVALIDATE_MS = 1000;
+
+/** How many resolved paths are remembered before the memory is cleared. */
+const RESOLVED_CAPACITY = 4096;
 
 interface Plugin {
   ext: string;
@@ -52,6 +70,8 @@ export class FileServer extends HttpServer {
   private readonly indexes: string[] = ["index.html"];
   private readonly hidden: string[] = [];
   private readonly plugins: Plugin[] = [];
+  private readonly resolved = new Map<string, Resolved>();
+  private revalidateMs = REVALIDATE_MS;
 
   /** Serves `directory` (made absolute). The default index file is index.html. */
   constructor(directory: string) {
@@ -94,6 +114,16 @@ export class FileServer extends HttpServer {
     return this;
   }
 
+  /**
+   * How long (ms) a file found by an earlier request is trusted before it is stat'ed again
+   * (default 1000; 0: stat on every request). Within that window an edit is not seen yet — as
+   * with nginx's open_file_cache_valid — and no system call is made for a hot file.
+   */
+  revalidate(ms: number): this {
+    this.revalidateMs = Math.max(0, ms);
+    return this;
+  }
+
   /** Resolves the request to a servlet: a file, a plugin, a redirect, or an error. */
   override servlet(session: HttpSession): HttpServlet {
     const path = session.requestPath();
@@ -105,12 +135,28 @@ export class FileServer extends HttpServer {
     if (segments.some((s) => s.startsWith("."))) return new ErrorServlet(session, 404);
     if (this.isHidden(rel)) return new ErrorServlet(session, 404);
 
+    // hot path: a path that resolved to a contained regular file before, and whose stat still
+    // shows the same file (device and inode), skips the containment walk (realpath). A file
+    // swapped for a symlink stats as another inode and is resolved again from scratch.
+    const known = this.resolved.get(rel);
+    if (known !== undefined) {
+      const now = performance.now();
+      if (now - known.checkedAt < this.revalidateMs) return new FileServlet(session, known.absolute, known.type, known.stats);
+      const st = statOrError(known.absolute);
+      if (typeof st !== "number" && st.isFile() && st.ino === known.ino && st.dev === known.dev) {
+        known.stats = st;
+        known.checkedAt = now;
+        return new FileServlet(session, known.absolute, known.type, st);
+      }
+      this.resolved.delete(rel);
+    }
+
     const absolute = join(this.root, ...segments);
     const st = statOrError(absolute);
     if (typeof st === "number") return this.resolveMissing(session, rel, segments, st);
     if (st.isDirectory()) return this.resolveDirectory(session, absolute, path);
     if (!st.isFile()) return new ErrorServlet(session, 404);
-    return this.serveFile(session, absolute, rel, "", st);
+    return this.serveFile(session, absolute, rel, "", st, true);
   }
 
   private isHidden(name: string): boolean {
@@ -168,7 +214,7 @@ export class FileServer extends HttpServer {
   }
 
   /** A regular file (or plugin file) that exists: containment check, then plugin or FileServlet. */
-  private serveFile(session: HttpSession, absolute: string, rel: string, info: string, st: Stats): HttpServlet {
+  private serveFile(session: HttpSession, absolute: string, rel: string, info: string, st: Stats, remember = false): HttpServlet {
     const plugin = this.pluginFor(rel);
     if (plugin) return this.runPlugin(session, plugin, absolute, rel, info);
     const refused = this.checkContained(absolute);
@@ -176,6 +222,10 @@ export class FileServer extends HttpServer {
     let type = contentTypeOf(absolute);
     const n = lower(rel);
     for (const [ext, t] of this.types) if (n.endsWith(ext)) type = t;
+    if (remember) {
+      if (this.resolved.size >= RESOLVED_CAPACITY) this.resolved.clear();
+      this.resolved.set(rel, { absolute, type, dev: st.dev, ino: st.ino, stats: st, checkedAt: performance.now() });
+    }
     return new FileServlet(session, absolute, type, st);
   }
 

@@ -3,6 +3,8 @@
  * Nothing is decoded until asked; each string is decoded once and cached. The response API here
  * is what HttpServlet delegates to: it enforces the order status → headers → content, adds Date,
  * Server and exactly one Connection header, and decides persistence (SPEC §3).
+ * Hot path: header lines come pre-encoded from header-lines.ts; the Date/Server/Connection tail is
+ * one cached array per second.
  */
 import {
   findHeader,
@@ -17,11 +19,9 @@ import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
 import { errorPage } from "./error-page.ts";
+import { headerLine } from "./header-lines.ts";
 
 const encoder = new TextEncoder();
-const SERVER_LINE = encoder.encode("Server: netsvc\r\n");
-const KEEP_ALIVE_END = encoder.encode("Connection: keep-alive\r\n\r\n");
-const CLOSE_END = encoder.encode("Connection: close\r\n\r\n");
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
 const CRLF = encoder.encode("\r\n");
 
@@ -31,10 +31,6 @@ const HEADERS = 1; // status sent, headers open
 const CONTENT = 2; // headers ended, content may follow
 const COMPLETE = 3;
 const DESTROYED = 4;
-
-/** Field names and values a servlet may send: visible text, no CR/LF (no response splitting). */
-const FIELD_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** The servlet side of the lifecycle, as the session calls it. */
 export interface ServletHooks {
@@ -412,7 +408,7 @@ export class HttpSession {
   destroy(): void {
     if (this.phase === DESTROYED) return;
     this.phase = DESTROYED;
-    if (!this.bodyDone) this.contentFailed(new Error("request ended before its body was complete"));
+    if (!this.bodyDone && this.contentWaiter) this.contentFailed(new Error("request ended before its body was complete"));
     try {
       this.servlet?.destroyServlet();
     } catch (e) {
@@ -438,16 +434,13 @@ export class HttpSession {
    */
   sendHeader(name: string, value: string | number): void {
     if (this.phase !== HEADERS) return;
-    const text = String(value);
-    if (!FIELD_NAME_RE.test(name) || !FIELD_VALUE_RE.test(text)) return;
-    const lower = name.toLowerCase();
-    if (lower === "connection" || lower === "transfer-encoding" || lower === "date" || lower === "server") return;
-    if (lower === "content-length") {
-      if (!/^\d+$/.test(text) || this.declaredLength >= 0) return;
-      this.declaredLength = Number(text);
+    const line = headerLine(name, value);
+    if (line === null) return;
+    if (line.contentLength >= 0) {
+      if (this.declaredLength >= 0) return;
+      this.declaredLength = line.contentLength;
     }
-    if (this.head.isSimpleRequest()) return;
-    this.emitLatin1(`${name}: ${text}\r\n`);
+    if (!this.head.isSimpleRequest()) this.emit(line.bytes);
   }
 
   /** Shorthand used by predefined servlets: Content-Length as a number, pre-encoded prefix. */
@@ -476,11 +469,7 @@ export class HttpSession {
     this.phase = CONTENT;
     const selfDelimited = this.declaredLength >= 0 || this.isHead() || isBodyless(this.status);
     this.keepAlive = !this.closeAfter && selfDelimited && this.head.isKeepAliveRequested() && this.connection.mayKeepAlive();
-    if (!this.head.isSimpleRequest()) {
-      this.emit(this.connection.dateLine());
-      this.emit(SERVER_LINE);
-      this.emit(this.keepAlive ? KEEP_ALIVE_END : CLOSE_END);
-    }
+    if (!this.head.isSimpleRequest()) this.emit(this.connection.headerTail(this.keepAlive));
     if (isBodyless(this.status) || this.declaredLength === 0) this.complete();
   }
 

@@ -173,11 +173,23 @@ describe("FileServer (SPEC §4)", () => {
   });
 
   test("a changed small file is served fresh (cache validated by mtime and size)", async () => {
-    await using srv = startDaemon({ "/": files() });
+    await using srv = startDaemon({ "/": files().revalidate(0) });
     writeFileSync(join(root, "changing.txt"), "version one");
     expect((await get(srv.port, "/changing.txt")).body).toBe("version one");
     writeFileSync(join(root, "changing.txt"), "version two!");
     expect((await get(srv.port, "/changing.txt")).body).toBe("version two!");
+  });
+
+  test("with the default revalidation window an edit is seen within a second", async () => {
+    await using srv = startDaemon({ "/": files() });
+    writeFileSync(join(root, "window.txt"), "first");
+    expect((await get(srv.port, "/window.txt")).body).toBe("first");
+    writeFileSync(join(root, "window.txt"), "second!");
+    const start = Date.now();
+    let body = "";
+    while (body !== "second!" && Date.now() - start < 3000) body = (await get(srv.port, "/window.txt")).body;
+    expect(body).toBe("second!");
+    expect(Date.now() - start).toBeLessThan(2500);
   });
 
   test("mounted below the root: servletPath resolves inside the directory", async () => {

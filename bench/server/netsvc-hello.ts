@@ -1,0 +1,27 @@
+/** Benchmark peer: the netsvc hello servlet (sendResponse / sendHeader / sendContent, 13-byte body). */
+import { Dispatcher, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
+
+class Hello extends HttpServlet {
+  override processRequest(): void {
+    this.sendResponse(200);
+    this.sendHeader("Content-Type", "text/plain");
+    this.sendHeader("Content-Length", 13);
+    this.endHeaders();
+    this.sendContent("Hello, world!");
+  }
+}
+
+class HelloServer extends HttpServer {
+  override servlet(session: HttpSession): HttpServlet {
+    return new Hello(session);
+  }
+}
+
+const daemon = new HttpDaemon(Number(process.argv[2]), { maxRequestsPerConnection: 1e9 });
+daemon.attach("/", new HelloServer());
+const dispatcher = new Dispatcher();
+dispatcher.monitor("SIGINT"); // an orderly exit lets `bun --cpu-prof` write its profile
+dispatcher.monitor("SIGTERM");
+daemon.start();
+console.log("ready");
+await dispatcher.run();

@@ -1,0 +1,323 @@
+/**
+ * Server benchmark: netsvc and its peers on loopback, driven by wrk (keep-alive, -c 50) plain and
+ * with 16 pipelined requests per batch, alternating servers round by round, medians and ratios.
+ * ab -k and h2load --h1 -m 16 give second opinions. Reports CPU time per request (from
+ * /proc/<pid>/stat) and resident memory after every round, and writes JSON and an SVG bar chart
+ * to bench/results/.
+ *
+ *   npm run bench:server                    (5 s per run, 3 rounds)
+ *   bun bench/server/run.ts --duration 3 --rounds 5 --no-second-opinions
+ *
+ * Servers are pinned to CPU 0 and the load generators to CPU 1 (taskset), so every peer gets the
+ * same single core. Needs wrk, ab, h2load, nginx (nginx-light) and taskset.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { renderChart } from "./chart.ts";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const DURATION = flag("--duration", 5);
+const ROUNDS = flag("--rounds", 3);
+const CONNECTIONS = flag("--connections", 50);
+const SECOND_OPINIONS = !args.includes("--no-second-opinions");
+const SCALING = !args.includes("--no-scaling");
+const CLK_TCK = 100;
+
+for (const tool of ["wrk", "ab", "h2load", "nginx", "taskset", "node"]) {
+  if (!Bun.which(tool) && !existsSync(`/usr/sbin/${tool}`)) throw new Error(`${tool} is required (apt-get install wrk apache2-utils nghttp2-client nginx-light util-linux)`);
+}
+
+// ── fixtures ──────────────────────────────────────────────────────────────────────────────
+const work = mkdtempSync(join(tmpdir(), "netsvc-bench-"));
+const site = join(work, "site");
+mkdirSync(site);
+writeFileSync(join(site, "hello.txt"), "Hello, world!");
+writeFileSync(join(site, "64k.bin"), Buffer.alloc(64 * 1024, "x"));
+writeFileSync(join(site, "index.html"), "Hello, world!");
+
+if (!existsSync(join(ROOT, "dist/netsvc"))) {
+  const b = Bun.spawnSync(["npm", "run", "build"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+  if (b.exitCode !== 0) throw new Error("npm run build failed");
+}
+
+// ── servers ───────────────────────────────────────────────────────────────────────────────
+interface Peer {
+  name: string;
+  group: "dynamic" | "static";
+  command: (port: number) => string[];
+  /** The process whose CPU and memory are measured (nginx: its single worker). */
+  measuredPid?: (pid: number) => number;
+  proc?: ReturnType<typeof Bun.spawn>;
+  port?: number;
+  pid?: number;
+  rss: number[];
+}
+
+let nextPort = 20000 + Math.floor(Math.random() * 20000);
+const bun = process.execPath;
+const pin = (cpu: number, cmd: string[]) => ["taskset", "-c", String(cpu), ...cmd];
+
+function nginxConfig(port: number): string {
+  const dir = join(work, `nginx-${port}`);
+  mkdirSync(join(dir, "logs"), { recursive: true });
+  const conf = join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+user root;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000000;
+  keepalive_timeout 60s;
+  types { text/plain txt; application/octet-stream bin; }
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server { listen 127.0.0.1:${port}; root ${site}; }
+}
+`,
+  );
+  return conf;
+}
+
+const peers: Peer[] = [
+  { name: "netsvc servlet", group: "dynamic", command: (p) => [bun, join(ROOT, "bench/server/netsvc-hello.ts"), String(p)], rss: [] },
+  { name: "Bun.serve fetch", group: "dynamic", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-hello.ts"), String(p)], rss: [] },
+  { name: "node:http", group: "dynamic", command: (p) => ["node", join(ROOT, "bench/server/node-hello.mjs"), String(p)], rss: [] },
+  { name: "bare Bun.listen", group: "dynamic", command: (p) => [bun, join(ROOT, "bench/server/bare-listen.ts"), String(p)], rss: [] },
+  { name: "netsvc binary", group: "static", command: (p) => [join(ROOT, "dist/netsvc"), site, "--port", String(p)], rss: [] },
+  { name: "Bun.serve routes", group: "static", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-static.ts"), String(p), site], rss: [] },
+  { name: "Bun.serve Bun.file", group: "static", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-file.ts"), String(p), site], rss: [] },
+  {
+    name: "nginx",
+    group: "static",
+    command: (p) => ["/usr/sbin/nginx", "-c", nginxConfig(p)],
+    measuredPid: (pid) => Number(readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)[0]),
+    rss: [],
+  },
+];
+
+async function waitForPort(port: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      s.end();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+      await Bun.sleep(50);
+    }
+  }
+}
+
+async function startPeer(peer: Peer): Promise<void> {
+  peer.port = nextPort++;
+  peer.proc = Bun.spawn(pin(0, peer.command(peer.port)), { stdout: "ignore", stderr: "inherit" });
+  await waitForPort(peer.port);
+  // taskset execs the command, so the spawned pid is the server's.
+  peer.pid = peer.measuredPid ? peer.measuredPid(peer.proc.pid) : peer.proc.pid;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
+}
+
+function rssMiB(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+// ── load ──────────────────────────────────────────────────────────────────────────────────
+interface Run {
+  rps: number;
+  requests: number;
+  errors: number;
+  cpuUsPerRequest: number;
+}
+
+async function run(cmd: string[]): Promise<string> {
+  const p = Bun.spawn(pin(1, cmd), { stdout: "pipe", stderr: "pipe" });
+  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  await p.exited;
+  return out + err;
+}
+
+async function wrk(peer: Peer, path: string, pipelined: boolean): Promise<Run> {
+  const url = `http://127.0.0.1:${peer.port}${path}`;
+  const cmd = ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${DURATION}s`, url];
+  if (pipelined) cmd.push("-s", join(ROOT, "bench/server/pipeline.lua"), "--", "16");
+  const before = cpuTicks(peer.pid!);
+  const out = await run(cmd);
+  const after = cpuTicks(peer.pid!);
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
+  const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
+  const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+  const sock = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  if (!Number.isFinite(rps)) throw new Error(`wrk failed against ${peer.name}: ${out}`);
+  return { rps, requests, errors, cpuUsPerRequest: (((after - before) / CLK_TCK) * 1e6) / requests };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Cell {
+  workload: string;
+  mode: "plain" | "pipelined";
+  peer: string;
+  runs: Run[];
+}
+const cells: Cell[] = [];
+const workloads: { name: string; group: Peer["group"] | "ceiling"; path: string }[] = [
+  { name: "dynamic hello", group: "dynamic", path: "/" },
+  { name: "static 13 B", group: "static", path: "/hello.txt" },
+  { name: "static 64 KiB", group: "static", path: "/64k.bin" },
+];
+
+console.log(`server benchmark ${new Date().toISOString()}: ${ROUNDS} rounds × ${DURATION} s, wrk -c${CONNECTIONS}, servers on CPU 0, load on CPU 1`);
+for (const peer of peers) await startPeer(peer);
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const w of workloads) {
+      const group = peers.filter((p) => p.group === w.group);
+      // Alternate the order every round so no server always goes first (or last).
+      const order = group.map((_, i) => group[(i + round) % group.length]!);
+      for (const mode of ["plain", "pipelined"] as const) {
+        for (const peer of order) {
+          const r = await wrk(peer, w.path, mode === "pipelined");
+          let cell = cells.find((c) => c.workload === w.name && c.mode === mode && c.peer === peer.name);
+          if (!cell) cells.push((cell = { workload: w.name, mode, peer: peer.name, runs: [] }));
+          cell.runs.push(r);
+          console.log(`  round ${round + 1} ${w.name} ${mode} ${peer.name}: ${Math.round(r.rps)} req/s${r.errors ? ` (${r.errors} errors)` : ""}`);
+        }
+      }
+    }
+    for (const peer of peers) peer.rss.push(rssMiB(peer.pid!));
+  }
+
+  // ── second opinions ─────────────────────────────────────────────────────────────────────
+  const opinions: { tool: string; workload: string; peer: string; rps: number; failed: number }[] = [];
+  if (SECOND_OPINIONS) {
+    for (const [workload, path, group] of [["dynamic hello", "/", "dynamic"], ["static 13 B", "/hello.txt", "static"]] as const) {
+      for (const peer of peers.filter((p) => p.group === group)) {
+        const url = `http://127.0.0.1:${peer.port}${path}`;
+        const ab = await run(["ab", "-k", "-q", "-c", String(CONNECTIONS), "-n", "100000", url]);
+        opinions.push({
+          tool: "ab -k",
+          workload,
+          peer: peer.name,
+          rps: Number(ab.match(/Requests per second:\s+([\d.]+)/)?.[1] ?? NaN),
+          failed: Number(ab.match(/Failed requests:\s+(\d+)/)?.[1] ?? NaN) + Number(ab.match(/Non-2xx responses:\s+(\d+)/)?.[1] ?? 0),
+        });
+        const h2 = await run(["h2load", "--h1", "-c", String(CONNECTIONS), "-m", "16", "-n", "300000", url]);
+        opinions.push({
+          tool: "h2load --h1 -m 16",
+          workload,
+          peer: peer.name,
+          rps: Number(h2.match(/finished in [\d.]+m?s, ([\d.]+) req\/s/)?.[1] ?? NaN),
+          failed: Number(h2.match(/(\d+) failed/)?.[1] ?? NaN),
+        });
+      }
+    }
+  }
+
+  // ── scaling: 1 → 2 workers ──────────────────────────────────────────────────────────────
+  const scaling: { workers: number; mode: string; rps: number }[] = [];
+  if (SCALING) {
+    for (const workers of [1, 2]) {
+      const port = nextPort++;
+      const p = Bun.spawn([join(ROOT, "dist/netsvc"), site, "--port", String(port), "--workers", String(workers)], { stdout: "ignore", stderr: "inherit" });
+      await waitForPort(port);
+      try {
+        for (const mode of ["plain", "pipelined"] as const) {
+          const url = `http://127.0.0.1:${port}/hello.txt`;
+          const cmd = ["wrk", "-t2", `-c${CONNECTIONS}`, `-d${DURATION}s`, url];
+          if (mode === "pipelined") cmd.push("-s", join(ROOT, "bench/server/pipeline.lua"), "--", "16");
+          const wp = Bun.spawn(cmd, { stdout: "pipe" });
+          const out = await new Response(wp.stdout).text();
+          scaling.push({ workers, mode, rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN) });
+        }
+      } finally {
+        p.kill("SIGTERM");
+        await p.exited;
+      }
+    }
+  }
+
+  // ── report ──────────────────────────────────────────────────────────────────────────────
+  const med = (workload: string, mode: string, peer: string) => {
+    const c = cells.find((x) => x.workload === workload && x.mode === mode && x.peer === peer);
+    return c ? median(c.runs.map((r) => r.rps)) : NaN;
+  };
+  const lines: string[] = [];
+  lines.push(`| workload | mode | server | req/s (median) | netsvc ÷ server | CPU µs/req | errors |`);
+  lines.push(`|---|---|---|---:|---:|---:|---:|`);
+  for (const w of workloads) {
+    const ours = w.group === "dynamic" ? "netsvc servlet" : "netsvc binary";
+    for (const mode of ["plain", "pipelined"] as const) {
+      for (const c of cells.filter((x) => x.workload === w.name && x.mode === mode)) {
+        const rps = median(c.runs.map((r) => r.rps));
+        const ratio = med(w.name, mode, ours) / rps;
+        const cpu = median(c.runs.map((r) => r.cpuUsPerRequest));
+        const errors = c.runs.reduce((a, r) => a + r.errors, 0);
+        lines.push(`| ${w.name} | ${mode} | ${c.peer} | ${Math.round(rps).toLocaleString("en-US")} | ${c.peer === ours ? "—" : ratio.toFixed(2) + "x"} | ${cpu.toFixed(1)} | ${errors} |`);
+      }
+    }
+  }
+  lines.push("");
+  lines.push(`| server | RSS after each round (MiB) |`);
+  lines.push(`|---|---|`);
+  for (const p of peers) lines.push(`| ${p.name} | ${p.rss.map((r) => r.toFixed(1)).join(" → ")} |`);
+  if (opinions.length) {
+    lines.push("");
+    lines.push(`| tool | workload | server | req/s | failed |`);
+    lines.push(`|---|---|---|---:|---:|`);
+    for (const o of opinions) lines.push(`| ${o.tool} | ${o.workload} | ${o.peer} | ${Math.round(o.rps).toLocaleString("en-US")} | ${o.failed} |`);
+  }
+  if (scaling.length) {
+    lines.push("");
+    lines.push(`| netsvc binary, static 13 B | mode | req/s (wrk -t2, unpinned) |`);
+    lines.push(`|---|---|---:|`);
+    for (const s of scaling) lines.push(`| ${s.workers} worker${s.workers > 1 ? "s" : ""} | ${s.mode} | ${Math.round(s.rps).toLocaleString("en-US")} |`);
+  }
+  const report = lines.join("\n");
+  console.log("\n" + report);
+
+  const results = {
+    date: new Date().toISOString(),
+    bun: Bun.version,
+    durationSeconds: DURATION,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    cells: cells.map((c) => ({ ...c, medianRps: median(c.runs.map((r) => r.rps)) })),
+    rss: Object.fromEntries(peers.map((p) => [p.name, p.rss])),
+    opinions,
+    scaling,
+  };
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench/results/server.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(join(ROOT, "bench/results/server.md"), report + "\n");
+  writeFileSync(join(ROOT, "bench/results/server.svg"), renderChart(results.cells, workloads.map((w) => w.name)));
+  console.log("\nwrote bench/results/server.json, server.md and server.svg");
+} finally {
+  for (const peer of peers) peer.proc?.kill("SIGTERM");
+  await Promise.all(peers.map((p) => p.proc?.exited));
+  rmSync(work, { recursive: true, force: true });
+}

@@ -31,6 +31,8 @@ usage: netsvc [root] [options]
   --deny CIDR           refuse connections from these ranges (repeatable)
   --log [FILE]          access log in Common Log Format to FILE (default: stdout)
   --workers N           run N processes sharing the port (SO_REUSEPORT; default 1)
+  --max-requests N      requests per connection before it is closed (default 1000;
+                        0: no limit, as behind a load balancer or in a benchmark)
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -50,6 +52,7 @@ interface Options {
   deny: string[];
   log: string | null;
   workers: number;
+  maxRequests: number;
 }
 
 function isDirectory(path: string): boolean {
@@ -67,7 +70,7 @@ function fail(message: string): never {
 
 /** Parses argv (without the runtime and script). */
 function parseArgs(argv: string[]): Options {
-  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1 };
+  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1, maxRequests: 1000 };
   let rootSeen = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -137,6 +140,12 @@ function parseArgs(argv: string[]): Options {
         else o.log = "-";
         break;
       }
+      case "--max-requests": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0) fail("--max-requests takes a whole number (0: no limit)");
+        o.maxRequests = n === 0 ? Number.POSITIVE_INFINITY : n;
+        break;
+      }
       case "--workers": {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 1 || n > 256) fail("--workers takes 1-256");
@@ -179,7 +188,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   const servers: HttpServer[] = [files];
   let daemon: HttpDaemon;
   try {
-    daemon = new HttpDaemon(o.port, { host: o.host, reusePort, allow: o.allow, deny: o.deny, accessLog: o.log });
+    daemon = new HttpDaemon(o.port, { host: o.host, reusePort, allow: o.allow, deny: o.deny, accessLog: o.log, maxRequestsPerConnection: o.maxRequests });
   } catch (e) {
     fail((e as Error).message);
   }

@@ -38,7 +38,7 @@ test("--help prints the flags and exits 0", async () => {
   const p = Bun.spawn([process.execPath, "src/cli.ts", "--help"], { stdout: "pipe" });
   const text = await new Response(p.stdout).text();
   expect(await p.exited).toBe(0);
-  for (const flag of ["--port", "--host", "--index", "--hide", "--map", "--plugin", "--echo", "--auth", "--allow", "--log", "--workers"]) {
+  for (const flag of ["--port", "--host", "--index", "--hide", "--map", "--plugin", "--echo", "--auth", "--allow", "--log", "--workers", "--max-requests"]) {
     expect(text).toContain(flag);
   }
 });

@@ -78,8 +78,10 @@ events { worker_connections 1024; }
 http {
   access_log off;
   sendfile on;
-  tcp_nopush on;
   keepalive_requests 100000000;
+  # As netsvc remembers resolved files for 1 s, nginx gets its open file cache for 1 s.
+  open_file_cache max=1000 inactive=60s;
+  open_file_cache_valid 1s;
   keepalive_timeout 60s;
   types { text/plain txt; application/octet-stream bin; }
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
@@ -96,7 +98,7 @@ const peers: Peer[] = [
   { name: "Bun.serve fetch", group: "dynamic", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-hello.ts"), String(p)], rss: [] },
   { name: "node:http", group: "dynamic", command: (p) => ["node", join(ROOT, "bench/server/node-hello.mjs"), String(p)], rss: [] },
   { name: "bare Bun.listen", group: "dynamic", command: (p) => [bun, join(ROOT, "bench/server/bare-listen.ts"), String(p)], rss: [] },
-  { name: "netsvc binary", group: "static", command: (p) => [join(ROOT, "dist/netsvc"), site, "--port", String(p)], rss: [] },
+  { name: "netsvc binary", group: "static", command: (p) => [join(ROOT, "dist/netsvc"), site, "--port", String(p), "--max-requests", "0"], rss: [] },
   { name: "Bun.serve routes", group: "static", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-static.ts"), String(p), site], rss: [] },
   { name: "Bun.serve Bun.file", group: "static", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-file.ts"), String(p), site], rss: [] },
   {
@@ -243,7 +245,7 @@ try {
   if (SCALING) {
     for (const workers of [1, 2]) {
       const port = nextPort++;
-      const p = Bun.spawn([join(ROOT, "dist/netsvc"), site, "--port", String(port), "--workers", String(workers)], { stdout: "ignore", stderr: "inherit" });
+      const p = Bun.spawn([join(ROOT, "dist/netsvc"), site, "--port", String(port), "--max-requests", "0", "--workers", String(workers)], { stdout: "ignore", stderr: "inherit" });
       await waitForPort(port);
       try {
         for (const mode of ["plain", "pipelined"] as const) {

@@ -4,7 +4,7 @@
  * four corpora, each fed once and as 64 pipelined requests. Prints requests/s, bytes/s, the ratio
  * to llhttp, and the JS heap bytes each parser allocates per request.
  *
- *   npm run bench:parser            (or: bun run bench/parser.bench.ts [--quick])
+ *   npm run bench:parser            (or: bun run bench/parser.bench.ts [--quick] [--rounds N])
  *
  * Every function parses heads and bodies (the chunked corpus is decoded in full by all three) and
  * returns the number of requests it saw, so nothing is optimised away. Each parser is used the way
@@ -14,6 +14,7 @@ import { do_not_optimize, bench, run } from "mitata";
 import { heapStats } from "bun:jsc";
 import { createRequire } from "node:module";
 import { BodyDecoder, RequestHead, parseHead } from "../src/parser/index.ts";
+import { PrefixTrie } from "../src/servers/prefix-trie.ts";
 import { AB_REQUEST, BROWSER_REQUEST, CHUNKED_POST, WRK_REQUEST, toBytes } from "./corpora.ts";
 
 const require = createRequire(import.meta.url);
@@ -24,8 +25,12 @@ type Parse = (buf: Uint8Array) => number;
 // ── ours ────────────────────────────────────────────────────────────────────────────────
 const head = new RequestHead();
 const decoder = new BodyDecoder();
-/** Parses every request in buf (heads and bodies) and returns how many. */
-const ours: Parse = (buf) => {
+// Servers attached for the routing measurement (parse + PrefixTrie.lookupBytes of the raw path).
+const trie = new PrefixTrie<string>();
+for (const path of ["/", "/wp-content", "/wp-content/uploads", "/api/v1", "/static"]) trie.attach(path, path);
+
+/** Parses every request in buf (heads and bodies), optionally routing each; returns how many. */
+function parseRequests(buf: Uint8Array, route: boolean): number {
   const end = buf.length;
   let p = 0;
   let count = 0;
@@ -33,6 +38,11 @@ const ours: Parse = (buf) => {
     head.reset();
     const r = parseHead(buf, p, end, head);
     if (r < 0) throw new Error(`ours: parse error ${r} at ${p}`);
+    if (route) {
+      let q = head.targetStart;
+      while (q < head.targetEnd && buf[q] !== 0x3f) q++;
+      if (trie.lookupBytes(buf, head.targetStart, q) === null) throw new Error("no route");
+    }
     p = r;
     if (head.chunked || head.contentLength > 0) {
       decoder.start(head.contentLength, head.chunked);
@@ -45,7 +55,9 @@ const ours: Parse = (buf) => {
     count++;
   }
   return count;
-};
+}
+const ours: Parse = (buf) => parseRequests(buf, false);
+const routed: Parse = (buf) => parseRequests(buf, true);
 
 // ── llhttp through Node's binding ───────────────────────────────────────────────────────
 interface BindingParser {
@@ -123,7 +135,8 @@ for (const c of cases) {
 
 /** JS heap bytes allocated per request: growth of heap capacity over enough requests to see it. */
 function heapBytesPerRequest(parse: Parse, c: Case): number {
-  const iterations = Math.max(1, Math.floor(4000 / c.pipelined));
+  // 16000 requests: one 16 KiB heap block more is 1 B/req, below the smallest cell (16 B).
+  const iterations = Math.max(1, Math.floor(16000 / c.pipelined));
   let best = Infinity;
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < 200; i++) do_not_optimize(parse(c.buf));
@@ -136,46 +149,65 @@ function heapBytesPerRequest(parse: Parse, c: Case): number {
   return best;
 }
 
-for (const c of cases) {
-  for (const [name, parse] of PARSERS) {
-    const buf = c.buf;
-    bench(`${name} | ${c.corpus} | x${c.pipelined}`, () => do_not_optimize(parse(buf)));
+// Rounds: in each, every case runs its three parsers back to back (rotating who goes first), so
+// each ratio compares measurements taken moments apart; the table shows medians over rounds.
+const ROUNDS = quick ? 1 : Number(process.argv[process.argv.indexOf("--rounds") + 1] ?? 0) || 3;
+const measured = cases.filter((c) => !quick || c.pipelined === 64);
+const samples = new Map<string, { ns: number[]; ratio: number[] }>();
+const key = (name: string, c: Case) => `${name} | ${c.corpus} | x${c.pipelined}`;
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of measured) {
+    const order = PARSERS.map((_, i) => PARSERS[(i + round) % PARSERS.length]!);
+    for (const [name, parse] of order) {
+      const buf = c.buf;
+      bench(key(name, c), () => do_not_optimize(parse(buf)));
+    }
+    const { benchmarks } = await run({ format: "quiet", throw: true });
+    const ns = new Map<string, number>();
+    for (const b of benchmarks) {
+      const r = b.runs[0];
+      if (r?.stats) ns.set(r.name, r.stats.avg);
+    }
+    for (const [name] of PARSERS) {
+      const own = ns.get(key(name, c))!;
+      const entry = samples.get(key(name, c)) ?? { ns: [], ratio: [] };
+      entry.ns.push(own);
+      entry.ratio.push(ns.get(key("llhttp", c))! / own);
+      samples.set(key(name, c), entry);
+    }
   }
 }
-
-const { benchmarks } = await run({ format: "quiet", throw: true, ...(quick ? { filter: /x64/ } : {}) });
-const avgNs = new Map<string, number>();
-for (const b of benchmarks) {
-  const r = b.runs[0];
-  if (r?.stats) avgNs.set(r.name, r.stats.avg);
-}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 const rows: string[][] = [["corpus", "fed", "parser", "requests/s", "MB/s", "vs llhttp", "heap B/req"]];
-for (const c of cases) {
-  const llhttpNs = avgNs.get(`llhttp | ${c.corpus} | x${c.pipelined}`);
+for (const c of measured) {
   for (const [name, parse] of PARSERS) {
-    const ns = avgNs.get(`${name} | ${c.corpus} | x${c.pipelined}`);
-    if (ns === undefined || llhttpNs === undefined) continue;
-    const perSecond = (c.pipelined * 1e9) / ns;
-    const bytesPerSecond = (c.buf.length * 1e9) / ns;
+    const entry = samples.get(key(name, c))!;
+    const ns = median(entry.ns);
     rows.push([
       c.corpus,
       c.pipelined === 1 ? "once" : "64 pipelined",
       name,
-      Math.round(perSecond).toLocaleString("en-US"),
-      (bytesPerSecond / 1e6).toFixed(0),
-      (llhttpNs / ns).toFixed(2) + "x",
+      Math.round((c.pipelined * 1e9) / ns).toLocaleString("en-US"),
+      ((c.buf.length * 1e9) / ns / 1e6).toFixed(0),
+      median(entry.ratio).toFixed(2) + "x",
       heapBytesPerRequest(parse, c).toFixed(1),
     ]);
   }
 }
 
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-console.log(`parser benchmark, ${new Date().toISOString().slice(0, 10)}, Bun ${Bun.version}, ${process.arch}`);
+console.log(`parser benchmark, ${new Date().toISOString().slice(0, 10)}, Bun ${Bun.version}, ${process.arch}, median of ${ROUNDS} rounds`);
 for (const [i, r] of rows.entries()) {
   console.log("| " + r.map((cell, j) => (j >= 3 ? cell.padStart(widths[j]!) : cell.padEnd(widths[j]!))).join(" | ") + " |");
   if (i === 0) console.log("|" + widths.map((w, j) => (j >= 3 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|");
 }
+const browser64 = cases.find((c) => c.corpus === "browser 703 B" && c.pipelined === 64)!;
+console.log(`parse + route (PrefixTrie.lookupBytes), browser request x64: ${heapBytesPerRequest(routed, browser64).toFixed(1)} heap B/req`);
 console.log(
   "heap B/req: growth of the JS heap's capacity (bun:jsc heapStats) per parsed request, best of 3;" +
     " 0 means no heap object was allocated (the smallest JS cell is 16 B).",

@@ -126,14 +126,11 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         head.lineStart = p - base;
         head.methodStart = p;
         state = METHOD;
-        break; // the request line's own limit starts here
+        // The request line's own limit starts here.
+        const lineStop = p + head.maxRequestLine + 2;
+        if (lineStop < stop) stop = lineStop;
       }
-      case EMPTY_LINE_ALMOST_DONE:
-        // RFC 9112 §2.2: skip empty lines before the request line, but only well-formed CRLFs.
-        if (buf[p] !== LF) return E_BARE_CR;
-        p++;
-        state = LINE_START;
-        break;
+      // falls through
       case METHOD: {
         while (p < stop && TCHAR[buf[p]!] === 1) p++;
         if (p === stop) break;
@@ -286,15 +283,13 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         if (err < 0) return err;
         p++;
         state = FIELD_LINE_START;
-        break;
+        if (p + 1 < stop && buf[p] === CR && buf[p + 1] === LF) {
+          // hot path: the final empty line follows; finish without another dispatch.
+          p++;
+          state = HEAD_ALMOST_DONE;
+        } else break;
       }
-      case SIMPLE_REQUEST_ALMOST_DONE:
-        if (buf[p] !== LF) return E_BARE_CR;
-        // RFC 1945 §4.1: Simple-Request = "GET" SP Request-URI CRLF; anything else versionless → 400.
-        if (head.method !== METHOD_GET) return E_BAD_SIMPLE_REQUEST;
-        head.versionMajor = 0;
-        head.versionMinor = 9;
-        return p + 1;
+      // falls through
       case HEAD_ALMOST_DONE: {
         if (buf[p] !== LF) return E_BARE_CR;
         const err = checkHead(head);
@@ -303,6 +298,19 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         head.state = state;
         return p + 1;
       }
+      case SIMPLE_REQUEST_ALMOST_DONE:
+        if (buf[p] !== LF) return E_BARE_CR;
+        // RFC 1945 §4.1: Simple-Request = "GET" SP Request-URI CRLF; anything else versionless → 400.
+        if (head.method !== METHOD_GET) return E_BAD_SIMPLE_REQUEST;
+        head.versionMajor = 0;
+        head.versionMinor = 9;
+        return p + 1;
+      case EMPTY_LINE_ALMOST_DONE:
+        // RFC 9112 §2.2: skip empty lines before the request line, but only well-formed CRLFs.
+        if (buf[p] !== LF) return E_BARE_CR;
+        p++;
+        state = LINE_START;
+        break;
     }
   }
 }

@@ -19,7 +19,8 @@ import type { RequestHead } from "./request-head.ts";
 import { parseDecimal } from "./spans.ts";
 
 const ascii = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
-const NAME_HOST = ascii("host");
+/** `host`, lower case, for equalsLower. */
+export const NAME_HOST = ascii("host");
 const NAME_CONNECTION = ascii("connection");
 const NAME_CONTENT_LENGTH = ascii("content-length");
 const NAME_TRANSFER_ENCODING = ascii("transfer-encoding");
@@ -52,7 +53,8 @@ function isFramingInitial(c: number): boolean {
 
 /**
  * Records the meaning of one complete field line. Returns 0, or a negative error code.
- * Value spans are already trimmed of surrounding OWS.
+ * Value spans are already trimmed of surrounding OWS. `hostChecked`: the caller already found
+ * every byte of a Host value in the HOST table.
  */
 export function interpretField(
   buf: Uint8Array,
@@ -62,6 +64,7 @@ export function interpretField(
   valueEnd: number,
   index: number,
   head: RequestHead,
+  hostChecked = false,
 ): number {
   if (!isFramingInitial(buf[nameStart]!)) return 0;
   switch (nameEnd - nameStart) {
@@ -70,7 +73,7 @@ export function interpretField(
       // RFC 9112 §3.2: more than one Host → 400.
       if (head.hostCount++ > 0) return E_DUPLICATE_HOST;
       head.hostIndex = index;
-      for (let p = valueStart; p < valueEnd; p++) if (HOST[buf[p]!] === 0) return E_BAD_HOST;
+      if (!hostChecked) for (let p = valueStart; p < valueEnd; p++) if (HOST[buf[p]!] === 0) return E_BAD_HOST;
       return 0;
     case 10:
       if (equalsLower(buf, nameStart, nameEnd, NAME_CONNECTION)) readConnection(buf, valueStart, valueEnd, head);

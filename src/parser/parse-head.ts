@@ -12,7 +12,7 @@
  * the offset reached are kept in the RequestHead between calls, so a head trickling in one byte
  * at a time costs O(n), and the outcome never depends on where the reads were split.
  */
-import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TCHAR } from "./chars.ts";
+import { COLON, CR, FIELD_VALUE, HOST, HTAB, LF, SP, TARGET, TCHAR } from "./chars.ts";
 import {
   E_BAD_HEADER_NAME,
   E_BAD_HEADER_VALUE,
@@ -29,7 +29,7 @@ import {
   E_UNSUPPORTED_VERSION,
   INCOMPLETE,
 } from "./errors.ts";
-import { checkHead, interpretField } from "./framing.ts";
+import { NAME_HOST, checkHead, equalsLower, interpretField } from "./framing.ts";
 import {
   METHOD_CONNECT,
   METHOD_DELETE,
@@ -91,6 +91,9 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
   let fieldStart = base + head.fieldStart;
   let nameEnd = base + head.nameEnd;
   let valueStart = base + head.valueStart;
+  // The current field is Host (decided at its colon in this call; false after a resumption).
+  let hostField = false;
+  let hostClean = false;
 
   for (;;) {
     // Where this state may read up to: the head limit, and for the request line its own limit.
@@ -243,6 +246,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         }
         if (p === fieldStart) return E_BAD_HEADER_NAME;
         nameEnd = p;
+        hostField = p - fieldStart === 4 && equalsLower(buf, fieldStart, p, NAME_HOST);
         p++;
         state = FIELD_VALUE_DISCARD_WS;
       }
@@ -255,6 +259,13 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
       }
       // falls through
       case FIELD_VALUE_CHARS: {
+        // A Host value scanned whole with the stricter HOST table needs no second pass; any other
+        // byte (or a resumption) leaves the check to interpretField.
+        hostClean = false;
+        if (hostField && p === valueStart) {
+          while (p < stop && HOST[buf[p]!] === 1) p++;
+          hostClean = p < stop && buf[p] === CR;
+        }
         // hot path: the longest loop of the parser.
         while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
         if (p === stop) break;
@@ -279,7 +290,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         spans[index * 4 + 2] = valueStart;
         spans[index * 4 + 3] = valueEnd;
         head.headerCount = index + 1;
-        const err = interpretField(buf, fieldStart, nameEnd, valueStart, valueEnd, index, head);
+        const err = interpretField(buf, fieldStart, nameEnd, valueStart, valueEnd, index, head, hostClean);
         if (err < 0) return err;
         p++;
         state = FIELD_LINE_START;

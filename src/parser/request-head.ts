@@ -113,17 +113,14 @@ export class RequestHead {
 
   /** Forgets the previous request so the head can parse the next one. Allocation-free. */
   reset(): void {
-    this.methodStart = this.methodEnd = this.targetStart = this.targetEnd = 0;
-    this.method = METHOD_OTHER;
-    this.versionMajor = this.versionMinor = 0;
+    // Only what parseHead reads before writing it, or accumulates: the request-line spans,
+    // method, version and in-progress field positions are always written before they are read.
     this.headerCount = 0;
     this.contentLength = -1;
     this.contentLengthCount = this.transferEncodingCount = this.hostCount = 0;
     this.hostIndex = -1;
     this.chunked = this.connectionKeepAlive = this.connectionClose = false;
-    this.base = this.scanned = this.state = this.lineStart = this.fieldStart = 0;
-    this.nameEnd = this.valueStart = 0;
-    this.versionIndex = this.teFlags = 0;
+    this.scanned = this.state = this.teFlags = 0;
   }
 
   /** True for an HTTP/0.9 simple request (`GET target CRLF`). */

@@ -28,6 +28,13 @@ const TOKEN_CLOSE = ascii("close");
 const TOKEN_KEEP_ALIVE = ascii("keep-alive");
 const TOKEN_CHUNKED = ascii("chunked");
 
+/** interpretField's hostState: nothing known. */
+export const HOST_UNKNOWN = 0;
+/** interpretField's hostState: the field name is Host. */
+export const HOST_NAME = 1;
+/** interpretField's hostState: the name is Host and every value byte is in the HOST table. */
+export const HOST_CLEAN = 2;
+
 /** teFlags: the last coding seen so far is chunked. */
 const TE_LAST_CHUNKED = 1;
 /** teFlags: chunked was followed by another coding (RFC 9112 §6.3: 400). */
@@ -53,8 +60,9 @@ function isFramingInitial(c: number): boolean {
 
 /**
  * Records the meaning of one complete field line. Returns 0, or a negative error code.
- * Value spans are already trimmed of surrounding OWS. `hostChecked`: the caller already found
- * every byte of a Host value in the HOST table.
+ * Value spans are already trimmed of surrounding OWS. `hostState` is what the caller already
+ * knows: HOST_UNKNOWN, HOST_NAME (the name is Host), or HOST_CLEAN (and every byte of the value
+ * is in the HOST table).
  */
 export function interpretField(
   buf: Uint8Array,
@@ -64,17 +72,13 @@ export function interpretField(
   valueEnd: number,
   index: number,
   head: RequestHead,
-  hostChecked = false,
+  hostState = HOST_UNKNOWN,
 ): number {
+  if (hostState !== HOST_UNKNOWN) return recordHost(buf, valueStart, valueEnd, index, head, hostState === HOST_CLEAN);
   if (!isFramingInitial(buf[nameStart]!)) return 0;
   switch (nameEnd - nameStart) {
     case 4:
-      if (!equalsLower(buf, nameStart, nameEnd, NAME_HOST)) return 0;
-      // RFC 9112 §3.2: more than one Host → 400.
-      if (head.hostCount++ > 0) return E_DUPLICATE_HOST;
-      head.hostIndex = index;
-      if (!hostChecked) for (let p = valueStart; p < valueEnd; p++) if (HOST[buf[p]!] === 0) return E_BAD_HOST;
-      return 0;
+      return equalsLower(buf, nameStart, nameEnd, NAME_HOST) ? recordHost(buf, valueStart, valueEnd, index, head, false) : 0;
     case 10:
       if (equalsLower(buf, nameStart, nameEnd, NAME_CONNECTION)) readConnection(buf, valueStart, valueEnd, head);
       return 0;
@@ -93,6 +97,14 @@ export function interpretField(
     default:
       return 0;
   }
+}
+
+/** A Host field: at most one (RFC 9112 §3.2), its value `uri-host [":" port]` (RFC 9110 §7.2). */
+function recordHost(buf: Uint8Array, valueStart: number, valueEnd: number, index: number, head: RequestHead, clean: boolean): number {
+  if (head.hostCount++ > 0) return E_DUPLICATE_HOST;
+  head.hostIndex = index;
+  if (!clean) for (let p = valueStart; p < valueEnd; p++) if (HOST[buf[p]!] === 0) return E_BAD_HOST;
+  return 0;
 }
 
 /** RFC 9110 §7.6.1: Connection = #connection-option; notes the close and keep-alive tokens. */

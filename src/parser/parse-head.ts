@@ -29,7 +29,7 @@ import {
   E_UNSUPPORTED_VERSION,
   INCOMPLETE,
 } from "./errors.ts";
-import { NAME_HOST, checkHead, equalsLower, interpretField } from "./framing.ts";
+import { HOST_CLEAN, HOST_NAME, HOST_UNKNOWN, NAME_HOST, checkHead, equalsLower, interpretField } from "./framing.ts";
 import {
   METHOD_CONNECT,
   METHOD_DELETE,
@@ -290,7 +290,8 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         spans[index * 4 + 2] = valueStart;
         spans[index * 4 + 3] = valueEnd;
         head.headerCount = index + 1;
-        const err = interpretField(buf, fieldStart, nameEnd, valueStart, valueEnd, index, head, hostClean);
+        const hostState = hostField ? (hostClean ? HOST_CLEAN : HOST_NAME) : HOST_UNKNOWN;
+        const err = interpretField(buf, fieldStart, nameEnd, valueStart, valueEnd, index, head, hostState);
         if (err < 0) return err;
         p++;
         state = FIELD_LINE_START;

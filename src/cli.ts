@@ -188,7 +188,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   const servers: HttpServer[] = [files];
   let daemon: HttpDaemon;
   try {
-    daemon = new HttpDaemon(o.port, { host: o.host, reusePort, allow: o.allow, deny: o.deny, accessLog: o.log, maxRequestsPerConnection: o.maxRequests });
+    daemon = new HttpDaemon(o.port, { host: o.host, reusePort, allow: o.allow, deny: o.deny, accessLog: o.log ?? undefined, maxRequestsPerConnection: o.maxRequests });
   } catch (e) {
     fail((e as Error).message);
   }

@@ -16,8 +16,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts the CLI, runs `check` against its URL, stops it with SIGTERM (must exit 0). */
-async function withCli(args: string[], check: (base: string) => Promise<void>): Promise<void> {
-  const child = Bun.spawn([process.execPath, "src/cli.ts", ...args], { stdout: "pipe", stderr: "pipe" });
+async function withCli(args: string[], check: (base: string) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
+  const child = Bun.spawn([process.execPath, "src/cli.ts", ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   try {
     const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
     let out = "";
@@ -60,6 +60,14 @@ test("root, --index, --hide, --map, --echo, --log", async () => {
   const lines = readFileSync(log, "utf8").trim().split("\n");
   expect(lines.length).toBe(4);
   expect(lines[0]).toMatch(/^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET http:\/\/127\.0\.0\.1:\d+\/ HTTP\/1\.1" 200 \d+$/);
+});
+
+test("NETSVC_ACCESS_LOG switches the access log on without --log", async () => {
+  const log = join(dir, "env-access.log");
+  await withCli([join(dir, "site"), "--port", "0"], async (base) => {
+    expect((await fetch(base + "code.py")).status).toBe(200);
+  }, { NETSVC_ACCESS_LOG: log });
+  expect(readFileSync(log, "utf8")).toMatch(/"GET http:\/\/127\.0\.0\.1:\d+\/code\.py HTTP\/1\.1" 200 \d+\n$/);
 });
 
 test("--auth protects everything; --allow admits loopback", async () => {

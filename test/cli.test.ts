@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnWithOutput } from "./helpers/spawn.ts";
 
 let dir = "";
 beforeAll(() => {
@@ -17,16 +18,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts the CLI, runs `check` against its URL, stops it with SIGTERM (must exit 0). */
 async function withCli(args: string[], check: (base: string) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
-  const child = Bun.spawn([process.execPath, "src/cli.ts", ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", ...args], { env });
   try {
-    const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-    let out = "";
-    while (!/http:\/\/\S+\//.test(out)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`cli exited: ${out} ${await new Response(child.stderr).text()}`);
-      out += new TextDecoder().decode(value);
-    }
-    await check(out.match(/http:\/\/\S+\//)![0]);
+    await check(await out.url());
     child.kill("SIGTERM");
     expect(await child.exited).toBe(0);
   } finally {

@@ -1,17 +1,11 @@
 /** Every example starts, answers one request as its comment says, and stops on SIGINT. */
 import { expect, test } from "bun:test";
+import { spawnWithOutput } from "./helpers/spawn.ts";
 
 async function runExample(args: string[], path: string, init?: RequestInit): Promise<{ status: number; body: string; headers: Headers }> {
-  const child = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "inherit" });
+  const { child, out } = spawnWithOutput([process.execPath, ...args]);
   try {
-    const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-    let out = "";
-    while (!/http:\/\/\S+\//.test(out)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`${args.join(" ")} exited: ${out}`);
-      out += new TextDecoder().decode(value);
-    }
-    const base = out.match(/http:\/\/\S+\//)![0];
+    const base = await out.url();
     const r = await fetch(base + path, { ...init, redirect: "manual" });
     const result = { status: r.status, body: await r.text(), headers: r.headers };
     child.kill("SIGINT");

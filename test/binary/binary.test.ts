@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnWithOutput } from "../helpers/spawn.ts";
 
 const servletSource = (greeting: string) => `
 import { HttpServlet } from "netsvc";
@@ -22,23 +23,6 @@ export default class Greeter extends HttpServlet {
 }
 `;
 
-async function readUrl(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  let text = "";
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const m = text.match(/http:\/\/[^\s]+\//);
-    if (m) {
-      reader.releaseLock();
-      return m[0];
-    }
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  throw new Error(`the binary printed no URL: ${JSON.stringify(text)}`);
-}
-
 test("dist/netsvc alone in an empty directory: file, plugin, reload on edit", async () => {
   const build = Bun.spawn([process.execPath, "run", "build"], { stdout: "pipe", stderr: "pipe" });
   const buildCode = await build.exited;
@@ -50,9 +34,9 @@ test("dist/netsvc alone in an empty directory: file, plugin, reload on edit", as
     copyFileSync("dist/netsvc", join(dir, "netsvc"));
     writeFileSync(join(dir, "index.html"), "<h1>binary</h1>");
     writeFileSync(join(dir, "hello.ts"), servletSource("hello"));
-    const proc = Bun.spawn(["./netsvc", "--port", "0", "--plugin", ".ts"], { cwd: dir, stdout: "pipe", stderr: "inherit" });
+    const { child: proc, out } = spawnWithOutput(["./netsvc", "--port", "0", "--plugin", ".ts"], { cwd: dir });
     child.proc = proc;
-    const url = await readUrl(proc.stdout as ReadableStream<Uint8Array>);
+    const url = await out.url();
 
     const page = await fetch(url);
     expect(page.status).toBe(200);

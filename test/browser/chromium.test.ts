@@ -8,6 +8,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnWithOutput } from "../helpers/spawn.ts";
 
 // A 1×1 PNG (red pixel).
 const PIXEL = Buffer.from(
@@ -60,16 +61,9 @@ test("headless chromium loads a page, its stylesheet, script and image over kept
   writeFileSync(join(site, "pixel.png"), PIXEL);
   writeFileSync(join(site, "data.txt"), "data");
   const log = join(profile, "access.log");
-  const server = Bun.spawn(["dist/netsvc", site, "--port", "0", "--log", log], { stdout: "pipe", stderr: "inherit" });
+  const { child: server, out } = spawnWithOutput(["dist/netsvc", site, "--port", "0", "--log", log]);
   try {
-    const reader = (server.stdout as ReadableStream<Uint8Array>).getReader();
-    let banner = "";
-    while (!/http:\/\/\S+\//.test(banner)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("server exited: " + banner);
-      banner += new TextDecoder().decode(value);
-    }
-    const url = banner.match(/http:\/\/\S+\//)![0];
+    const url = await out.url();
     const browser = Bun.spawn(
       [
         chromium,

@@ -1,0 +1,45 @@
+/**
+ * Child processes for tests: read a child's stdout as it comes and wait for a line matching a
+ * pattern (the URL a server prints, a shutdown message), bounded in time.
+ */
+
+/** Accumulates a child's stdout and waits for patterns in it. */
+export class Output {
+  text = "";
+  private readonly reader;
+  private readonly decoder = new TextDecoder();
+
+  /** Reads from `stream` (a child's piped stdout). */
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.reader = stream.getReader();
+  }
+
+  /** Resolves with the first match of `pattern` in the output so far or to come. */
+  async waitFor(pattern: RegExp, ms = 15_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const m = this.text.match(pattern);
+      if (m) return m;
+      if (Date.now() > deadline) throw new Error(`no ${pattern} in ${JSON.stringify(this.text)}`);
+      const { value, done } = await this.reader.read();
+      if (done) throw new Error(`output ended without ${pattern}: ${JSON.stringify(this.text)}`);
+      this.text += this.decoder.decode(value, { stream: true });
+    }
+  }
+
+  /** Waits for the `http://…/` URL a server prints when it listens. */
+  async url(): Promise<string> {
+    return (await this.waitFor(/http:\/\/\S+\//))[0];
+  }
+}
+
+/** Spawns `cmd` with stdout piped; returns the process and its Output. */
+export function spawnWithOutput(cmd: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const child = Bun.spawn(cmd, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  return { child, out: new Output(child.stdout as ReadableStream<Uint8Array>) };
+}

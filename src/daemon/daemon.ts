@@ -3,7 +3,6 @@
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
 import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
-import type { RequestHead } from "../parser/index.ts";
 import { basicCredentials, type HttpServer } from "../servers/http-server.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { PrefixTrie } from "../servers/prefix-trie.ts";
@@ -296,7 +295,7 @@ export class HttpDaemon {
   }
 
   /** @internal one access-log line for a completed response. */
-  logAccess(s: HttpSession, _head: RequestHead, _bytes: Uint8Array): void {
+  logAccess(s: HttpSession): void {
     if (!this.accessLog) return;
     this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, s.status, s.bytesSent);
   }

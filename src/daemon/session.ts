@@ -157,7 +157,7 @@ export class Session implements Connection {
     if (!s || this.responseDone) return;
     this.responseDone = true;
     this.responseKeepAlive = keepAlive;
-    this.daemon.logAccess(s, this.head, this.headBytes);
+    this.daemon.logAccess(s);
     s.destroy();
     if (!keepAlive) {
       // Nothing after this response is read: close once it is written.

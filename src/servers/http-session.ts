@@ -514,6 +514,11 @@ export class HttpSession {
    * call is ignored (the connection is closed if the response is incomplete).
    */
   sendError(code: number, html?: string): void {
+    this.sendErrorWithHeaders(code, code === 405 ? [["Allow", "GET, HEAD"]] : [], html);
+  }
+
+  /** sendError with extra header fields (e.g. WWW-Authenticate for a 401). */
+  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string): void {
     if (this.phase >= COMPLETE) return;
     if (this.phase !== NONE) {
       if (!this.connection.output.rollback(this.responseMark)) {
@@ -530,21 +535,7 @@ export class HttpSession {
     const body = encoder.encode(html ?? errorPage(code, reasonPhrase(code)));
     this.sendResponse(code);
     this.sendHeader("Content-Type", "text/html; charset=utf-8");
-    if (code === 405) this.sendHeader("Allow", "GET, HEAD");
-    this.sendContentLength(body.length);
-    this.endHeaders();
-    this.sendContent(body);
-    this.endContent();
-  }
-
-  /** Adds a header to an error response before sendError (e.g. WWW-Authenticate). */
-  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string): void {
-    if (this.phase !== NONE) return;
-    this.closeAfter = true;
-    const body = encoder.encode(html ?? errorPage(code, reasonPhrase(code)));
-    this.sendResponse(code);
-    this.sendHeader("Content-Type", "text/html; charset=utf-8");
-    for (const [n, v] of headers) this.sendHeader(n, v);
+    for (const [name, value] of headers) this.sendHeader(name, value);
     this.sendContentLength(body.length);
     this.endHeaders();
     this.sendContent(body);

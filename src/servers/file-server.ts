@@ -86,12 +86,14 @@ export class FileServer extends HttpServer {
 
   /** Sets the content type for files ending in `ext` (e.g. ".py", "text/plain"), over Bun's table. */
   map(ext: string, type: string): this {
+    this.resolved.clear(); // a new rule applies to paths resolved before it
     this.types.set(lower(ext), type);
     return this;
   }
 
   /** Adds an index file name; names declared later are tried first. */
   index(name: string): this {
+    this.resolved.clear(); // a new rule applies to paths resolved before it
     if (name.includes("/") || name.includes("\\") || name.startsWith(".")) throw new TypeError(`index: bad file name ${JSON.stringify(name)}`);
     this.indexes.unshift(name);
     return this;
@@ -99,6 +101,7 @@ export class FileServer extends HttpServer {
 
   /** Files ending in `ext` answer 404 as if absent. */
   hide(ext: string): this {
+    this.resolved.clear(); // a new rule applies to paths resolved before it
     this.hidden.push(lower(ext));
     return this;
   }
@@ -109,6 +112,7 @@ export class FileServer extends HttpServer {
    * `alias` is served from the file ending in `ext` instead (combine with hide(ext)).
    */
   plugin(ext: string, factory: PluginFactory | PluginObject, alias?: string): this {
+    this.resolved.clear(); // a new rule applies to paths resolved before it
     const make: PluginFactory = typeof factory === "function" ? factory : (s, p) => factory.servlet(s, p);
     this.plugins.push({ ext: lower(ext), make, alias: alias ? lower(alias) : null });
     return this;
@@ -130,14 +134,11 @@ export class FileServer extends HttpServer {
     // SPEC §4.1: a backslash could be a separator on some systems: refuse it.
     if (path.includes("\\")) return new ErrorServlet(session, 400);
     const rel = session.servletPath();
-    const segments = rel.split("/");
-    // SPEC §4.2: dotfiles (and dot-directories) are hidden.
-    if (segments.some((s) => s.startsWith("."))) return new ErrorServlet(session, 404);
-    if (this.isHidden(rel)) return new ErrorServlet(session, 404);
 
-    // hot path: a path that resolved to a contained regular file before, and whose stat still
-    // shows the same file (device and inode), skips the containment walk (realpath). A file
-    // swapped for a symlink stats as another inode and is resolved again from scratch.
+    // hot path: a path that resolved to a contained regular file before (so it also passed the
+    // dotfile and hide checks below), and whose stat still shows the same file (device and
+    // inode), skips those checks and the containment walk (realpath). A file swapped for a
+    // symlink stats as another inode and is resolved again from scratch.
     const known = this.resolved.get(rel);
     if (known !== undefined) {
       const now = performance.now();
@@ -150,6 +151,11 @@ export class FileServer extends HttpServer {
       }
       this.resolved.delete(rel);
     }
+
+    const segments = rel.split("/");
+    // SPEC §4.2: dotfiles (and dot-directories) are hidden.
+    if (segments.some((s) => s.startsWith("."))) return new ErrorServlet(session, 404);
+    if (this.isHidden(rel)) return new ErrorServlet(session, 404);
 
     const absolute = join(this.root, ...segments);
     const st = statOrError(absolute);

@@ -192,6 +192,14 @@ describe("FileServer (SPEC §4)", () => {
     expect(Date.now() - start).toBeLessThan(2500);
   });
 
+  test("a rule added later applies to a path already served (remembered resolutions are dropped)", async () => {
+    const server = files();
+    await using srv = startDaemon({ "/": server });
+    expect((await get(srv.port, "/page.html")).status).toBe(200);
+    server.hide(".html");
+    expect((await get(srv.port, "/page.html")).status).toBe(404);
+  });
+
   test("mounted below the root: servletPath resolves inside the directory", async () => {
     await using srv = startDaemon({ "/static": files() });
     expect((await get(srv.port, "/static/hello.txt")).body).toBe("Hello, world!");

@@ -5,7 +5,7 @@
  */
 import { ERROR_COUNT, ERROR_STATUS } from "../parser/index.ts";
 import { errorPage } from "../servers/error-page.ts";
-import { reasonPhrase } from "../servers/status.ts";
+import { reasonPhrase, statusLine } from "../servers/status.ts";
 
 const encoder = new TextEncoder();
 
@@ -21,7 +21,7 @@ export interface Canned {
 /** Builds the canned response for a status. */
 export function cannedFor(status: number): Canned {
   const body = errorPage(status, reasonPhrase(status));
-  const beforeDate = encoder.encode(`HTTP/1.0 ${status} ${reasonPhrase(status)}\r\n`);
+  const beforeDate = statusLine(status);
   const afterDate = encoder.encode(
     "Server: netsvc\r\nContent-Type: text/html; charset=utf-8\r\n" +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -198,10 +198,7 @@ export class HttpDaemon {
     }
     if (this.sessions.size >= this.limits.maxConnections) {
       const canned = cannedStatus(503);
-      socket.write(canned.beforeDate);
-      socket.write(this.dateLine);
-      socket.write(canned.afterDate);
-      socket.end();
+      socket.end(Buffer.concat([canned.beforeDate, this.dateLine, canned.afterDate]));
       return;
     }
     const session = new Session(this, socket as Socket<unknown>);

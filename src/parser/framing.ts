@@ -107,34 +107,43 @@ function recordHost(buf: Uint8Array, valueStart: number, valueEnd: number, index
   return 0;
 }
 
+// The element found by nextListElement (module scratch: no allocation per element).
+let elementStart = 0;
+let elementEnd = 0;
+
+/**
+ * RFC 9110 §5.6.1 `#element`: finds the element starting at `p` (up to the next comma or `end`),
+ * trimmed of OWS, into elementStart/elementEnd; returns where the next element starts.
+ */
+function nextListElement(buf: Uint8Array, p: number, end: number): number {
+  let e = p;
+  while (e < end && buf[e] !== COMMA) e++;
+  const next = e + 1;
+  let s = p;
+  while (s < e && (buf[s] === SP || buf[s] === HTAB)) s++;
+  while (e > s && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
+  elementStart = s;
+  elementEnd = e;
+  return next;
+}
+
 /** RFC 9110 §7.6.1: Connection = #connection-option; notes the close and keep-alive tokens. */
 function readConnection(buf: Uint8Array, start: number, end: number, head: RequestHead): void {
-  let p = start;
-  while (p < end) {
-    let e = p;
-    while (e < end && buf[e] !== COMMA) e++;
-    const next = e + 1;
-    let s = p;
-    while (s < e && (buf[s] === SP || buf[s] === HTAB)) s++;
-    while (e > s && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
-    // RFC 9110 §7.6.1: connection options are case-insensitive tokens.
-    if (equalsLower(buf, s, e, TOKEN_CLOSE)) head.connectionClose = true;
-    else if (equalsLower(buf, s, e, TOKEN_KEEP_ALIVE)) head.connectionKeepAlive = true;
-    p = next;
+  for (let p = start; p < end; ) {
+    p = nextListElement(buf, p, end);
+    // Connection options are case-insensitive tokens.
+    if (equalsLower(buf, elementStart, elementEnd, TOKEN_CLOSE)) head.connectionClose = true;
+    else if (equalsLower(buf, elementStart, elementEnd, TOKEN_KEEP_ALIVE)) head.connectionKeepAlive = true;
   }
 }
 
 /** RFC 9112 §6.1: Transfer-Encoding = #transfer-coding; records findings in head.teFlags. */
 function readTransferCodings(buf: Uint8Array, start: number, end: number, head: RequestHead): void {
-  let p = start;
-  if (p === end) head.teFlags |= TE_MALFORMED;
-  while (p < end) {
-    let e = p;
-    while (e < end && buf[e] !== COMMA) e++;
-    const next = e + 1;
-    let s = p;
-    while (s < e && (buf[s] === SP || buf[s] === HTAB)) s++;
-    while (e > s && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
+  if (start === end) head.teFlags |= TE_MALFORMED;
+  for (let p = start; p < end; ) {
+    p = nextListElement(buf, p, end);
+    const s = elementStart;
+    const e = elementEnd;
     // A coding is a token, optionally with parameters; we implement none with parameters.
     let tokenEnd = s;
     while (tokenEnd < e && TCHAR[buf[tokenEnd]!] === 1) tokenEnd++;
@@ -148,7 +157,6 @@ function readTransferCodings(buf: Uint8Array, start: number, end: number, head: 
         head.teFlags = (head.teFlags & ~TE_LAST_CHUNKED) | TE_UNKNOWN;
       }
     }
-    p = next;
   }
 }
 

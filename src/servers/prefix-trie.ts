@@ -7,6 +7,7 @@
 import { SLASH } from "../parser/index.ts";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 class TrieNode<T> {
   value: T | null = null;
@@ -107,7 +108,7 @@ export class PrefixTrie<T> {
     const bytes = encoder.encode(path);
     const value = this.lookupBytes(bytes, 0, bytes.length);
     // Convert the byte offset back to a string index (they differ only past non-ASCII).
-    this.matchEnd = new TextDecoder().decode(bytes.subarray(0, this.matchEnd)).length;
+    this.matchEnd = decoder.decode(bytes.subarray(0, this.matchEnd)).length;
     return value;
   }
 

@@ -64,6 +64,8 @@ export const HEAD_CASES: HeadCase[] = [
   ok("extension method", "PROPFIND /dav HTTP/1.1\r\n" + H11 + "\r\n", { method: "PROPFIND" }),
   ok("token method with symbols", "M-SEARCH * HTTP/1.1\r\n" + H11 + "\r\n", { method: "M-SEARCH" }),
   ok("lower-case method is a token", "get / HTTP/1.0\r\n\r\n", { method: "get" }),
+  ok("GET prefix of a longer method", "GETS / HTTP/1.0\r\n\r\n", { method: "GETS", target: "/" }),
+  ok("method shorter than GET", "GE / HTTP/1.0\r\n\r\n", { method: "GE", target: "/" }),
   ok("absolute-form target", "GET http://h:8/p?q HTTP/1.1\r\nHost: h:8\r\n\r\n", { target: "http://h:8/p?q" }),
   ok("query string kept raw", "GET /s?q=a%20b&x=%ZZ HTTP/1.0\r\n\r\n", { target: "/s?q=a%20b&x=%ZZ" }),
   ok("target with every allowed symbol", "GET /!$&'()*+,;=:@-._~%41?/? HTTP/1.0\r\n\r\n", { target: "/!$&'()*+,;=:@-._~%41?/?" }),
@@ -121,6 +123,8 @@ export const HEAD_CASES: HeadCase[] = [
   ok("empty Host is allowed", "GET / HTTP/1.1\r\nHost:\r\n\r\n", { headers: [["Host", ""]] }),
   ok("1.0 without Host is fine", "GET / HTTP/1.0\r\n\r\n", { version: "1.0" }),
   ok("host lower case counts", "GET / HTTP/1.1\r\nhost: a\r\n\r\n", { version: "1.1" }),
+  ok("HOST upper case counts", "GET / HTTP/1.1\r\nHOST: a\r\n\r\n", { headers: [["HOST", "a"]] }),
+  ok("Host in mixed case counts", "GET / HTTP/1.1\r\nhOsT:a\r\n\r\n", { headers: [["hOsT", "a"]] }),
 
   // ── limits (exactly at them) ─────────────────────────────────────────────────────────────
   ok("request line exactly at the limit", "GET /" + "a".repeat(50 - 14) + " HTTP/1.0\r\n\r\n", { consumed: 54 }, { maxRequestLine: 50 }),
@@ -212,6 +216,10 @@ export const HEAD_CASES: HeadCase[] = [
   // ── Host errors ──────────────────────────────────────────────────────────────────────────
   bad("1.1 without Host", "GET / HTTP/1.1\r\n\r\n", E.E_MISSING_HOST),
   bad("1.1 without Host but other fields", "GET / HTTP/1.1\r\nA: b\r\n\r\n", E.E_MISSING_HOST),
+  bad("Hostname is not Host", "GET / HTTP/1.1\r\nHostname: a\r\n\r\n", E.E_MISSING_HOST),
+  bad("Hos is not Host", "GET / HTTP/1.1\r\nHos: a\r\n\r\n", E.E_MISSING_HOST),
+  bad("Host? is not Host", "GET / HTTP/1.1\r\nHosu: a\r\n\r\n", E.E_MISSING_HOST),
+  bad("space before the colon of Host", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", E.E_SPACE_BEFORE_COLON),
   bad("two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", E.E_DUPLICATE_HOST),
   bad("two Host fields on 1.0", "GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", E.E_DUPLICATE_HOST),
   bad("Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", E.E_BAD_HOST),

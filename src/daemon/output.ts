@@ -83,12 +83,31 @@ export class OutputQueue {
     this.appended += n;
   }
 
-  /** Appends a string as UTF-8 (body text). */
-  appendUtf8(s: string): void {
-    this.reserve(s.length * 3);
-    const n = this.buf.utf8Write(s, this.tail);
+  /** Appends a string as UTF-8 (body text); returns the number of bytes appended. */
+  appendUtf8(s: string): number {
+    const length = s.length;
+    this.reserve(length * 3);
+    const buf = this.buf;
+    let n = 0;
+    if (length <= 64) {
+      // A short ASCII string is copied by hand (no native call); anything else by utf8Write.
+      const t = this.tail;
+      while (n < length) {
+        const c = s.charCodeAt(n);
+        if (c > 0x7f) break;
+        buf[t + n++] = c;
+      }
+    }
+    if (n < length) n = buf.utf8Write(s, this.tail);
     this.tail += n;
     this.appended += n;
+    return n;
+  }
+
+  /** Drops the last `n` appended bytes (none of which may have been written yet). */
+  dropTail(n: number): void {
+    this.tail -= n;
+    this.appended -= n;
   }
 
   /** Position of the tail, to roll a response back while none of it has been written. */

@@ -8,7 +8,10 @@ import type { RequestHead } from "../parser/index.ts";
 export interface OutputSink {
   append(bytes: Uint8Array, start?: number, end?: number): void;
   appendLatin1(s: string): void;
-  appendUtf8(s: string): void;
+  /** Appends `s` as UTF-8; returns the bytes appended. */
+  appendUtf8(s: string): number;
+  /** Drops the last `n` appended bytes, none of them written yet. */
+  dropTail(n: number): void;
   isCongested(): boolean;
   mark(): number;
   rollback(mark: number): boolean;

@@ -481,20 +481,28 @@ export class HttpSession {
    */
   sendContent(data: string | Uint8Array): boolean {
     if (this.phase === HEADERS) this.endHeaders();
-    if (this.phase !== CONTENT) return !this.connection.output.isCongested();
-    let length = typeof data === "string" ? Buffer.byteLength(data) : data.length;
-    if (this.declaredLength >= 0 && this.contentSent + length > this.declaredLength) {
-      length = this.declaredLength - this.contentSent;
-      const bytes: Uint8Array = typeof data === "string" ? encoder.encode(data) : data;
-      data = bytes.subarray(0, length);
+    const output = this.connection.output;
+    if (this.phase !== CONTENT) return !output.isCongested();
+    const sent = !this.isHead() && !isBodyless(this.status);
+    let length: number;
+    if (typeof data === "string") {
+      // Encoded straight into the queue; bytes past a declared Content-Length are taken back.
+      length = sent ? output.appendUtf8(data) : Buffer.byteLength(data);
+      const over = this.declaredLength >= 0 ? this.contentSent + length - this.declaredLength : 0;
+      if (over > 0) {
+        if (sent) output.dropTail(over);
+        length -= over;
+      }
+      if (sent) this.bytesSent += length;
+    } else {
+      length = data.length;
+      if (this.declaredLength >= 0 && this.contentSent + length > this.declaredLength) {
+        length = this.declaredLength - this.contentSent;
+        data = data.subarray(0, length);
+      }
+      if (sent) this.emit(data);
     }
     this.contentSent += length;
-    if (!this.isHead() && !isBodyless(this.status)) {
-      if (typeof data === "string") {
-        this.connection.output.appendUtf8(data);
-        this.bytesSent += length;
-      } else this.emit(data);
-    }
     if (this.declaredLength >= 0 && this.contentSent >= this.declaredLength) this.complete();
     else this.connection.flushSoon();
     return !this.connection.output.isCongested();

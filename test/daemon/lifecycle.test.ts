@@ -130,6 +130,45 @@ describe("flow control and lifecycle", () => {
     expect(events).toEqual(["destroyed", "destroyed"]);
   });
 
+  test("string content: UTF-8 bytes, cut at the declared Content-Length, nothing for HEAD", async () => {
+    // Each request names a case: the string sent, and the Content-Length declared (or none).
+    const cases: Record<string, [string, number]> = {
+      "/short-ascii": ["hello, world", 5],
+      "/short-utf8": ["h\u00e9llo \u{1F600}", 4],
+      "/long-ascii": ["x".repeat(100) + "y".repeat(100), 150],
+      "/exact": ["gr\u00fc\u00dfe", 7],
+    };
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest() {
+            const [text, length] = cases[s.requestPath()]!;
+            this.sendResponse(200);
+            this.sendHeader("Content-Length", length);
+            this.endHeaders();
+            this.sendContent(text);
+            this.endContent();
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    using c = await RawClient.connect(srv.port);
+    for (const [path, [text, length]] of Object.entries(cases)) {
+      const r = await c.request(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(r.headers["content-length"]).toBe(String(length));
+      expect(r.body).toBe(Buffer.from(text, "utf8").subarray(0, length).toString("latin1"));
+      expect(r.headers.connection).toBe("keep-alive");
+    }
+    // Nothing past a declared length leaked into the next response's framing.
+    for (const r of parseResponses(c.text(), false)) expect(r.statusLine).toMatch(/^HTTP\/1\.[01] 200 OK$/);
+    // HEAD: the head alone, its Content-Length that of the GET.
+    using h = await RawClient.connect(srv.port);
+    h.send("HEAD /short-utf8 HTTP/1.0\r\n\r\n");
+    await h.untilClosed();
+    expect(h.text()).toContain("\r\nContent-Length: 4\r\n");
+    expect(h.text().endsWith("\r\n\r\n")).toBe(true);
+  });
+
   test("request cap per connection: the last allowed response says close", async () => {
     await using srv = startDaemon({ "/": pathEcho() }, { maxRequestsPerConnection: 2 });
     using c = await RawClient.connect(srv.port);

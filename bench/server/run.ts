@@ -6,7 +6,11 @@
  * to bench/results/.
  *
  *   npm run bench:server                    (5 s per run, 3 rounds)
- *   bun bench/server/run.ts --duration 3 --rounds 5 --no-second-opinions
+ *   bun bench/server/run.ts --duration 3 --rounds 5 --warmup 1 --no-second-opinions
+ *
+ * Before the first round every server gets `--warmup` seconds (default 1) of each of its loads,
+ * unmeasured: the JIT-compiled peers (netsvc, Bun.serve, node) are then compared warm, as they
+ * would be in service, rather than with their compilation counted in round one.
  *
  * Servers are pinned to CPU 0 and the load generators to CPU 1 (taskset), so every peer gets the
  * same single core. Needs wrk, ab, h2load, nginx (nginx-light) and taskset.
@@ -25,6 +29,7 @@ const flag = (name: string, fallback: number) => {
 const DURATION = flag("--duration", 5);
 const ROUNDS = flag("--rounds", 3);
 const CONNECTIONS = flag("--connections", 50);
+const WARMUP = flag("--warmup", 1);
 const SECOND_OPINIONS = !args.includes("--no-second-opinions");
 const SCALING = !args.includes("--no-scaling");
 const CLK_TCK = 100;
@@ -41,7 +46,8 @@ writeFileSync(join(site, "hello.txt"), "Hello, world!");
 writeFileSync(join(site, "64k.bin"), Buffer.alloc(64 * 1024, "x"));
 writeFileSync(join(site, "index.html"), "Hello, world!");
 
-if (!existsSync(join(ROOT, "dist/netsvc"))) {
+// Always rebuilt: a binary left over from older sources would be measured in their place.
+{
   const b = Bun.spawnSync(["npm", "run", "build"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
   if (b.exitCode !== 0) throw new Error("npm run build failed");
 }
@@ -158,9 +164,9 @@ async function run(cmd: string[]): Promise<string> {
   return out + err;
 }
 
-async function wrk(peer: Peer, path: string, pipelined: boolean): Promise<Run> {
+async function wrk(peer: Peer, path: string, pipelined: boolean, seconds = DURATION): Promise<Run> {
   const url = `http://127.0.0.1:${peer.port}${path}`;
-  const cmd = ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${DURATION}s`, url];
+  const cmd = ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, url];
   if (pipelined) cmd.push("-s", join(ROOT, "bench/server/pipeline.lua"), "--", "16");
   const before = cpuTicks(peer.pid!);
   const out = await run(cmd);
@@ -193,9 +199,17 @@ const workloads: { name: string; group: Peer["group"] | "ceiling"; path: string 
   { name: "static 64 KiB", group: "static", path: "/64k.bin" },
 ];
 
-console.log(`server benchmark ${new Date().toISOString()}: ${ROUNDS} rounds × ${DURATION} s, wrk -c${CONNECTIONS}, servers on CPU 0, load on CPU 1`);
+console.log(`server benchmark ${new Date().toISOString()}: ${ROUNDS} rounds × ${DURATION} s after ${WARMUP} s of warm-up per load, wrk -c${CONNECTIONS}, servers on CPU 0, load on CPU 1`);
 for (const peer of peers) await startPeer(peer);
 try {
+  if (WARMUP > 0) {
+    for (const w of workloads) {
+      for (const peer of peers.filter((p) => p.group === w.group)) {
+        for (const pipelined of [false, true]) await wrk(peer, w.path, pipelined, WARMUP);
+      }
+    }
+    console.log(`  warmed every server with ${WARMUP} s of each load`);
+  }
   for (let round = 0; round < ROUNDS; round++) {
     for (const w of workloads) {
       const group = peers.filter((p) => p.group === w.group);
@@ -307,6 +321,7 @@ try {
     bun: Bun.version,
     durationSeconds: DURATION,
     rounds: ROUNDS,
+    warmupSeconds: WARMUP,
     connections: CONNECTIONS,
     cells: cells.map((c) => ({ ...c, medianRps: median(c.runs.map((r) => r.rps)) })),
     rss: Object.fromEntries(peers.map((p) => [p.name, p.rss])),

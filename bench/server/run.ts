@@ -20,6 +20,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { renderChart } from "./chart.ts";
+import { targetTable } from "./targets.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const args = process.argv.slice(2);
@@ -309,6 +310,10 @@ try {
   lines.push(`| server | RSS after each round (MiB) |`);
   lines.push(`|---|---|`);
   for (const p of peers) lines.push(`| ${p.name} | ${p.rss.map((r) => r.toFixed(1)).join(" → ")} |`);
+  lines.push("");
+  const ratioOf = (workload: string, mode: "plain" | "pipelined", peer: string) =>
+    pairedRatio(workload, mode, workload === "dynamic hello" ? "netsvc servlet" : "netsvc binary", peer);
+  lines.push(...targetTable(ratioOf, Object.fromEntries(peers.map((p) => [p.name, p.rss])), ["netsvc servlet", "netsvc binary"]));
   if (opinions.length) {
     lines.push("");
     lines.push(`| tool | workload | server | req/s | failed |`);

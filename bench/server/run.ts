@@ -313,7 +313,8 @@ try {
   lines.push("");
   const ratioOf = (workload: string, mode: "plain" | "pipelined", peer: string) =>
     pairedRatio(workload, mode, workload === "dynamic hello" ? "netsvc servlet" : "netsvc binary", peer);
-  lines.push(...targetTable(ratioOf, Object.fromEntries(peers.map((p) => [p.name, p.rss])), ["netsvc servlet", "netsvc binary"]));
+  const ceilingOf = (workload: string, mode: "plain" | "pipelined", peer: string) => pairedRatio(workload, mode, "bare Bun.listen", peer);
+  lines.push(...targetTable(ratioOf, ceilingOf, Object.fromEntries(peers.map((p) => [p.name, p.rss])), ["netsvc servlet", "netsvc binary"]));
   if (opinions.length) {
     lines.push("");
     lines.push(`| tool | workload | server | req/s | failed |`);

@@ -59,6 +59,12 @@ const FIELD_VALUE_CHARS = 10;
 const FIELD_LINE_ALMOST_DONE = 11; // CR after a value seen, LF expected
 const HEAD_ALMOST_DONE = 12; // CR of the final empty line seen, LF expected
 
+/** ASCII: an upper-case letter OR-ed with CASE_BIT is its lower-case form. */
+const CASE_BIT = 0x20;
+const LOWER_H = 0x68;
+const LOWER_O = 0x6f;
+const LOWER_S = 0x73;
+const LOWER_T = 0x74;
 const G = 0x47;
 const E = 0x45;
 const H = 0x48;
@@ -344,7 +350,14 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
 
 /** True when buf[p..p+4) is `host` in any case. */
 function isHostName(buf: Uint8Array, p: number): boolean {
-  return (buf[p]! | 0x20) === 0x68 && (buf[p + 1]! | 0x20) === 0x6f && (buf[p + 2]! | 0x20) === 0x73 && (buf[p + 3]! | 0x20) === 0x74;
+  // Unrolled (equalsLower's loop costs ~2 ns more here); OR-ing CASE_BIT folds only A-Z onto a-z
+  // for these four letters, so no other byte can pass.
+  return (
+    (buf[p]! | CASE_BIT) === LOWER_H &&
+    (buf[p + 1]! | CASE_BIT) === LOWER_O &&
+    (buf[p + 2]! | CASE_BIT) === LOWER_S &&
+    (buf[p + 3]! | CASE_BIT) === LOWER_T
+  );
 }
 
 /** True when buf[p..p+9) is exactly `HTTP/` DIGIT `.` DIGIT CR (the caller checked the length). */

@@ -12,6 +12,7 @@
  */
 import { realpathSync, statSync, type Stats } from "node:fs";
 import { join, resolve, sep } from "node:path";
+import { BytesMap } from "./bytes-map.ts";
 import { statusForFsError } from "./fs-status.ts";
 import { HttpServer } from "./http-server.ts";
 import type { HttpServlet } from "./http-servlet.ts";
@@ -19,6 +20,8 @@ import type { HttpSession } from "./http-session.ts";
 import { ErrorServlet } from "./servlets/error-servlet.ts";
 import { contentTypeOf, FileServlet } from "./servlets/file-servlet.ts";
 import { RedirectServlet } from "./servlets/redirect-servlet.ts";
+
+const encoder = new TextEncoder();
 
 /** Makes the servlet for a plugin file: `factory(session, absolutePath)`. */
 export type PluginFactory = (session: HttpSession, absolutePath: string) => HttpServlet | null;
@@ -70,7 +73,7 @@ export class FileServer extends HttpServer {
   private readonly indexes: string[] = ["index.html"];
   private readonly hidden: string[] = [];
   private readonly plugins: Plugin[] = [];
-  private readonly resolved = new Map<string, Resolved>();
+  private readonly resolved = new BytesMap<Resolved>();
   private revalidateMs = REVALIDATE_MS;
 
   /** Serves `directory` (made absolute). The default index file is index.html. */
@@ -130,26 +133,24 @@ export class FileServer extends HttpServer {
 
   /** Resolves the request to a servlet: a file, a plugin, a redirect, or an error. */
   override servlet(session: HttpSession): HttpServlet {
+    // hot path: a path that resolved to a contained regular file before (so it also passed the
+    // backslash, dotfile and hide checks below), and whose stat still shows the same file (device
+    // and inode), skips those checks and the containment walk (realpath). A file swapped for a
+    // symlink stats as another inode and is resolved again from scratch. The memory is keyed by
+    // the servlet path's UTF-8 bytes; a plain path (already normal, ASCII) is looked up in the
+    // request's own bytes, so no string is made for it.
+    if (session.isPlainPath()) {
+      const known = this.recall(session.connection.headBytes, session.servletPathStart(), session.pathEnd);
+      if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);
+    }
     const path = session.requestPath();
     // SPEC §4.1: a backslash could be a separator on some systems: refuse it.
     if (path.includes("\\")) return new ErrorServlet(session, 400);
     const rel = session.servletPath();
-
-    // hot path: a path that resolved to a contained regular file before (so it also passed the
-    // dotfile and hide checks below), and whose stat still shows the same file (device and
-    // inode), skips those checks and the containment walk (realpath). A file swapped for a
-    // symlink stats as another inode and is resolved again from scratch.
-    const known = this.resolved.get(rel);
-    if (known !== undefined) {
-      const now = performance.now();
-      if (now - known.checkedAt < this.revalidateMs) return new FileServlet(session, known.absolute, known.type, known.stats);
-      const st = statOrError(known.absolute);
-      if (typeof st !== "number" && st.isFile() && st.ino === known.ino && st.dev === known.dev) {
-        known.stats = st;
-        known.checkedAt = now;
-        return new FileServlet(session, known.absolute, known.type, st);
-      }
-      this.resolved.delete(rel);
+    if (!session.isPlainPath()) {
+      const key = encoder.encode(rel);
+      const known = this.recall(key, 0, key.length);
+      if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);
     }
 
     const segments = rel.split("/");
@@ -163,6 +164,22 @@ export class FileServer extends HttpServer {
     if (st.isDirectory()) return this.resolveDirectory(session, absolute, path);
     if (!st.isFile()) return new ErrorServlet(session, 404);
     return this.serveFile(session, absolute, rel, "", st, true);
+  }
+
+  /** The remembered file for a servlet path key, revalidated if its time is up; null to resolve afresh. */
+  private recall(key: Uint8Array, start: number, end: number): Resolved | null {
+    const known = this.resolved.get(key, start, end);
+    if (known === undefined) return null;
+    const now = performance.now();
+    if (now - known.checkedAt < this.revalidateMs) return known;
+    const st = statOrError(known.absolute);
+    if (typeof st !== "number" && st.isFile() && st.ino === known.ino && st.dev === known.dev) {
+      known.stats = st;
+      known.checkedAt = now;
+      return known;
+    }
+    this.resolved.delete(key, start, end);
+    return null;
   }
 
   private isHidden(name: string): boolean {
@@ -230,7 +247,8 @@ export class FileServer extends HttpServer {
     for (const [ext, t] of this.types) if (n.endsWith(ext)) type = t;
     if (remember) {
       if (this.resolved.size >= RESOLVED_CAPACITY) this.resolved.clear();
-      this.resolved.set(rel, { absolute, type, dev: st.dev, ino: st.ino, stats: st, checkedAt: performance.now() });
+      const key = encoder.encode(rel);
+      this.resolved.set(key, 0, key.length, { absolute, type, dev: st.dev, ino: st.ino, stats: st, checkedAt: performance.now() });
     }
     return new FileServlet(session, absolute, type, st);
   }

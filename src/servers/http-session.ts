@@ -322,6 +322,15 @@ export class HttpSession {
     return rest.startsWith("/") ? rest.slice(1) : rest;
   }
 
+  /**
+   * @internal where servletPath() begins in the head's bytes, for a plain path (isPlainPath()):
+   * the servlet path is then exactly headBytes[servletPathStart() .. pathEnd), ASCII.
+   */
+  servletPathStart(): number {
+    const start = this.pathStart + this.attachedEnd;
+    return start < this.pathEnd && this.bytes[start] === SLASH ? start + 1 : start;
+  }
+
   /** Extra path information bound by a server (FileServer plugins: the path below the file). */
   servletInfo(): string {
     return this.info;

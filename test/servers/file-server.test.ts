@@ -200,6 +200,24 @@ describe("FileServer (SPEC §4)", () => {
     expect((await get(srv.port, "/page.html")).status).toBe(404);
   });
 
+  test("remembered files: the same file by plain and escaped paths, mounted or not, gone when deleted", async () => {
+    const mounted = files().revalidate(0);
+    const atRoot = files().revalidate(0);
+    await using srv = startDaemon({ "/static": mounted, "/": atRoot });
+    writeFileSync(join(root, "kept.txt"), "kept");
+    // Each target twice: the second answer comes from the memory the first one filled.
+    for (const target of ["/static/kept.txt", "/static/%6bept.txt", "/static/sub/../kept.txt", "/kept.txt", "/%6Bept.txt"]) {
+      for (let i = 0; i < 2; i++) expect([target, (await get(srv.port, target)).body]).toEqual([target, "kept"]);
+    }
+    // The memory is per server and keyed by the servlet path: /static/sub/leaf is not /sub/leaf.
+    expect((await get(srv.port, "/static/hello.txt")).body).toBe("Hello, world!");
+    expect((await get(srv.port, "/statichello.txt")).status).toBe(404);
+    // A backslash is refused before and after a neighbour was remembered.
+    expect((await get(srv.port, "/static/kept.txt\\")).status).toBe(400);
+    rmSync(join(root, "kept.txt"));
+    for (const target of ["/static/kept.txt", "/static/%6bept.txt", "/kept.txt"]) expect((await get(srv.port, target)).status).toBe(404);
+  });
+
   test("mounted below the root: servletPath resolves inside the directory", async () => {
     await using srv = startDaemon({ "/static": files() });
     expect((await get(srv.port, "/static/hello.txt")).body).toBe("Hello, world!");

@@ -77,6 +77,32 @@ describe("routing and session accessors", () => {
     expect(await get("/l%6fgs/x")).toBe("logs /logs [x]"); // decoded before routing
   });
 
+  test("a plain path's servlet path lies in the request bytes where servletPathStart() says", async () => {
+    // FileServer looks its remembered files up by these bytes; they must spell servletPath().
+    const probe = new FnServer((s) => {
+      const plain = s.isPlainPath();
+      const fromBytes = plain ? Buffer.from(s.connection.headBytes.subarray(s.servletPathStart(), s.pathEnd)).toString("latin1") : "-";
+      return new TextServlet(s, `${plain} [${fromBytes}] [${s.servletPath()}]`);
+    });
+    await using srv = startDaemon({ "/": probe, "/static": probe, "/a/b": probe });
+    using c = await RawClient.connect(srv.port);
+    const get = async (target: string) => (await c.request(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`)).body;
+    for (const [target, rest] of [
+      ["/", ""],
+      ["/x.txt", "x.txt"],
+      ["/static", ""],
+      ["/static/", ""],
+      ["/static/x/y.txt", "x/y.txt"],
+      ["/staticx", "staticx"],
+      ["/a/b/c?q=1", "c"],
+      ["/a/bc", "a/bc"],
+      ["http://h:8/static/z", "z"],
+    ]) {
+      expect([target, await get(target!)]).toEqual([target, `true [${rest}] [${rest}]`]);
+    }
+    expect(await get("/static/%7a")).toBe("false [-] [z]"); // escaped: looked up by its decoded string
+  });
+
   test("attach refuses non-normalised paths with a TypeError naming the path", () => {
     const { daemon } = startDaemon({});
     for (const bad of ["", "logs", "/logs/", "//x", "/a/./b", "/a/../b", "/a?b"]) {

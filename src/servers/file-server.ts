@@ -139,7 +139,8 @@ export class FileServer extends HttpServer {
     // symlink stats as another inode and is resolved again from scratch. The memory is keyed by
     // the servlet path's UTF-8 bytes; a plain path (already normal, ASCII) is looked up in the
     // request's own bytes, so no string is made for it.
-    if (session.isPlainPath()) {
+    const plain = session.isPlainPath();
+    if (plain) {
       const known = this.recall(session.connection.headBytes, session.servletPathStart(), session.pathEnd);
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);
     }
@@ -147,7 +148,7 @@ export class FileServer extends HttpServer {
     // SPEC §4.1: a backslash could be a separator on some systems: refuse it.
     if (path.includes("\\")) return new ErrorServlet(session, 400);
     const rel = session.servletPath();
-    if (!session.isPlainPath()) {
+    if (!plain) {
       const key = encoder.encode(rel);
       const known = this.recall(key, 0, key.length);
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);

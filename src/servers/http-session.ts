@@ -139,10 +139,17 @@ export class HttpSession {
     this.pathTo = q - this.head.targetStart;
   }
 
+  /** isPlainPath()'s answer once known: -1 not yet, 0 no, 1 yes (the daemon and servers both ask). */
+  private plainPath = -1;
+
   /** @internal true when the raw path is already normal (no escapes, no dot or empty segments). */
   isPlainPath(): boolean {
-    this.locatePath();
-    return this.pathStart < this.pathEnd && this.bytes[this.pathStart] === SLASH && !needsNormalising(this.bytes, this.pathStart, this.pathEnd);
+    if (this.plainPath < 0) {
+      this.locatePath();
+      const plain = this.pathStart < this.pathEnd && this.bytes[this.pathStart] === SLASH && !needsNormalising(this.bytes, this.pathStart, this.pathEnd);
+      this.plainPath = plain ? 1 : 0;
+    }
+    return this.plainPath === 1;
   }
 
   /** Raw (undecoded) path as sent; "/" for an absolute-form target without a path. */

@@ -9,11 +9,6 @@ export default class ClockPage extends HttpServlet {
     const html = `<!DOCTYPE html><html><head><link rel="stylesheet" href="/style.css"></head><body>
 <h1>${new Date().toISOString()}</h1><p>servletPath: ${this.servletPath()} · servletInfo: ${this.servletInfo() || "(none)"}</p>
 </body></html>`;
-    this.sendResponse(200);
-    this.sendHeader("Content-Type", "text/html; charset=utf-8");
-    this.sendHeader("Content-Length", Buffer.byteLength(html));
-    this.endHeaders();
-    this.sendContent(html);
-    this.endContent();
+    this.sendDocument(200, "text/html; charset=utf-8", html);
   }
 }

@@ -98,6 +98,8 @@ export class HttpServlet {
   sendContent(data: string | Uint8Array): boolean { return this.session.sendContent(data); }
   /** See HttpSession.endContent. */
   endContent(): void { this.session.endContent(); }
+  /** See HttpSession.sendDocument. */
+  sendDocument(code: number, contentType: string, body: string | Uint8Array, headers?: [string, string][]): void { this.session.sendDocument(code, contentType, body, headers); }
   /** See HttpSession.sendError. */
   sendError(code: number, html?: string): void { this.session.sendError(code, html); }
   /** See HttpSession.flushContent. */

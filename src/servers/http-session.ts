@@ -556,11 +556,19 @@ export class HttpSession {
       this.phase = NONE;
     }
     this.closeAfter = true;
-    const body = encoder.encode(html ?? errorPage(code, reasonPhrase(code)));
+    this.sendDocument(code, "text/html; charset=utf-8", html ?? errorPage(code, reasonPhrase(code)), headers);
+  }
+
+  /**
+   * Sends a whole response in one call: the status, Content-Type, `headers`, Content-Length and
+   * `body` (a string goes out as UTF-8). Ignored unless nothing of the response was sent yet.
+   */
+  sendDocument(code: number, contentType: string, body: string | Uint8Array, headers: [string, string][] = []): void {
+    if (this.phase !== NONE) return;
     this.sendResponse(code);
-    this.sendHeader("Content-Type", "text/html; charset=utf-8");
+    this.sendHeader("Content-Type", contentType);
     for (const [name, value] of headers) this.sendHeader(name, value);
-    this.sendContentLength(body.length);
+    this.sendContentLength(typeof body === "string" ? Buffer.byteLength(body) : body.length);
     this.endHeaders();
     this.sendContent(body);
     this.endContent();

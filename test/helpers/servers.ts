@@ -24,12 +24,7 @@ export class TextServlet extends HttpServlet {
     super(session);
   }
   override processRequest(): void {
-    this.sendResponse(this.code);
-    this.sendHeader("Content-Type", "text/plain");
-    this.sendHeader("Content-Length", Buffer.byteLength(this.text));
-    this.endHeaders();
-    this.sendContent(this.text);
-    this.endContent();
+    this.sendDocument(this.code, "text/plain", this.text);
   }
 }
 

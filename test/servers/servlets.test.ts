@@ -1,6 +1,6 @@
 /** The predefined servlets and the session accessors, over real sockets. */
 import { describe, expect, test } from "bun:test";
-import { EchoServlet, ErrorServlet, FormServlet, HttpServer, RedirectServlet, type HttpSession } from "../../src/index.ts";
+import { EchoServlet, ErrorServlet, FormServlet, HttpServer, HttpServlet, RedirectServlet, type HttpSession } from "../../src/index.ts";
 import { RawClient, parseResponses } from "../helpers/raw-client.ts";
 import { FnServer, TextServlet, startDaemon } from "../helpers/servers.ts";
 
@@ -57,6 +57,27 @@ describe("predefined servlets", () => {
     expect(r.body).toContain("<tr><th>url</th><td>http://h:9/echo/sub?q=1</td></tr>");
     expect(r.body).toContain("<tr><th>x-test</th><td>yes</td></tr>");
     expect(r.body).toContain("&#60;b&#62;hi&#60;/b&#62;");
+  });
+});
+
+describe("sendDocument", () => {
+  test("a whole response in one call, bytes or text; a second call is ignored", async () => {
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest() {
+            const bytes = s.requestPath() === "/bytes";
+            this.sendDocument(201, bytes ? "application/octet-stream" : "text/plain; charset=utf-8", bytes ? Uint8Array.of(0, 1, 255) : "h\u00e9", [["X-Kind", "doc"]]);
+            this.sendDocument(500, "text/plain", "ignored");
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    using c = await RawClient.connect(srv.port);
+    const b = await c.request("GET /bytes HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect([b.status, b.headers["content-type"], b.headers["x-kind"], b.headers["content-length"], b.body]).toEqual([201, "application/octet-stream", "doc", "3", "\x00\x01\xff"]);
+    const t = await c.request("GET /text HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect([t.status, t.headers["content-length"], t.body, t.headers.connection]).toEqual([201, "3", "h\u00c3\u00a9", "keep-alive"]);
   });
 });
 

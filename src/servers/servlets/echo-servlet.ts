@@ -34,11 +34,6 @@ export class EchoServlet extends HttpServlet {
       "</table>\n<h2>Headers</h2>\n<table>\n" +
       headers.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>\n`).join("") +
       `</table>\n<h2>Body</h2>\n<pre>${escapeHtml(body)}</pre>\n</body></html>\n`;
-    this.sendResponse(200);
-    this.sendHeader("Content-Type", "text/html; charset=utf-8");
-    this.sendHeader("Content-Length", Buffer.byteLength(html));
-    this.endHeaders();
-    this.sendContent(html);
-    this.endContent();
+    this.sendDocument(200, "text/html; charset=utf-8", html);
   }
 }

@@ -29,13 +29,7 @@ export class RedirectServlet extends HttpServlet {
     }
     location = encodeURI(decodeURIComponentSafe(location));
     const body = `<!DOCTYPE html>\n<html><head><title>${this.code}</title></head><body><a href="${escapeHtml(location)}">${escapeHtml(location)}</a></body></html>\n`;
-    this.sendResponse(this.code);
-    this.sendHeader("Location", location);
-    this.sendHeader("Content-Type", "text/html; charset=utf-8");
-    this.sendHeader("Content-Length", Buffer.byteLength(body));
-    this.endHeaders();
-    this.sendContent(body);
-    this.endContent();
+    this.sendDocument(this.code, "text/html; charset=utf-8", body, [["Location", location]]);
   }
 }
 

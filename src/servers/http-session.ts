@@ -20,6 +20,7 @@ import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
 import { errorPage } from "./error-page.ts";
 import { headerLine } from "./header-lines.ts";
+import { RequestAborted } from "./request-aborted.ts";
 
 const encoder = new TextEncoder();
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
@@ -34,9 +35,14 @@ const DESTROYED = 4;
 
 /** The servlet side of the lifecycle, as the session calls it. */
 export interface ServletHooks {
-  processContent(chunk: Uint8Array): void;
-  contentComplete(): void;
+  /** A piece of the body; a returned Promise pauses delivery until it settles. */
+  processContent(chunk: Uint8Array): void | Promise<void>;
+  /** The body is whole (empty included). */
+  contentComplete(): void | Promise<void>;
+  /** Called once, after the response is complete or the client left. */
   destroyServlet(): void;
+  /** The `Allow` value of a 405 from sendError(405). */
+  allowedMethods?(): string;
 }
 
 /** One request and its response. Created by the daemon for every request. */
@@ -68,6 +74,20 @@ export class HttpSession {
   private collectedBytes = 0;
   private contentWaiter: PromiseWithResolvers<Uint8Array> | null = null;
   private bodyDone = false;
+  /**
+   * Body bytes may be delivered as they arrive: the servlet overrides processContent() or
+   * contentComplete() (set by the daemon), or asked for content(). Until then the body waits in
+   * the socket, so a content() called after an await still gets all of it.
+   */
+  readsBody = false;
+  /** A Promise returned by processContent() has not settled yet: delivery is paused. */
+  private contentBusy = false;
+  /** Body bytes handed to processContent() so far. */
+  private delivered = 0;
+  /** contentEnded() ran (it runs once). */
+  private bodyEndSeen = false;
+  /** A servlet failure was logged for this request (each is logged once). */
+  private failureLogged = false;
 
   /** Created by the daemon with the connection and the parsed head. */
   constructor(
@@ -353,7 +373,10 @@ export class HttpSession {
 
   /** Aborted when the response is complete or the client went away (same moment as destroyServlet). */
   get signal(): AbortSignal {
-    this.controller ??= new AbortController();
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.phase === DESTROYED) this.controller.abort();
+    }
     return this.controller.signal;
   }
 
@@ -372,6 +395,14 @@ export class HttpSession {
     return this.phase >= HEADERS;
   }
 
+  /**
+   * @internal true when the daemon may deliver body bytes now: the response is complete (the
+   * rest is discarded), or the servlet reads the body and is not busy with the previous piece.
+   */
+  isReadyForBody(): boolean {
+    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null) && !this.contentBusy);
+  }
+
   /** @internal the daemon delivers a piece of the body (a view valid only during the call). */
   deliverContent(chunk: Uint8Array): void {
     if (this.phase >= COMPLETE) return;
@@ -379,19 +410,63 @@ export class HttpSession {
       this.collected.push(chunk.slice());
       this.collectedBytes += chunk.length;
     }
-    this.servlet?.processContent(chunk);
+    const servlet = this.servlet;
+    if (servlet === null) return;
+    this.delivered += chunk.length;
+    let r: void | Promise<void>;
+    try {
+      r = servlet.processContent(chunk);
+    } catch (e) {
+      return this.servletFailed("processContent()", e);
+    }
+    if (r instanceof Promise) {
+      // Backpressure: no more pieces until this one is taken (SPEC §2.4).
+      this.contentBusy = true;
+      r.then(
+        () => {
+          this.contentBusy = false;
+          this.connection.resumeReading();
+        },
+        (e) => {
+          this.contentBusy = false;
+          this.servletFailed("processContent()", e);
+        },
+      );
+    }
   }
 
-  /** @internal the daemon saw the end of the body. */
+  /** @internal the daemon saw the end of the body (an empty or absent body included). */
   contentEnded(): void {
+    if (this.bodyEndSeen) return;
+    this.bodyEndSeen = true;
     this.bodyDone = true;
     if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
-    if (this.phase < COMPLETE) this.servlet?.contentComplete();
+    if (this.phase >= COMPLETE || this.servlet === null) return;
+    try {
+      const r = this.servlet.contentComplete();
+      if (r instanceof Promise) r.catch((e) => this.servletFailed("contentComplete()", e));
+    } catch (e) {
+      this.servletFailed("contentComplete()", e);
+    }
   }
 
   /** @internal the body was refused (over the limit) or the client went away. */
   contentFailed(reason: Error): void {
     if (this.contentWaiter) this.contentWaiter.reject(reason);
+  }
+
+  /**
+   * @internal a servlet callback threw or rejected: logged once with its stack (a
+   * RequestAborted is expected and not logged); 500 if nothing was sent, else the connection
+   * closes after what was sent.
+   */
+  servletFailed(where: string, e: unknown): void {
+    if (!(e instanceof RequestAborted) && !this.failureLogged) {
+      this.failureLogged = true;
+      const what = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
+      this.connection.logError(`${where} threw for ${what}`, e);
+    }
+    if (this.phase < COMPLETE) this.sendError(500);
   }
 
   private joinCollected(): Uint8Array {
@@ -405,16 +480,29 @@ export class HttpSession {
   }
 
   /**
-   * The whole request body, gathered (bounded by bodyLimit). Call it from processRequest before
-   * the first `await`, so no piece has been delivered yet.
+   * The whole request body, gathered (bounded by bodyLimit; over it the promise rejects with a
+   * RequestAborted and the client gets 413). It may be asked for at any time before the response
+   * is complete — after an `await` too: a servlet that does not read its body as it arrives gets
+   * it held in the socket until it asks. It rejects with a clear message if pieces already went
+   * to processContent(), and with a RequestAborted if the client leaves first.
    */
   content(): Promise<Uint8Array> {
     if (!this.contentWaiter) {
       this.contentWaiter = Promise.withResolvers<Uint8Array>();
+      if (this.delivered > 0) {
+        this.contentWaiter.reject(
+          new Error(`content() was asked for after ${this.delivered} body bytes had gone to processContent(); read the body one way only`),
+        );
+        return this.contentWaiter.promise;
+      }
       this.collected ??= [];
       if (this.bodyDone || !this.connection.head.hasBody()) {
         this.bodyDone = true;
         this.contentWaiter.resolve(this.joinCollected());
+      } else if (this.phase >= DESTROYED) {
+        this.contentWaiter.reject(new RequestAborted("the request ended before its body was read"));
+      } else {
+        this.connection.resumeReading();
       }
     }
     return this.contentWaiter.promise;
@@ -424,13 +512,13 @@ export class HttpSession {
   destroy(): void {
     if (this.phase === DESTROYED) return;
     this.phase = DESTROYED;
-    if (!this.bodyDone && this.contentWaiter) this.contentFailed(new Error("request ended before its body was complete"));
+    if (!this.bodyDone && this.contentWaiter) this.contentFailed(new RequestAborted("the request ended before its body was complete"));
+    this.controller?.abort(); // first, so destroyServlet() sees it aborted
     try {
       this.servlet?.destroyServlet();
     } catch (e) {
       this.connection.logError("destroyServlet threw", e);
     }
-    this.controller?.abort();
   }
 
   // ── the response ─────────────────────────────────────────────────────────────────────────
@@ -538,7 +626,9 @@ export class HttpSession {
    * call is ignored (the connection is closed if the response is incomplete).
    */
   sendError(code: number, html?: string): void {
-    this.sendErrorWithHeaders(code, code === 405 ? [["Allow", "GET, HEAD"]] : [], html);
+    // RFC 9110 §15.5.6: a 405 names the methods the resource answers.
+    const allow = code === 405 ? (this.servlet?.allowedMethods?.() ?? "GET, HEAD") : "";
+    this.sendErrorWithHeaders(code, allow ? [["Allow", allow]] : [], html);
   }
 
   /** sendError with extra header fields (e.g. WWW-Authenticate for a 401). */
@@ -546,8 +636,9 @@ export class HttpSession {
     if (this.phase >= COMPLETE) return;
     if (this.phase !== NONE) {
       if (!this.connection.output.rollback(this.responseMark)) {
+        // Part of the response is on its way: end it there (the client sees it cut short).
         this.keepAlive = false;
-        this.connection.abort();
+        this.connection.close();
         return;
       }
       this.bytesSent = 0;
@@ -556,7 +647,7 @@ export class HttpSession {
       this.phase = NONE;
     }
     this.closeAfter = true;
-    this.sendDocument(code, "text/html; charset=utf-8", html ?? errorPage(code, reasonPhrase(code)), headers);
+    this.sendDocument(code, "text/html; charset=utf-8", errorPage(code, reasonPhrase(code), html), headers);
   }
 
   /**

@@ -181,14 +181,28 @@ describe("flow control and lifecycle", () => {
     ]);
   });
 
-  test("connection cap: beyond it a connection gets 503 and is closed", async () => {
-    await using srv = startDaemon({ "/": pathEcho() }, { maxConnections: 1 });
+  test("connection cap: with no idle connection to reclaim, a newcomer gets 503 and is closed", async () => {
+    let release: () => void = () => {};
+    const server = new FnServer((s) =>
+      s.requestPath() === "/busy"
+        ? new (class extends HttpServlet {
+            override processRequest() {
+              release = () => this.sendDocument(200, "text/plain", "done");
+            }
+          })(s)
+        : new TextServlet(s, "ok"),
+    );
+    await using srv = startDaemon({ "/": server }, { maxConnections: 1 });
     using first = await RawClient.connect(srv.port);
-    await first.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    first.send("GET /busy HTTP/1.1\r\nHost: x\r\n\r\n");
+    await first.until(() => srv.daemon.stats().requests === 1, 5000, "the busy request");
     using second = await RawClient.connect(srv.port);
     await second.untilClosed();
     expect(parseResponses(second.text(), true).map((r) => r.status)).toEqual([503]);
-    expect((await first.request("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("GET /again [again]");
+    expect(srv.daemon.stats().refused).toBe(1);
+    release();
+    expect((await first.responses(1))[0]!.body).toBe("done");
+    expect((await first.request("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("ok");
   });
 
   test("stop() lets a response in flight finish and closes idle connections", async () => {

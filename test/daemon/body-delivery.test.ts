@@ -186,3 +186,40 @@ describe("servlet callbacks that throw", () => {
     expect(srv.errors.filter((e) => e.includes("boom later")).length).toBe(1);
   });
 });
+
+describe("bodies the servlet ignores", () => {
+  test("a response to a request whose unread body is over the limit says close, and is complete", async () => {
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest(): void {
+            this.sendDocument(200, "text/plain", "ignored the body");
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server }, { maxBody: 1000 });
+    using c = await RawClient.connect(srv.port);
+    c.send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+    await c.untilClosed(2000);
+    const text = c.text();
+    expect(text).toStartWith("HTTP/1.0 200 OK\r\n");
+    expect(text).toContain("Connection: close\r\n");
+    expect(text).toEndWith("ignored the body");
+  });
+
+  test("a small unread body is discarded and the connection kept", async () => {
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest(): void {
+            this.sendDocument(200, "text/plain", "ok");
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    using c = await RawClient.connect(srv.port);
+    const first = await c.request("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+    expect(first.headers.connection).toBe("keep-alive");
+    expect((await c.request("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("ok");
+  });
+});

@@ -14,6 +14,7 @@ import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
 import { Session } from "./session.ts";
 import { IdleList } from "./idle-list.ts";
+import { BufferPool } from "./buffer-pool.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
@@ -65,6 +66,8 @@ const handlers = {
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+/** Pooled buffers hold a full head and this much more. */
+const RECV_SLACK = 1024;
 
 /** The HTTP daemon. */
 export class HttpDaemon {
@@ -84,6 +87,8 @@ export class HttpDaemon {
   readonly counters = new Counters();
   /** @internal idle connections, oldest first (reclaimed at the connection limit). */
   readonly idle = new IdleList<Session>();
+  /** @internal receive, head-copy and output buffers shared by the connections. */
+  readonly buffers: BufferPool;
 
   private readonly requestedPort: number;
   private readonly host: string;
@@ -109,6 +114,8 @@ export class HttpDaemon {
     this.host = options.host ?? "127.0.0.1";
     this.reusePort = options.reusePort ?? false;
     this.limits = resolveLimits(options);
+    // Big enough for a whole head (maxHead) plus the start of what follows it.
+    this.buffers = new BufferPool(this.limits.maxHead + RECV_SLACK);
     this.filter = new AddressFilter(options.allow, options.deny);
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
@@ -264,7 +271,7 @@ export class HttpDaemon {
     let server: HttpServer | null;
     if (s.isPlainPath()) {
       // hot path: route on the raw bytes, no string is made.
-      server = this.trie.lookupBytes(s.connection.headBytes, s.pathStart, s.pathEnd);
+      server = this.trie.lookupBytes(s.headBytes, s.pathStart, s.pathEnd);
       if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd - s.pathStart);
       return server;
     }

@@ -66,12 +66,15 @@ export class Session implements Connection {
   readonly remotePort: number;
 
   private readonly decoder: BodyDecoder;
-  /** Bytes received but not processed yet: [recvStart, recvEnd). */
-  private recv: Buffer;
+  /**
+   * Bytes received but not processed yet: [recvStart, recvEnd). A pooled buffer, held only while
+   * it holds bytes (an idle connection has none).
+   */
+  private recv: Buffer | null = null;
   private recvStart = 0;
   private recvEnd = 0;
-  /** A stable copy of the current request's head when it outlives its read turn. */
-  private headCopy: Buffer;
+  /** A stable copy of the current request's head when it outlives its read turn (pooled). */
+  private headCopy: Buffer | null = null;
 
   /** The request being answered, or null between requests. */
   private current: HttpSession | null = null;
@@ -133,9 +136,7 @@ export class Session implements Connection {
     const limits = daemon.limits;
     this.head = new RequestHead(limits);
     this.decoder = new BodyDecoder({ maxChunkExtension: limits.maxChunkExtension, maxTrailerBytes: limits.maxHead, maxTrailers: limits.maxHeaders });
-    this.output = new OutputQueue(limits.outputHighWaterMark);
-    this.recv = Buffer.allocUnsafe(limits.maxHead + 1024);
-    this.headCopy = Buffer.allocUnsafe(Math.min(limits.maxHead, 4096));
+    this.output = new OutputQueue(limits.outputHighWaterMark, daemon.buffers);
     this.localAddress = socket.localAddress;
     this.localPort = socket.localPort;
     this.remoteAddress = socket.remoteAddress;
@@ -280,6 +281,11 @@ export class Session implements Connection {
     this.abandonCurrent();
     this.daemon.sessionClosed(this, this.lingering);
     this.releaseDrainWaiters();
+    // Everything pooled goes back.
+    this.recvStart = this.recvEnd = 0;
+    this.releaseRecv();
+    this.releaseHeadCopy();
+    this.output.clear();
   }
 
   /** The current request's client is gone or its connection ends: log it, destroy its servlet. */
@@ -294,6 +300,7 @@ export class Session implements Connection {
       this.daemon.logAccess(s, s.hasStarted() ? s.status : 499);
     }
     if (!s.isDestroyed()) s.destroy();
+    this.releaseHeadCopy();
     this.releaseDrainWaiters();
   }
 
@@ -376,19 +383,25 @@ export class Session implements Connection {
 
   private appendToRecv(chunk: Uint8Array): void {
     const pending = this.recvEnd - this.recvStart;
-    if (this.recvEnd + chunk.length > this.recv.length) {
-      if (this.recvStart > 0 && pending + chunk.length <= this.recv.length) {
-        this.recv.copyWithin(0, this.recvStart, this.recvEnd);
+    let recv = this.recv;
+    if (recv === null) {
+      recv = this.recv = this.daemon.buffers.take();
+      this.recvStart = this.recvEnd = 0;
+    }
+    if (this.recvEnd + chunk.length > recv.length) {
+      if (this.recvStart > 0 && pending + chunk.length <= recv.length) {
+        recv.copyWithin(0, this.recvStart, this.recvEnd);
       } else {
-        const grown = Buffer.allocUnsafe(Math.max(this.recv.length * 2, pending + chunk.length));
-        this.recv.copy(grown, 0, this.recvStart, this.recvEnd);
-        this.recv = grown;
+        const grown = Buffer.allocUnsafe(Math.max(recv.length * 2, pending + chunk.length));
+        recv.copy(grown, 0, this.recvStart, this.recvEnd);
+        this.daemon.buffers.give(recv);
+        recv = this.recv = grown;
       }
       // A partial head moved: parseHead rebases its spans from the new start.
       this.recvStart = 0;
       this.recvEnd = pending;
     }
-    this.recv.set(chunk, this.recvEnd);
+    recv.set(chunk, this.recvEnd);
     this.recvEnd += chunk.length;
     // Pipelined input piling up behind a pending response: let the kernel hold the rest.
     if (this.recvEnd - this.recvStart > this.daemon.limits.maxHead * 4 && !this.paused) {
@@ -398,7 +411,25 @@ export class Session implements Connection {
   }
 
   private processRecv(): void {
-    this.process(this.recv, this.recvStart, this.recvEnd, true);
+    if (this.recv !== null) this.process(this.recv, this.recvStart, this.recvEnd, true);
+  }
+
+  /** Gives the receive buffer back once it is empty and no current head points into it. */
+  private releaseRecv(): void {
+    const recv = this.recv;
+    if (recv === null || this.recvEnd > this.recvStart || (this.current !== null && this.headBytes === recv)) return;
+    this.recv = null;
+    this.recvStart = this.recvEnd = 0;
+    this.daemon.buffers.give(recv);
+  }
+
+  /** Gives the head copy back once no current request reads from it. */
+  private releaseHeadCopy(): void {
+    const copy = this.headCopy;
+    if (copy === null || (this.current !== null && this.headBytes === copy)) return;
+    this.headCopy = null;
+    if (this.headBytes === copy) this.headBytes = EMPTY;
+    this.daemon.buffers.give(copy);
   }
 
   /** Resumes processing buffered input after an asynchronous completion. */
@@ -471,6 +502,7 @@ export class Session implements Connection {
     }
     // A request still being answered after this turn reads its head from a stable copy.
     if (this.current !== null && !this.headIsStable) this.stabiliseHead();
+    this.releaseRecv();
   }
 
   /** Consumes body bytes for the current request; returns the offset reached. */
@@ -539,10 +571,15 @@ export class Session implements Connection {
   /** Copies the current head into headCopy and rebases its spans there. */
   private stabiliseHead(): void {
     const n = this.headEnd - this.headStart;
-    if (this.headCopy.length < n) this.headCopy = Buffer.allocUnsafe(n);
-    this.headCopy.set(this.headBytes.subarray(this.headStart, this.headEnd), 0);
+    let copy = this.headCopy;
+    if (copy === null || copy.length < n) {
+      if (copy !== null) this.daemon.buffers.give(copy);
+      // n ≤ maxHead < the pool's size: a pooled buffer always fits.
+      copy = this.headCopy = this.daemon.buffers.take();
+    }
+    copy.set(this.headBytes.subarray(this.headStart, this.headEnd), 0);
     this.head.rebase(-this.headStart);
-    this.headBytes = this.headCopy;
+    this.headBytes = copy;
     this.headStart = 0;
     this.headEnd = n;
     this.headIsStable = true;
@@ -607,6 +644,7 @@ export class Session implements Connection {
     }
     this.deadlineKind = DEADLINE_KEEP_ALIVE;
     this.deadline = this.daemon.clock + this.daemon.limits.keepAliveTimeoutMs;
+    this.releaseHeadCopy();
     if (this.recvEnd > this.recvStart) {
       // An asynchronous completion: pipelined requests may be waiting in the buffer.
       if (!this.processing) queueMicrotask(this.resumeBound);
@@ -696,6 +734,7 @@ export class Session implements Connection {
       this.endGracefully();
       return;
     }
+    if (this.current === null) this.output.shrink(); // idle: no grown buffer kept
     if (this.paused && this.recvEnd - this.recvStart <= this.daemon.limits.maxHead) {
       this.paused = false;
       this.socket.resume();

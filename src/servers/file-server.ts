@@ -142,7 +142,7 @@ export class FileServer extends HttpServer {
     // request's own bytes, so no string is made for it.
     const plain = session.isPlainPath();
     if (plain) {
-      const known = this.recall(session.connection.headBytes, session.servletPathStart(), session.pathEnd);
+      const known = this.recall(session.headBytes, session.servletPathStart(), session.pathEnd);
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);
     }
     const path = session.requestPath();

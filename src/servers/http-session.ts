@@ -13,7 +13,7 @@ import {
   METHOD_HEAD,
   QUESTION,
   SLASH,
-  type RequestHead,
+  RequestHead,
 } from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
@@ -23,6 +23,13 @@ import { headerLine } from "./header-lines.ts";
 import { RequestAborted } from "./request-aborted.ts";
 
 const encoder = new TextEncoder();
+/**
+ * What a retired request reads: an empty head over no bytes. Once destroyServlet() has returned,
+ * the connection's buffers belong to other requests (and other connections: they are pooled),
+ * so a late accessor call gets empty values instead of someone else's bytes.
+ */
+const RETIRED_HEAD = new RequestHead({ maxHeaders: 1 });
+const RETIRED_BYTES = new Uint8Array(0);
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
 const CRLF = encoder.encode("\r\n");
 
@@ -84,6 +91,8 @@ export class HttpSession {
   private contentBusy = false;
   /** Body bytes handed to processContent() so far. */
   private delivered = 0;
+  /** destroyServlet() has returned: the request's bytes are no longer ours to read. */
+  private retired = false;
   /** contentEnded() ran (it runs once). */
   private bodyEndSeen = false;
   /** A servlet failure was logged for this request (each is logged once). */
@@ -101,11 +110,16 @@ export class HttpSession {
   // ── the request line ─────────────────────────────────────────────────────────────────────
 
   private get head(): RequestHead {
-    return this.connection.head;
+    return this.retired ? RETIRED_HEAD : this.connection.head;
   }
 
   private get bytes(): Uint8Array {
-    return this.connection.headBytes;
+    return this.retired ? RETIRED_BYTES : this.connection.headBytes;
+  }
+
+  /** @internal the bytes the head's spans point into (empty once the request is retired). */
+  get headBytes(): Uint8Array {
+    return this.bytes;
   }
 
   /** The method, e.g. "GET". */
@@ -496,7 +510,7 @@ export class HttpSession {
         return this.contentWaiter.promise;
       }
       this.collected ??= [];
-      if (this.bodyDone || !this.connection.head.hasBody()) {
+      if (this.bodyDone || !this.head.hasBody()) {
         this.bodyDone = true;
         this.contentWaiter.resolve(this.joinCollected());
       } else if (this.phase >= DESTROYED) {
@@ -519,6 +533,7 @@ export class HttpSession {
     } catch (e) {
       this.connection.logError("destroyServlet threw", e);
     }
+    this.retired = true;
   }
 
   // ── the response ─────────────────────────────────────────────────────────────────────────

@@ -235,3 +235,39 @@ describe("flow control and lifecycle", () => {
     await busy.untilClosed();
   });
 });
+
+describe("a retired request", () => {
+  test("reads empty values after destroyServlet(), never another connection's bytes", async () => {
+    let late: { path: string; secret: string | null } | null = null;
+    let inDestroy = "";
+    const server = new FnServer((s) =>
+      s.requestPath() === "/first"
+        ? new (class extends HttpServlet {
+            override processRequest(): void {
+              this.sendDocument(200, "text/plain", "done");
+              setTimeout(() => {
+                late = { path: this.requestPath(), secret: this.header("x-secret") };
+              }, 30);
+            }
+            override destroyServlet(): void {
+              inDestroy = this.requestPath(); // still readable here
+            }
+          })(s)
+        : new (class extends HttpServlet {
+            override processRequest(): void {
+              setTimeout(() => this.sendDocument(200, "text/plain", "second"), 60);
+            }
+          })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    using a = await RawClient.connect(srv.port);
+    expect((await a.request("GET /first HTTP/1.0\r\nX-Secret: mine\r\n\r\n")).body).toBe("done");
+    using b = await RawClient.connect(srv.port);
+    b.send("GET /second-request-with-a-longer-path HTTP/1.0\r\nX-Secret: someone-else\r\n\r\n");
+    await b.until(() => late !== null, 2000, "the late read");
+    expect(inDestroy).toBe("/first");
+    expect(late!.path).not.toContain("second"); // its own cached value, or ""
+    expect(late!.secret).toBeNull();
+    expect((await b.responses(1))[0]!.body).toBe("second");
+  });
+});

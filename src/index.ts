@@ -10,7 +10,7 @@ export { ErrorServlet } from "./servers/servlets/error-servlet.ts";
 export { RedirectServlet } from "./servers/servlets/redirect-servlet.ts";
 export { EchoServlet } from "./servers/servlets/echo-servlet.ts";
 export { FormServlet } from "./servers/servlets/form-servlet.ts";
-export { reasonPhrase } from "./servers/status.ts";
+export { reasonPhrase } from "./http/status.ts";
 export { FileServer, type PluginFactory, type PluginObject } from "./servers/file-server.ts";
 export { FileServlet, clearFileCache } from "./servers/servlets/file-servlet.ts";
 export { ModulePlugin } from "./servers/module-plugin.ts";

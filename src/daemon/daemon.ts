@@ -9,7 +9,7 @@ import type { HttpSession } from "../servers/http-session.ts";
 import { PrefixTrie } from "../servers/prefix-trie.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
-import { cannedStatus } from "./canned.ts";
+import { cannedStatus } from "../http/canned.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
 import { HttpConnection } from "./http-connection.ts";

@@ -37,7 +37,7 @@ import {
 import type { Connection } from "../servers/connection.ts";
 import { HttpSession } from "../servers/http-session.ts";
 import { RequestAborted } from "../servers/request-aborted.ts";
-import { CANNED_BY_ERROR, cannedStatus, type Canned } from "./canned.ts";
+import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import { OutputQueue } from "./output.ts";
 import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { LINGER_MS } from "./limits.ts";

@@ -17,9 +17,9 @@ import {
 } from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
-import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
-import { errorPage } from "./error-page.ts";
-import { headerLine } from "./header-lines.ts";
+import { isBodyless, reasonPhrase, statusLine } from "../http/status.ts";
+import { errorPage } from "../http/error-page.ts";
+import { headerLine } from "../http/header-lines.ts";
 import { RequestAborted } from "./request-aborted.ts";
 
 const encoder = new TextEncoder();

@@ -3,7 +3,7 @@
  * and which are refused (response splitting, non-token names, framework-owned fields).
  */
 import { describe, expect, test } from "bun:test";
-import { headerLine } from "../../src/servers/header-lines.ts";
+import { headerLine } from "../../src/http/header-lines.ts";
 
 const ROWS: [name: string, field: string, value: string | number, line: string | null, contentLength?: number][] = [
   ["a plain field", "Content-Type", "text/plain", "Content-Type: text/plain\r\n"],

@@ -9,6 +9,7 @@
  * after the response is complete, or when the client goes away first. `signal` aborts then.
  */
 import type { HttpSession } from "./http-session.ts";
+import { MultipartReader, type Part } from "./multipart.ts";
 
 /** Base class of servlets. */
 export class HttpServlet {
@@ -59,6 +60,19 @@ export class HttpServlet {
    */
   content(): Promise<Uint8Array> {
     return this.session.content();
+  }
+
+  /**
+   * A multipart/form-data body, part by part: `for await (const part of this.parts())`, each part
+   * with `name`, `filename` (undefined for a plain field), `contentType`, itself iterable for its
+   * bytes. The body is read only as fast as the parts are (backpressure to the client); an unread
+   * part is skipped. Not multipart: rejects with a RequestAborted(415); malformed: (400) — the
+   * client gets that status if the servlet lets it propagate. Bounded by the body limit.
+   */
+  parts(): AsyncGenerator<Part> {
+    const reader = new MultipartReader(this.contentType(), this.session.bodyLimit);
+    this.session.consumeBody(reader);
+    return reader.parts();
   }
 
   /** The whole body as UTF-8 text (see content()). */

@@ -21,6 +21,7 @@ import { isBodyless, reasonPhrase, statusLine } from "../http/status.ts";
 import { errorPage } from "../http/error-page.ts";
 import { headerLine } from "../http/header-lines.ts";
 import { RequestAborted } from "./request-aborted.ts";
+import type { BodySink } from "./body-sink.ts";
 
 const encoder = new TextEncoder();
 /**
@@ -93,8 +94,10 @@ export class HttpSession {
    * the socket, so a content() called after an await still gets all of it.
    */
   readsBody = false;
-  /** A Promise returned by processContent() has not settled yet: delivery is paused. */
+  /** A Promise returned by processContent() (or the sink) has not settled yet: delivery is paused. */
   private contentBusy = false;
+  /** Takes the body instead of processContent() (parts()); null when none. */
+  private sink: BodySink | null = null;
   /** Body bytes handed to processContent() so far. */
   private delivered = 0;
   /** destroyServlet() has returned: the request's bytes are no longer ours to read. */
@@ -429,7 +432,7 @@ export class HttpSession {
    * rest is discarded), or the servlet reads the body and is not busy with the previous piece.
    */
   isReadyForBody(): boolean {
-    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null) && !this.contentBusy);
+    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null || this.sink !== null) && !this.contentBusy);
   }
 
   /** @internal the daemon delivers a piece of the body (a view valid only during the call). */
@@ -444,7 +447,7 @@ export class HttpSession {
     this.delivered += chunk.length;
     let r: void | Promise<void>;
     try {
-      r = servlet.processContent(chunk);
+      r = this.sink !== null ? this.sink.write(chunk) : servlet.processContent(chunk);
     } catch (e) {
       return this.servletFailed("processContent()", e);
     }
@@ -470,6 +473,7 @@ export class HttpSession {
     this.bodyEndSeen = true;
     this.bodyDone = true;
     if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
+    this.sink?.end();
     if (this.phase >= COMPLETE || this.servlet === null) return;
     try {
       const r = this.servlet.contentComplete();
@@ -482,6 +486,26 @@ export class HttpSession {
   /** @internal the body was refused (over the limit) or the client went away. */
   contentFailed(reason: Error): void {
     if (this.contentWaiter) this.contentWaiter.reject(reason);
+    this.sink?.fail(reason);
+  }
+
+  /**
+   * Hands the body to `sink` instead of processContent() (parts() does): pieces go to it as it
+   * takes them. Throws if pieces were already delivered another way.
+   */
+  consumeBody(sink: BodySink): void {
+    if (this.delivered > 0 || this.sink !== null) {
+      throw new Error("the body was already being read another way (processContent, content() or parts())");
+    }
+    this.sink = sink;
+    if (this.bodyDone || !this.head.hasBody()) {
+      this.bodyDone = true;
+      sink.end();
+    } else if (this.phase >= DESTROYED) {
+      sink.fail(new RequestAborted("the request ended before its body was read"));
+    } else {
+      this.connection.resumeReading();
+    }
   }
 
   /**
@@ -495,7 +519,10 @@ export class HttpSession {
       const what = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
       this.connection.logError(`${where} threw for ${what}`, e);
     }
-    if (this.phase < COMPLETE) this.sendError(500);
+    // A RequestAborted that carries a status (a malformed multipart body: 400) is the client's
+    // fault: it gets that status; anything else is a 500.
+    const status = e instanceof RequestAborted && e.status >= 400 ? e.status : 500;
+    if (this.phase < COMPLETE) this.sendError(status);
   }
 
   private joinCollected(): Uint8Array {

@@ -3,6 +3,7 @@
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
 import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
+import { HttpError } from "../servers/http-error.ts";
 import { basicCredentials, type HttpServer } from "../servers/http-server.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { PrefixTrie } from "../servers/prefix-trie.ts";
@@ -273,6 +274,7 @@ export class HttpDaemon {
     try {
       servlet = server.servlet(s);
     } catch (e) {
+      if (e instanceof HttpError) return this.servletFailed(s, e);
       this.logError(`servlet() threw for ${s.requestMethod()} ${s.rawPath()}`, e);
       return s.sendError(500);
     }
@@ -287,6 +289,11 @@ export class HttpDaemon {
   }
 
   private servletFailed(s: HttpSession, e: unknown): void {
+    // An HttpError is an answer, not a failure: its status, not logged.
+    if (e instanceof HttpError) {
+      if (!s.isComplete()) s.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
+      return;
+    }
     this.logError(`servlet threw for ${s.isDestroyed() ? "a finished request" : `${s.requestMethod()} ${s.rawPath()}`}`, e);
     if (!s.isComplete()) s.sendError(500);
   }

@@ -422,6 +422,7 @@ export class Session implements Connection {
     const server = this.daemon.route(s);
     if (server === undefined) return; // the path was refused (400/403) by route()
     if (server === null) return s.sendError(404);
+    s.errorSource = server; // its errorPage() answers the framework's errors from here on
     if (server.requiresAuthorisation()) {
       this.authorising = true;
       this.daemon.authenticate(s, server, (ok) => {

@@ -4,6 +4,7 @@
  * authentication for this part of the namespace (SPEC §2.2).
  */
 import type { HttpServlet } from "./http-servlet.ts";
+import type { ErrorDocument } from "./error-page.ts";
 import type { HttpSession } from "./http-session.ts";
 
 /** Outcome of Basic authentication: allowed, or the status to answer with. */
@@ -29,6 +30,17 @@ export class HttpServer {
    */
   authorise(_login: string, _password: string): boolean | Promise<boolean> {
     return true;
+  }
+
+  /**
+   * The body of an error response the framework makes for a request routed here (404, 405, 500,
+   * 401, 413, a body that is not JSON, an HttpError …): an HTML page as a string, an
+   * ErrorDocument for another type (a JSON API's own error shape), or null for the default
+   * (JSON when the request accepts JSON, HTML otherwise). `message` is an HttpError's message.
+   * A throw is logged and the default is used. The status and the closed connection stay.
+   */
+  errorPage(_code: number, _session: HttpSession, _message?: string): string | ErrorDocument | null {
+    return null;
   }
 
   /** True when this server overrides authorise() (the daemon skips the call otherwise). */

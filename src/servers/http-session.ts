@@ -18,7 +18,7 @@ import {
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
-import { errorPage } from "./error-page.ts";
+import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, type ErrorDocument } from "./error-page.ts";
 import { headerLine } from "./header-lines.ts";
 
 const encoder = new TextEncoder();
@@ -39,6 +39,12 @@ export interface ServletHooks {
   destroyServlet(): void;
 }
 
+/** What may provide a request's error responses: the server object it was routed to. */
+export interface ErrorPageSource {
+  /** An error body for `code`, or null for the framework's own (see HttpServer.errorPage). */
+  errorPage(code: number, session: HttpSession, message?: string): string | ErrorDocument | null;
+}
+
 /** One request and its response. Created by the daemon for every request. */
 export class HttpSession {
   /** The servlet answering this request (set by the daemon). */
@@ -51,6 +57,8 @@ export class HttpSession {
   bytesSent = 0;
   /** The login that passed Basic authentication, "" otherwise. */
   user = "";
+  /** The server object the request was routed to (set by the daemon): its errorPage() is asked first. */
+  errorSource: ErrorPageSource | null = null;
 
   private phase = NONE;
   private declaredLength = -1;
@@ -542,7 +550,7 @@ export class HttpSession {
   }
 
   /** sendError with extra header fields (e.g. WWW-Authenticate for a 401). */
-  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string): void {
+  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string, message?: string): void {
     if (this.phase >= COMPLETE) return;
     if (this.phase !== NONE) {
       if (!this.connection.output.rollback(this.responseMark)) {
@@ -556,7 +564,28 @@ export class HttpSession {
       this.phase = NONE;
     }
     this.closeAfter = true;
-    this.sendDocument(code, "text/html; charset=utf-8", html ?? errorPage(code, reasonPhrase(code)), headers);
+    const doc = html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: html };
+    this.sendDocument(code, doc.contentType, doc.body, headers);
+  }
+
+  /**
+   * The body of an error response the framework makes: the server object's errorPage() if it
+   * gives one, else JSON when the request accepts JSON, else the HTML page. `message` is the
+   * application's text (an HttpError's), never request input.
+   */
+  private errorDocument(code: number, message?: string): ErrorDocument {
+    if (this.errorSource !== null) {
+      try {
+        const own = this.errorSource.errorPage(code, this, message);
+        if (typeof own === "string") return { contentType: HTML_TYPE, body: own };
+        if (own) return own;
+      } catch (e) {
+        this.connection.logError(`errorPage(${code}) threw`, e);
+      }
+    }
+    const reason = reasonPhrase(code);
+    if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
+    return { contentType: HTML_TYPE, body: errorPage(code, reason, message) };
   }
 
   /**

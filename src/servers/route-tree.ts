@@ -42,6 +42,27 @@ const PARAM_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** The name under which a trailing `*` stores the rest of the path. */
 export const WILDCARD_PARAM = "*";
 
+/** Smallest static-route table (slots); it doubles to stay at most half full. */
+const STATIC_TABLE_MIN = 16;
+/** Highest ASCII code: a path string up to it is its own UTF-8. */
+const ASCII_MAX = 0x7f;
+/** Multiplier of the static-path hash (FNV's 32-bit prime: odd, well spread bits). */
+const HASH_PRIME = 0x01000193;
+
+/**
+ * Hash of a path from its length and four sampled bytes (first, middle, last two): O(1), since
+ * the key compare that follows reads every byte anyway. Hot path: no allocation.
+ */
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n === 0) return 0;
+  let h = Math.imul(n, HASH_PRIME) ^ buf[start]!;
+  h = Math.imul(h, HASH_PRIME) ^ buf[start + (n >> 1)]!;
+  h = Math.imul(h, HASH_PRIME) ^ buf[end - 1]!;
+  h = Math.imul(h, HASH_PRIME) ^ buf[n > 1 ? end - 2 : start]!;
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
 /** The METHOD_* number of a method name (METHOD_OTHER when the parser does not number it). */
 export function methodCode(method: string): number {
   return METHOD_CODES[method] ?? METHOD_OTHER;
@@ -58,7 +79,24 @@ export class Route<H> {
     readonly paramNames: readonly string[],
     /** What the route runs. */
     readonly handler: H,
-  ) {}
+  ) {
+    this.makeParams = paramsFactory(paramNames);
+  }
+
+  /**
+   * Builds the params object from the spans of a match: `decode(buf, starts[i], ends[i])` for
+   * each name. One object literal of a fixed shape per route (faster than adding keys one by one).
+   */
+  readonly makeParams: (buf: Uint8Array, starts: Int32Array, ends: Int32Array, decode: SpanDecoder) => Record<string, string>;
+}
+
+/** Turns a span of a path's bytes into a parameter value. */
+export type SpanDecoder = (buf: Uint8Array, start: number, end: number) => string;
+
+/** A function returning `{ name0: decode(buf, starts[0], ends[0]), … }` (names are validated). */
+function paramsFactory(names: readonly string[]): Route<unknown>["makeParams"] {
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: decode(buf, starts[${i}], ends[${i}])`);
+  return new Function("buf", "starts", "ends", "decode", `return { ${fields.join(", ")} };`) as Route<unknown>["makeParams"];
 }
 
 class RouteNode<H> {
@@ -157,6 +195,14 @@ export class RouteTree<H> {
   private code = 0;
   private name = "";
   private scratch = new Uint8Array(256);
+  /**
+   * Routes whose pattern has no parameter, by the hash of their whole path's bytes (open
+   * addressing, linear probing; slot = index into staticPaths + 1, 0 = empty). A static path is
+   * then one hash and one compare instead of a walk. Sized to at most half full.
+   */
+  private staticSlots = new Int32Array(0);
+  private readonly staticPaths: Uint8Array[] = [];
+  private readonly staticNodes: RouteNode<H>[] = [];
 
   /** Adds a route; throws a TypeError for a bad method or pattern, or a duplicate. */
   add(method: string, pattern: string, handler: H): Route<H> {
@@ -179,11 +225,43 @@ export class RouteTree<H> {
     }
     const route = new Route(method, pattern, names, handler);
     node.add(route);
+    if (names.length === 0 && !this.staticNodes.includes(node)) this.addStatic(encoder.encode(segments.join("/")), node);
     if (names.length > this.starts.length) {
       this.starts = new Int32Array(names.length);
       this.ends = new Int32Array(names.length);
     }
     return route;
+  }
+
+  private addStatic(path: Uint8Array, node: RouteNode<H>): void {
+    this.staticPaths.push(path);
+    this.staticNodes.push(node);
+    let size = STATIC_TABLE_MIN;
+    while (size < this.staticPaths.length * 2) size *= 2;
+    const slots = new Int32Array(size);
+    this.staticPaths.forEach((key, i) => {
+      let slot = hashBytes(key, 0, key.length) & (size - 1);
+      while (slots[slot] !== 0) slot = (slot + 1) & (size - 1);
+      slots[slot] = i + 1;
+    });
+    this.staticSlots = slots;
+  }
+
+  /** The node of a static route whose whole path is buf[start..end), or null. No allocation. */
+  private findStatic(buf: Uint8Array, start: number, end: number): RouteNode<H> | null {
+    const slots = this.staticSlots;
+    const mask = slots.length - 1;
+    if (mask < 0) return null;
+    const n = end - start;
+    let slot = hashBytes(buf, start, end) & mask;
+    for (let i = slots[slot]!; i !== 0; slot = (slot + 1) & mask, i = slots[slot]!) {
+      const key = this.staticPaths[i - 1]!;
+      if (key.length !== n) continue;
+      let k = 0;
+      while (k < n && key[k] === buf[start + k]) k++;
+      if (k === n) return this.staticNodes[i - 1]!;
+    }
+    return null;
   }
 
   /**
@@ -197,6 +275,9 @@ export class RouteTree<H> {
     this.name = name;
     this.route = null;
     this.allow = "";
+    // A static route for the method wins; else walk (a parameter route may take the method).
+    const fixed = this.findStatic(buf, start, end);
+    if (fixed !== null && this.accept(fixed)) return this.route;
     if (start >= end) this.endAt(this.root, buf, end, 0);
     else this.walk(this.root, buf, start, end, 0);
     return this.route;
@@ -204,11 +285,21 @@ export class RouteTree<H> {
 
   /** As match(), for a path string (with or without its leading `/`), e.g. from a benchmark. */
   matchPath(method: string, path: string): Route<H> | null {
-    const from = path.startsWith("/") ? 1 : 0;
+    const from = path.charCodeAt(0) === SLASH ? 1 : 0;
     // Worst case 3 UTF-8 bytes per UTF-16 unit.
     if (this.scratch.length < path.length * 3) this.scratch = new Uint8Array(path.length * 3);
-    const n = encoder.encodeInto(from ? path.slice(1) : path, this.scratch).written;
-    return this.match(methodCode(method), method, this.scratch, 0, n);
+    const scratch = this.scratch;
+    let n = path.length;
+    // ASCII is copied code by code (encodeInto's result object would be an allocation).
+    for (let i = 0; i < n; i++) {
+      const c = path.charCodeAt(i);
+      if (c > ASCII_MAX) {
+        n = encoder.encodeInto(path, scratch).written;
+        break;
+      }
+      scratch[i] = c;
+    }
+    return this.match(methodCode(method), method, scratch, from, n);
   }
 
   /** The buffer matchPath() matched in (param spans index into it). */
@@ -218,8 +309,8 @@ export class RouteTree<H> {
 
   /** Tries the segment at buf[p..) and what follows below `node`; true once a route is found. */
   private walk(node: RouteNode<H>, buf: Uint8Array, p: number, end: number, k: number): boolean {
-    let e = buf.indexOf(SLASH, p);
-    if (e < 0 || e > end) e = end;
+    let e = p;
+    while (e < end && buf[e] !== SLASH) e++; // segments are short: a loop beats indexOf's call
     const last = e === end;
     const child = node.find(buf, p, e);
     if (child !== null && (last ? this.endAt(child, buf, end, k) : this.walk(child, buf, e + 1, end, k))) return true;

@@ -35,6 +35,8 @@ export type RouteHandler = (servlet: HttpServlet, params: RouteParams) => void |
 /** Shared by every static route: never written to. */
 const NO_PARAMS: RouteParams = Object.freeze({}) as RouteParams;
 const utf8 = new TextDecoder();
+/** A parameter of a decoded (non-ASCII) path: its bytes are UTF-8. */
+const decodeUtf8 = (buf: Uint8Array, start: number, end: number) => utf8.decode(buf.subarray(start, end));
 
 /** The servlet a route runs in: processRequest() calls the route's function. */
 export class RouteServlet extends HttpServlet {
@@ -139,11 +141,6 @@ export class Router extends HttpServer {
   private params(route: Route<RouteHandler>, buf: Uint8Array, ascii: boolean): RouteParams {
     const names = route.paramNames;
     if (names.length === 0) return NO_PARAMS;
-    const params: RouteParams = {};
-    const { starts, ends } = this.tree;
-    for (let i = 0; i < names.length; i++) {
-      params[names[i]!] = ascii ? latin1(buf, starts[i]!, ends[i]!) : utf8.decode(buf.subarray(starts[i]!, ends[i]!));
-    }
-    return params;
+    return route.makeParams(buf, this.tree.starts, this.tree.ends, ascii ? latin1 : decodeUtf8);
   }
 }

@@ -3,7 +3,7 @@ export { HttpDaemon, type HttpDaemonOptions } from "./daemon/daemon.ts";
 export { Dispatcher, type ShutdownPhase } from "./daemon/dispatcher.ts";
 export { AccessLog, type AccessLogSink } from "./daemon/access-log.ts";
 export * from "./daemon/limits.ts";
-export { HttpServer } from "./servers/http-server.ts";
+export { HttpServer, type AuthDecision } from "./servers/http-server.ts";
 export { HttpServlet } from "./servers/http-servlet.ts";
 export { HttpError } from "./servers/http-error.ts";
 export type { ErrorDocument } from "./servers/error-page.ts";

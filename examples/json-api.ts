@@ -16,7 +16,7 @@ const api = new Router()
     s.sendJson({ id, ...item });
   })
   .post("/items", async (s) => {
-    const body = await s.json<{ name?: unknown }>(); // before any other await: the body is on its way
+    const body = await s.json<{ name?: unknown }>();
     if (typeof body?.name !== "string") throw new HttpError(422, "name must be a string");
     const id = String(items.size + 1);
     items.set(id, { name: body.name });

@@ -14,12 +14,20 @@ export const HTML_TYPE = "text/html; charset=utf-8";
 /** Content-Type of the framework's JSON error bodies and of sendJson(). */
 export const JSON_TYPE = "application/json";
 
-/** A small complete HTML page for `code`; `message` (the application's text) is escaped. */
-export function errorPage(code: number, reason: string, message?: string): string {
-  const detail = message === undefined ? "" : `<p>${escapeHtml(message)}</p>`;
+/** An application's message (an HttpError's) as a paragraph of an error page, escaped. */
+export function messageHtml(message: string | undefined): string {
+  return message === undefined ? "" : `<p>${escapeHtml(message)}</p>`;
+}
+
+/**
+ * A small complete HTML page for `code`. `html` (the servlet's own markup, as OSE's
+ * sendError(code, html) took it) goes inside the page's body under the heading; it is trusted
+ * markup from the application, never request data.
+ */
+export function errorPage(code: number, reason: string, html = ""): string {
   return (
     `<!DOCTYPE html>\n<html><head><title>${code} ${reason}</title></head>` +
-    `<body><h1>${code} ${reason}</h1>${detail}<hr><address>netsvc</address></body></html>\n`
+    `<body><h1>${code} ${reason}</h1>${html}<hr><address>netsvc</address></body></html>\n`
   );
 }
 

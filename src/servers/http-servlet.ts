@@ -27,11 +27,27 @@ export class HttpServlet {
     this.sendError(501);
   }
 
-  /** Receives a piece of the body; `chunk` is valid only during the call (copy to keep). */
-  processContent(_chunk: Uint8Array): void {}
+  /**
+   * Receives a piece of the body; `chunk` is valid only during the call (copy to keep). Return a
+   * Promise to pause reading until it settles (backpressure to the client); a throw or rejection
+   * gets the client a 500 (or a close, once the response has started) and is logged.
+   */
+  processContent(_chunk: Uint8Array): void | Promise<void> {}
 
-  /** Called when the whole body has arrived (Content-Length reached or last chunk), while the response is not complete. */
-  contentComplete(): void {}
+  /**
+   * Called once when the whole body has arrived — Content-Length reached, the last chunk, or no
+   * body at all — while the response is not complete. A throw or rejection is handled as for
+   * processContent().
+   */
+  contentComplete(): void | Promise<void> {}
+
+  /**
+   * The methods this servlet answers: the `Allow` header of a 405 from sendError(405)
+   * (RFC 9110 §15.5.6). Default "GET, HEAD"; override it if the servlet answers others.
+   */
+  allowedMethods(): string {
+    return "GET, HEAD";
+  }
 
   /** Called exactly once, after the response is complete or the client went away. */
   destroyServlet(): void {}
@@ -41,21 +57,24 @@ export class HttpServlet {
     return this.session.signal;
   }
 
-  /** The whole body, gathered up to the body limit. Call before the first await. */
+  /**
+   * The whole body, gathered up to the body limit (see HttpSession.content: it may be called
+   * after an await; not after pieces went to processContent()).
+   */
   content(): Promise<Uint8Array> {
     return this.session.content();
   }
 
-  /** The whole body as UTF-8 text. Call before the first await. */
+  /** The whole body as UTF-8 text (see content()). */
   async contentText(): Promise<string> {
     return utf8.decode(await this.session.content());
   }
 
   /**
    * The whole body as UTF-8 text, gathered up to the body limit (`session.bodyLimit`, 413
-   * beyond). Call it before the first `await` in processRequest (or a route's function). If the
-   * body cannot be read (too large, malformed, the client went away) it rejects with an
-   * HttpError; the error response has then already been sent.
+   * beyond), as content() (so after an `await` too, unless pieces already went to
+   * processContent()). If the body cannot be read (too large, malformed, the client went away)
+   * it rejects with an HttpError, whose status is the one already answered (nothing is logged).
    */
   async text(): Promise<string> {
     let bytes: Uint8Array;
@@ -176,4 +195,14 @@ export class HttpServlet {
       if (this.session.isCongested()) this.armCongestion();
     });
   }
+}
+
+/**
+ * True when `servlet` reads its body as it arrives (it overrides processContent() or
+ * contentComplete()); otherwise the daemon holds the body in the socket until content() is asked
+ * for, or discards it once the response is complete.
+ */
+export function readsBodyAsItArrives(servlet: HttpServlet): boolean {
+  const base = HttpServlet.prototype;
+  return servlet.processContent !== base.processContent || servlet.contentComplete !== base.contentComplete;
 }

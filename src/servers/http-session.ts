@@ -13,15 +13,24 @@ import {
   METHOD_HEAD,
   QUESTION,
   SLASH,
-  type RequestHead,
+  RequestHead,
 } from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
-import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, type ErrorDocument } from "./error-page.ts";
+import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, messageHtml, type ErrorDocument } from "./error-page.ts";
 import { headerLine } from "./header-lines.ts";
+import { RequestAborted } from "./request-aborted.ts";
+import { HttpError } from "./http-error.ts";
 
 const encoder = new TextEncoder();
+/**
+ * What a retired request reads: an empty head over no bytes. Once destroyServlet() has returned,
+ * the connection's buffers belong to other requests (and other connections: they are pooled),
+ * so a late accessor call gets empty values instead of someone else's bytes.
+ */
+const RETIRED_HEAD = new RequestHead({ maxHeaders: 1 });
+const RETIRED_BYTES = new Uint8Array(0);
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
 const CRLF = encoder.encode("\r\n");
 
@@ -34,9 +43,14 @@ const DESTROYED = 4;
 
 /** The servlet side of the lifecycle, as the session calls it. */
 export interface ServletHooks {
-  processContent(chunk: Uint8Array): void;
-  contentComplete(): void;
+  /** A piece of the body; a returned Promise pauses delivery until it settles. */
+  processContent(chunk: Uint8Array): void | Promise<void>;
+  /** The body is whole (empty included). */
+  contentComplete(): void | Promise<void>;
+  /** Called once, after the response is complete or the client left. */
   destroyServlet(): void;
+  /** The `Allow` value of a 405 from sendError(405). */
+  allowedMethods?(): string;
 }
 
 /** What may provide a request's error responses: the server object it was routed to. */
@@ -76,6 +90,22 @@ export class HttpSession {
   private collectedBytes = 0;
   private contentWaiter: PromiseWithResolvers<Uint8Array> | null = null;
   private bodyDone = false;
+  /**
+   * Body bytes may be delivered as they arrive: the servlet overrides processContent() or
+   * contentComplete() (set by the daemon), or asked for content(). Until then the body waits in
+   * the socket, so a content() called after an await still gets all of it.
+   */
+  readsBody = false;
+  /** A Promise returned by processContent() has not settled yet: delivery is paused. */
+  private contentBusy = false;
+  /** Body bytes handed to processContent() so far. */
+  private delivered = 0;
+  /** destroyServlet() has returned: the request's bytes are no longer ours to read. */
+  private retired = false;
+  /** contentEnded() ran (it runs once). */
+  private bodyEndSeen = false;
+  /** A servlet failure was logged for this request (each is logged once). */
+  private failureLogged = false;
 
   /** Created by the daemon with the connection and the parsed head. */
   constructor(
@@ -89,11 +119,16 @@ export class HttpSession {
   // ── the request line ─────────────────────────────────────────────────────────────────────
 
   private get head(): RequestHead {
-    return this.connection.head;
+    return this.retired ? RETIRED_HEAD : this.connection.head;
   }
 
   private get bytes(): Uint8Array {
-    return this.connection.headBytes;
+    return this.retired ? RETIRED_BYTES : this.connection.headBytes;
+  }
+
+  /** @internal the bytes the head's spans point into (empty once the request is retired). */
+  get headBytes(): Uint8Array {
+    return this.bytes;
   }
 
   /** The method, e.g. "GET". */
@@ -361,7 +396,10 @@ export class HttpSession {
 
   /** Aborted when the response is complete or the client went away (same moment as destroyServlet). */
   get signal(): AbortSignal {
-    this.controller ??= new AbortController();
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.phase === DESTROYED) this.controller.abort();
+    }
     return this.controller.signal;
   }
 
@@ -380,6 +418,14 @@ export class HttpSession {
     return this.phase >= HEADERS;
   }
 
+  /**
+   * @internal true when the daemon may deliver body bytes now: the response is complete (the
+   * rest is discarded), or the servlet reads the body and is not busy with the previous piece.
+   */
+  isReadyForBody(): boolean {
+    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null) && !this.contentBusy);
+  }
+
   /** @internal the daemon delivers a piece of the body (a view valid only during the call). */
   deliverContent(chunk: Uint8Array): void {
     if (this.phase >= COMPLETE) return;
@@ -387,19 +433,68 @@ export class HttpSession {
       this.collected.push(chunk.slice());
       this.collectedBytes += chunk.length;
     }
-    this.servlet?.processContent(chunk);
+    const servlet = this.servlet;
+    if (servlet === null) return;
+    this.delivered += chunk.length;
+    let r: void | Promise<void>;
+    try {
+      r = servlet.processContent(chunk);
+    } catch (e) {
+      return this.servletFailed("processContent()", e);
+    }
+    if (r instanceof Promise) {
+      // Backpressure: no more pieces until this one is taken (SPEC §2.4).
+      this.contentBusy = true;
+      r.then(
+        () => {
+          this.contentBusy = false;
+          this.connection.resumeReading();
+        },
+        (e) => {
+          this.contentBusy = false;
+          this.servletFailed("processContent()", e);
+        },
+      );
+    }
   }
 
-  /** @internal the daemon saw the end of the body. */
+  /** @internal the daemon saw the end of the body (an empty or absent body included). */
   contentEnded(): void {
+    if (this.bodyEndSeen) return;
+    this.bodyEndSeen = true;
     this.bodyDone = true;
     if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
-    if (this.phase < COMPLETE) this.servlet?.contentComplete();
+    if (this.phase >= COMPLETE || this.servlet === null) return;
+    try {
+      const r = this.servlet.contentComplete();
+      if (r instanceof Promise) r.catch((e) => this.servletFailed("contentComplete()", e));
+    } catch (e) {
+      this.servletFailed("contentComplete()", e);
+    }
   }
 
   /** @internal the body was refused (over the limit) or the client went away. */
   contentFailed(reason: Error): void {
     if (this.contentWaiter) this.contentWaiter.reject(reason);
+  }
+
+  /**
+   * @internal a servlet callback threw or rejected: an HttpError is answered with its status;
+   * anything else is logged once with its stack (a RequestAborted is expected and not logged);
+   * 500 if nothing was sent, else the connection closes after what was sent.
+   */
+  servletFailed(where: string, e: unknown): void {
+    // An HttpError is an answer, not a failure: its status, not logged.
+    if (e instanceof HttpError) {
+      if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
+      return;
+    }
+    if (!(e instanceof RequestAborted) && !this.failureLogged) {
+      this.failureLogged = true;
+      const what = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
+      this.connection.logError(`${where} threw for ${what}`, e);
+    }
+    if (this.phase < COMPLETE) this.sendError(500);
   }
 
   private joinCollected(): Uint8Array {
@@ -413,16 +508,29 @@ export class HttpSession {
   }
 
   /**
-   * The whole request body, gathered (bounded by bodyLimit). Call it from processRequest before
-   * the first `await`, so no piece has been delivered yet.
+   * The whole request body, gathered (bounded by bodyLimit; over it the promise rejects with a
+   * RequestAborted and the client gets 413). It may be asked for at any time before the response
+   * is complete — after an `await` too: a servlet that does not read its body as it arrives gets
+   * it held in the socket until it asks. It rejects with a clear message if pieces already went
+   * to processContent(), and with a RequestAborted if the client leaves first.
    */
   content(): Promise<Uint8Array> {
     if (!this.contentWaiter) {
       this.contentWaiter = Promise.withResolvers<Uint8Array>();
+      if (this.delivered > 0) {
+        this.contentWaiter.reject(
+          new Error(`content() was asked for after ${this.delivered} body bytes had gone to processContent(); read the body one way only`),
+        );
+        return this.contentWaiter.promise;
+      }
       this.collected ??= [];
-      if (this.bodyDone || !this.connection.head.hasBody()) {
+      if (this.bodyDone || !this.head.hasBody()) {
         this.bodyDone = true;
         this.contentWaiter.resolve(this.joinCollected());
+      } else if (this.phase >= DESTROYED) {
+        this.contentWaiter.reject(new RequestAborted("the request ended before its body was read"));
+      } else {
+        this.connection.resumeReading();
       }
     }
     return this.contentWaiter.promise;
@@ -432,13 +540,14 @@ export class HttpSession {
   destroy(): void {
     if (this.phase === DESTROYED) return;
     this.phase = DESTROYED;
-    if (!this.bodyDone && this.contentWaiter) this.contentFailed(new Error("request ended before its body was complete"));
+    if (!this.bodyDone && this.contentWaiter) this.contentFailed(new RequestAborted("the request ended before its body was complete"));
+    this.controller?.abort(); // first, so destroyServlet() sees it aborted
     try {
       this.servlet?.destroyServlet();
     } catch (e) {
       this.connection.logError("destroyServlet threw", e);
     }
-    this.controller?.abort();
+    this.retired = true;
   }
 
   // ── the response ─────────────────────────────────────────────────────────────────────────
@@ -546,7 +655,9 @@ export class HttpSession {
    * call is ignored (the connection is closed if the response is incomplete).
    */
   sendError(code: number, html?: string): void {
-    this.sendErrorWithHeaders(code, code === 405 ? [["Allow", "GET, HEAD"]] : [], html);
+    // RFC 9110 §15.5.6: a 405 names the methods the resource answers.
+    const allow = code === 405 ? (this.servlet?.allowedMethods?.() ?? "GET, HEAD") : "";
+    this.sendErrorWithHeaders(code, allow ? [["Allow", allow]] : [], html);
   }
 
   /** sendError with extra header fields (e.g. WWW-Authenticate for a 401). */
@@ -554,8 +665,9 @@ export class HttpSession {
     if (this.phase >= COMPLETE) return;
     if (this.phase !== NONE) {
       if (!this.connection.output.rollback(this.responseMark)) {
+        // Part of the response is on its way: end it there (the client sees it cut short).
         this.keepAlive = false;
-        this.connection.abort();
+        this.connection.close();
         return;
       }
       this.bytesSent = 0;
@@ -564,7 +676,8 @@ export class HttpSession {
       this.phase = NONE;
     }
     this.closeAfter = true;
-    const doc = html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: html };
+    // A servlet's own markup is an HTML page; otherwise the server's page, JSON or HTML.
+    const doc = html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: errorPage(code, reasonPhrase(code), html) };
     this.sendDocument(code, doc.contentType, doc.body, headers);
   }
 
@@ -585,7 +698,7 @@ export class HttpSession {
     }
     const reason = reasonPhrase(code);
     if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
-    return { contentType: HTML_TYPE, body: errorPage(code, reason, message) };
+    return { contentType: HTML_TYPE, body: errorPage(code, reason, messageHtml(message)) };
   }
 
   /**

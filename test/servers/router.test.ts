@@ -139,11 +139,11 @@ describe("Router over sockets", () => {
   test("a thrown HttpError answers with its status and message (JSON when accepted, HTML otherwise)", async () => {
     await using srv = startDaemon({ "/api": api() });
     using c = await RawClient.connect(srv.port);
-    const r = await c.request("GET /api/items/<b>9 HTTP/1.0\r\nAccept: application/json\r\n\r\n");
+    const r = await c.request("GET /api/items/%3Cb%3E9 HTTP/1.0\r\nAccept: application/json\r\n\r\n");
     expect(r.status).toBe(404);
     expect(JSON.parse(r.body)).toEqual({ status: 404, error: "Not Found", message: "no item <b>9" });
     using c2 = await RawClient.connect(srv.port);
-    const r2 = await c2.request("GET /api/items/<b>9 HTTP/1.0\r\nAccept: text/html, */*\r\n\r\n");
+    const r2 = await c2.request("GET /api/items/%3Cb%3E9 HTTP/1.0\r\nAccept: text/html, */*\r\n\r\n");
     expect(r2.status).toBe(404);
     expect(r2.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(r2.body).toContain("no item &#60;b&#62;9");

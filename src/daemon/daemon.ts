@@ -267,8 +267,8 @@ export class HttpDaemon {
     this.lingering++;
   }
 
-  /** @internal the server for a request, undefined when the path was refused (answered), null for none. */
-  route(s: HttpSession): HttpServer | null | undefined {
+  /** @internal the server for a request, null for none, or the status refusing its path (400, 403). */
+  route(s: HttpSession): HttpServer | null | number {
     let server: HttpServer | null;
     if (s.isPlainPath()) {
       // hot path: route on the raw bytes, no string is made.
@@ -277,10 +277,7 @@ export class HttpDaemon {
       return server;
     }
     const path = s.pathOrStatus();
-    if (typeof path === "number") {
-      s.sendError(path);
-      return undefined;
-    }
+    if (typeof path === "number") return path;
     server = path === "*" ? null : this.trie.lookup(path);
     if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd);
     return server;

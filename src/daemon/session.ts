@@ -24,6 +24,7 @@
 import type { Socket } from "bun";
 import {
   BodyDecoder,
+  headerValues,
   INCOMPLETE,
   METHOD_CONNECT,
   RequestHead,
@@ -41,6 +42,13 @@ import { LINGER_MS } from "./limits.ts";
 import type { Counters } from "./stats.ts";
 
 const EMPTY = new Uint8Array(0);
+/** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+/** `Expect: 100-continue`: none, asked and not answered yet, answered with 100. */
+const EXPECT_NONE = 0;
+const EXPECT_PENDING = 1;
+const EXPECT_CONTINUED = 2;
 
 /** Which deadline is running. */
 const NO_DEADLINE = 0;
@@ -108,6 +116,8 @@ export class Session implements Connection {
   private bodyWindowBytes = 0;
   /** The current request was written to the access log (once per request). */
   private logged = false;
+  /** The current request's `Expect: 100-continue` (EXPECT_*). */
+  private expect = EXPECT_NONE;
   /** Buffered requests wait for the output to drain. */
   private stalledOnOutput = false;
 
@@ -150,7 +160,16 @@ export class Session implements Connection {
   mayKeepAlive(): boolean {
     // A body longer than the limit is not worth discarding: the response says close (SPEC §3).
     const bodyTooLong = !this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody;
-    return !this.peerEnded && !bodyTooLong && !this.daemon.stopping && this.requests < this.daemon.limits.maxRequestsPerConnection;
+    // A client still waiting for 100 Continue may or may not send its body now: close rather than guess.
+    const bodyUnasked = !this.bodyDone && this.expect === EXPECT_PENDING;
+    return (
+      !this.closing &&
+      !this.peerEnded &&
+      !bodyTooLong &&
+      !bodyUnasked &&
+      !this.daemon.stopping &&
+      this.requests < this.daemon.limits.maxRequestsPerConnection
+    );
   }
 
   /** The cached end of a response head: Date, Server, Connection, CRLF. */
@@ -337,6 +356,7 @@ export class Session implements Connection {
     } else if (kind === DEADLINE_BODY) {
       this.daemon.counters.timeouts++;
       const s = this.current;
+      this.closing = true; // the body is cut short: nothing after it can be framed
       if (s && !s.hasStarted()) s.sendError(408);
       else this.close();
     }
@@ -435,6 +455,7 @@ export class Session implements Connection {
   /** Resumes processing buffered input after an asynchronous completion. */
   private resume(): void {
     if (this.closed || this.processing) return;
+    if (this.current !== null && !this.bodyDone) this.continueIfWanted(this.current);
     const wasInTurn = this.inReadTurn;
     this.inReadTurn = true;
     if (this.recvEnd > this.recvStart) this.processRecv();
@@ -543,8 +564,8 @@ export class Session implements Connection {
   private failBody(s: HttpSession, status: number, reason: string): void {
     this.daemon.counters.badRequest(status);
     s.contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
+    this.closing = true; // before the error page, so it says Connection: close
     if (!s.hasStarted() && !this.responseDone) s.sendError(status);
-    this.closing = true;
     this.abandonCurrent();
   }
 
@@ -599,15 +620,23 @@ export class Session implements Connection {
     this.bodyHeld = false;
     this.discarded = 0;
     this.bodyDone = !head.hasBody();
+    this.expect = EXPECT_NONE;
     if (this.bodyDone) {
       this.deadlineKind = NO_DEADLINE;
     } else {
       this.decoder.start(head.contentLength, head.chunked);
       this.startBodyDeadline();
+      if (head.versionMajor === 1 && head.versionMinor >= 1 && isContinueExpected(head, this.headBytes)) this.expect = EXPECT_PENDING;
     }
-    if (head.method === METHOD_CONNECT) return s.sendError(501);
+    if (head.method === METHOD_CONNECT) {
+      this.closing = true; // a client may follow CONNECT with tunnel bytes at once: never parse them
+      return s.sendError(501);
+    }
     const server = this.daemon.route(s);
-    if (server === undefined) return; // the path was refused (400/403) by route()
+    if (typeof server === "number") {
+      this.closing = true; // a target that cannot be a path (bad escapes, above the root): close
+      return s.sendError(server);
+    }
     if (server === null) return s.sendError(404);
     s.errorSource = server; // its errorPage() answers the framework's errors from here on
     if (server.requiresAuthorisation()) {
@@ -634,6 +663,19 @@ export class Session implements Connection {
     if (this.current !== s || this.responseDone) return;
     if (this.bodyDone) s.contentEnded();
     else if (this.head.contentLength > s.bodyLimit) this.failBody(s, 413, "declared body over the limit");
+    else this.continueIfWanted(s);
+  }
+
+  /**
+   * RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` gets `100 Continue` once the
+   * servlet wants the body — not when it answers first (a 401, a 413) and not before it asks.
+   */
+  private continueIfWanted(s: HttpSession): void {
+    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.responseDone || !s.isReadyForBody()) return;
+    if (this.decoder.received > 0) return; // it sent the body without waiting
+    this.expect = EXPECT_CONTINUED;
+    this.output.append(CONTINUE);
+    this.flushSoon();
   }
 
   /** The current request is finished (response complete and body consumed). */
@@ -746,4 +788,10 @@ export class Session implements Connection {
       queueMicrotask(this.resumeBound);
     }
   }
+}
+
+/** True when the request carries `Expect: 100-continue` (case-insensitive, RFC 9110 §10.1.1). */
+function isContinueExpected(head: RequestHead, bytes: Uint8Array): boolean {
+  const value = headerValues(head, bytes, "expect");
+  return value !== null && value.toLowerCase() === "100-continue";
 }

@@ -2,7 +2,7 @@
  * HttpError: throw it (or reject with it) from processRequest(), a route's function or a
  * server's servlet() to answer with its status instead of 500. The answer is the framework's
  * error response for that status (JSON when the request accepts JSON, HTML otherwise, or the
- * server object's own errorPage()), and like every error response it closes the connection.
+ * server object's own errorPage()); like every error page it closes an HTTP/1.0 connection.
  * An HttpError is an expected outcome: it is not logged.
  */
 

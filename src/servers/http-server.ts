@@ -13,7 +13,7 @@ export type AuthOutcome = true | 401 | 501 | 400;
 
 /**
  * What authenticate() decides: `true` (allowed), a user name (allowed; it becomes
- * remoteUser() and the access log's user), or `false` (401 with challenge(), connection closed).
+ * remoteUser() and the access log's user), or `false` (401 with challenge()).
  */
 export type AuthDecision = boolean | string;
 

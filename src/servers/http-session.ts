@@ -33,6 +33,10 @@ const RETIRED_HEAD = new RequestHead({ maxHeaders: 1 });
 const RETIRED_BYTES = new Uint8Array(0);
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
 const CRLF = encoder.encode("\r\n");
+const TRANSFER_ENCODING_CHUNKED = encoder.encode("Transfer-Encoding: chunked\r\n");
+/** RFC 9112 §7.1: last-chunk, no trailers, the final CRLF. */
+const LAST_CHUNK = encoder.encode("0\r\n\r\n");
+const HEX = 16;
 
 /** Response phases, in order; calls that do not fit the phase are ignored. */
 const NONE = 0;
@@ -79,6 +83,8 @@ export class HttpSession {
   private contentSent = 0;
   private closeAfter = false;
   private keepAlive = false;
+  /** The body goes out in chunks (an HTTP/1.1 response without Content-Length). */
+  private chunked = false;
   private responseMark = 0;
   private cachedPath: string | number | null = null;
   private attachedPath = "/";
@@ -139,6 +145,15 @@ export class HttpSession {
   /** The method as a METHOD_* number of the parser (METHOD_OTHER for extension methods). */
   methodCode(): number {
     return this.head.method;
+  }
+
+  /**
+   * True for an HTTP/1.1 (or later 1.x) request: it is answered in HTTP/1.1 — persistent by
+   * default, a body without Content-Length sent chunked. HTTP/1.0 and 0.9 are answered as OSE did.
+   */
+  isHttp11(): boolean {
+    const head = this.head;
+    return head.versionMajor === 1 && head.versionMinor >= 1;
   }
 
   /** True for HEAD requests (the body of the response is not sent). */
@@ -558,7 +573,7 @@ export class HttpSession {
     this.phase = HEADERS;
     this.status = code;
     this.responseMark = this.connection.output.mark();
-    if (!this.head.isSimpleRequest()) this.emit(statusLine(code, reason));
+    if (!this.head.isSimpleRequest()) this.emit(statusLine(code, reason, this.isHttp11() ? 1 : 0));
   }
 
   /**
@@ -596,16 +611,24 @@ export class HttpSession {
     if (!this.head.isSimpleRequest()) this.emit(lines);
   }
 
-  /** Ends the headers; decides and sends `Connection`. Ignored outside the header phase. */
+  /**
+   * Ends the headers; decides and sends `Connection`. Ignored outside the header phase. An
+   * HTTP/1.1 response with a body and no Content-Length is sent chunked (RFC 9112 §7.1), so it
+   * stays self-delimited and the connection may persist; to HTTP/1.0 it is delimited by the close.
+   */
   endHeaders(): void {
     if (this.phase !== HEADERS) return;
     this.phase = CONTENT;
-    const selfDelimited = this.declaredLength >= 0 || this.isHead() || isBodyless(this.status);
+    const bodyless = this.isHead() || isBodyless(this.status);
+    if (this.declaredLength < 0 && !bodyless && this.isHttp11()) {
+      this.chunked = true;
+      this.emit(TRANSFER_ENCODING_CHUNKED);
+    }
+    const selfDelimited = this.declaredLength >= 0 || bodyless || this.chunked;
     this.keepAlive = !this.closeAfter && selfDelimited && this.head.isKeepAliveRequested() && this.connection.mayKeepAlive();
     if (!this.head.isSimpleRequest()) this.emit(this.connection.headerTail(this.keepAlive));
     if (isBodyless(this.status) || this.declaredLength === 0) this.complete();
   }
-
 
   /**
    * Sends a piece of the body (strings as UTF-8). Ends the headers first if needed. Returns false
@@ -618,7 +641,17 @@ export class HttpSession {
     if (this.phase !== CONTENT) return !output.isCongested();
     const sent = !this.isHead() && !isBodyless(this.status);
     let length: number;
-    if (typeof data === "string") {
+    if (this.chunked) {
+      // RFC 9112 §7.1: chunk-size CRLF chunk-data CRLF; an empty piece would read as the last chunk.
+      length = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+      if (sent && length > 0) {
+        this.emitLatin1(length.toString(HEX));
+        this.emit(CRLF);
+        if (typeof data === "string") this.bytesSent += output.appendUtf8(data);
+        else this.emit(data);
+        this.emit(CRLF);
+      }
+    } else if (typeof data === "string") {
       // Encoded straight into the queue; bytes past a declared Content-Length are taken back.
       length = sent ? output.appendUtf8(data) : Buffer.byteLength(data);
       const over = this.declaredLength >= 0 ? this.contentSent + length - this.declaredLength : 0;
@@ -646,6 +679,7 @@ export class HttpSession {
     if (this.phase === HEADERS) this.endHeaders();
     if (this.phase !== CONTENT) return;
     if (this.declaredLength >= 0 && this.contentSent < this.declaredLength && !this.isHead()) this.keepAlive = false;
+    if (this.chunked && !this.isHead()) this.emit(LAST_CHUNK);
     this.complete();
   }
 
@@ -675,7 +709,10 @@ export class HttpSession {
       this.contentSent = 0;
       this.phase = NONE;
     }
-    this.closeAfter = true;
+    // A whole error page with its Content-Length leaves HTTP/1.1 framing intact: the connection
+    // may persist (the daemon still closes when the request's own framing is broken). HTTP/1.0
+    // keeps OSE's rule: an error page always closes.
+    this.closeAfter = !this.isHttp11();
     // A servlet's own markup is an HTML page; otherwise the server's page, JSON or HTML.
     const doc = html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: errorPage(code, reasonPhrase(code), html) };
     this.sendDocument(code, doc.contentType, doc.body, headers);

@@ -202,7 +202,7 @@ describe("bodies the servlet ignores", () => {
     c.send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
     await c.untilClosed(2000);
     const text = c.text();
-    expect(text).toStartWith("HTTP/1.0 200 OK\r\n");
+    expect(text).toStartWith("HTTP/1.1 200 OK\r\n");
     expect(text).toContain("Connection: close\r\n");
     expect(text).toEndWith("ignored the body");
   });

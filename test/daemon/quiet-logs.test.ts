@@ -47,7 +47,7 @@ describe("quiet logs", () => {
       const framing = body.startsWith("x") ? `Content-Length: ${body.length}` : "Transfer-Encoding: chunked";
       c.send(`POST / HTTP/1.1\r\nHost: x\r\n${framing}\r\n\r\n${body}`);
       await c.untilClosed();
-      expect(c.text()).toStartWith("HTTP/1.0 413");
+      expect(c.text()).toStartWith("HTTP/1.1 413");
     }
     expect(srv.errors).toEqual([]);
     expect(srv.daemon.stats().badRequests[413]).toBe(2);

@@ -28,7 +28,7 @@ describe("predefined servlets", () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new RedirectServlet(s, "/new place?x=1", 301)) });
     using c = await RawClient.connect(srv.port);
     const r = await c.request("GET /old HTTP/1.1\r\nHost: example.com:8080\r\n\r\n");
-    expect(r.statusLine).toBe("HTTP/1.0 301 Moved Permanently");
+    expect(r.statusLine).toBe("HTTP/1.1 301 Moved Permanently");
     expect(r.headers.location).toBe("http://example.com:8080/new%20place?x=1");
     expect(r.headers.connection).toBe("keep-alive");
   });

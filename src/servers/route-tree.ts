@@ -88,6 +88,9 @@ export class Route<H> {
    * each name. One object literal of a fixed shape per route (faster than adding keys one by one).
    */
   readonly makeParams: (buf: Uint8Array, starts: Int32Array, ends: Int32Array, decode: SpanDecoder) => Record<string, string>;
+
+  /** The methods routed at this route's path, as an `Allow` value (set when the route is added). */
+  allowed: () => string = () => this.method;
 }
 
 /** Turns a span of a path's bytes into a parameter value. */
@@ -225,6 +228,8 @@ export class RouteTree<H> {
     }
     const route = new Route(method, pattern, names, handler);
     node.add(route);
+    const at = node;
+    route.allowed = () => at.allow;
     if (names.length === 0 && !this.staticNodes.includes(node)) this.addStatic(encoder.encode(segments.join("/")), node);
     if (names.length > this.starts.length) {
       this.starts = new Int32Array(names.length);

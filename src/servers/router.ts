@@ -54,6 +54,11 @@ export class RouteServlet extends HttpServlet {
   override processRequest(): void | Promise<void> {
     return this.route.handler(this, this.params);
   }
+
+  /** The methods routed at this path (the `Allow` of a sendError(405) from the handler). */
+  override allowedMethods(): string {
+    return this.route.allowed();
+  }
 }
 
 /** Answers 405 with the methods the path has. */
@@ -64,8 +69,11 @@ class MethodNotAllowedServlet extends HttpServlet {
   ) {
     super(session);
   }
+  override allowedMethods(): string {
+    return this.allow;
+  }
   override processRequest(): void {
-    this.session.sendErrorWithHeaders(405, [["Allow", this.allow]]);
+    this.sendError(405);
   }
 }
 

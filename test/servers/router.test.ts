@@ -95,6 +95,8 @@ describe("Router over sockets", () => {
         s.sendDocument(200, "text/plain", `waited for ${p.what}`);
       })
       .get("/files/*", (s, p) => s.sendDocument(200, "text/plain", `file ${p["*"]}`))
+      .put("/locked", (s) => s.sendError(405)) // the handler refuses: Allow still lists the path's methods
+      .post("/locked", (s) => s.sendJson({}))
       .get("/boom", () => {
         throw new Error("internal detail");
       });
@@ -129,6 +131,9 @@ describe("Router over sockets", () => {
     expect(r.status).toBe(405);
     expect(r.headers["allow"]).toBe("GET, HEAD");
     await c.untilClosed();
+    using c3 = await RawClient.connect(srv.port);
+    const r3 = await c3.request("PUT /api/locked HTTP/1.0\r\n\r\n");
+    expect([r3.status, r3.headers["allow"]]).toEqual([405, "POST, PUT"]);
     using c2 = await RawClient.connect(srv.port);
     const r2 = await c2.request("GET /api/nothing HTTP/1.0\r\nAccept: application/json\r\n\r\n");
     expect(r2.status).toBe(404);

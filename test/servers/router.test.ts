@@ -112,6 +112,9 @@ describe("Router over sockets", () => {
     expect(r.headers["connection"]).toBe("keep-alive");
     const r2 = await c.request("GET /api/files/a/b%20c.txt HTTP/1.0\r\n\r\n");
     expect(r2.body).toBe("file a/b c.txt"); // parameters are percent-decoded
+    using c2 = await RawClient.connect(srv.port);
+    const r3 = await c2.request("GET /api/items/a%2Fb HTTP/1.0\r\n\r\n");
+    expect(r3.status).toBe(400); // an encoded "/" never reaches a parameter (SPEC §4.1)
   });
 
   test("HEAD is served by the GET route, without a body", async () => {

@@ -11,6 +11,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { spawnWithOutput } from "./helpers/spawn.ts";
 
 const repo = resolve(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "netsvc-package-"));
@@ -90,6 +91,16 @@ test(
     expect((await run(["/usr/bin/env", "bun", "--version"], project, bare)).code).toBe(127); // no bun there
     const direct = ok(await run([join(project, "node_modules", ".bin", "netsvc"), "--help"], project, bare), "node_modules/.bin/netsvc --help");
     expect(direct).toContain("usage: netsvc [root] [options]");
+    // Serving through the shim under Node: a request answered, SIGTERM passed on to Bun, exit 0.
+    const { child, out } = spawnWithOutput([join(project, "node_modules", ".bin", "netsvc"), "--port", "0"], { cwd: project, env: bare });
+    try {
+      const page = await fetch((await out.url()) + "main.ts");
+      expect([page.status, await page.text()]).toEqual([200, CONSUMER]);
+      child.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
     // A bad flag: the exit status comes through the shim.
     expect((await run(["npx", "--no-install", "netsvc", "--no-such-flag"], project)).code).toBe(2);
 

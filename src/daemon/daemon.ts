@@ -10,10 +10,11 @@ import type { HttpSession } from "../servers/http-session.ts";
 import { PrefixTrie } from "../servers/prefix-trie.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
-import { cannedStatus } from "./canned.ts";
+import { cannedStatus } from "../http/canned.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
-import { Session } from "./session.ts";
+import { HttpConnection } from "./http-connection.ts";
+import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { IdleList } from "./idle-list.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
@@ -34,7 +35,7 @@ export interface HttpDaemonOptions extends Limits {
   errorLog?: (message: string, error?: unknown) => void;
 }
 
-type SocketData = Session | HttpDaemon;
+type SocketData = HttpConnection | HttpDaemon;
 
 // Socket handlers live at module level; per-connection state is socket.data (SPEC, DESIGN).
 const handlers = {
@@ -43,25 +44,25 @@ const handlers = {
     daemon.accept(socket);
   },
   data(socket: Socket<SocketData>, chunk: Uint8Array) {
-    const session = socket.data;
-    if (session instanceof Session) session.onData(chunk);
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onData(chunk);
   },
   drain(socket: Socket<SocketData>) {
-    const session = socket.data;
-    if (session instanceof Session) session.onDrain();
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onDrain();
   },
   end(socket: Socket<SocketData>) {
-    const session = socket.data;
-    if (session instanceof Session) session.onEnd();
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onEnd();
   },
   close(socket: Socket<SocketData>) {
-    const session = socket.data;
-    if (session instanceof Session) session.onClose();
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onClose();
   },
   error(socket: Socket<SocketData>) {
     // Resets and the like are expected when clients leave: counted, not logged.
-    const session = socket.data;
-    if (session instanceof Session) session.daemonCounters().socketErrors++;
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onError();
   },
 };
 
@@ -71,7 +72,7 @@ const EMPTY = new Uint8Array(0);
 const RECV_SLACK = 1024;
 
 /** The HTTP daemon. */
-export class HttpDaemon {
+export class HttpDaemon implements ConnectionHost {
   /** Limits and timeouts in force. */
   readonly limits: ResolvedLimits;
   /** @internal coarse clock (ms), advanced by the sweep timer. */
@@ -87,7 +88,7 @@ export class HttpDaemon {
   /** @internal the counters behind stats(). */
   readonly counters = new Counters();
   /** @internal idle connections, oldest first (reclaimed at the connection limit). */
-  readonly idle = new IdleList<Session>();
+  readonly idle = new IdleList<IdleConnection>();
   /** @internal receive, head-copy and output buffers shared by the connections. */
   readonly buffers: BufferPool;
 
@@ -98,7 +99,7 @@ export class HttpDaemon {
   private readonly accessLog: AccessLog | null;
   private readonly errorLog: (message: string, error?: unknown) => void;
   private readonly trie = new PrefixTrie<HttpServer>();
-  private readonly sessions = new Set<Session>();
+  private readonly connections = new Set<HttpConnection>();
   private listener: TCPSocketListener<SocketData> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private dateSecond = 0;
@@ -141,7 +142,7 @@ export class HttpDaemon {
    */
   stats(): DaemonStats {
     const snapshot = this.counters.snapshot();
-    snapshot.open = this.sessions.size;
+    snapshot.open = this.connections.size;
     return snapshot;
   }
 
@@ -204,12 +205,12 @@ export class HttpDaemon {
       this.stopping = true;
       this.listener?.stop(false);
       this.listener = null;
-      for (const s of this.sessions) s.closeIfIdle();
+      for (const s of this.connections) s.closeIfIdle();
       this.checkStopped();
     }
     if (graceMs !== undefined) {
       const t = setTimeout(() => {
-        for (const s of this.sessions) s.abort();
+        for (const s of this.connections) s.abort();
       }, graceMs);
       done.promise.finally(() => clearTimeout(t));
     }
@@ -232,12 +233,12 @@ export class HttpDaemon {
       return;
     }
     const max = this.limits.maxConnections;
-    if (this.sessions.size - this.lingering >= max) {
+    if (this.connections.size - this.lingering >= max) {
       // Make room by closing the connection idle the longest, as nginx does; only when none is
       // idle is the newcomer refused. Lingering connections end within LINGER_MS, but are
       // bounded too.
       const oldest = this.idle.oldest();
-      if (oldest !== null && this.sessions.size < 2 * max) {
+      if (oldest !== null && this.connections.size < 2 * max) {
         this.idle.remove(oldest);
         this.counters.reclaimed++;
         oldest.reclaim();
@@ -248,16 +249,16 @@ export class HttpDaemon {
       }
     }
     this.counters.accepted++;
-    const session = new Session(this, socket as Socket<unknown>);
-    socket.data = session;
-    this.sessions.add(session);
-    this.idle.add(session); // idle until its first byte
+    const connection = new HttpConnection(this, socket as Socket<unknown>);
+    socket.data = connection;
+    this.connections.add(connection);
+    this.idle.add(connection); // idle until its first byte
   }
 
   /** @internal a connection closed; `wasLingering` when it had half-closed (lingerStarted). */
-  sessionClosed(session: Session, wasLingering: boolean): void {
-    if (!this.sessions.delete(session)) return;
-    if (session.idleListed) this.idle.remove(session);
+  connectionClosed(connection: IdleConnection, wasLingering: boolean): void {
+    if (!this.connections.delete(connection as HttpConnection)) return;
+    if (connection.idleListed) this.idle.remove(connection);
     if (wasLingering) this.lingering--;
     if (this.stopping) this.checkStopped();
   }
@@ -372,7 +373,7 @@ export class HttpDaemon {
     this.clock = performance.now();
     const second = Math.floor(Date.now() / 1000);
     if (second !== this.dateSecond) this.refreshDate(second);
-    for (const s of this.sessions) s.sweep(this.clock);
+    for (const s of this.connections) s.sweep(this.clock);
     if (this.clock - this.lastSummary >= SUMMARY_INTERVAL_MS) this.logSummary();
   }
 
@@ -384,7 +385,7 @@ export class HttpDaemon {
   }
 
   private checkStopped(): void {
-    if (!this.stopping || this.sessions.size > 0 || !this.stopped) return;
+    if (!this.stopping || this.connections.size > 0 || !this.stopped) return;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
     this.logSummary();

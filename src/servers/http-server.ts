@@ -4,7 +4,7 @@
  * authentication for this part of the namespace (SPEC §2.2).
  */
 import type { HttpServlet } from "./http-servlet.ts";
-import type { ErrorDocument } from "./error-page.ts";
+import type { ErrorDocument } from "../http/error-page.ts";
 import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
 

@@ -8,7 +8,7 @@
  * processContent() while the response is not complete, and calls destroyServlet() exactly once:
  * after the response is complete, or when the client goes away first. `signal` aborts then.
  */
-import { JSON_TYPE } from "./error-page.ts";
+import { JSON_TYPE } from "../http/error-page.ts";
 import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
 

@@ -17,9 +17,10 @@ import {
 } from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
-import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
-import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, messageHtml, type ErrorDocument } from "./error-page.ts";
-import { headerLine } from "./header-lines.ts";
+import { isBodyless, reasonPhrase, statusLine } from "../http/status.ts";
+import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, type ErrorDocument } from "../http/error-page.ts";
+import { headerLine } from "../http/header-lines.ts";
+import { messageHtml } from "./html.ts";
 import { RequestAborted } from "./request-aborted.ts";
 import { HttpError } from "./http-error.ts";
 

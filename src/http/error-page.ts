@@ -1,5 +1,4 @@
 /** The body of an error response, HTML or JSON. Public error bodies never echo the request. */
-import { escapeHtml } from "./html.ts";
 
 /** A complete error body and its media type (what a server's errorPage() may return). */
 export interface ErrorDocument {
@@ -13,11 +12,6 @@ export interface ErrorDocument {
 export const HTML_TYPE = "text/html; charset=utf-8";
 /** Content-Type of the framework's JSON error bodies and of sendJson(). */
 export const JSON_TYPE = "application/json";
-
-/** An application's message (an HttpError's) as a paragraph of an error page, escaped. */
-export function messageHtml(message: string | undefined): string {
-  return message === undefined ? "" : `<p>${escapeHtml(message)}</p>`;
-}
 
 /**
  * A small complete HTML page for `code`. `html` (the servlet's own markup, as OSE's

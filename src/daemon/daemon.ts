@@ -3,7 +3,8 @@
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
 import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
-import { basicCredentials, type HttpServer } from "../servers/http-server.ts";
+import { HttpError } from "../servers/http-error.ts";
+import { parseAuthorization, type AuthDecision, type HttpServer } from "../servers/http-server.ts";
 import { readsBodyAsItArrives } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { PrefixTrie } from "../servers/prefix-trie.ts";
@@ -283,40 +284,44 @@ export class HttpDaemon implements ConnectionHost {
     return server;
   }
 
-  /** @internal Basic authentication for a server that asks for it (SPEC §2.2). */
+  /** @internal authentication for a server that asks for it: its authenticate(), Basic by default (SPEC §2.2). */
   authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void {
-    const creds = basicCredentials(s.header("authorization"));
-    if (creds === 501) {
-      s.sendError(501);
-      return done(false);
-    }
     const challenge = () => {
-      const realm = server.realm.replace(/["\\\r\n]/g, "_");
-      s.sendErrorWithHeaders(401, [["WWW-Authenticate", `Basic realm="${realm}"`]]);
+      let value: string;
+      try {
+        value = server.challenge();
+      } catch (e) {
+        this.logError("challenge() threw", e);
+        value = 'Basic realm="netsvc"';
+      }
+      s.sendErrorWithHeaders(401, [["WWW-Authenticate", value]]);
       done(false);
     };
-    if (creds === 400) return challenge();
-    const settle = (ok: boolean) => {
-      if (ok === true) {
-        s.user = creds[0];
+    const settle = (decision: unknown) => {
+      if (decision === true || typeof decision === "string") {
+        s.user = decision === true ? "" : decision;
         done(true);
       } else challenge();
     };
-    let result: boolean | Promise<boolean>;
+    const fail = (e: unknown, how: string) => {
+      if (e instanceof HttpError) {
+        // the server's decision, e.g. 501 for a scheme Basic-only servers do not know
+        s.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
+        return done(false);
+      }
+      this.logError(`authenticate() ${how}`, e);
+      challenge();
+    };
+    const auth = parseAuthorization(s.header("authorization"));
+    if (auth === 400) return challenge();
+    let result: AuthDecision | Promise<AuthDecision>;
     try {
-      result = server.authorise(creds[0], creds[1]);
+      result = server.authenticate(s, auth?.scheme ?? "", auth?.credentials ?? "");
     } catch (e) {
-      this.logError("authorise(login, password) threw", e);
-      return challenge();
+      return fail(e, "threw");
     }
-    if (typeof result === "boolean") return settle(result);
-    Promise.resolve(result).then(
-      (ok) => settle(ok === true),
-      (e) => {
-        this.logError("authorise(login, password) rejected", e);
-        challenge();
-      },
-    );
+    if (typeof result === "boolean" || typeof result === "string") return settle(result);
+    Promise.resolve(result).then(settle, (e) => fail(e, "rejected"));
   }
 
   /** @internal makes the servlet and runs processRequest(); failures become 404/500. */
@@ -325,6 +330,7 @@ export class HttpDaemon implements ConnectionHost {
     try {
       servlet = server.servlet(s);
     } catch (e) {
+      if (e instanceof HttpError) return s.servletFailed("servlet()", e);
       this.logError(`servlet() threw for ${s.requestMethod()} ${s.rawPath()}`, e);
       return s.sendError(500);
     }

@@ -683,6 +683,7 @@ export class HttpConnection implements Connection, IdleConnection {
       return s.sendError(server);
     }
     if (server === null) return s.sendError(404);
+    s.errorSource = server; // its errorPage() answers the framework's errors from here on
     if (server.requiresAuthorisation()) {
       this.phase = AUTHORISING;
       this.daemon.authenticate(s, server, (ok) => {

@@ -18,10 +18,12 @@ import {
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import { isBodyless, reasonPhrase, statusLine } from "../http/status.ts";
-import { errorPage } from "../http/error-page.ts";
+import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, type ErrorDocument } from "../http/error-page.ts";
 import { headerLine } from "../http/header-lines.ts";
+import { messageHtml } from "./html.ts";
 import { RequestAborted } from "./request-aborted.ts";
 import type { BodySink } from "./body-sink.ts";
+import { HttpError } from "./http-error.ts";
 
 const encoder = new TextEncoder();
 /**
@@ -57,6 +59,12 @@ export interface ServletHooks {
   allowedMethods?(): string;
 }
 
+/** What may provide a request's error responses: the server object it was routed to. */
+export interface ErrorPageSource {
+  /** An error body for `code`, or null for the framework's own (see HttpServer.errorPage). */
+  errorPage(code: number, session: HttpSession, message?: string): string | ErrorDocument | null;
+}
+
 /** One request and its response. Created by the daemon for every request. */
 export class HttpSession {
   /** The servlet answering this request (set by the daemon). */
@@ -69,6 +77,8 @@ export class HttpSession {
   bytesSent = 0;
   /** The login that passed Basic authentication, "" otherwise. */
   user = "";
+  /** The server object the request was routed to (set by the daemon): its errorPage() is asked first. */
+  errorSource: ErrorPageSource | null = null;
 
   private phase = NONE;
   private declaredLength = -1;
@@ -509,11 +519,16 @@ export class HttpSession {
   }
 
   /**
-   * @internal a servlet callback threw or rejected: logged once with its stack (a
-   * RequestAborted is expected and not logged); 500 if nothing was sent, else the connection
-   * closes after what was sent.
+   * @internal a servlet callback threw or rejected: an HttpError is answered with its status;
+   * anything else is logged once with its stack (a RequestAborted is expected and not logged);
+   * 500 if nothing was sent, else the connection closes after what was sent.
    */
   servletFailed(where: string, e: unknown): void {
+    // An HttpError is an answer, not a failure: its status, not logged.
+    if (e instanceof HttpError) {
+      if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
+      return;
+    }
     if (!(e instanceof RequestAborted) && !this.failureLogged) {
       this.failureLogged = true;
       const what = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
@@ -708,7 +723,7 @@ export class HttpSession {
   }
 
   /** sendError with extra header fields (e.g. WWW-Authenticate for a 401). */
-  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string): void {
+  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string, message?: string): void {
     if (this.phase >= COMPLETE) return;
     if (this.phase !== NONE) {
       if (!this.connection.output.rollback(this.responseMark)) {
@@ -726,7 +741,29 @@ export class HttpSession {
     // may persist (the daemon still closes when the request's own framing is broken). HTTP/1.0
     // keeps OSE's rule: an error page always closes.
     this.closeAfter = !this.isHttp11();
-    this.sendDocument(code, "text/html; charset=utf-8", errorPage(code, reasonPhrase(code), html), headers);
+    // A servlet's own markup is an HTML page; otherwise the server's page, JSON or HTML.
+    const doc = html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: errorPage(code, reasonPhrase(code), html) };
+    this.sendDocument(code, doc.contentType, doc.body, headers);
+  }
+
+  /**
+   * The body of an error response the framework makes: the server object's errorPage() if it
+   * gives one, else JSON when the request accepts JSON, else the HTML page. `message` is the
+   * application's text (an HttpError's), never request input.
+   */
+  private errorDocument(code: number, message?: string): ErrorDocument {
+    if (this.errorSource !== null) {
+      try {
+        const own = this.errorSource.errorPage(code, this, message);
+        if (typeof own === "string") return { contentType: HTML_TYPE, body: own };
+        if (own) return own;
+      } catch (e) {
+        this.connection.logError(`errorPage(${code}) threw`, e);
+      }
+    }
+    const reason = reasonPhrase(code);
+    if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
+    return { contentType: HTML_TYPE, body: errorPage(code, reason, messageHtml(message)) };
   }
 
   /**

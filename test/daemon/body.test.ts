@@ -8,14 +8,14 @@ import { FnServer, TextServlet, pathEcho, startDaemon } from "../helpers/servers
 class UploadServlet extends HttpServlet {
   pieces = 0;
   bytes = 0;
-  text = "";
+  received = "";
   override processRequest(): void {}
   override processContent(chunk: Uint8Array): void {
     this.pieces++;
     this.bytes += chunk.length;
-    this.text += Buffer.from(chunk).toString("latin1");
-    if (this.bytes === this.contentLength() || this.text.endsWith("END")) {
-      new TextServlet(this.session, `${this.bytes}:${this.text.slice(0, 20)}`).processRequest();
+    this.received += Buffer.from(chunk).toString("latin1");
+    if (this.bytes === this.contentLength() || this.received.endsWith("END")) {
+      new TextServlet(this.session, `${this.bytes}:${this.received.slice(0, 20)}`).processRequest();
     }
   }
 }

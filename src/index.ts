@@ -14,3 +14,15 @@ export { reasonPhrase } from "./servers/status.ts";
 export { FileServer, type PluginFactory, type PluginObject } from "./servers/file-server.ts";
 export { FileServlet, clearFileCache } from "./servers/servlets/file-servlet.ts";
 export { ModulePlugin } from "./servers/module-plugin.ts";
+export * from "./services/service-failure.ts";
+export { Service, SERVICE_NAME } from "./services/service.ts";
+export {
+  ServiceRegistry,
+  services,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type CallOptions,
+  type ServiceEvent,
+  type ServiceInfo,
+  type ErrorLog,
+} from "./services/registry.ts";
+export { type ServiceValue } from "./services/values.ts";

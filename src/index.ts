@@ -26,3 +26,8 @@ export {
   type ErrorLog,
 } from "./services/registry.ts";
 export { type ServiceValue } from "./services/values.ts";
+export { RpcGateway, mediaTypeOf, type RpcGatewayOptions, type RpcProtocol } from "./services/rpc-gateway.ts";
+export { jsonRpc, PARSE_ERROR, INVALID_REQUEST } from "./services/json-rpc.ts";
+export { xmlRpc } from "./services/xml-rpc.ts";
+export type { RpcCodec, RpcAnswer, Invoke } from "./services/rpc-codec.ts";
+export * from "./services/limits.ts";

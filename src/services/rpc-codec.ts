@@ -1,0 +1,29 @@
+/**
+ * What the RpcGateway needs of a protocol (JSON-RPC 2.0, XML-RPC): which request media types it
+ * takes, and how a request body becomes calls and the calls' outcomes become a response.
+ */
+
+/** Runs one call of the request (the gateway binds the service, timeout and abort signal). */
+export type Invoke = (method: string, params: unknown[]) => Promise<unknown>;
+
+/** A codec's answer: HTTP status, content type and body (null body: 204 No Content). */
+export interface RpcAnswer {
+  status: number;
+  contentType: string;
+  body: string | null;
+}
+
+/** A protocol of the gateway. */
+export interface RpcCodec {
+  /** Protocol name, as RpcGateway's `protocol` option spells it. */
+  readonly protocol: string;
+  /** True when requests of this media type (lower case, parameters removed) are this protocol's. */
+  accepts(mediaType: string): boolean;
+  /** Decodes `body`, runs its calls through `invoke`, and encodes the outcome. Never throws. */
+  answer(body: Uint8Array, invoke: Invoke): Promise<RpcAnswer>;
+}
+
+/** Plain-text answer for a request the protocol cannot even read (names the problem, echoes nothing). */
+export function plainAnswer(status: number, message: string): RpcAnswer {
+  return { status, contentType: "text/plain; charset=utf-8", body: message + "\n" };
+}

@@ -78,6 +78,7 @@ function jsonAnswer(status: number, v: unknown): RpcAnswer {
 /** The JSON-RPC 2.0 codec. */
 export const jsonRpc: RpcCodec = {
   protocol: "json-rpc",
+  mediaType: JSON_MEDIA_TYPE,
   accepts: (mediaType) => mediaType === JSON_MEDIA_TYPE,
   async answer(body: Uint8Array, invoke: Invoke): Promise<RpcAnswer> {
     let doc: unknown;

@@ -17,6 +17,8 @@ export interface RpcAnswer {
 export interface RpcCodec {
   /** Protocol name, as RpcGateway's `protocol` option spells it. */
   readonly protocol: string;
+  /** Media type of its requests and responses (named in the 415 message). */
+  readonly mediaType: string;
   /** True when requests of this media type (lower case, parameters removed) are this protocol's. */
   accepts(mediaType: string): boolean;
   /** Decodes `body`, runs its calls through `invoke`, and encodes the outcome. Never throws. */

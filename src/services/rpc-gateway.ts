@@ -89,7 +89,7 @@ class RpcServlet extends HttpServlet {
     const name = this.servletPath();
     if (!SERVICE_NAME.test(name) || !g.registry.isMember(name, g.group)) return this.sendDocument(404, TEXT, "404 Not Found: no such service here\n");
     if (!g.codec.accepts(mediaTypeOf(this.contentType()))) {
-      return this.sendDocument(415, TEXT, `415 Unsupported Media Type: ${g.codec.protocol} requests take Content-Type ${g.codec === jsonRpc ? "application/json" : "text/xml"}\n`);
+      return this.sendDocument(415, TEXT, `415 Unsupported Media Type: ${g.codec.protocol} requests take Content-Type ${g.codec.mediaType}\n`);
     }
     this.session.bodyLimit = g.maxBody;
     // content() before any await: the body is gathered from its first byte on.

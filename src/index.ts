@@ -33,3 +33,4 @@ export type { RpcCodec, RpcAnswer, Invoke } from "./services/rpc-codec.ts";
 export * from "./services/limits.ts";
 export { XmlError, parseXml, type XmlElement } from "./services/xml-lite.ts";
 export { XmlRpcError, XML_MEDIA_TYPE } from "./services/xml-rpc.ts";
+export { Exchange, type ExchangeOptions, type ShutdownSource } from "./services/exchange.ts";

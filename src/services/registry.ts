@@ -205,27 +205,39 @@ export class ServiceRegistry {
 
   /** @internal calls a local instance only (the exchange answers remote calls with it). */
   callLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
-    const list = this.local.get(name);
-    if (!list) return Promise.reject(frameworkFailure(NO_SUCH_SERVICE, "no such service"));
-    let ep = list[0]!;
-    if (list.length > 1) {
-      const n = (this.nextLocal.get(name) ?? 0) % list.length;
-      this.nextLocal.set(name, n + 1);
-      ep = list[n]!;
-    }
     let result: unknown;
     try {
-      result = ep.invoke(method, params);
+      result = this.invokeLocal(name, method, params);
     } catch (e) {
-      return Promise.reject(this.failureOf(e, name, method));
+      return Promise.reject(e);
     }
     // hot path: a synchronous value needs no timer
     if (!isThenable(result)) return Promise.resolve(result);
     return this.bounded(result, name, method, timeoutMs, signal);
   }
 
-  /** A delayed reply, bounded by the timeout and the signal. */
-  private bounded(p: PromiseLike<unknown>, name: string, method: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+  /**
+   * @internal runs a method of a local instance and returns what it returned: a value, or a
+   * thenable for a delayed reply (to be bounded with bounded()). Throws a ServiceFailure.
+   */
+  invokeLocal(name: string, method: string, params: unknown[]): unknown {
+    const list = this.local.get(name);
+    if (!list) throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
+    let ep = list[0]!;
+    if (list.length > 1) {
+      const n = (this.nextLocal.get(name) ?? 0) % list.length;
+      this.nextLocal.set(name, n + 1);
+      ep = list[n]!;
+    }
+    try {
+      return ep.invoke(method, params);
+    } catch (e) {
+      throw this.failureOf(e, name, method);
+    }
+  }
+
+  /** @internal a delayed reply, bounded by the timeout and the signal; rejects with ServiceFailures only. */
+  bounded(p: PromiseLike<unknown>, name: string, method: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const onAbort = () => finish(() => reject(abortedFailure()));
       const timer = setTimeout(() => finish(() => reject(frameworkFailure(CALL_TIMED_OUT, "call timed out"))), timeoutMs);
@@ -258,7 +270,8 @@ export function abortedFailure(): ServiceFailure {
   return frameworkFailure(CALL_ABORTED, "call aborted");
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
+/** True for a Promise or any object with a then() method. */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
 }
 

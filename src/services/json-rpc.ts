@@ -15,6 +15,7 @@
  */
 import { type Invoke, type RpcAnswer, type RpcCodec } from "./rpc-codec.ts";
 import { INTERNAL_ERROR, INVALID_PARAMS, SERVICE_UNAVAILABLE, ServiceFailure } from "./service-failure.ts";
+import { isThenable } from "./registry.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
 
 /** JSON-RPC: the body is not JSON (or not UTF-8). */
@@ -48,8 +49,12 @@ function failureObject(id: Id, f: ServiceFailure): object {
   return errorObject(id, f.error, f.description, { origin: f.origin, details: f.details });
 }
 
-/** One request of a body: its response object, or null for a notification. */
-async function answerOne(r: unknown, invoke: Invoke): Promise<object | null> {
+function outcomeObject(id: Id, e: unknown): object {
+  return e instanceof ServiceFailure ? failureObject(id, e) : errorObject(id, INTERNAL_ERROR, "internal error");
+}
+
+/** One request of a body: its response object (at once, or later), or null for a notification. */
+function answerOne(r: unknown, invoke: Invoke): object | null | Promise<object | null> {
   if (r === null || typeof r !== "object" || Array.isArray(r)) return errorObject(null, INVALID_REQUEST, "invalid request: not a request object");
   const req = r as JsonRpcRequest;
   const hasId = "id" in req;
@@ -62,13 +67,32 @@ async function answerOne(r: unknown, invoke: Invoke): Promise<object | null> {
   else if (Array.isArray(req.params)) params = fromTagged(req.params) as unknown[];
   else if (req.params !== null && typeof req.params === "object") params = [fromTagged(req.params)];
   else return hasId ? errorObject(id, INVALID_PARAMS, "invalid params: params must be an array or an object") : null;
+  let out: unknown;
   try {
-    const result = await invoke(req.method, params);
-    return hasId ? { jsonrpc: "2.0", result: result === undefined ? null : result, id } : null;
+    out = invoke(req.method, params);
   } catch (e) {
-    if (!hasId) return null;
-    return e instanceof ServiceFailure ? failureObject(id, e) : errorObject(id, INTERNAL_ERROR, "internal error");
+    return hasId ? outcomeObject(id, e) : null;
   }
+  if (isThenable(out)) {
+    return Promise.resolve(out).then(
+      (v) => (hasId ? { jsonrpc: "2.0", result: v === undefined ? null : v, id } : null),
+      (e) => (hasId ? outcomeObject(id, e) : null),
+    );
+  }
+  return hasId ? { jsonrpc: "2.0", result: out === undefined ? null : out, id } : null;
+}
+
+const NO_CONTENT: RpcAnswer = { status: 204, contentType: JSON_MEDIA_TYPE, body: null };
+
+function singleAnswer(one: object | null): RpcAnswer {
+  if (one === null) return NO_CONTENT;
+  const unavailable = (one as { error?: { code: number } }).error?.code === SERVICE_UNAVAILABLE;
+  return jsonAnswer(unavailable ? 503 : 200, one);
+}
+
+function batchAnswer(all: (object | null)[]): RpcAnswer {
+  const replies = all.filter((x) => x !== null);
+  return replies.length === 0 ? NO_CONTENT : jsonAnswer(200, replies);
 }
 
 function jsonAnswer(status: number, v: unknown): RpcAnswer {
@@ -80,7 +104,7 @@ export const jsonRpc: RpcCodec = {
   protocol: "json-rpc",
   mediaType: JSON_MEDIA_TYPE,
   accepts: (mediaType) => mediaType === JSON_MEDIA_TYPE,
-  async answer(body: Uint8Array, invoke: Invoke): Promise<RpcAnswer> {
+  answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer> {
     let doc: unknown;
     try {
       doc = JSON.parse(utf8.decode(body));
@@ -88,15 +112,11 @@ export const jsonRpc: RpcCodec = {
       return jsonAnswer(200, errorObject(null, PARSE_ERROR, "parse error: the body is not UTF-8 JSON"));
     }
     if (!Array.isArray(doc)) {
-      const one = await answerOne(doc, invoke);
-      if (one === null) return { status: 204, contentType: JSON_MEDIA_TYPE, body: null };
-      const unavailable = (one as { error?: { code: number } }).error?.code === SERVICE_UNAVAILABLE;
-      return jsonAnswer(unavailable ? 503 : 200, one);
+      const one = answerOne(doc, invoke);
+      return one instanceof Promise ? one.then(singleAnswer) : singleAnswer(one);
     }
     if (doc.length === 0) return jsonAnswer(200, errorObject(null, INVALID_REQUEST, "invalid request: empty batch"));
-    const all = await Promise.all(doc.map((r) => answerOne(r, invoke)));
-    const replies = all.filter((x) => x !== null);
-    if (replies.length === 0) return { status: 204, contentType: JSON_MEDIA_TYPE, body: null };
-    return jsonAnswer(200, replies);
+    const all = doc.map((r) => answerOne(r, invoke));
+    return all.some((x) => x instanceof Promise) ? Promise.all(all).then(batchAnswer) : batchAnswer(all as (object | null)[]);
   },
 };

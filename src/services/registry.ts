@@ -203,6 +203,20 @@ export class ServiceRegistry {
     return Promise.reject(frameworkFailure(NO_SUCH_SERVICE, "no such service"));
   }
 
+  /**
+   * @internal call() for the gateway's hot path: returns a synchronous method's value as it is
+   * (no Promise, no timer), a Promise for a delayed or remote reply, and throws a ServiceFailure
+   * for a synchronous failure. `signal` is asked for only when the reply is delayed.
+   */
+  callFast(name: string, method: string, params: unknown[], timeoutMs: number, signal: () => AbortSignal | undefined): unknown {
+    if (this.local.has(name)) {
+      const result = this.invokeLocal(name, method, params);
+      return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signal()) : result;
+    }
+    if (this.remote.has(name) && this.transport) return this.transport.callRemote(name, method, params, timeoutMs, signal());
+    throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
+  }
+
   /** @internal calls a local instance only (the exchange answers remote calls with it). */
   callLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
     let result: unknown;

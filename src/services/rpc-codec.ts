@@ -3,8 +3,13 @@
  * takes, and how a request body becomes calls and the calls' outcomes become a response.
  */
 
-/** Runs one call of the request (the gateway binds the service, timeout and abort signal). */
-export type Invoke = (method: string, params: unknown[]) => Promise<unknown>;
+/**
+ * Runs one call of the request (the gateway binds the service, timeout and abort signal): returns
+ * the value at once when the method is synchronous, a Promise otherwise; a synchronous failure is
+ * thrown (a ServiceFailure). Codecs answer synchronously when every call did, so the daemon can
+ * write a batch of pipelined responses at once.
+ */
+export type Invoke = (method: string, params: unknown[]) => unknown;
 
 /** A codec's answer: HTTP status, content type and body (null body: 204 No Content). */
 export interface RpcAnswer {
@@ -21,8 +26,11 @@ export interface RpcCodec {
   readonly mediaType: string;
   /** True when requests of this media type (lower case, parameters removed) are this protocol's. */
   accepts(mediaType: string): boolean;
-  /** Decodes `body`, runs its calls through `invoke`, and encodes the outcome. Never throws. */
-  answer(body: Uint8Array, invoke: Invoke): Promise<RpcAnswer>;
+  /**
+   * Decodes `body`, runs its calls through `invoke`, and encodes the outcome: at once when every
+   * call answered at once, else a Promise. Never throws, never rejects.
+   */
+  answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer>;
 }
 
 /** Plain-text answer for a request the protocol cannot even read (names the problem, echoes nothing). */

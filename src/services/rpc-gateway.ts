@@ -74,8 +74,17 @@ export class RpcGateway extends HttpServer {
   }
 }
 
-/** One RPC request: checks, reads the body, calls, answers. */
+/**
+ * One RPC request: checks, reads the body, calls, answers. A body of declared length is gathered
+ * through processContent()/contentComplete(), so a call whose body arrived with its head and whose
+ * method answers at once is answered within the daemon's read turn (pipelined responses then go
+ * out in one write); other bodies (chunked) through content(), called before any await.
+ */
 class RpcServlet extends HttpServlet {
+  private pieces: Uint8Array[] | null = null;
+  private received = 0;
+  private name = "";
+
   constructor(
     session: HttpSession,
     private readonly gateway: RpcGateway,
@@ -91,18 +100,43 @@ class RpcServlet extends HttpServlet {
     if (!g.codec.accepts(mediaTypeOf(this.contentType()))) {
       return this.sendDocument(415, TEXT, `415 Unsupported Media Type: ${g.codec.protocol} requests take Content-Type ${g.codec.mediaType}\n`);
     }
+    this.name = name;
     this.session.bodyLimit = g.maxBody;
-    // content() before any await: the body is gathered from its first byte on.
+    const length = this.contentLength();
+    if (length > 0) {
+      this.pieces = []; // gathered by processContent(); contentComplete() answers
+      return;
+    }
+    if (length === 0) return this.answer(new Uint8Array(0));
     this.content().then(
-      (body) => this.answer(name, body),
+      (body) => this.answer(body),
       () => {}, // over the limit (the daemon answers 413) or the client left: nothing to answer
     );
   }
 
-  private async answer(name: string, body: Uint8Array): Promise<void> {
+  override processContent(chunk: Uint8Array): void {
+    if (!this.pieces) return;
+    this.pieces.push(chunk.slice());
+    this.received += chunk.length;
+  }
+
+  override contentComplete(): void {
+    const pieces = this.pieces;
+    if (!pieces) return;
+    this.pieces = null;
+    this.answer(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.received));
+  }
+
+  private answer(body: Uint8Array): void {
     const g = this.gateway;
-    const options = { timeoutMs: g.timeoutMs, signal: this.signal };
-    const a: RpcAnswer = await g.codec.answer(body, (method, params) => g.registry.call(name, method, params, options));
+    const name = this.name;
+    const signal = () => this.signal;
+    const a = g.codec.answer(body, (method, params) => g.registry.callFast(name, method, params, g.timeoutMs, signal));
+    if (a instanceof Promise) a.then((x) => this.send(x));
+    else this.send(a);
+  }
+
+  private send(a: RpcAnswer): void {
     if (this.session.isComplete()) return;
     if (a.body === null) {
       this.sendResponse(a.status);

@@ -13,6 +13,7 @@
  * body limit answers 413 before any parsing.
  */
 import { plainAnswer, type Invoke, type RpcAnswer, type RpcCodec } from "./rpc-codec.ts";
+import { isThenable } from "./registry.ts";
 import { INTERNAL_ERROR, ServiceFailure } from "./service-failure.ts";
 import { XmlError, parseXml, type XmlElement } from "./xml-lite.ts";
 
@@ -210,12 +211,24 @@ function xmlAnswer(body: string): RpcAnswer {
   return { status: 200, contentType: XML_MEDIA_TYPE, body };
 }
 
+function faultAnswer(e: unknown): RpcAnswer {
+  return xmlAnswer(encodeFault(e instanceof ServiceFailure ? e : new ServiceFailure(INTERNAL_ERROR, "internal error", "netsvc")));
+}
+
+function resultAnswer(v: unknown): RpcAnswer {
+  try {
+    return xmlAnswer(encodeResponse(v));
+  } catch (e) {
+    return xmlAnswer(encodeFault(new ServiceFailure(INTERNAL_ERROR, e instanceof XmlRpcError ? e.message : "the result cannot be encoded", "netsvc")));
+  }
+}
+
 /** The XML-RPC codec. */
 export const xmlRpc: RpcCodec = {
   protocol: "xml-rpc",
   mediaType: XML_MEDIA_TYPE,
   accepts: (t) => t === XML_MEDIA_TYPE || t === "application/xml",
-  async answer(body: Uint8Array, invoke: Invoke): Promise<RpcAnswer> {
+  answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer> {
     let call: { method: string; params: unknown[] };
     try {
       call = decodeCall(body);
@@ -223,16 +236,12 @@ export const xmlRpc: RpcCodec = {
       if (e instanceof XmlError || e instanceof XmlRpcError) return plainAnswer(400, `400 Bad Request: ${e.message}`);
       return plainAnswer(400, "400 Bad Request: the body is not UTF-8 XML");
     }
-    let result: unknown;
+    let out: unknown;
     try {
-      result = await invoke(call.method, call.params);
+      out = invoke(call.method, call.params);
     } catch (e) {
-      return xmlAnswer(encodeFault(e instanceof ServiceFailure ? e : new ServiceFailure(INTERNAL_ERROR, "internal error", "netsvc")));
+      return faultAnswer(e);
     }
-    try {
-      return xmlAnswer(encodeResponse(result));
-    } catch (e) {
-      return xmlAnswer(encodeFault(new ServiceFailure(INTERNAL_ERROR, e instanceof XmlRpcError ? e.message : "the result cannot be encoded", "netsvc")));
-    }
+    return isThenable(out) ? Promise.resolve(out).then(resultAnswer, faultAnswer) : resultAnswer(out);
   },
 };

@@ -1,23 +1,30 @@
 /** RpcGateway with JSON-RPC 2.0 over a real HttpDaemon (SPEC §8.3): fetch and curl as clients. */
 import { expect, test } from "bun:test";
-import { CALL_ABORTED, RpcGateway, Service, ServiceFailure, ServiceRegistry, type CallOptions } from "../../src/index.ts";
+import { CALL_ABORTED, RpcGateway, Service, ServiceFailure, ServiceRegistry } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 
-/** A registry that records how every call ended. */
+/** A registry that records how every call the gateway makes ended. */
 class RecordingRegistry extends ServiceRegistry {
   outcomes: unknown[] = [];
   started = Promise.withResolvers<void>();
   settled = Promise.withResolvers<void>();
-  override call(name: string, method: string, params: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
-    const p = super.call(name, method, params, options);
+  private record(x: unknown): void {
+    this.outcomes.push(x);
+    this.settled.resolve();
+  }
+  override callFast(name: string, method: string, params: unknown[], timeoutMs: number, signal: () => AbortSignal | undefined): unknown {
     this.started.resolve();
-    const record = (x: unknown) => {
-      this.outcomes.push(x);
-      this.settled.resolve();
-    };
-    p.then(record, record);
-    return p;
+    let out: unknown;
+    try {
+      out = super.callFast(name, method, params, timeoutMs, signal);
+    } catch (e) {
+      this.record(e);
+      throw e;
+    }
+    if (out instanceof Promise) out.then((v) => this.record(v), (e) => this.record(e));
+    else this.record(out);
+    return out;
   }
 }
 
@@ -147,4 +154,26 @@ test("the client leaving aborts the call", async () => {
   c.terminate();
   await d.r.settled.promise;
   expect((d.r.outcomes[0] as ServiceFailure).error).toBe(CALL_ABORTED);
+});
+
+test("a chunked body, a body in several pieces and an empty body are read the same way", async () => {
+  await using d = setUp();
+  const call = '{"jsonrpc":"2.0","method":"sum","params":[40,2],"id":9}';
+  const chunked = new ReadableStream({
+    start(c) {
+      c.enqueue(new TextEncoder().encode(call.slice(0, 10)));
+      c.enqueue(new TextEncoder().encode(call.slice(10)));
+      c.close();
+    },
+  });
+  const r = await fetch(`http://127.0.0.1:${d.port}/service/validator`, { method: "POST", body: chunked, headers: { "Content-Type": "application/json" } });
+  expect(await r.json()).toEqual({ jsonrpc: "2.0", result: 42, id: 9 });
+  const c = await RawClient.connect(d.port);
+  c.send(`POST /service/validator HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${call.length}\r\n\r\n${call.slice(0, 7)}`);
+  c.send(call.slice(7));
+  const [one] = await c.responses(1);
+  expect(JSON.parse(one!.body)).toEqual({ jsonrpc: "2.0", result: 42, id: 9 });
+  c.send(`POST /service/validator HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n`);
+  const [, empty] = await c.responses(2);
+  expect(JSON.parse(empty!.body).error.code).toBe(-32700);
 });

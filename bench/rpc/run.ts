@@ -6,7 +6,8 @@
  *     (from /proc/<pid>/stat).
  *  2. Over NATS (service in another process): calls/s and p50/p99 latency at 1 and 64 concurrent
  *     callers for services.call through the Exchange, the same call through the gateway over HTTP
- *     (fetch), and the floor: the same call made directly with the NATS client (request/respond).
+ *     (driven by wrk --latency), and the floor: the same call made directly with the NATS client
+ *     (request/respond).
  *  3. XML-RPC through the gateway vs Python's SimpleXMLRPCServer (wrk, same call).
  *
  *   npm run bench:rpc                          (2 s per run, 3 rounds)
@@ -162,8 +163,21 @@ const gwUrl = `http://127.0.0.1:${natsgw.port}/rpc/calc`;
 const variants: Record<string, () => Promise<unknown>> = {
   "direct NATS request": async () => JSON.parse(new TextDecoder().decode((await nc.request("bench.direct", enc.encode('{"m":"add","p":[20,22]}'), { timeout: 5000 })).data)),
   "services.call via Exchange": () => registry.call("calc", "add", [20, 22]),
-  "HTTP gateway -> NATS": async () => (await fetch(gwUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON_CALL })).json(),
 };
+/** The HTTP path is driven by wrk (as in part 1), so no JavaScript HTTP client is measured with it. */
+const HTTP_PATH = "HTTP gateway -> NATS (wrk)";
+
+async function wrkLatency(url: string, connections: number): Promise<{ cps: number; p50: number; p99: number }> {
+  const p = Bun.spawn([...pin(1), "wrk", "-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "-s", jsonLua, url, "--", "1"], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  const ms = (label: string) => {
+    const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return NaN;
+    return Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1);
+  };
+  return { cps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN), p50: ms("50"), p99: ms("99") };
+}
 
 async function load(fn: () => Promise<unknown>, concurrency: number): Promise<{ cps: number; p50: number; p99: number }> {
   const lat: number[] = [];
@@ -184,13 +198,14 @@ async function load(fn: () => Promise<unknown>, concurrency: number): Promise<{ 
 const res2: Record<string, { cps: number[]; p50: number[]; p99: number[] }> = {};
 const ratios2: Record<string, number[]> = {};
 for (const fn of Object.values(variants)) await load(fn, 8); // warm-up
+await wrkLatency(gwUrl, 8);
 for (let round = 0; round < ROUNDS; round++) {
-  const names = Object.keys(variants);
+  const names = [...Object.keys(variants), HTTP_PATH];
   const order = round % 2 ? names.reverse() : names;
   for (const conc of [1, 64]) {
     const p50s: Record<string, number> = {};
     for (const name of order) {
-      const r = await load(variants[name]!, conc);
+      const r = name === HTTP_PATH ? await wrkLatency(gwUrl, conc) : await load(variants[name]!, conc);
       const key = `${name} c=${conc}`;
       const row = (res2[key] ??= { cps: [], p50: [], p99: [] });
       row.cps.push(r.cps);
@@ -198,7 +213,7 @@ for (let round = 0; round < ROUNDS; round++) {
       row.p99.push(r.p99);
       p50s[name] = r.p50;
     }
-    for (const name of Object.keys(variants)) (ratios2[`${name} c=${conc}`] ??= []).push(p50s[name]! / p50s["direct NATS request"]!);
+    for (const name of [...Object.keys(variants), HTTP_PATH]) (ratios2[`${name} c=${conc}`] ??= []).push(p50s[name]! / p50s["direct NATS request"]!);
   }
 }
 await exchange.close();

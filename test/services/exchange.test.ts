@@ -18,6 +18,9 @@ import { NatsServer } from "../helpers/nats-server.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { spawnWithOutput } from "../helpers/spawn.ts";
 
+/** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
+const NATS_TEST_TIMEOUT_MS = 60_000;
+
 /** Every child of the running test, killed when the test ends (and before its nats-server stops). */
 const children: ReturnType<typeof Bun.spawn>[] = [];
 afterEach(() => {
@@ -92,7 +95,7 @@ test("a call through the gateway reaches a service in another process; failures 
   const when = new Date(Date.UTC(2026, 0, 1));
   expect(await side.r.call("calc", "types", [{ bytes, when, list: [null, true] }])).toEqual({ bytes, when, list: [null, true] });
   expect(await side.r.call("calc", "slow", [5])).toBeNumber();
-});
+}, NATS_TEST_TIMEOUT_MS);
 
 test("two instances share the calls; killing one mid-load loses no call the other could serve", async () => {
   await using nats = await NatsServer.start();
@@ -132,7 +135,7 @@ test("two instances share the calls; killing one mid-load loses no call the othe
   for (const f of failures) expect([INSTANCE_LOST, SERVICE_UNAVAILABLE]).toContain(f.error);
   expect(lastOfEach).toEqual(Array(8).fill(b.pid)); // calls made after the kill go to the survivor
   await whenRegistry(side.r, () => side.r.lookup("calc")?.remote === 1);
-});
+}, NATS_TEST_TIMEOUT_MS);
 
 test("NATS down: remote calls fail at once (gateway 503), local ones work; NATS back: calls recover", async () => {
   await using nats = await NatsServer.start();
@@ -165,7 +168,7 @@ test("NATS down: remote calls fail at once (gateway 503), local ones work; NATS 
     if (result === null) await new Promise((r) => setTimeout(r, 50)); // retry pacing, not synchronisation
   }
   expect(result).toBe(4);
-});
+}, NATS_TEST_TIMEOUT_MS);
 
 test("membership changes reach the other process within 2 s; a killed process's services disappear", async () => {
   await using nats = await NatsServer.start();
@@ -193,4 +196,4 @@ test("membership changes reach the other process within 2 s; a killed process's 
   b.kill("SIGKILL");
   await whenRegistry(side.r, () => !side.r.has("calc"), 5000);
   expect(performance.now() - t2).toBeLessThan(5000);
-});
+}, NATS_TEST_TIMEOUT_MS);

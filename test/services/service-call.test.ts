@@ -10,6 +10,9 @@ import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { Output, spawnWithOutput } from "../helpers/spawn.ts";
 
+/** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
+const NATS_TEST_TIMEOUT_MS = 60_000;
+
 /** Spawns a bun child; killed when the scope ends. */
 function child(args: string[]) {
   const c = spawnWithOutput([process.execPath, ...args]);
@@ -57,7 +60,7 @@ test("examples/service-call.ts answers from a remote service; a client leaving a
   await calc.out.waitFor(/slow\(60000\) started/); // the call is in flight in the other process
   c.terminate();
   expect((await page.out.waitFor(/call aborted: the client left \(call aborted\)/))[0]).toBeTruthy();
-});
+}, NATS_TEST_TIMEOUT_MS);
 
 test("RemoteService against both protocols: values, the server's failure fields, HTTP refusals", async () => {
   const r = new ServiceRegistry();
@@ -84,7 +87,7 @@ test("RemoteService against both protocols: values, the server's failure fields,
     expect((await failureOf(new RemoteService(`${base}/nobody`, { login: "u", password: "p", protocol }).call("x"))).error).toBe(NO_SUCH_SERVICE);
     expect((await failureOf(new RemoteService(`${base}/validator`, { protocol }).call("sum", 1, 2))).error).toBe(401);
   }
-});
+}, NATS_TEST_TIMEOUT_MS);
 
 test("the binary: --rpc --nats is an HTTP front for the bus; an unreachable NATS is one clear line", async () => {
   await using nats = await NatsServer.start();
@@ -116,4 +119,4 @@ test("the binary: --rpc --nats is an HTTP front for the bus; an unreachable NATS
   } finally {
     lonely.kill("SIGKILL");
   }
-});
+}, NATS_TEST_TIMEOUT_MS);

@@ -15,6 +15,8 @@
  *   its services change and every EXCHANGE_HEARTBEAT_MS; a process not heard of for
  *   EXCHANGE_DEAD_AFTER_MS is dead (its services are withdrawn); `{pid, bye: true}` on close.
  *   `<prefix>.members.query` asks everyone to publish now (sent on every (re)connection).
+ *   A closing process first announces an empty list (no new calls come) and keeps its heartbeat
+ *   until the calls it took are answered; only then "bye".
  *
  * NATS down: local services keep working; remote calls in flight and new ones fail at once with
  * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
@@ -101,6 +103,8 @@ export class Exchange implements RemoteTransport {
   private nc: NatsConnection | null = null;
   private connected = false;
   private closing = false;
+  /** Set by close(): announcements then list no services (the heartbeat goes on while draining). */
+  private withdrawn = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private readonly callSubs = new Map<string, Subscription>();
@@ -198,7 +202,7 @@ export class Exchange implements RemoteTransport {
 
   private announce(): void {
     if (!this.connected || !this.nc) return;
-    const body = { pid: this.pid, services: this.registry.localServices() };
+    const body = { pid: this.pid, services: this.withdrawn ? [] : this.registry.localServices() };
     this.nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify(body)));
   }
 
@@ -365,14 +369,18 @@ export class Exchange implements RemoteTransport {
     if (this.closing) return;
     this.closing = true;
     this.unsubscribe?.();
-    if (this.heartbeat) clearInterval(this.heartbeat);
     this.registry.setTransport(null);
-    for (const pid of [...this.lastSeen.keys()]) this.forget(pid);
     for (const sub of this.callSubs.values()) sub.unsubscribe();
     this.callSubs.clear();
+    // Withdraw at once (no new calls come), but keep heartbeating while the calls taken finish,
+    // so that callers do not take this process for dead; "bye" only once they are answered.
+    this.withdrawn = true;
+    this.announce();
+    await Promise.allSettled([...this.inFlight]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const pid of [...this.lastSeen.keys()]) this.forget(pid);
     const nc = this.nc;
     if (nc && this.connected) nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify({ pid: this.pid, bye: true })));
-    await Promise.allSettled([...this.inFlight]);
     this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
     this.connected = false;
     if (nc && !nc.isClosed()) {

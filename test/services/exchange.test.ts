@@ -197,3 +197,25 @@ test("membership changes reach the other process within 2 s; a killed process's 
   await whenRegistry(side.r, () => !side.r.has("calc"), 5000);
   expect(performance.now() - t2).toBeLessThan(5000);
 }, NATS_TEST_TIMEOUT_MS);
+
+test("close() lets the calls it serves finish, then withdraws the services from the bus", async () => {
+  await using nats = await NatsServer.start();
+  await using side = await gatewaySide(nats.url);
+  const hostRegistry = new ServiceRegistry();
+  const started = Promise.withResolvers<void>();
+  const gate = Promise.withResolvers<string>();
+  new Service("drain", hostRegistry).exportMethod(() => {
+    started.resolve();
+    return gate.promise;
+  }, "wait");
+  const hostExchange = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
+  await hostExchange.connect();
+  await whenRegistry(side.r, () => side.r.has("drain"));
+  const call = side.r.call("drain", "wait");
+  await started.promise;
+  const closed = hostExchange.close();
+  await whenRegistry(side.r, () => !side.r.has("drain")); // withdrawn at once: no new calls
+  gate.resolve("finished");
+  expect(await call).toBe("finished");
+  await closed;
+}, NATS_TEST_TIMEOUT_MS);

@@ -14,6 +14,7 @@ import {
   ServiceRegistry,
   type ServiceEvent,
 } from "../../src/index.ts";
+import { connect } from "@nats-io/transport-node";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { spawnWithOutput } from "../helpers/spawn.ts";
@@ -218,4 +219,31 @@ test("close() lets the calls it serves finish, then withdraws the services from 
   gate.resolve("finished");
   expect(await call).toBe("finished");
   await closed;
+}, NATS_TEST_TIMEOUT_MS);
+
+test("junk on the bus (unreadable calls, announcements and replies) is answered or ignored, never a crash", async () => {
+  await using nats = await NatsServer.start();
+  await using side = await gatewaySide(nats.url);
+  const hostRegistry = new ServiceRegistry();
+  new Service("calc", hostRegistry).exportMethod((a: number, b: number) => a + b, "add");
+  const hostExchange = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
+  await hostExchange.connect();
+  await whenRegistry(side.r, () => side.r.has("calc"));
+  const nc = await connect({ servers: nats.url });
+  try {
+    const junk = new TextEncoder().encode("{not json");
+    const reply = await nc.request("netsvc.call.calc", junk, { timeout: 5000 });
+    expect(JSON.parse(new TextDecoder().decode(reply.data)).f.error).toBe(-32603);
+    const noMethod = await nc.request("netsvc.call.calc", new TextEncoder().encode('{"m":5,"p":"x"}'), { timeout: 5000 });
+    expect(JSON.parse(new TextDecoder().decode(noMethod.data)).f.error).toBe(-32601);
+    nc.publish("netsvc.members", junk);
+    nc.publish("netsvc.members", new TextEncoder().encode('{"pid":1,"services":"x"}'));
+    nc.publish("netsvc.members", new TextEncoder().encode('{"pid":"p","services":[null,{"name":7}]}'));
+    nc.publish(`netsvc.reply.${side.exchange.pid}.999999`, junk); // no such call: ignored
+    await nc.flush();
+    expect(await side.r.call("calc", "add", [1, 2])).toBe(3);
+  } finally {
+    await nc.close();
+    await hostExchange.close();
+  }
 }, NATS_TEST_TIMEOUT_MS);

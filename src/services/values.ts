@@ -31,7 +31,7 @@ export function toTagged(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined && typeof x !== "function") out[k] = toTagged(x);
+    if (x !== undefined && typeof x !== "function") defineValue(out, k, toTagged(x));
   }
   return out;
 }
@@ -71,6 +71,18 @@ export function fromTagged(v: unknown): unknown {
       if (!Number.isNaN(d.getTime())) return d;
     }
   }
-  for (const k of keys) o[k] = fromTagged(o[k]);
+  for (const k of keys) {
+    const x = o[k];
+    const y = fromTagged(x);
+    if (y !== x) defineValue(o, k, y);
+  }
   return o;
+}
+
+/**
+ * Sets an own, plain data property. Plain assignment would run the `__proto__` setter for a key
+ * of that name (which JSON.parse makes an own property) and swap the object's prototype.
+ */
+function defineValue(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }

@@ -153,3 +153,15 @@ test("the shared registry and a bad name", async () => {
   expect(() => new Service("a/b")).toThrow(TypeError);
   expect(() => new Service("a.*")).toThrow(TypeError);
 });
+
+test("tagged values: bytes and dates both ways; a __proto__ key stays a plain key", async () => {
+  const { fromTagged, stringifyValue } = await import("../../src/services/values.ts");
+  const doc = JSON.parse('{"__proto__":{"$base64":"AQI="},"d":{"$date":"2026-01-01T00:00:00.000Z"},"n":{"$base64":"AQI=","x":1}}');
+  const v = fromTagged(doc) as Record<string, unknown>;
+  expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+  expect(Object.keys(v)).toEqual(["__proto__", "d", "n"]);
+  expect(v["__proto__"]).toEqual(new Uint8Array([1, 2]));
+  expect(v.d).toEqual(new Date(Date.UTC(2026, 0, 1)));
+  expect(v.n).toEqual({ $base64: "AQI=", x: 1 }); // two keys: not a tag
+  expect(JSON.parse(stringifyValue(v))).toEqual(JSON.parse('{"__proto__":{"$base64":"AQI="},"d":{"$date":"2026-01-01T00:00:00.000Z"},"n":{"$base64":"AQI=","x":1}}'));
+});

@@ -219,6 +219,17 @@ test("close() lets the calls it serves finish, then withdraws the services from 
   gate.resolve("finished");
   expect(await call).toBe("finished");
   await closed;
+
+  // subscribeShutdown: an orderly shutdown's "pending" closes the exchange the same way
+  const later = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
+  new Service("later", hostRegistry).exportMethod(() => 1, "one");
+  const phases: ((phase: "pending" | "arrived") => void)[] = [];
+  later.subscribeShutdown({ subscribeShutdown: (cb) => phases.push(cb) });
+  await later.connect();
+  await whenRegistry(side.r, () => side.r.has("later"));
+  for (const cb of phases) cb("pending");
+  await whenRegistry(side.r, () => !side.r.has("later"));
+  expect(later.isConnected()).toBe(false);
 }, NATS_TEST_TIMEOUT_MS);
 
 test("junk on the bus (unreadable calls, announcements and replies) is answered or ignored, never a crash", async () => {

@@ -20,3 +20,24 @@ export { reasonPhrase } from "./http/status.ts";
 export { FileServer, type PluginFactory, type PluginObject } from "./servers/file-server.ts";
 export { FileServlet, clearFileCache } from "./servers/servlets/file-servlet.ts";
 export { ModulePlugin } from "./servers/module-plugin.ts";
+export * from "./services/service-failure.ts";
+export { Service, SERVICE_NAME } from "./services/service.ts";
+export {
+  ServiceRegistry,
+  services,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type CallOptions,
+  type ServiceEvent,
+  type ServiceInfo,
+  type ErrorLog,
+} from "./services/registry.ts";
+export { type ServiceValue } from "./services/values.ts";
+export { RpcGateway, mediaTypeOf, type RpcGatewayOptions, type RpcProtocol } from "./services/rpc-gateway.ts";
+export { jsonRpc, PARSE_ERROR, INVALID_REQUEST } from "./services/json-rpc.ts";
+export { xmlRpc, encodeCall, decodeCall, encodeResponse, decodeResponse, encodeFault } from "./services/xml-rpc.ts";
+export type { RpcCodec, RpcAnswer, Invoke } from "./services/rpc-codec.ts";
+export * from "./services/limits.ts";
+export { XmlError, parseXml, type XmlElement } from "./services/xml-lite.ts";
+export { XmlRpcError, XML_MEDIA_TYPE } from "./services/xml-rpc.ts";
+export { Exchange, type ExchangeOptions, type ShutdownSource } from "./services/exchange.ts";
+export { RemoteService, type RemoteServiceOptions } from "./services/remote-service.ts";

@@ -8,6 +8,7 @@ export { HttpServlet } from "./servers/http-servlet.ts";
 export { HttpError } from "./servers/http-error.ts";
 export type { ErrorDocument } from "./http/error-page.ts";
 export { Router, RouteServlet, type RouteHandler, type RouteParams } from "./servers/router.ts";
+export { HttpRequest } from "./servers/http-request.ts";
 export { HttpSession } from "./servers/http-session.ts";
 export { RequestAborted } from "./servers/request-aborted.ts";
 export type { Part } from "./servers/multipart.ts";

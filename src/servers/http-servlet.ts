@@ -145,6 +145,19 @@ export class HttpServlet {
   remoteUser(): string { return this.session.remoteUser(); }
   /** See HttpSession.contentLength. */
   contentLength(): number { return this.session.contentLength(); }
+  /** See HttpSession.hasBody. */
+  hasBody(): boolean { return this.session.hasBody(); }
+  /** See HttpSession.isChunked. */
+  isChunked(): boolean { return this.session.isChunked(); }
+  /** See HttpSession.methodCode: the method as a parser METHOD_* number. */
+  methodCode(): number { return this.session.methodCode(); }
+  /** See HttpSession.isHead. */
+  isHead(): boolean { return this.session.isHead(); }
+  /** See HttpSession.isComplete: the response is complete (or the client left). */
+  isComplete(): boolean { return this.session.isComplete(); }
+  /** Largest request body accepted (413 beyond); raise it in processRequest() for large uploads. */
+  get bodyLimit(): number { return this.session.bodyLimit; }
+  set bodyLimit(bytes: number) { this.session.bodyLimit = bytes; }
   /** See HttpSession.contentType. */
   contentType(): string { return this.session.contentType(); }
   /** See HttpSession.containsHeader. */

@@ -101,7 +101,7 @@ class RpcServlet extends HttpServlet {
       return this.sendDocument(415, TEXT, `415 Unsupported Media Type: ${g.codec.protocol} requests take Content-Type ${g.codec.mediaType}\n`);
     }
     this.name = name;
-    this.session.bodyLimit = g.maxBody;
+    this.bodyLimit = g.maxBody;
     const length = this.contentLength();
     if (length > 0) {
       this.pieces = []; // gathered by processContent(); contentComplete() answers
@@ -137,7 +137,7 @@ class RpcServlet extends HttpServlet {
   }
 
   private send(a: RpcAnswer): void {
-    if (this.session.isComplete()) return;
+    if (this.isComplete()) return;
     if (a.body === null) {
       this.sendResponse(a.status);
       this.endHeaders();

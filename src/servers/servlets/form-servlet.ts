@@ -18,7 +18,7 @@ export class FormServlet extends HttpServlet {
     if (method === "GET" || method === "HEAD") {
       this.parseFields(this.queryString());
     } else if (method === "POST") {
-      if (this.contentLength() < 0 && !this.session.isChunked()) return this.sendError(400);
+      if (this.contentLength() < 0 && !this.isChunked()) return this.sendError(400);
       const type = this.contentType().split(";")[0]!.trim().toLowerCase();
       if (type === "multipart/form-data") {
         for await (const part of this.parts()) {

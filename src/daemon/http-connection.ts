@@ -41,6 +41,7 @@ import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import { OutputQueue } from "./output.ts";
 import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { LINGER_MS } from "./limits.ts";
+import { control } from "../servers/session-control.ts";
 
 const EMPTY = new Uint8Array(0);
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
@@ -276,7 +277,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.responseKeepAlive = keepAlive;
     this.logged = true;
     this.daemon.logAccess(s, s.status);
-    s.destroy();
+    control(s).destroy();
     if (!keepAlive || (!this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody)) {
       // Nothing after this response is read (discarding a body that long is not worth it,
       // SPEC §3): close once it is written.
@@ -359,7 +360,7 @@ export class HttpConnection implements Connection, IdleConnection {
       // 499 (nginx's "client closed request") when nothing was sent.
       this.daemon.logAccess(s, s.hasStarted() ? s.status : 499);
     }
-    if (!s.isDestroyed()) s.destroy();
+    if (!s.isDestroyed()) control(s).destroy();
     this.releaseHeadCopy();
     this.releaseDrainWaiters();
   }
@@ -521,7 +522,7 @@ export class HttpConnection implements Connection, IdleConnection {
       const s = this.current;
       if (s !== null) {
         if (this.bodyDone || this.phase === AUTHORISING) break; // response (or authorisation) pending
-        if (!s.isReadyForBody()) {
+        if (!control(s).isReadyForBody()) {
           this.holdBody();
           break;
         }
@@ -593,13 +594,13 @@ export class HttpConnection implements Connection, IdleConnection {
         this.failBody(s, 413, "body over the limit");
         return end;
       } else {
-        s.deliverContent(buf.subarray(pieceStart, pieceEnd));
+        control(s).deliverContent(buf.subarray(pieceStart, pieceEnd));
       }
     }
     if (decoder.done) {
       this.bodyDone = true;
       this.deadlineKind = NO_DEADLINE;
-      s.contentEnded();
+      control(s).contentEnded();
       if (this.phase === DISCARDING) this.finishRequest();
     }
     return q;
@@ -608,7 +609,7 @@ export class HttpConnection implements Connection, IdleConnection {
   /** The body cannot be read (malformed or too large): answer if possible, and close. */
   private failBody(s: HttpSession, status: number, reason: string): void {
     this.daemon.counters.badRequest(status);
-    s.contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
+    control(s).contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
     this.beginClosing(); // before the error page, so it says Connection: close
     if (!s.hasStarted() && this.phase !== DISCARDING) s.sendError(status);
     this.abandonCurrent();
@@ -683,7 +684,7 @@ export class HttpConnection implements Connection, IdleConnection {
       return s.sendError(server);
     }
     if (server === null) return s.sendError(404);
-    s.errorSource = server; // its errorPage() answers the framework's errors from here on
+    control(s).errorSource = server; // its errorPage() answers the framework's errors from here on
     if (server.requiresAuthorisation()) {
       this.phase = AUTHORISING;
       this.daemon.authenticate(s, server, (ok) => {
@@ -706,7 +707,7 @@ export class HttpConnection implements Connection, IdleConnection {
    */
   private afterStart(s: HttpSession): void {
     if (this.current !== s || this.phase === DISCARDING) return;
-    if (this.bodyDone) s.contentEnded();
+    if (this.bodyDone) control(s).contentEnded();
     else if (this.head.contentLength > s.bodyLimit) this.failBody(s, 413, "declared body over the limit");
     else this.continueIfWanted(s);
   }
@@ -716,7 +717,7 @@ export class HttpConnection implements Connection, IdleConnection {
    * servlet wants the body — not when it answers first (a 401, a 413) and not before it asks.
    */
   private continueIfWanted(s: HttpSession): void {
-    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.phase === DISCARDING || !s.isReadyForBody()) return;
+    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.phase === DISCARDING || !control(s).isReadyForBody()) return;
     if (this.decoder.received > 0) return; // it sent the body without waiting
     this.expect = EXPECT_CONTINUED;
     this.output.append(CONTINUE);

@@ -20,6 +20,7 @@ import type { HttpSession } from "./http-session.ts";
 import { ErrorServlet } from "./servlets/error-servlet.ts";
 import { contentTypeOf, FileServlet } from "./servlets/file-servlet.ts";
 import { RedirectServlet } from "./servlets/redirect-servlet.ts";
+import { control } from "./session-control.ts";
 
 const encoder = new TextEncoder();
 
@@ -140,9 +141,10 @@ export class FileServer extends HttpServer {
     // symlink stats as another inode and is resolved again from scratch. The memory is keyed by
     // the servlet path's UTF-8 bytes; a plain path (already normal, ASCII) is looked up in the
     // request's own bytes, so no string is made for it.
-    const plain = session.isPlainPath();
+    const c = control(session);
+    const plain = c.isPlainPath();
     if (plain) {
-      const known = this.recall(session.headBytes, session.servletPathStart(), session.pathEnd);
+      const known = this.recall(c.headBytes, c.servletPathStart(), c.pathEnd);
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);
     }
     const path = session.requestPath();

@@ -10,6 +10,7 @@ import { METHOD_GET, METHOD_HEAD } from "../../parser/index.ts";
 import { statusForFsError } from "../fs-status.ts";
 import { HttpServlet } from "../http-servlet.ts";
 import type { HttpSession } from "../http-session.ts";
+import { control } from "../session-control.ts";
 
 /** Files up to this size are cached in memory (bytes). */
 export const SMALL_FILE = 64 * 1024;
@@ -127,7 +128,7 @@ export class FileServlet extends HttpServlet {
       }
       // hot path: status line and three pre-encoded header lines, one body copy.
       this.sendResponse(200);
-      this.session.sendEncodedHeaders(entry.headers, entry.size);
+      control(this.session).sendEncodedHeaders(entry.headers, entry.size);
       this.endHeaders();
       this.sendContent(entry.bytes);
       return;

@@ -87,3 +87,16 @@ export function maxResponses(input: Uint8Array): number {
   }
   return heads + 1;
 }
+
+/**
+ * Whether `input` begins with an HTTP/0.9 simple request (SPEC §3: a line of exactly
+ * `GET SP target CRLF`), whose answer is the body alone, then a close.
+ */
+export function isSimpleRequest(input: Uint8Array): boolean {
+  return /^GET [^ \r\n]+\r\n/.test(Buffer.from(input.subarray(0, 16 * 1024)).toString("latin1"));
+}
+
+/** Whether an HTTP/0.9 simple-request line follows the end of an earlier request head in `input`. */
+export function hasLaterSimpleRequest(input: Uint8Array): boolean {
+  return /(?:\r\n\r\n|\n\n)GET [^ \r\n]+\r\n/.test(Buffer.from(input).toString("latin1"));
+}

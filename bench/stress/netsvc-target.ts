@@ -5,7 +5,8 @@
  * - `/poll`  a long-poll that never answers and records, per request (`/poll?id=N`), the moment
  *            (epoch ms) its destroyServlet() ran and whether its signal had aborted by then;
  * - `/stats` JSON: `daemon.stats()` and the poll counters; `/stats?polls` adds every recorded
- *            destroy time as `[id, epochMs]` pairs. Cheap: no file system, no loop over sessions.
+ *            destroy time as `[id, epochMs]` pairs; `/stats?gc` first runs a full garbage collection
+ *            (diagnostic only). Cheap otherwise: no file system, no loop over sessions.
  *
  * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS=1024]
  * Prints "ready" on stdout once listening; SIGINT/SIGTERM stop it in order.
@@ -42,6 +43,7 @@ class LongPoll extends HttpServlet {
 /** Answers the counters as JSON. */
 class Stats extends HttpServlet {
   override processRequest(): void {
+    if (this.queryString() === "gc") Bun.gc(true); // diagnostic: is memory kept after a probe garbage?
     const body: Record<string, unknown> = { stats: daemon.stats(), polls };
     if (this.queryString().startsWith("polls")) body.destroyedAt = [...destroyedAt];
     if (this.queryString() === "reset") destroyedAt.clear();

@@ -21,8 +21,10 @@ export interface StressSettings {
   /** `hangMs`: no byte and no close this long after the input (and again after a FIN) → hang. */
   fuzz: { cases: number; seed: number; concurrency: number; hangMs: number; keepAliveQuietMs: number };
   soak: { durationMs: number; workers: number };
-  /** After an attack, how long (ms) RSS and fds may take to come back before "after" is read. */
+  /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
+  /** Then how long (ms) RSS may take to come back before "after" is read. */
+  rssRecoveryLimitMs: number;
 }
 
 /** The full run. */
@@ -38,6 +40,7 @@ export const FULL: StressSettings = {
   fuzz: { cases: 20_000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
   soak: { durationMs: 300_000, workers: 16 },
   recoveryLimitMs: 15_000,
+  rssRecoveryLimitMs: 15_000,
 };
 
 /** The CI-size run: the same probes, seconds each, a few thousand fuzz cases. */
@@ -53,6 +56,7 @@ export const QUICK: StressSettings = {
   fuzz: { cases: 3000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
   soak: { durationMs: 10_000, workers: 8 },
   recoveryLimitMs: 8000,
+  rssRecoveryLimitMs: 5000,
 };
 
 /** fds are back when at most this many above the baseline (the runtime may keep a spare or two). */

@@ -1,12 +1,12 @@
 /**
  * The seeded mutation fuzz: each case on its own connection, its outcome classified —
- * responses then close / keep-alive / no response but close / waiting for more input (then the
+ * responses then close / an HTTP/0.9 body then close / keep-alive / no response but close / waiting for more input (then the
  * FIN is answered with a close) / hang / crash — with findings (hangs, crashes, more responses
  * than a strict reading allows, a response after one that said close, bytes that are not HTTP)
  * and the error-log bytes per 1,000 bad requests.
  */
 import type { Socket } from "bun";
-import { fuzzCase, maxResponses } from "../fuzz-cases.ts";
+import { fuzzCase, hasLaterSimpleRequest, isSimpleRequest, maxResponses } from "../fuzz-cases.ts";
 import type { Probe } from "../probe.ts";
 import { STDERR_GOAL_PER_1000 } from "../settings.ts";
 import { ReplyReader } from "../reply-reader.ts";
@@ -14,6 +14,7 @@ import { ReplyReader } from "../reply-reader.ts";
 /** Outcome classes. */
 export type FuzzOutcome =
   | "responses, then close"
+  | "HTTP/0.9 body, then close"
   | "keep-alive"
   | "no response, close"
   | "waited for more; FIN answered"
@@ -46,6 +47,12 @@ const CLIENT_ERROR = 400;
 const MAX_FINDINGS = 200;
 /** Check the server process is alive every this many cases. */
 const ALIVE_EVERY = 200;
+
+/**
+ * A finding kind of its own: an HTTP/0.9 simple request pipelined after an HTTP/1.x request is
+ * answered body-only on the same connection, after an HTTP/1.x response (see the stress report).
+ */
+export const MIXED_09 = "HTTP/0.9 body-only answer after an HTTP/1.x response on the same connection";
 
 interface CaseResult {
   outcome: FuzzOutcome;
@@ -113,7 +120,10 @@ async function runCase(port: number, input: Buffer, hangMs: number, quietMs: num
   if (!closed) socket.terminate();
   const statuses = reader.responses.map((r) => r.status);
   let finding: string | undefined;
+  // An HTTP/0.9 simple request is answered with the body alone, then a close (SPEC §3).
+  if (reader.garbage && closed && isSimpleRequest(input)) return { outcome: "HTTP/0.9 body, then close", statuses: [] };
   if (outcome === "hang") finding = reader.bytes > 0 ? "hang: partial response, no close" : "hang: no byte and no close after the input and a FIN";
+  else if (reader.garbage && reader.responses.length > 0 && hasLaterSimpleRequest(input)) finding = MIXED_09;
   else if (reader.garbage) finding = "bytes that are not an HTTP response";
   else if (reader.responses.length > maxResponses(input)) finding = `more responses (${reader.responses.length}) than request heads allow (${maxResponses(input)})`;
   else {

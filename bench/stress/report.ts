@@ -1,5 +1,6 @@
 /** Tables (one per server, and side by side) and the Markdown/JSON written to bench/results/. */
 import type { ProbeRecord, ServerRecord } from "./harness.ts";
+import type { FuzzData } from "./probes/fuzz.ts";
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "—");
 
@@ -49,6 +50,19 @@ export function summaryTable(recs: ServerRecord[]): string[] {
   return lines;
 }
 
+/** Fuzz findings counted by kind, per server (the inputs are in stress-fuzz-findings.json). */
+export function findingsSummary(recs: ServerRecord[]): string[] {
+  const lines: string[] = [];
+  for (const rec of recs) {
+    const f = rec.probes.find((p) => p.probe === "mutation fuzz")?.data as FuzzData | undefined;
+    if (!f) continue;
+    const kinds = new Map<string, number>();
+    for (const x of f.findings) kinds.set(x.kind, (kinds.get(x.kind) ?? 0) + 1);
+    lines.push(`- ${rec.server}: ${f.findings.length === 0 ? "none" : [...kinds].map(([k, n]) => `${n} × ${k}`).join("; ")}`);
+  }
+  return lines;
+}
+
 /** The whole Markdown page. */
 export function markdown(recs: ServerRecord[], meta: { date: string; command: string; load: string; settings: string }): string {
   return [
@@ -70,6 +84,10 @@ export function markdown(recs: ServerRecord[], meta: { date: string; command: st
     "## Per server",
     "",
     ...recs.flatMap((r) => [...serverTable(r), ""]),
+    "## Fuzz findings",
+    "",
+    ...findingsSummary(recs),
+    "",
     "## Settings",
     "",
     "```json",

@@ -72,7 +72,10 @@ const KIB_PER_MIB = 1024;
 const STEADY_EVERY_MS = 200;
 const STEADY_LIMIT_MS = 5000;
 
-/** Fails early when this process may not open enough sockets for the attacks. */
+/**
+ * Fails early when this process may not open enough sockets for the attacks. Bun raises its soft
+ * limit to the hard limit at startup, so this reads what is really in force.
+ */
 export function checkFdLimit(): void {
   const m = readFileSync("/proc/self/limits", "utf8").match(/Max open files\s+(\d+)/);
   const soft = m ? Number(m[1]) : Infinity;

@@ -7,7 +7,8 @@
  * --quick: CI-size (seconds per probe, a few thousand fuzz cases). --only: probes by name
  * (slowloris, idle-flood, slow-readers, pipeline-flood, abandoned-polls, mutation-fuzz, soak).
  * Writes bench/results/stress.json, stress.md and stress-fuzz-findings.json unless --no-write.
- * Needs an open-file limit of 4096 or more (`ulimit -n 8192`); nginx from nginx-light.
+ * Needs an open-file limit of 4096 or more: Bun raises its soft limit to the hard one by itself,
+ * so only a hard limit below that needs `ulimit -Hn 8192` (as root). nginx from nginx-light.
  */
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -100,14 +100,15 @@ export class DaemonCore implements ConnectionHost {
     }
     const max = this.limits.maxConnections;
     if (this.connections.size - this.lingering >= max) {
-      // Make room by closing the connection idle the longest, as nginx does; only when none is
-      // idle is the newcomer refused. Lingering connections end within LINGER_MS, but are
+      // Make room by closing the connection idle the longest (at least reclaimIdleMs), as nginx
+      // does; only when none is is the newcomer refused. Lingering connections end within LINGER_MS, but are
       // bounded too.
       const oldest = this.idle.oldest();
-      if (oldest !== null && this.connections.size < 2 * max) {
-        this.idle.remove(oldest);
+      const reclaimable = oldest !== null && this.clock - oldest.idleSince >= this.limits.reclaimIdleMs;
+      if (reclaimable && this.connections.size < 2 * max) {
+        this.idle.remove(oldest!);
         this.counters.reclaimed++;
-        oldest.reclaim();
+        oldest!.reclaim();
       } else {
         this.counters.refused++;
         socket.end(this.refusal);

@@ -40,7 +40,7 @@ import { RequestAborted } from "../servers/request-aborted.ts";
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import { OutputQueue } from "./output.ts";
 import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
-import { LINGER_MS } from "./limits.ts";
+import { LINGER_MAX_BYTES } from "./limits.ts";
 import { control } from "../servers/session-control.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -75,7 +75,7 @@ const OPEN = 0;
 const CLOSING = 1;
 /**
  * Our side half-closed (socket.shutdown) once the output was sent; the client's input is read and
- * discarded until its FIN or LINGER_MS. CLOSING → LINGERING when the queue empties and the client
+ * discarded until its FIN, LINGER_MS or LINGER_MAX_BYTES. CLOSING → LINGERING when the queue empties and the client
  * has not closed its side.
  */
 const LINGERING = 2;
@@ -176,6 +176,10 @@ export class HttpConnection implements Connection, IdleConnection {
   idleNext: IdleConnection | null = null;
   /** True while in that list. */
   idleListed = false;
+  /** The daemon's clock when this connection last became idle. */
+  idleSince: number;
+  /** Bytes read and discarded while lingering (past LINGER_MAX_BYTES: close at once). */
+  private lingerBytes = 0;
 
   private readonly flushBound = () => {
     this.flushScheduled = false;
@@ -197,6 +201,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
     this.deadline = daemon.clock + limits.headTimeoutMs;
+    this.idleSince = daemon.clock;
   }
 
   // ── Connection (what requests see) ──────────────────────────────────────────────────────
@@ -296,7 +301,12 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** Bun `data`: the chunk is valid only during this call. */
   onData(chunk: Uint8Array): void {
-    if (this.state !== OPEN) return; // nothing after a close was decided is parsed (lingering: discarded)
+    if (this.state !== OPEN) {
+      // Nothing after a close was decided is parsed. Lingering, the input is discarded — but a
+      // client that keeps flooding gets closed at once.
+      if (this.state === LINGERING && (this.lingerBytes += chunk.length) > LINGER_MAX_BYTES) this.finishClose();
+      return;
+    }
     this.inReadTurn = true;
     if (this.recvEnd > this.recvStart) {
       this.appendToRecv(chunk);
@@ -543,6 +553,13 @@ export class HttpConnection implements Connection, IdleConnection {
       }
       const r = parseHead(buf, p, end, this.head);
       if (r === INCOMPLETE) break;
+      if (r > 0 && this.requests > 0 && this.head.isSimpleRequest()) {
+        // An HTTP/0.9 request can only open a connection: after an HTTP/1.x exchange a
+        // versionless line is a malformed request, not a change of protocol.
+        this.daemon.counters.badRequest(400);
+        this.reject(cannedStatus(400));
+        break;
+      }
       if (r < 0) {
         // Expected (bad input): counted by status, never logged line by line.
         const canned = CANNED_BY_ERROR[-r] ?? cannedStatus(statusOf(r) || 400);
@@ -739,6 +756,7 @@ export class HttpConnection implements Connection, IdleConnection {
       // An asynchronous completion: pipelined requests may be waiting in the buffer.
       if (!this.processing) queueMicrotask(this.resumeBound);
     } else if (!this.idleListed) {
+      this.idleSince = this.daemon.clock;
       this.daemon.idle.add(this);
     }
   }
@@ -792,7 +810,7 @@ export class HttpConnection implements Connection, IdleConnection {
       this.socket.resume();
     }
     this.deadlineKind = DEADLINE_LINGER;
-    this.deadline = this.daemon.clock + LINGER_MS;
+    this.deadline = this.daemon.clock + this.daemon.limits.lingerMs;
   }
 
   /** The linger is over (the client closed, or time ran out): close for good. */

@@ -86,9 +86,25 @@ async function startTarget(kind: "netsvc" | "nginx", o: RunOptions): Promise<Tar
   return kind === "netsvc" ? startNetsvc(o.fixture, o.settings.maxConnections) : startNginx(o.work, o.fixture, o.settings.maxConnections);
 }
 
-/** Warms the server (one request for the small file) and reads a steady baseline. */
+/** Requests of the warm-up before a baseline is read (kept-alive, over WARMUP_CLIENTS connections). */
+const WARMUP_REQUESTS = 4000;
+const WARMUP_CLIENTS = 32;
+/** Requests of the warm-up that close their connection (the accept and close paths). */
+const WARMUP_CLOSING = 200;
+
+/**
+ * Warms the server, then reads a steady baseline. A first load costs a JIT-compiled runtime a
+ * one-time ~10 MiB (compiled code, allocator pools: measured flat over later rounds of the same
+ * load), which is not what a probe leaves behind; both servers get the same warm-up.
+ */
 async function baselineOf(target: Target): Promise<{ fds: number; rssKiB: number }> {
-  await fetch(`http://127.0.0.1:${target.port}${SMALL_PATH}`, { headers: { connection: "close" } }).then((r) => r.arrayBuffer());
+  const url = `http://127.0.0.1:${target.port}${SMALL_PATH}`;
+  await Promise.all(
+    Array.from({ length: WARMUP_CLIENTS }, async () => {
+      for (let i = 0; i < WARMUP_REQUESTS / WARMUP_CLIENTS; i++) await fetch(url).then((r) => r.arrayBuffer());
+    }),
+  );
+  for (let i = 0; i < WARMUP_CLOSING; i++) await fetch(url, { headers: { connection: "close" } }).then((r) => r.arrayBuffer());
   let last = readProc(target.pid).fds;
   await waitFor(async () => {
     await pause(STEADY_EVERY_MS);

@@ -285,7 +285,7 @@ export class HttpSession extends HttpRequest {
     } catch (e) {
       this.connection.logError("destroyServlet threw", e);
     }
-    this.retired = true;
+    this.retire();
   }
 
   // ── the response ─────────────────────────────────────────────────────────────────────────
@@ -296,7 +296,8 @@ export class HttpSession extends HttpRequest {
     this.phase = HEADERS;
     this.responseStatus = code;
     this.responseMark = this.connection.output.mark();
-    if (!this.head.isSimpleRequest()) this.emit(statusLine(code, reason, this.isHttp11() ? 1 : 0));
+    const head = this.head;
+    if (!head.isSimpleRequest()) this.emit(statusLine(code, reason, head.versionMinor >= 1 ? 1 : 0));
   }
 
   /**

@@ -1,0 +1,34 @@
+/**
+ * Every limit of the file server in one place (the daemon's own limits are in
+ * daemon/limits.ts; the servers layer does not import the daemon). Each names what happens past it.
+ */
+
+/** Files up to this size (bytes) are answered from the in-memory small-file cache. */
+export const SMALL_FILE = 64 * 1024;
+/** The small-file cache holds at most this many bytes; the oldest entries go first. */
+export const CACHE_BYTES = 32 * 1024 * 1024;
+/** Pieces a streamed file is read in (bytes). */
+export const PIECE = 64 * 1024;
+
+/**
+ * More range-specs than this in one Range field and the field is ignored: the whole file is sent
+ * with 200 (RFC 9110 §14.2 lets a server ignore a Range it judges abusive).
+ */
+export const MAX_RANGES = 32;
+/**
+ * Ranges closer than this (bytes) are merged into one part: a part header costs about as much, and
+ * merging means no byte is ever sent twice (overlapping ranges cannot amplify a response).
+ */
+export const RANGE_MERGE_GAP = 80;
+
+/** Files smaller than this (bytes) are not compressed on the fly: the saving is below a packet. */
+export const COMPRESS_MIN_BYTES = 1024;
+/** Files larger than this (bytes) are never compressed on the fly (precompress them instead). */
+export const COMPRESS_MAX_BYTES = 4 * 1024 * 1024;
+/** Compressed results kept in memory at most (bytes); the oldest go first. */
+export const COMPRESS_CACHE_BYTES = 16 * 1024 * 1024;
+/** Brotli quality for on-the-fly compression (0-11): 5 is fast and close to gzip -9's size. */
+export const BROTLI_QUALITY = 5;
+
+/** A directory listing shows at most this many entries (then says how many were left out). */
+export const LISTING_MAX_ENTRIES = 5000;

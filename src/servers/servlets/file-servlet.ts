@@ -18,7 +18,7 @@ import { chooseCoding, type Coding } from "../accept-encoding.ts";
 import { contentRange, multipartBody, MULTIPART_TYPE, parseRange, UNSATISFIABLE, type BodyPiece, type ByteRange } from "../byte-ranges.ts";
 import { compressedFile } from "../compression-cache.ts";
 import { errorPage } from "../error-page.ts";
-import { CACHE_BYTES, PIECE, SMALL_FILE } from "../file-limits.ts";
+import { CACHE_BYTES, LARGE_PIECE, PIECE, SMALL_FILE, STREAM_BUFFER_BUDGET } from "../file-limits.ts";
 import {
   fileRequestFields,
   HAS_ACCEPT_ENCODING,
@@ -84,6 +84,14 @@ interface CachedFile {
 
 const cache = new Map<string, CachedFile>();
 let cachedBytes = 0;
+/** Streams reading a file now (they share STREAM_BUFFER_BUDGET). */
+let activeStreams = 0;
+
+/** The read size for a stream starting now: the budget shared, between PIECE and LARGE_PIECE. */
+function pieceSize(): number {
+  const share = Math.floor(STREAM_BUFFER_BUDGET / (activeStreams + 1));
+  return Math.max(PIECE, Math.min(LARGE_PIECE, share));
+}
 
 /** Forgets every cached file (tests and reloads). */
 export function clearFileCache(): void {
@@ -354,10 +362,12 @@ export class FileServlet extends HttpServlet {
     } catch (e) {
       return this.sendError(statusForFsError(e));
     }
+    activeStreams++;
     try {
       sendHead();
       if (this.session.isHead()) return this.endContent();
-      const buffer = new Uint8Array(PIECE);
+      const size = pieceSize();
+      const buffer = new Uint8Array(size);
       for (const p of pieces) {
         if (p instanceof Uint8Array) {
           if (!this.sendContent(p)) await this.drained();
@@ -365,7 +375,7 @@ export class FileServlet extends HttpServlet {
         }
         let position = p.start;
         while (position < p.end && !this.signal.aborted && !this.session.isComplete()) {
-          const { bytesRead } = await handle.read(buffer, 0, Math.min(PIECE, p.end - position), position);
+          const { bytesRead } = await handle.read(buffer, 0, Math.min(size, p.end - position), position);
           if (bytesRead === 0) break; // the file shrank: endContent below closes the connection
           position += bytesRead;
           if (!this.sendContent(buffer.subarray(0, bytesRead))) await this.drained();
@@ -374,6 +384,7 @@ export class FileServlet extends HttpServlet {
       }
       this.endContent();
     } finally {
+      activeStreams--;
       await handle.close();
     }
   }

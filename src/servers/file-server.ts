@@ -349,6 +349,9 @@ export class FileServer extends HttpServer {
       }
     }
     if (this.listings) {
+      // SPEC §4.1: a directory reached through a symlink out of the root is not listed either.
+      const refused = this.checkContained(absolute);
+      if (refused) return new ErrorServlet(session, refused);
       const isListed = (name: string) => !this.isHidden(name);
       return new DirectoryListingServlet(session, absolute, path, isListed, this.errorFields);
     }

@@ -42,6 +42,9 @@ beforeAll(() => {
   writeFileSync(join(base, "outside.gz"), "outside");
   writeFileSync(join(root, "leak.txt"), "leak");
   symlinkSync(join(base, "outside.gz"), join(root, "leak.txt.gz"));
+  mkdirSync(join(base, "outside-dir"));
+  writeFileSync(join(base, "outside-dir", "private-name.txt"), "x");
+  symlinkSync(join(base, "outside-dir"), join(root, "dir-link"));
   writeFileSync(join(spaRoot, "index.html"), "<p>app</p>");
   writeFileSync(join(spaRoot, "real.txt"), "real");
 });
@@ -335,6 +338,10 @@ describe("site conveniences", () => {
     expect(r.body.indexOf("sub/")).toBeLessThan(r.body.indexOf("quoted")); // directories first
     for (const hidden of [".env", ".hidden-dir", "old.bak", "<c>"]) expect(r.body).not.toContain(hidden);
     expect(r.open).toBe(true);
+    // A directory reached through a symlink out of the root is refused, its names never shown.
+    const outside = await once(srv.port, "/dir-link/");
+    expect(outside.status).toBe(403);
+    expect(outside.body).not.toContain("private-name");
   });
 });
 

@@ -60,3 +60,32 @@ test("multipart/byteranges: parts in order, exact length, closing delimiter", ()
   );
   expect(contentRange({ start: 990, end: 1000 }, 1000)).toBe("bytes 990-999/1000");
 });
+
+test("random Range fields: never a throw, ranges inside the file, sorted, disjoint, never more bytes than the file", () => {
+  // A fixed-seed generator so a failure is reproducible.
+  let seed = 12345;
+  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+  const num = () => String(next() % 3500);
+  const spec = () => [() => `${num()}-${num()}`, () => `${num()}-`, () => `-${num()}`, () => " ", () => "x"][next() % 5]!();
+  let satisfiable = 0;
+  for (let i = 0; i < 20000; i++) {
+    const size = next() % 3000;
+    const specs = Array.from({ length: 1 + (next() % 6) }, () => (next() % 20 === 0 ? spec() + spec() : spec()));
+    const field = (next() % 10 === 0 ? "items=" : "bytes=") + specs.join(next() % 2 ? "," : " , ");
+    const r = parseRange(field, size);
+    if (r === null || r === UNSATISFIABLE) continue;
+    satisfiable++;
+    let total = 0;
+    let previousEnd = -1;
+    for (const x of r) {
+      expect(x.start).toBeGreaterThanOrEqual(0);
+      expect(x.end).toBeGreaterThan(x.start);
+      expect(x.end).toBeLessThanOrEqual(size);
+      expect(x.start).toBeGreaterThan(previousEnd);
+      previousEnd = x.end;
+      total += x.end - x.start;
+    }
+    expect(total).toBeLessThanOrEqual(size);
+  }
+  expect(satisfiable).toBeGreaterThan(1000); // the generator reaches the interesting cases
+});

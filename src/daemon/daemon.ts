@@ -4,6 +4,7 @@
  */
 import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
 import { basicCredentials, type HttpServer } from "../servers/http-server.ts";
+import { readsBodyAsItArrives } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { PrefixTrie } from "../servers/prefix-trie.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
@@ -12,6 +13,9 @@ import { cannedStatus } from "./canned.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
 import { Session } from "./session.ts";
+import { IdleList } from "./idle-list.ts";
+import { BufferPool } from "./buffer-pool.ts";
+import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
 export interface HttpDaemonOptions extends Limits {
@@ -53,14 +57,17 @@ const handlers = {
     const session = socket.data;
     if (session instanceof Session) session.onClose();
   },
-  error(socket: Socket<SocketData>, error: Error) {
+  error(socket: Socket<SocketData>) {
+    // Resets and the like are expected when clients leave: counted, not logged.
     const session = socket.data;
-    if (session instanceof Session) session.logError("socket error", error);
+    if (session instanceof Session) session.daemonCounters().socketErrors++;
   },
 };
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+/** Pooled buffers hold a full head and this much more. */
+const RECV_SLACK = 1024;
 
 /** The HTTP daemon. */
 export class HttpDaemon {
@@ -76,6 +83,12 @@ export class HttpDaemon {
   closeTail: Uint8Array = EMPTY;
   /** @internal true once stop() was called. */
   stopping = false;
+  /** @internal the counters behind stats(). */
+  readonly counters = new Counters();
+  /** @internal idle connections, oldest first (reclaimed at the connection limit). */
+  readonly idle = new IdleList<Session>();
+  /** @internal receive, head-copy and output buffers shared by the connections. */
+  readonly buffers: BufferPool;
 
   private readonly requestedPort: number;
   private readonly host: string;
@@ -89,6 +102,11 @@ export class HttpDaemon {
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private dateSecond = 0;
   private stopped: PromiseWithResolvers<void> | null = null;
+  /** The 503 sent at the connection limit, rebuilt with the Date line. */
+  private refusal: Uint8Array = EMPTY;
+  /** Connections half-closed by us and lingering (they do not count toward maxConnections). */
+  private lingering = 0;
+  private lastSummary = performance.now();
 
   /** Creates a daemon for `port` (0: pick a free one; port() tells which after start()). */
   constructor(port: number, options: HttpDaemonOptions = {}) {
@@ -96,6 +114,8 @@ export class HttpDaemon {
     this.host = options.host ?? "127.0.0.1";
     this.reusePort = options.reusePort ?? false;
     this.limits = resolveLimits(options);
+    // Big enough for a whole head (maxHead) plus the start of what follows it.
+    this.buffers = new BufferPool(this.limits.maxHead + RECV_SLACK);
     this.filter = new AddressFilter(options.allow, options.deny);
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
@@ -109,6 +129,19 @@ export class HttpDaemon {
     this.dateLine = encoder.encode(date);
     this.keepAliveTail = encoder.encode(`${date}Server: netsvc\r\nConnection: keep-alive\r\n\r\n`);
     this.closeTail = encoder.encode(`${date}Server: netsvc\r\nConnection: close\r\n\r\n`);
+    const canned = cannedStatus(503);
+    this.refusal = Buffer.concat([canned.beforeDate, this.dateLine, canned.afterDate]);
+  }
+
+  /**
+   * Counters since the daemon was created: connections accepted, refused, reclaimed, requests,
+   * bad requests by status, abandoned requests, timeouts, servlet errors (see DaemonStats).
+   * Expected conditions are counted here rather than logged one line each.
+   */
+  stats(): DaemonStats {
+    const snapshot = this.counters.snapshot();
+    snapshot.open = this.sessions.size;
+    return snapshot;
   }
 
   /**
@@ -193,39 +226,57 @@ export class HttpDaemon {
       this.logError(`authorise(${socket.remoteAddress}) threw`, e);
     }
     if (!allowed) {
+      this.counters.denied++;
       socket.terminate(); // SPEC §2.1: dropped at once, no bytes written
       return;
     }
-    if (this.sessions.size >= this.limits.maxConnections) {
-      const canned = cannedStatus(503);
-      socket.end(Buffer.concat([canned.beforeDate, this.dateLine, canned.afterDate]));
-      return;
+    const max = this.limits.maxConnections;
+    if (this.sessions.size - this.lingering >= max) {
+      // Make room by closing the connection idle the longest, as nginx does; only when none is
+      // idle is the newcomer refused. Lingering connections end within LINGER_MS, but are
+      // bounded too.
+      const oldest = this.idle.oldest();
+      if (oldest !== null && this.sessions.size < 2 * max) {
+        this.idle.remove(oldest);
+        this.counters.reclaimed++;
+        oldest.reclaim();
+      } else {
+        this.counters.refused++;
+        socket.end(this.refusal);
+        return;
+      }
     }
+    this.counters.accepted++;
     const session = new Session(this, socket as Socket<unknown>);
     socket.data = session;
     this.sessions.add(session);
+    this.idle.add(session); // idle until its first byte
   }
 
-  /** @internal a connection closed. */
-  sessionClosed(session: Session): void {
-    this.sessions.delete(session);
+  /** @internal a connection closed; `wasLingering` when it had half-closed (lingerStarted). */
+  sessionClosed(session: Session, wasLingering: boolean): void {
+    if (!this.sessions.delete(session)) return;
+    if (session.idleListed) this.idle.remove(session);
+    if (wasLingering) this.lingering--;
     if (this.stopping) this.checkStopped();
   }
 
-  /** @internal the server for a request, undefined when the path was refused (answered), null for none. */
-  route(s: HttpSession): HttpServer | null | undefined {
+  /** @internal a connection half-closed and lingers (it no longer counts toward the limit). */
+  lingerStarted(): void {
+    this.lingering++;
+  }
+
+  /** @internal the server for a request, null for none, or the status refusing its path (400, 403). */
+  route(s: HttpSession): HttpServer | null | number {
     let server: HttpServer | null;
     if (s.isPlainPath()) {
       // hot path: route on the raw bytes, no string is made.
-      server = this.trie.lookupBytes(s.connection.headBytes, s.pathStart, s.pathEnd);
+      server = this.trie.lookupBytes(s.headBytes, s.pathStart, s.pathEnd);
       if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd - s.pathStart);
       return server;
     }
     const path = s.pathOrStatus();
-    if (typeof path === "number") {
-      s.sendError(path);
-      return undefined;
-    }
+    if (typeof path === "number") return path;
     server = path === "*" ? null : this.trie.lookup(path);
     if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd);
     return server;
@@ -278,23 +329,22 @@ export class HttpDaemon {
     }
     if (!servlet) return s.sendError(404);
     s.servlet = servlet;
+    s.readsBody = readsBodyAsItArrives(servlet);
     try {
       const r = servlet.processRequest();
-      if (r instanceof Promise) r.catch((e) => this.servletFailed(s, e));
+      if (r instanceof Promise) r.catch((e) => s.servletFailed("processRequest()", e));
     } catch (e) {
-      this.servletFailed(s, e);
+      s.servletFailed("processRequest()", e);
     }
   }
 
-  private servletFailed(s: HttpSession, e: unknown): void {
-    this.logError(`servlet threw for ${s.isDestroyed() ? "a finished request" : `${s.requestMethod()} ${s.rawPath()}`}`, e);
-    if (!s.isComplete()) s.sendError(500);
-  }
-
-  /** @internal one access-log line for a completed response. */
-  logAccess(s: HttpSession): void {
+  /**
+   * @internal one access-log line for a response: `status` is the one sent, or 499 when the
+   * client left before anything was (nginx's convention); bytes are those produced for it.
+   */
+  logAccess(s: HttpSession, status: number): void {
     if (!this.accessLog) return;
-    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, s.status, s.bytesSent);
+    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, status, s.bytesSent);
   }
 
   /** @internal an access-log line for a request refused before it could be parsed. */
@@ -317,12 +367,21 @@ export class HttpDaemon {
     const second = Math.floor(Date.now() / 1000);
     if (second !== this.dateSecond) this.refreshDate(second);
     for (const s of this.sessions) s.sweep(this.clock);
+    if (this.clock - this.lastSummary >= SUMMARY_INTERVAL_MS) this.logSummary();
+  }
+
+  /** At most once per SUMMARY_INTERVAL_MS: one line of expected conditions counted meanwhile. */
+  private logSummary(): void {
+    this.lastSummary = this.clock;
+    const line = this.counters.summary();
+    if (line !== "") this.errorLog(line);
   }
 
   private checkStopped(): void {
     if (!this.stopping || this.sessions.size > 0 || !this.stopped) return;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
+    this.logSummary();
     this.accessLog?.flush();
     unregisterDaemon(this);
     this.stopped.resolve();

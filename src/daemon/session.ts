@@ -10,10 +10,21 @@
  * Order: one request at a time, strictly in order (SPEC §3): the next head is not parsed until
  * the current response is complete and its body consumed. All output produced in one turn goes
  * out in one socket.write.
+ *
+ * Bodies are read only as fast as the servlet takes them: while it is not ready (it has not asked
+ * for content() and does not read pieces as they arrive, or a Promise from processContent() is
+ * pending) the bytes stay in the receive buffer and then in the kernel.
+ *
+ * Leaving: a client's FIN or reset while its response is incomplete means it is gone (as Go's
+ * net/http cancels the request context): the servlet is destroyed and its signal aborted at once.
+ * Our own closes are graceful: stop reading requests, send what is queued, half-close, and read
+ * and discard the client's input for a short linger before closing, so a client never loses
+ * responses already sent to a reset caused by input it sent after them.
  */
 import type { Socket } from "bun";
 import {
   BodyDecoder,
+  headerValues,
   INCOMPLETE,
   METHOD_CONNECT,
   RequestHead,
@@ -23,11 +34,21 @@ import {
 } from "../parser/index.ts";
 import type { Connection } from "../servers/connection.ts";
 import { HttpSession } from "../servers/http-session.ts";
+import { RequestAborted } from "../servers/request-aborted.ts";
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "./canned.ts";
 import { OutputQueue } from "./output.ts";
 import type { HttpDaemon } from "./daemon.ts";
+import { LINGER_MS } from "./limits.ts";
+import type { Counters } from "./stats.ts";
 
 const EMPTY = new Uint8Array(0);
+/** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+/** `Expect: 100-continue`: none, asked and not answered yet, answered with 100. */
+const EXPECT_NONE = 0;
+const EXPECT_PENDING = 1;
+const EXPECT_CONTINUED = 2;
 
 /** Which deadline is running. */
 const NO_DEADLINE = 0;
@@ -39,6 +60,8 @@ const DEADLINE_HEAD = 2;
 const DEADLINE_BODY = 3;
 /** Between requests on a persistent connection: silent close. */
 const DEADLINE_KEEP_ALIVE = 4;
+/** We half-closed: the client's input is read and discarded until its FIN or this deadline. */
+const DEADLINE_LINGER = 5;
 
 /** Per-connection state; `socket.data`. */
 export class Session implements Connection {
@@ -51,12 +74,15 @@ export class Session implements Connection {
   readonly remotePort: number;
 
   private readonly decoder: BodyDecoder;
-  /** Bytes received but not processed yet: [recvStart, recvEnd). */
-  private recv: Buffer;
+  /**
+   * Bytes received but not processed yet: [recvStart, recvEnd). A pooled buffer, held only while
+   * it holds bytes (an idle connection has none).
+   */
+  private recv: Buffer | null = null;
   private recvStart = 0;
   private recvEnd = 0;
-  /** A stable copy of the current request's head when it outlives its read turn. */
-  private headCopy: Buffer;
+  /** A stable copy of the current request's head when it outlives its read turn (pooled). */
+  private headCopy: Buffer | null = null;
 
   /** The request being answered, or null between requests. */
   private current: HttpSession | null = null;
@@ -75,11 +101,23 @@ export class Session implements Connection {
   private inReadTurn = false;
   private flushScheduled = false;
   private closing = false;
-  /** socket.end() was called; Bun's close event follows. */
+  /** Our side is finished: socket.shutdown() (lingering) or socket.end() was called. */
   private ended = false;
   private closed = false;
+  /** The client sent its FIN (or we treat it as gone). */
   private peerEnded = false;
+  /** Half-closed by us, discarding the client's input until it closes or LINGER_MS pass. */
+  private lingering = false;
   private paused = false;
+  /** The current body waits for its servlet (see isReadyForBody); its deadlines are suspended. */
+  private bodyHeld = false;
+  /** Minimum-rate window of the body: start time and bytes received by then. */
+  private bodyWindowStart = 0;
+  private bodyWindowBytes = 0;
+  /** The current request was written to the access log (once per request). */
+  private logged = false;
+  /** The current request's `Expect: 100-continue` (EXPECT_*). */
+  private expect = EXPECT_NONE;
   /** Buffered requests wait for the output to drain. */
   private stalledOnOutput = false;
 
@@ -87,6 +125,12 @@ export class Session implements Connection {
   private deadline: number;
   private sendDeadline = 0;
   private drainWaiters: (() => void)[] = [];
+
+  /** Neighbours in the daemon's list of idle connections (reclaimed oldest first at the limit). */
+  idlePrev: Session | null = null;
+  idleNext: Session | null = null;
+  /** True while in that list. */
+  idleListed = false;
 
   private readonly flushBound = () => {
     this.flushScheduled = false;
@@ -102,9 +146,7 @@ export class Session implements Connection {
     const limits = daemon.limits;
     this.head = new RequestHead(limits);
     this.decoder = new BodyDecoder({ maxChunkExtension: limits.maxChunkExtension, maxTrailerBytes: limits.maxHead, maxTrailers: limits.maxHeaders });
-    this.output = new OutputQueue(limits.outputHighWaterMark);
-    this.recv = Buffer.allocUnsafe(limits.maxHead + 1024);
-    this.headCopy = Buffer.allocUnsafe(Math.min(limits.maxHead, 4096));
+    this.output = new OutputQueue(limits.outputHighWaterMark, daemon.buffers);
     this.localAddress = socket.localAddress;
     this.localPort = socket.localPort;
     this.remoteAddress = socket.remoteAddress;
@@ -116,7 +158,18 @@ export class Session implements Connection {
 
   /** True while the cap of requests per connection allows another and the daemon is not stopping. */
   mayKeepAlive(): boolean {
-    return !this.peerEnded && !this.daemon.stopping && this.requests < this.daemon.limits.maxRequestsPerConnection;
+    // A body longer than the limit is not worth discarding: the response says close (SPEC §3).
+    const bodyTooLong = !this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody;
+    // A client still waiting for 100 Continue may or may not send its body now: close rather than guess.
+    const bodyUnasked = !this.bodyDone && this.expect === EXPECT_PENDING;
+    return (
+      !this.closing &&
+      !this.peerEnded &&
+      !bodyTooLong &&
+      !bodyUnasked &&
+      !this.daemon.stopping &&
+      this.requests < this.daemon.limits.maxRequestsPerConnection
+    );
   }
 
   /** The cached end of a response head: Date, Server, Connection, CRLF. */
@@ -138,17 +191,37 @@ export class Session implements Connection {
     this.flushSoon();
   }
 
-  /** Logs a servlet failure with the connection's peer. */
+  /** Logs a servlet failure with the connection's peer, and counts it. */
   logError(message: string, error?: unknown): void {
+    this.daemon.counters.servletErrors++;
     this.daemon.logError(`${this.remoteAddress}:${this.remotePort} ${message}`, error);
   }
 
-  /** Closes at once, dropping unsent output. */
+  /** The daemon's counters (for the socket handlers). */
+  daemonCounters(): Counters {
+    return this.daemon.counters;
+  }
+
+  /** Closes at once, dropping unsent output (a reset: shutdown(), a stop past its grace). */
   abort(): void {
     if (this.closed) return;
     this.output.clear();
     this.closing = true;
     this.socket.terminate();
+  }
+
+  /** Stops reading, abandons the current request, sends what is queued, then closes gracefully. */
+  close(): void {
+    if (this.closed) return;
+    this.closing = true;
+    this.abandonCurrent();
+    this.flushSoon();
+  }
+
+  /** Reading may go on: the servlet is ready for more of its body. */
+  resumeReading(): void {
+    if (this.closed || this.closing || this.processing) return;
+    queueMicrotask(this.resumeBound);
   }
 
   /** The current response is complete (HttpSession calls this exactly once per request). */
@@ -157,7 +230,8 @@ export class Session implements Connection {
     if (!s || this.responseDone) return;
     this.responseDone = true;
     this.responseKeepAlive = keepAlive;
-    this.daemon.logAccess(s);
+    this.logged = true;
+    this.daemon.logAccess(s, s.status);
     s.destroy();
     if (!keepAlive) {
       // Nothing after this response is read: close once it is written.
@@ -174,6 +248,7 @@ export class Session implements Connection {
       return;
     }
     if (this.bodyDone) this.finishRequest();
+    else if (this.recvEnd > this.recvStart) this.resumeReading(); // a held body is discarded now
     this.flushSoon();
   }
 
@@ -198,13 +273,23 @@ export class Session implements Connection {
     this.flush();
   }
 
-  /** Bun `end`: the peer will send nothing more (half-close). */
+  /**
+   * Bun `end`: the client will send nothing more. If its response is incomplete it is gone for
+   * our purposes (it cannot send the rest of a body, and a client that waits for an answer does
+   * not close its side): the servlet is destroyed now, not when it next writes.
+   */
   onEnd(): void {
     this.peerEnded = true;
-    if (!this.current) {
-      this.closing = true;
-      this.flush();
+    if (this.lingering) {
+      this.finishClose();
+      return;
     }
+    this.closing = true;
+    if (this.current !== null && !this.responseDone) {
+      this.output.clear();
+      this.abandonCurrent();
+    }
+    this.flush();
   }
 
   /** Bun `close`: the connection is gone. */
@@ -212,34 +297,81 @@ export class Session implements Connection {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
+    this.abandonCurrent();
+    this.daemon.sessionClosed(this, this.lingering);
+    this.releaseDrainWaiters();
+    // Everything pooled goes back.
+    this.recvStart = this.recvEnd = 0;
+    this.releaseRecv();
+    this.releaseHeadCopy();
+    this.output.clear();
+  }
+
+  /** The current request's client is gone or its connection ends: log it, destroy its servlet. */
+  private abandonCurrent(): void {
     const s = this.current;
     this.current = null;
-    if (s && !s.isDestroyed()) s.destroy(); // the client went away first
-    this.drainWaiters.length = 0;
-    this.daemon.sessionClosed(this);
+    if (s === null) return;
+    if (!this.logged) {
+      this.logged = true;
+      if (!this.responseDone) this.daemon.counters.abandoned++;
+      // 499 (nginx's "client closed request") when nothing was sent.
+      this.daemon.logAccess(s, s.hasStarted() ? s.status : 499);
+    }
+    if (!s.isDestroyed()) s.destroy();
+    this.releaseHeadCopy();
+    this.releaseDrainWaiters();
   }
 
   /** Called by the daemon's sweep timer: enforces the deadlines. */
   sweep(now: number): void {
     if (this.closed) return;
-    if (this.sendDeadline > 0 && now >= this.sendDeadline) {
-      this.daemon.logError(`${this.remoteAddress}:${this.remotePort} send timeout: no output progress`);
-      this.abort();
+    if (this.sendDeadline > 0 && now >= this.sendDeadline && !this.lingering) {
+      // The client reads nothing: drop what it will never take and close gracefully.
+      this.daemon.counters.timeouts++;
+      this.sendDeadline = 0;
+      this.output.clear();
+      this.closing = true;
+      this.abandonCurrent();
+      this.flush();
       return;
     }
+    if (this.deadlineKind === DEADLINE_BODY && this.isBodyTooSlow(now)) this.deadline = now;
     if (this.deadlineKind === NO_DEADLINE || now < this.deadline) return;
     const kind = this.deadlineKind;
+    if (kind === DEADLINE_KEEP_ALIVE && (this.output.pending > 0 || this.recvEnd > this.recvStart)) {
+      // Requests or responses are still queued (a slow reader): the connection is not idle.
+      this.deadline = now + this.daemon.limits.keepAliveTimeoutMs;
+      return;
+    }
     this.deadlineKind = NO_DEADLINE;
     if (kind === DEADLINE_FIRST_BYTE || kind === DEADLINE_KEEP_ALIVE) {
       this.closing = true;
       this.flush();
+    } else if (kind === DEADLINE_LINGER) {
+      this.finishClose();
     } else if (kind === DEADLINE_HEAD) {
+      this.daemon.counters.timeouts++;
       this.reject(cannedStatus(408));
     } else if (kind === DEADLINE_BODY) {
+      this.daemon.counters.timeouts++;
       const s = this.current;
+      this.closing = true; // the body is cut short: nothing after it can be framed
       if (s && !s.hasStarted()) s.sendError(408);
-      else this.abort();
+      else this.close();
     }
+  }
+
+  /**
+   * A body must keep up a minimum average rate once its first bodyIdleTimeoutMs have passed
+   * (nginx's client_body_timeout bounds only the gaps; this also bounds a client that sends one
+   * byte just before each gap would expire).
+   */
+  private isBodyTooSlow(now: number): boolean {
+    const limits = this.daemon.limits;
+    const elapsed = now - this.bodyWindowStart - limits.bodyIdleTimeoutMs;
+    if (elapsed <= 0) return false;
+    return this.decoder.received - this.bodyWindowBytes < (elapsed * limits.minBodyRate) / 1000;
   }
 
   /** Closes an idle connection (daemon stopping); a connection with a request in flight finishes it first. */
@@ -251,23 +383,45 @@ export class Session implements Connection {
     }
   }
 
+  /** True between requests with nothing queued either way (a candidate for reclaiming). */
+  isIdle(): boolean {
+    return !this.closing && this.current === null && !this.headInProgress && this.recvEnd === this.recvStart && this.output.pending === 0;
+  }
+
+  /**
+   * Closes an idle connection to make room for a new one at the connection limit (nginx reuses
+   * idle keep-alive connections the same way). Nothing is in flight, so it closes at once.
+   */
+  reclaim(): void {
+    if (this.closed) return;
+    this.closing = true;
+    this.ended = true;
+    this.socket.end();
+  }
+
   // ── reading ─────────────────────────────────────────────────────────────────────────────
 
   private appendToRecv(chunk: Uint8Array): void {
     const pending = this.recvEnd - this.recvStart;
-    if (this.recvEnd + chunk.length > this.recv.length) {
-      if (this.recvStart > 0 && pending + chunk.length <= this.recv.length) {
-        this.recv.copyWithin(0, this.recvStart, this.recvEnd);
+    let recv = this.recv;
+    if (recv === null) {
+      recv = this.recv = this.daemon.buffers.take();
+      this.recvStart = this.recvEnd = 0;
+    }
+    if (this.recvEnd + chunk.length > recv.length) {
+      if (this.recvStart > 0 && pending + chunk.length <= recv.length) {
+        recv.copyWithin(0, this.recvStart, this.recvEnd);
       } else {
-        const grown = Buffer.allocUnsafe(Math.max(this.recv.length * 2, pending + chunk.length));
-        this.recv.copy(grown, 0, this.recvStart, this.recvEnd);
-        this.recv = grown;
+        const grown = Buffer.allocUnsafe(Math.max(recv.length * 2, pending + chunk.length));
+        recv.copy(grown, 0, this.recvStart, this.recvEnd);
+        this.daemon.buffers.give(recv);
+        recv = this.recv = grown;
       }
       // A partial head moved: parseHead rebases its spans from the new start.
       this.recvStart = 0;
       this.recvEnd = pending;
     }
-    this.recv.set(chunk, this.recvEnd);
+    recv.set(chunk, this.recvEnd);
     this.recvEnd += chunk.length;
     // Pipelined input piling up behind a pending response: let the kernel hold the rest.
     if (this.recvEnd - this.recvStart > this.daemon.limits.maxHead * 4 && !this.paused) {
@@ -277,12 +431,31 @@ export class Session implements Connection {
   }
 
   private processRecv(): void {
-    this.process(this.recv, this.recvStart, this.recvEnd, true);
+    if (this.recv !== null) this.process(this.recv, this.recvStart, this.recvEnd, true);
+  }
+
+  /** Gives the receive buffer back once it is empty and no current head points into it. */
+  private releaseRecv(): void {
+    const recv = this.recv;
+    if (recv === null || this.recvEnd > this.recvStart || (this.current !== null && this.headBytes === recv)) return;
+    this.recv = null;
+    this.recvStart = this.recvEnd = 0;
+    this.daemon.buffers.give(recv);
+  }
+
+  /** Gives the head copy back once no current request reads from it. */
+  private releaseHeadCopy(): void {
+    const copy = this.headCopy;
+    if (copy === null || (this.current !== null && this.headBytes === copy)) return;
+    this.headCopy = null;
+    if (this.headBytes === copy) this.headBytes = EMPTY;
+    this.daemon.buffers.give(copy);
   }
 
   /** Resumes processing buffered input after an asynchronous completion. */
   private resume(): void {
     if (this.closed || this.processing) return;
+    if (this.current !== null && !this.bodyDone) this.continueIfWanted(this.current);
     const wasInTurn = this.inReadTurn;
     this.inReadTurn = true;
     if (this.recvEnd > this.recvStart) this.processRecv();
@@ -302,6 +475,11 @@ export class Session implements Connection {
       const s = this.current;
       if (s !== null) {
         if (this.bodyDone || this.authorising) break; // response (or authorisation) pending
+        if (!s.isReadyForBody()) {
+          this.holdBody();
+          break;
+        }
+        if (this.bodyHeld) this.releaseBody();
         p = this.readBody(s, buf, p, end);
         continue;
       }
@@ -310,6 +488,7 @@ export class Session implements Connection {
         break;
       }
       if (!this.headInProgress) {
+        if (this.idleListed) this.daemon.idle.remove(this);
         this.head.reset();
         this.headInProgress = true;
         this.deadlineKind = DEADLINE_HEAD;
@@ -318,8 +497,10 @@ export class Session implements Connection {
       const r = parseHead(buf, p, end, this.head);
       if (r === INCOMPLETE) break;
       if (r < 0) {
-        this.daemon.logError(`${this.remoteAddress}:${this.remotePort} bad request: ${reasonOf(r)}`);
-        this.reject(CANNED_BY_ERROR[-r] ?? cannedStatus(statusOf(r) || 400));
+        // Expected (bad input): counted by status, never logged line by line.
+        const canned = CANNED_BY_ERROR[-r] ?? cannedStatus(statusOf(r) || 400);
+        this.daemon.counters.badRequest(canned.status);
+        this.reject(canned);
         break;
       }
       this.headInProgress = false;
@@ -342,6 +523,7 @@ export class Session implements Connection {
     }
     // A request still being answered after this turn reads its head from a stable copy.
     if (this.current !== null && !this.headIsStable) this.stabiliseHead();
+    this.releaseRecv();
   }
 
   /** Consumes body bytes for the current request; returns the offset reached. */
@@ -349,8 +531,7 @@ export class Session implements Connection {
     const decoder = this.decoder;
     const q = decoder.decode(buf, p, end);
     if (q < 0) {
-      this.daemon.logError(`${this.remoteAddress}:${this.remotePort} bad body: ${reasonOf(q)}`);
-      this.failBody(s, statusOf(q) || 400);
+      this.failBody(s, statusOf(q) || 400, reasonOf(q));
       return end;
     }
     const pieceStart = decoder.pieceStart;
@@ -364,7 +545,7 @@ export class Session implements Connection {
           return end;
         }
       } else if (decoder.received > s.bodyLimit) {
-        this.failBody(s, 413);
+        this.failBody(s, 413, "body over the limit");
         return end;
       } else {
         s.deliverContent(buf.subarray(pieceStart, pieceEnd));
@@ -380,21 +561,46 @@ export class Session implements Connection {
   }
 
   /** The body cannot be read (malformed or too large): answer if possible, and close. */
-  private failBody(s: HttpSession, status: number): void {
-    s.contentFailed(new Error(`request body refused with ${status}`));
+  private failBody(s: HttpSession, status: number, reason: string): void {
+    this.daemon.counters.badRequest(status);
+    s.contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
+    this.closing = true; // before the error page, so it says Connection: close
     if (!s.hasStarted() && !this.responseDone) s.sendError(status);
-    this.closing = true;
-    this.current = null;
-    if (!s.isDestroyed()) s.destroy();
+    this.abandonCurrent();
+  }
+
+  /** The servlet is not ready for its body: keep it in the buffer (then the kernel), no deadline. */
+  private holdBody(): void {
+    this.bodyHeld = true;
+    this.deadlineKind = NO_DEADLINE;
+  }
+
+  /** The servlet is ready again: the body's idle and rate deadlines start afresh. */
+  private releaseBody(): void {
+    this.bodyHeld = false;
+    this.startBodyDeadline();
+  }
+
+  private startBodyDeadline(): void {
+    const now = this.daemon.clock;
+    this.deadlineKind = DEADLINE_BODY;
+    this.deadline = now + this.daemon.limits.bodyIdleTimeoutMs;
+    this.bodyWindowStart = now;
+    this.bodyWindowBytes = this.decoder.received;
   }
 
   /** Copies the current head into headCopy and rebases its spans there. */
   private stabiliseHead(): void {
     const n = this.headEnd - this.headStart;
-    if (this.headCopy.length < n) this.headCopy = Buffer.allocUnsafe(n);
-    this.headCopy.set(this.headBytes.subarray(this.headStart, this.headEnd), 0);
+    let copy = this.headCopy;
+    if (copy === null || copy.length < n) {
+      if (copy !== null) this.daemon.buffers.give(copy);
+      // n ≤ maxHead < the pool's size: a pooled buffer always fits.
+      copy = this.headCopy = this.daemon.buffers.take();
+    }
+    copy.set(this.headBytes.subarray(this.headStart, this.headEnd), 0);
     this.head.rebase(-this.headStart);
-    this.headBytes = this.headCopy;
+    this.headBytes = copy;
     this.headStart = 0;
     this.headEnd = n;
     this.headIsStable = true;
@@ -406,21 +612,31 @@ export class Session implements Connection {
   private dispatch(): void {
     const head = this.head;
     this.requests++;
+    this.daemon.counters.requests++;
     const s = new HttpSession(this, this.daemon.limits.maxBody);
     this.current = s;
     this.responseDone = false;
+    this.logged = false;
+    this.bodyHeld = false;
     this.discarded = 0;
     this.bodyDone = !head.hasBody();
+    this.expect = EXPECT_NONE;
     if (this.bodyDone) {
       this.deadlineKind = NO_DEADLINE;
     } else {
       this.decoder.start(head.contentLength, head.chunked);
-      this.deadlineKind = DEADLINE_BODY;
-      this.deadline = this.daemon.clock + this.daemon.limits.bodyIdleTimeoutMs;
+      this.startBodyDeadline();
+      if (head.versionMajor === 1 && head.versionMinor >= 1 && isContinueExpected(head, this.headBytes)) this.expect = EXPECT_PENDING;
     }
-    if (head.method === METHOD_CONNECT) return s.sendError(501);
+    if (head.method === METHOD_CONNECT) {
+      this.closing = true; // a client may follow CONNECT with tunnel bytes at once: never parse them
+      return s.sendError(501);
+    }
     const server = this.daemon.route(s);
-    if (server === undefined) return; // the path was refused (400/403) by route()
+    if (typeof server === "number") {
+      this.closing = true; // a target that cannot be a path (bad escapes, above the root): close
+      return s.sendError(server);
+    }
     if (server === null) return s.sendError(404);
     if (server.requiresAuthorisation()) {
       this.authorising = true;
@@ -437,11 +653,28 @@ export class Session implements Connection {
     this.afterStart(s);
   }
 
-  /** After processRequest(): a declared body over the (possibly raised) limit is refused. */
+  /**
+   * After processRequest(): a declared body over the (possibly raised) limit is refused; a
+   * request without a body has it complete already (contentComplete() is called for every
+   * request whose response is not complete by then, SPEC §2.4).
+   */
   private afterStart(s: HttpSession): void {
-    if (!this.bodyDone && this.current === s && !this.responseDone && this.head.contentLength > s.bodyLimit) {
-      this.failBody(s, 413);
-    }
+    if (this.current !== s || this.responseDone) return;
+    if (this.bodyDone) s.contentEnded();
+    else if (this.head.contentLength > s.bodyLimit) this.failBody(s, 413, "declared body over the limit");
+    else this.continueIfWanted(s);
+  }
+
+  /**
+   * RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` gets `100 Continue` once the
+   * servlet wants the body — not when it answers first (a 401, a 413) and not before it asks.
+   */
+  private continueIfWanted(s: HttpSession): void {
+    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.responseDone || !s.isReadyForBody()) return;
+    if (this.decoder.received > 0) return; // it sent the body without waiting
+    this.expect = EXPECT_CONTINUED;
+    this.output.append(CONTINUE);
+    this.flushSoon();
   }
 
   /** The current request is finished (response complete and body consumed). */
@@ -453,8 +686,13 @@ export class Session implements Connection {
     }
     this.deadlineKind = DEADLINE_KEEP_ALIVE;
     this.deadline = this.daemon.clock + this.daemon.limits.keepAliveTimeoutMs;
-    // An asynchronous completion: pipelined requests may be waiting in the buffer.
-    if (!this.processing && this.recvEnd > this.recvStart) queueMicrotask(this.resumeBound);
+    this.releaseHeadCopy();
+    if (this.recvEnd > this.recvStart) {
+      // An asynchronous completion: pipelined requests may be waiting in the buffer.
+      if (!this.processing) queueMicrotask(this.resumeBound);
+    } else if (!this.idleListed) {
+      this.daemon.idle.add(this);
+    }
   }
 
   /** Answers a request that cannot be parsed with a canned response, then closes. */
@@ -478,6 +716,44 @@ export class Session implements Connection {
     for (const w of waiters) w();
   }
 
+  /**
+   * The connection is ending: every drained() waiter is released (it resolves; the servlet's
+   * signal is already aborted, which is how it tells), so no servlet hangs in a wait.
+   */
+  private releaseDrainWaiters(): void {
+    this.callDrainWaiters();
+  }
+
+  /**
+   * Our side is done: half-close and linger (read and discard) until the client closes too, or
+   * LINGER_MS pass — a full close with the client's input unread would reset the connection and
+   * destroy responses it has not read yet (nginx's lingering close).
+   */
+  private endGracefully(): void {
+    this.ended = true;
+    if (this.idleListed) this.daemon.idle.remove(this);
+    if (this.peerEnded) {
+      this.socket.end();
+      return;
+    }
+    this.lingering = true;
+    this.daemon.lingerStarted();
+    this.socket.shutdown();
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    this.deadlineKind = DEADLINE_LINGER;
+    this.deadline = this.daemon.clock + LINGER_MS;
+  }
+
+  /** The linger is over (the client closed, or time ran out): close for good. */
+  private finishClose(): void {
+    if (this.closed) return;
+    this.deadlineKind = NO_DEADLINE;
+    this.socket.end();
+  }
+
   /** Writes what is queued; closes when closing and empty; manages pause and drain waiters. */
   flush(): void {
     if (this.closed || this.ended) return;
@@ -497,10 +773,10 @@ export class Session implements Connection {
       return;
     }
     if (this.closing) {
-      this.ended = true;
-      this.socket.end();
+      this.endGracefully();
       return;
     }
+    if (this.current === null) this.output.shrink(); // idle: no grown buffer kept
     if (this.paused && this.recvEnd - this.recvStart <= this.daemon.limits.maxHead) {
       this.paused = false;
       this.socket.resume();
@@ -511,4 +787,10 @@ export class Session implements Connection {
       queueMicrotask(this.resumeBound);
     }
   }
+}
+
+/** True when the request carries `Expect: 100-continue` (case-insensitive, RFC 9110 §10.1.1). */
+function isContinueExpected(head: RequestHead, bytes: Uint8Array): boolean {
+  const value = headerValues(head, bytes, "expect");
+  return value !== null && value.toLowerCase() === "100-continue";
 }

@@ -64,8 +64,12 @@ export const E_BAD_TRAILER = -28;
 /** Trailer section over the head limits. 431. */
 export const E_TRAILER_TOO_LARGE = -29;
 
+/** A request-target that is not origin-, absolute-, authority- or asterisk-form as its method allows, or has a character RFC 3986 (and browsers) never put there. 400. */
+export const E_BAD_TARGET = -30;
+/** A "%" in the request-target not followed by two hex digits (RFC 3986 §2.1). 400. */
+export const E_BAD_PERCENT_ENCODING = -31;
 /** Number of distinct outcomes (index = -code). */
-const COUNT = 30;
+const COUNT = 32;
 
 /** `ERROR_STATUS[-code]` is the HTTP status for a parser error code. */
 export const ERROR_STATUS = new Uint16Array(COUNT);
@@ -79,6 +83,8 @@ function define(code: number, status: number, reason: string): void {
 
 define(INCOMPLETE, 0, "incomplete");
 define(E_BAD_REQUEST_LINE, 400, "malformed request line");
+define(E_BAD_TARGET, 400, "request-target of the wrong form or with a character not allowed in it");
+define(E_BAD_PERCENT_ENCODING, 400, "percent sign in the request-target not followed by two hex digits");
 define(E_BAD_SIMPLE_REQUEST, 400, "versionless request line that is not GET target CRLF");
 define(E_BAD_VERSION, 400, "malformed HTTP version");
 define(E_UNSUPPORTED_VERSION, 505, "unsupported HTTP major version");

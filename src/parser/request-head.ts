@@ -102,6 +102,8 @@ export class RequestHead {
   versionIndex = 0;
   /** @internal Transfer-Encoding findings (TE_* bits in parse-head.ts). */
   teFlags = 0;
+  /** @internal the target scan has passed its "?" (query characters apply). */
+  targetInQuery = false;
 
   /** Creates a head with the given limits (SPEC §6 defaults). */
   constructor(limits: HeadLimits = {}) {

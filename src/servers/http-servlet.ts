@@ -23,11 +23,27 @@ export class HttpServlet {
     this.sendError(501);
   }
 
-  /** Receives a piece of the body; `chunk` is valid only during the call (copy to keep). */
-  processContent(_chunk: Uint8Array): void {}
+  /**
+   * Receives a piece of the body; `chunk` is valid only during the call (copy to keep). Return a
+   * Promise to pause reading until it settles (backpressure to the client); a throw or rejection
+   * gets the client a 500 (or a close, once the response has started) and is logged.
+   */
+  processContent(_chunk: Uint8Array): void | Promise<void> {}
 
-  /** Called when the whole body has arrived (Content-Length reached or last chunk), while the response is not complete. */
-  contentComplete(): void {}
+  /**
+   * Called once when the whole body has arrived — Content-Length reached, the last chunk, or no
+   * body at all — while the response is not complete. A throw or rejection is handled as for
+   * processContent().
+   */
+  contentComplete(): void | Promise<void> {}
+
+  /**
+   * The methods this servlet answers: the `Allow` header of a 405 from sendError(405)
+   * (RFC 9110 §15.5.6). Default "GET, HEAD"; override it if the servlet answers others.
+   */
+  allowedMethods(): string {
+    return "GET, HEAD";
+  }
 
   /** Called exactly once, after the response is complete or the client went away. */
   destroyServlet(): void {}
@@ -37,12 +53,15 @@ export class HttpServlet {
     return this.session.signal;
   }
 
-  /** The whole body, gathered up to the body limit. Call before the first await. */
+  /**
+   * The whole body, gathered up to the body limit (see HttpSession.content: it may be called
+   * after an await; not after pieces went to processContent()).
+   */
   content(): Promise<Uint8Array> {
     return this.session.content();
   }
 
-  /** The whole body as UTF-8 text. Call before the first await. */
+  /** The whole body as UTF-8 text (see content()). */
   async contentText(): Promise<string> {
     return new TextDecoder().decode(await this.session.content());
   }
@@ -134,4 +153,14 @@ export class HttpServlet {
       if (this.session.isCongested()) this.armCongestion();
     });
   }
+}
+
+/**
+ * True when `servlet` reads its body as it arrives (it overrides processContent() or
+ * contentComplete()); otherwise the daemon holds the body in the socket until content() is asked
+ * for, or discards it once the response is complete.
+ */
+export function readsBodyAsItArrives(servlet: HttpServlet): boolean {
+  const base = HttpServlet.prototype;
+  return servlet.processContent !== base.processContent || servlet.contentComplete !== base.contentComplete;
 }

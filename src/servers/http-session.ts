@@ -13,17 +13,29 @@ import {
   METHOD_HEAD,
   QUESTION,
   SLASH,
-  type RequestHead,
+  RequestHead,
 } from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
 import { errorPage } from "./error-page.ts";
 import { headerLine } from "./header-lines.ts";
+import { RequestAborted } from "./request-aborted.ts";
 
 const encoder = new TextEncoder();
+/**
+ * What a retired request reads: an empty head over no bytes. Once destroyServlet() has returned,
+ * the connection's buffers belong to other requests (and other connections: they are pooled),
+ * so a late accessor call gets empty values instead of someone else's bytes.
+ */
+const RETIRED_HEAD = new RequestHead({ maxHeaders: 1 });
+const RETIRED_BYTES = new Uint8Array(0);
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
 const CRLF = encoder.encode("\r\n");
+const TRANSFER_ENCODING_CHUNKED = encoder.encode("Transfer-Encoding: chunked\r\n");
+/** RFC 9112 §7.1: last-chunk, no trailers, the final CRLF. */
+const LAST_CHUNK = encoder.encode("0\r\n\r\n");
+const HEX = 16;
 
 /** Response phases, in order; calls that do not fit the phase are ignored. */
 const NONE = 0;
@@ -34,9 +46,14 @@ const DESTROYED = 4;
 
 /** The servlet side of the lifecycle, as the session calls it. */
 export interface ServletHooks {
-  processContent(chunk: Uint8Array): void;
-  contentComplete(): void;
+  /** A piece of the body; a returned Promise pauses delivery until it settles. */
+  processContent(chunk: Uint8Array): void | Promise<void>;
+  /** The body is whole (empty included). */
+  contentComplete(): void | Promise<void>;
+  /** Called once, after the response is complete or the client left. */
   destroyServlet(): void;
+  /** The `Allow` value of a 405 from sendError(405). */
+  allowedMethods?(): string;
 }
 
 /** One request and its response. Created by the daemon for every request. */
@@ -57,6 +74,8 @@ export class HttpSession {
   private contentSent = 0;
   private closeAfter = false;
   private keepAlive = false;
+  /** The body goes out in chunks (an HTTP/1.1 response without Content-Length). */
+  private chunked = false;
   private responseMark = 0;
   private cachedPath: string | number | null = null;
   private attachedPath = "/";
@@ -68,6 +87,22 @@ export class HttpSession {
   private collectedBytes = 0;
   private contentWaiter: PromiseWithResolvers<Uint8Array> | null = null;
   private bodyDone = false;
+  /**
+   * Body bytes may be delivered as they arrive: the servlet overrides processContent() or
+   * contentComplete() (set by the daemon), or asked for content(). Until then the body waits in
+   * the socket, so a content() called after an await still gets all of it.
+   */
+  readsBody = false;
+  /** A Promise returned by processContent() has not settled yet: delivery is paused. */
+  private contentBusy = false;
+  /** Body bytes handed to processContent() so far. */
+  private delivered = 0;
+  /** destroyServlet() has returned: the request's bytes are no longer ours to read. */
+  private retired = false;
+  /** contentEnded() ran (it runs once). */
+  private bodyEndSeen = false;
+  /** A servlet failure was logged for this request (each is logged once). */
+  private failureLogged = false;
 
   /** Created by the daemon with the connection and the parsed head. */
   constructor(
@@ -81,11 +116,16 @@ export class HttpSession {
   // ── the request line ─────────────────────────────────────────────────────────────────────
 
   private get head(): RequestHead {
-    return this.connection.head;
+    return this.retired ? RETIRED_HEAD : this.connection.head;
   }
 
   private get bytes(): Uint8Array {
-    return this.connection.headBytes;
+    return this.retired ? RETIRED_BYTES : this.connection.headBytes;
+  }
+
+  /** @internal the bytes the head's spans point into (empty once the request is retired). */
+  get headBytes(): Uint8Array {
+    return this.bytes;
   }
 
   /** The method, e.g. "GET". */
@@ -96,6 +136,15 @@ export class HttpSession {
   /** The method as a METHOD_* number of the parser (METHOD_OTHER for extension methods). */
   methodCode(): number {
     return this.head.method;
+  }
+
+  /**
+   * True for an HTTP/1.1 (or later 1.x) request: it is answered in HTTP/1.1 — persistent by
+   * default, a body without Content-Length sent chunked. HTTP/1.0 and 0.9 are answered as OSE did.
+   */
+  isHttp11(): boolean {
+    const head = this.head;
+    return head.versionMajor === 1 && head.versionMinor >= 1;
   }
 
   /** True for HEAD requests (the body of the response is not sent). */
@@ -353,7 +402,10 @@ export class HttpSession {
 
   /** Aborted when the response is complete or the client went away (same moment as destroyServlet). */
   get signal(): AbortSignal {
-    this.controller ??= new AbortController();
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.phase === DESTROYED) this.controller.abort();
+    }
     return this.controller.signal;
   }
 
@@ -372,6 +424,14 @@ export class HttpSession {
     return this.phase >= HEADERS;
   }
 
+  /**
+   * @internal true when the daemon may deliver body bytes now: the response is complete (the
+   * rest is discarded), or the servlet reads the body and is not busy with the previous piece.
+   */
+  isReadyForBody(): boolean {
+    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null) && !this.contentBusy);
+  }
+
   /** @internal the daemon delivers a piece of the body (a view valid only during the call). */
   deliverContent(chunk: Uint8Array): void {
     if (this.phase >= COMPLETE) return;
@@ -379,19 +439,63 @@ export class HttpSession {
       this.collected.push(chunk.slice());
       this.collectedBytes += chunk.length;
     }
-    this.servlet?.processContent(chunk);
+    const servlet = this.servlet;
+    if (servlet === null) return;
+    this.delivered += chunk.length;
+    let r: void | Promise<void>;
+    try {
+      r = servlet.processContent(chunk);
+    } catch (e) {
+      return this.servletFailed("processContent()", e);
+    }
+    if (r instanceof Promise) {
+      // Backpressure: no more pieces until this one is taken (SPEC §2.4).
+      this.contentBusy = true;
+      r.then(
+        () => {
+          this.contentBusy = false;
+          this.connection.resumeReading();
+        },
+        (e) => {
+          this.contentBusy = false;
+          this.servletFailed("processContent()", e);
+        },
+      );
+    }
   }
 
-  /** @internal the daemon saw the end of the body. */
+  /** @internal the daemon saw the end of the body (an empty or absent body included). */
   contentEnded(): void {
+    if (this.bodyEndSeen) return;
+    this.bodyEndSeen = true;
     this.bodyDone = true;
     if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
-    if (this.phase < COMPLETE) this.servlet?.contentComplete();
+    if (this.phase >= COMPLETE || this.servlet === null) return;
+    try {
+      const r = this.servlet.contentComplete();
+      if (r instanceof Promise) r.catch((e) => this.servletFailed("contentComplete()", e));
+    } catch (e) {
+      this.servletFailed("contentComplete()", e);
+    }
   }
 
   /** @internal the body was refused (over the limit) or the client went away. */
   contentFailed(reason: Error): void {
     if (this.contentWaiter) this.contentWaiter.reject(reason);
+  }
+
+  /**
+   * @internal a servlet callback threw or rejected: logged once with its stack (a
+   * RequestAborted is expected and not logged); 500 if nothing was sent, else the connection
+   * closes after what was sent.
+   */
+  servletFailed(where: string, e: unknown): void {
+    if (!(e instanceof RequestAborted) && !this.failureLogged) {
+      this.failureLogged = true;
+      const what = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
+      this.connection.logError(`${where} threw for ${what}`, e);
+    }
+    if (this.phase < COMPLETE) this.sendError(500);
   }
 
   private joinCollected(): Uint8Array {
@@ -405,16 +509,29 @@ export class HttpSession {
   }
 
   /**
-   * The whole request body, gathered (bounded by bodyLimit). Call it from processRequest before
-   * the first `await`, so no piece has been delivered yet.
+   * The whole request body, gathered (bounded by bodyLimit; over it the promise rejects with a
+   * RequestAborted and the client gets 413). It may be asked for at any time before the response
+   * is complete — after an `await` too: a servlet that does not read its body as it arrives gets
+   * it held in the socket until it asks. It rejects with a clear message if pieces already went
+   * to processContent(), and with a RequestAborted if the client leaves first.
    */
   content(): Promise<Uint8Array> {
     if (!this.contentWaiter) {
       this.contentWaiter = Promise.withResolvers<Uint8Array>();
+      if (this.delivered > 0) {
+        this.contentWaiter.reject(
+          new Error(`content() was asked for after ${this.delivered} body bytes had gone to processContent(); read the body one way only`),
+        );
+        return this.contentWaiter.promise;
+      }
       this.collected ??= [];
-      if (this.bodyDone || !this.connection.head.hasBody()) {
+      if (this.bodyDone || !this.head.hasBody()) {
         this.bodyDone = true;
         this.contentWaiter.resolve(this.joinCollected());
+      } else if (this.phase >= DESTROYED) {
+        this.contentWaiter.reject(new RequestAborted("the request ended before its body was read"));
+      } else {
+        this.connection.resumeReading();
       }
     }
     return this.contentWaiter.promise;
@@ -424,13 +541,14 @@ export class HttpSession {
   destroy(): void {
     if (this.phase === DESTROYED) return;
     this.phase = DESTROYED;
-    if (!this.bodyDone && this.contentWaiter) this.contentFailed(new Error("request ended before its body was complete"));
+    if (!this.bodyDone && this.contentWaiter) this.contentFailed(new RequestAborted("the request ended before its body was complete"));
+    this.controller?.abort(); // first, so destroyServlet() sees it aborted
     try {
       this.servlet?.destroyServlet();
     } catch (e) {
       this.connection.logError("destroyServlet threw", e);
     }
-    this.controller?.abort();
+    this.retired = true;
   }
 
   // ── the response ─────────────────────────────────────────────────────────────────────────
@@ -441,7 +559,7 @@ export class HttpSession {
     this.phase = HEADERS;
     this.status = code;
     this.responseMark = this.connection.output.mark();
-    if (!this.head.isSimpleRequest()) this.emit(statusLine(code, reason));
+    if (!this.head.isSimpleRequest()) this.emit(statusLine(code, reason, this.isHttp11() ? 1 : 0));
   }
 
   /**
@@ -479,16 +597,24 @@ export class HttpSession {
     if (!this.head.isSimpleRequest()) this.emit(lines);
   }
 
-  /** Ends the headers; decides and sends `Connection`. Ignored outside the header phase. */
+  /**
+   * Ends the headers; decides and sends `Connection`. Ignored outside the header phase. An
+   * HTTP/1.1 response with a body and no Content-Length is sent chunked (RFC 9112 §7.1), so it
+   * stays self-delimited and the connection may persist; to HTTP/1.0 it is delimited by the close.
+   */
   endHeaders(): void {
     if (this.phase !== HEADERS) return;
     this.phase = CONTENT;
-    const selfDelimited = this.declaredLength >= 0 || this.isHead() || isBodyless(this.status);
+    const bodyless = this.isHead() || isBodyless(this.status);
+    if (this.declaredLength < 0 && !bodyless && this.isHttp11()) {
+      this.chunked = true;
+      this.emit(TRANSFER_ENCODING_CHUNKED);
+    }
+    const selfDelimited = this.declaredLength >= 0 || bodyless || this.chunked;
     this.keepAlive = !this.closeAfter && selfDelimited && this.head.isKeepAliveRequested() && this.connection.mayKeepAlive();
     if (!this.head.isSimpleRequest()) this.emit(this.connection.headerTail(this.keepAlive));
     if (isBodyless(this.status) || this.declaredLength === 0) this.complete();
   }
-
 
   /**
    * Sends a piece of the body (strings as UTF-8). Ends the headers first if needed. Returns false
@@ -501,7 +627,17 @@ export class HttpSession {
     if (this.phase !== CONTENT) return !output.isCongested();
     const sent = !this.isHead() && !isBodyless(this.status);
     let length: number;
-    if (typeof data === "string") {
+    if (this.chunked) {
+      // RFC 9112 §7.1: chunk-size CRLF chunk-data CRLF; an empty piece would read as the last chunk.
+      length = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+      if (sent && length > 0) {
+        this.emitLatin1(length.toString(HEX));
+        this.emit(CRLF);
+        if (typeof data === "string") this.bytesSent += output.appendUtf8(data);
+        else this.emit(data);
+        this.emit(CRLF);
+      }
+    } else if (typeof data === "string") {
       // Encoded straight into the queue; bytes past a declared Content-Length are taken back.
       length = sent ? output.appendUtf8(data) : Buffer.byteLength(data);
       const over = this.declaredLength >= 0 ? this.contentSent + length - this.declaredLength : 0;
@@ -529,6 +665,7 @@ export class HttpSession {
     if (this.phase === HEADERS) this.endHeaders();
     if (this.phase !== CONTENT) return;
     if (this.declaredLength >= 0 && this.contentSent < this.declaredLength && !this.isHead()) this.keepAlive = false;
+    if (this.chunked && !this.isHead()) this.emit(LAST_CHUNK);
     this.complete();
   }
 
@@ -538,7 +675,9 @@ export class HttpSession {
    * call is ignored (the connection is closed if the response is incomplete).
    */
   sendError(code: number, html?: string): void {
-    this.sendErrorWithHeaders(code, code === 405 ? [["Allow", "GET, HEAD"]] : [], html);
+    // RFC 9110 §15.5.6: a 405 names the methods the resource answers.
+    const allow = code === 405 ? (this.servlet?.allowedMethods?.() ?? "GET, HEAD") : "";
+    this.sendErrorWithHeaders(code, allow ? [["Allow", allow]] : [], html);
   }
 
   /** sendError with extra header fields (e.g. WWW-Authenticate for a 401). */
@@ -546,8 +685,9 @@ export class HttpSession {
     if (this.phase >= COMPLETE) return;
     if (this.phase !== NONE) {
       if (!this.connection.output.rollback(this.responseMark)) {
+        // Part of the response is on its way: end it there (the client sees it cut short).
         this.keepAlive = false;
-        this.connection.abort();
+        this.connection.close();
         return;
       }
       this.bytesSent = 0;
@@ -555,8 +695,11 @@ export class HttpSession {
       this.contentSent = 0;
       this.phase = NONE;
     }
-    this.closeAfter = true;
-    this.sendDocument(code, "text/html; charset=utf-8", html ?? errorPage(code, reasonPhrase(code)), headers);
+    // A whole error page with its Content-Length leaves HTTP/1.1 framing intact: the connection
+    // may persist (the daemon still closes when the request's own framing is broken). HTTP/1.0
+    // keeps OSE's rule: an error page always closes.
+    this.closeAfter = !this.isHttp11();
+    this.sendDocument(code, "text/html; charset=utf-8", errorPage(code, reasonPhrase(code), html), headers);
   }
 
   /**

@@ -196,7 +196,7 @@ export class FileServlet extends HttpServlet {
     const status = this.options.status ?? 200;
     if (status !== 200) return this.sendPlain(status, st, type);
     const connection = this.session.connection;
-    const fields = fileRequestFields(connection.head, connection.headBytes);
+    const fields = fileRequestFields(connection.head, this.session.headBytes);
     if (fields === 0 && st.size <= SMALL_FILE) {
       let entry: CachedFile;
       try {

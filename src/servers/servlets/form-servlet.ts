@@ -26,6 +26,11 @@ export class FormServlet extends HttpServlet {
     await this.handleRequest();
   }
 
+  /** GET, HEAD and POST: the `Allow` of a 405 (other methods get 501, SPEC §2.5). */
+  override allowedMethods(): string {
+    return "GET, HEAD, POST";
+  }
+
   /** Override: answer using the fields. Default: 501. */
   handleRequest(): void | Promise<void> {
     this.sendError(501);

@@ -282,6 +282,22 @@ describe("compression", () => {
   });
 });
 
+test("a client leaving during a compression or a multipart stream: no error logged, the server serves on", async () => {
+  const bigText = join(root, "leave.txt");
+  writeFileSync(bigText, "leave me compressed ".repeat(150_000)); // 3 MB: compression takes a while
+  await using srv = startDaemon({ "/": files().compress() });
+  for (const extra of ["Accept-Encoding: br\r\n", "Range: bytes=0-0,500000-1048000\r\n"]) {
+    const target = extra.startsWith("Range") ? "/big.bin" : "/leave.txt";
+    const c = await RawClient.connect(srv.port);
+    c.send(`GET ${target} HTTP/1.0\r\n${extra}\r\n`);
+    c.terminate();
+  }
+  const after = await once(srv.port, "/leave.txt", { "Accept-Encoding": "br" });
+  expect(after.status).toBe(200);
+  expect(brotliDecompressSync(bytesOf(after.body)).length).toBe(3_000_000);
+  expect(srv.errors).toEqual([]);
+});
+
 describe("site conveniences", () => {
   test("404.html at the root answers missing files with status 404, connection kept", async () => {
     await using srv = startDaemon({ "/": files() });

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import type { Coding } from "./accept-encoding.ts";
-import { BROTLI_QUALITY, COMPRESS_CACHE_BYTES, COMPRESS_MAX_BYTES, COMPRESS_MIN_BYTES } from "./file-limits.ts";
+import { BROTLI_QUALITY, COMPRESS_CACHE_BYTES, COMPRESS_MAX_BYTES, COMPRESS_MIN_BYTES, MAX_CONCURRENT_COMPRESSIONS } from "./file-limits.ts";
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -35,6 +35,8 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 let heldBytes = 0;
+/** Compressions in flight (at most MAX_CONCURRENT_COMPRESSIONS). */
+let running = 0;
 
 /** Forgets every compressed file (tests). */
 export function clearCompressionCache(): void {
@@ -58,7 +60,8 @@ async function compress(path: string, coding: Coding): Promise<Uint8Array | null
 
 /**
  * The file at `path` (as `st` describes it) compressed with `coding`, or null when compressing
- * does not make it smaller. Rejects when the file cannot be read.
+ * does not make it smaller or MAX_CONCURRENT_COMPRESSIONS are already running (send it as is).
+ * Rejects when the file cannot be read.
  */
 export function compressedFile(path: string, st: Stats, coding: Coding): Promise<Uint8Array | null> {
   const key = `${coding.token}\0${path}`;
@@ -69,10 +72,17 @@ export function compressedFile(path: string, st: Stats, coding: Coding): Promise
     entries.set(key, hit);
     return hit.bytes;
   }
+  if (running >= MAX_CONCURRENT_COMPRESSIONS) return Promise.resolve(null);
   if (hit) forget(key, hit);
-  const entry: Entry = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, bytes: compress(path, coding), held: 0 };
+  running++;
+  const bytes = compress(path, coding);
+  const entry: Entry = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, bytes, held: 0 };
   entries.set(key, entry);
-  entry.bytes.then(
+  bytes.then(
+    () => running--,
+    () => running--,
+  );
+  bytes.then(
     (bytes) => {
       if (entries.get(key) !== entry) return;
       entry.held = bytes?.length ?? 0;

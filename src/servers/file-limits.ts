@@ -39,6 +39,11 @@ export const COMPRESS_MIN_BYTES = 1024;
 export const COMPRESS_MAX_BYTES = 4 * 1024 * 1024;
 /** Compressed results kept in memory at most (bytes); the oldest go first. */
 export const COMPRESS_CACHE_BYTES = 16 * 1024 * 1024;
+/**
+ * Compressions running at once at most; a request that would start another gets the file
+ * uncompressed. With COMPRESS_MAX_BYTES this bounds the memory compression holds in flight.
+ */
+export const MAX_CONCURRENT_COMPRESSIONS = 4;
 /** Brotli quality for on-the-fly compression (0-11): 5 is fast and close to gzip -9's size. */
 export const BROTLI_QUALITY = 5;
 

@@ -9,7 +9,10 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
-import { FileServer } from "../../src/index.ts";
+import { clearCompressionCache, FileServer } from "../../src/index.ts";
+import { GZIP } from "../../src/servers/accept-encoding.ts";
+import { compressedFile } from "../../src/servers/compression-cache.ts";
+import { MAX_CONCURRENT_COMPRESSIONS } from "../../src/servers/file-limits.ts";
 import { RawClient, type ParsedResponse } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 
@@ -363,4 +366,17 @@ describe("site conveniences", () => {
 
 test("statSync stays the source of the validators (fixture sanity)", () => {
   expect(statSync(join(root, "text.txt")).size).toBe(text.length);
+});
+
+test("compressedFile(): started in one turn, more distinct files than MAX_CONCURRENT_COMPRESSIONS → the rest are null (sent uncompressed)", async () => {
+  const names = Array.from({ length: MAX_CONCURRENT_COMPRESSIONS + 3 }, (_, i) => join(root, `many-${i}.txt`));
+  names.forEach((n, i) => writeFileSync(n, `file ${i} `.repeat(50_000)));
+  clearCompressionCache();
+  // All started before any can finish (no await between them): exactly the limit run.
+  const results = await Promise.all(names.map((n) => compressedFile(n, statSync(n), GZIP)));
+  expect(results.filter((r) => r !== null).length).toBe(MAX_CONCURRENT_COMPRESSIONS);
+  results.forEach((r, i) => r !== null && expect(gunzipSync(r).toString()).toBe(`file ${i} `.repeat(50_000)));
+  // Once they have finished, the others compress too.
+  const later = await compressedFile(names.at(-1)!, statSync(names.at(-1)!), GZIP);
+  expect(later).not.toBeNull();
 });

@@ -48,6 +48,7 @@ beforeAll(() => {
   mkdirSync(join(base, "outside-dir"));
   writeFileSync(join(base, "outside-dir", "private-name.txt"), "x");
   symlinkSync(join(base, "outside-dir"), join(root, "dir-link"));
+  symlinkSync(join(root, "dir", "sub"), join(root, "dir", "sub-link"));
   writeFileSync(join(spaRoot, "index.html"), "<p>app</p>");
   writeFileSync(join(spaRoot, "real.txt"), "real");
 });
@@ -353,6 +354,7 @@ describe("site conveniences", () => {
     expect(r.body).toContain(`<a href="./a%26b%20%3Cc%3E.txt">a&#38;b &#60;c&#62;.txt</a>`);
     expect(r.body).toContain(`<a href="./%22quoted%22.txt">&#34;quoted&#34;.txt</a>`);
     expect(r.body).toContain(`<a href="./sub/">sub/</a>`);
+    expect(r.body).toContain(`<a href="./sub-link/">sub-link/</a>`); // a symlinked directory, listed as one
     expect(r.body).toContain(`<a href="../">../</a>`);
     expect(r.body.indexOf("sub/")).toBeLessThan(r.body.indexOf("quoted")); // directories first
     for (const hidden of [".env", ".hidden-dir", "old.bak", "<c>"]) expect(r.body).not.toContain(hidden);

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { statSync } from "node:fs";
 import * as netsvc from "./index.ts";
-import { Dispatcher, EchoServlet, FileServer, HttpDaemon, HttpServer, ModulePlugin, type HttpSession } from "./index.ts";
+import { Dispatcher, EchoServlet, Exchange, FileServer, HttpDaemon, HttpServer, ModulePlugin, RpcGateway, type HttpSession } from "./index.ts";
 
 /** First line a worker process prints once it listens. */
 const WORKER_READY = "netsvc: worker";
@@ -41,6 +41,10 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         a worker that dies is restarted
   --max-requests N      requests per connection before it is closed (default 1000;
                         0: no limit, as behind a load balancer or in a benchmark)
+  --rpc PATH            attach a JSON-RPC 2.0 gateway at PATH: POST PATH/<service>
+                        calls any service (with --nats: every service on the bus)
+  --nats URL            join the NATS bus at URL (e.g. nats://127.0.0.1:4222); while it
+                        is unreachable, remote calls fail (503) and it keeps retrying
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -66,6 +70,8 @@ interface Options {
   spa: boolean;
   list: boolean;
   compress: boolean;
+  rpc: string | null;
+  nats: string | null;
 }
 
 function isDirectory(path: string): boolean {
@@ -83,7 +89,7 @@ function fail(message: string): never {
 
 /** Parses argv (without the runtime and script). */
 function parseArgs(argv: string[]): Options {
-  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1, maxRequests: 1000, cache: null, cors: null, spa: false, list: false, compress: false };
+  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1, maxRequests: 1000, rpc: null, nats: null, cache: null, cors: null, spa: false, list: false, compress: false };
   let rootSeen = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -138,6 +144,18 @@ function parseArgs(argv: string[]): Options {
         const colon = v.indexOf(":");
         if (colon <= 0) fail("--auth takes USER:PASSWORD");
         o.auth = [v.slice(0, colon), v.slice(colon + 1)];
+        break;
+      }
+      case "--rpc": {
+        const p = value();
+        if (!p.startsWith("/")) fail("--rpc takes a path such as /rpc");
+        o.rpc = p;
+        break;
+      }
+      case "--nats": {
+        const u = value();
+        if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(u)) fail("--nats takes a URL such as nats://127.0.0.1:4222");
+        o.nats = u;
         break;
       }
       case "--allow":
@@ -239,6 +257,15 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     servers.push(echo);
     try {
       daemon.attach(o.echo, echo);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+  if (o.rpc) {
+    const gateway = new RpcGateway("");
+    servers.push(gateway);
+    try {
+      daemon.attach(o.rpc, gateway);
     } catch (e) {
       fail((e as Error).message);
     }
@@ -372,5 +399,11 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
   serve(options, options.workers > 1 || worker !== undefined, worker !== undefined);
+  if (options.nats) {
+    // In the background: the HTTP side serves at once; an unreachable NATS is one clear line, retried.
+    const exchange = new Exchange({ servers: options.nats });
+    exchange.subscribeShutdown(dispatcher);
+    void exchange.connect();
+  }
   await dispatcher.run();
 }

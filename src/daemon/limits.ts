@@ -3,16 +3,13 @@
  * produces, and the options type that overrides them. One place, so a reader sees them all.
  */
 
-/** Request line longer than this (bytes, CRLF excluded) → 414. */
-export const MAX_REQUEST_LINE = 8 * 1024;
-/** Request head larger than this (bytes) → 431. */
-export const MAX_HEAD = 16 * 1024;
-/** More header fields than this → 431. */
-export const MAX_HEADERS = 100;
+import { MAX_CHUNK_EXTENSION, MAX_HEAD, MAX_HEADERS, MAX_REQUEST_LINE } from "../parser/index.ts";
+
+// The parser's own limits are defined with the parser; they belong to this table too.
+export { MAX_CHUNK_EXTENSION, MAX_HEAD, MAX_HEADERS, MAX_REQUEST_LINE };
+
 /** Request body larger than this (bytes) unless the servlet raises it → 413. */
 export const MAX_BODY = 1024 * 1024;
-/** Chunk extension longer than this per chunk-size line (bytes) → 413. */
-export const MAX_CHUNK_EXTENSION = 4 * 1024;
 /** Whole head not received this long (ms) after its first byte; trickling does not reset it → 408. */
 export const HEAD_TIMEOUT_MS = 10_000;
 /** No body bytes for this long (ms) while a body is expected → 408. */

@@ -25,6 +25,7 @@ import {
   E_CHUNK_EXTENSION_TOO_LONG,
   E_TRAILER_TOO_LARGE,
 } from "./errors.ts";
+import { MAX_CHUNK_EXTENSION, MAX_HEAD, MAX_HEADERS } from "./limits.ts";
 import { EXT_BWS_BEFORE_SEMICOLON, EXT_END, EXT_ERROR, stepChunkExt } from "./chunk-ext.ts";
 
 /** No body: the decoder is done at once. */
@@ -53,11 +54,11 @@ const MAX_SIZE_BEFORE_SHIFT = Math.floor(Number.MAX_SAFE_INTEGER / 16);
 
 /** Limits of the chunked decoder. Defaults follow SPEC §6. */
 export interface BodyLimits {
-  /** Longest chunk extension per chunk-size line, in bytes (413). Default 4096. */
+  /** Longest chunk extension per chunk-size line, in bytes (413). Default MAX_CHUNK_EXTENSION. */
   maxChunkExtension?: number;
-  /** Largest trailer section in bytes (431). Default 16384. */
+  /** Largest trailer section in bytes (431). Default MAX_HEAD (a trailer section is held to the head's limits). */
   maxTrailerBytes?: number;
-  /** Most trailer fields (431). Default 100. */
+  /** Most trailer fields (431). Default MAX_HEADERS. */
   maxTrailers?: number;
 }
 
@@ -92,9 +93,9 @@ export class BodyDecoder {
 
   /** Creates a decoder with the given limits. */
   constructor(limits: BodyLimits = {}) {
-    this.maxChunkExtension = limits.maxChunkExtension ?? 4096;
-    this.maxTrailerBytes = limits.maxTrailerBytes ?? 16384;
-    this.maxTrailers = limits.maxTrailers ?? 100;
+    this.maxChunkExtension = limits.maxChunkExtension ?? MAX_CHUNK_EXTENSION;
+    this.maxTrailerBytes = limits.maxTrailerBytes ?? MAX_HEAD;
+    this.maxTrailers = limits.maxTrailers ?? MAX_HEADERS;
   }
 
   /** Prepares for a body of `contentLength` bytes (-1: none), or a chunked one. */

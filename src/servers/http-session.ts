@@ -1,35 +1,23 @@
 /**
- * HttpSession: one request, read lazily from the parser's offsets, and its response.
- * Nothing is decoded until asked; each string is decoded once and cached. The response API here
- * is what HttpServlet delegates to: it enforces the order status → headers → content, adds Date,
- * Server and exactly one Connection header, and decides persistence (SPEC §3).
+ * HttpSession: one request and its response. The request's accessors (read lazily from the
+ * parser's offsets) are HttpRequest's, in http-request.ts; this file is the response's phase
+ * machine and the request's lifecycle (body delivery, destroyServlet, the signal). The response
+ * API here is what HttpServlet delegates to: it enforces the order status → headers → content,
+ * adds Date, Server and exactly one Connection header, and decides persistence (SPEC §3).
  * Hot path: header lines come pre-encoded from header-lines.ts; the Date/Server/Connection tail is
  * one cached array per second.
  */
-import {
-  findHeader,
-  headerValues,
-  latin1,
-  METHOD_HEAD,
-  QUESTION,
-  SLASH,
-  RequestHead,
-} from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
-import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
-import { isBodyless, reasonPhrase, statusLine } from "./status.ts";
-import { errorPage } from "./error-page.ts";
-import { headerLine } from "./header-lines.ts";
+import { HttpRequest } from "./http-request.ts";
+import { isBodyless, reasonPhrase, statusLine } from "../http/status.ts";
+import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, type ErrorDocument } from "../http/error-page.ts";
+import { headerLine } from "../http/header-lines.ts";
+import { messageHtml } from "./html.ts";
 import { RequestAborted } from "./request-aborted.ts";
+import type { BodySink } from "./body-sink.ts";
+import { HttpError } from "./http-error.ts";
 
 const encoder = new TextEncoder();
-/**
- * What a retired request reads: an empty head over no bytes. Once destroyServlet() has returned,
- * the connection's buffers belong to other requests (and other connections: they are pooled),
- * so a late accessor call gets empty values instead of someone else's bytes.
- */
-const RETIRED_HEAD = new RequestHead({ maxHeaders: 1 });
-const RETIRED_BYTES = new Uint8Array(0);
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
 const CRLF = encoder.encode("\r\n");
 const TRANSFER_ENCODING_CHUNKED = encoder.encode("Transfer-Encoding: chunked\r\n");
@@ -56,8 +44,17 @@ export interface ServletHooks {
   allowedMethods?(): string;
 }
 
-/** One request and its response. Created by the daemon for every request. */
-export class HttpSession {
+/** What may provide a request's error responses: the server object it was routed to. */
+export interface ErrorPageSource {
+  /** An error body for `code`, or null for the framework's own (see HttpServer.errorPage). */
+  errorPage(code: number, session: HttpSession, message?: string): string | ErrorDocument | null;
+}
+
+/**
+ * One request (its accessors: HttpRequest) and its response (the phase machine here). Created by
+ * the daemon for every request.
+ */
+export class HttpSession extends HttpRequest {
   /** The servlet answering this request (set by the daemon). */
   servlet: ServletHooks | null = null;
   /** Largest request body accepted (413 beyond); a servlet may raise it in processRequest(). */
@@ -66,8 +63,8 @@ export class HttpSession {
   status = 0;
   /** Bytes appended for this response (status line, headers, content), for the access log. */
   bytesSent = 0;
-  /** The login that passed Basic authentication, "" otherwise. */
-  user = "";
+  /** The server object the request was routed to (set by the daemon): its errorPage() is asked first. */
+  errorSource: ErrorPageSource | null = null;
 
   private phase = NONE;
   private declaredLength = -1;
@@ -77,11 +74,6 @@ export class HttpSession {
   /** The body goes out in chunks (an HTTP/1.1 response without Content-Length). */
   private chunked = false;
   private responseMark = 0;
-  private cachedPath: string | number | null = null;
-  private attachedPath = "/";
-  private attachedEnd = 0;
-  private servletPathOverride: string | null = null;
-  private info = "";
   private controller: AbortController | null = null;
   private collected: Uint8Array[] | null = null;
   private collectedBytes = 0;
@@ -93,309 +85,21 @@ export class HttpSession {
    * the socket, so a content() called after an await still gets all of it.
    */
   readsBody = false;
-  /** A Promise returned by processContent() has not settled yet: delivery is paused. */
+  /** A Promise returned by processContent() (or the sink) has not settled yet: delivery is paused. */
   private contentBusy = false;
+  /** Takes the body instead of processContent() (parts()); null when none. */
+  private sink: BodySink | null = null;
   /** Body bytes handed to processContent() so far. */
   private delivered = 0;
-  /** destroyServlet() has returned: the request's bytes are no longer ours to read. */
-  private retired = false;
   /** contentEnded() ran (it runs once). */
   private bodyEndSeen = false;
   /** A servlet failure was logged for this request (each is logged once). */
   private failureLogged = false;
 
   /** Created by the daemon with the connection and the parsed head. */
-  constructor(
-    /** The connection this request arrived on. */
-    readonly connection: Connection,
-    bodyLimit: number,
-  ) {
+  constructor(connection: Connection, bodyLimit: number) {
+    super(connection);
     this.bodyLimit = bodyLimit;
-  }
-
-  // ── the request line ─────────────────────────────────────────────────────────────────────
-
-  private get head(): RequestHead {
-    return this.retired ? RETIRED_HEAD : this.connection.head;
-  }
-
-  private get bytes(): Uint8Array {
-    return this.retired ? RETIRED_BYTES : this.connection.headBytes;
-  }
-
-  /** @internal the bytes the head's spans point into (empty once the request is retired). */
-  get headBytes(): Uint8Array {
-    return this.bytes;
-  }
-
-  /** The method, e.g. "GET". */
-  requestMethod(): string {
-    return latin1(this.bytes, this.head.methodStart, this.head.methodEnd);
-  }
-
-  /** The method as a METHOD_* number of the parser (METHOD_OTHER for extension methods). */
-  methodCode(): number {
-    return this.head.method;
-  }
-
-  /**
-   * True for an HTTP/1.1 (or later 1.x) request: it is answered in HTTP/1.1 — persistent by
-   * default, a body without Content-Length sent chunked. HTTP/1.0 and 0.9 are answered as OSE did.
-   */
-  isHttp11(): boolean {
-    const head = this.head;
-    return head.versionMajor === 1 && head.versionMinor >= 1;
-  }
-
-  /** True for HEAD requests (the body of the response is not sent). */
-  isHead(): boolean {
-    return this.head.method === METHOD_HEAD;
-  }
-
-  /** Path part of the target relative to targetStart (the head may move), -1 until located. */
-  private pathFrom = -1;
-  private pathTo = -1;
-
-  /** @internal start of the path part of the target (absolute-form authority skipped). */
-  get pathStart(): number {
-    return this.head.targetStart + this.pathFrom;
-  }
-
-  /** @internal end of the path part (query excluded). */
-  get pathEnd(): number {
-    return this.head.targetStart + this.pathTo;
-  }
-
-  /** @internal finds the path part of the target (once). Allocation-free. */
-  locatePath(): void {
-    if (this.pathFrom >= 0) return;
-    const buf = this.bytes;
-    let s = this.head.targetStart;
-    const e = this.head.targetEnd;
-    if (buf[s] !== SLASH) {
-      // absolute-form (SPEC §5): skip "scheme://authority"
-      let colon = s;
-      while (colon < e && buf[colon] !== 0x3a) colon++;
-      if (colon < e && buf[colon + 1] === SLASH && buf[colon + 2] === SLASH) {
-        let p = colon + 3;
-        while (p < e && buf[p] !== SLASH && buf[p] !== QUESTION) p++;
-        s = p;
-      }
-    }
-    let q = s;
-    while (q < e && buf[q] !== QUESTION) q++;
-    this.pathFrom = s - this.head.targetStart;
-    this.pathTo = q - this.head.targetStart;
-  }
-
-  /** isPlainPath()'s answer once known: -1 not yet, 0 no, 1 yes (the daemon and servers both ask). */
-  private plainPath = -1;
-
-  /** @internal true when the raw path is already normal (no escapes, no dot or empty segments). */
-  isPlainPath(): boolean {
-    if (this.plainPath < 0) {
-      this.locatePath();
-      const plain = this.pathStart < this.pathEnd && this.bytes[this.pathStart] === SLASH && !needsNormalising(this.bytes, this.pathStart, this.pathEnd);
-      this.plainPath = plain ? 1 : 0;
-    }
-    return this.plainPath === 1;
-  }
-
-  /** Raw (undecoded) path as sent; "/" for an absolute-form target without a path. */
-  rawPath(): string {
-    this.locatePath();
-    return this.pathStart === this.pathEnd ? "/" : latin1(this.bytes, this.pathStart, this.pathEnd);
-  }
-
-  /**
-   * The path, percent-decoded once and normalised (SPEC §5). A path that cannot be decoded is
-   * answered 400 (403 above the root) by the daemon before any servlet runs.
-   */
-  requestPath(): string {
-    const p = this.pathOrStatus();
-    return typeof p === "string" ? p : "";
-  }
-
-  /** @internal the normalised path, or the status code that refuses it. */
-  pathOrStatus(): string | number {
-    if (this.cachedPath !== null) return this.cachedPath;
-    this.locatePath();
-    const s = this.pathStart;
-    const e = this.pathEnd;
-    const buf = this.bytes;
-    if (s === e) this.cachedPath = buf[this.head.targetStart] === 0x2a ? "*" : "/";
-    else if (buf[s] !== SLASH) this.cachedPath = 400;
-    else if (!needsNormalising(buf, s, e)) this.cachedPath = latin1(buf, s, e);
-    else this.cachedPath = normaliseRequestPath(buf, s, e);
-    return this.cachedPath;
-  }
-
-  /** The raw query string after `?`, undecoded; "" when absent. */
-  queryString(): string {
-    const buf = this.bytes;
-    const e = this.head.targetEnd;
-    const q = buf.indexOf(QUESTION, this.head.targetStart);
-    return q < 0 || q >= e ? "" : latin1(buf, q + 1, e);
-  }
-
-  /** `HTTP/1.0`, `HTTP/1.1` or `HTTP/0.9`. */
-  protocolVersion(): string {
-    return `HTTP/${this.head.versionMajor}.${this.head.versionMinor}`;
-  }
-
-  // ── hosts and ports ──────────────────────────────────────────────────────────────────────
-
-  /** The authority the client addressed: absolute-form host, else Host, else "". */
-  private authority(): string {
-    const buf = this.bytes;
-    const s = this.head.targetStart;
-    if (buf[s] !== SLASH && buf[s] !== 0x2a) {
-      const target = latin1(buf, s, this.head.targetEnd);
-      const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
-      if (m) return m[1]!.replace(/^.*@/, "");
-    }
-    const i = this.head.hostIndex;
-    if (i < 0) return "";
-    return latin1(buf, this.head.headers[i * 4 + 2]!, this.head.headers[i * 4 + 3]!);
-  }
-
-  /** Host part of the authority, or the local address when the client named none. */
-  serverHost(): string {
-    const a = this.authority();
-    if (a === "") return this.connection.localAddress;
-    const m = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(a);
-    return m ? m[1]! : a;
-  }
-
-  /** Port of the authority (80 when the client named a host without one), else the local port. */
-  serverPort(): number {
-    const a = this.authority();
-    if (a === "") return this.connection.localPort;
-    const m = /:(\d+)$/.exec(a);
-    return m ? Number(m[1]) : 80;
-  }
-
-  /** `host[:port]` for absolute URLs. */
-  private hostAndPort(): string {
-    const a = this.authority();
-    if (a !== "") return a;
-    const host = this.connection.localAddress.includes(":") ? `[${this.connection.localAddress}]` : this.connection.localAddress;
-    return `${host}:${this.connection.localPort}`;
-  }
-
-  /** The peer's address. */
-  clientHost(): string {
-    return this.connection.remoteAddress;
-  }
-
-  /** The peer's port. */
-  clientPort(): number {
-    return this.connection.remotePort;
-  }
-
-  /** Absolute URL of the request: `http://host[:port]/path?query` (path as sent, still encoded). */
-  url(): string {
-    const q = this.queryString();
-    return `http://${this.hostAndPort()}${this.rawPath()}${q ? "?" + q : this.targetHasQuestion() ? "?" : ""}`;
-  }
-
-  private targetHasQuestion(): boolean {
-    const q = this.bytes.indexOf(QUESTION, this.head.targetStart);
-    return q >= 0 && q < this.head.targetEnd;
-  }
-
-  /** The login that passed Basic authentication, "" otherwise. */
-  remoteUser(): string {
-    return this.user;
-  }
-
-  // ── headers ──────────────────────────────────────────────────────────────────────────────
-
-  /** Content-Length of the request, -1 when absent (or chunked). */
-  contentLength(): number {
-    return this.head.contentLength;
-  }
-
-  /** True when a body follows the head (Content-Length > 0, or chunked). */
-  hasBody(): boolean {
-    return this.head.hasBody();
-  }
-
-  /** True when the body is chunked (its length is unknown until the last chunk). */
-  isChunked(): boolean {
-    return this.head.chunked;
-  }
-
-  /** Content-Type of the request, "" when absent. */
-  contentType(): string {
-    return this.header("content-type") ?? "";
-  }
-
-  /** True when the request has a field of that name (case-insensitive). */
-  containsHeader(name: string): boolean {
-    return findHeader(this.head, this.bytes, name) >= 0;
-  }
-
-  /** The field's value (case-insensitive name; repeated fields joined with ", "), or null. */
-  header(name: string): string | null {
-    return headerValues(this.head, this.bytes, name);
-  }
-
-  /** Every field, names lower-cased, repeated fields joined with ", ". */
-  headers(): Record<string, string> {
-    const out: Record<string, string> = {};
-    const h = this.head;
-    for (let i = 0; i < h.headerCount; i++) {
-      const name = latin1(this.bytes, h.headers[i * 4]!, h.headers[i * 4 + 1]!).toLowerCase();
-      const value = latin1(this.bytes, h.headers[i * 4 + 2]!, h.headers[i * 4 + 3]!);
-      out[name] = name in out ? `${out[name]}, ${value}` : value;
-    }
-    return out;
-  }
-
-  // ── where the request landed ────────────────────────────────────────────────────────────
-
-  /** @internal set by the daemon after routing: attached path and where it ends in requestPath. */
-  route(attachedPath: string, matchEnd: number): void {
-    this.attachedPath = attachedPath;
-    this.attachedEnd = matchEnd;
-  }
-
-  /** The path the server object is attached at. */
-  serverPath(): string {
-    return this.attachedPath;
-  }
-
-  /** Absolute URL of the attached path. */
-  serverRoot(): string {
-    return `http://${this.hostAndPort()}${this.attachedPath}`;
-  }
-
-  /** The rest of the path below the attached path, without a leading `/`. */
-  servletPath(): string {
-    if (this.servletPathOverride !== null) return this.servletPathOverride;
-    const rest = this.requestPath().slice(this.attachedEnd);
-    return rest.startsWith("/") ? rest.slice(1) : rest;
-  }
-
-  /**
-   * @internal where servletPath() begins in the head's bytes, for a plain path (isPlainPath()):
-   * the servlet path is then exactly headBytes[servletPathStart() .. pathEnd), ASCII.
-   */
-  servletPathStart(): number {
-    const start = this.pathStart + this.attachedEnd;
-    return start < this.pathEnd && this.bytes[start] === SLASH ? start + 1 : start;
-  }
-
-  /** Extra path information bound by a server (FileServer plugins: the path below the file). */
-  servletInfo(): string {
-    return this.info;
-  }
-
-  /** Rebinds servletPath() and servletInfo() (for servers that resolve part of the path). */
-  bindServlet(path: string, info: string): void {
-    this.servletPathOverride = path;
-    this.info = info;
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────
@@ -429,7 +133,7 @@ export class HttpSession {
    * rest is discarded), or the servlet reads the body and is not busy with the previous piece.
    */
   isReadyForBody(): boolean {
-    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null) && !this.contentBusy);
+    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null || this.sink !== null) && !this.contentBusy);
   }
 
   /** @internal the daemon delivers a piece of the body (a view valid only during the call). */
@@ -444,7 +148,7 @@ export class HttpSession {
     this.delivered += chunk.length;
     let r: void | Promise<void>;
     try {
-      r = servlet.processContent(chunk);
+      r = this.sink !== null ? this.sink.write(chunk) : servlet.processContent(chunk);
     } catch (e) {
       return this.servletFailed("processContent()", e);
     }
@@ -470,6 +174,7 @@ export class HttpSession {
     this.bodyEndSeen = true;
     this.bodyDone = true;
     if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
+    this.sink?.end();
     if (this.phase >= COMPLETE || this.servlet === null) return;
     try {
       const r = this.servlet.contentComplete();
@@ -482,20 +187,48 @@ export class HttpSession {
   /** @internal the body was refused (over the limit) or the client went away. */
   contentFailed(reason: Error): void {
     if (this.contentWaiter) this.contentWaiter.reject(reason);
+    this.sink?.fail(reason);
   }
 
   /**
-   * @internal a servlet callback threw or rejected: logged once with its stack (a
-   * RequestAborted is expected and not logged); 500 if nothing was sent, else the connection
-   * closes after what was sent.
+   * Hands the body to `sink` instead of processContent() (parts() does): pieces go to it as it
+   * takes them. Throws if pieces were already delivered another way.
+   */
+  consumeBody(sink: BodySink): void {
+    if (this.delivered > 0 || this.sink !== null) {
+      throw new Error("the body was already being read another way (processContent, content() or parts())");
+    }
+    this.sink = sink;
+    if (this.bodyDone || !this.head.hasBody()) {
+      this.bodyDone = true;
+      sink.end();
+    } else if (this.phase >= DESTROYED) {
+      sink.fail(new RequestAborted("the request ended before its body was read"));
+    } else {
+      this.connection.resumeReading();
+    }
+  }
+
+  /**
+   * @internal a servlet callback threw or rejected: an HttpError is answered with its status;
+   * anything else is logged once with its stack (a RequestAborted is expected and not logged);
+   * 500 if nothing was sent, else the connection closes after what was sent.
    */
   servletFailed(where: string, e: unknown): void {
+    // An HttpError is an answer, not a failure: its status, not logged.
+    if (e instanceof HttpError) {
+      if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
+      return;
+    }
     if (!(e instanceof RequestAborted) && !this.failureLogged) {
       this.failureLogged = true;
       const what = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
       this.connection.logError(`${where} threw for ${what}`, e);
     }
-    if (this.phase < COMPLETE) this.sendError(500);
+    // A RequestAborted that carries a status (a malformed multipart body: 400) is the client's
+    // fault: it gets that status; anything else is a 500.
+    const status = e instanceof RequestAborted && e.status >= 400 ? e.status : 500;
+    if (this.phase < COMPLETE) this.sendError(status);
   }
 
   private joinCollected(): Uint8Array {
@@ -681,7 +414,7 @@ export class HttpSession {
   }
 
   /** sendError with extra header fields (e.g. WWW-Authenticate for a 401). */
-  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string): void {
+  sendErrorWithHeaders(code: number, headers: [string, string][], html?: string, message?: string): void {
     if (this.phase >= COMPLETE) return;
     if (this.phase !== NONE) {
       if (!this.connection.output.rollback(this.responseMark)) {
@@ -699,7 +432,29 @@ export class HttpSession {
     // may persist (the daemon still closes when the request's own framing is broken). HTTP/1.0
     // keeps OSE's rule: an error page always closes.
     this.closeAfter = !this.isHttp11();
-    this.sendDocument(code, "text/html; charset=utf-8", errorPage(code, reasonPhrase(code), html), headers);
+    // A servlet's own markup is an HTML page; otherwise the server's page, JSON or HTML.
+    const doc = html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: errorPage(code, reasonPhrase(code), html) };
+    this.sendDocument(code, doc.contentType, doc.body, headers);
+  }
+
+  /**
+   * The body of an error response the framework makes: the server object's errorPage() if it
+   * gives one, else JSON when the request accepts JSON, else the HTML page. `message` is the
+   * application's text (an HttpError's), never request input.
+   */
+  private errorDocument(code: number, message?: string): ErrorDocument {
+    if (this.errorSource !== null) {
+      try {
+        const own = this.errorSource.errorPage(code, this, message);
+        if (typeof own === "string") return { contentType: HTML_TYPE, body: own };
+        if (own) return own;
+      } catch (e) {
+        this.connection.logError(`errorPage(${code}) threw`, e);
+      }
+    }
+    const reason = reasonPhrase(code);
+    if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
+    return { contentType: HTML_TYPE, body: errorPage(code, reason, messageHtml(message)) };
   }
 
   /**

@@ -165,16 +165,6 @@ export class RawClient {
     return r;
   }
 
-  /** Waits a bounded time for the server to close; true if it did. Used to assert "still open". */
-  async closesWithin(ms: number): Promise<boolean> {
-    try {
-      await this.untilClosed(ms);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   [Symbol.dispose](): void {
     if (!this.closed) this.socket.end();
   }

@@ -14,17 +14,17 @@ export class FnServer extends HttpServer {
   }
 }
 
-/** Answers `text` with a Content-Length. */
+/** Answers `body` with a Content-Length. */
 export class TextServlet extends HttpServlet {
   constructor(
     session: HttpSession,
-    private readonly text: string,
+    private readonly body: string,
     private readonly code = 200,
   ) {
     super(session);
   }
   override processRequest(): void {
-    this.sendDocument(this.code, "text/plain", this.text);
+    this.sendDocument(this.code, "text/plain", this.body);
   }
 }
 

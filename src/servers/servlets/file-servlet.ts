@@ -17,7 +17,7 @@ import { METHOD_GET, METHOD_HEAD } from "../../parser/index.ts";
 import { chooseCoding, type Coding } from "../accept-encoding.ts";
 import { contentRange, multipartBody, MULTIPART_TYPE, parseRange, UNSATISFIABLE, type BodyPiece, type ByteRange } from "../byte-ranges.ts";
 import { compressedFile } from "../compression-cache.ts";
-import { errorPage } from "../error-page.ts";
+import { errorPage } from "../../http/error-page.ts";
 import { CACHE_BYTES, LARGE_PIECE, PIECE, SMALL_FILE, STREAM_BUFFER_BUDGET } from "../file-limits.ts";
 import {
   fileRequestFields,
@@ -33,7 +33,7 @@ import {
 import { statusForFsError } from "../fs-status.ts";
 import { HttpServlet } from "../http-servlet.ts";
 import type { HttpSession } from "../http-session.ts";
-import { reasonPhrase } from "../status.ts";
+import { reasonPhrase } from "../../http/status.ts";
 import { etagOf, evaluatePreconditions, ifRangeHolds, lastModifiedOf, NOT_MODIFIED, PRECONDITION_FAILED } from "../validators.ts";
 
 export { CACHE_BYTES, SMALL_FILE } from "../file-limits.ts";
@@ -216,7 +216,7 @@ export class FileServlet extends HttpServlet {
 
   /** A request with validators, ranges or Accept-Encoding, or a large file. */
   private async answer(fields: number, st: Stats, type: string): Promise<void> {
-    const rep = await this.represent(fields, st, type);
+    const rep = await this.represent(fields, st);
     if (rep === null) return;
     const extra = this.options.headers ?? NO_FIELDS;
     // RFC 9110 §13.2.2: preconditions first, then Range.
@@ -298,7 +298,7 @@ export class FileServlet extends HttpServlet {
    * compressed copy, else the file. Ranges are always served from the file itself. Null when an
    * error has been answered.
    */
-  private async represent(fields: number, st: Stats, type: string): Promise<Representation | null> {
+  private async represent(fields: number, st: Stats): Promise<Representation | null> {
     const identity: Representation = { path: this.filePath, stats: st, coding: null, etag: etagOf(st), bytes: null };
     if (!(fields & HAS_ACCEPT_ENCODING) || fields & HAS_RANGE) return identity;
     const variants = this.options.variants ?? NO_VARIANTS;

@@ -1,6 +1,8 @@
 /**
- * Session: one per connection. Owns the receive buffer, the parser state, the request in
- * progress, the output queue and the connection's deadlines.
+ * HttpConnection: one per accepted socket. Owns the receive buffer, the parser state, the request
+ * in progress, the output queue and the connection's deadlines. Its state is two small machines
+ * (Go's conn/ConnState is the model): the lifecycle of the connection and the phase of the
+ * request on it, each with its transition rules next to its values below.
  *
  * Reading: a complete head is parsed in place in Bun's data chunk; bytes left over (a head split
  * across reads, pipelined requests behind a pending response) are copied into the session's own
@@ -35,11 +37,10 @@ import {
 import type { Connection } from "../servers/connection.ts";
 import { HttpSession } from "../servers/http-session.ts";
 import { RequestAborted } from "../servers/request-aborted.ts";
-import { CANNED_BY_ERROR, cannedStatus, type Canned } from "./canned.ts";
+import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import { OutputQueue } from "./output.ts";
-import type { HttpDaemon } from "./daemon.ts";
+import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { LINGER_MS } from "./limits.ts";
-import type { Counters } from "./stats.ts";
 
 const EMPTY = new Uint8Array(0);
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
@@ -63,8 +64,46 @@ const DEADLINE_KEEP_ALIVE = 4;
 /** We half-closed: the client's input is read and discarded until its FIN or this deadline. */
 const DEADLINE_LINGER = 5;
 
+// ── Lifecycle: it only moves forward. ────────────────────────────────────────────────────────
+/** Reading and answering requests. */
+const OPEN = 0;
+/**
+ * No more requests are read (a close was decided: error, `Connection: close`, the request cap, a
+ * timeout, the client's FIN); queued output is still sent. OPEN → CLOSING at that decision.
+ */
+const CLOSING = 1;
+/**
+ * Our side half-closed (socket.shutdown) once the output was sent; the client's input is read and
+ * discarded until its FIN or LINGER_MS. CLOSING → LINGERING when the queue empties and the client
+ * has not closed its side.
+ */
+const LINGERING = 2;
+/**
+ * socket.end() (or terminate) was called; Bun's close event follows. CLOSING → ENDED when the
+ * queue empties after the client's FIN; LINGERING → ENDED at its FIN or deadline; any → ENDED on
+ * abort() or reclaim().
+ */
+const ENDED = 3;
+/** The close event came; everything pooled was given back. Any → CLOSED. */
+const CLOSED = 4;
+
+// ── Request phase: IDLE → HEAD → (AUTHORISING →) SERVING → (DISCARDING →) IDLE. ───────────────
+/** Between requests: nothing parsed, nothing owed. `current` is null. */
+const IDLE = 0;
+/** A head is arriving (IDLE → HEAD at its first byte; → IDLE when refused). `current` is null. */
+const HEAD = 1;
+/** The server's authorise() is pending: the body waits (HEAD → AUTHORISING). */
+const AUTHORISING = 2;
+/**
+ * A servlet owns the request; its body is delivered as the servlet is ready (HEAD or
+ * AUTHORISING → SERVING). → IDLE when the response is complete and the body consumed.
+ */
+const SERVING = 3;
+/** The response is complete; the rest of the body is read and dropped (SERVING → DISCARDING → IDLE). */
+const DISCARDING = 4;
+
 /** Per-connection state; `socket.data`. */
-export class Session implements Connection {
+export class HttpConnection implements Connection, IdleConnection {
   readonly head: RequestHead;
   headBytes: Uint8Array = EMPTY;
   readonly output: OutputQueue;
@@ -84,30 +123,35 @@ export class Session implements Connection {
   /** A stable copy of the current request's head when it outlives its read turn (pooled). */
   private headCopy: Buffer | null = null;
 
-  /** The request being answered, or null between requests. */
+  /** Lifecycle (OPEN … CLOSED above). */
+  private state = OPEN;
+  /** Request phase (IDLE … DISCARDING above). */
+  private phase = IDLE;
+  /** The request being answered: non-null exactly in AUTHORISING, SERVING and DISCARDING. */
   private current: HttpSession | null = null;
-  private headInProgress = false;
+  /** The current head's span in headBytes. */
   private headStart = 0;
   private headEnd = 0;
+  /** headBytes is headCopy (the head survives the read turn it arrived in). */
   private headIsStable = false;
+  /** The current request's body is wholly consumed (true when it has none). */
   private bodyDone = true;
-  private responseDone = false;
+  /** The completed response allows another request on this connection. */
   private responseKeepAlive = false;
+  /** Body bytes dropped in DISCARDING (past the body limit: close). */
   private discarded = 0;
-  private authorising = false;
+  /** Requests dispatched on this connection (the per-connection cap). */
   private requests = 0;
 
+  /** Inside process(): re-entrant calls defer to a microtask instead. */
   private processing = false;
+  /** Inside a data callback (or resume): output is flushed at its end, not scheduled. */
   private inReadTurn = false;
+  /** A microtask flush is pending. */
   private flushScheduled = false;
-  private closing = false;
-  /** Our side is finished: socket.shutdown() (lingering) or socket.end() was called. */
-  private ended = false;
-  private closed = false;
-  /** The client sent its FIN (or we treat it as gone). */
+  /** The client sent its FIN (or reset): nothing more will be read. */
   private peerEnded = false;
-  /** Half-closed by us, discarding the client's input until it closes or LINGER_MS pass. */
-  private lingering = false;
+  /** socket.pause() is in force (receive buffer full, or output above its high-water mark). */
   private paused = false;
   /** The current body waits for its servlet (see isReadyForBody); its deadlines are suspended. */
   private bodyHeld = false;
@@ -127,8 +171,8 @@ export class Session implements Connection {
   private drainWaiters: (() => void)[] = [];
 
   /** Neighbours in the daemon's list of idle connections (reclaimed oldest first at the limit). */
-  idlePrev: Session | null = null;
-  idleNext: Session | null = null;
+  idlePrev: IdleConnection | null = null;
+  idleNext: IdleConnection | null = null;
   /** True while in that list. */
   idleListed = false;
 
@@ -138,9 +182,9 @@ export class Session implements Connection {
   };
   private readonly resumeBound = () => this.resume();
 
-  /** Creates the session for a newly accepted socket. */
+  /** Creates the connection for a newly accepted socket. */
   constructor(
-    private readonly daemon: HttpDaemon,
+    private readonly daemon: ConnectionHost,
     private readonly socket: Socket<unknown>,
   ) {
     const limits = daemon.limits;
@@ -163,7 +207,7 @@ export class Session implements Connection {
     // A client still waiting for 100 Continue may or may not send its body now: close rather than guess.
     const bodyUnasked = !this.bodyDone && this.expect === EXPECT_PENDING;
     return (
-      !this.closing &&
+      this.state === OPEN &&
       !this.peerEnded &&
       !bodyTooLong &&
       !bodyUnasked &&
@@ -179,14 +223,14 @@ export class Session implements Connection {
 
   /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */
   flushSoon(): void {
-    if (this.inReadTurn || this.flushScheduled || this.closed) return;
+    if (this.inReadTurn || this.flushScheduled || this.state === CLOSED) return;
     this.flushScheduled = true;
     queueMicrotask(this.flushBound);
   }
 
   /** Calls `callback` once the output drops below its high-water mark. */
   whenDrained(callback: () => void): void {
-    if (this.closed) return;
+    if (this.state === CLOSED) return;
     this.drainWaiters.push(callback);
     this.flushSoon();
   }
@@ -197,53 +241,48 @@ export class Session implements Connection {
     this.daemon.logError(`${this.remoteAddress}:${this.remotePort} ${message}`, error);
   }
 
-  /** The daemon's counters (for the socket handlers). */
-  daemonCounters(): Counters {
-    return this.daemon.counters;
+  /** A socket error (a reset and the like): expected when clients leave, so only counted. */
+  onError(): void {
+    this.daemon.counters.socketErrors++;
   }
 
   /** Closes at once, dropping unsent output (a reset: shutdown(), a stop past its grace). */
   abort(): void {
-    if (this.closed) return;
+    if (this.state >= ENDED) return;
     this.output.clear();
-    this.closing = true;
+    this.endNow();
     this.socket.terminate();
   }
 
   /** Stops reading, abandons the current request, sends what is queued, then closes gracefully. */
   close(): void {
-    if (this.closed) return;
-    this.closing = true;
+    if (this.state === CLOSED) return;
+    this.beginClosing();
     this.abandonCurrent();
     this.flushSoon();
   }
 
   /** Reading may go on: the servlet is ready for more of its body. */
   resumeReading(): void {
-    if (this.closed || this.closing || this.processing) return;
+    if (this.state !== OPEN || this.processing) return;
     queueMicrotask(this.resumeBound);
   }
 
   /** The current response is complete (HttpSession calls this exactly once per request). */
   responseComplete(keepAlive: boolean): void {
     const s = this.current;
-    if (!s || this.responseDone) return;
-    this.responseDone = true;
+    if (!s || this.phase === DISCARDING) return;
+    this.phase = DISCARDING;
     this.responseKeepAlive = keepAlive;
     this.logged = true;
     this.daemon.logAccess(s, s.status);
     s.destroy();
-    if (!keepAlive) {
-      // Nothing after this response is read: close once it is written.
-      this.closing = true;
+    if (!keepAlive || (!this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody)) {
+      // Nothing after this response is read (discarding a body that long is not worth it,
+      // SPEC §3): close once it is written.
+      this.beginClosing();
       this.current = null;
-      this.flushSoon();
-      return;
-    }
-    if (!this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody) {
-      // Discarding that much body is not worth it: close instead (SPEC §3).
-      this.closing = true;
-      this.current = null;
+      this.phase = IDLE;
       this.flushSoon();
       return;
     }
@@ -256,7 +295,7 @@ export class Session implements Connection {
 
   /** Bun `data`: the chunk is valid only during this call. */
   onData(chunk: Uint8Array): void {
-    if (this.closing || this.closed) return; // nothing after a rejected request is parsed
+    if (this.state !== OPEN) return; // nothing after a close was decided is parsed (lingering: discarded)
     this.inReadTurn = true;
     if (this.recvEnd > this.recvStart) {
       this.appendToRecv(chunk);
@@ -280,12 +319,12 @@ export class Session implements Connection {
    */
   onEnd(): void {
     this.peerEnded = true;
-    if (this.lingering) {
+    if (this.state === LINGERING) {
       this.finishClose();
       return;
     }
-    this.closing = true;
-    if (this.current !== null && !this.responseDone) {
+    this.beginClosing();
+    if (this.phase === AUTHORISING || this.phase === SERVING) {
       this.output.clear();
       this.abandonCurrent();
     }
@@ -294,11 +333,11 @@ export class Session implements Connection {
 
   /** Bun `close`: the connection is gone. */
   onClose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closing = true;
+    if (this.state === CLOSED) return;
+    const wasLingering = this.state === LINGERING;
+    this.state = CLOSED;
     this.abandonCurrent();
-    this.daemon.sessionClosed(this, this.lingering);
+    this.daemon.connectionClosed(this, wasLingering);
     this.releaseDrainWaiters();
     // Everything pooled goes back.
     this.recvStart = this.recvEnd = 0;
@@ -310,11 +349,13 @@ export class Session implements Connection {
   /** The current request's client is gone or its connection ends: log it, destroy its servlet. */
   private abandonCurrent(): void {
     const s = this.current;
+    const phase = this.phase;
     this.current = null;
     if (s === null) return;
+    this.phase = IDLE;
     if (!this.logged) {
       this.logged = true;
-      if (!this.responseDone) this.daemon.counters.abandoned++;
+      if (phase !== DISCARDING) this.daemon.counters.abandoned++;
       // 499 (nginx's "client closed request") when nothing was sent.
       this.daemon.logAccess(s, s.hasStarted() ? s.status : 499);
     }
@@ -325,13 +366,13 @@ export class Session implements Connection {
 
   /** Called by the daemon's sweep timer: enforces the deadlines. */
   sweep(now: number): void {
-    if (this.closed) return;
-    if (this.sendDeadline > 0 && now >= this.sendDeadline && !this.lingering) {
+    if (this.state === CLOSED) return;
+    if (this.sendDeadline > 0 && now >= this.sendDeadline && this.state < LINGERING) {
       // The client reads nothing: drop what it will never take and close gracefully.
       this.daemon.counters.timeouts++;
       this.sendDeadline = 0;
       this.output.clear();
-      this.closing = true;
+      this.beginClosing();
       this.abandonCurrent();
       this.flush();
       return;
@@ -346,7 +387,7 @@ export class Session implements Connection {
     }
     this.deadlineKind = NO_DEADLINE;
     if (kind === DEADLINE_FIRST_BYTE || kind === DEADLINE_KEEP_ALIVE) {
-      this.closing = true;
+      this.beginClosing();
       this.flush();
     } else if (kind === DEADLINE_LINGER) {
       this.finishClose();
@@ -356,7 +397,7 @@ export class Session implements Connection {
     } else if (kind === DEADLINE_BODY) {
       this.daemon.counters.timeouts++;
       const s = this.current;
-      this.closing = true; // the body is cut short: nothing after it can be framed
+      this.beginClosing(); // the body is cut short: nothing after it can be framed
       if (s && !s.hasStarted()) s.sendError(408);
       else this.close();
     }
@@ -376,16 +417,11 @@ export class Session implements Connection {
 
   /** Closes an idle connection (daemon stopping); a connection with a request in flight finishes it first. */
   closeIfIdle(): void {
-    if (this.closed) return;
-    if (!this.current && !this.headInProgress) {
-      this.closing = true;
+    if (this.state === CLOSED) return;
+    if (this.phase === IDLE) {
+      this.beginClosing();
       this.flush();
     }
-  }
-
-  /** True between requests with nothing queued either way (a candidate for reclaiming). */
-  isIdle(): boolean {
-    return !this.closing && this.current === null && !this.headInProgress && this.recvEnd === this.recvStart && this.output.pending === 0;
   }
 
   /**
@@ -393,10 +429,20 @@ export class Session implements Connection {
    * idle keep-alive connections the same way). Nothing is in flight, so it closes at once.
    */
   reclaim(): void {
-    if (this.closed) return;
-    this.closing = true;
-    this.ended = true;
+    if (this.state >= ENDED) return;
+    this.endNow();
     this.socket.end();
+  }
+
+  /** OPEN → CLOSING: no more requests are read. */
+  private beginClosing(): void {
+    if (this.state === OPEN) this.state = CLOSING;
+  }
+
+  /** → ENDED: our side is finished (end or terminate follows at once). */
+  private endNow(): void {
+    if (this.idleListed) this.daemon.idle.remove(this);
+    this.state = ENDED;
   }
 
   // ── reading ─────────────────────────────────────────────────────────────────────────────
@@ -454,7 +500,7 @@ export class Session implements Connection {
 
   /** Resumes processing buffered input after an asynchronous completion. */
   private resume(): void {
-    if (this.closed || this.processing) return;
+    if (this.state === CLOSED || this.processing) return;
     if (this.current !== null && !this.bodyDone) this.continueIfWanted(this.current);
     const wasInTurn = this.inReadTurn;
     this.inReadTurn = true;
@@ -471,10 +517,10 @@ export class Session implements Connection {
   private process(buf: Uint8Array, start: number, end: number, inRecv: boolean): void {
     this.processing = true;
     let p = start;
-    while (p < end && !this.closing) {
+    while (p < end && this.state === OPEN) {
       const s = this.current;
       if (s !== null) {
-        if (this.bodyDone || this.authorising) break; // response (or authorisation) pending
+        if (this.bodyDone || this.phase === AUTHORISING) break; // response (or authorisation) pending
         if (!s.isReadyForBody()) {
           this.holdBody();
           break;
@@ -487,10 +533,10 @@ export class Session implements Connection {
         this.stalledOnOutput = true; // SPEC §6: stop reading requests above the mark
         break;
       }
-      if (!this.headInProgress) {
+      if (this.phase === IDLE) {
         if (this.idleListed) this.daemon.idle.remove(this);
         this.head.reset();
-        this.headInProgress = true;
+        this.phase = HEAD;
         this.deadlineKind = DEADLINE_HEAD;
         this.deadline = this.daemon.clock + this.daemon.limits.headTimeoutMs;
       }
@@ -503,7 +549,6 @@ export class Session implements Connection {
         this.reject(canned);
         break;
       }
-      this.headInProgress = false;
       this.headBytes = buf;
       this.headStart = p;
       this.headEnd = r;
@@ -512,12 +557,12 @@ export class Session implements Connection {
       this.dispatch();
     }
     this.processing = false;
-    if (this.closed) return;
+    if (this.state === CLOSED) return;
     // Whatever is left: keep it for the next turn (a partial head, or requests behind a pending one).
     if (inRecv) {
       this.recvStart = p;
       if (p >= this.recvEnd) this.recvStart = this.recvEnd = 0;
-    } else if (p < end && !this.closing) {
+    } else if (p < end && this.state === OPEN) {
       this.recvStart = this.recvEnd = 0;
       this.appendToRecv(buf.subarray(p, end));
     }
@@ -538,10 +583,10 @@ export class Session implements Connection {
     const pieceEnd = decoder.pieceEnd;
     if (pieceEnd > pieceStart) {
       this.deadline = this.daemon.clock + this.daemon.limits.bodyIdleTimeoutMs;
-      if (this.responseDone) {
+      if (this.phase === DISCARDING) {
         this.discarded += pieceEnd - pieceStart;
         if (this.discarded > this.daemon.limits.maxBody) {
-          this.closing = true; // SPEC §3: discard up to the body limit, past it close
+          this.beginClosing(); // SPEC §3: discard up to the body limit, past it close
           return end;
         }
       } else if (decoder.received > s.bodyLimit) {
@@ -555,7 +600,7 @@ export class Session implements Connection {
       this.bodyDone = true;
       this.deadlineKind = NO_DEADLINE;
       s.contentEnded();
-      if (this.responseDone) this.finishRequest();
+      if (this.phase === DISCARDING) this.finishRequest();
     }
     return q;
   }
@@ -564,8 +609,8 @@ export class Session implements Connection {
   private failBody(s: HttpSession, status: number, reason: string): void {
     this.daemon.counters.badRequest(status);
     s.contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
-    this.closing = true; // before the error page, so it says Connection: close
-    if (!s.hasStarted() && !this.responseDone) s.sendError(status);
+    this.beginClosing(); // before the error page, so it says Connection: close
+    if (!s.hasStarted() && this.phase !== DISCARDING) s.sendError(status);
     this.abandonCurrent();
   }
 
@@ -615,7 +660,7 @@ export class Session implements Connection {
     this.daemon.counters.requests++;
     const s = new HttpSession(this, this.daemon.limits.maxBody);
     this.current = s;
-    this.responseDone = false;
+    this.phase = SERVING;
     this.logged = false;
     this.bodyHeld = false;
     this.discarded = 0;
@@ -629,20 +674,21 @@ export class Session implements Connection {
       if (head.versionMajor === 1 && head.versionMinor >= 1 && isContinueExpected(head, this.headBytes)) this.expect = EXPECT_PENDING;
     }
     if (head.method === METHOD_CONNECT) {
-      this.closing = true; // a client may follow CONNECT with tunnel bytes at once: never parse them
+      this.beginClosing(); // a client may follow CONNECT with tunnel bytes at once: never parse them
       return s.sendError(501);
     }
     const server = this.daemon.route(s);
     if (typeof server === "number") {
-      this.closing = true; // a target that cannot be a path (bad escapes, above the root): close
+      this.beginClosing(); // a target that cannot be a path (bad escapes, above the root): close
       return s.sendError(server);
     }
     if (server === null) return s.sendError(404);
+    s.errorSource = server; // its errorPage() answers the framework's errors from here on
     if (server.requiresAuthorisation()) {
-      this.authorising = true;
+      this.phase = AUTHORISING;
       this.daemon.authenticate(s, server, (ok) => {
-        this.authorising = false;
         if (this.current !== s || s.isDestroyed()) return;
+        if (this.phase === AUTHORISING) this.phase = SERVING;
         if (ok) this.daemon.startServlet(s, server);
         this.afterStart(s);
         if (!this.processing) queueMicrotask(this.resumeBound);
@@ -659,7 +705,7 @@ export class Session implements Connection {
    * request whose response is not complete by then, SPEC §2.4).
    */
   private afterStart(s: HttpSession): void {
-    if (this.current !== s || this.responseDone) return;
+    if (this.current !== s || this.phase === DISCARDING) return;
     if (this.bodyDone) s.contentEnded();
     else if (this.head.contentLength > s.bodyLimit) this.failBody(s, 413, "declared body over the limit");
     else this.continueIfWanted(s);
@@ -670,7 +716,7 @@ export class Session implements Connection {
    * servlet wants the body — not when it answers first (a 401, a 413) and not before it asks.
    */
   private continueIfWanted(s: HttpSession): void {
-    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.responseDone || !s.isReadyForBody()) return;
+    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.phase === DISCARDING || !s.isReadyForBody()) return;
     if (this.decoder.received > 0) return; // it sent the body without waiting
     this.expect = EXPECT_CONTINUED;
     this.output.append(CONTINUE);
@@ -680,8 +726,9 @@ export class Session implements Connection {
   /** The current request is finished (response complete and body consumed). */
   private finishRequest(): void {
     this.current = null;
+    this.phase = IDLE;
     if (!this.responseKeepAlive || this.peerEnded) {
-      this.closing = true;
+      this.beginClosing();
       return;
     }
     this.deadlineKind = DEADLINE_KEEP_ALIVE;
@@ -702,8 +749,8 @@ export class Session implements Connection {
     this.output.append(dateLine);
     this.output.append(canned.afterDate);
     this.daemon.logRejected(this.remoteAddress, canned.status, canned.length(dateLine.length));
-    this.headInProgress = false;
-    this.closing = true;
+    this.phase = IDLE;
+    this.beginClosing();
     this.flushSoon();
   }
 
@@ -730,13 +777,13 @@ export class Session implements Connection {
    * destroy responses it has not read yet (nginx's lingering close).
    */
   private endGracefully(): void {
-    this.ended = true;
-    if (this.idleListed) this.daemon.idle.remove(this);
     if (this.peerEnded) {
+      this.endNow();
       this.socket.end();
       return;
     }
-    this.lingering = true;
+    if (this.idleListed) this.daemon.idle.remove(this);
+    this.state = LINGERING;
     this.daemon.lingerStarted();
     this.socket.shutdown();
     if (this.paused) {
@@ -749,14 +796,15 @@ export class Session implements Connection {
 
   /** The linger is over (the client closed, or time ran out): close for good. */
   private finishClose(): void {
-    if (this.closed) return;
+    if (this.state >= ENDED) return;
     this.deadlineKind = NO_DEADLINE;
+    this.state = ENDED; // the daemon still counts it as lingering until its close event
     this.socket.end();
   }
 
   /** Writes what is queued; closes when closing and empty; manages pause and drain waiters. */
   flush(): void {
-    if (this.closed || this.ended) return;
+    if (this.state >= LINGERING) return;
     const before = this.output.written;
     const empty = this.output.flush(this.socket);
     if (this.output.written > before || empty) this.sendDeadline = 0;
@@ -772,7 +820,7 @@ export class Session implements Connection {
       }
       return;
     }
-    if (this.closing) {
+    if (this.state === CLOSING) {
       this.endGracefully();
       return;
     }

@@ -1,0 +1,251 @@
+/**
+ * DaemonCore: what an HttpDaemon's connections need from it — its limits and clock, the cached
+ * Date lines, counters, idle list and buffer pool, routing, authentication, starting servlets,
+ * logging — kept out of HttpDaemon's public surface (the daemon owns one; users never see it).
+ */
+import type { Socket } from "bun";
+import { cannedStatus } from "../http/canned.ts";
+import { HttpError } from "../servers/http-error.ts";
+import { parseAuthorization, type AuthDecision, type HttpServer } from "../servers/http-server.ts";
+import { readsBodyAsItArrives } from "../servers/http-servlet.ts";
+import type { HttpSession } from "../servers/http-session.ts";
+import { PrefixTrie } from "../servers/prefix-trie.ts";
+import type { AccessLog } from "./access-log.ts";
+import { BufferPool } from "./buffer-pool.ts";
+import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
+import { HttpConnection } from "./http-connection.ts";
+import { IdleList } from "./idle-list.ts";
+import type { ResolvedLimits } from "./limits.ts";
+import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
+
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+/** Pooled buffers hold a full head and this much more. */
+const RECV_SLACK = 1024;
+
+/** The parts of an HttpDaemon its connections use. */
+export class DaemonCore implements ConnectionHost {
+  /** Coarse clock (ms), advanced by the sweep timer. */
+  clock = performance.now();
+  /** `Date: …\r\n`, refreshed every second. */
+  dateLine: Uint8Array = EMPTY;
+  /** Date, Server, `Connection: keep-alive` and the blank line, refreshed with dateLine. */
+  keepAliveTail: Uint8Array = EMPTY;
+  /** Date, Server, `Connection: close` and the blank line. */
+  closeTail: Uint8Array = EMPTY;
+  /** True once stop() was called. */
+  stopping = false;
+  /** The counters behind stats(). */
+  readonly counters = new Counters();
+  /** Idle connections, oldest first (reclaimed at the connection limit). */
+  readonly idle = new IdleList<IdleConnection>();
+  /** Receive, head-copy and output buffers shared by the connections. */
+  readonly buffers: BufferPool;
+  /** Attached server objects by path. */
+  readonly trie = new PrefixTrie<HttpServer>();
+  /** Open connections. */
+  readonly connections = new Set<HttpConnection>();
+  /** Called once every connection has closed while stopping. */
+  onAllClosed: (() => void) | null = null;
+
+  private dateSecond = 0;
+  /** The 503 sent at the connection limit, rebuilt with the Date line. */
+  private refusal: Uint8Array = EMPTY;
+  /** Connections half-closed by us and lingering (they do not count toward maxConnections). */
+  private lingering = 0;
+  private lastSummary = performance.now();
+
+  /** `authorise` is the daemon's client authorisation (SPEC §2.1), asked for every connection. */
+  constructor(
+    readonly limits: ResolvedLimits,
+    private readonly accessLog: AccessLog | null,
+    private readonly errorLog: (message: string, error?: unknown) => void,
+    private readonly authorise: (host: string) => boolean,
+  ) {
+    // Big enough for a whole head (maxHead) plus the start of what follows it.
+    this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
+    this.refreshDate(Math.floor(Date.now() / 1000));
+  }
+
+  private refreshDate(second: number): void {
+    this.dateSecond = second;
+    const date = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+    this.dateLine = encoder.encode(date);
+    this.keepAliveTail = encoder.encode(`${date}Server: netsvc\r\nConnection: keep-alive\r\n\r\n`);
+    this.closeTail = encoder.encode(`${date}Server: netsvc\r\nConnection: close\r\n\r\n`);
+    const canned = cannedStatus(503);
+    this.refusal = Buffer.concat([canned.beforeDate, this.dateLine, canned.afterDate]);
+  }
+
+  /** A snapshot of the counters, with the connections open now. */
+  stats(): DaemonStats {
+    const snapshot = this.counters.snapshot();
+    snapshot.open = this.connections.size;
+    return snapshot;
+  }
+
+  /** a connection was accepted. */
+  accept(socket: Socket<unknown>): void {
+    let allowed = false;
+    try {
+      allowed = !this.stopping && this.authorise(socket.remoteAddress);
+    } catch (e) {
+      this.logError(`authorise(${socket.remoteAddress}) threw`, e);
+    }
+    if (!allowed) {
+      this.counters.denied++;
+      socket.terminate(); // SPEC §2.1: dropped at once, no bytes written
+      return;
+    }
+    const max = this.limits.maxConnections;
+    if (this.connections.size - this.lingering >= max) {
+      // Make room by closing the connection idle the longest, as nginx does; only when none is
+      // idle is the newcomer refused. Lingering connections end within LINGER_MS, but are
+      // bounded too.
+      const oldest = this.idle.oldest();
+      if (oldest !== null && this.connections.size < 2 * max) {
+        this.idle.remove(oldest);
+        this.counters.reclaimed++;
+        oldest.reclaim();
+      } else {
+        this.counters.refused++;
+        socket.end(this.refusal);
+        return;
+      }
+    }
+    this.counters.accepted++;
+    const connection = new HttpConnection(this, socket);
+    socket.data = connection;
+    this.connections.add(connection);
+    this.idle.add(connection); // idle until its first byte
+  }
+
+  /** a connection closed; `wasLingering` when it had half-closed (lingerStarted). */
+  connectionClosed(connection: IdleConnection, wasLingering: boolean): void {
+    if (!this.connections.delete(connection as HttpConnection)) return;
+    if (connection.idleListed) this.idle.remove(connection);
+    if (wasLingering) this.lingering--;
+    if (this.stopping) this.checkStopped();
+  }
+
+  /** a connection half-closed and lingers (it no longer counts toward the limit). */
+  lingerStarted(): void {
+    this.lingering++;
+  }
+
+  /** the server for a request, null for none, or the status refusing its path (400, 403). */
+  route(s: HttpSession): HttpServer | null | number {
+    let server: HttpServer | null;
+    if (s.isPlainPath()) {
+      // hot path: route on the raw bytes, no string is made.
+      server = this.trie.lookupBytes(s.headBytes, s.pathStart, s.pathEnd);
+      if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd - s.pathStart);
+      return server;
+    }
+    const path = s.pathOrStatus();
+    if (typeof path === "number") return path;
+    server = path === "*" ? null : this.trie.lookup(path);
+    if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd);
+    return server;
+  }
+
+  /** authentication for a server that asks for it: its authenticate(), Basic by default (SPEC §2.2). */
+  authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void {
+    const challenge = () => {
+      let value: string;
+      try {
+        value = server.challenge();
+      } catch (e) {
+        this.logError("challenge() threw", e);
+        value = 'Basic realm="netsvc"';
+      }
+      s.sendErrorWithHeaders(401, [["WWW-Authenticate", value]]);
+      done(false);
+    };
+    const settle = (decision: unknown) => {
+      if (decision === true || typeof decision === "string") {
+        s.user = decision === true ? "" : decision;
+        done(true);
+      } else challenge();
+    };
+    const fail = (e: unknown, how: string) => {
+      if (e instanceof HttpError) {
+        // the server's decision, e.g. 501 for a scheme Basic-only servers do not know
+        s.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
+        return done(false);
+      }
+      this.logError(`authenticate() ${how}`, e);
+      challenge();
+    };
+    const auth = parseAuthorization(s.header("authorization"));
+    if (auth === 400) return challenge();
+    let result: AuthDecision | Promise<AuthDecision>;
+    try {
+      result = server.authenticate(s, auth?.scheme ?? "", auth?.credentials ?? "");
+    } catch (e) {
+      return fail(e, "threw");
+    }
+    if (typeof result === "boolean" || typeof result === "string") return settle(result);
+    Promise.resolve(result).then(settle, (e) => fail(e, "rejected"));
+  }
+
+  /** makes the servlet and runs processRequest(); failures become 404/500. */
+  startServlet(s: HttpSession, server: HttpServer): void {
+    let servlet;
+    try {
+      servlet = server.servlet(s);
+    } catch (e) {
+      if (e instanceof HttpError) return s.servletFailed("servlet()", e);
+      this.logError(`servlet() threw for ${s.requestMethod()} ${s.rawPath()}`, e);
+      return s.sendError(500);
+    }
+    if (!servlet) return s.sendError(404);
+    s.servlet = servlet;
+    s.readsBody = readsBodyAsItArrives(servlet);
+    try {
+      const r = servlet.processRequest();
+      if (r instanceof Promise) r.catch((e) => s.servletFailed("processRequest()", e));
+    } catch (e) {
+      s.servletFailed("processRequest()", e);
+    }
+  }
+
+  /**
+   * One access-log line for a response: `status` is the one sent, or 499 when the
+   * client left before anything was (nginx's convention); bytes are those produced for it.
+   */
+  logAccess(s: HttpSession, status: number): void {
+    if (!this.accessLog) return;
+    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, status, s.bytesSent);
+  }
+
+  /** an access-log line for a request refused before it could be parsed. */
+  logRejected(client: string, status: number, bytes: number): void {
+    this.accessLog?.log(client, "", "-", status, bytes);
+  }
+
+  /** reports an error. */
+  logError(message: string, error?: unknown): void {
+    this.errorLog(message, error);
+  }
+
+  /** Enforces deadlines and refreshes the Date lines (the daemon's sweep timer calls it). */
+  sweep(): void {
+    this.clock = performance.now();
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.dateSecond) this.refreshDate(second);
+    for (const s of this.connections) s.sweep(this.clock);
+    if (this.clock - this.lastSummary >= SUMMARY_INTERVAL_MS) this.logSummary();
+  }
+
+  /** At most once per SUMMARY_INTERVAL_MS: one line of expected conditions counted meanwhile. */
+  logSummary(): void {
+    this.lastSummary = this.clock;
+    const line = this.counters.summary();
+    if (line !== "") this.errorLog(line);
+  }
+
+  private checkStopped(): void {
+    if (this.stopping && this.connections.size === 0) this.onAllClosed?.();
+  }
+}

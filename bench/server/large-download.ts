@@ -29,7 +29,10 @@ function rssMiB(pid: number): number {
 
 /** Runs curl to /dev/null on CPU 1; resolves with the bytes it received. */
 async function curl(url: string): Promise<number> {
-  const p = Bun.spawn(["taskset", "-c", "1", "curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", url], { stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn(["taskset", "-c", "1", "curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", url], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const timer = setTimeout(() => p.kill("SIGKILL"), DOWNLOAD_TIMEOUT_MS);
   const out = await new Response(p.stdout).text();
   await p.exited;
@@ -76,14 +79,23 @@ const gbps = (bytesPerSecond: number) => (bytesPerSecond / 1e9).toFixed(2);
  * Measures every peer for `rounds` rounds; `ours` names netsvc's peer. Returns Markdown lines
  * (a table per measure) and the raw samples.
  */
-export async function largeDownloads(peers: DownloadPeer[], ours: string, path: string, size: number, rounds: number, log: (line: string) => void) {
+export async function largeDownloads(
+  peers: DownloadPeer[],
+  ours: string,
+  path: string,
+  size: number,
+  rounds: number,
+  log: (line: string) => void,
+) {
   const samples = new Map<string, Sample[]>(peers.map((p) => [p.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < peers.length; i++) {
       const peer = peers[(i + round) % peers.length]!;
       const s = await measure(peer, path, size);
       samples.get(peer.name)!.push(s);
-      log(`  round ${round + 1} 1 GiB download ${peer.name}: ${gbps(s.single)} GB/s alone, ${gbps(s.parallel)} GB/s with ${PARALLEL} in parallel, RSS ${s.idle.toFixed(1)} → peak ${s.peak.toFixed(1)} MiB${s.short ? ` (${s.short} short)` : ""}`);
+      log(
+        `  round ${round + 1} 1 GiB download ${peer.name}: ${gbps(s.single)} GB/s alone, ${gbps(s.parallel)} GB/s with ${PARALLEL} in parallel, RSS ${s.idle.toFixed(1)} → peak ${s.peak.toFixed(1)} MiB${s.short ? ` (${s.short} short)` : ""}`,
+      );
     }
   }
   const mine = samples.get(ours)!;

@@ -95,7 +95,9 @@ export function multipartBody(ranges: readonly ByteRange[], type: string, size: 
   const pieces: BodyPiece[] = [];
   let length = 0;
   ranges.forEach((r, i) => {
-    const head = encoder.encode(`${i === 0 ? "" : "\r\n"}--${BOUNDARY}\r\nContent-Type: ${type}\r\nContent-Range: ${contentRange(r, size)}\r\n\r\n`);
+    const head = encoder.encode(
+      `${i === 0 ? "" : "\r\n"}--${BOUNDARY}\r\nContent-Type: ${type}\r\nContent-Range: ${contentRange(r, size)}\r\n\r\n`,
+    );
     pieces.push(head, r);
     length += head.length + (r.end - r.start);
   });

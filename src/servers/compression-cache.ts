@@ -10,13 +10,20 @@ import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import type { Coding } from "./accept-encoding.ts";
-import { BROTLI_QUALITY, COMPRESS_CACHE_BYTES, COMPRESS_MAX_BYTES, COMPRESS_MIN_BYTES, MAX_CONCURRENT_COMPRESSIONS } from "./file-limits.ts";
+import {
+  BROTLI_QUALITY,
+  COMPRESS_CACHE_BYTES,
+  COMPRESS_MAX_BYTES,
+  COMPRESS_MIN_BYTES,
+  MAX_CONCURRENT_COMPRESSIONS,
+} from "./file-limits.ts";
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
 
 /** Media types worth compressing: text, scripts, JSON, XML and SVG, WebAssembly, uncompressed fonts. */
-const COMPRESSIBLE = /^(text\/|application\/(javascript|ecmascript|json|xml|wasm|manifest\+json|ld\+json)|image\/svg\+xml|font\/(ttf|otf)|[^;]*\+(json|xml))/i;
+const COMPRESSIBLE =
+  /^(text\/|application\/(javascript|ecmascript|json|xml|wasm|manifest\+json|ld\+json)|image\/svg\+xml|font\/(ttf|otf)|[^;]*\+(json|xml))/i;
 
 /** True when a file of this type and size is compressed on the fly (when compression is on). */
 export function isCompressible(type: string, size: number): boolean {
@@ -53,7 +60,9 @@ async function compress(path: string, coding: Coding): Promise<Uint8Array | null
   const source = await readFile(path);
   const out =
     coding.token === "br"
-      ? await brotli(source, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: source.length } })
+      ? await brotli(source, {
+          params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: source.length },
+        })
       : await gzipAsync(source);
   return out.length < source.length ? new Uint8Array(out.buffer, out.byteOffset, out.length) : null;
 }

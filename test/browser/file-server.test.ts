@@ -41,7 +41,17 @@ test("headless chromium: an SPA route, a compressed script, a range, a 304, a 40
   writeFileSync(join(site, "data.bin"), Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
   writeFileSync(join(site, "404.html"), "custom 404");
   const log = join(profile, "access.log");
-  const { child: server, out } = spawnWithOutput([process.execPath, "src/cli.ts", site, "--port", "0", "--spa", "--compress", "--log", log]);
+  const { child: server, out } = spawnWithOutput([
+    process.execPath,
+    "src/cli.ts",
+    site,
+    "--port",
+    "0",
+    "--spa",
+    "--compress",
+    "--log",
+    log,
+  ]);
   try {
     const url = await out.url();
     const browser = Bun.spawn(

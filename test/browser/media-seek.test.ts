@@ -64,7 +64,18 @@ test("headless chromium seeks an <audio> to 100 s of 120 over range requests", a
   try {
     const url = await out.url();
     browser = Bun.spawn(
-      [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`, url],
+      [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--user-data-dir=${profile}`,
+        url,
+      ],
       { stdout: "ignore", stderr: "ignore" },
     );
     // Wait for the page's report in the access log (flushed every 250 ms), at most 60 s.

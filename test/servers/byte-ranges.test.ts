@@ -13,8 +13,22 @@ describe("parseRange against a 1000-byte file", () => {
     ["an open range", "bytes=995-", [[995, 1000]]],
     ["a suffix range", "bytes=-10", [[990, 1000]]],
     ["a suffix longer than the file is the whole file", "bytes=-5000", [[0, 1000]]],
-    ["the unit is case-insensitive, spaces around elements allowed", "Bytes= 0-0 , 500-509", [[0, 1], [500, 510]]],
-    ["ranges are sorted", "bytes=500-509,0-9", [[0, 10], [500, 510]]],
+    [
+      "the unit is case-insensitive, spaces around elements allowed",
+      "Bytes= 0-0 , 500-509",
+      [
+        [0, 1],
+        [500, 510],
+      ],
+    ],
+    [
+      "ranges are sorted",
+      "bytes=500-509,0-9",
+      [
+        [0, 10],
+        [500, 510],
+      ],
+    ],
     ["overlapping ranges are merged (never more bytes than the file)", "bytes=0-499,100-999,0-999", [[0, 1000]]],
     ["ranges within the merge gap are merged", "bytes=0-9,20-29", [[0, 30]]],
     ["an unsatisfiable range among satisfiable ones is dropped", "bytes=2000-3000,0-0", [[0, 1]]],

@@ -39,7 +39,7 @@ beforeAll(() => {
   writeFileSync(join(root, "app.js.br"), "brotli bytes");
   writeFileSync(join(root, "404.html"), "<h1>custom not found</h1>");
   writeFileSync(join(root, "dir", "a&b <c>.txt"), "x");
-  writeFileSync(join(root, "dir", "\"quoted\".txt"), "x");
+  writeFileSync(join(root, "dir", '"quoted".txt'), "x");
   writeFileSync(join(root, "dir", ".env"), "SECRET");
   writeFileSync(join(root, "dir", "old.bak"), "x");
   writeFileSync(join(base, "outside.gz"), "outside");
@@ -82,7 +82,11 @@ async function answersAgain(c: RawClient): Promise<boolean> {
 /** A HEAD request (its Content-Length describes a body that is not sent): the status and fields. */
 async function head(port: number, target: string, extra: Record<string, string> = {}) {
   using c = await RawClient.connect(port);
-  c.send(`HEAD ${target} HTTP/1.0\r\n${Object.entries(extra).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`);
+  c.send(
+    `HEAD ${target} HTTP/1.0\r\n${Object.entries(extra)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("")}\r\n`,
+  );
   await c.untilClosed();
   const [statusLine, ...lines] = c.text().split("\r\n\r\n")[0]!.split("\r\n");
   const headers: Record<string, string> = {};
@@ -162,7 +166,9 @@ describe("ranges (RFC 9110 §14)", () => {
       expect(parts[0]).toBe("");
       expect(parts.at(-1)).toBe("--\r\n");
       expect(parts[1]).toContain(`Content-Range: bytes 0-1/${size}\r\n\r\n${source.subarray(0, 2).toString("latin1")}\r\n`);
-      expect(parts[2]).toContain(`Content-Range: bytes ${size - 2}-${size - 1}/${size}\r\n\r\n${source.subarray(size - 2).toString("latin1")}\r\n`);
+      expect(parts[2]).toContain(
+        `Content-Range: bytes ${size - 2}-${size - 1}/${size}\r\n\r\n${source.subarray(size - 2).toString("latin1")}\r\n`,
+      );
     }
   });
 
@@ -176,7 +182,7 @@ describe("ranges (RFC 9110 §14)", () => {
   test("If-Range with the current ETag or date → 206; with an old one → 200 and the whole file", async () => {
     await using srv = startDaemon({ "/": files() });
     const plain = await once(srv.port, "/text.txt");
-    const etag = plain.headers["etag"]!;
+    const etag = plain.headers.etag!;
     const date = plain.headers["last-modified"]!;
     expect((await once(srv.port, "/text.txt", { Range: "bytes=0-0", "If-Range": etag })).status).toBe(206);
     expect((await once(srv.port, "/text.txt", { Range: "bytes=0-0", "If-Range": date })).status).toBe(206);
@@ -192,36 +198,42 @@ describe("validators and preconditions (RFC 9110 §13)", () => {
     const path = join(root, "edited.txt");
     writeFileSync(path, "one");
     await using srv = startDaemon({ "/": files().revalidate(0) });
-    const a = (await once(srv.port, "/edited.txt")).headers["etag"];
+    const a = (await once(srv.port, "/edited.txt")).headers.etag;
     expect(a).toMatch(/^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/);
-    expect((await once(srv.port, "/edited.txt")).headers["etag"]).toBe(a);
+    expect((await once(srv.port, "/edited.txt")).headers.etag).toBe(a);
     writeFileSync(path, "two!");
-    expect((await once(srv.port, "/edited.txt")).headers["etag"]).not.toBe(a);
+    expect((await once(srv.port, "/edited.txt")).headers.etag).not.toBe(a);
   });
 
   test("If-None-Match (list, *, W/) → 304 with ETag and no body, connection kept; If-None-Match ahead of If-Modified-Since", async () => {
     await using srv = startDaemon({ "/": files().cacheControl("public, max-age=60") });
     const { headers } = await head(srv.port, "/big.bin", {});
-    const etag = headers["etag"]!;
+    const etag = headers.etag!;
     for (const inm of [etag, `"a", ${etag}`, "*", `W/${etag}`]) {
       const r = await once(srv.port, "/big.bin", { "If-None-Match": inm });
       expect(r.status).toBe(304);
       expect(r.body).toBe("");
-      expect(r.headers["etag"]).toBe(etag);
+      expect(r.headers.etag).toBe(etag);
       expect(r.headers["cache-control"]).toBe("public, max-age=60");
       expect(r.open).toBe(true);
     }
     // A fresh If-Modified-Since does not rescue a non-matching If-None-Match.
-    const r = await once(srv.port, "/big.bin", { "If-None-Match": '"other"', "If-Modified-Since": new Date(Date.now() + 3600_000).toUTCString() });
+    const r = await once(srv.port, "/big.bin", {
+      "If-None-Match": '"other"',
+      "If-Modified-Since": new Date(Date.now() + 3600_000).toUTCString(),
+    });
     expect(r.status).toBe(200);
     expect(r.body.length).toBe(big.length);
   });
 
   test("If-Match not matching and If-Unmodified-Since before the file → 412, connection kept", async () => {
     await using srv = startDaemon({ "/": files() });
-    const etag = (await once(srv.port, "/text.txt")).headers["etag"]!;
+    const etag = (await once(srv.port, "/text.txt")).headers.etag!;
     expect((await once(srv.port, "/text.txt", { "If-Match": etag })).status).toBe(200);
-    for (const extra of [{ "If-Match": '"nope"' }, { "If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT" }] as Record<string, string>[]) {
+    for (const extra of [{ "If-Match": '"nope"' }, { "If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT" }] as Record<
+      string,
+      string
+    >[]) {
       const r = await once(srv.port, "/text.txt", extra);
       expect(r.status).toBe(412);
       expect(r.body).not.toContain(text);
@@ -245,14 +257,14 @@ describe("compression", () => {
     expect(gz.status).toBe(200);
     expect(gz.headers["content-encoding"]).toBe("gzip");
     expect(gz.headers["content-type"]).toContain("javascript");
-    expect(gz.headers["vary"]).toBe("Accept-Encoding");
+    expect(gz.headers.vary).toBe("Accept-Encoding");
     expect(gunzipSync(bytesOf(gz.body)).toString()).toBe("console.log('gzip');\n");
     const br = await once(srv.port, "/app.js", { "Accept-Encoding": "gzip, br" });
     expect([br.headers["content-encoding"], br.body]).toEqual(["br", "brotli bytes"]);
-    expect(br.headers["etag"]).not.toBe(gz.headers["etag"]);
+    expect(br.headers.etag).not.toBe(gz.headers.etag);
     const identity = await once(srv.port, "/app.js");
     expect(identity.headers["content-encoding"]).toBeUndefined();
-    expect(identity.headers["vary"]).toBe("Accept-Encoding");
+    expect(identity.headers.vary).toBe("Accept-Encoding");
     expect(identity.body).toContain("identity");
   });
 
@@ -272,26 +284,26 @@ describe("compression", () => {
     await using srv = startDaemon({ "/": files().precompressed(false) });
     const r = await once(srv.port, "/app.js", { "Accept-Encoding": "gzip, br" });
     expect(r.headers["content-encoding"]).toBeUndefined();
-    expect(r.headers["vary"]).toBeUndefined();
+    expect(r.headers.vary).toBeUndefined();
   });
 
   test("compress(): compressible files compressed on the fly (br or gzip), others and ranges not", async () => {
     await using srv = startDaemon({ "/": files().compress() });
     const br = await once(srv.port, "/style.css", { "Accept-Encoding": "br" });
     expect(br.headers["content-encoding"]).toBe("br");
-    expect(br.headers["vary"]).toBe("Accept-Encoding");
+    expect(br.headers.vary).toBe("Accept-Encoding");
     expect(Number(br.headers["content-length"])).toBeLessThan(css.length / 10);
     expect(brotliDecompressSync(bytesOf(br.body)).toString()).toBe(css);
     const gz = await once(srv.port, "/style.css", { "Accept-Encoding": "gzip" });
     expect(gunzipSync(bytesOf(gz.body)).toString()).toBe(css);
     // The coded copy has its own validator, and revalidates against it.
-    expect(gz.headers["etag"]).not.toBe(br.headers["etag"]);
-    expect((await once(srv.port, "/style.css", { "Accept-Encoding": "gzip", "If-None-Match": gz.headers["etag"]! })).status).toBe(304);
+    expect(gz.headers.etag).not.toBe(br.headers.etag);
+    expect((await once(srv.port, "/style.css", { "Accept-Encoding": "gzip", "If-None-Match": gz.headers.etag! })).status).toBe(304);
     const range = await once(srv.port, "/style.css", { "Accept-Encoding": "br", Range: "bytes=0-3" });
     expect<unknown[]>([range.status, range.body, range.headers["content-encoding"]]).toEqual([206, "body", undefined]);
     const binary = await head(srv.port, "/big.bin", { "Accept-Encoding": "br" });
     expect(binary.headers["content-encoding"]).toBeUndefined();
-    expect(binary.headers["vary"]).toBeUndefined();
+    expect(binary.headers.vary).toBeUndefined();
   });
 });
 
@@ -317,7 +329,7 @@ describe("site conveniences", () => {
     for (const target of ["/missing.txt", "/dir/.env", "/dir/old.bak", "/text.txt/below"]) {
       const r = await once(srv.port, target);
       expect([r.status, r.body]).toEqual([404, "<h1>custom not found</h1>"]);
-      expect(r.headers["etag"]).toBeUndefined();
+      expect(r.headers.etag).toBeUndefined();
       expect(r.open).toBe(true);
     }
     const post = await once(srv.port, "/missing.txt", { "Content-Length": "0" }, "POST");
@@ -348,7 +360,7 @@ describe("site conveniences", () => {
     await using one = startDaemon({ "/": files().cors("https://app.example") });
     const o = await once(one.port, "/text.txt");
     expect(o.headers["access-control-allow-origin"]).toBe("https://app.example");
-    expect(o.headers["vary"]).toBe("Origin");
+    expect(o.headers.vary).toBe("Origin");
     await using off = startDaemon({ "/": files() });
     expect((await once(off.port, "/text.txt")).headers["access-control-allow-origin"]).toBeUndefined();
   });
@@ -381,12 +393,16 @@ test("statSync stays the source of the validators (fixture sanity)", () => {
 
 test("compressedFile(): started in one turn, more distinct files than MAX_CONCURRENT_COMPRESSIONS → the rest are null (sent uncompressed)", async () => {
   const names = Array.from({ length: MAX_CONCURRENT_COMPRESSIONS + 3 }, (_, i) => join(root, `many-${i}.txt`));
-  names.forEach((n, i) => writeFileSync(n, `file ${i} `.repeat(50_000)));
+  names.forEach((n, i) => {
+    writeFileSync(n, `file ${i} `.repeat(50_000));
+  });
   clearCompressionCache();
   // All started before any can finish (no await between them): exactly the limit run.
   const results = await Promise.all(names.map((n) => compressedFile(n, statSync(n), GZIP)));
   expect(results.filter((r) => r !== null).length).toBe(MAX_CONCURRENT_COMPRESSIONS);
-  results.forEach((r, i) => r !== null && expect(gunzipSync(r).toString()).toBe(`file ${i} `.repeat(50_000)));
+  results.forEach((r, i) => {
+    if (r !== null) expect(gunzipSync(r).toString()).toBe(`file ${i} `.repeat(50_000));
+  });
   // Once they have finished, the others compress too.
   const later = await compressedFile(names.at(-1)!, statSync(names.at(-1)!), GZIP);
   expect(later).not.toBeNull();

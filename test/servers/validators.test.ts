@@ -2,7 +2,16 @@
 import { describe, expect, test } from "bun:test";
 import type { Stats } from "node:fs";
 import { BROTLI, chooseCoding, CODINGS, GZIP } from "../../src/servers/accept-encoding.ts";
-import { type Preconditions, etagOf, evaluatePreconditions, ifRangeHolds, listMatches, NOT_MODIFIED, PRECONDITION_FAILED, PROCEED } from "../../src/servers/validators.ts";
+import {
+  type Preconditions,
+  etagOf,
+  evaluatePreconditions,
+  ifRangeHolds,
+  listMatches,
+  NOT_MODIFIED,
+  PRECONDITION_FAILED,
+  PROCEED,
+} from "../../src/servers/validators.ts";
 
 const TAG = '"abc-1"';
 

@@ -52,7 +52,12 @@ export class DirectoryListingServlet extends HttpServlet {
     const html =
       `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n` +
       `<body><h1>${title}</h1>\n<ul>\n${rows.join("\n")}\n</ul><hr><address>netsvc</address></body></html>\n`;
-    this.sendDocument(200, "text/html; charset=utf-8", html, this.extraFields.map(([n, v]) => [n, v]));
+    this.sendDocument(
+      200,
+      "text/html; charset=utf-8",
+      html,
+      this.extraFields.map(([n, v]) => [n, v]),
+    );
   }
 
   private isDirectoryPath(path: string): boolean {

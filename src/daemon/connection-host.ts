@@ -12,6 +12,8 @@ import type { Counters } from "./stats.ts";
 
 /** A connection as the daemon's idle list holds it. */
 export interface IdleConnection extends IdleLink<IdleConnection> {
+  /** The host's clock when it became idle (accepted, or its last response finished). */
+  readonly idleSince: number;
   /** Closes it to make room for a newcomer (it is idle: nothing is lost). */
   reclaim(): void;
 }

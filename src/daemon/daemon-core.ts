@@ -17,6 +17,7 @@ import { HttpConnection } from "./http-connection.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
+import { control } from "../servers/session-control.ts";
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -99,14 +100,15 @@ export class DaemonCore implements ConnectionHost {
     }
     const max = this.limits.maxConnections;
     if (this.connections.size - this.lingering >= max) {
-      // Make room by closing the connection idle the longest, as nginx does; only when none is
-      // idle is the newcomer refused. Lingering connections end within LINGER_MS, but are
+      // Make room by closing the connection idle the longest (at least reclaimIdleMs), as nginx
+      // does; only when none is is the newcomer refused. Lingering connections end within LINGER_MS, but are
       // bounded too.
       const oldest = this.idle.oldest();
-      if (oldest !== null && this.connections.size < 2 * max) {
-        this.idle.remove(oldest);
+      const reclaimable = oldest !== null && this.clock - oldest.idleSince >= this.limits.reclaimIdleMs;
+      if (reclaimable && this.connections.size < 2 * max) {
+        this.idle.remove(oldest!);
         this.counters.reclaimed++;
-        oldest.reclaim();
+        oldest!.reclaim();
       } else {
         this.counters.refused++;
         socket.end(this.refusal);
@@ -135,17 +137,18 @@ export class DaemonCore implements ConnectionHost {
 
   /** the server for a request, null for none, or the status refusing its path (400, 403). */
   route(s: HttpSession): HttpServer | null | number {
+    const c = control(s);
     let server: HttpServer | null;
-    if (s.isPlainPath()) {
+    if (c.isPlainPath()) {
       // hot path: route on the raw bytes, no string is made.
-      server = this.trie.lookupBytes(s.headBytes, s.pathStart, s.pathEnd);
-      if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd - s.pathStart);
+      server = this.trie.lookupBytes(c.headBytes, c.pathStart, c.pathEnd);
+      if (server !== null) c.route(this.trie.matchedPath(), this.trie.matchEnd - c.pathStart);
       return server;
     }
-    const path = s.pathOrStatus();
+    const path = c.pathOrStatus();
     if (typeof path === "number") return path;
     server = path === "*" ? null : this.trie.lookup(path);
-    if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd);
+    if (server !== null) c.route(this.trie.matchedPath(), this.trie.matchEnd);
     return server;
   }
 
@@ -164,7 +167,7 @@ export class DaemonCore implements ConnectionHost {
     };
     const settle = (decision: unknown) => {
       if (decision === true || typeof decision === "string") {
-        s.user = decision === true ? "" : decision;
+        control(s).user = decision === true ? "" : decision;
         done(true);
       } else challenge();
     };
@@ -195,18 +198,19 @@ export class DaemonCore implements ConnectionHost {
     try {
       servlet = server.servlet(s);
     } catch (e) {
-      if (e instanceof HttpError) return s.servletFailed("servlet()", e);
+      if (e instanceof HttpError) return control(s).servletFailed("servlet()", e);
       this.logError(`servlet() threw for ${s.requestMethod()} ${s.rawPath()}`, e);
       return s.sendError(500);
     }
     if (!servlet) return s.sendError(404);
-    s.servlet = servlet;
-    s.readsBody = readsBodyAsItArrives(servlet);
+    const c = control(s);
+    c.servlet = servlet;
+    c.readsBody = readsBodyAsItArrives(servlet);
     try {
       const r = servlet.processRequest();
-      if (r instanceof Promise) r.catch((e) => s.servletFailed("processRequest()", e));
+      if (r instanceof Promise) r.catch((e) => control(s).servletFailed("processRequest()", e));
     } catch (e) {
-      s.servletFailed("processRequest()", e);
+      control(s).servletFailed("processRequest()", e);
     }
   }
 
@@ -216,7 +220,7 @@ export class DaemonCore implements ConnectionHost {
    */
   logAccess(s: HttpSession, status: number): void {
     if (!this.accessLog) return;
-    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, status, s.bytesSent);
+    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, status, control(s).bytesSent);
   }
 
   /** an access-log line for a request refused before it could be parsed. */

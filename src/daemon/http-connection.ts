@@ -40,7 +40,8 @@ import { RequestAborted } from "../servers/request-aborted.ts";
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import { OutputQueue } from "./output.ts";
 import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
-import { LINGER_MS } from "./limits.ts";
+import { LINGER_MAX_BYTES } from "./limits.ts";
+import { control } from "../servers/session-control.ts";
 
 const EMPTY = new Uint8Array(0);
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
@@ -74,7 +75,7 @@ const OPEN = 0;
 const CLOSING = 1;
 /**
  * Our side half-closed (socket.shutdown) once the output was sent; the client's input is read and
- * discarded until its FIN or LINGER_MS. CLOSING → LINGERING when the queue empties and the client
+ * discarded until its FIN, LINGER_MS or LINGER_MAX_BYTES. CLOSING → LINGERING when the queue empties and the client
  * has not closed its side.
  */
 const LINGERING = 2;
@@ -175,6 +176,10 @@ export class HttpConnection implements Connection, IdleConnection {
   idleNext: IdleConnection | null = null;
   /** True while in that list. */
   idleListed = false;
+  /** The daemon's clock when this connection last became idle. */
+  idleSince: number;
+  /** Bytes read and discarded while lingering (past LINGER_MAX_BYTES: close at once). */
+  private lingerBytes = 0;
 
   private readonly flushBound = () => {
     this.flushScheduled = false;
@@ -196,6 +201,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
     this.deadline = daemon.clock + limits.headTimeoutMs;
+    this.idleSince = daemon.clock;
   }
 
   // ── Connection (what requests see) ──────────────────────────────────────────────────────
@@ -276,7 +282,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.responseKeepAlive = keepAlive;
     this.logged = true;
     this.daemon.logAccess(s, s.status);
-    s.destroy();
+    control(s).destroy();
     if (!keepAlive || (!this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody)) {
       // Nothing after this response is read (discarding a body that long is not worth it,
       // SPEC §3): close once it is written.
@@ -295,7 +301,12 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** Bun `data`: the chunk is valid only during this call. */
   onData(chunk: Uint8Array): void {
-    if (this.state !== OPEN) return; // nothing after a close was decided is parsed (lingering: discarded)
+    if (this.state !== OPEN) {
+      // Nothing after a close was decided is parsed. Lingering, the input is discarded — but a
+      // client that keeps flooding gets closed at once.
+      if (this.state === LINGERING && (this.lingerBytes += chunk.length) > LINGER_MAX_BYTES) this.finishClose();
+      return;
+    }
     this.inReadTurn = true;
     if (this.recvEnd > this.recvStart) {
       this.appendToRecv(chunk);
@@ -359,7 +370,7 @@ export class HttpConnection implements Connection, IdleConnection {
       // 499 (nginx's "client closed request") when nothing was sent.
       this.daemon.logAccess(s, s.hasStarted() ? s.status : 499);
     }
-    if (!s.isDestroyed()) s.destroy();
+    if (!s.isDestroyed()) control(s).destroy();
     this.releaseHeadCopy();
     this.releaseDrainWaiters();
   }
@@ -521,7 +532,7 @@ export class HttpConnection implements Connection, IdleConnection {
       const s = this.current;
       if (s !== null) {
         if (this.bodyDone || this.phase === AUTHORISING) break; // response (or authorisation) pending
-        if (!s.isReadyForBody()) {
+        if (!control(s).isReadyForBody()) {
           this.holdBody();
           break;
         }
@@ -542,6 +553,13 @@ export class HttpConnection implements Connection, IdleConnection {
       }
       const r = parseHead(buf, p, end, this.head);
       if (r === INCOMPLETE) break;
+      if (r > 0 && this.requests > 0 && this.head.isSimpleRequest()) {
+        // An HTTP/0.9 request can only open a connection: after an HTTP/1.x exchange a
+        // versionless line is a malformed request, not a change of protocol.
+        this.daemon.counters.badRequest(400);
+        this.reject(cannedStatus(400));
+        break;
+      }
       if (r < 0) {
         // Expected (bad input): counted by status, never logged line by line.
         const canned = CANNED_BY_ERROR[-r] ?? cannedStatus(statusOf(r) || 400);
@@ -593,13 +611,13 @@ export class HttpConnection implements Connection, IdleConnection {
         this.failBody(s, 413, "body over the limit");
         return end;
       } else {
-        s.deliverContent(buf.subarray(pieceStart, pieceEnd));
+        control(s).deliverContent(buf.subarray(pieceStart, pieceEnd));
       }
     }
     if (decoder.done) {
       this.bodyDone = true;
       this.deadlineKind = NO_DEADLINE;
-      s.contentEnded();
+      control(s).contentEnded();
       if (this.phase === DISCARDING) this.finishRequest();
     }
     return q;
@@ -608,7 +626,7 @@ export class HttpConnection implements Connection, IdleConnection {
   /** The body cannot be read (malformed or too large): answer if possible, and close. */
   private failBody(s: HttpSession, status: number, reason: string): void {
     this.daemon.counters.badRequest(status);
-    s.contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
+    control(s).contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
     this.beginClosing(); // before the error page, so it says Connection: close
     if (!s.hasStarted() && this.phase !== DISCARDING) s.sendError(status);
     this.abandonCurrent();
@@ -683,7 +701,7 @@ export class HttpConnection implements Connection, IdleConnection {
       return s.sendError(server);
     }
     if (server === null) return s.sendError(404);
-    s.errorSource = server; // its errorPage() answers the framework's errors from here on
+    control(s).errorSource = server; // its errorPage() answers the framework's errors from here on
     if (server.requiresAuthorisation()) {
       this.phase = AUTHORISING;
       this.daemon.authenticate(s, server, (ok) => {
@@ -706,7 +724,7 @@ export class HttpConnection implements Connection, IdleConnection {
    */
   private afterStart(s: HttpSession): void {
     if (this.current !== s || this.phase === DISCARDING) return;
-    if (this.bodyDone) s.contentEnded();
+    if (this.bodyDone) control(s).contentEnded();
     else if (this.head.contentLength > s.bodyLimit) this.failBody(s, 413, "declared body over the limit");
     else this.continueIfWanted(s);
   }
@@ -716,7 +734,7 @@ export class HttpConnection implements Connection, IdleConnection {
    * servlet wants the body — not when it answers first (a 401, a 413) and not before it asks.
    */
   private continueIfWanted(s: HttpSession): void {
-    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.phase === DISCARDING || !s.isReadyForBody()) return;
+    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.phase === DISCARDING || !control(s).isReadyForBody()) return;
     if (this.decoder.received > 0) return; // it sent the body without waiting
     this.expect = EXPECT_CONTINUED;
     this.output.append(CONTINUE);
@@ -738,6 +756,7 @@ export class HttpConnection implements Connection, IdleConnection {
       // An asynchronous completion: pipelined requests may be waiting in the buffer.
       if (!this.processing) queueMicrotask(this.resumeBound);
     } else if (!this.idleListed) {
+      this.idleSince = this.daemon.clock;
       this.daemon.idle.add(this);
     }
   }
@@ -791,7 +810,7 @@ export class HttpConnection implements Connection, IdleConnection {
       this.socket.resume();
     }
     this.deadlineKind = DEADLINE_LINGER;
-    this.deadline = this.daemon.clock + LINGER_MS;
+    this.deadline = this.daemon.clock + this.daemon.limits.lingerMs;
   }
 
   /** The linger is over (the client closed, or time ran out): close for good. */

@@ -38,6 +38,16 @@ export const MIN_BODY_RATE = 1024;
  * with unread input would reset the connection and destroy responses the client has not read.
  */
 export const LINGER_MS = 2_000;
+/**
+ * A lingering connection whose client sends more than this (bytes) is closed at once: a client
+ * still flooding after its last answered request gets no more of our time.
+ */
+export const LINGER_MAX_BYTES = 64 * 1024;
+/**
+ * At the connection limit, only a connection idle at least this long (ms) is reclaimed for a
+ * newcomer: a client using its keep-alive connection between frequent requests keeps its slot.
+ */
+export const RECLAIM_IDLE_MS = 2_000;
 
 /** Limits and timeouts, all optional; defaults are the constants above. */
 export interface Limits {
@@ -67,6 +77,10 @@ export interface Limits {
   maxConnections?: number;
   /** See MIN_BODY_RATE (408), bytes per second. */
   minBodyRate?: number;
+  /** See LINGER_MS. */
+  lingerMs?: number;
+  /** See RECLAIM_IDLE_MS. */
+  reclaimIdleMs?: number;
 }
 
 /** Limits with every field present. */
@@ -88,5 +102,7 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
     sendTimeoutMs: limits.sendTimeoutMs ?? SEND_TIMEOUT_MS,
     maxConnections: limits.maxConnections ?? MAX_CONNECTIONS,
     minBodyRate: limits.minBodyRate ?? MIN_BODY_RATE,
+    lingerMs: limits.lingerMs ?? LINGER_MS,
+    reclaimIdleMs: limits.reclaimIdleMs ?? RECLAIM_IDLE_MS,
   };
 }

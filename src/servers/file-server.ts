@@ -31,6 +31,7 @@ import { DirectoryListingServlet } from "./servlets/directory-listing-servlet.ts
 import { contentTypeOf, FileServlet, type FileServeOptions, type FileVariant, type HeaderField } from "./servlets/file-servlet.ts";
 import { RedirectServlet } from "./servlets/redirect-servlet.ts";
 import { METHOD_GET, METHOD_HEAD, METHOD_OPTIONS } from "../parser/index.ts";
+import { control } from "./session-control.ts";
 
 const encoder = new TextEncoder();
 
@@ -255,9 +256,10 @@ export class FileServer extends HttpServer {
     // the servlet path's UTF-8 bytes; a plain path (already normal, ASCII) is looked up in the
     // request's own bytes, so no string is made for it.
     if (this.corsOrigin !== null && session.methodCode() === METHOD_OPTIONS) return new CorsPreflightServlet(session, this.corsOrigin);
-    const plain = session.isPlainPath();
+    const c = control(session);
+    const plain = c.isPlainPath();
     if (plain) {
-      const known = this.recall(session.headBytes, session.servletPathStart(), session.pathEnd);
+      const known = this.recall(c.headBytes, c.servletPathStart(), c.pathEnd);
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats, known.options);
     }
     const path = session.requestPath();

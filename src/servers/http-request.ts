@@ -1,7 +1,9 @@
 /**
  * HttpRequest: one request as a servlet reads it, lazily from the parser's offsets (SPEC §2.3).
  * Nothing is decoded until asked; each string is decoded once and cached. HttpSession extends it
- * with the response; the daemon routes on its bytes without making strings (hot path).
+ * with the response; the daemon routes on its bytes without making strings (hot path). Members
+ * only the framework uses are protected and reached through session-control.ts, which netsvc
+ * does not export: no user calls them by mistake.
  */
 import { COLON, findHeader, headerValues, latin1, METHOD_HEAD, QUESTION, RequestHead, SLASH } from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
@@ -18,8 +20,8 @@ const ASTERISK = 0x2a;
 
 /** The request side of an HttpSession. */
 export class HttpRequest {
-  /** The login that passed authentication, "" otherwise. */
-  user = "";
+  /** The login that passed authentication, "" otherwise (set by the daemon). */
+  protected user = "";
   /** destroyServlet() has returned: the request's bytes are no longer ours to read. */
   protected retired = false;
   private cachedPath: string | number | null = null;
@@ -44,8 +46,8 @@ export class HttpRequest {
     return this.retired ? RETIRED_BYTES : this.connection.headBytes;
   }
 
-  /** @internal the bytes the head's spans point into (empty once the request is retired). */
-  get headBytes(): Uint8Array {
+  /** The bytes the head's spans point into (empty once the request is retired). */
+  protected get headBytes(): Uint8Array {
     return this.bytes;
   }
 
@@ -77,18 +79,18 @@ export class HttpRequest {
   private pathFrom = -1;
   private pathTo = -1;
 
-  /** @internal start of the path part of the target (absolute-form authority skipped). */
-  get pathStart(): number {
+  /** Start of the path part of the target (absolute-form authority skipped). */
+  protected get pathStart(): number {
     return this.head.targetStart + this.pathFrom;
   }
 
-  /** @internal end of the path part (query excluded). */
-  get pathEnd(): number {
+  /** End of the path part (query excluded). */
+  protected get pathEnd(): number {
     return this.head.targetStart + this.pathTo;
   }
 
-  /** @internal finds the path part of the target (once). Allocation-free. */
-  locatePath(): void {
+  /** Finds the path part of the target (once). Allocation-free. */
+  protected locatePath(): void {
     if (this.pathFrom >= 0) return;
     const buf = this.bytes;
     let s = this.head.targetStart;
@@ -112,8 +114,8 @@ export class HttpRequest {
   /** isPlainPath()'s answer once known: -1 not yet, 0 no, 1 yes (the daemon and servers both ask). */
   private plainPath = -1;
 
-  /** @internal true when the raw path is already normal (no escapes, no dot or empty segments). */
-  isPlainPath(): boolean {
+  /** True when the raw path is already normal (no escapes, no dot or empty segments). */
+  protected isPlainPath(): boolean {
     if (this.plainPath < 0) {
       this.locatePath();
       const plain = this.pathStart < this.pathEnd && this.bytes[this.pathStart] === SLASH && !needsNormalising(this.bytes, this.pathStart, this.pathEnd);
@@ -137,8 +139,8 @@ export class HttpRequest {
     return typeof p === "string" ? p : "";
   }
 
-  /** @internal the normalised path, or the status code that refuses it. */
-  pathOrStatus(): string | number {
+  /** The normalised path, or the status code that refuses it. */
+  protected pathOrStatus(): string | number {
     if (this.cachedPath !== null) return this.cachedPath;
     this.locatePath();
     const s = this.pathStart;
@@ -276,8 +278,8 @@ export class HttpRequest {
 
   // ── where the request landed ────────────────────────────────────────────────────────────
 
-  /** @internal set by the daemon after routing: attached path and where it ends in requestPath. */
-  route(attachedPath: string, matchEnd: number): void {
+  /** Set by the daemon after routing: attached path and where it ends in requestPath. */
+  protected route(attachedPath: string, matchEnd: number): void {
     this.attachedPath = attachedPath;
     this.attachedEnd = matchEnd;
   }
@@ -300,10 +302,10 @@ export class HttpRequest {
   }
 
   /**
-   * @internal where servletPath() begins in the head's bytes, for a plain path (isPlainPath()):
+   * Where servletPath() begins in the head's bytes, for a plain path (isPlainPath()):
    * the servlet path is then exactly headBytes[servletPathStart() .. pathEnd), ASCII.
    */
-  servletPathStart(): number {
+  protected servletPathStart(): number {
     const start = this.pathStart + this.attachedEnd;
     return start < this.pathEnd && this.bytes[start] === SLASH ? start + 1 : start;
   }

@@ -12,6 +12,7 @@ import { JSON_TYPE } from "../http/error-page.ts";
 import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
 import { MultipartReader, type Part } from "./multipart.ts";
+import { control } from "./session-control.ts";
 
 const utf8 = new TextDecoder();
 
@@ -75,7 +76,7 @@ export class HttpServlet {
    */
   parts(): AsyncGenerator<Part> {
     const reader = new MultipartReader(this.contentType(), this.session.bodyLimit);
-    this.session.consumeBody(reader);
+    control(this.session).consumeBody(reader);
     return reader.parts();
   }
 

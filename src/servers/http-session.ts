@@ -56,15 +56,14 @@ export interface ErrorPageSource {
  */
 export class HttpSession extends HttpRequest {
   /** The servlet answering this request (set by the daemon). */
-  servlet: ServletHooks | null = null;
+  protected servlet: ServletHooks | null = null;
   /** Largest request body accepted (413 beyond); a servlet may raise it in processRequest(). */
   bodyLimit: number;
-  /** Response status once sent, 0 before. */
-  status = 0;
   /** Bytes appended for this response (status line, headers, content), for the access log. */
-  bytesSent = 0;
+  protected bytesSent = 0;
+  private responseStatus = 0;
   /** The server object the request was routed to (set by the daemon): its errorPage() is asked first. */
-  errorSource: ErrorPageSource | null = null;
+  protected errorSource: ErrorPageSource | null = null;
 
   private phase = NONE;
   private declaredLength = -1;
@@ -84,7 +83,7 @@ export class HttpSession extends HttpRequest {
    * contentComplete() (set by the daemon), or asked for content(). Until then the body waits in
    * the socket, so a content() called after an await still gets all of it.
    */
-  readsBody = false;
+  protected readsBody = false;
   /** A Promise returned by processContent() (or the sink) has not settled yet: delivery is paused. */
   private contentBusy = false;
   /** Takes the body instead of processContent() (parts()); null when none. */
@@ -95,6 +94,11 @@ export class HttpSession extends HttpRequest {
   private bodyEndSeen = false;
   /** A servlet failure was logged for this request (each is logged once). */
   private failureLogged = false;
+
+  /** Response status once sent, 0 before. */
+  get status(): number {
+    return this.responseStatus;
+  }
 
   /** Created by the daemon with the connection and the parsed head. */
   constructor(connection: Connection, bodyLimit: number) {
@@ -129,15 +133,15 @@ export class HttpSession extends HttpRequest {
   }
 
   /**
-   * @internal true when the daemon may deliver body bytes now: the response is complete (the
+   * True when the daemon may deliver body bytes now: the response is complete (the
    * rest is discarded), or the servlet reads the body and is not busy with the previous piece.
    */
-  isReadyForBody(): boolean {
+  protected isReadyForBody(): boolean {
     return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null || this.sink !== null) && !this.contentBusy);
   }
 
-  /** @internal the daemon delivers a piece of the body (a view valid only during the call). */
-  deliverContent(chunk: Uint8Array): void {
+  /** The daemon delivers a piece of the body (a view valid only during the call). */
+  protected deliverContent(chunk: Uint8Array): void {
     if (this.phase >= COMPLETE) return;
     if (this.collected) {
       this.collected.push(chunk.slice());
@@ -168,8 +172,8 @@ export class HttpSession extends HttpRequest {
     }
   }
 
-  /** @internal the daemon saw the end of the body (an empty or absent body included). */
-  contentEnded(): void {
+  /** The daemon saw the end of the body (an empty or absent body included). */
+  protected contentEnded(): void {
     if (this.bodyEndSeen) return;
     this.bodyEndSeen = true;
     this.bodyDone = true;
@@ -184,8 +188,8 @@ export class HttpSession extends HttpRequest {
     }
   }
 
-  /** @internal the body was refused (over the limit) or the client went away. */
-  contentFailed(reason: Error): void {
+  /** The body was refused (over the limit) or the client went away. */
+  protected contentFailed(reason: Error): void {
     if (this.contentWaiter) this.contentWaiter.reject(reason);
     this.sink?.fail(reason);
   }
@@ -194,7 +198,7 @@ export class HttpSession extends HttpRequest {
    * Hands the body to `sink` instead of processContent() (parts() does): pieces go to it as it
    * takes them. Throws if pieces were already delivered another way.
    */
-  consumeBody(sink: BodySink): void {
+  protected consumeBody(sink: BodySink): void {
     if (this.delivered > 0 || this.sink !== null) {
       throw new Error("the body was already being read another way (processContent, content() or parts())");
     }
@@ -210,11 +214,11 @@ export class HttpSession extends HttpRequest {
   }
 
   /**
-   * @internal a servlet callback threw or rejected: an HttpError is answered with its status;
+   * A servlet callback threw or rejected: an HttpError is answered with its status;
    * anything else is logged once with its stack (a RequestAborted is expected and not logged);
    * 500 if nothing was sent, else the connection closes after what was sent.
    */
-  servletFailed(where: string, e: unknown): void {
+  protected servletFailed(where: string, e: unknown): void {
     // An HttpError is an answer, not a failure: its status, not logged.
     if (e instanceof HttpError) {
       if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
@@ -270,8 +274,8 @@ export class HttpSession extends HttpRequest {
     return this.contentWaiter.promise;
   }
 
-  /** @internal called once by the daemon: destroys the servlet and aborts the signal. */
-  destroy(): void {
+  /** Called once by the daemon: destroys the servlet and aborts the signal. */
+  protected destroy(): void {
     if (this.phase === DESTROYED) return;
     this.phase = DESTROYED;
     if (!this.bodyDone && this.contentWaiter) this.contentFailed(new RequestAborted("the request ended before its body was complete"));
@@ -290,7 +294,7 @@ export class HttpSession extends HttpRequest {
   sendResponse(code: number, reason?: string): void {
     if (this.phase !== NONE || !Number.isInteger(code) || code < 200 || code > 999) return;
     this.phase = HEADERS;
-    this.status = code;
+    this.responseStatus = code;
     this.responseMark = this.connection.output.mark();
     if (!this.head.isSimpleRequest()) this.emit(statusLine(code, reason, this.isHttp11() ? 1 : 0));
   }
@@ -321,10 +325,10 @@ export class HttpSession extends HttpRequest {
   }
 
   /**
-   * @internal Appends pre-encoded header lines that include `Content-Length: contentLength`
+   * Appends pre-encoded header lines that include `Content-Length: contentLength`
    * (the file server's cached headers). Ignored outside the header phase.
    */
-  sendEncodedHeaders(lines: Uint8Array, contentLength: number): void {
+  protected sendEncodedHeaders(lines: Uint8Array, contentLength: number): void {
     if (this.phase !== HEADERS || this.declaredLength >= 0) return;
     this.declaredLength = contentLength;
     if (!this.head.isSimpleRequest()) this.emit(lines);
@@ -338,7 +342,7 @@ export class HttpSession extends HttpRequest {
   endHeaders(): void {
     if (this.phase !== HEADERS) return;
     this.phase = CONTENT;
-    const bodyless = this.isHead() || isBodyless(this.status);
+    const bodyless = this.isHead() || isBodyless(this.responseStatus);
     if (this.declaredLength < 0 && !bodyless && this.isHttp11()) {
       this.chunked = true;
       this.emit(TRANSFER_ENCODING_CHUNKED);
@@ -346,7 +350,7 @@ export class HttpSession extends HttpRequest {
     const selfDelimited = this.declaredLength >= 0 || bodyless || this.chunked;
     this.keepAlive = !this.closeAfter && selfDelimited && this.head.isKeepAliveRequested() && this.connection.mayKeepAlive();
     if (!this.head.isSimpleRequest()) this.emit(this.connection.headerTail(this.keepAlive));
-    if (isBodyless(this.status) || this.declaredLength === 0) this.complete();
+    if (isBodyless(this.responseStatus) || this.declaredLength === 0) this.complete();
   }
 
   /**
@@ -358,7 +362,7 @@ export class HttpSession extends HttpRequest {
     if (this.phase === HEADERS) this.endHeaders();
     const output = this.connection.output;
     if (this.phase !== CONTENT) return !output.isCongested();
-    const sent = !this.isHead() && !isBodyless(this.status);
+    const sent = !this.isHead() && !isBodyless(this.responseStatus);
     let length: number;
     if (this.chunked) {
       // RFC 9112 §7.1: chunk-size CRLF chunk-data CRLF; an empty piece would read as the last chunk.

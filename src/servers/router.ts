@@ -21,6 +21,7 @@ import { HttpServer } from "./http-server.ts";
 import { HttpServlet } from "./http-servlet.ts";
 import type { HttpSession } from "./http-session.ts";
 import { RouteTree, type Route } from "./route-tree.ts";
+import { control } from "./session-control.ts";
 
 /** Path parameters of a match: `{ id: "1" }` for `/items/:id`; `*` holds a wildcard's rest. */
 export type RouteParams = Record<string, string>;
@@ -131,11 +132,12 @@ export class Router extends HttpServer {
     let route: Route<RouteHandler> | null;
     let buf: Uint8Array;
     let ascii: boolean;
-    if (s.isPlainPath()) {
+    const c = control(s);
+    if (c.isPlainPath()) {
       // hot path: the servlet path is matched in the head's bytes (plain: ASCII, no escapes).
-      buf = s.connection.headBytes;
+      buf = c.headBytes;
       ascii = true;
-      route = tree.match(s.methodCode(), s.methodCode() === METHOD_OTHER ? s.requestMethod() : "", buf, s.servletPathStart(), s.pathEnd);
+      route = tree.match(s.methodCode(), s.methodCode() === METHOD_OTHER ? s.requestMethod() : "", buf, c.servletPathStart(), c.pathEnd);
     } else {
       route = tree.matchPath(s.requestMethod(), s.servletPath());
       buf = tree.lastPathBytes;

@@ -240,6 +240,14 @@ describe("rejected requests: status, close, nothing after them answered", () => 
 });
 
 describe("HTTP/0.9 and target forms", () => {
+  test("a versionless line after an HTTP/1.x request on the same connection is a 400, not HTTP/0.9", async () => {
+    await using srv = startDaemon({ "/": pathEcho() });
+    using c = await RawClient.connect(srv.port);
+    c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b\r\n");
+    await c.untilClosed();
+    expect(parseResponses(c.text(), true).map((r) => r.status)).toEqual([200, 400]);
+  });
+
   test("a simple request gets the body only, then close", async () => {
     await using srv = startDaemon({ "/": pathEcho() });
     using c = await RawClient.connect(srv.port);

@@ -10,6 +10,7 @@ import type { Connection } from "../../src/servers/connection.ts";
 import { HttpSession } from "../../src/servers/http-session.ts";
 import type { HttpServlet } from "../../src/servers/http-servlet.ts";
 import { parseResponses, type ParsedResponse } from "./raw-client.ts";
+import { control } from "../../src/servers/session-control.ts";
 
 const DATE = "Date: Thu, 01 Jan 2026 00:00:00 GMT\r\n";
 const encoder = new TextEncoder();
@@ -42,8 +43,8 @@ export class ResponseRecorder implements Connection {
   start<S extends HttpServlet>(make: (s: HttpSession) => S, bodyLimit = 1024 * 1024): { session: HttpSession; servlet: S } {
     const session = new HttpSession(this, bodyLimit);
     const servlet = make(session);
-    session.servlet = servlet;
-    session.readsBody = true;
+    control(session).servlet = servlet;
+    control(session).readsBody = true;
     return { session, servlet };
   }
 

@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { HttpServlet } from "../../src/index.ts";
 import { ResponseRecorder } from "../helpers/response-recorder.ts";
+import { control } from "../../src/servers/session-control.ts";
 
 class Fixed extends HttpServlet {
   override processRequest(): void {
@@ -129,9 +130,9 @@ describe("the response machine, recorded", () => {
     const rec = new ResponseRecorder("POST / HTTP/1.0\r\nContent-Length: 6\r\n\r\n");
     const { session, servlet } = rec.start((s) => new (class extends HttpServlet {})(s));
     const body = servlet.content();
-    session.deliverContent(new TextEncoder().encode("abc"));
-    session.deliverContent(new TextEncoder().encode("def"));
-    session.contentEnded();
+    control(session).deliverContent(new TextEncoder().encode("abc"));
+    control(session).deliverContent(new TextEncoder().encode("def"));
+    control(session).contentEnded();
     expect(new TextDecoder().decode(await body)).toBe("abcdef");
   });
 
@@ -145,8 +146,8 @@ describe("the response machine, recorded", () => {
           }
         })(s),
     );
-    session.deliverContent(new Uint8Array([0x78]));
-    session.contentEnded();
+    control(session).deliverContent(new Uint8Array([0x78]));
+    control(session).contentEnded();
     expect(rec.response().status).toBe(500);
     expect(rec.errors.length).toBe(1);
     expect(rec.errors[0]).toContain("broken");

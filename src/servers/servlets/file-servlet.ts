@@ -35,6 +35,7 @@ import { HttpServlet } from "../http-servlet.ts";
 import type { HttpSession } from "../http-session.ts";
 import { reasonPhrase } from "../../http/status.ts";
 import { etagOf, evaluatePreconditions, ifRangeHolds, lastModifiedOf, NOT_MODIFIED, PRECONDITION_FAILED } from "../validators.ts";
+import { control } from "../session-control.ts";
 
 export { CACHE_BYTES, SMALL_FILE } from "../file-limits.ts";
 
@@ -196,7 +197,7 @@ export class FileServlet extends HttpServlet {
     const status = this.options.status ?? 200;
     if (status !== 200) return this.sendPlain(status, st, type);
     const connection = this.session.connection;
-    const fields = fileRequestFields(connection.head, this.session.headBytes);
+    const fields = fileRequestFields(connection.head, control(this.session).headBytes);
     if (fields === 0 && st.size <= SMALL_FILE) {
       let entry: CachedFile;
       try {
@@ -206,7 +207,7 @@ export class FileServlet extends HttpServlet {
       }
       // hot path: status line, one pre-encoded header block, one body copy.
       this.sendResponse(200);
-      this.session.sendEncodedHeaders(headerBlock(entry, this.options.headers ?? NO_FIELDS), entry.size);
+      control(this.session).sendEncodedHeaders(headerBlock(entry, this.options.headers ?? NO_FIELDS), entry.size);
       this.endHeaders();
       this.sendContent(entry.bytes);
       return;

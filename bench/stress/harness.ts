@@ -1,0 +1,203 @@
+/**
+ * The stress harness: for each server in turn and each probe, start the server fresh, read its
+ * baseline from /proc, run the attack while the normal client is timed and /proc is sampled,
+ * stop the attack, wait (bounded) for RSS and fds to come back, record. Used by run.ts (the
+ * `npm run stress` command) and by test/stress (quick, netsvc only).
+ */
+import { readFileSync } from "node:fs";
+import { pause, waitFor } from "./clock.ts";
+import { SMALL_PATH } from "./fixture.ts";
+import { spawnNormalClient, type NormalSummary } from "./normal-client.ts";
+import type { AttackOutcome, Goal, Probe } from "./probe.ts";
+import { abandonedPolls } from "./probes/abandoned-polls.ts";
+import { fuzz } from "./probes/fuzz.ts";
+import { bareIdle, idleBytesPerConnection, idleFlood } from "./probes/idle-flood.ts";
+import { pipelineFlood } from "./probes/pipeline-flood.ts";
+import { slowReaders } from "./probes/slow-readers.ts";
+import { slowloris } from "./probes/slowloris.ts";
+import { soak } from "./probes/soak.ts";
+import { ProcSampler, readProc } from "./proc.ts";
+import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, type StressSettings } from "./settings.ts";
+import { closeAll } from "./sockets.ts";
+import { readStats } from "./target-stats.ts";
+import { startBare, startNetsvc, startNginx, type Target } from "./targets.ts";
+
+/** Every probe, in the order they run. */
+export const PROBES: Probe[] = [slowloris, idleFlood, slowReaders, pipelineFlood, abandonedPolls, fuzz, soak];
+
+/** Descriptors the harness itself may hold at once (attack sockets plus slack). */
+export const FDS_NEEDED = 4096;
+
+/** One probe against one server. */
+export interface ProbeRecord {
+  probe: string;
+  description: string;
+  normal: NormalSummary;
+  before: { rssMiB: number; fds: number };
+  peak: { rssMiB: number; fds: number };
+  after: { rssMiB: number; fds: number };
+  /** Milliseconds from the end of the attack until fds were back (NaN: not within the limit). */
+  fdsBackMs: number;
+  /** Milliseconds from the end of the attack until RSS was back too (NaN: not within the limits). */
+  recoveredMs: number;
+  /** CPU used by the server during the probe, in % of one core. */
+  cpuPercent: number;
+  /** The server process survived the probe. */
+  alive: boolean;
+  notes: AttackOutcome["notes"];
+  goals: Goal[];
+  data?: unknown;
+}
+
+/** All probes against one server. */
+export interface ServerRecord {
+  server: string;
+  probes: ProbeRecord[];
+}
+
+/** What to run. */
+export interface RunOptions {
+  settings: StressSettings;
+  servers: ("netsvc" | "nginx")[];
+  /** Probe names to run (all when empty). */
+  only: string[];
+  /** Work directory (nginx prefixes). */
+  work: string;
+  fixture: string;
+  log: (line: string) => void;
+}
+
+const KIB_PER_MIB = 1024;
+/** Baseline fds are read once two readings this far apart (ms) agree, bounded by STEADY_LIMIT_MS. */
+const STEADY_EVERY_MS = 200;
+const STEADY_LIMIT_MS = 5000;
+
+/**
+ * Fails early when this process may not open enough sockets for the attacks. Bun raises its soft
+ * limit to the hard limit at startup, so this reads what is really in force.
+ */
+export function checkFdLimit(): void {
+  const m = readFileSync("/proc/self/limits", "utf8").match(/Max open files\s+(\d+)/);
+  const soft = m ? Number(m[1]) : Infinity;
+  if (soft < FDS_NEEDED) throw new Error(`open-file limit ${soft} < ${FDS_NEEDED}: run \`ulimit -n ${FDS_NEEDED * 2}\` first`);
+}
+
+async function startTarget(kind: "netsvc" | "nginx", o: RunOptions): Promise<Target> {
+  return kind === "netsvc" ? startNetsvc(o.fixture, o.settings.maxConnections) : startNginx(o.work, o.fixture, o.settings.maxConnections);
+}
+
+/** Warms the server (one request for the small file) and reads a steady baseline. */
+async function baselineOf(target: Target): Promise<{ fds: number; rssKiB: number }> {
+  await fetch(`http://127.0.0.1:${target.port}${SMALL_PATH}`, { headers: { connection: "close" } }).then((r) => r.arrayBuffer());
+  let last = readProc(target.pid).fds;
+  await waitFor(async () => {
+    await pause(STEADY_EVERY_MS);
+    const now = readProc(target.pid).fds;
+    const same = now === last;
+    last = now;
+    return same;
+  }, STEADY_LIMIT_MS, 0);
+  const r = readProc(target.pid);
+  return { fds: r.fds, rssKiB: r.rssKiB };
+}
+
+const mib = (kib: number) => +(kib / KIB_PER_MIB).toFixed(1);
+
+/** The RSS (KiB) at or below which memory counts as back (see RSS_TOLERANCE, RSS_SLACK_MIB). */
+function rssBackLimit(baselineKiB: number): number {
+  return baselineKiB + Math.max(baselineKiB * RSS_TOLERANCE, RSS_SLACK_MIB * KIB_PER_MIB);
+}
+
+/** Runs one probe against a fresh server. */
+async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): Promise<ProbeRecord> {
+  const s = o.settings;
+  const target = await startTarget(kind, o);
+  try {
+    const baseline = await baselineOf(target);
+    const sampler = new ProcSampler(target.pid);
+    sampler.start();
+    const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs);
+    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log });
+    const normal = await client.stop();
+    const t0 = performance.now();
+    // fds first (bounded by recoveryLimitMs), then RSS (bounded by rssRecoveryLimitMs).
+    const fdsBack = await waitFor(() => target.alive() && readProc(target.pid).fds <= baseline.fds + FD_TOLERANCE, s.recoveryLimitMs, 50);
+    const fdsBackMs = fdsBack ? performance.now() - t0 : NaN;
+    const back = await waitFor(() => target.alive() && readProc(target.pid).rssKiB <= rssBackLimit(baseline.rssKiB), s.rssRecoveryLimitMs, 100);
+    const recoveredMs = back ? performance.now() - t0 : NaN;
+    sampler.stop();
+    const alive = target.alive();
+    const after = alive ? readProc(target.pid) : { rssKiB: NaN, fds: NaN };
+    // Diagnostic when RSS stayed up: how much of it a full collection gives back (netsvc only).
+    if (alive && !back && target.name === "netsvc" && (await readStats(target.port, "gc"))) {
+      outcome.notes["RSS after a forced full GC (MiB)"] = mib(readProc(target.pid).rssKiB);
+    }
+    const goals: Goal[] = [
+      {
+        goal: `normal client: p99 ≤ ${NORMAL_LATENCY_GOAL_MS} ms, none failed`,
+        measured: `p99 ${normal.p99Ms.toFixed(1)} ms, ${normal.failed} failed of ${normal.requests}`,
+        met: normal.p99Ms <= NORMAL_LATENCY_GOAL_MS && normal.failed === 0,
+      },
+      {
+        goal: `fds back to baseline (+${FD_TOLERANCE})`,
+        measured: Number.isNaN(fdsBackMs) ? `not within ${s.recoveryLimitMs / 1000} s` : `in ${Math.round(fdsBackMs)} ms`,
+        met: !Number.isNaN(fdsBackMs),
+      },
+      {
+        goal: `RSS back to baseline (+max(${RSS_TOLERANCE * 100}%, ${RSS_SLACK_MIB} MiB))`,
+        measured: back ? `in ${Math.round(recoveredMs)} ms` : `${mib(after.rssKiB)} MiB after ${s.rssRecoveryLimitMs / 1000} s more (limit ${mib(rssBackLimit(baseline.rssKiB))})`,
+        met: back,
+      },
+      ...outcome.goals,
+    ];
+    return {
+      probe: probe.name,
+      description: probe.describe(s),
+      normal,
+      before: { rssMiB: mib(baseline.rssKiB), fds: baseline.fds },
+      peak: { rssMiB: mib(sampler.peakRssKiB), fds: sampler.peakFds },
+      after: { rssMiB: mib(after.rssKiB), fds: after.fds },
+      fdsBackMs,
+      recoveredMs,
+      cpuPercent: sampler.wallSeconds > 0 ? Math.round((sampler.cpuSeconds / sampler.wallSeconds) * 100) : NaN,
+      alive,
+      notes: outcome.notes,
+      goals,
+      data: outcome.data,
+    };
+  } finally {
+    await target.stop();
+  }
+}
+
+/** The bare Bun.listen server's bytes per idle connection, for the idle probe's subtraction. */
+async function measureBareIdle(o: RunOptions): Promise<void> {
+  const bare = await startBare();
+  try {
+    const { bytes, held } = await idleBytesPerConnection(bare, o.settings.idle.measured);
+    bareIdle.bytes = bytes;
+    closeAll(held);
+  } finally {
+    await bare.stop();
+  }
+}
+
+/** Runs the selected probes against each selected server. */
+export async function runStress(o: RunOptions): Promise<ServerRecord[]> {
+  checkFdLimit();
+  const probes = o.only.length ? PROBES.filter((p) => o.only.includes(p.name) || o.only.includes(p.name.replace(/ /g, "-"))) : PROBES;
+  if (probes.length === 0) throw new Error(`no probe named ${o.only.join(", ")} (have: ${PROBES.map((p) => p.name.replace(/ /g, "-")).join(", ")})`);
+  if (probes.includes(idleFlood)) await measureBareIdle(o);
+  const out: ServerRecord[] = [];
+  for (const kind of o.servers) {
+    const rec: ServerRecord = { server: kind, probes: [] };
+    for (const p of probes) {
+      o.log(`${kind}: ${p.name} — ${p.describe(o.settings)}`);
+      const r = await runProbe(kind, p, o);
+      o.log(`  normal p50/p99/max ${r.normal.p50Ms.toFixed(1)}/${r.normal.p99Ms.toFixed(1)}/${r.normal.maxMs.toFixed(1)} ms, ${r.normal.failed} failed; RSS ${r.before.rssMiB}/${r.peak.rssMiB}/${r.after.rssMiB} MiB; fds ${r.before.fds}/${r.peak.fds}/${r.after.fds}${r.alive ? "" : "; SERVER GONE"}`);
+      rec.probes.push(r);
+    }
+    out.push(rec);
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+/**
+ * The netsvc server under test of the stress harness (issue 9): an HttpDaemon on 127.0.0.1 with
+ *
+ * - `/`      a FileServer over the fixture directory (small.txt: 13 bytes, big.bin: 200 MB);
+ * - `/poll`  a long-poll that never answers and records, per request (`/poll?id=N`), the moment
+ *            (epoch ms) its destroyServlet() ran and whether its signal had aborted by then;
+ * - `/stats` JSON: `daemon.stats()` and the poll counters; `/stats?polls` adds every recorded
+ *            destroy time as `[id, epochMs]` pairs; `/stats?gc` first runs a full garbage collection
+ *            (diagnostic only). Cheap otherwise: no file system, no loop over sessions.
+ *
+ * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS=1024]
+ * Prints "ready" on stdout once listening; SIGINT/SIGTERM stop it in order.
+ */
+import { Dispatcher, FileServer, HttpDaemon, HttpServer, HttpServlet, MAX_CONNECTIONS, type HttpSession } from "../../src/index.ts";
+import { epochMs } from "./clock.ts";
+
+/** What the long-polls saw. */
+const polls = {
+  /** processRequest() calls. */
+  started: 0,
+  /** destroyServlet() calls. */
+  destroyed: 0,
+  /** destroyServlet() calls that found `signal` aborted (the two must fire together). */
+  signalled: 0,
+};
+/** Poll id → epoch ms of its destroyServlet(). Bounded: ids come from the harness. */
+const destroyedAt = new Map<string, number>();
+/** Past this many recorded ids, further destroy times are counted but not kept. */
+const MAX_RECORDED_POLLS = 100_000;
+
+/** A long-poll that never answers: only the client leaving ends it. */
+class LongPoll extends HttpServlet {
+  override processRequest(): void {
+    polls.started++;
+  }
+  override destroyServlet(): void {
+    polls.destroyed++;
+    if (this.signal.aborted) polls.signalled++;
+    if (destroyedAt.size < MAX_RECORDED_POLLS) destroyedAt.set(this.queryString().replace(/^id=/, ""), epochMs());
+  }
+}
+
+/** Answers the counters as JSON. */
+class Stats extends HttpServlet {
+  override processRequest(): void {
+    if (this.queryString() === "gc") Bun.gc(true); // diagnostic: is memory kept after a probe garbage?
+    const body: Record<string, unknown> = { stats: daemon.stats(), polls };
+    if (this.queryString().startsWith("polls")) body.destroyedAt = [...destroyedAt];
+    if (this.queryString() === "reset") destroyedAt.clear();
+    this.sendDocument(200, "application/json", JSON.stringify(body));
+  }
+}
+
+/** A server whose servlet() builds one servlet class. */
+class ServletServer extends HttpServer {
+  constructor(private readonly make: new (s: HttpSession) => HttpServlet) {
+    super();
+  }
+  override servlet(session: HttpSession): HttpServlet {
+    return new this.make(session);
+  }
+}
+
+const [portArg, fixture, maxArg] = process.argv.slice(2);
+if (!portArg || !fixture) throw new Error("usage: netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS]");
+const daemon = new HttpDaemon(Number(portArg), { maxConnections: Number(maxArg ?? MAX_CONNECTIONS) });
+daemon.attach("/", new FileServer(fixture));
+daemon.attach("/poll", new ServletServer(LongPoll));
+daemon.attach("/stats", new ServletServer(Stats));
+const dispatcher = new Dispatcher();
+dispatcher.monitor("SIGINT");
+dispatcher.monitor("SIGTERM");
+daemon.start();
+console.log("ready");
+await dispatcher.run();

@@ -1,0 +1,189 @@
+/**
+ * The normal client timed during every attack: one keep-alive connection sending GET of the
+ * 13-byte file every `intervalMs`, waiting for each answer. A connection the server closes is
+ * reopened (the reconnect counts in that request's latency); a request not answered with 200
+ * within `timeoutMs` counts as failed.
+ */
+import type { Socket } from "bun";
+import { pause } from "./clock.ts";
+import { SMALL_PATH } from "./fixture.ts";
+import { median } from "./proc.ts";
+import { ReplyReader } from "./reply-reader.ts";
+
+const REQUEST = Buffer.from(`GET ${SMALL_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+
+/** Latency summary of the normal client. */
+export interface NormalSummary {
+  requests: number;
+  failed: number;
+  reconnects: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Status codes other than 200, and "timeout"/"refused", with counts. */
+  failures: Record<string, number>;
+}
+
+interface Conn {
+  socket: Socket<undefined>;
+  reader: ReplyReader;
+  closed: boolean;
+  wake: () => void;
+}
+
+/** The normal client; start() begins the loop, stop() ends it and summarises (see spawnNormalClient). */
+export class NormalClient {
+  private readonly latencies: number[] = [];
+  private readonly failures: Record<string, number> = {};
+  private failed = 0;
+  private reconnects = 0;
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private conn: Conn | null = null;
+  private readonly first = Promise.withResolvers<void>();
+  /** Settles once the first request was answered or failed. */
+  readonly firstDone = this.first.promise;
+
+  constructor(
+    private readonly port: number,
+    private readonly intervalMs: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Starts sending. */
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the request in flight and returns the summary. */
+  async stop(): Promise<NormalSummary> {
+    this.running = false;
+    await this.loop;
+    this.conn?.socket.end();
+    const s = [...this.latencies].sort((a, b) => a - b);
+    const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN);
+    return {
+      requests: this.latencies.length + this.failed,
+      failed: this.failed,
+      reconnects: this.reconnects,
+      p50Ms: median(s),
+      p99Ms: at(0.99),
+      maxMs: s.length ? s[s.length - 1]! : NaN,
+      failures: this.failures,
+    };
+  }
+
+  private fail(reason: string): void {
+    this.failed++;
+    this.failures[reason] = (this.failures[reason] ?? 0) + 1;
+  }
+
+  private async connect(): Promise<Conn> {
+    const conn = { reader: new ReplyReader(), closed: false, wake: () => {} } as Conn;
+    conn.socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: this.port,
+      socket: {
+        data: (_s, chunk) => {
+          conn.reader.push(chunk);
+          conn.wake();
+        },
+        close: () => {
+          conn.closed = true;
+          conn.reader.closed();
+          conn.wake();
+        },
+        error: () => {},
+      },
+    });
+    return conn;
+  }
+
+  /** One request: returns the status, "timeout", "refused", or "closed" (closed before any answer). */
+  private async once(deadline: number): Promise<string | number> {
+    if (!this.conn || this.conn.closed) {
+      try {
+        this.conn = await this.connect();
+      } catch {
+        this.conn = null;
+        return "refused";
+      }
+    }
+    const conn = this.conn;
+    const before = conn.reader.responses.length;
+    conn.socket.write(REQUEST);
+    for (;;) {
+      if (conn.reader.responses.length > before) {
+        const r = conn.reader.responses[before]!;
+        if (r.close) conn.socket.end();
+        return r.status;
+      }
+      if (conn.closed) return "closed";
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        conn.socket.terminate();
+        this.conn = null;
+        return "timeout";
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        conn.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const t0 = performance.now();
+      const deadline = t0 + this.timeoutMs;
+      let outcome = await this.once(deadline);
+      // A keep-alive connection the server closed between requests: reopen once and resend.
+      if (outcome === "closed" && this.running) {
+        this.reconnects++;
+        this.conn = null;
+        outcome = await this.once(deadline);
+      }
+      if (outcome === 200) this.latencies.push(performance.now() - t0);
+      else this.fail(String(outcome));
+      this.first.resolve();
+      const wait = t0 + this.intervalMs - performance.now();
+      if (wait > 0) await pause(wait);
+    }
+  }
+}
+
+/** A normal client running in a child process; stop() returns its summary. */
+export interface NormalClientProcess {
+  stop(): Promise<NormalSummary>;
+}
+
+/** Starts normal-client-process.ts against `port` and resolves once its first request is done. */
+export async function spawnNormalClient(port: number, intervalMs: number, timeoutMs: number): Promise<NormalClientProcess> {
+  const proc = Bun.spawn([process.execPath, `${import.meta.dir}/normal-client-process.ts`, String(port), String(intervalMs), String(timeoutMs)], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const readUntil = async (done: () => boolean) => {
+    while (!done()) {
+      const { value, done: end } = await reader.read();
+      if (end) throw new Error(`normal client exited: ${text}`);
+      text += decoder.decode(value);
+    }
+  };
+  await readUntil(() => text.includes("ready\n"));
+  return {
+    async stop() {
+      proc.kill("SIGTERM");
+      await readUntil(() => /\{.*\}\n/.test(text));
+      await proc.exited;
+      return JSON.parse(text.match(/\{.*\}/)![0]) as NormalSummary;
+    },
+  };
+}

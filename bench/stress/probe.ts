@@ -1,0 +1,38 @@
+/** The shape of a probe and of what it reports. */
+import type { StressSettings } from "./settings.ts";
+import type { ProcSampler } from "./proc.ts";
+import type { Target } from "./targets.ts";
+
+/** One goal checked by a probe: met, not met, or not applicable to this server (null). */
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** What a probe's attack returns besides the common figures. */
+export interface AttackOutcome {
+  /** Probe-specific figures, printed under the table. */
+  notes: Record<string, number | string>;
+  goals: Goal[];
+  /** Raw data kept in stress.json (e.g. fuzz findings). */
+  data?: unknown;
+}
+
+/** What a probe gets: the target, the settings, the sampler of the target's /proc. */
+export interface ProbeContext {
+  target: Target;
+  settings: StressSettings;
+  sampler: ProcSampler;
+  /** Baseline fds and RSS (KiB) read before the attack. */
+  baseline: { fds: number; rssKiB: number };
+  log: (line: string) => void;
+}
+
+/** A probe: runs its attack against a fresh target and stops it before returning. */
+export interface Probe {
+  name: string;
+  /** One line: what the attack does. */
+  describe(s: StressSettings): string;
+  attack(ctx: ProbeContext): Promise<AttackOutcome>;
+}

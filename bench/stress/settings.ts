@@ -1,0 +1,78 @@
+/**
+ * Every count, duration and tolerance of the stress harness in one place: the full run
+ * (`npm run stress`) and the CI-size run (`--quick`, also used by test/stress).
+ */
+
+/** Sizes and durations of one run. */
+export interface StressSettings {
+  /** The servers' connection limit (netsvc maxConnections, nginx worker_connections). */
+  maxConnections: number;
+  /** The normal client sends one keep-alive GET of the 13-byte file this often (ms). */
+  normalIntervalMs: number;
+  /** A normal request not answered within this long (ms) counts as failed. */
+  normalTimeoutMs: number;
+  slowloris: { sockets: number; byteEveryMs: number; durationMs: number };
+  /** `measured` silent sockets give bytes per idle connection; then `total` go past the limit. */
+  idle: { measured: number; total: number; durationMs: number };
+  slowReaders: { clients: number; bytesPerSecond: number; durationMs: number };
+  /** Each client writes `requestsPerWrite` pipelined GETs per write, never reading. */
+  pipeline: { clients: number; requestsPerWrite: number; durationMs: number };
+  polls: { clients: number };
+  /** `hangMs`: no byte and no close this long after the input (and again after a FIN) → hang. */
+  fuzz: { cases: number; seed: number; concurrency: number; hangMs: number; keepAliveQuietMs: number };
+  soak: { durationMs: number; workers: number };
+  /** After an attack, how long (ms) fds may take to come back. */
+  recoveryLimitMs: number;
+  /** Then how long (ms) RSS may take to come back before "after" is read. */
+  rssRecoveryLimitMs: number;
+}
+
+/** The full run. */
+export const FULL: StressSettings = {
+  maxConnections: 1024,
+  normalIntervalMs: 20,
+  normalTimeoutMs: 5000,
+  slowloris: { sockets: 1000, byteEveryMs: 3000, durationMs: 30_000 },
+  idle: { measured: 1000, total: 1500, durationMs: 15_000 },
+  slowReaders: { clients: 20, bytesPerSecond: 64 * 1024, durationMs: 20_000 },
+  pipeline: { clients: 20, requestsPerWrite: 512, durationMs: 10_000 },
+  polls: { clients: 1100 },
+  fuzz: { cases: 20_000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
+  soak: { durationMs: 300_000, workers: 16 },
+  recoveryLimitMs: 15_000,
+  rssRecoveryLimitMs: 15_000,
+};
+
+/** The CI-size run: the same probes, seconds each, a few thousand fuzz cases. */
+export const QUICK: StressSettings = {
+  maxConnections: 1024,
+  normalIntervalMs: 20,
+  normalTimeoutMs: 5000,
+  slowloris: { sockets: 1000, byteEveryMs: 1000, durationMs: 3000 },
+  idle: { measured: 1000, total: 1500, durationMs: 2000 },
+  slowReaders: { clients: 20, bytesPerSecond: 64 * 1024, durationMs: 3000 },
+  pipeline: { clients: 10, requestsPerWrite: 512, durationMs: 2000 },
+  polls: { clients: 1100 },
+  fuzz: { cases: 3000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
+  soak: { durationMs: 10_000, workers: 8 },
+  recoveryLimitMs: 8000,
+  rssRecoveryLimitMs: 5000,
+};
+
+/** fds are back when at most this many above the baseline (the runtime may keep a spare or two). */
+export const FD_TOLERANCE = 2;
+/**
+ * RSS is back when at most this fraction, or RSS_SLACK_MIB, above the baseline (whichever is
+ * more): a garbage-collected heap and the allocator keep some pages after a burst.
+ */
+export const RSS_TOLERANCE = 0.25;
+/** See RSS_TOLERANCE (MiB). */
+export const RSS_SLACK_MIB = 8;
+/** Goal: a normal request answered within this long (ms) at the 99th percentile, none failed. */
+export const NORMAL_LATENCY_GOAL_MS = 100;
+/** Goal: no abandoned servlet outlives its client by more than this (ms). */
+export const ABANDON_GOAL_MS = 1000;
+/** Goal: bytes per idle connection beyond what the socket costs a bare Bun.listen server. */
+export const IDLE_BYTES_GOAL = 4096;
+/** Goal: stderr bytes per 1,000 bad requests. */
+export const STDERR_GOAL_PER_1000 = 1024;

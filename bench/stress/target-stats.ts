@@ -1,0 +1,43 @@
+/** Reads netsvc-target's /stats (null from other servers, or when the server refuses). */
+
+/** What /stats answers (see netsvc-target.ts). */
+export interface TargetStats {
+  stats: {
+    accepted: number;
+    open: number;
+    refused: number;
+    reclaimed: number;
+    requests: number;
+    badRequests: Record<string, number>;
+    abandoned: number;
+    timeouts: number;
+    servletErrors: number;
+    socketErrors: number;
+  };
+  polls: { started: number; destroyed: number; signalled: number };
+  destroyedAt?: [string, number][];
+}
+
+/** How long a /stats request may take (ms). */
+const STATS_TIMEOUT_MS = 5000;
+
+/** GET /stats (with `query`), or null if it failed or was refused. */
+export async function readStats(port: number, query = ""): Promise<TargetStats | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/stats${query ? "?" + query : ""}`, {
+      signal: AbortSignal.timeout(STATS_TIMEOUT_MS),
+      keepalive: false,
+      headers: { connection: "close" },
+    });
+    if (res.status !== 200) return null;
+    return (await res.json()) as TargetStats;
+  } catch {
+    return null;
+  }
+}
+
+/** Sum of the bad-request counters. */
+export function badRequestTotal(s: TargetStats | null): number {
+  if (!s) return 0;
+  return Object.values(s.stats.badRequests).reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,163 @@
+/**
+ * The servers under test, each started fresh per probe: netsvc (netsvc-target.ts), nginx
+ * (Debian nginx-light, 1 worker, its own prefix under the work directory) and, for the idle
+ * baseline only, a bare Bun.listen server (bench/server/bare-listen.ts).
+ */
+import type { Subprocess } from "bun";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BlackHole } from "./black-hole.ts";
+import { waitFor } from "./clock.ts";
+import { isAlive } from "./proc.ts";
+
+/** Where nginx lives on Debian. */
+export const NGINX = "/usr/sbin/nginx";
+/** How long a target may take to accept its first connection (ms). */
+const START_LIMIT_MS = 15_000;
+const HERE = import.meta.dir;
+
+/** A running server. */
+export interface Target {
+  name: string;
+  port: number;
+  /** The process measured (nginx: its single worker). */
+  pid: number;
+  /** Bytes the server wrote to its error log so far (stderr; nginx: error.log). */
+  errorLogBytes(): number;
+  /** Whether the measured process is still running. */
+  alive(): boolean;
+  /** The black hole behind nginx's /poll (nginx only). */
+  blackHole?: BlackHole;
+  /** Stops it (SIGTERM, then SIGKILL if it lingers). */
+  stop(): Promise<void>;
+}
+
+/** Which servers a run covers. */
+export type TargetKind = "netsvc" | "nginx" | "bare";
+
+/** A free loopback port (bound and released at once). */
+export function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const p = l.port;
+  l.stop(true);
+  return p;
+}
+
+/** Whether something accepts on 127.0.0.1:port. */
+async function accepts(port: number): Promise<boolean> {
+  try {
+    const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    s.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Counts a stream's bytes in the background. */
+function countBytes(stream: ReadableStream<Uint8Array> | undefined): { bytes: number } {
+  const c = { bytes: 0 };
+  if (!stream) return c;
+  void (async () => {
+    for await (const chunk of stream) c.bytes += chunk.length;
+  })().catch(() => {});
+  return c;
+}
+
+async function stopProcess(proc: Subprocess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill("SIGTERM");
+  const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
+  if (!exited) {
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+}
+
+/** Starts netsvc-target.ts on a free port. */
+export async function startNetsvc(fixture: string, maxConnections: number): Promise<Target> {
+  const port = freePort();
+  const proc = Bun.spawn([process.execPath, join(HERE, "netsvc-target.ts"), String(port), fixture, String(maxConnections)], {
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const stderr = countBytes(proc.stderr as ReadableStream<Uint8Array>);
+  if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) throw new Error("netsvc target did not start");
+  return {
+    name: "netsvc",
+    port,
+    pid: proc.pid,
+    errorLogBytes: () => stderr.bytes,
+    alive: () => isAlive(proc.pid),
+    stop: () => stopProcess(proc),
+  };
+}
+
+/** Starts the bare Bun.listen responder (the cost of a socket alone). */
+export async function startBare(): Promise<Target> {
+  const port = freePort();
+  const proc = Bun.spawn([process.execPath, join(HERE, "../server/bare-listen.ts"), String(port)], { stdout: "ignore", stderr: "pipe" });
+  const stderr = countBytes(proc.stderr as ReadableStream<Uint8Array>);
+  if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) throw new Error("bare Bun.listen did not start");
+  return { name: "bare Bun.listen", port, pid: proc.pid, errorLogBytes: () => stderr.bytes, alive: () => isAlive(proc.pid), stop: () => stopProcess(proc) };
+}
+
+/** nginx.conf for the stress run: 1 worker, the same limit, the same timeouts as netsvc's defaults. */
+function nginxConfig(dir: string, port: number, fixture: string, maxConnections: number, holePort: number): string {
+  return `worker_processes 1;
+user root;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log error;
+worker_rlimit_nofile ${maxConnections * 4};
+events { worker_connections ${maxConnections}; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_timeout 5s;
+  client_header_timeout 10s;
+  client_body_timeout 10s;
+  send_timeout 30s;
+  types { text/plain txt; application/octet-stream bin; }
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${fixture};
+    location /poll { proxy_pass http://127.0.0.1:${holePort}; proxy_read_timeout 1h; }
+  }
+}
+`;
+}
+
+/** Starts nginx (1 worker) in its own prefix under `work`, with a black hole behind /poll. */
+export async function startNginx(work: string, fixture: string, maxConnections: number): Promise<Target> {
+  if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing (apt-get install nginx-light), or run with --no-nginx`);
+  const port = freePort();
+  const dir = join(work, `nginx-${port}`);
+  mkdirSync(dir, { recursive: true });
+  const hole = new BlackHole();
+  const conf = join(dir, "nginx.conf");
+  writeFileSync(conf, nginxConfig(dir, port, fixture, maxConnections, hole.port));
+  const proc = Bun.spawn([NGINX, "-p", dir, "-c", conf], { stdout: "ignore", stderr: "pipe" });
+  const stderr = countBytes(proc.stderr as ReadableStream<Uint8Array>);
+  if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) {
+    hole.stop();
+    await stopProcess(proc);
+    throw new Error("nginx did not start");
+  }
+  const worker = Number((await Bun.file(`/proc/${proc.pid}/task/${proc.pid}/children`).text()).trim().split(/\s+/)[0]);
+  const errorLog = join(dir, "error.log");
+  return {
+    name: "nginx",
+    port,
+    pid: worker,
+    blackHole: hole,
+    errorLogBytes: () => stderr.bytes + (existsSync(errorLog) ? statSync(errorLog).size : 0),
+    alive: () => isAlive(worker),
+    stop: async () => {
+      await stopProcess(proc);
+      hole.stop();
+    },
+  };
+}

@@ -25,6 +25,13 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --map EXT=TYPE        content type for EXT (repeatable), e.g. --map .py=text/plain
   --plugin EXT          run files ending in EXT as servlets (ModulePlugin; repeatable),
                         e.g. --plugin .ts ; their source is never served
+  --cache SECONDS       Cache-Control: public, max-age=SECONDS on files (0: no-cache;
+                        default: none, clients revalidate with ETag/Last-Modified)
+  --cors [ORIGIN]       Access-Control-Allow-Origin: ORIGIN (default *) on every answer
+  --spa                 single-page app: missing paths without an extension get /index.html
+  --list                HTML listings for directories without an index file
+  --compress            compress text files on the fly (br, gzip) when no .br/.gz sibling
+                        exists (siblings are always served to clients that accept them)
   --echo PATH           attach an EchoServlet (request description) at PATH
   --auth USER:PASSWORD  require HTTP Basic authentication for everything
   --allow CIDR          accept connections only from these ranges (repeatable)
@@ -58,6 +65,11 @@ interface Options {
   log: string | null;
   workers: number;
   maxRequests: number;
+  cache: number | null;
+  cors: string | null;
+  spa: boolean;
+  list: boolean;
+  compress: boolean;
   rpc: string | null;
   nats: string | null;
 }
@@ -77,7 +89,7 @@ function fail(message: string): never {
 
 /** Parses argv (without the runtime and script). */
 function parseArgs(argv: string[]): Options {
-  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1, maxRequests: 1000, rpc: null, nats: null };
+  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1, maxRequests: 1000, rpc: null, nats: null, cache: null, cors: null, spa: false, list: false, compress: false };
   let rootSeen = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -161,6 +173,29 @@ function parseArgs(argv: string[]): Options {
         else o.log = "-";
         break;
       }
+      case "--cache": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0) fail("--cache takes whole seconds (0: no-cache)");
+        o.cache = n;
+        break;
+      }
+      case "--cors": {
+        // --cors [ORIGIN]: as --log, the next argument is the origin unless it is an option or a directory.
+        const next = argv[i + 1];
+        if (inline !== undefined) o.cors = inline;
+        else if (next !== undefined && !next.startsWith("-") && !isDirectory(next)) o.cors = argv[++i]!;
+        else o.cors = "*";
+        break;
+      }
+      case "--spa":
+        o.spa = true;
+        break;
+      case "--list":
+        o.list = true;
+        break;
+      case "--compress":
+        o.compress = true;
+        break;
       case "--max-requests": {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 0) fail("--max-requests takes a whole number (0: no limit)");
@@ -204,6 +239,9 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   for (const name of o.index) files.index(name);
   for (const ext of o.hide) files.hide(ext);
   for (const [ext, type] of o.map) files.map(ext, type);
+  if (o.cache !== null) files.cacheControl(o.cache === 0 ? "no-cache" : `public, max-age=${o.cache}`);
+  if (o.cors !== null) files.cors(o.cors);
+  files.spa(o.spa).listing(o.list).compress(o.compress);
   const modules = new ModulePlugin();
   for (const ext of o.plugin) files.plugin(ext, modules);
   const servers: HttpServer[] = [files];

@@ -32,7 +32,7 @@ test("--help prints the flags and exits 0", async () => {
   const p = Bun.spawn([process.execPath, "src/cli.ts", "--help"], { stdout: "pipe" });
   const text = await new Response(p.stdout).text();
   expect(await p.exited).toBe(0);
-  for (const flag of ["--port", "--host", "--index", "--hide", "--map", "--plugin", "--echo", "--auth", "--allow", "--log", "--workers", "--max-requests"]) {
+  for (const flag of ["--port", "--host", "--index", "--hide", "--map", "--plugin", "--echo", "--auth", "--allow", "--log", "--workers", "--max-requests", "--cache", "--cors", "--spa", "--list", "--compress"]) {
     expect(text).toContain(flag);
   }
 });

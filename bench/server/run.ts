@@ -16,11 +16,12 @@
  * Servers are pinned to CPU 0 and the load generators to CPU 1 (taskset), so every peer gets the
  * same single core. Needs wrk, ab, h2load, nginx (nginx-light) and taskset.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { renderChart } from "./chart.ts";
 import { targetTable } from "./targets.ts";
+import { largeDownloads } from "./large-download.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const args = process.argv.slice(2);
@@ -34,6 +35,8 @@ const CONNECTIONS = flag("--connections", 50);
 const WARMUP = flag("--warmup", 1);
 const SECOND_OPINIONS = !args.includes("--no-second-opinions");
 const SCALING = !args.includes("--no-scaling");
+/** The 1 GiB download comparison (issue 12); `--large-rounds 0` skips it. */
+const LARGE_ROUNDS = flag("--large-rounds", 2);
 const CLK_TCK = 100;
 
 for (const tool of ["wrk", "ab", "h2load", "nginx", "taskset", "node"]) {
@@ -47,6 +50,15 @@ mkdirSync(site);
 writeFileSync(join(site, "hello.txt"), "Hello, world!");
 writeFileSync(join(site, "64k.bin"), Buffer.alloc(64 * 1024, "x"));
 writeFileSync(join(site, "index.html"), "Hello, world!");
+const LARGE_PATH = "/1g.bin";
+const LARGE_SIZE = 1024 ** 3;
+if (LARGE_ROUNDS > 0) {
+  // Not sparse: every peer must read real pages (from the page cache after the first download).
+  const chunk = Buffer.alloc(16 * 1024 * 1024, 0x5a);
+  const fd = openSync(join(site, LARGE_PATH), "w");
+  for (let written = 0; written < LARGE_SIZE; written += chunk.length) writeSync(fd, chunk);
+  closeSync(fd);
+}
 
 // Always rebuilt: a binary left over from older sources would be measured in their place.
 {
@@ -283,6 +295,13 @@ try {
     }
   }
 
+  // ── large downloads ─────────────────────────────────────────────────────────────────────
+  let large: Awaited<ReturnType<typeof largeDownloads>> | null = null;
+  if (LARGE_ROUNDS > 0) {
+    const downloaders = ["netsvc binary", "nginx", "Bun.serve Bun.file"].map((name) => peers.find((p) => p.name === name)!);
+    large = await largeDownloads(downloaders.map((p) => ({ name: p.name, port: p.port!, pid: p.pid! })), "netsvc binary", LARGE_PATH, LARGE_SIZE, LARGE_ROUNDS, console.log);
+  }
+
   // ── report ──────────────────────────────────────────────────────────────────────────────
   // Ratios are paired: netsvc ÷ peer within each round (measured minutes apart at most), then the
   // median over rounds, so a round in which the whole machine ran slower or faster cancels out.
@@ -327,6 +346,7 @@ try {
     lines.push(`|---|---|---:|`);
     for (const s of scaling) lines.push(`| ${s.workers} worker${s.workers > 1 ? "s" : ""} | ${s.mode} | ${Math.round(s.rps).toLocaleString("en-US")} |`);
   }
+  if (large) lines.push("", ...large.lines);
   const report = lines.join("\n");
   console.log("\n" + report);
 
@@ -341,6 +361,7 @@ try {
     rss: Object.fromEntries(peers.map((p) => [p.name, p.rss])),
     opinions,
     scaling,
+    largeDownloads: large?.samples ?? null,
   };
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(join(ROOT, "bench/results/server.json"), JSON.stringify(results, null, 2) + "\n");

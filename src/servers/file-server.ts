@@ -9,6 +9,12 @@
  * stat is microseconds. A path that resolved to a regular file is remembered (with its device and
  * inode) and trusted for revalidate() ms before one stat checks it again; a changed inode means a
  * full resolution. File contents are read asynchronously or from the small-file cache.
+ *
+ * Beyond OSE (SPEC §4.2; docs/file-server.md): precompressed `x.br`/`x.gz` siblings (on by
+ * default), on-the-fly compression (compress()), Cache-Control (cacheControl()), CORS (cors()),
+ * a `404.html` at the root answering every 404, a single-page-app fallback (spa()) and HTML
+ * directory listings (listing()). The fields these add are computed when an option changes, not
+ * per request.
  */
 import { realpathSync, statSync, type Stats } from "node:fs";
 import { join, resolve, sep } from "node:path";
@@ -18,8 +24,13 @@ import { HttpServer } from "./http-server.ts";
 import type { HttpServlet } from "./http-servlet.ts";
 import type { HttpSession } from "./http-session.ts";
 import { ErrorServlet } from "./servlets/error-servlet.ts";
-import { contentTypeOf, FileServlet } from "./servlets/file-servlet.ts";
+import { CODINGS, GZIP, BROTLI, type Coding } from "./accept-encoding.ts";
+import { isCompressible } from "./compression-cache.ts";
+import { CorsPreflightServlet } from "./servlets/cors-preflight-servlet.ts";
+import { DirectoryListingServlet } from "./servlets/directory-listing-servlet.ts";
+import { contentTypeOf, FileServlet, type FileServeOptions, type FileVariant, type HeaderField } from "./servlets/file-servlet.ts";
 import { RedirectServlet } from "./servlets/redirect-servlet.ts";
+import { METHOD_GET, METHOD_HEAD, METHOD_OPTIONS } from "../parser/index.ts";
 import { control } from "./session-control.ts";
 
 const encoder = new TextEncoder();
@@ -40,7 +51,16 @@ interface Resolved {
   ino: number;
   stats: Stats;
   checkedAt: number;
+  /** How the file is served (fields, siblings), made when it was resolved or revalidated. */
+  options: FileServeOptions;
 }
+
+/** The page served (with status 404) for every 404 when it exists at the root. */
+export const NOT_FOUND_PAGE = "404.html";
+
+const VARY_ACCEPT_ENCODING: HeaderField = ["Vary", "Accept-Encoding"];
+/** Response fields a cross-origin script may read (the simple ones are readable anyway). */
+const CORS_EXPOSED = "Content-Range, Content-Length, Content-Encoding, Accept-Ranges, ETag";
 
 /** Default: a known file is stat'ed again at most this often (ms). */
 export const REVALIDATE_MS = 1000;
@@ -76,6 +96,17 @@ export class FileServer extends HttpServer {
   private readonly plugins: Plugin[] = [];
   private readonly resolved = new BytesMap<Resolved>();
   private revalidateMs = REVALIDATE_MS;
+  private cacheControlValue: string | null = null;
+  private corsOrigin: string | null = null;
+  private usePrecompressed = true;
+  private compressCodings: readonly Coding[] = [];
+  private spaFallback = false;
+  private listings = false;
+  /** Fields of every file response (Cache-Control, CORS), and the same with Vary. */
+  private fields: readonly HeaderField[] = [];
+  private fieldsVary: readonly HeaderField[] = [VARY_ACCEPT_ENCODING];
+  /** Fields of error and 404-page responses (CORS only). */
+  private errorFields: readonly HeaderField[] = [];
 
   /** Serves `directory` (made absolute). The default index file is index.html. */
   constructor(directory: string) {
@@ -133,6 +164,89 @@ export class FileServer extends HttpServer {
     return this;
   }
 
+  /**
+   * Cache-Control sent with every file (200, 206, 304), e.g. "public, max-age=3600"; null (the
+   * default) sends none, leaving caches to revalidate with the ETag and Last-Modified.
+   */
+  cacheControl(value: string | null): this {
+    return this.reconfigure(() => (this.cacheControlValue = value));
+  }
+
+  /**
+   * CORS: `Access-Control-Allow-Origin: origin` on every response (default origin `*`), the
+   * range and validator fields exposed, and OPTIONS preflights answered 204. null turns it off
+   * (the default).
+   */
+  cors(origin: string | null = "*"): this {
+    return this.reconfigure(() => (this.corsOrigin = origin));
+  }
+
+  /**
+   * Serves `x.br` or `x.gz` next to `x` to clients that accept that coding, with the type and
+   * validators of the sibling's own bytes and `Vary: Accept-Encoding` (default on).
+   */
+  precompressed(on = true): this {
+    return this.reconfigure(() => (this.usePrecompressed = on));
+  }
+
+  /**
+   * Compresses compressible files (text, scripts, JSON, SVG; 1 KiB to 4 MiB) with br or gzip on
+   * the fly when no precompressed sibling serves, caching the results (16 MiB in all; see
+   * file-limits.ts). Never for ranges. Default off.
+   */
+  compress(on = true): this {
+    return this.reconfigure(() => (this.compressCodings = on ? CODINGS : []));
+  }
+
+  /**
+   * Single-page apps: a GET for a missing path whose last segment has no extension is answered
+   * with the root's index file (200), so client-side routes load the app. Default off.
+   */
+  spa(on = true): this {
+    return this.reconfigure(() => (this.spaFallback = on));
+  }
+
+  /**
+   * HTML listings for directories without an index file (default off: 403). Dotfiles and hidden
+   * suffixes are never listed.
+   */
+  listing(on = true): this {
+    return this.reconfigure(() => (this.listings = on));
+  }
+
+  /** Applies an option change and recomputes the fields sent; forgets resolved paths. */
+  private reconfigure(change: () => unknown): this {
+    change();
+    this.resolved.clear();
+    const fields: HeaderField[] = [];
+    if (this.cacheControlValue !== null) fields.push(["Cache-Control", this.cacheControlValue]);
+    const cors: HeaderField[] = [];
+    if (this.corsOrigin !== null) {
+      cors.push(["Access-Control-Allow-Origin", this.corsOrigin], ["Access-Control-Expose-Headers", CORS_EXPOSED]);
+      if (this.corsOrigin !== "*") cors.push(["Vary", "Origin"]);
+    }
+    fields.push(...cors);
+    this.fields = fields;
+    this.fieldsVary = [...fields, VARY_ACCEPT_ENCODING];
+    this.errorFields = cors;
+    return this;
+  }
+
+  /** How the file at `absolute` is served: its siblings, and the fields (Vary when the coding may differ). */
+  private fileOptions(absolute: string, type: string, st: Stats): FileServeOptions {
+    const variants: FileVariant[] = [];
+    if (this.usePrecompressed) {
+      for (const coding of [BROTLI, GZIP]) {
+        const path = absolute + coding.suffix;
+        const sibling = statOrError(path);
+        if (typeof sibling !== "number" && sibling.isFile() && this.checkContained(path) === 0) variants.push({ coding, path, stats: sibling });
+      }
+    }
+    const compress = this.compressCodings.length > 0 && isCompressible(type, st.size) ? this.compressCodings : [];
+    const varies = variants.length > 0 || compress.length > 0;
+    return { headers: varies ? this.fieldsVary : this.fields, variants, compress };
+  }
+
   /** Resolves the request to a servlet: a file, a plugin, a redirect, or an error. */
   override servlet(session: HttpSession): HttpServlet {
     // hot path: a path that resolved to a contained regular file before (so it also passed the
@@ -141,11 +255,12 @@ export class FileServer extends HttpServer {
     // symlink stats as another inode and is resolved again from scratch. The memory is keyed by
     // the servlet path's UTF-8 bytes; a plain path (already normal, ASCII) is looked up in the
     // request's own bytes, so no string is made for it.
+    if (this.corsOrigin !== null && session.methodCode() === METHOD_OPTIONS) return new CorsPreflightServlet(session, this.corsOrigin);
     const c = control(session);
     const plain = c.isPlainPath();
     if (plain) {
       const known = this.recall(c.headBytes, c.servletPathStart(), c.pathEnd);
-      if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);
+      if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats, known.options);
     }
     const path = session.requestPath();
     // SPEC §4.1: a backslash could be a separator on some systems: refuse it.
@@ -154,19 +269,19 @@ export class FileServer extends HttpServer {
     if (!plain) {
       const key = encoder.encode(rel);
       const known = this.recall(key, 0, key.length);
-      if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);
+      if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats, known.options);
     }
 
     const segments = rel.split("/");
     // SPEC §4.2: dotfiles (and dot-directories) are hidden.
-    if (segments.some((s) => s.startsWith("."))) return new ErrorServlet(session, 404);
-    if (this.isHidden(rel)) return new ErrorServlet(session, 404);
+    if (segments.some((s) => s.startsWith("."))) return this.notFound(session);
+    if (this.isHidden(rel)) return this.notFound(session);
 
     const absolute = join(this.root, ...segments);
     const st = statOrError(absolute);
     if (typeof st === "number") return this.resolveMissing(session, rel, segments, st);
     if (st.isDirectory()) return this.resolveDirectory(session, absolute, path);
-    if (!st.isFile()) return new ErrorServlet(session, 404);
+    if (!st.isFile()) return this.notFound(session);
     return this.serveFile(session, absolute, rel, "", st, true);
   }
 
@@ -180,6 +295,7 @@ export class FileServer extends HttpServer {
     if (typeof st !== "number" && st.isFile() && st.ino === known.ino && st.dev === known.dev) {
       known.stats = st;
       known.checkedAt = now;
+      known.options = this.fileOptions(known.absolute, known.type, st);
       return known;
     }
     this.resolved.delete(key, start, end);
@@ -196,7 +312,32 @@ export class FileServer extends HttpServer {
     return this.plugins.find((p) => n.endsWith(p.ext));
   }
 
-  /** A directory: redirect to the slash form, else the first index file, else 403 (no listings). */
+  /**
+   * Every 404 of this server: the root's 404.html (status 404, no validators) when it exists, is a
+   * regular file inside the root and is not hidden; else the standard page. Methods other than GET
+   * and HEAD get the standard page.
+   */
+  private notFound(session: HttpSession): HttpServlet {
+    const method = session.methodCode();
+    if ((method === METHOD_GET || method === METHOD_HEAD) && !this.isHidden(NOT_FOUND_PAGE)) {
+      const page = join(this.root, NOT_FOUND_PAGE);
+      const st = statOrError(page);
+      if (typeof st !== "number" && st.isFile() && this.checkContained(page) === 0) {
+        return new FileServlet(session, page, this.typeOf(page, NOT_FOUND_PAGE), st, { status: 404, headers: this.errorFields });
+      }
+    }
+    return new ErrorServlet(session, 404);
+  }
+
+  /** The content type of a file: Bun's table, overridden by map(). */
+  private typeOf(absolute: string, rel: string): string {
+    let type = contentTypeOf(absolute);
+    const n = lower(rel);
+    for (const [ext, t] of this.types) if (n.endsWith(ext)) type = t;
+    return type;
+  }
+
+  /** A directory: redirect to the slash form, else the first index file, else a listing (when on) or 403. */
   private resolveDirectory(session: HttpSession, absolute: string, path: string): HttpServlet {
     if (!path.endsWith("/")) {
       const q = session.queryString();
@@ -210,7 +351,27 @@ export class FileServer extends HttpServer {
         return this.serveFile(session, candidate, rel, "", st);
       }
     }
+    if (this.listings) {
+      // SPEC §4.1: a directory reached through a symlink out of the root is not listed either.
+      const refused = this.checkContained(absolute);
+      if (refused) return new ErrorServlet(session, refused);
+      const isListed = (name: string) => !this.isHidden(name);
+      return new DirectoryListingServlet(session, absolute, path, isListed, this.errorFields);
+    }
     return new ErrorServlet(session, 403);
+  }
+
+  /** The root's index file for a client-side route (spa()): a GET for a path without an extension. */
+  private spaIndex(session: HttpSession, rel: string): HttpServlet | null {
+    const last = rel.slice(rel.lastIndexOf("/") + 1);
+    const method = session.methodCode();
+    if (last.includes(".") || (method !== METHOD_GET && method !== METHOD_HEAD)) return null;
+    for (const name of this.indexes) {
+      const candidate = join(this.root, name);
+      const st = statOrError(candidate);
+      if (typeof st !== "number" && st.isFile() && !this.isHidden(name)) return this.serveFile(session, candidate, name, "", st);
+    }
+    return null;
   }
 
   /** Not on disk as named: a plugin alias, or a plugin file with extra path below it. */
@@ -238,6 +399,7 @@ export class FileServer extends HttpServer {
         return this.runPlugin(session, plugin, absolute, fileRel, segments.slice(i + 1).join("/"));
       }
     }
+    if (status === 404) return (this.spaFallback ? this.spaIndex(session, rel) : null) ?? this.notFound(session);
     return new ErrorServlet(session, status);
   }
 
@@ -247,15 +409,14 @@ export class FileServer extends HttpServer {
     if (plugin) return this.runPlugin(session, plugin, absolute, rel, info);
     const refused = this.checkContained(absolute);
     if (refused) return new ErrorServlet(session, refused);
-    let type = contentTypeOf(absolute);
-    const n = lower(rel);
-    for (const [ext, t] of this.types) if (n.endsWith(ext)) type = t;
+    const type = this.typeOf(absolute, rel);
+    const options = this.fileOptions(absolute, type, st);
     if (remember) {
       if (this.resolved.size >= RESOLVED_CAPACITY) this.resolved.clear();
       const key = encoder.encode(rel);
-      this.resolved.set(key, 0, key.length, { absolute, type, dev: st.dev, ino: st.ino, stats: st, checkedAt: performance.now() });
+      this.resolved.set(key, 0, key.length, { absolute, type, dev: st.dev, ino: st.ino, stats: st, checkedAt: performance.now(), options });
     }
-    return new FileServlet(session, absolute, type, st);
+    return new FileServlet(session, absolute, type, st, options);
   }
 
   private runPlugin(session: HttpSession, plugin: Plugin, absolute: string, rel: string, info: string): HttpServlet {

@@ -192,16 +192,17 @@ export function parseResponses(text: string, closed: boolean): ParsedResponse[] 
     }
     const bodyStart = end + 4;
     const cl = headers["content-length"];
+    const status = Number(statusLine.split(" ")[1]);
+    const bodyless = status === 204 || status === 304;
     let bodyEnd: number;
-    if (cl !== undefined) {
+    if (bodyless) {
+      bodyEnd = bodyStart; // RFC 9112 §6.3: 204 and 304 end at the head, whatever the fields say
+    } else if (cl !== undefined) {
       bodyEnd = bodyStart + Number(cl);
       if (bodyEnd > text.length) break;
     } else if (closed) {
       bodyEnd = text.length;
     } else break;
-    const status = Number(statusLine.split(" ")[1]);
-    const bodyless = status === 204 || status === 304;
-    if (bodyless) bodyEnd = bodyStart;
     out.push({ statusLine, status, headers, rawHeaderNames, body: text.slice(bodyStart, bodyEnd) });
     p = bodyEnd;
   }

@@ -1,0 +1,99 @@
+/**
+ * A media element seeks over ranges: headless chromium loads a page with a 2-minute WAV
+ * (`preload="metadata"`), seeks to 100 s as soon as the metadata is in, and reports where it
+ * landed by fetching `/done?<report>`. The test waits for that line in the binary's access log
+ * (a condition, bounded), then checks the report and that the audio was fetched with 206s.
+ * Without ranges chromium still seeks, by downloading the whole file again from byte 0 (tried:
+ * 200s of 6 MB and 21 MB), so the 206s are what the test rests on.
+ */
+import { expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnWithOutput } from "../helpers/spawn.ts";
+
+const SECONDS = 120;
+const RATE = 44100;
+const CHANNELS = 2;
+const BYTES_PER_SAMPLE = 2;
+const WAV_HEADER = 44;
+
+/** A 16-bit PCM WAV of a quiet tone (RIFF header, then samples). */
+function wav(): Buffer {
+  const dataLength = SECONDS * RATE * CHANNELS * BYTES_PER_SAMPLE;
+  const b = Buffer.alloc(WAV_HEADER + dataLength);
+  b.write("RIFF", 0);
+  b.writeUInt32LE(WAV_HEADER - 8 + dataLength, 4);
+  b.write("WAVEfmt ", 8);
+  b.writeUInt32LE(16, 16); // fmt chunk size
+  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(CHANNELS, 22);
+  b.writeUInt32LE(RATE, 24);
+  b.writeUInt32LE(RATE * CHANNELS * BYTES_PER_SAMPLE, 28);
+  b.writeUInt16LE(CHANNELS * BYTES_PER_SAMPLE, 32);
+  b.writeUInt16LE(BYTES_PER_SAMPLE * 8, 34);
+  b.write("data", 36);
+  b.writeUInt32LE(dataLength, 40);
+  for (let i = 0, p = WAV_HEADER; i < SECONDS * RATE; i++) {
+    const v = Math.round(Math.sin(i / 20) * 1000);
+    for (let c = 0; c < CHANNELS; c++, p += BYTES_PER_SAMPLE) b.writeInt16LE(v, p);
+  }
+  return b;
+}
+
+const PAGE = `<!DOCTYPE html><html><body>
+<audio id="a" src="/tone.wav" preload="metadata"></audio>
+<script>
+const a = document.getElementById("a");
+const done = (report) => fetch("/done?" + encodeURIComponent(report));
+a.addEventListener("loadedmetadata", () => { a.currentTime = 100; });
+a.addEventListener("seeked", () => done("seeked:" + Math.round(a.currentTime) + ":duration:" + Math.round(a.duration)));
+a.addEventListener("error", () => done("error:" + a.error.code));
+</script></body></html>`;
+
+test("headless chromium seeks an <audio> to 100 s of 120 over range requests", async () => {
+  const chromium = Bun.which("chromium");
+  if (!chromium) throw new Error("chromium is not installed (.ci/run installs Debian's chromium)");
+  const site = mkdtempSync(join(tmpdir(), "netsvc-media-"));
+  const profile = mkdtempSync(join(tmpdir(), "netsvc-chromium-"));
+  writeFileSync(join(site, "index.html"), PAGE);
+  writeFileSync(join(site, "tone.wav"), wav());
+  const log = join(profile, "access.log");
+  const { child: server, out } = spawnWithOutput([process.execPath, "src/cli.ts", site, "--port", "0", "--log", log]);
+  let browser: ReturnType<typeof Bun.spawn> | null = null;
+  try {
+    const url = await out.url();
+    browser = Bun.spawn(
+      [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--user-data-dir=${profile}`,
+        url,
+      ],
+      { stdout: "ignore", stderr: "ignore" },
+    );
+    // Wait for the page's report in the access log (flushed every 250 ms), at most 60 s.
+    const deadline = Date.now() + 60_000;
+    let report: string | undefined;
+    while (report === undefined && Date.now() < deadline) {
+      const text = existsSync(log) ? readFileSync(log, "utf8") : "";
+      report = text.match(/GET http:\/\/[^ ]+\/done\?([^ ]+) HTTP/)?.[1];
+      if (report === undefined) await new Promise((resolve) => setTimeout(resolve, 100)); // polling a file no event announces
+    }
+    expect(decodeURIComponent(report ?? "no report within 60 s")).toBe(`seeked:100:duration:${SECONDS}`);
+    expect(readFileSync(log, "utf8")).toMatch(/"GET http:\/\/[^ ]+\/tone\.wav HTTP\/1\.1" 206 \d+/);
+  } finally {
+    browser?.kill("SIGKILL");
+    server.kill("SIGKILL");
+    await browser?.exited;
+    await server.exited;
+    rmSync(site, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }
+}, 90_000);

@@ -96,6 +96,12 @@ test("the status page in chromium: a drawn chart, an admin click with auth, a sc
     await browser.waitFor(`(document.getElementById("line").getAttribute("d") ?? "").split("L").length >= 2`);
     const d = await browser.evaluate<string>(`document.getElementById("line").getAttribute("d")`);
     expect(d).toMatch(/^M\d+(\.\d+)? \d+(\.\d+)?( L\d+(\.\d+)? \d+(\.\d+)?)+$/);
+    // Drawn, not just set: the rendered path has a length and a box inside the chart.
+    const drawn = await browser.evaluate<{ length: number; width: number }>(
+      `(() => { const p = document.getElementById("line"); return { length: p.getTotalLength(), width: p.getBBox().width }; })()`,
+    );
+    expect(drawn.length).toBeGreaterThan(0);
+    expect(drawn.width).toBeGreaterThan(0);
     expect(await browser.evaluate<string>(`document.getElementById("servers").textContent`)).toContain("upload");
 
     await browser.evaluate(`document.getElementById("token").value = "wrong"; document.getElementById("reset").click()`);

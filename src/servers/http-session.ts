@@ -59,8 +59,8 @@ export class HttpSession extends HttpRequest {
   protected servlet: ServletHooks | null = null;
   /** Largest request body accepted (413 beyond); a servlet may raise it in processRequest(). */
   bodyLimit: number;
-  /** Bytes appended for this response (status line, headers, content), for the access log. */
-  protected bytesSent = 0;
+  /** Bytes appended for this response (see bytesSent). */
+  private sentBytes = 0;
   private responseStatus = 0;
   /** The server object the request was routed to (set by the daemon): its errorPage() is asked first. */
   protected errorSource: ErrorPageSource | null = null;
@@ -98,6 +98,11 @@ export class HttpSession extends HttpRequest {
   /** Response status once sent, 0 before. */
   get status(): number {
     return this.responseStatus;
+  }
+
+  /** Bytes produced for this response so far (status line, headers, content): the access log's count. */
+  get bytesSent(): number {
+    return this.sentBytes;
   }
 
   /** Created by the daemon with the connection and the parsed head. */
@@ -371,7 +376,7 @@ export class HttpSession extends HttpRequest {
       if (sent && length > 0) {
         this.emitLatin1(length.toString(HEX));
         this.emit(CRLF);
-        if (typeof data === "string") this.bytesSent += output.appendUtf8(data);
+        if (typeof data === "string") this.sentBytes += output.appendUtf8(data);
         else this.emit(data);
         this.emit(CRLF);
       }
@@ -383,7 +388,7 @@ export class HttpSession extends HttpRequest {
         if (sent) output.dropTail(over);
         length -= over;
       }
-      if (sent) this.bytesSent += length;
+      if (sent) this.sentBytes += length;
     } else {
       length = data.length;
       if (this.declaredLength >= 0 && this.contentSent + length > this.declaredLength) {
@@ -428,7 +433,7 @@ export class HttpSession extends HttpRequest {
         this.connection.close();
         return;
       }
-      this.bytesSent = 0;
+      this.sentBytes = 0;
       this.declaredLength = -1;
       this.contentSent = 0;
       this.phase = NONE;
@@ -508,12 +513,12 @@ export class HttpSession extends HttpRequest {
 
   private emit(bytes: Uint8Array): void {
     this.connection.output.append(bytes);
-    this.bytesSent += bytes.length;
+    this.sentBytes += bytes.length;
   }
 
   private emitLatin1(s: string): void {
     this.connection.output.appendLatin1(s);
-    this.bytesSent += s.length;
+    this.sentBytes += s.length;
   }
 
   private complete(): void {

@@ -1,0 +1,269 @@
+/**
+ * An example application on netsvc: a JSON API (Router), an upload endpoint that streams
+ * multipart parts to a temp directory and reports progress as server-sent events, a status page
+ * of the daemon (daemon.stats() plus per-server counters, and a chart of requests/s over the last
+ * minute), and admin actions behind authenticate() (Bearer token, or Basic admin:<token>).
+ *   bun examples/app/server.ts --port 0 [--token secret]     prints its URL
+ *   curl localhost:8000/api/notes
+ *   curl -F file=@big.bin 'localhost:8000/upload?id=u1'     (watch: curl -N localhost:8000/upload/u1/events)
+ *   curl -X POST -H 'Authorization: Bearer secret' localhost:8000/admin/reset
+ */
+import { timingSafeEqual } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Dispatcher, HttpDaemon, HttpError, Router, type HttpServlet, type HttpSession } from "netsvc";
+
+/** Samples of requests/s kept for the chart: one a second, the last minute. */
+const HISTORY_SECONDS = 60;
+const SAMPLE_MS = 1000;
+/** The largest upload the endpoint takes (the daemon's default body limit is 1 MiB). */
+const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+/** Progress events are sent at most once per this many bytes received (plus the first and last). */
+const PROGRESS_STEP_BYTES = 256 * 1024;
+/** Upload ids: short and safe to use in a file name. */
+const UPLOAD_ID = /^[A-Za-z0-9_-]{1,40}$/;
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+const port = Number(option("port", process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : "8000"));
+const token = option("token", process.env.APP_TOKEN ?? "secret");
+const uploadDir = mkdtempSync(join(tmpdir(), "netsvc-app-uploads-"));
+
+// ── per-server counters ─────────────────────────────────────────────────────────────────────
+
+/** What one server object has seen since the last reset. */
+interface ServerCounters {
+  requests: number;
+  errors: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** A Router that counts its requests, error responses and bytes (read when each servlet ends). */
+class CountedRouter extends Router {
+  readonly counters: ServerCounters = { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
+
+  constructor(readonly label: string) {
+    super();
+  }
+
+  override servlet(s: HttpSession): HttpServlet | null {
+    this.counters.requests++;
+    const servlet = super.servlet(s);
+    if (!servlet) {
+      this.counters.errors++;
+      return null;
+    }
+    s.signal.addEventListener("abort", () => {
+      if (s.status >= 400 || s.status === 0) this.counters.errors++;
+      this.counters.bytesIn += Math.max(s.contentLength(), 0);
+      this.counters.bytesOut += s.bytesSent;
+    });
+    return servlet;
+  }
+
+  reset(): void {
+    Object.assign(this.counters, { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 });
+  }
+}
+
+/** The admin server: every request needs the token, as a Bearer token or Basic admin:<token>. */
+class AdminRouter extends CountedRouter {
+  override authenticate(session: HttpSession, scheme: string, credentials: string): boolean | string | Promise<boolean | string> {
+    if (scheme === "bearer") return sameSecret(credentials, token) ? "admin" : false;
+    if (scheme === "basic") return super.authenticate(session, scheme, credentials);
+    return false;
+  }
+
+  override authorise(login: string, password: string): boolean {
+    return login === "admin" && sameSecret(password, token);
+  }
+
+  override challenge(): string {
+    return 'Bearer realm="admin"';
+  }
+}
+
+/** Compares secrets in time independent of where they differ. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// ── the JSON API ────────────────────────────────────────────────────────────────────────────
+
+const notes = new Map<string, { text: string }>([["1", { text: "hello" }]]);
+let nextNote = 2;
+
+const api = new CountedRouter("api")
+  .get("/notes", (s) => s.sendJson([...notes].map(([id, n]) => ({ id, ...n }))))
+  .get("/notes/:id", (s, { id }) => {
+    const note = notes.get(id!);
+    if (!note) throw new HttpError(404, `no note ${id}`);
+    s.sendJson({ id, ...note });
+  })
+  .post("/notes", async (s) => {
+    const body = await s.json<{ text?: unknown }>();
+    if (typeof body?.text !== "string") throw new HttpError(422, "text must be a string");
+    const id = String(nextNote++);
+    notes.set(id, { text: body.text });
+    s.sendJson({ id }, 201);
+  })
+  .delete("/notes/:id", (s, { id }) => {
+    if (!notes.delete(id!)) throw new HttpError(404, `no note ${id}`);
+    s.sendJson({ deleted: id });
+  });
+
+// ── uploads with progress ───────────────────────────────────────────────────────────────────
+
+/** One upload's progress, and the event streams watching it. */
+interface Upload {
+  state: "waiting" | "receiving" | "done" | "failed";
+  received: number;
+  expected: number;
+  files: { name: string; bytes: number }[];
+  watchers: Set<(final: boolean) => void>;
+  reported: number;
+}
+
+const uploads = new Map<string, Upload>();
+
+function uploadFor(id: string | undefined): Upload {
+  if (!id || !UPLOAD_ID.test(id)) throw new HttpError(400, "the upload id must be 1-40 of A-Z a-z 0-9 _ -");
+  let u = uploads.get(id);
+  if (!u) uploads.set(id, (u = { state: "waiting", received: 0, expected: 0, files: [], watchers: new Set(), reported: 0 }));
+  return u;
+}
+
+function progress(u: Upload): object {
+  return { state: u.state, received: u.received, expected: u.expected, files: u.files };
+}
+
+function notify(u: Upload, force = false): void {
+  if (!force && u.received - u.reported < PROGRESS_STEP_BYTES) return;
+  u.reported = u.received;
+  const final = u.state === "done" || u.state === "failed";
+  for (const w of u.watchers) w(final);
+}
+
+const upload = new CountedRouter("upload")
+  .post("/", async (s) => {
+    const id = new URLSearchParams(s.queryString()).get("id") ?? undefined;
+    const u = uploadFor(id);
+    if (u.state === "receiving") throw new HttpError(409, "this upload is in progress");
+    s.session.bodyLimit = MAX_UPLOAD_BYTES;
+    Object.assign(u, { state: "receiving", received: 0, reported: 0, files: [], expected: Math.max(s.contentLength(), 0) });
+    notify(u, true);
+    try {
+      let index = 0;
+      for await (const part of s.parts()) {
+        if (part.filename === undefined) continue;
+        const file = { name: part.filename.replace(/[^\w.-]/g, "_").slice(0, 80) || "file", bytes: 0 };
+        u.files.push(file);
+        // The client's name is shown, never used as a path.
+        const handle = await open(join(uploadDir, `${id}-${index++}`), "w");
+        try {
+          for await (const chunk of part) {
+            await handle.write(chunk);
+            file.bytes += chunk.length;
+            u.received += chunk.length;
+            notify(u);
+          }
+        } finally {
+          await handle.close();
+        }
+      }
+      u.state = "done";
+      notify(u, true);
+      s.sendJson(progress(u));
+    } catch (e) {
+      u.state = "failed";
+      notify(u, true);
+      throw e;
+    }
+  })
+  .get("/:id/events", (s, { id }) => {
+    const u = uploadFor(id);
+    s.sendResponse(200);
+    s.sendHeader("Content-Type", "text/event-stream");
+    s.sendHeader("Cache-Control", "no-store");
+    s.endHeaders();
+    const send = (final: boolean): void => {
+      // A slow watcher skips intermediate events; the final one is always queued.
+      if (!final && s.session.isCongested()) return;
+      s.session.sendContent(`data: ${JSON.stringify(progress(u))}\n\n`);
+      if (final) {
+        u.watchers.delete(send);
+        s.session.endContent();
+      }
+    };
+    u.watchers.add(send);
+    s.signal.addEventListener("abort", () => u.watchers.delete(send));
+    send(u.state === "done" || u.state === "failed");
+  });
+
+// ── status and admin ────────────────────────────────────────────────────────────────────────
+
+const status = new CountedRouter("status");
+const admin = new AdminRouter("admin");
+const site = new CountedRouter("site");
+const counted = [site, api, upload, status, admin];
+
+/** Requests/s, oldest first, one sample a second. */
+let history: number[] = [];
+let lastRequests = 0;
+const sampler = setInterval(() => {
+  const requests = daemon.stats().requests;
+  history.push(requests - lastRequests);
+  lastRequests = requests;
+  if (history.length > HISTORY_SECONDS) history = history.slice(-HISTORY_SECONDS);
+}, SAMPLE_MS);
+sampler.unref();
+
+status.get("/", (s) =>
+  s.sendJson({
+    daemon: daemon.stats(),
+    servers: Object.fromEntries(counted.map((r) => [r.label, r.counters])),
+    requestsPerSecond: history,
+    sampleMs: SAMPLE_MS,
+  }),
+);
+
+admin
+  .post("/reset", (s) => {
+    for (const r of counted) r.reset();
+    history = [];
+    s.sendJson({ done: "counters reset", by: s.remoteUser() });
+  })
+  .post("/clear-uploads", (s) => {
+    const cleared = [...uploads].filter(([, u]) => u.state !== "receiving");
+    for (const [id, u] of cleared) {
+      u.files.forEach((_, i) => rmSync(join(uploadDir, `${id}-${i}`), { force: true }));
+      uploads.delete(id);
+    }
+    s.sendJson({ done: `cleared ${cleared.length} uploads`, by: s.remoteUser() });
+  });
+
+const page = (file: string, type: string) => async (s: HttpServlet) =>
+  s.session.sendDocument(200, type, await Bun.file(join(import.meta.dir, file)).text());
+site.get("/", page("index.html", "text/html; charset=utf-8")).get("/app.js", page("app.js", "text/javascript"));
+
+const dispatcher = new Dispatcher();
+dispatcher.monitor("SIGINT");
+dispatcher.monitor("SIGTERM");
+const daemon = new HttpDaemon(port);
+daemon.attach("/", site);
+daemon.attach("/api", api);
+daemon.attach("/upload", upload);
+daemon.attach("/status", status);
+daemon.attach("/admin", admin);
+daemon.start();
+console.log(`http://127.0.0.1:${daemon.port()}/  (uploads in ${uploadDir})`);
+await dispatcher.run();
+rmSync(uploadDir, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 /**
  * Parser benchmark, the fair method: every measurement is a fresh Bun process running one parser
- * on one case (bench/parser/worker.ts: warm-up, then a steady loop for a fixed time). Processes run
+ * on one case (bench/parser/worker.ts: warm-up, then a steady loop for a fixed time; rates are per
+ * second of the main thread's CPU time, so time the process spent descheduled on the shared
+ * machine does not count). Processes run
  * one at a time, the parsers of a case back to back in an order that rotates every round, over
  * several rounds. Printed: median requests/s and GB/s per parser, and the median over rounds of
  * the *paired* ratio netsvc ÷ llhttp (both measured moments apart in the same round), so a round
@@ -44,9 +46,11 @@ const steadyMs = Number(option("--steady", quick ? "500" : "2000"));
 const corpora = option("--corpora", "browser,chunked,minimal").split(",") as CorpusKey[];
 const depths = option("--depths", `1,${PIPELINE_DEPTH}`).split(",").map(Number);
 const baseline = argv.includes("--baseline") ? resolve(option("--baseline", "")) : undefined;
-const parsers = option("--parsers", "netsvc,llhttp").split(",") as ParserName[];
-if (!parsers.includes(PEER)) parsers.push(PEER);
+// An A/B (--baseline) compares two versions of ours; llhttp joins it only when asked for.
+const parsers = option("--parsers", baseline ? "netsvc" : "netsvc,llhttp").split(",") as ParserName[];
+if (!baseline && !parsers.includes(PEER)) parsers.push(PEER);
 if (baseline && !parsers.includes("baseline")) parsers.push("baseline");
+const withPeer = parsers.includes(PEER);
 const jsonFile = argv.includes("--json") ? option("--json", "") : undefined;
 for (const p of parsers) if (!PARSER_NAMES.includes(p)) throw new Error(`unknown parser ${p}`);
 for (const c of corpora) if (!(c in CORPORA)) throw new Error(`unknown corpus ${c}`);
@@ -104,7 +108,7 @@ const results: Record<string, unknown>[] = [];
 for (const { corpus, depth } of cases) {
   for (const parser of parsers) {
     const xs = samples.get(key(parser, corpus, depth))!;
-    const ratios = pairedRatio(parser, PEER, corpus, depth);
+    const ratios = withPeer ? pairedRatio(parser, PEER, corpus, depth) : [NaN];
     const row = {
       corpus,
       depth,
@@ -124,8 +128,8 @@ for (const { corpus, depth } of cases) {
       parser,
       Math.round(row.reqPerSec).toLocaleString("en-US"),
       row.gbPerSec.toFixed(2),
-      row.vsLlhttp.toFixed(2) + "x",
-      `${row.ratioMin.toFixed(2)}–${row.ratioMax.toFixed(2)}`,
+      withPeer ? row.vsLlhttp.toFixed(2) + "x" : "—",
+      withPeer ? `${row.ratioMin.toFixed(2)}–${row.ratioMax.toFixed(2)}` : "—",
       row.heapBytesPerReq.toFixed(1),
     ];
     if (baseline) cells.push(row.vsBaseline!.toFixed(3) + "x");
@@ -136,7 +140,7 @@ for (const { corpus, depth } of cases) {
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 console.log(
   `parser benchmark (fair method), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, Bun ${Bun.version}, ${process.arch}; ` +
-    `each figure a fresh process: ${warmupMs} ms warm-up + ${steadyMs} ms steady loop; medians of ${rounds} alternating round(s)`,
+    `each figure a fresh process: ${warmupMs} ms warm-up + ${steadyMs} ms steady loop (thread CPU time); medians of ${rounds} alternating round(s)`,
 );
 for (const [i, r] of rows.entries()) {
   console.log("| " + r.map((cell, j) => (j >= 3 ? cell.padStart(widths[j]!) : cell.padEnd(widths[j]!))).join(" | ") + " |");
@@ -148,7 +152,7 @@ console.log(
 );
 
 // The issue-14 targets, on the pipelined and the once feeds alike.
-if (parsers.includes("netsvc")) {
+if (parsers.includes("netsvc") && withPeer) {
   for (const t of TARGETS) {
     if (!corpora.includes(t.corpus)) continue;
     for (const depth of depths) {

@@ -73,6 +73,8 @@ const P = 0x50;
 const DIGIT_0 = 0x30;
 const DOT = 0x2e;
 const SLASH = 0x2f;
+/** Bytes tested per branch by the unrolled scans (isFieldValue8). */
+const BLOCK = 8;
 
 /**
  * Parses one request head from `buf[start..end)` into `head`.
@@ -287,7 +289,9 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
           while (p < stop && HOST[buf[p]!] === 1) p++;
           hostClean = p < stop && buf[p] === CR;
         }
-        // hot path: the longest loop of the parser.
+        // hot path: the longest loop of the parser. Eight bytes per test while all of them are
+        // field-vchar (one branch instead of eight), then byte by byte to the exact stop byte.
+        while (p + BLOCK <= stop && isFieldValue8(buf, p)) p += BLOCK;
         while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
         if (p === stop) break;
         const c = buf[p]!;
@@ -346,6 +350,21 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         break;
     }
   }
+}
+
+/** True when all of buf[p..p+8) are field-vchar, SP or HTAB (the caller checked the length). */
+function isFieldValue8(buf: Uint8Array, p: number): boolean {
+  return (
+    (FIELD_VALUE[buf[p]!]! &
+      FIELD_VALUE[buf[p + 1]!]! &
+      FIELD_VALUE[buf[p + 2]!]! &
+      FIELD_VALUE[buf[p + 3]!]! &
+      FIELD_VALUE[buf[p + 4]!]! &
+      FIELD_VALUE[buf[p + 5]!]! &
+      FIELD_VALUE[buf[p + 6]!]! &
+      FIELD_VALUE[buf[p + 7]!]!) ===
+    1
+  );
 }
 
 /** True when buf[p..p+4) is `host` in any case. */

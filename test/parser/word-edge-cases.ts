@@ -1,8 +1,10 @@
 /**
- * Table rows for the parser's word-at-a-time scans (several bytes tested per branch, then byte by
- * byte to the exact stop byte): a forbidden byte, a CR, or the head limit at every position of
- * the first words of a value and of a request-target; values shorter than a word; starts at every
- * alignment. Each row is replayed whole, at every split and byte by byte like the main table.
+ * Table rows for the parser's block scans (the field value is tested eight bytes per branch, then
+ * byte by byte to the exact stop byte): a forbidden byte, a CR, or the head limit at every position
+ * of the first blocks of a value; values shorter than a block; starts at every alignment. The same
+ * positions in a request-target and a field name guard those scans should they get a block path
+ * (tried, lost: bench/results/parser.md). Each row is replayed whole, at every split and byte by
+ * byte like the main table.
  */
 import * as E from "../../src/parser/errors.ts";
 import type { HeadCase } from "./head-cases.ts";

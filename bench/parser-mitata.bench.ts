@@ -16,95 +16,16 @@
  */
 import { do_not_optimize, bench, run } from "mitata";
 import { heapStats } from "bun:jsc";
-import { createRequire } from "node:module";
-import { BodyDecoder, RequestHead, parseHead } from "../src/parser/index.ts";
-import { PrefixTrie } from "../src/servers/prefix-trie.ts";
 import { AB_REQUEST, BROWSER_REQUEST, CHUNKED_POST, WRK_REQUEST, toBytes } from "./corpora.ts";
+import { makeParser, type Parse } from "./parser/parsers.ts";
 
-const require = createRequire(import.meta.url);
 const quick = process.argv.includes("--quick");
 
-type Parse = (buf: Uint8Array) => number;
-
-// ── ours ────────────────────────────────────────────────────────────────────────────────
-const head = new RequestHead();
-const decoder = new BodyDecoder();
-// Servers attached for the routing measurement (parse + PrefixTrie.lookupBytes of the raw path).
-const trie = new PrefixTrie<string>();
-for (const path of ["/", "/wp-content", "/wp-content/uploads", "/api/v1", "/static"]) trie.attach(path, path);
-
-/** Parses every request in buf (heads and bodies), optionally routing each; returns how many. */
-function parseRequests(buf: Uint8Array, route: boolean): number {
-  const end = buf.length;
-  let p = 0;
-  let count = 0;
-  while (p < end) {
-    head.reset();
-    const r = parseHead(buf, p, end, head);
-    if (r < 0) throw new Error(`ours: parse error ${r} at ${p}`);
-    if (route) {
-      let q = head.targetStart;
-      while (q < head.targetEnd && buf[q] !== 0x3f) q++;
-      if (trie.lookupBytes(buf, head.targetStart, q) === null) throw new Error("no route");
-    }
-    p = r;
-    if (head.chunked || head.contentLength > 0) {
-      decoder.start(head.contentLength, head.chunked);
-      while (!decoder.done) {
-        const q = decoder.decode(buf, p, end);
-        if (q < 0) throw new Error(`ours: body error ${q}`);
-        p = q;
-      }
-    }
-    count++;
-  }
-  return count;
-}
-const ours: Parse = (buf) => parseRequests(buf, false);
-const routed: Parse = (buf) => parseRequests(buf, true);
-
-// ── llhttp through Node's binding ───────────────────────────────────────────────────────
-interface BindingParser {
-  initialize(type: number, resource: object): void;
-  execute(buf: Uint8Array): number | Error;
-  [callback: number]: (...args: unknown[]) => unknown;
-}
-const { HTTPParser: LLHTTP } = require("_http_common") as {
-  HTTPParser: { new (): BindingParser; REQUEST: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnHeaders: number; kOnExecute: number };
-};
-let llhttpCount = 0;
-const llhttpParser = new LLHTTP();
-llhttpParser.initialize(LLHTTP.REQUEST, {});
-llhttpParser[LLHTTP.kOnHeaders] = () => {};
-llhttpParser[LLHTTP.kOnHeadersComplete] = () => 0;
-llhttpParser[LLHTTP.kOnBody] = () => {};
-llhttpParser[LLHTTP.kOnMessageComplete] = () => {
-  llhttpCount++;
-};
-const llhttp: Parse = (buf) => {
-  llhttpCount = 0;
-  const r = llhttpParser.execute(buf);
-  if (typeof r !== "number") throw r;
-  return llhttpCount;
-};
-
-// ── http-parser-js (pure JS) ────────────────────────────────────────────────────────────
-const { HTTPParser: HPJS } = require("http-parser-js") as {
-  HTTPParser: { new (type: string): BindingParser; REQUEST: string; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number };
-};
-let hpjsCount = 0;
-const hpjsParser = new HPJS(HPJS.REQUEST);
-hpjsParser[HPJS.kOnHeadersComplete] = () => 0;
-hpjsParser[HPJS.kOnBody] = () => {};
-hpjsParser[HPJS.kOnMessageComplete] = () => {
-  hpjsCount++;
-};
-const hpjs: Parse = (buf) => {
-  hpjsCount = 0;
-  const r = hpjsParser.execute(buf);
-  if (typeof r !== "number") throw r;
-  return hpjsCount;
-};
+// The same adapters as the fair method's workers (bench/parser/parsers.ts), all in this process.
+const ours = await makeParser("netsvc");
+const routed = await makeParser("netsvc+route");
+const llhttp = await makeParser("llhttp");
+const hpjs = await makeParser("http-parser-js");
 
 // ── corpora ─────────────────────────────────────────────────────────────────────────────
 const CORPORA: [string, string][] = [

@@ -22,7 +22,7 @@
  * understates llhttp several-fold (see bench/results/parser.md), so its ratios are not headlines.
  */
 import { resolve } from "node:path";
-import { CORPORA, PIPELINE_DEPTH, caseBuffer, type CorpusKey } from "./parser/cases.ts";
+import { CORPORA, PIPELINE_DEPTH, type CorpusKey } from "./parser/cases.ts";
 import { PARSER_NAMES, type ParserName } from "./parser/parsers.ts";
 
 /** The figures the issue-14 targets are checked against. */

@@ -10,9 +10,9 @@ class UploadServlet extends HttpServlet {
   private sum = 0;
 
   override processRequest(): void {
-    this.session.bodyLimit = 1024 * 1024 * 1024;
+    this.bodyLimit = 1024 * 1024 * 1024;
     if (this.requestMethod() !== "POST" && this.requestMethod() !== "PUT") return this.sendError(405);
-    if (!this.session.hasBody()) this.finish();
+    if (!this.hasBody()) this.finish();
   }
 
   override processContent(chunk: Uint8Array): void {

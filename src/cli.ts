@@ -7,14 +7,14 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { statSync } from "node:fs";
 import * as netsvc from "./index.ts";
-import { Dispatcher, EchoServlet, FileServer, HttpDaemon, HttpServer, ModulePlugin, type HttpSession } from "./index.ts";
+import { Dispatcher, EchoServlet, Exchange, FileServer, HttpDaemon, HttpServer, ModulePlugin, RpcGateway, type HttpSession } from "./index.ts";
 
 /** First line a worker process prints once it listens. */
 const WORKER_READY = "netsvc: worker";
 
 const HELP = `netsvc — a fast HTTP/1.0 file server and servlet host for Bun
 
-usage: netsvc [root] [options]
+usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VALUE)
 
   root                  directory to serve (default: the current directory)
   --port N              port to listen on (default 8000; 0 picks a free one)
@@ -30,9 +30,14 @@ usage: netsvc [root] [options]
   --allow CIDR          accept connections only from these ranges (repeatable)
   --deny CIDR           refuse connections from these ranges (repeatable)
   --log [FILE]          access log in Common Log Format to FILE (default: stdout)
-  --workers N           run N processes sharing the port (SO_REUSEPORT; default 1)
+  --workers N           run N processes sharing the port (SO_REUSEPORT; default 1);
+                        a worker that dies is restarted
   --max-requests N      requests per connection before it is closed (default 1000;
                         0: no limit, as behind a load balancer or in a benchmark)
+  --rpc PATH            attach a JSON-RPC 2.0 gateway at PATH: POST PATH/<service>
+                        calls any service (with --nats: every service on the bus)
+  --nats URL            join the NATS bus at URL (e.g. nats://127.0.0.1:4222); while it
+                        is unreachable, remote calls fail (503) and it keeps retrying
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -53,6 +58,8 @@ interface Options {
   log: string | null;
   workers: number;
   maxRequests: number;
+  rpc: string | null;
+  nats: string | null;
 }
 
 function isDirectory(path: string): boolean {
@@ -70,11 +77,12 @@ function fail(message: string): never {
 
 /** Parses argv (without the runtime and script). */
 function parseArgs(argv: string[]): Options {
-  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1, maxRequests: 1000 };
+  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1, maxRequests: 1000, rpc: null, nats: null };
   let rootSeen = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--map=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    // --flag=value splits at the first "=" (so --map=.py=text/plain is --map with ".py=text/plain").
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
     const value = (): string => {
       if (inline !== undefined) return inline;
       const v = argv[++i];
@@ -87,8 +95,10 @@ function parseArgs(argv: string[]): Options {
         console.log(HELP);
         process.exit(0);
       case "--port": {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0 || n > 65535) fail("--port takes 0-65535");
+        const v = value();
+        // Digits only: Number("") is 0, which would silently pick a random port.
+        const n = /^\d{1,5}$/.test(v) ? Number(v) : -1;
+        if (n < 0 || n > 65535) fail(`--port takes 0-65535 (got ${JSON.stringify(v)})`);
         o.port = n;
         break;
       }
@@ -101,9 +111,8 @@ function parseArgs(argv: string[]): Options {
       case "--hide":
         o.hide.push(value());
         break;
-      case "--map":
-      case "--map=": {
-        const v = arg.startsWith("--map=") ? arg.slice(6) : value();
+      case "--map": {
+        const v = value();
         const eq = v.indexOf("=");
         if (eq <= 0) fail("--map takes EXT=TYPE");
         o.map.push([v.slice(0, eq), v.slice(eq + 1)]);
@@ -123,6 +132,18 @@ function parseArgs(argv: string[]): Options {
         const colon = v.indexOf(":");
         if (colon <= 0) fail("--auth takes USER:PASSWORD");
         o.auth = [v.slice(0, colon), v.slice(colon + 1)];
+        break;
+      }
+      case "--rpc": {
+        const p = value();
+        if (!p.startsWith("/")) fail("--rpc takes a path such as /rpc");
+        o.rpc = p;
+        break;
+      }
+      case "--nats": {
+        const u = value();
+        if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(u)) fail("--nats takes a URL such as nats://127.0.0.1:4222");
+        o.nats = u;
         break;
       }
       case "--allow":
@@ -202,6 +223,15 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       fail((e as Error).message);
     }
   }
+  if (o.rpc) {
+    const gateway = new RpcGateway("");
+    servers.push(gateway);
+    try {
+      daemon.attach(o.rpc, gateway);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
   if (o.auth) {
     const [user, password] = o.auth;
     for (const server of servers) {
@@ -212,6 +242,10 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   try {
     daemon.start();
   } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "EADDRINUSE") fail(`port ${o.port} on ${o.host} is already in use (choose another with --port, or 0 for any free one)`);
+    if (code === "EACCES") fail(`not allowed to listen on ${o.host}:${o.port} (ports below 1024 need privileges)`);
+    if (code === "EADDRNOTAVAIL") fail(`${o.host} is not an address of this machine (--host)`);
     fail(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
   }
   if (quiet) {
@@ -238,7 +272,7 @@ async function relayAfterReady(stream: ReadableStream<Uint8Array>): Promise<void
   let text = "";
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) fail(`a worker exited before listening: ${text}`);
+    if (done) throw new Error(`a worker exited before listening: ${text}`);
     text += decoder.decode(value, { stream: true });
     const end = text.indexOf("\n");
     if (end >= 0 && text.startsWith(WORKER_READY)) {
@@ -255,23 +289,66 @@ async function relayAfterReady(stream: ReadableStream<Uint8Array>): Promise<void
   })();
 }
 
-/** Runs N worker processes sharing the port; forwards SIGINT/SIGTERM; exits when they have. */
+/** A worker that dies this many times within RESTART_WINDOW_MS is not restarted again. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 30_000;
+
+/**
+ * Runs N worker processes sharing the port; restarts one that dies (reporting it on stderr,
+ * giving up on a worker that keeps dying); forwards SIGINT/SIGTERM; exits when they have.
+ */
 async function supervise(o: Options, argv: string[]): Promise<void> {
   const port = o.port === 0 ? freePort(o.host) : o.port;
   const self = process.argv[1] && !process.argv[1].startsWith("/$bunfs") ? [process.execPath, process.argv[1]] : [process.execPath];
   const args = [...argv.filter((a, i) => !(a === "--workers" || argv[i - 1] === "--workers" || a.startsWith("--workers=") || a === "--port" || argv[i - 1] === "--port" || a.startsWith("--port="))), "--port", String(port)];
-  const workers = Array.from({ length: o.workers }, (_, n) =>
-    Bun.spawn([...self, ...args], { env: { ...process.env, NETSVC_WORKER: String(n + 1) }, stdout: "pipe", stderr: "inherit", stdin: "ignore" }),
-  );
+  const spawn = (n: number) =>
+    Bun.spawn([...self, ...args], { env: { ...process.env, NETSVC_WORKER: String(n + 1) }, stdout: "pipe", stderr: "inherit", stdin: "ignore" });
+  const workers = Array.from({ length: o.workers }, (_, n) => spawn(n));
   // Each worker says when it listens; the URL is printed once all of them do.
-  await Promise.all(workers.map((w) => relayAfterReady(w.stdout as ReadableStream<Uint8Array>)));
+  try {
+    await Promise.all(workers.map((w) => relayAfterReady(w.stdout as ReadableStream<Uint8Array>)));
+  } catch (e) {
+    workers.forEach((w) => w.kill("SIGTERM"));
+    fail((e as Error).message);
+  }
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
   console.log(`netsvc: serving ${o.root} at http://${host}:${port}/ with ${o.workers} workers`);
-  const forward = (signal: NodeJS.Signals) => () => workers.forEach((w) => w.kill(signal));
+  let stopping = false;
+  let failed = false;
+  const forward = (signal: NodeJS.Signals) => () => {
+    stopping = true;
+    workers.forEach((w) => w.kill(signal));
+  };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
-  const codes = await Promise.all(workers.map((w) => w.exited));
-  process.exit(codes.every((c) => c === 0) ? 0 : 1);
+  const watch = async (n: number): Promise<void> => {
+    const deaths: number[] = [];
+    for (;;) {
+      const code = await workers[n]!.exited;
+      if (stopping) return;
+      const now = Date.now();
+      deaths.push(now);
+      while (deaths.length > 0 && now - deaths[0]! > RESTART_WINDOW_MS) deaths.shift();
+      const how = workers[n]!.signalCode ? `signal ${workers[n]!.signalCode}` : `code ${code}`;
+      if (deaths.length > MAX_RESTARTS) {
+        console.error(`netsvc: worker ${n + 1} exited (${how}) ${deaths.length} times in ${RESTART_WINDOW_MS / 1000} s; not restarting it`);
+        failed = true;
+        return;
+      }
+      console.error(`netsvc: worker ${n + 1} exited (${how}); restarting it`);
+      workers[n] = spawn(n);
+      try {
+        await relayAfterReady(workers[n]!.stdout as ReadableStream<Uint8Array>);
+      } catch {
+        // it died before listening: the loop sees its exit
+      }
+    }
+  };
+  await Promise.all(workers.map((_, n) => watch(n)));
+  await Promise.all(workers.map((w) => w.exited));
+  // A worker still starting when the signal came ends by that signal: a clean stop too.
+  const clean = workers.every((w) => w.exitCode === 0 || w.signalCode === "SIGINT" || w.signalCode === "SIGTERM");
+  process.exit(!failed && clean ? 0 : 1);
 }
 
 const argv = process.argv.slice(2);
@@ -284,5 +361,11 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
   serve(options, options.workers > 1 || worker !== undefined, worker !== undefined);
+  if (options.nats) {
+    // In the background: the HTTP side serves at once; an unreachable NATS is one clear line, retried.
+    const exchange = new Exchange({ servers: options.nats });
+    exchange.subscribeShutdown(dispatcher);
+    void exchange.connect();
+  }
   await dispatcher.run();
 }

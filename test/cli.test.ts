@@ -80,3 +80,58 @@ test("--workers 2 serves from two processes sharing the port", async () => {
     expect(bodies.every((b) => b === "index")).toBe(true);
   });
 });
+
+test("--flag=value works like --flag value: --map=.py=text/plain, --port=0", async () => {
+  await withCli([join(dir, "site"), "--port=0", "--map=.py=text/plain"], async (base) => {
+    expect((await fetch(base + "code.py")).headers.get("content-type")).toBe("text/plain");
+  });
+});
+
+test('--port "" is refused, not taken as a random port', async () => {
+  const p = Bun.spawn([process.execPath, "src/cli.ts", "--port", ""], { stdout: "pipe", stderr: "pipe" });
+  expect(await p.exited).toBe(2);
+  expect(await new Response(p.stderr).text()).toContain("--port takes 0-65535");
+});
+
+test("a port in use is reported as such, without a stack trace", async () => {
+  const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    const p = Bun.spawn([process.execPath, "src/cli.ts", join(dir, "site"), "--port", String(holder.port)], { stdout: "pipe", stderr: "pipe" });
+    expect(await p.exited).toBe(2);
+    const err = await new Response(p.stderr).text();
+    expect(err).toContain(`port ${holder.port} on 127.0.0.1 is already in use`);
+    expect(err).not.toContain("    at ");
+  } finally {
+    holder.stop(true);
+  }
+});
+
+/** The child processes of `pid` (Linux). */
+function childrenOf(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+  return text === "" ? [] : text.split(/\s+/).map(Number);
+}
+
+test("--workers restarts a worker that dies", async () => {
+  const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", join(dir, "site"), "--port", "0", "--workers", "2"]);
+  try {
+    const base = await out.url();
+    const before = childrenOf(child.pid);
+    expect(before.length).toBe(2);
+    process.kill(before[0]!, "SIGKILL");
+    const deadline = Date.now() + 15_000;
+    let after = childrenOf(child.pid);
+    while (!(after.length === 2 && !after.includes(before[0]!)) && Date.now() < deadline) {
+      await Bun.sleep(50); // polling the process table: no event announces a fork
+      after = childrenOf(child.pid);
+    }
+    expect(after.length).toBe(2);
+    expect(after).not.toContain(before[0]!);
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => fetch(base).then((r) => r.text())));
+    expect(bodies.every((b) => b === "index")).toBe(true);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});

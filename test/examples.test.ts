@@ -29,6 +29,15 @@ test("upload", async () => {
   expect(JSON.parse(r.body)).toEqual({ bytes: 3, sum: 97 + 98 + 99 });
 });
 
+test("json-api", async () => {
+  const r = await runExample(["examples/json-api.ts", "0"], "api/items/1");
+  expect(JSON.parse(r.body)).toEqual({ id: "1", name: "one" });
+  const made = await runExample(["examples/json-api.ts", "0"], "api/items", { method: "POST", body: '{"name":"two"}' });
+  expect([made.status, JSON.parse(made.body)]).toEqual([201, { id: "2" }]);
+  const bad = await runExample(["examples/json-api.ts", "0"], "api/items", { method: "POST", body: "{", headers: { accept: "application/json" } });
+  expect([bad.status, JSON.parse(bad.body).message]).toEqual([400, "the request body is not valid JSON"]);
+});
+
 test("large-stream", async () => {
   expect((await runExample(["examples/large-stream.ts", "0"], "?mb=3")).body.length).toBe(3 * 1024 * 1024);
 });

@@ -13,6 +13,32 @@ const FLUSH_BYTES = 64 * 1024;
 /** Where log lines go: "-" for standard output, a file path, or a function given each batch. */
 export type AccessLogSink = string | ((text: string) => void);
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const FIRST_PRINTABLE = 0x20;
+const DEL = 0x7f;
+
+/** Characters that cannot stand as they are inside a quoted CLF field. */
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f-\xff]/;
+
+/**
+ * Escapes a request line for a quoted CLF field as Apache does: `"` → `\"`, `\` → `\\`, control
+ * and non-ASCII bytes → `\xhh`. The request line is latin1 (one char per byte), so a log parser
+ * can always find the closing quote, whatever the client sent.
+ */
+export function escapeLogField(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) out += '\\"';
+    else if (c === BACKSLASH) out += "\\\\";
+    else if (c < FIRST_PRINTABLE || c >= DEL) out += `\\x${(c & 0xff).toString(16).padStart(2, "0")}`;
+    else out += text[i];
+  }
+  return out;
+}
+
 /** `[10/Oct/2026:13:55:36 +0000]` for a time in ms (UTC). */
 export function clfTime(ms: number): string {
   const d = new Date(ms);
@@ -38,10 +64,9 @@ export class AccessLog {
 
   /** Records one response. `url` is absolute; `request` is `METHOD url VERSION` or "-". */
   log(client: string, user: string, request: string, status: number, bytes: number): void {
-    // Quotes and control characters cannot reach here from a request (the parser refuses them
-    // in the target), but a user name could: keep the line one line.
+    // A user name is one token: anything that would split or quote it becomes "_".
     const who = user ? user.replace(/[\s"\x00-\x1f\x7f]/g, "_") : "-";
-    this.buffer += `${client} - ${who} ${clfTime(Date.now())} "${request}" ${status} ${bytes}\n`;
+    this.buffer += `${client} - ${who} ${clfTime(Date.now())} "${escapeLogField(request)}" ${status} ${bytes}\n`;
     if (this.buffer.length >= FLUSH_BYTES) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);

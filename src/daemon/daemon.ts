@@ -3,15 +3,21 @@
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
 import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
-import { basicCredentials, type HttpServer } from "../servers/http-server.ts";
+import { HttpError } from "../servers/http-error.ts";
+import { parseAuthorization, type AuthDecision, type HttpServer } from "../servers/http-server.ts";
+import { readsBodyAsItArrives } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { PrefixTrie } from "../servers/prefix-trie.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
-import { cannedStatus } from "./canned.ts";
+import { cannedStatus } from "../http/canned.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
-import { Session } from "./session.ts";
+import { HttpConnection } from "./http-connection.ts";
+import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
+import { IdleList } from "./idle-list.ts";
+import { BufferPool } from "./buffer-pool.ts";
+import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
 export interface HttpDaemonOptions extends Limits {
@@ -29,7 +35,7 @@ export interface HttpDaemonOptions extends Limits {
   errorLog?: (message: string, error?: unknown) => void;
 }
 
-type SocketData = Session | HttpDaemon;
+type SocketData = HttpConnection | HttpDaemon;
 
 // Socket handlers live at module level; per-connection state is socket.data (SPEC, DESIGN).
 const handlers = {
@@ -38,32 +44,35 @@ const handlers = {
     daemon.accept(socket);
   },
   data(socket: Socket<SocketData>, chunk: Uint8Array) {
-    const session = socket.data;
-    if (session instanceof Session) session.onData(chunk);
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onData(chunk);
   },
   drain(socket: Socket<SocketData>) {
-    const session = socket.data;
-    if (session instanceof Session) session.onDrain();
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onDrain();
   },
   end(socket: Socket<SocketData>) {
-    const session = socket.data;
-    if (session instanceof Session) session.onEnd();
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onEnd();
   },
   close(socket: Socket<SocketData>) {
-    const session = socket.data;
-    if (session instanceof Session) session.onClose();
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onClose();
   },
-  error(socket: Socket<SocketData>, error: Error) {
-    const session = socket.data;
-    if (session instanceof Session) session.logError("socket error", error);
+  error(socket: Socket<SocketData>) {
+    // Resets and the like are expected when clients leave: counted, not logged.
+    const connection = socket.data;
+    if (connection instanceof HttpConnection) connection.onError();
   },
 };
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+/** Pooled buffers hold a full head and this much more. */
+const RECV_SLACK = 1024;
 
 /** The HTTP daemon. */
-export class HttpDaemon {
+export class HttpDaemon implements ConnectionHost {
   /** Limits and timeouts in force. */
   readonly limits: ResolvedLimits;
   /** @internal coarse clock (ms), advanced by the sweep timer. */
@@ -76,6 +85,12 @@ export class HttpDaemon {
   closeTail: Uint8Array = EMPTY;
   /** @internal true once stop() was called. */
   stopping = false;
+  /** @internal the counters behind stats(). */
+  readonly counters = new Counters();
+  /** @internal idle connections, oldest first (reclaimed at the connection limit). */
+  readonly idle = new IdleList<IdleConnection>();
+  /** @internal receive, head-copy and output buffers shared by the connections. */
+  readonly buffers: BufferPool;
 
   private readonly requestedPort: number;
   private readonly host: string;
@@ -84,11 +99,16 @@ export class HttpDaemon {
   private readonly accessLog: AccessLog | null;
   private readonly errorLog: (message: string, error?: unknown) => void;
   private readonly trie = new PrefixTrie<HttpServer>();
-  private readonly sessions = new Set<Session>();
+  private readonly connections = new Set<HttpConnection>();
   private listener: TCPSocketListener<SocketData> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private dateSecond = 0;
   private stopped: PromiseWithResolvers<void> | null = null;
+  /** The 503 sent at the connection limit, rebuilt with the Date line. */
+  private refusal: Uint8Array = EMPTY;
+  /** Connections half-closed by us and lingering (they do not count toward maxConnections). */
+  private lingering = 0;
+  private lastSummary = performance.now();
 
   /** Creates a daemon for `port` (0: pick a free one; port() tells which after start()). */
   constructor(port: number, options: HttpDaemonOptions = {}) {
@@ -96,6 +116,8 @@ export class HttpDaemon {
     this.host = options.host ?? "127.0.0.1";
     this.reusePort = options.reusePort ?? false;
     this.limits = resolveLimits(options);
+    // Big enough for a whole head (maxHead) plus the start of what follows it.
+    this.buffers = new BufferPool(this.limits.maxHead + RECV_SLACK);
     this.filter = new AddressFilter(options.allow, options.deny);
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
@@ -109,6 +131,19 @@ export class HttpDaemon {
     this.dateLine = encoder.encode(date);
     this.keepAliveTail = encoder.encode(`${date}Server: netsvc\r\nConnection: keep-alive\r\n\r\n`);
     this.closeTail = encoder.encode(`${date}Server: netsvc\r\nConnection: close\r\n\r\n`);
+    const canned = cannedStatus(503);
+    this.refusal = Buffer.concat([canned.beforeDate, this.dateLine, canned.afterDate]);
+  }
+
+  /**
+   * Counters since the daemon was created: connections accepted, refused, reclaimed, requests,
+   * bad requests by status, abandoned requests, timeouts, servlet errors (see DaemonStats).
+   * Expected conditions are counted here rather than logged one line each.
+   */
+  stats(): DaemonStats {
+    const snapshot = this.counters.snapshot();
+    snapshot.open = this.connections.size;
+    return snapshot;
   }
 
   /**
@@ -170,12 +205,12 @@ export class HttpDaemon {
       this.stopping = true;
       this.listener?.stop(false);
       this.listener = null;
-      for (const s of this.sessions) s.closeIfIdle();
+      for (const s of this.connections) s.closeIfIdle();
       this.checkStopped();
     }
     if (graceMs !== undefined) {
       const t = setTimeout(() => {
-        for (const s of this.sessions) s.abort();
+        for (const s of this.connections) s.abort();
       }, graceMs);
       done.promise.finally(() => clearTimeout(t));
     }
@@ -193,78 +228,100 @@ export class HttpDaemon {
       this.logError(`authorise(${socket.remoteAddress}) threw`, e);
     }
     if (!allowed) {
+      this.counters.denied++;
       socket.terminate(); // SPEC §2.1: dropped at once, no bytes written
       return;
     }
-    if (this.sessions.size >= this.limits.maxConnections) {
-      const canned = cannedStatus(503);
-      socket.end(Buffer.concat([canned.beforeDate, this.dateLine, canned.afterDate]));
-      return;
+    const max = this.limits.maxConnections;
+    if (this.connections.size - this.lingering >= max) {
+      // Make room by closing the connection idle the longest, as nginx does; only when none is
+      // idle is the newcomer refused. Lingering connections end within LINGER_MS, but are
+      // bounded too.
+      const oldest = this.idle.oldest();
+      if (oldest !== null && this.connections.size < 2 * max) {
+        this.idle.remove(oldest);
+        this.counters.reclaimed++;
+        oldest.reclaim();
+      } else {
+        this.counters.refused++;
+        socket.end(this.refusal);
+        return;
+      }
     }
-    const session = new Session(this, socket as Socket<unknown>);
-    socket.data = session;
-    this.sessions.add(session);
+    this.counters.accepted++;
+    const connection = new HttpConnection(this, socket as Socket<unknown>);
+    socket.data = connection;
+    this.connections.add(connection);
+    this.idle.add(connection); // idle until its first byte
   }
 
-  /** @internal a connection closed. */
-  sessionClosed(session: Session): void {
-    this.sessions.delete(session);
+  /** @internal a connection closed; `wasLingering` when it had half-closed (lingerStarted). */
+  connectionClosed(connection: IdleConnection, wasLingering: boolean): void {
+    if (!this.connections.delete(connection as HttpConnection)) return;
+    if (connection.idleListed) this.idle.remove(connection);
+    if (wasLingering) this.lingering--;
     if (this.stopping) this.checkStopped();
   }
 
-  /** @internal the server for a request, undefined when the path was refused (answered), null for none. */
-  route(s: HttpSession): HttpServer | null | undefined {
+  /** @internal a connection half-closed and lingers (it no longer counts toward the limit). */
+  lingerStarted(): void {
+    this.lingering++;
+  }
+
+  /** @internal the server for a request, null for none, or the status refusing its path (400, 403). */
+  route(s: HttpSession): HttpServer | null | number {
     let server: HttpServer | null;
     if (s.isPlainPath()) {
       // hot path: route on the raw bytes, no string is made.
-      server = this.trie.lookupBytes(s.connection.headBytes, s.pathStart, s.pathEnd);
+      server = this.trie.lookupBytes(s.headBytes, s.pathStart, s.pathEnd);
       if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd - s.pathStart);
       return server;
     }
     const path = s.pathOrStatus();
-    if (typeof path === "number") {
-      s.sendError(path);
-      return undefined;
-    }
+    if (typeof path === "number") return path;
     server = path === "*" ? null : this.trie.lookup(path);
     if (server !== null) s.route(this.trie.matchedPath(), this.trie.matchEnd);
     return server;
   }
 
-  /** @internal Basic authentication for a server that asks for it (SPEC §2.2). */
+  /** @internal authentication for a server that asks for it: its authenticate(), Basic by default (SPEC §2.2). */
   authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void {
-    const creds = basicCredentials(s.header("authorization"));
-    if (creds === 501) {
-      s.sendError(501);
-      return done(false);
-    }
     const challenge = () => {
-      const realm = server.realm.replace(/["\\\r\n]/g, "_");
-      s.sendErrorWithHeaders(401, [["WWW-Authenticate", `Basic realm="${realm}"`]]);
+      let value: string;
+      try {
+        value = server.challenge();
+      } catch (e) {
+        this.logError("challenge() threw", e);
+        value = 'Basic realm="netsvc"';
+      }
+      s.sendErrorWithHeaders(401, [["WWW-Authenticate", value]]);
       done(false);
     };
-    if (creds === 400) return challenge();
-    const settle = (ok: boolean) => {
-      if (ok === true) {
-        s.user = creds[0];
+    const settle = (decision: unknown) => {
+      if (decision === true || typeof decision === "string") {
+        s.user = decision === true ? "" : decision;
         done(true);
       } else challenge();
     };
-    let result: boolean | Promise<boolean>;
+    const fail = (e: unknown, how: string) => {
+      if (e instanceof HttpError) {
+        // the server's decision, e.g. 501 for a scheme Basic-only servers do not know
+        s.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
+        return done(false);
+      }
+      this.logError(`authenticate() ${how}`, e);
+      challenge();
+    };
+    const auth = parseAuthorization(s.header("authorization"));
+    if (auth === 400) return challenge();
+    let result: AuthDecision | Promise<AuthDecision>;
     try {
-      result = server.authorise(creds[0], creds[1]);
+      result = server.authenticate(s, auth?.scheme ?? "", auth?.credentials ?? "");
     } catch (e) {
-      this.logError("authorise(login, password) threw", e);
-      return challenge();
+      return fail(e, "threw");
     }
-    if (typeof result === "boolean") return settle(result);
-    Promise.resolve(result).then(
-      (ok) => settle(ok === true),
-      (e) => {
-        this.logError("authorise(login, password) rejected", e);
-        challenge();
-      },
-    );
+    if (typeof result === "boolean" || typeof result === "string") return settle(result);
+    Promise.resolve(result).then(settle, (e) => fail(e, "rejected"));
   }
 
   /** @internal makes the servlet and runs processRequest(); failures become 404/500. */
@@ -273,28 +330,28 @@ export class HttpDaemon {
     try {
       servlet = server.servlet(s);
     } catch (e) {
+      if (e instanceof HttpError) return s.servletFailed("servlet()", e);
       this.logError(`servlet() threw for ${s.requestMethod()} ${s.rawPath()}`, e);
       return s.sendError(500);
     }
     if (!servlet) return s.sendError(404);
     s.servlet = servlet;
+    s.readsBody = readsBodyAsItArrives(servlet);
     try {
       const r = servlet.processRequest();
-      if (r instanceof Promise) r.catch((e) => this.servletFailed(s, e));
+      if (r instanceof Promise) r.catch((e) => s.servletFailed("processRequest()", e));
     } catch (e) {
-      this.servletFailed(s, e);
+      s.servletFailed("processRequest()", e);
     }
   }
 
-  private servletFailed(s: HttpSession, e: unknown): void {
-    this.logError(`servlet threw for ${s.isDestroyed() ? "a finished request" : `${s.requestMethod()} ${s.rawPath()}`}`, e);
-    if (!s.isComplete()) s.sendError(500);
-  }
-
-  /** @internal one access-log line for a completed response. */
-  logAccess(s: HttpSession): void {
+  /**
+   * @internal one access-log line for a response: `status` is the one sent, or 499 when the
+   * client left before anything was (nginx's convention); bytes are those produced for it.
+   */
+  logAccess(s: HttpSession, status: number): void {
     if (!this.accessLog) return;
-    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, s.status, s.bytesSent);
+    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, status, s.bytesSent);
   }
 
   /** @internal an access-log line for a request refused before it could be parsed. */
@@ -316,13 +373,22 @@ export class HttpDaemon {
     this.clock = performance.now();
     const second = Math.floor(Date.now() / 1000);
     if (second !== this.dateSecond) this.refreshDate(second);
-    for (const s of this.sessions) s.sweep(this.clock);
+    for (const s of this.connections) s.sweep(this.clock);
+    if (this.clock - this.lastSummary >= SUMMARY_INTERVAL_MS) this.logSummary();
+  }
+
+  /** At most once per SUMMARY_INTERVAL_MS: one line of expected conditions counted meanwhile. */
+  private logSummary(): void {
+    this.lastSummary = this.clock;
+    const line = this.counters.summary();
+    if (line !== "") this.errorLog(line);
   }
 
   private checkStopped(): void {
-    if (!this.stopping || this.sessions.size > 0 || !this.stopped) return;
+    if (!this.stopping || this.connections.size > 0 || !this.stopped) return;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
+    this.logSummary();
     this.accessLog?.flush();
     unregisterDaemon(this);
     this.stopped.resolve();

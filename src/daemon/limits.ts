@@ -3,16 +3,13 @@
  * produces, and the options type that overrides them. One place, so a reader sees them all.
  */
 
-/** Request line longer than this (bytes, CRLF excluded) → 414. */
-export const MAX_REQUEST_LINE = 8 * 1024;
-/** Request head larger than this (bytes) → 431. */
-export const MAX_HEAD = 16 * 1024;
-/** More header fields than this → 431. */
-export const MAX_HEADERS = 100;
+import { MAX_CHUNK_EXTENSION, MAX_HEAD, MAX_HEADERS, MAX_REQUEST_LINE } from "../parser/index.ts";
+
+// The parser's own limits are defined with the parser; they belong to this table too.
+export { MAX_CHUNK_EXTENSION, MAX_HEAD, MAX_HEADERS, MAX_REQUEST_LINE };
+
 /** Request body larger than this (bytes) unless the servlet raises it → 413. */
 export const MAX_BODY = 1024 * 1024;
-/** Chunk extension longer than this per chunk-size line (bytes) → 413. */
-export const MAX_CHUNK_EXTENSION = 4 * 1024;
 /** Whole head not received this long (ms) after its first byte; trickling does not reset it → 408. */
 export const HEAD_TIMEOUT_MS = 10_000;
 /** No body bytes for this long (ms) while a body is expected → 408. */
@@ -25,8 +22,22 @@ export const MAX_REQUESTS_PER_CONNECTION = 1000;
 export const OUTPUT_HIGH_WATER_MARK = 64 * 1024;
 /** Output pending with no byte written for this long (ms) → close. */
 export const SEND_TIMEOUT_MS = 30_000;
-/** Open connections beyond this are refused with 503 and closed. */
+/**
+ * Open connections beyond this are refused with 503 and closed — after the oldest idle
+ * connection (between requests, or silent since it connected) has been closed to make room.
+ */
 export const MAX_CONNECTIONS = 1024;
+/**
+ * A body must average at least this many bytes per second once its first BODY_IDLE_TIMEOUT_MS
+ * have passed → 408 (the idle timeout alone restarts on every byte a trickling client sends).
+ */
+export const MIN_BODY_RATE = 1024;
+/**
+ * After our side of a connection is done (half-closed), the client's input is read and discarded
+ * for at most this long (ms) before the connection is closed (nginx's lingering close): a close
+ * with unread input would reset the connection and destroy responses the client has not read.
+ */
+export const LINGER_MS = 2_000;
 
 /** Limits and timeouts, all optional; defaults are the constants above. */
 export interface Limits {
@@ -54,6 +65,8 @@ export interface Limits {
   sendTimeoutMs?: number;
   /** See MAX_CONNECTIONS (503). */
   maxConnections?: number;
+  /** See MIN_BODY_RATE (408), bytes per second. */
+  minBodyRate?: number;
 }
 
 /** Limits with every field present. */
@@ -74,5 +87,6 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
     outputHighWaterMark: limits.outputHighWaterMark ?? OUTPUT_HIGH_WATER_MARK,
     sendTimeoutMs: limits.sendTimeoutMs ?? SEND_TIMEOUT_MS,
     maxConnections: limits.maxConnections ?? MAX_CONNECTIONS,
+    minBodyRate: limits.minBodyRate ?? MIN_BODY_RATE,
   };
 }

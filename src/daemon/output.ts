@@ -5,8 +5,11 @@
  * sendContent returns false and the session stops reading requests.
  */
 import type { Socket } from "bun";
+import { BufferPool } from "./buffer-pool.ts";
 
 const INITIAL_CAPACITY = 16 * 1024;
+/** Queues made without a daemon's pool share this one. */
+const SHARED_POOL = new BufferPool(INITIAL_CAPACITY);
 
 /** Latin1/UTF-8 writers of Bun's Buffer, used to put strings into the queue without a copy. */
 type BufferWithWriters = Buffer & {
@@ -14,9 +17,12 @@ type BufferWithWriters = Buffer & {
   utf8Write(s: string, offset: number, length?: number): number;
 };
 
-/** A growable byte queue bound to one socket. */
+/**
+ * A growable byte queue bound to one socket. It holds a buffer from `pool` only while bytes are
+ * queued, and gives it back once everything is written (an idle connection holds none).
+ */
 export class OutputQueue {
-  private buf: BufferWithWriters = Buffer.allocUnsafe(INITIAL_CAPACITY) as BufferWithWriters;
+  private buf: BufferWithWriters | null = null;
   /** First byte not yet written to the socket. */
   private head = 0;
   /** End of the queued bytes. */
@@ -26,8 +32,11 @@ export class OutputQueue {
   /** Bytes ever appended (for response byte counts). */
   appended = 0;
 
-  /** Creates a queue; `highWaterMark` in bytes. */
-  constructor(readonly highWaterMark: number) {}
+  /** Creates a queue; `highWaterMark` in bytes; buffers come from `pool`. */
+  constructor(
+    readonly highWaterMark: number,
+    private readonly pool: BufferPool = SHARED_POOL,
+  ) {}
 
   /** Bytes queued and not yet written. */
   get pending(): number {
@@ -39,29 +48,57 @@ export class OutputQueue {
     return this.tail - this.head > this.highWaterMark;
   }
 
-  /** Makes room for `n` more bytes at the tail, compacting or growing. */
-  private reserve(n: number): void {
-    if (this.tail + n <= this.buf.length) return;
+  /** Makes room for `n` more bytes at the tail, taking a buffer, compacting or growing; returns it. */
+  private reserve(n: number): BufferWithWriters {
+    let buf = this.buf;
+    if (buf === null) {
+      buf = this.buf = this.pool.take() as BufferWithWriters;
+      this.head = this.tail = 0;
+    }
+    if (this.tail + n <= buf.length) return buf;
     const pending = this.tail - this.head;
-    if (pending + n <= this.buf.length && this.head > 0) {
-      this.buf.copyWithin(0, this.head, this.tail);
+    if (pending + n <= buf.length && this.head > 0) {
+      buf.copyWithin(0, this.head, this.tail);
     } else {
-      let size = this.buf.length * 2;
+      let size = buf.length * 2;
       while (size < pending + n) size *= 2;
       const grown = Buffer.allocUnsafe(size) as BufferWithWriters;
-      this.buf.copy(grown, 0, this.head, this.tail);
-      this.buf = grown;
+      buf.copy(grown, 0, this.head, this.tail);
+      this.pool.give(buf);
+      buf = this.buf = grown;
     }
     this.head = 0;
     this.tail = pending;
+    return buf;
+  }
+
+  /**
+   * Nothing is queued: a pool-sized buffer goes back to the pool; a grown one is kept for the
+   * response in progress (a large response would otherwise regrow it for every piece) until
+   * shrink().
+   */
+  private release(): void {
+    this.head = this.tail = 0;
+    const buf = this.buf;
+    if (buf === null || buf.length !== this.pool.size) return;
+    this.pool.give(buf);
+    this.buf = null;
+  }
+
+  /** Drops a grown buffer while nothing is queued (the connection went idle or closed). */
+  shrink(): void {
+    if (this.buf !== null && this.tail === this.head) {
+      this.pool.give(this.buf);
+      this.buf = null;
+      this.head = this.tail = 0;
+    }
   }
 
   /** Appends bytes[start..end). */
   append(bytes: Uint8Array, start = 0, end = bytes.length): void {
     const n = end - start;
     if (n <= 0) return;
-    this.reserve(n);
-    const buf = this.buf;
+    const buf = this.reserve(n);
     if (start === 0 && end === bytes.length) {
       buf.set(bytes, this.tail);
     } else if (n <= 64) {
@@ -77,8 +114,7 @@ export class OutputQueue {
 
   /** Appends a string of code units 0-255 as one byte each (header text). */
   appendLatin1(s: string): void {
-    this.reserve(s.length);
-    const n = this.buf.latin1Write(s, this.tail);
+    const n = this.reserve(s.length).latin1Write(s, this.tail);
     this.tail += n;
     this.appended += n;
   }
@@ -86,8 +122,7 @@ export class OutputQueue {
   /** Appends a string as UTF-8 (body text); returns the number of bytes appended. */
   appendUtf8(s: string): number {
     const length = s.length;
-    this.reserve(length * 3);
-    const buf = this.buf;
+    const buf = this.reserve(length * 3);
     let n = 0;
     if (length <= 64) {
       // A short ASCII string is copied by hand (no native call); anything else by utf8Write.
@@ -127,6 +162,7 @@ export class OutputQueue {
   /** Drops everything not yet written. */
   clear(): void {
     this.head = this.tail = 0;
+    this.shrink();
   }
 
   /**
@@ -135,16 +171,19 @@ export class OutputQueue {
    */
   flush(socket: Socket<unknown>): boolean {
     const pending = this.tail - this.head;
-    if (pending === 0) return true;
-    const n = socket.write(this.buf, this.head, pending);
+    if (pending === 0) {
+      this.release();
+      return true;
+    }
+    const n = socket.write(this.buf!, this.head, pending);
     if (n < 0) {
-      this.head = this.tail = 0;
+      this.release();
       return false;
     }
     this.written += n;
     this.head += n;
     if (this.head === this.tail) {
-      this.head = this.tail = 0;
+      this.release();
       return true;
     }
     return false;

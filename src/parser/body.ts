@@ -25,6 +25,8 @@ import {
   E_CHUNK_EXTENSION_TOO_LONG,
   E_TRAILER_TOO_LARGE,
 } from "./errors.ts";
+import { MAX_CHUNK_EXTENSION, MAX_HEAD, MAX_HEADERS } from "./limits.ts";
+import { EXT_BWS_BEFORE_SEMICOLON, EXT_END, EXT_ERROR, stepChunkExt } from "./chunk-ext.ts";
 
 /** No body: the decoder is done at once. */
 export const BODY_NONE = 0;
@@ -52,11 +54,11 @@ const MAX_SIZE_BEFORE_SHIFT = Math.floor(Number.MAX_SAFE_INTEGER / 16);
 
 /** Limits of the chunked decoder. Defaults follow SPEC §6. */
 export interface BodyLimits {
-  /** Longest chunk extension per chunk-size line, in bytes (413). Default 4096. */
+  /** Longest chunk extension per chunk-size line, in bytes (413). Default MAX_CHUNK_EXTENSION. */
   maxChunkExtension?: number;
-  /** Largest trailer section in bytes (431). Default 16384. */
+  /** Largest trailer section in bytes (431). Default MAX_HEAD (a trailer section is held to the head's limits). */
   maxTrailerBytes?: number;
-  /** Most trailer fields (431). Default 100. */
+  /** Most trailer fields (431). Default MAX_HEADERS. */
   maxTrailers?: number;
 }
 
@@ -85,14 +87,15 @@ export class BodyDecoder {
   private remaining = 0;
   private state = CHUNK_SIZE_START;
   private extensionLength = 0;
-  private extensionSawSemicolon = false;
+  /** Position in the chunk-extension grammar (chunk-ext.ts) while in CHUNK_EXTENSION. */
+  private extensionPos = EXT_BWS_BEFORE_SEMICOLON;
   private trailerBytes = 0;
 
   /** Creates a decoder with the given limits. */
   constructor(limits: BodyLimits = {}) {
-    this.maxChunkExtension = limits.maxChunkExtension ?? 4096;
-    this.maxTrailerBytes = limits.maxTrailerBytes ?? 16384;
-    this.maxTrailers = limits.maxTrailers ?? 100;
+    this.maxChunkExtension = limits.maxChunkExtension ?? MAX_CHUNK_EXTENSION;
+    this.maxTrailerBytes = limits.maxTrailerBytes ?? MAX_HEAD;
+    this.maxTrailers = limits.maxTrailers ?? MAX_HEADERS;
   }
 
   /** Prepares for a body of `contentLength` bytes (-1: none), or a chunked one. */
@@ -104,7 +107,7 @@ export class BodyDecoder {
     this.pieceStart = this.pieceEnd = 0;
     this.received = 0;
     this.trailerCount = this.trailerBytes = this.extensionLength = 0;
-    this.extensionSawSemicolon = false;
+    this.extensionPos = EXT_BWS_BEFORE_SEMICOLON;
   }
 
   /** Bytes still expected for a Content-Length body (0 for chunked and for none). */
@@ -142,7 +145,6 @@ export class BodyDecoder {
           if (HEX_VALUE[c] === NOT_HEX) return E_BAD_CHUNK_SIZE;
           this.remaining = 0;
           this.extensionLength = 0;
-          this.extensionSawSemicolon = false;
           state = CHUNK_SIZE;
           continue; // the digit is read by CHUNK_SIZE
         case CHUNK_SIZE: {
@@ -155,27 +157,28 @@ export class BodyDecoder {
             state = CHUNK_SIZE_ALMOST_DONE;
             p++;
           } else if (c === SEMICOLON || c === SP || c === HTAB) {
+            this.extensionPos = EXT_BWS_BEFORE_SEMICOLON;
             state = CHUNK_EXTENSION;
           } else {
             return E_BAD_CHUNK_SIZE;
           }
           break;
         }
-        case CHUNK_EXTENSION:
-          // BWS ";" ext-name [ "=" value ]: must open with ";" after optional whitespace, and
-          // hold only field-value bytes; capped so a client cannot stream an endless extension.
-          if (c === CR) {
-            if (!this.extensionSawSemicolon) return E_BAD_CHUNK_EXTENSION;
+        case CHUNK_EXTENSION: {
+          // RFC 9112 §7.1.1, strictly (chunk-ext.ts); capped so a client cannot stream an
+          // endless extension.
+          const next = stepChunkExt(this.extensionPos, c);
+          if (next === EXT_END) {
             state = CHUNK_SIZE_ALMOST_DONE;
             p++;
             break;
           }
+          if (next === EXT_ERROR) return c === LF ? E_BARE_LF : E_BAD_CHUNK_EXTENSION;
           if (++this.extensionLength > this.maxChunkExtension) return E_CHUNK_EXTENSION_TOO_LONG;
-          if (c === SEMICOLON) this.extensionSawSemicolon = true;
-          else if (!this.extensionSawSemicolon && c !== SP && c !== HTAB) return E_BAD_CHUNK_EXTENSION;
-          else if (FIELD_VALUE[c] === 0) return c === LF ? E_BARE_LF : E_BAD_CHUNK_EXTENSION;
+          this.extensionPos = next;
           p++;
           break;
+        }
         case CHUNK_SIZE_ALMOST_DONE:
           if (c !== LF) return E_BARE_CR;
           p++;

@@ -68,6 +68,35 @@ export const FIELD_VALUE = tableOf((c) => c === SP || c === HTAB || (c >= 0x21 &
  */
 export const TARGET = tableOf((c) => c >= 0x21 && c <= 0x7e);
 
+/** RFC 3986 §2.3, §2.2: unreserved / sub-delims, plus ":" "@" (pchar without pct-encoded). */
+const isPchar = (c: number) => isAlpha(c) || isDigit(c) || "-._~!$&'()*+,;=:@".includes(String.fromCharCode(c));
+
+/**
+ * The path part of a request-target, before any "?" (RFC 3986 §3.3):
+ *   absolute-path = 1*( "/" segment ); segment = *pchar; pchar = unreserved / pct-encoded /
+ *   sub-delims / ":" / "@"
+ * "%" is left out: the parser checks each pct-encoded triple itself. Beyond RFC 3986 this admits
+ * "[", "]", "|" and "^", which browsers send unencoded (WHATWG URL's path percent-encode set
+ * leaves them); never `"`, "<", ">", "`", "{", "}", "\" or "#" (a fragment is never sent).
+ */
+export const TARGET_PATH = tableOf((c) => isPchar(c) || c === SLASH || "[]|^".includes(String.fromCharCode(c)));
+
+/**
+ * The query part, after the first "?" (RFC 3986 §3.4): query = *( pchar / "/" / "?" ), "%"
+ * checked by the parser. Beyond RFC 3986 it admits what browsers leave unencoded in a query
+ * (WHATWG URL's query percent-encode set): "[", "]", "|", "^", "`", "{", "}", "\". Never `"`,
+ * "<", ">" or "#".
+ */
+export const TARGET_QUERY = tableOf((c) => isPchar(c) || c === SLASH || c === QUESTION || "[]|^`{}\\".includes(String.fromCharCode(c)));
+
+/** RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (after its first letter). */
+export const SCHEME = tableOf((c) => isAlpha(c) || isDigit(c) || "+-.".includes(String.fromCharCode(c)));
+
+/** True for an ASCII letter. */
+export function isAsciiLetter(c: number): boolean {
+  return isAlpha(c);
+}
+
 /**
  * RFC 9110 §7.2 with RFC 3986 §3.2.2: the characters of `Host = uri-host [ ":" port ]`:
  *   unreserved / sub-delims / pct-encoded, ":" and the "[" "]" of an IP-literal.

@@ -64,48 +64,56 @@ export const E_BAD_TRAILER = -28;
 /** Trailer section over the head limits. 431. */
 export const E_TRAILER_TOO_LARGE = -29;
 
-/** Number of distinct outcomes (index = -code). */
-const COUNT = 30;
+/** A request-target that is not origin-, absolute-, authority- or asterisk-form as its method allows, or has a character RFC 3986 (and browsers) never put there. 400. */
+export const E_BAD_TARGET = -30;
+/** A "%" in the request-target not followed by two hex digits (RFC 3986 §2.1). 400. */
+export const E_BAD_PERCENT_ENCODING = -31;
+/** Every outcome with its HTTP status and log reason: the one table (DESIGN rule 3). */
+const TABLE: readonly (readonly [code: number, status: number, reason: string])[] = [
+  [INCOMPLETE, 0, "incomplete"],
+  [E_BAD_REQUEST_LINE, 400, "malformed request line"],
+  [E_BAD_TARGET, 400, "request-target of the wrong form or with a character not allowed in it"],
+  [E_BAD_PERCENT_ENCODING, 400, "percent sign in the request-target not followed by two hex digits"],
+  [E_BAD_SIMPLE_REQUEST, 400, "versionless request line that is not GET target CRLF"],
+  [E_BAD_VERSION, 400, "malformed HTTP version"],
+  [E_UNSUPPORTED_VERSION, 505, "unsupported HTTP major version"],
+  [E_BARE_CR, 400, "CR not followed by LF"],
+  [E_BARE_LF, 400, "LF without CR"],
+  [E_OBS_FOLD, 400, "obsolete line folding"],
+  [E_BAD_HEADER_NAME, 400, "empty or invalid field name"],
+  [E_SPACE_BEFORE_COLON, 400, "whitespace before colon"],
+  [E_BAD_HEADER_VALUE, 400, "control character in field value"],
+  [E_BAD_CONTENT_LENGTH, 400, "invalid Content-Length"],
+  [E_DUPLICATE_CONTENT_LENGTH, 400, "more than one Content-Length"],
+  [E_TE_WITH_CONTENT_LENGTH, 400, "Transfer-Encoding with Content-Length"],
+  [E_TE_ON_HTTP10, 400, "Transfer-Encoding in an HTTP/1.0 request"],
+  [E_BAD_TRANSFER_ENCODING, 400, "chunked is not the final transfer coding"],
+  [E_UNSUPPORTED_TRANSFER_ENCODING, 501, "unsupported transfer coding"],
+  [E_MISSING_HOST, 400, "HTTP/1.1 request without Host"],
+  [E_DUPLICATE_HOST, 400, "more than one Host"],
+  [E_BAD_HOST, 400, "invalid Host"],
+  [E_REQUEST_LINE_TOO_LONG, 414, "request line too long"],
+  [E_HEAD_TOO_LARGE, 431, "request head too large"],
+  [E_TOO_MANY_HEADERS, 431, "too many header fields"],
+  [E_BAD_CHUNK_SIZE, 400, "invalid chunk size"],
+  [E_BAD_CHUNK_EXTENSION, 400, "invalid chunk extension"],
+  [E_CHUNK_EXTENSION_TOO_LONG, 413, "chunk extension too long"],
+  [E_BAD_CHUNK_DATA_END, 400, "chunk data not followed by CRLF"],
+  [E_BAD_TRAILER, 400, "invalid trailer field"],
+  [E_TRAILER_TOO_LARGE, 431, "trailer section too large"],
+];
+
+/** Number of distinct outcomes (index = -code), derived from the table. */
+const COUNT = Math.max(...TABLE.map(([code]) => -code)) + 1;
 
 /** `ERROR_STATUS[-code]` is the HTTP status for a parser error code. */
 export const ERROR_STATUS = new Uint16Array(COUNT);
 /** `ERROR_REASON[-code]` is a short human reason, for logs only. */
 export const ERROR_REASON: string[] = new Array<string>(COUNT).fill("");
-
-function define(code: number, status: number, reason: string): void {
+for (const [code, status, reason] of TABLE) {
   ERROR_STATUS[-code] = status;
   ERROR_REASON[-code] = reason;
 }
-
-define(INCOMPLETE, 0, "incomplete");
-define(E_BAD_REQUEST_LINE, 400, "malformed request line");
-define(E_BAD_SIMPLE_REQUEST, 400, "versionless request line that is not GET target CRLF");
-define(E_BAD_VERSION, 400, "malformed HTTP version");
-define(E_UNSUPPORTED_VERSION, 505, "unsupported HTTP major version");
-define(E_BARE_CR, 400, "CR not followed by LF");
-define(E_BARE_LF, 400, "LF without CR");
-define(E_OBS_FOLD, 400, "obsolete line folding");
-define(E_BAD_HEADER_NAME, 400, "empty or invalid field name");
-define(E_SPACE_BEFORE_COLON, 400, "whitespace before colon");
-define(E_BAD_HEADER_VALUE, 400, "control character in field value");
-define(E_BAD_CONTENT_LENGTH, 400, "invalid Content-Length");
-define(E_DUPLICATE_CONTENT_LENGTH, 400, "more than one Content-Length");
-define(E_TE_WITH_CONTENT_LENGTH, 400, "Transfer-Encoding with Content-Length");
-define(E_TE_ON_HTTP10, 400, "Transfer-Encoding in an HTTP/1.0 request");
-define(E_BAD_TRANSFER_ENCODING, 400, "chunked is not the final transfer coding");
-define(E_UNSUPPORTED_TRANSFER_ENCODING, 501, "unsupported transfer coding");
-define(E_MISSING_HOST, 400, "HTTP/1.1 request without Host");
-define(E_DUPLICATE_HOST, 400, "more than one Host");
-define(E_BAD_HOST, 400, "invalid Host");
-define(E_REQUEST_LINE_TOO_LONG, 414, "request line too long");
-define(E_HEAD_TOO_LARGE, 431, "request head too large");
-define(E_TOO_MANY_HEADERS, 431, "too many header fields");
-define(E_BAD_CHUNK_SIZE, 400, "invalid chunk size");
-define(E_BAD_CHUNK_EXTENSION, 400, "invalid chunk extension");
-define(E_CHUNK_EXTENSION_TOO_LONG, 413, "chunk extension too long");
-define(E_BAD_CHUNK_DATA_END, 400, "chunk data not followed by CRLF");
-define(E_BAD_TRAILER, 400, "invalid trailer field");
-define(E_TRAILER_TOO_LARGE, 431, "trailer section too large");
 
 /** The HTTP status a parser error code maps to (0 for INCOMPLETE or an unknown code). */
 export function statusOf(code: number): number {

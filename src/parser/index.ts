@@ -1,6 +1,7 @@
 /** The parser's public surface: bytes in, offsets out. Imports nothing from the rest of netsvc. */
 export * from "./chars.ts";
 export * from "./errors.ts";
+export * from "./limits.ts";
 export * from "./request-head.ts";
 export { parseHead } from "./parse-head.ts";
 export * from "./body.ts";

@@ -12,12 +12,14 @@
  * the offset reached are kept in the RequestHead between calls, so a head trickling in one byte
  * at a time costs O(n), and the outcome never depends on where the reads were split.
  */
-import { COLON, CR, FIELD_VALUE, HOST, HTAB, LF, SP, TARGET, TCHAR } from "./chars.ts";
+import { COLON, CR, FIELD_VALUE, HEX_VALUE, HOST, HTAB, LF, NOT_HEX, PERCENT, QUESTION, SP, TARGET_PATH, TARGET_QUERY, TCHAR } from "./chars.ts";
 import {
   E_BAD_HEADER_NAME,
   E_BAD_HEADER_VALUE,
+  E_BAD_PERCENT_ENCODING,
   E_BAD_REQUEST_LINE,
   E_BAD_SIMPLE_REQUEST,
+  E_BAD_TARGET,
   E_BAD_VERSION,
   E_BARE_CR,
   E_BARE_LF,
@@ -30,6 +32,7 @@ import {
   INCOMPLETE,
 } from "./errors.ts";
 import { HOST_CLEAN, HOST_NAME, HOST_UNKNOWN, NAME_HOST, checkHead, equalsLower, interpretField } from "./framing.ts";
+import { checkTargetForm } from "./target-form.ts";
 import {
   METHOD_CONNECT,
   METHOD_DELETE,
@@ -73,6 +76,7 @@ const P = 0x50;
 const DIGIT_0 = 0x30;
 const DOT = 0x2e;
 const SLASH = 0x2f;
+const DEL = 0x7f;
 /** Bytes tested per branch by the unrolled scans (isFieldValue8). */
 const BLOCK = 8;
 
@@ -160,15 +164,39 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
           p++;
         }
         head.targetStart = p;
+        head.targetInQuery = false;
+        head.versionIndex = 0; // while in the target: hex digits still expected after a "%"
         state = REQUEST_TARGET;
       }
       // falls through
       case REQUEST_TARGET: {
-        while (p < stop && TARGET[buf[p]!] === 1) p++;
-        if (p === stop) break;
-        const c = buf[p]!;
-        // RFC 9112 §3: single SP separators; no HTAB, CTLs or raw non-ASCII in the target.
-        if ((c !== SP && c !== CR) || p === head.targetStart) return E_BAD_REQUEST_LINE;
+        // RFC 3986 via RFC 9112 §3.2: path characters up to "?", query characters after it;
+        // each "%" must start a pct-encoded triple (its digits may arrive in a later read).
+        let table = head.targetInQuery ? TARGET_QUERY : TARGET_PATH;
+        let hexLeft = head.versionIndex;
+        let c = 0;
+        for (;;) {
+          for (; hexLeft > 0 && p < stop; hexLeft--, p++) if (HEX_VALUE[buf[p]!] === NOT_HEX) return E_BAD_PERCENT_ENCODING;
+          while (p < stop && table[buf[p]!] === 1) p++;
+          if (p === stop) break;
+          c = buf[p]!;
+          if (c === PERCENT) {
+            hexLeft = 2;
+            p++;
+          } else if (c === QUESTION && table === TARGET_PATH) {
+            table = TARGET_QUERY;
+            p++;
+          } else break;
+        }
+        if (p === stop) {
+          head.targetInQuery = table === TARGET_QUERY;
+          head.versionIndex = hexLeft;
+          break;
+        }
+        if (hexLeft > 0) return E_BAD_PERCENT_ENCODING;
+        // RFC 9112 §3: single SP separators; no HTAB, CTLs or raw non-ASCII in the target, and
+        // no visible character that RFC 3986 (or a browser) would have percent-encoded.
+        if ((c !== SP && c !== CR) || p === head.targetStart) return c > SP && c < DEL ? E_BAD_TARGET : E_BAD_REQUEST_LINE;
         head.targetEnd = p;
         p++;
         if (c === CR) {
@@ -233,6 +261,11 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         if (buf[p] !== LF) return E_BARE_CR;
         // RFC 9110 §2.5: we implement 1.x; a later 1.x minor is handled as 1.1. Other majors: 505.
         if (head.versionMajor !== 1) return E_UNSUPPORTED_VERSION;
+        {
+          // The target's form is judged once the version is known (an HTTP/2 preface gets 505).
+          const form = checkTargetForm(buf, head.targetStart, head.targetEnd, head.method);
+          if (form < 0) return form;
+        }
         p++;
         state = FIELD_LINE_START;
         stop = headStop;
@@ -339,6 +372,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         if (buf[p] !== LF) return E_BARE_CR;
         // RFC 1945 §4.1: Simple-Request = "GET" SP Request-URI CRLF; anything else versionless → 400.
         if (head.method !== METHOD_GET) return E_BAD_SIMPLE_REQUEST;
+        if (checkTargetForm(buf, head.targetStart, head.targetEnd, head.method) < 0) return E_BAD_TARGET;
         head.versionMajor = 0;
         head.versionMinor = 9;
         return p + 1;

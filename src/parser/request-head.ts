@@ -5,6 +5,8 @@
  * reallocation.
  */
 
+import { MAX_HEAD, MAX_HEADERS, MAX_REQUEST_LINE } from "./limits.ts";
+
 /** Methods the daemon and servers compare often get a small number; everything else is OTHER. */
 export const METHOD_OTHER = 0;
 /** `GET` */
@@ -28,11 +30,11 @@ export const METHOD_TRACE = 9;
 
 /** Limits the parser enforces itself. Defaults follow SPEC §6. */
 export interface HeadLimits {
-  /** Longest request line in bytes, CRLF excluded (414). Default 8192. */
+  /** Longest request line in bytes, CRLF excluded (414). Default MAX_REQUEST_LINE. */
   maxRequestLine?: number;
-  /** Longest head in bytes, leading empty lines and final CRLF included (431). Default 16384. */
+  /** Longest head in bytes, leading empty lines and final CRLF included (431). Default MAX_HEAD. */
   maxHead?: number;
-  /** Most header fields (431). Default 100. */
+  /** Most header fields (431). Default MAX_HEADERS. */
   maxHeaders?: number;
 }
 
@@ -102,12 +104,14 @@ export class RequestHead {
   versionIndex = 0;
   /** @internal Transfer-Encoding findings (TE_* bits in parse-head.ts). */
   teFlags = 0;
+  /** @internal the target scan has passed its "?" (query characters apply). */
+  targetInQuery = false;
 
   /** Creates a head with the given limits (SPEC §6 defaults). */
   constructor(limits: HeadLimits = {}) {
-    this.maxRequestLine = limits.maxRequestLine ?? 8192;
-    this.maxHead = limits.maxHead ?? 16384;
-    this.maxHeaders = limits.maxHeaders ?? 100;
+    this.maxRequestLine = limits.maxRequestLine ?? MAX_REQUEST_LINE;
+    this.maxHead = limits.maxHead ?? MAX_HEAD;
+    this.maxHeaders = limits.maxHeaders ?? MAX_HEADERS;
     this.headers = new Int32Array(this.maxHeaders * 4);
   }
 

@@ -43,8 +43,18 @@ export interface Connection {
   whenDrained(callback: () => void): void;
   /** The response for the current request is complete. */
   responseComplete(keepAlive: boolean): void;
-  /** Close at once, dropping unsent output. */
+  /**
+   * The request's servlet is ready for (more of) its body again: content() was asked for late, or
+   * a Promise returned by processContent() settled. Reading resumes at the end of this turn.
+   */
+  resumeReading(): void;
+  /**
+   * Ends the connection after what is queued: no more requests are read, the queued output is
+   * sent, then the connection closes gracefully. The current request, if any, is abandoned.
+   */
+  close(): void;
+  /** Close at once, dropping unsent output (a reset). */
   abort(): void;
-  /** Logs a servlet failure. */
+  /** Logs a servlet failure (a bug in application code: logged with its stack, and counted). */
   logError(message: string, error?: unknown): void;
 }

@@ -112,12 +112,13 @@ export class FileServer extends HttpServer {
   /**
    * Files ending in `ext` are answered by a servlet from `factory(session, absolutePath)`; extra
    * path below such a file becomes servletInfo(). With `alias`, a request for a name ending in
-   * `alias` is served from the file ending in `ext` instead (combine with hide(ext)).
+   * `alias` is served from the file ending in `ext` instead (combine with hide(ext)); an empty
+   * alias serves `login` from `login.ts`.
    */
   plugin(ext: string, factory: PluginFactory | PluginObject, alias?: string): this {
     this.resolved.clear(); // a new rule applies to paths resolved before it
     const make: PluginFactory = typeof factory === "function" ? factory : (s, p) => factory.servlet(s, p);
-    this.plugins.push({ ext: lower(ext), make, alias: alias ? lower(alias) : null });
+    this.plugins.push({ ext: lower(ext), make, alias: alias === undefined ? null : lower(alias) });
     return this;
   }
 
@@ -141,7 +142,7 @@ export class FileServer extends HttpServer {
     // request's own bytes, so no string is made for it.
     const plain = session.isPlainPath();
     if (plain) {
-      const known = this.recall(session.connection.headBytes, session.servletPathStart(), session.pathEnd);
+      const known = this.recall(session.headBytes, session.servletPathStart(), session.pathEnd);
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats);
     }
     const path = session.requestPath();
@@ -213,7 +214,7 @@ export class FileServer extends HttpServer {
   /** Not on disk as named: a plugin alias, or a plugin file with extra path below it. */
   private resolveMissing(session: HttpSession, rel: string, segments: string[], status: number): HttpServlet {
     for (const p of this.plugins) {
-      if (p.alias && lower(rel).endsWith(p.alias)) {
+      if (p.alias !== null && lower(rel).endsWith(p.alias)) {
         const sourceRel = rel.slice(0, rel.length - p.alias.length) + p.ext;
         const source = join(this.root, ...sourceRel.split("/"));
         const st = statOrError(source);
@@ -229,7 +230,8 @@ export class FileServer extends HttpServer {
         if (typeof st === "number") break;
         if (st.isDirectory()) continue;
         const fileRel = segments.slice(0, i + 1).join("/");
-        const plugin = st.isFile() ? this.pluginFor(fileRel) : undefined;
+        // A hidden plugin file is as absent with extra path below it as without.
+        const plugin = st.isFile() && !this.isHidden(fileRel) ? this.pluginFor(fileRel) : undefined;
         if (!plugin) break; // extra path below a plain file → 404
         return this.runPlugin(session, plugin, absolute, fileRel, segments.slice(i + 1).join("/"));
       }

@@ -4,10 +4,18 @@
  * authentication for this part of the namespace (SPEC §2.2).
  */
 import type { HttpServlet } from "./http-servlet.ts";
+import type { ErrorDocument } from "../http/error-page.ts";
+import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
 
 /** Outcome of Basic authentication: allowed, or the status to answer with. */
 export type AuthOutcome = true | 401 | 501 | 400;
+
+/**
+ * What authenticate() decides: `true` (allowed), a user name (allowed; it becomes
+ * remoteUser() and the access log's user), or `false` (401 with challenge()).
+ */
+export type AuthDecision = boolean | string;
 
 /** Base class of server objects. */
 export class HttpServer {
@@ -31,10 +39,71 @@ export class HttpServer {
     return true;
   }
 
-  /** True when this server overrides authorise() (the daemon skips the call otherwise). */
-  requiresAuthorisation(): boolean {
-    return this.authorise !== HttpServer.prototype.authorise;
+  /**
+   * The body of an error response the framework makes for a request routed here (404, 405, 500,
+   * 401, 413, a body that is not JSON, an HttpError …): an HTML page as a string, an
+   * ErrorDocument for another type (a JSON API's own error shape), or null for the default
+   * (JSON when the request accepts JSON, HTML otherwise). `message` is an HttpError's message.
+   * A throw is logged and the default is used. The status and the closed connection stay.
+   */
+  errorPage(_code: number, _session: HttpSession, _message?: string): string | ErrorDocument | null {
+    return null;
   }
+
+  /**
+   * Authentication in any scheme, called for every request before servlet() when this server
+   * overrides it (or authorise()). `scheme` is the Authorization header's scheme lower-cased
+   * (`"bearer"`, `"basic"`, … ; `""` without the header) and `credentials` the rest of the header
+   * as sent (a token68 or auth-params). Return or resolve an AuthDecision; throw an HttpError
+   * for another status (e.g. 400 for a malformed token, 403); another throw is logged and
+   * answered 401. Unknown schemes are this method's to decide.
+   * Default: HTTP Basic through authorise() (SPEC §2.2): Basic credentials (or none: `("", "")`)
+   * go to authorise(), the login becomes the user; another scheme → 501.
+   */
+  authenticate(_session: HttpSession, scheme: string, credentials: string): AuthDecision | Promise<AuthDecision> {
+    if (scheme !== "" && scheme !== BASIC) throw new HttpError(501);
+    const creds = scheme === "" ? (["", ""] as [string, string]) : decodeBasic(credentials);
+    if (creds === 400) return false;
+    const allow = (ok: boolean) => (ok === true ? creds[0] : false);
+    const result = this.authorise(creds[0], creds[1]);
+    return typeof result === "boolean" ? allow(result) : Promise.resolve(result).then(allow);
+  }
+
+  /** The `WWW-Authenticate` value of a 401. Default: `Basic realm="<realm>"` (quotes and CR/LF replaced). */
+  challenge(): string {
+    return `Basic realm="${this.realm.replace(/["\\\r\n]/g, "_")}"`;
+  }
+
+  /** True when this server overrides authorise() or authenticate() (the daemon skips both otherwise). */
+  requiresAuthorisation(): boolean {
+    return this.authorise !== HttpServer.prototype.authorise || this.authenticate !== HttpServer.prototype.authenticate;
+  }
+}
+
+/** The Basic scheme's name, lower-cased as parseAuthorization() gives schemes. */
+const BASIC = "basic";
+/** RFC 9110 §11.4: `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`. */
+const AUTHORIZATION = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:[ \t]+(.*))?$/;
+
+/**
+ * Splits an Authorization value into its scheme (lower-cased: schemes are case-insensitive,
+ * RFC 9110 §11.1) and the credentials after it (trimmed, otherwise as sent). null without the
+ * header, 400 when it does not start with a scheme token.
+ */
+export function parseAuthorization(header: string | null): { scheme: string; credentials: string } | null | 400 {
+  if (header === null) return null;
+  const m = AUTHORIZATION.exec(header.trim());
+  if (!m) return 400;
+  return { scheme: m[1]!.toLowerCase(), credentials: (m[2] ?? "").trim() };
+}
+
+/** Decodes Basic credentials, `base64(login:password)` split at the first `:` (RFC 7617); 400 when invalid. */
+function decodeBasic(token: string): [string, string] | 400 {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token) || token.length % 4 !== 0) return 400;
+  const text = new TextDecoder().decode(Buffer.from(token, "base64"));
+  const colon = text.indexOf(":");
+  if (colon < 0) return 400;
+  return [text.slice(0, colon), text.slice(colon + 1)];
 }
 
 /**
@@ -43,14 +112,9 @@ export class HttpServer {
  * credentials are not valid base64.
  */
 export function basicCredentials(header: string | null): [string, string] | 501 | 400 {
-  if (header === null) return ["", ""];
-  const m = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?:[ \t]+(.*))?$/.exec(header.trim());
-  if (!m) return 400;
-  if (m[1]!.toLowerCase() !== "basic") return 501;
-  const token = (m[2] ?? "").trim();
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token) || token.length % 4 !== 0) return 400;
-  const text = new TextDecoder().decode(Buffer.from(token, "base64"));
-  const colon = text.indexOf(":");
-  if (colon < 0) return 400;
-  return [text.slice(0, colon), text.slice(colon + 1)];
+  const auth = parseAuthorization(header);
+  if (auth === null) return ["", ""];
+  if (auth === 400) return 400;
+  if (auth.scheme !== BASIC) return 501;
+  return decodeBasic(auth.credentials);
 }

@@ -8,7 +8,12 @@
  * processContent() while the response is not complete, and calls destroyServlet() exactly once:
  * after the response is complete, or when the client goes away first. `signal` aborts then.
  */
+import { JSON_TYPE } from "../http/error-page.ts";
+import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
+import { MultipartReader, type Part } from "./multipart.ts";
+
+const utf8 = new TextDecoder();
 
 /** Base class of servlets. */
 export class HttpServlet {
@@ -23,11 +28,27 @@ export class HttpServlet {
     this.sendError(501);
   }
 
-  /** Receives a piece of the body; `chunk` is valid only during the call (copy to keep). */
-  processContent(_chunk: Uint8Array): void {}
+  /**
+   * Receives a piece of the body; `chunk` is valid only during the call (copy to keep). Return a
+   * Promise to pause reading until it settles (backpressure to the client); a throw or rejection
+   * gets the client a 500 (or a close, once the response has started) and is logged.
+   */
+  processContent(_chunk: Uint8Array): void | Promise<void> {}
 
-  /** Called when the whole body has arrived (Content-Length reached or last chunk), while the response is not complete. */
-  contentComplete(): void {}
+  /**
+   * Called once when the whole body has arrived — Content-Length reached, the last chunk, or no
+   * body at all — while the response is not complete. A throw or rejection is handled as for
+   * processContent().
+   */
+  contentComplete(): void | Promise<void> {}
+
+  /**
+   * The methods this servlet answers: the `Allow` header of a 405 from sendError(405)
+   * (RFC 9110 §15.5.6). Default "GET, HEAD"; override it if the servlet answers others.
+   */
+  allowedMethods(): string {
+    return "GET, HEAD";
+  }
 
   /** Called exactly once, after the response is complete or the client went away. */
   destroyServlet(): void {}
@@ -37,14 +58,68 @@ export class HttpServlet {
     return this.session.signal;
   }
 
-  /** The whole body, gathered up to the body limit. Call before the first await. */
+  /**
+   * The whole body, gathered up to the body limit (see HttpSession.content: it may be called
+   * after an await; not after pieces went to processContent()).
+   */
   content(): Promise<Uint8Array> {
     return this.session.content();
   }
 
-  /** The whole body as UTF-8 text. Call before the first await. */
+  /**
+   * A multipart/form-data body, part by part: `for await (const part of this.parts())`, each part
+   * with `name`, `filename` (undefined for a plain field), `contentType`, itself iterable for its
+   * bytes. The body is read only as fast as the parts are (backpressure to the client); an unread
+   * part is skipped. Not multipart: rejects with a RequestAborted(415); malformed: (400) — the
+   * client gets that status if the servlet lets it propagate. Bounded by the body limit.
+   */
+  parts(): AsyncGenerator<Part> {
+    const reader = new MultipartReader(this.contentType(), this.session.bodyLimit);
+    this.session.consumeBody(reader);
+    return reader.parts();
+  }
+
+  /** The whole body as UTF-8 text (see content()). */
   async contentText(): Promise<string> {
-    return new TextDecoder().decode(await this.session.content());
+    return utf8.decode(await this.session.content());
+  }
+
+  /**
+   * The whole body as UTF-8 text, gathered up to the body limit (`session.bodyLimit`, 413
+   * beyond), as content() (so after an `await` too, unless pieces already went to
+   * processContent()). If the body cannot be read (too large, malformed, the client went away)
+   * it rejects with an HttpError, whose status is the one already answered (nothing is logged).
+   */
+  async text(): Promise<string> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.session.content();
+    } catch (e) {
+      throw new HttpError(this.session.status >= 400 ? this.session.status : 400, "the request body could not be read", { cause: e });
+    }
+    return utf8.decode(bytes);
+  }
+
+  /**
+   * The body parsed as JSON (the Content-Type is not checked). As text(); a body that is not
+   * valid JSON (an empty one included) rejects with HttpError 400, which answers 400 when it
+   * propagates. The parser's message is not sent: it would echo the input.
+   */
+  async json<T = unknown>(): Promise<T> {
+    const text = await this.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (e) {
+      throw new HttpError(400, "the request body is not valid JSON", { cause: e });
+    }
+  }
+
+  /**
+   * Answers with `JSON.stringify(value)` (undefined → `null`), `Content-Type: application/json`
+   * and a Content-Length, status `status` (default 200). Ignored once the response has started.
+   */
+  sendJson(value: unknown, status = 200): void {
+    this.session.sendDocument(status, JSON_TYPE, JSON.stringify(value) ?? "null");
   }
 
   // ── request accessors (SPEC §2.3) ────────────────────────────────────────────────────────
@@ -70,6 +145,19 @@ export class HttpServlet {
   remoteUser(): string { return this.session.remoteUser(); }
   /** See HttpSession.contentLength. */
   contentLength(): number { return this.session.contentLength(); }
+  /** See HttpSession.hasBody. */
+  hasBody(): boolean { return this.session.hasBody(); }
+  /** See HttpSession.isChunked. */
+  isChunked(): boolean { return this.session.isChunked(); }
+  /** See HttpSession.methodCode: the method as a parser METHOD_* number. */
+  methodCode(): number { return this.session.methodCode(); }
+  /** See HttpSession.isHead. */
+  isHead(): boolean { return this.session.isHead(); }
+  /** See HttpSession.isComplete: the response is complete (or the client left). */
+  isComplete(): boolean { return this.session.isComplete(); }
+  /** Largest request body accepted (413 beyond); raise it in processRequest() for large uploads. */
+  get bodyLimit(): number { return this.session.bodyLimit; }
+  set bodyLimit(bytes: number) { this.session.bodyLimit = bytes; }
   /** See HttpSession.contentType. */
   contentType(): string { return this.session.contentType(); }
   /** See HttpSession.containsHeader. */
@@ -134,4 +222,14 @@ export class HttpServlet {
       if (this.session.isCongested()) this.armCongestion();
     });
   }
+}
+
+/**
+ * True when `servlet` reads its body as it arrives (it overrides processContent() or
+ * contentComplete()); otherwise the daemon holds the body in the socket until content() is asked
+ * for, or discards it once the response is complete.
+ */
+export function readsBodyAsItArrives(servlet: HttpServlet): boolean {
+  const base = HttpServlet.prototype;
+  return servlet.processContent !== base.processContent || servlet.contentComplete !== base.contentComplete;
 }

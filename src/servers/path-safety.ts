@@ -2,7 +2,10 @@
  * Request paths: decode once, refuse what can smuggle meaning, normalise. Used for
  * HttpSession.requestPath() (SPEC §5) and before FileServer touches the disk (SPEC §4.1).
  */
-import { PERCENT, SLASH, DOT, HEX_VALUE, NOT_HEX } from "../parser/index.ts";
+import { CR, DOT, HEX_VALUE, LF, NOT_HEX, PERCENT, SLASH } from "../parser/index.ts";
+
+/** The NUL byte: never part of a path. */
+const NUL = 0;
 
 /** A path that cannot be decoded or contains a forbidden byte → 400. */
 export const PATH_BAD_REQUEST = 400;
@@ -47,7 +50,7 @@ export function decodePath(buf: Uint8Array, start: number, end: number): string 
       if (c === SLASH) return PATH_BAD_REQUEST;
       p += 2;
     }
-    if (c === 0 || c === 0x0d || c === 0x0a) return PATH_BAD_REQUEST;
+    if (c === NUL || c === CR || c === LF) return PATH_BAD_REQUEST;
     out[n++] = c;
   }
   try {

@@ -181,14 +181,28 @@ describe("flow control and lifecycle", () => {
     ]);
   });
 
-  test("connection cap: beyond it a connection gets 503 and is closed", async () => {
-    await using srv = startDaemon({ "/": pathEcho() }, { maxConnections: 1 });
+  test("connection cap: with no idle connection to reclaim, a newcomer gets 503 and is closed", async () => {
+    let release: () => void = () => {};
+    const server = new FnServer((s) =>
+      s.requestPath() === "/busy"
+        ? new (class extends HttpServlet {
+            override processRequest() {
+              release = () => this.sendDocument(200, "text/plain", "done");
+            }
+          })(s)
+        : new TextServlet(s, "ok"),
+    );
+    await using srv = startDaemon({ "/": server }, { maxConnections: 1 });
     using first = await RawClient.connect(srv.port);
-    await first.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    first.send("GET /busy HTTP/1.1\r\nHost: x\r\n\r\n");
+    await first.until(() => srv.daemon.stats().requests === 1, 5000, "the busy request");
     using second = await RawClient.connect(srv.port);
     await second.untilClosed();
     expect(parseResponses(second.text(), true).map((r) => r.status)).toEqual([503]);
-    expect((await first.request("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("GET /again [again]");
+    expect(srv.daemon.stats().refused).toBe(1);
+    release();
+    expect((await first.responses(1))[0]!.body).toBe("done");
+    expect((await first.request("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("ok");
   });
 
   test("stop() lets a response in flight finish and closes idle connections", async () => {
@@ -219,5 +233,41 @@ describe("flow control and lifecycle", () => {
     expect(r!.headers.connection).toBe("close");
     await stopped;
     await busy.untilClosed();
+  });
+});
+
+describe("a retired request", () => {
+  test("reads empty values after destroyServlet(), never another connection's bytes", async () => {
+    let late: { path: string; secret: string | null } | null = null;
+    let inDestroy = "";
+    const server = new FnServer((s) =>
+      s.requestPath() === "/first"
+        ? new (class extends HttpServlet {
+            override processRequest(): void {
+              this.sendDocument(200, "text/plain", "done");
+              setTimeout(() => {
+                late = { path: this.requestPath(), secret: this.header("x-secret") };
+              }, 30);
+            }
+            override destroyServlet(): void {
+              inDestroy = this.requestPath(); // still readable here
+            }
+          })(s)
+        : new (class extends HttpServlet {
+            override processRequest(): void {
+              setTimeout(() => this.sendDocument(200, "text/plain", "second"), 60);
+            }
+          })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    using a = await RawClient.connect(srv.port);
+    expect((await a.request("GET /first HTTP/1.0\r\nX-Secret: mine\r\n\r\n")).body).toBe("done");
+    using b = await RawClient.connect(srv.port);
+    b.send("GET /second-request-with-a-longer-path HTTP/1.0\r\nX-Secret: someone-else\r\n\r\n");
+    await b.until(() => late !== null, 2000, "the late read");
+    expect(inDestroy).toBe("/first");
+    expect(late!.path).not.toContain("second"); // its own cached value, or ""
+    expect(late!.secret).toBeNull();
+    expect((await b.responses(1))[0]!.body).toBe("second");
   });
 });

@@ -27,21 +27,23 @@ describe("persistence (SPEC §3)", () => {
     expect(r1.headers.connection).toBe("keep-alive");
     const r2 = await c.request("GET /2 HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
     expect(r2.body).toBe("GET /2 [2]");
-    expect(await c.closesWithin(100)).toBe(false);
+    expect(r2.headers.connection).toBe("keep-alive");
+    // Still open: a third request on the same connection is answered.
+    expect((await c.request("GET /3 HTTP/1.0\r\n\r\n")).body).toBe("GET /3 [3]");
   });
 
   test("HTTP/1.1 persists by default and closes on Connection: close", async () => {
     await using srv = startDaemon({ "/": pathEcho() });
     using c = await RawClient.connect(srv.port);
     const r1 = await c.request("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
-    expect(r1.statusLine).toBe("HTTP/1.0 200 OK");
+    expect(r1.statusLine).toBe("HTTP/1.1 200 OK");
     expect(r1.headers.connection).toBe("keep-alive");
     const r2 = await c.request("GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     expect(r2.headers.connection).toBe("close");
     await c.untilClosed();
   });
 
-  test("a response without Content-Length is not self-delimited: close", async () => {
+  test("to HTTP/1.0, a response without Content-Length is not self-delimited: close", async () => {
     const server = new FnServer(
       (s) =>
         new (class extends HttpServlet {
@@ -55,10 +57,12 @@ describe("persistence (SPEC §3)", () => {
     );
     await using srv = startDaemon({ "/": server });
     using c = await RawClient.connect(srv.port);
-    c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     await c.untilClosed();
     const [r] = parseResponses(c.text(), true);
+    expect(r!.statusLine).toBe("HTTP/1.0 200 OK");
     expect(r!.headers.connection).toBe("close");
+    expect(r!.headers["transfer-encoding"]).toBeUndefined();
     expect(r!.body).toBe("streamed");
   });
 
@@ -95,11 +99,12 @@ describe("persistence (SPEC §3)", () => {
     c.send("GET /g HTTP/1.1\r\nHost: x\r\n\r\n");
     await c.until(() => c.text().endsWith("GET /g [g]"));
     const text = c.text();
-    expect(text.startsWith("HTTP/1.0 200 OK\r\n")).toBe(true);
+    expect(text.startsWith("HTTP/1.1 200 OK\r\n")).toBe(true);
     expect(text).toContain("Content-Length: 11\r\n"); // "HEAD /h [h]"
     // the HEAD response's body was not sent: the next bytes are the GET's status line
-    expect(text.split("\r\n\r\n")[1]!.startsWith("HTTP/1.0 200 OK")).toBe(true);
-    expect(await c.closesWithin(50)).toBe(false);
+    expect(text.split("\r\n\r\n")[1]!.startsWith("HTTP/1.1 200 OK")).toBe(true);
+    // Still open: another request on it is answered.
+    expect((await c.request("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("GET /again [again]");
   });
 });
 
@@ -219,13 +224,18 @@ describe("rejected requests: status, close, nothing after them answered", () => 
     expect(again.body).toBe("fine");
   });
 
-  test("unknown path → 404, connection kept for keep-alive clients", async () => {
+  test("unknown path → 404: HTTP/1.1 keeps the connection (framing intact), HTTP/1.0 closes as OSE did", async () => {
     await using srv = startDaemon({ "/known": pathEcho() });
     using c = await RawClient.connect(srv.port);
     const r = await c.request("GET /unknown HTTP/1.1\r\nHost: x\r\n\r\n");
-    expect(r.status).toBe(404);
-    expect(r.headers.connection).toBe("close"); // sendError always closes
-    await c.untilClosed();
+    expect(r.statusLine).toBe("HTTP/1.1 404 Not Found");
+    expect(r.headers.connection).toBe("keep-alive");
+    expect((await c.request("GET /known HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("GET /known []");
+    using d = await RawClient.connect(srv.port);
+    const r10 = await d.request("GET /unknown HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    expect(r10.statusLine).toBe("HTTP/1.0 404 Not Found");
+    expect(r10.headers.connection).toBe("close"); // sendError always closes an HTTP/1.0 connection
+    await d.untilClosed();
   });
 });
 

@@ -14,17 +14,17 @@ export class FnServer extends HttpServer {
   }
 }
 
-/** Answers `text` with a Content-Length. */
+/** Answers `body` with a Content-Length. */
 export class TextServlet extends HttpServlet {
   constructor(
     session: HttpSession,
-    private readonly text: string,
+    private readonly body: string,
     private readonly code = 200,
   ) {
     super(session);
   }
   override processRequest(): void {
-    this.sendDocument(this.code, "text/plain", this.text);
+    this.sendDocument(this.code, "text/plain", this.body);
   }
 }
 
@@ -38,7 +38,7 @@ export interface TestDaemon extends AsyncDisposable {
 /** Starts a daemon with `attach` entries; `await using` stops it at the end of the scope. */
 export function startDaemon(attach: Record<string, HttpServer>, options: HttpDaemonOptions = {}): TestDaemon {
   const errors: string[] = [];
-  const daemon = new HttpDaemon(0, { accessLog: null, errorLog: (m, e) => errors.push(`${m} ${e ?? ""}`), ...options });
+  const daemon = new HttpDaemon(0, { accessLog: null, errorLog: (m, e) => errors.push(`${m} ${e instanceof Error ? e.stack : (e ?? "")}`), ...options });
   for (const [path, server] of Object.entries(attach)) daemon.attach(path, server);
   daemon.start();
   return {

@@ -22,7 +22,8 @@ function prng(seed: number): () => number {
 }
 
 const TCHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
-const PATH_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-._~%!$&'()*+,;=:@/?";
+const PATH_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?";
+const HEX = "0123456789abcdefABCDEF";
 const VALUE_CHARS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\xa0\xe9\xff";
 
 function pick(rand: () => number, chars: string, min: number, max: number): string {
@@ -43,7 +44,9 @@ interface Generated {
 
 function generateRequest(rand: () => number): Generated {
   const method = ["GET", "HEAD", "POST", "PUT", "OPTIONS", pick(rand, TCHARS, 1, 8)][Math.floor(rand() * 6)]!;
-  const target = "/" + pick(rand, PATH_CHARS, 0, 40);
+  // Path and query characters of RFC 3986, with a pct-encoded triple now and then.
+  let target = "/";
+  for (let i = Math.floor(rand() * 40); i > 0; i--) target += rand() < 0.1 ? "%" + pick(rand, HEX, 2, 2) : pick(rand, PATH_CHARS, 1, 1);
   const version = rand() < 0.5 ? "1.0" : "1.1";
   const headers: [string, string][] = [];
   if (version === "1.1") headers.push(["Host", pick(rand, "abcdefghij.-0123456789", 1, 20)]);

@@ -14,20 +14,21 @@ describe("predefined servlets", () => {
   test("ErrorServlet: the status, an HTML page that does not echo the request, close", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new ErrorServlet(s, 410)) });
     using c = await RawClient.connect(srv.port);
-    c.send("GET /<script>alert(1)</script> HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    c.send("GET /xss-probe(1)?q=alert(2) HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     await c.untilClosed();
     const [r] = parseResponses(c.text(), true);
     expect(r!.statusLine).toBe("HTTP/1.0 410 Gone");
     expect(r!.headers["content-type"]).toContain("text/html");
     expect(r!.body).toContain("410 Gone");
-    expect(r!.body).not.toContain("script");
+    expect(r!.body).not.toContain("xss-probe");
+    expect(r!.body).not.toContain("alert");
   });
 
   test("RedirectServlet makes a /path absolute against the addressed host", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new RedirectServlet(s, "/new place?x=1", 301)) });
     using c = await RawClient.connect(srv.port);
     const r = await c.request("GET /old HTTP/1.1\r\nHost: example.com:8080\r\n\r\n");
-    expect(r.statusLine).toBe("HTTP/1.0 301 Moved Permanently");
+    expect(r.statusLine).toBe("HTTP/1.1 301 Moved Permanently");
     expect(r.headers.location).toBe("http://example.com:8080/new%20place?x=1");
     expect(r.headers.connection).toBe("keep-alive");
   });

@@ -10,7 +10,7 @@ import { escapeHtml } from "../html.ts";
 export class EchoServlet extends HttpServlet {
   /** Gathers the body, then answers. */
   override async processRequest(): Promise<void> {
-    const body = this.session.hasBody() ? await this.contentText() : "";
+    const body = this.hasBody() ? await this.contentText() : "";
     const rows: [string, string][] = [
       ["method", this.requestMethod()],
       ["url", this.url()],

@@ -1,4 +1,4 @@
-/** Status code → reason phrase (RFC 9110 §15), and the pre-encoded HTTP/1.0 status lines. */
+/** Status code → reason phrase (RFC 9110 §15), and the pre-encoded HTTP/1.0 and 1.1 status lines. */
 
 const REASONS: Record<number, string> = {
   200: "OK",
@@ -58,18 +58,23 @@ export function isBodyless(code: number): boolean {
 }
 
 const encoder = new TextEncoder();
-const statusLines = new Map<number, Uint8Array>();
+/** Cached status lines with the standard reason: [HTTP/1.0, HTTP/1.1]. */
+const statusLines = [new Map<number, Uint8Array>(), new Map<number, Uint8Array>()] as const;
 
-/** `HTTP/1.0 <code> <reason>\r\n` as bytes; the standard reasons are encoded once and cached. */
-export function statusLine(code: number, reason?: string): Uint8Array {
+/**
+ * `HTTP/1.<minor> <code> <reason>\r\n` as bytes (`minor` 0 or 1: HTTP/1.0 requests are answered
+ * in HTTP/1.0 as OSE did, HTTP/1.1 ones in HTTP/1.1); the standard reasons are encoded once.
+ */
+export function statusLine(code: number, reason?: string, minor: 0 | 1 = 0): Uint8Array {
   if (reason === undefined || reason === REASONS[code]) {
-    let line = statusLines.get(code);
+    const cache = statusLines[minor];
+    let line = cache.get(code);
     if (!line) {
-      line = encoder.encode(`HTTP/1.0 ${code} ${reasonPhrase(code)}\r\n`);
-      statusLines.set(code, line);
+      line = encoder.encode(`HTTP/1.${minor} ${code} ${reasonPhrase(code)}\r\n`);
+      cache.set(code, line);
     }
     return line;
   }
   // A custom reason is a servlet's text: keep it to one line of visible characters.
-  return encoder.encode(`HTTP/1.0 ${code} ${reason.replace(/[^\x20-\x7e]/g, " ")}\r\n`);
+  return encoder.encode(`HTTP/1.${minor} ${code} ${reason.replace(/[^\x20-\x7e]/g, " ")}\r\n`);
 }

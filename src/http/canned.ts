@@ -4,8 +4,8 @@
  * line, which changes every second. All of them close the connection.
  */
 import { ERROR_COUNT, ERROR_STATUS } from "../parser/index.ts";
-import { errorPage } from "../servers/error-page.ts";
-import { reasonPhrase, statusLine } from "../servers/status.ts";
+import { errorPage } from "./error-page.ts";
+import { reasonPhrase, statusLine } from "./status.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,0 +1,55 @@
+/**
+ * What a connection needs from the daemon that accepted it. HttpDaemon implements it; the
+ * connection sees only this, so the daemon imports the connection and never the reverse (the
+ * way servers/connection.ts reverses the dependency between a request and its connection).
+ */
+import type { HttpServer } from "../servers/http-server.ts";
+import type { HttpSession } from "../servers/http-session.ts";
+import type { BufferPool } from "./buffer-pool.ts";
+import type { IdleLink, IdleList } from "./idle-list.ts";
+import type { ResolvedLimits } from "./limits.ts";
+import type { Counters } from "./stats.ts";
+
+/** A connection as the daemon's idle list holds it. */
+export interface IdleConnection extends IdleLink<IdleConnection> {
+  /** Closes it to make room for a newcomer (it is idle: nothing is lost). */
+  reclaim(): void;
+}
+
+/** The daemon as its connections see it. */
+export interface ConnectionHost {
+  /** Limits and timeouts in force. */
+  readonly limits: ResolvedLimits;
+  /** Coarse clock (ms), advanced by the daemon's sweep timer. */
+  readonly clock: number;
+  /** Receive, head-copy and output buffers shared by the connections. */
+  readonly buffers: BufferPool;
+  /** Counters behind HttpDaemon.stats(). */
+  readonly counters: Counters;
+  /** Idle connections, oldest first. */
+  readonly idle: IdleList<IdleConnection>;
+  /** `Date: …\r\n`, refreshed every second. */
+  readonly dateLine: Uint8Array;
+  /** Date, Server, `Connection: keep-alive` and the blank line. */
+  readonly keepAliveTail: Uint8Array;
+  /** Date, Server, `Connection: close` and the blank line. */
+  readonly closeTail: Uint8Array;
+  /** True once the daemon is stopping (no response may keep its connection). */
+  readonly stopping: boolean;
+  /** The server for a request, null for none, or the status refusing its path. */
+  route(s: HttpSession): HttpServer | null | number;
+  /** Basic authentication for a server that asks for it; `done(true)` lets the request through. */
+  authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void;
+  /** Makes the servlet and runs processRequest(). */
+  startServlet(s: HttpSession, server: HttpServer): void;
+  /** One access-log line with `status`. */
+  logAccess(s: HttpSession, status: number): void;
+  /** An access-log line for a request refused before it could be parsed. */
+  logRejected(client: string, status: number, bytes: number): void;
+  /** Reports an error. */
+  logError(message: string, error?: unknown): void;
+  /** The connection is closed; `wasLingering` when it closed from its linger. */
+  connectionClosed(c: IdleConnection, wasLingering: boolean): void;
+  /** The connection half-closed and lingers. */
+  lingerStarted(): void;
+}

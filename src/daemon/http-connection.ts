@@ -1,0 +1,844 @@
+/**
+ * HttpConnection: one per accepted socket. Owns the receive buffer, the parser state, the request
+ * in progress, the output queue and the connection's deadlines. Its state is two small machines
+ * (Go's conn/ConnState is the model): the lifecycle of the connection and the phase of the
+ * request on it, each with its transition rules next to its values below.
+ *
+ * Reading: a complete head is parsed in place in Bun's data chunk; bytes left over (a head split
+ * across reads, pipelined requests behind a pending response) are copied into the session's own
+ * buffer. If a request is still being answered when the read turn ends, its head bytes are copied
+ * to a stable buffer first, so the servlet may read the request lazily later.
+ *
+ * Order: one request at a time, strictly in order (SPEC §3): the next head is not parsed until
+ * the current response is complete and its body consumed. All output produced in one turn goes
+ * out in one socket.write.
+ *
+ * Bodies are read only as fast as the servlet takes them: while it is not ready (it has not asked
+ * for content() and does not read pieces as they arrive, or a Promise from processContent() is
+ * pending) the bytes stay in the receive buffer and then in the kernel.
+ *
+ * Leaving: a client's FIN or reset while its response is incomplete means it is gone (as Go's
+ * net/http cancels the request context): the servlet is destroyed and its signal aborted at once.
+ * Our own closes are graceful: stop reading requests, send what is queued, half-close, and read
+ * and discard the client's input for a short linger before closing, so a client never loses
+ * responses already sent to a reset caused by input it sent after them.
+ */
+import type { Socket } from "bun";
+import {
+  BodyDecoder,
+  headerValues,
+  INCOMPLETE,
+  METHOD_CONNECT,
+  RequestHead,
+  parseHead,
+  reasonOf,
+  statusOf,
+} from "../parser/index.ts";
+import type { Connection } from "../servers/connection.ts";
+import { HttpSession } from "../servers/http-session.ts";
+import { RequestAborted } from "../servers/request-aborted.ts";
+import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
+import { OutputQueue } from "./output.ts";
+import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
+import { LINGER_MS } from "./limits.ts";
+
+const EMPTY = new Uint8Array(0);
+/** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+/** `Expect: 100-continue`: none, asked and not answered yet, answered with 100. */
+const EXPECT_NONE = 0;
+const EXPECT_PENDING = 1;
+const EXPECT_CONTINUED = 2;
+
+/** Which deadline is running. */
+const NO_DEADLINE = 0;
+/** New connection, nothing received yet: silent close at the head timeout. */
+const DEADLINE_FIRST_BYTE = 1;
+/** A head has started arriving: 408 at the head timeout (absolute, not reset by trickling). */
+const DEADLINE_HEAD = 2;
+/** A body is expected: 408 after this long without body bytes. */
+const DEADLINE_BODY = 3;
+/** Between requests on a persistent connection: silent close. */
+const DEADLINE_KEEP_ALIVE = 4;
+/** We half-closed: the client's input is read and discarded until its FIN or this deadline. */
+const DEADLINE_LINGER = 5;
+
+// ── Lifecycle: it only moves forward. ────────────────────────────────────────────────────────
+/** Reading and answering requests. */
+const OPEN = 0;
+/**
+ * No more requests are read (a close was decided: error, `Connection: close`, the request cap, a
+ * timeout, the client's FIN); queued output is still sent. OPEN → CLOSING at that decision.
+ */
+const CLOSING = 1;
+/**
+ * Our side half-closed (socket.shutdown) once the output was sent; the client's input is read and
+ * discarded until its FIN or LINGER_MS. CLOSING → LINGERING when the queue empties and the client
+ * has not closed its side.
+ */
+const LINGERING = 2;
+/**
+ * socket.end() (or terminate) was called; Bun's close event follows. CLOSING → ENDED when the
+ * queue empties after the client's FIN; LINGERING → ENDED at its FIN or deadline; any → ENDED on
+ * abort() or reclaim().
+ */
+const ENDED = 3;
+/** The close event came; everything pooled was given back. Any → CLOSED. */
+const CLOSED = 4;
+
+// ── Request phase: IDLE → HEAD → (AUTHORISING →) SERVING → (DISCARDING →) IDLE. ───────────────
+/** Between requests: nothing parsed, nothing owed. `current` is null. */
+const IDLE = 0;
+/** A head is arriving (IDLE → HEAD at its first byte; → IDLE when refused). `current` is null. */
+const HEAD = 1;
+/** The server's authorise() is pending: the body waits (HEAD → AUTHORISING). */
+const AUTHORISING = 2;
+/**
+ * A servlet owns the request; its body is delivered as the servlet is ready (HEAD or
+ * AUTHORISING → SERVING). → IDLE when the response is complete and the body consumed.
+ */
+const SERVING = 3;
+/** The response is complete; the rest of the body is read and dropped (SERVING → DISCARDING → IDLE). */
+const DISCARDING = 4;
+
+/** Per-connection state; `socket.data`. */
+export class HttpConnection implements Connection, IdleConnection {
+  readonly head: RequestHead;
+  headBytes: Uint8Array = EMPTY;
+  readonly output: OutputQueue;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+
+  private readonly decoder: BodyDecoder;
+  /**
+   * Bytes received but not processed yet: [recvStart, recvEnd). A pooled buffer, held only while
+   * it holds bytes (an idle connection has none).
+   */
+  private recv: Buffer | null = null;
+  private recvStart = 0;
+  private recvEnd = 0;
+  /** A stable copy of the current request's head when it outlives its read turn (pooled). */
+  private headCopy: Buffer | null = null;
+
+  /** Lifecycle (OPEN … CLOSED above). */
+  private state = OPEN;
+  /** Request phase (IDLE … DISCARDING above). */
+  private phase = IDLE;
+  /** The request being answered: non-null exactly in AUTHORISING, SERVING and DISCARDING. */
+  private current: HttpSession | null = null;
+  /** The current head's span in headBytes. */
+  private headStart = 0;
+  private headEnd = 0;
+  /** headBytes is headCopy (the head survives the read turn it arrived in). */
+  private headIsStable = false;
+  /** The current request's body is wholly consumed (true when it has none). */
+  private bodyDone = true;
+  /** The completed response allows another request on this connection. */
+  private responseKeepAlive = false;
+  /** Body bytes dropped in DISCARDING (past the body limit: close). */
+  private discarded = 0;
+  /** Requests dispatched on this connection (the per-connection cap). */
+  private requests = 0;
+
+  /** Inside process(): re-entrant calls defer to a microtask instead. */
+  private processing = false;
+  /** Inside a data callback (or resume): output is flushed at its end, not scheduled. */
+  private inReadTurn = false;
+  /** A microtask flush is pending. */
+  private flushScheduled = false;
+  /** The client sent its FIN (or reset): nothing more will be read. */
+  private peerEnded = false;
+  /** socket.pause() is in force (receive buffer full, or output above its high-water mark). */
+  private paused = false;
+  /** The current body waits for its servlet (see isReadyForBody); its deadlines are suspended. */
+  private bodyHeld = false;
+  /** Minimum-rate window of the body: start time and bytes received by then. */
+  private bodyWindowStart = 0;
+  private bodyWindowBytes = 0;
+  /** The current request was written to the access log (once per request). */
+  private logged = false;
+  /** The current request's `Expect: 100-continue` (EXPECT_*). */
+  private expect = EXPECT_NONE;
+  /** Buffered requests wait for the output to drain. */
+  private stalledOnOutput = false;
+
+  private deadlineKind = DEADLINE_FIRST_BYTE;
+  private deadline: number;
+  private sendDeadline = 0;
+  private drainWaiters: (() => void)[] = [];
+
+  /** Neighbours in the daemon's list of idle connections (reclaimed oldest first at the limit). */
+  idlePrev: IdleConnection | null = null;
+  idleNext: IdleConnection | null = null;
+  /** True while in that list. */
+  idleListed = false;
+
+  private readonly flushBound = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+  private readonly resumeBound = () => this.resume();
+
+  /** Creates the connection for a newly accepted socket. */
+  constructor(
+    private readonly daemon: ConnectionHost,
+    private readonly socket: Socket<unknown>,
+  ) {
+    const limits = daemon.limits;
+    this.head = new RequestHead(limits);
+    this.decoder = new BodyDecoder({ maxChunkExtension: limits.maxChunkExtension, maxTrailerBytes: limits.maxHead, maxTrailers: limits.maxHeaders });
+    this.output = new OutputQueue(limits.outputHighWaterMark, daemon.buffers);
+    this.localAddress = socket.localAddress;
+    this.localPort = socket.localPort;
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
+    this.deadline = daemon.clock + limits.headTimeoutMs;
+  }
+
+  // ── Connection (what requests see) ──────────────────────────────────────────────────────
+
+  /** True while the cap of requests per connection allows another and the daemon is not stopping. */
+  mayKeepAlive(): boolean {
+    // A body longer than the limit is not worth discarding: the response says close (SPEC §3).
+    const bodyTooLong = !this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody;
+    // A client still waiting for 100 Continue may or may not send its body now: close rather than guess.
+    const bodyUnasked = !this.bodyDone && this.expect === EXPECT_PENDING;
+    return (
+      this.state === OPEN &&
+      !this.peerEnded &&
+      !bodyTooLong &&
+      !bodyUnasked &&
+      !this.daemon.stopping &&
+      this.requests < this.daemon.limits.maxRequestsPerConnection
+    );
+  }
+
+  /** The cached end of a response head: Date, Server, Connection, CRLF. */
+  headerTail(keepAlive: boolean): Uint8Array {
+    return keepAlive ? this.daemon.keepAliveTail : this.daemon.closeTail;
+  }
+
+  /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */
+  flushSoon(): void {
+    if (this.inReadTurn || this.flushScheduled || this.state === CLOSED) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flushBound);
+  }
+
+  /** Calls `callback` once the output drops below its high-water mark. */
+  whenDrained(callback: () => void): void {
+    if (this.state === CLOSED) return;
+    this.drainWaiters.push(callback);
+    this.flushSoon();
+  }
+
+  /** Logs a servlet failure with the connection's peer, and counts it. */
+  logError(message: string, error?: unknown): void {
+    this.daemon.counters.servletErrors++;
+    this.daemon.logError(`${this.remoteAddress}:${this.remotePort} ${message}`, error);
+  }
+
+  /** A socket error (a reset and the like): expected when clients leave, so only counted. */
+  onError(): void {
+    this.daemon.counters.socketErrors++;
+  }
+
+  /** Closes at once, dropping unsent output (a reset: shutdown(), a stop past its grace). */
+  abort(): void {
+    if (this.state >= ENDED) return;
+    this.output.clear();
+    this.endNow();
+    this.socket.terminate();
+  }
+
+  /** Stops reading, abandons the current request, sends what is queued, then closes gracefully. */
+  close(): void {
+    if (this.state === CLOSED) return;
+    this.beginClosing();
+    this.abandonCurrent();
+    this.flushSoon();
+  }
+
+  /** Reading may go on: the servlet is ready for more of its body. */
+  resumeReading(): void {
+    if (this.state !== OPEN || this.processing) return;
+    queueMicrotask(this.resumeBound);
+  }
+
+  /** The current response is complete (HttpSession calls this exactly once per request). */
+  responseComplete(keepAlive: boolean): void {
+    const s = this.current;
+    if (!s || this.phase === DISCARDING) return;
+    this.phase = DISCARDING;
+    this.responseKeepAlive = keepAlive;
+    this.logged = true;
+    this.daemon.logAccess(s, s.status);
+    s.destroy();
+    if (!keepAlive || (!this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody)) {
+      // Nothing after this response is read (discarding a body that long is not worth it,
+      // SPEC §3): close once it is written.
+      this.beginClosing();
+      this.current = null;
+      this.phase = IDLE;
+      this.flushSoon();
+      return;
+    }
+    if (this.bodyDone) this.finishRequest();
+    else if (this.recvEnd > this.recvStart) this.resumeReading(); // a held body is discarded now
+    this.flushSoon();
+  }
+
+  // ── socket events ───────────────────────────────────────────────────────────────────────
+
+  /** Bun `data`: the chunk is valid only during this call. */
+  onData(chunk: Uint8Array): void {
+    if (this.state !== OPEN) return; // nothing after a close was decided is parsed (lingering: discarded)
+    this.inReadTurn = true;
+    if (this.recvEnd > this.recvStart) {
+      this.appendToRecv(chunk);
+      this.processRecv();
+    } else {
+      this.process(chunk, 0, chunk.length, false);
+    }
+    this.inReadTurn = false;
+    this.flush();
+  }
+
+  /** Bun `drain`: the socket takes more. */
+  onDrain(): void {
+    this.flush();
+  }
+
+  /**
+   * Bun `end`: the client will send nothing more. If its response is incomplete it is gone for
+   * our purposes (it cannot send the rest of a body, and a client that waits for an answer does
+   * not close its side): the servlet is destroyed now, not when it next writes.
+   */
+  onEnd(): void {
+    this.peerEnded = true;
+    if (this.state === LINGERING) {
+      this.finishClose();
+      return;
+    }
+    this.beginClosing();
+    if (this.phase === AUTHORISING || this.phase === SERVING) {
+      this.output.clear();
+      this.abandonCurrent();
+    }
+    this.flush();
+  }
+
+  /** Bun `close`: the connection is gone. */
+  onClose(): void {
+    if (this.state === CLOSED) return;
+    const wasLingering = this.state === LINGERING;
+    this.state = CLOSED;
+    this.abandonCurrent();
+    this.daemon.connectionClosed(this, wasLingering);
+    this.releaseDrainWaiters();
+    // Everything pooled goes back.
+    this.recvStart = this.recvEnd = 0;
+    this.releaseRecv();
+    this.releaseHeadCopy();
+    this.output.clear();
+  }
+
+  /** The current request's client is gone or its connection ends: log it, destroy its servlet. */
+  private abandonCurrent(): void {
+    const s = this.current;
+    const phase = this.phase;
+    this.current = null;
+    if (s === null) return;
+    this.phase = IDLE;
+    if (!this.logged) {
+      this.logged = true;
+      if (phase !== DISCARDING) this.daemon.counters.abandoned++;
+      // 499 (nginx's "client closed request") when nothing was sent.
+      this.daemon.logAccess(s, s.hasStarted() ? s.status : 499);
+    }
+    if (!s.isDestroyed()) s.destroy();
+    this.releaseHeadCopy();
+    this.releaseDrainWaiters();
+  }
+
+  /** Called by the daemon's sweep timer: enforces the deadlines. */
+  sweep(now: number): void {
+    if (this.state === CLOSED) return;
+    if (this.sendDeadline > 0 && now >= this.sendDeadline && this.state < LINGERING) {
+      // The client reads nothing: drop what it will never take and close gracefully.
+      this.daemon.counters.timeouts++;
+      this.sendDeadline = 0;
+      this.output.clear();
+      this.beginClosing();
+      this.abandonCurrent();
+      this.flush();
+      return;
+    }
+    if (this.deadlineKind === DEADLINE_BODY && this.isBodyTooSlow(now)) this.deadline = now;
+    if (this.deadlineKind === NO_DEADLINE || now < this.deadline) return;
+    const kind = this.deadlineKind;
+    if (kind === DEADLINE_KEEP_ALIVE && (this.output.pending > 0 || this.recvEnd > this.recvStart)) {
+      // Requests or responses are still queued (a slow reader): the connection is not idle.
+      this.deadline = now + this.daemon.limits.keepAliveTimeoutMs;
+      return;
+    }
+    this.deadlineKind = NO_DEADLINE;
+    if (kind === DEADLINE_FIRST_BYTE || kind === DEADLINE_KEEP_ALIVE) {
+      this.beginClosing();
+      this.flush();
+    } else if (kind === DEADLINE_LINGER) {
+      this.finishClose();
+    } else if (kind === DEADLINE_HEAD) {
+      this.daemon.counters.timeouts++;
+      this.reject(cannedStatus(408));
+    } else if (kind === DEADLINE_BODY) {
+      this.daemon.counters.timeouts++;
+      const s = this.current;
+      this.beginClosing(); // the body is cut short: nothing after it can be framed
+      if (s && !s.hasStarted()) s.sendError(408);
+      else this.close();
+    }
+  }
+
+  /**
+   * A body must keep up a minimum average rate once its first bodyIdleTimeoutMs have passed
+   * (nginx's client_body_timeout bounds only the gaps; this also bounds a client that sends one
+   * byte just before each gap would expire).
+   */
+  private isBodyTooSlow(now: number): boolean {
+    const limits = this.daemon.limits;
+    const elapsed = now - this.bodyWindowStart - limits.bodyIdleTimeoutMs;
+    if (elapsed <= 0) return false;
+    return this.decoder.received - this.bodyWindowBytes < (elapsed * limits.minBodyRate) / 1000;
+  }
+
+  /** Closes an idle connection (daemon stopping); a connection with a request in flight finishes it first. */
+  closeIfIdle(): void {
+    if (this.state === CLOSED) return;
+    if (this.phase === IDLE) {
+      this.beginClosing();
+      this.flush();
+    }
+  }
+
+  /**
+   * Closes an idle connection to make room for a new one at the connection limit (nginx reuses
+   * idle keep-alive connections the same way). Nothing is in flight, so it closes at once.
+   */
+  reclaim(): void {
+    if (this.state >= ENDED) return;
+    this.endNow();
+    this.socket.end();
+  }
+
+  /** OPEN → CLOSING: no more requests are read. */
+  private beginClosing(): void {
+    if (this.state === OPEN) this.state = CLOSING;
+  }
+
+  /** → ENDED: our side is finished (end or terminate follows at once). */
+  private endNow(): void {
+    if (this.idleListed) this.daemon.idle.remove(this);
+    this.state = ENDED;
+  }
+
+  // ── reading ─────────────────────────────────────────────────────────────────────────────
+
+  private appendToRecv(chunk: Uint8Array): void {
+    const pending = this.recvEnd - this.recvStart;
+    let recv = this.recv;
+    if (recv === null) {
+      recv = this.recv = this.daemon.buffers.take();
+      this.recvStart = this.recvEnd = 0;
+    }
+    if (this.recvEnd + chunk.length > recv.length) {
+      if (this.recvStart > 0 && pending + chunk.length <= recv.length) {
+        recv.copyWithin(0, this.recvStart, this.recvEnd);
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(recv.length * 2, pending + chunk.length));
+        recv.copy(grown, 0, this.recvStart, this.recvEnd);
+        this.daemon.buffers.give(recv);
+        recv = this.recv = grown;
+      }
+      // A partial head moved: parseHead rebases its spans from the new start.
+      this.recvStart = 0;
+      this.recvEnd = pending;
+    }
+    recv.set(chunk, this.recvEnd);
+    this.recvEnd += chunk.length;
+    // Pipelined input piling up behind a pending response: let the kernel hold the rest.
+    if (this.recvEnd - this.recvStart > this.daemon.limits.maxHead * 4 && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private processRecv(): void {
+    if (this.recv !== null) this.process(this.recv, this.recvStart, this.recvEnd, true);
+  }
+
+  /** Gives the receive buffer back once it is empty and no current head points into it. */
+  private releaseRecv(): void {
+    const recv = this.recv;
+    if (recv === null || this.recvEnd > this.recvStart || (this.current !== null && this.headBytes === recv)) return;
+    this.recv = null;
+    this.recvStart = this.recvEnd = 0;
+    this.daemon.buffers.give(recv);
+  }
+
+  /** Gives the head copy back once no current request reads from it. */
+  private releaseHeadCopy(): void {
+    const copy = this.headCopy;
+    if (copy === null || (this.current !== null && this.headBytes === copy)) return;
+    this.headCopy = null;
+    if (this.headBytes === copy) this.headBytes = EMPTY;
+    this.daemon.buffers.give(copy);
+  }
+
+  /** Resumes processing buffered input after an asynchronous completion. */
+  private resume(): void {
+    if (this.state === CLOSED || this.processing) return;
+    if (this.current !== null && !this.bodyDone) this.continueIfWanted(this.current);
+    const wasInTurn = this.inReadTurn;
+    this.inReadTurn = true;
+    if (this.recvEnd > this.recvStart) this.processRecv();
+    this.inReadTurn = wasInTurn;
+    if (this.paused && !this.output.isCongested() && this.recvEnd - this.recvStart <= this.daemon.limits.maxHead) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    this.flush();
+  }
+
+  /** The read loop over buf[start..end). */
+  private process(buf: Uint8Array, start: number, end: number, inRecv: boolean): void {
+    this.processing = true;
+    let p = start;
+    while (p < end && this.state === OPEN) {
+      const s = this.current;
+      if (s !== null) {
+        if (this.bodyDone || this.phase === AUTHORISING) break; // response (or authorisation) pending
+        if (!s.isReadyForBody()) {
+          this.holdBody();
+          break;
+        }
+        if (this.bodyHeld) this.releaseBody();
+        p = this.readBody(s, buf, p, end);
+        continue;
+      }
+      if (this.output.isCongested()) {
+        this.stalledOnOutput = true; // SPEC §6: stop reading requests above the mark
+        break;
+      }
+      if (this.phase === IDLE) {
+        if (this.idleListed) this.daemon.idle.remove(this);
+        this.head.reset();
+        this.phase = HEAD;
+        this.deadlineKind = DEADLINE_HEAD;
+        this.deadline = this.daemon.clock + this.daemon.limits.headTimeoutMs;
+      }
+      const r = parseHead(buf, p, end, this.head);
+      if (r === INCOMPLETE) break;
+      if (r < 0) {
+        // Expected (bad input): counted by status, never logged line by line.
+        const canned = CANNED_BY_ERROR[-r] ?? cannedStatus(statusOf(r) || 400);
+        this.daemon.counters.badRequest(canned.status);
+        this.reject(canned);
+        break;
+      }
+      this.headBytes = buf;
+      this.headStart = p;
+      this.headEnd = r;
+      this.headIsStable = false;
+      p = r;
+      this.dispatch();
+    }
+    this.processing = false;
+    if (this.state === CLOSED) return;
+    // Whatever is left: keep it for the next turn (a partial head, or requests behind a pending one).
+    if (inRecv) {
+      this.recvStart = p;
+      if (p >= this.recvEnd) this.recvStart = this.recvEnd = 0;
+    } else if (p < end && this.state === OPEN) {
+      this.recvStart = this.recvEnd = 0;
+      this.appendToRecv(buf.subarray(p, end));
+    }
+    // A request still being answered after this turn reads its head from a stable copy.
+    if (this.current !== null && !this.headIsStable) this.stabiliseHead();
+    this.releaseRecv();
+  }
+
+  /** Consumes body bytes for the current request; returns the offset reached. */
+  private readBody(s: HttpSession, buf: Uint8Array, p: number, end: number): number {
+    const decoder = this.decoder;
+    const q = decoder.decode(buf, p, end);
+    if (q < 0) {
+      this.failBody(s, statusOf(q) || 400, reasonOf(q));
+      return end;
+    }
+    const pieceStart = decoder.pieceStart;
+    const pieceEnd = decoder.pieceEnd;
+    if (pieceEnd > pieceStart) {
+      this.deadline = this.daemon.clock + this.daemon.limits.bodyIdleTimeoutMs;
+      if (this.phase === DISCARDING) {
+        this.discarded += pieceEnd - pieceStart;
+        if (this.discarded > this.daemon.limits.maxBody) {
+          this.beginClosing(); // SPEC §3: discard up to the body limit, past it close
+          return end;
+        }
+      } else if (decoder.received > s.bodyLimit) {
+        this.failBody(s, 413, "body over the limit");
+        return end;
+      } else {
+        s.deliverContent(buf.subarray(pieceStart, pieceEnd));
+      }
+    }
+    if (decoder.done) {
+      this.bodyDone = true;
+      this.deadlineKind = NO_DEADLINE;
+      s.contentEnded();
+      if (this.phase === DISCARDING) this.finishRequest();
+    }
+    return q;
+  }
+
+  /** The body cannot be read (malformed or too large): answer if possible, and close. */
+  private failBody(s: HttpSession, status: number, reason: string): void {
+    this.daemon.counters.badRequest(status);
+    s.contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
+    this.beginClosing(); // before the error page, so it says Connection: close
+    if (!s.hasStarted() && this.phase !== DISCARDING) s.sendError(status);
+    this.abandonCurrent();
+  }
+
+  /** The servlet is not ready for its body: keep it in the buffer (then the kernel), no deadline. */
+  private holdBody(): void {
+    this.bodyHeld = true;
+    this.deadlineKind = NO_DEADLINE;
+  }
+
+  /** The servlet is ready again: the body's idle and rate deadlines start afresh. */
+  private releaseBody(): void {
+    this.bodyHeld = false;
+    this.startBodyDeadline();
+  }
+
+  private startBodyDeadline(): void {
+    const now = this.daemon.clock;
+    this.deadlineKind = DEADLINE_BODY;
+    this.deadline = now + this.daemon.limits.bodyIdleTimeoutMs;
+    this.bodyWindowStart = now;
+    this.bodyWindowBytes = this.decoder.received;
+  }
+
+  /** Copies the current head into headCopy and rebases its spans there. */
+  private stabiliseHead(): void {
+    const n = this.headEnd - this.headStart;
+    let copy = this.headCopy;
+    if (copy === null || copy.length < n) {
+      if (copy !== null) this.daemon.buffers.give(copy);
+      // n ≤ maxHead < the pool's size: a pooled buffer always fits.
+      copy = this.headCopy = this.daemon.buffers.take();
+    }
+    copy.set(this.headBytes.subarray(this.headStart, this.headEnd), 0);
+    this.head.rebase(-this.headStart);
+    this.headBytes = copy;
+    this.headStart = 0;
+    this.headEnd = n;
+    this.headIsStable = true;
+  }
+
+  // ── requests ────────────────────────────────────────────────────────────────────────────
+
+  /** Hands the parsed head to a server and a servlet. */
+  private dispatch(): void {
+    const head = this.head;
+    this.requests++;
+    this.daemon.counters.requests++;
+    const s = new HttpSession(this, this.daemon.limits.maxBody);
+    this.current = s;
+    this.phase = SERVING;
+    this.logged = false;
+    this.bodyHeld = false;
+    this.discarded = 0;
+    this.bodyDone = !head.hasBody();
+    this.expect = EXPECT_NONE;
+    if (this.bodyDone) {
+      this.deadlineKind = NO_DEADLINE;
+    } else {
+      this.decoder.start(head.contentLength, head.chunked);
+      this.startBodyDeadline();
+      if (head.versionMajor === 1 && head.versionMinor >= 1 && isContinueExpected(head, this.headBytes)) this.expect = EXPECT_PENDING;
+    }
+    if (head.method === METHOD_CONNECT) {
+      this.beginClosing(); // a client may follow CONNECT with tunnel bytes at once: never parse them
+      return s.sendError(501);
+    }
+    const server = this.daemon.route(s);
+    if (typeof server === "number") {
+      this.beginClosing(); // a target that cannot be a path (bad escapes, above the root): close
+      return s.sendError(server);
+    }
+    if (server === null) return s.sendError(404);
+    s.errorSource = server; // its errorPage() answers the framework's errors from here on
+    if (server.requiresAuthorisation()) {
+      this.phase = AUTHORISING;
+      this.daemon.authenticate(s, server, (ok) => {
+        if (this.current !== s || s.isDestroyed()) return;
+        if (this.phase === AUTHORISING) this.phase = SERVING;
+        if (ok) this.daemon.startServlet(s, server);
+        this.afterStart(s);
+        if (!this.processing) queueMicrotask(this.resumeBound);
+      });
+      return;
+    }
+    this.daemon.startServlet(s, server);
+    this.afterStart(s);
+  }
+
+  /**
+   * After processRequest(): a declared body over the (possibly raised) limit is refused; a
+   * request without a body has it complete already (contentComplete() is called for every
+   * request whose response is not complete by then, SPEC §2.4).
+   */
+  private afterStart(s: HttpSession): void {
+    if (this.current !== s || this.phase === DISCARDING) return;
+    if (this.bodyDone) s.contentEnded();
+    else if (this.head.contentLength > s.bodyLimit) this.failBody(s, 413, "declared body over the limit");
+    else this.continueIfWanted(s);
+  }
+
+  /**
+   * RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` gets `100 Continue` once the
+   * servlet wants the body — not when it answers first (a 401, a 413) and not before it asks.
+   */
+  private continueIfWanted(s: HttpSession): void {
+    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.phase === DISCARDING || !s.isReadyForBody()) return;
+    if (this.decoder.received > 0) return; // it sent the body without waiting
+    this.expect = EXPECT_CONTINUED;
+    this.output.append(CONTINUE);
+    this.flushSoon();
+  }
+
+  /** The current request is finished (response complete and body consumed). */
+  private finishRequest(): void {
+    this.current = null;
+    this.phase = IDLE;
+    if (!this.responseKeepAlive || this.peerEnded) {
+      this.beginClosing();
+      return;
+    }
+    this.deadlineKind = DEADLINE_KEEP_ALIVE;
+    this.deadline = this.daemon.clock + this.daemon.limits.keepAliveTimeoutMs;
+    this.releaseHeadCopy();
+    if (this.recvEnd > this.recvStart) {
+      // An asynchronous completion: pipelined requests may be waiting in the buffer.
+      if (!this.processing) queueMicrotask(this.resumeBound);
+    } else if (!this.idleListed) {
+      this.daemon.idle.add(this);
+    }
+  }
+
+  /** Answers a request that cannot be parsed with a canned response, then closes. */
+  private reject(canned: Canned): void {
+    const dateLine = this.daemon.dateLine;
+    this.output.append(canned.beforeDate);
+    this.output.append(dateLine);
+    this.output.append(canned.afterDate);
+    this.daemon.logRejected(this.remoteAddress, canned.status, canned.length(dateLine.length));
+    this.phase = IDLE;
+    this.beginClosing();
+    this.flushSoon();
+  }
+
+  // ── writing ─────────────────────────────────────────────────────────────────────────────
+
+  private callDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * The connection is ending: every drained() waiter is released (it resolves; the servlet's
+   * signal is already aborted, which is how it tells), so no servlet hangs in a wait.
+   */
+  private releaseDrainWaiters(): void {
+    this.callDrainWaiters();
+  }
+
+  /**
+   * Our side is done: half-close and linger (read and discard) until the client closes too, or
+   * LINGER_MS pass — a full close with the client's input unread would reset the connection and
+   * destroy responses it has not read yet (nginx's lingering close).
+   */
+  private endGracefully(): void {
+    if (this.peerEnded) {
+      this.endNow();
+      this.socket.end();
+      return;
+    }
+    if (this.idleListed) this.daemon.idle.remove(this);
+    this.state = LINGERING;
+    this.daemon.lingerStarted();
+    this.socket.shutdown();
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    this.deadlineKind = DEADLINE_LINGER;
+    this.deadline = this.daemon.clock + LINGER_MS;
+  }
+
+  /** The linger is over (the client closed, or time ran out): close for good. */
+  private finishClose(): void {
+    if (this.state >= ENDED) return;
+    this.deadlineKind = NO_DEADLINE;
+    this.state = ENDED; // the daemon still counts it as lingering until its close event
+    this.socket.end();
+  }
+
+  /** Writes what is queued; closes when closing and empty; manages pause and drain waiters. */
+  flush(): void {
+    if (this.state >= LINGERING) return;
+    const before = this.output.written;
+    const empty = this.output.flush(this.socket);
+    if (this.output.written > before || empty) this.sendDeadline = 0;
+    if (!empty) {
+      if (this.sendDeadline === 0) this.sendDeadline = this.daemon.clock + this.daemon.limits.sendTimeoutMs;
+      if (this.output.isCongested()) {
+        if (!this.paused) {
+          this.paused = true;
+          this.socket.pause();
+        }
+      } else {
+        this.callDrainWaiters();
+      }
+      return;
+    }
+    if (this.state === CLOSING) {
+      this.endGracefully();
+      return;
+    }
+    if (this.current === null) this.output.shrink(); // idle: no grown buffer kept
+    if (this.paused && this.recvEnd - this.recvStart <= this.daemon.limits.maxHead) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    this.callDrainWaiters();
+    if (this.stalledOnOutput && !this.processing) {
+      this.stalledOnOutput = false;
+      queueMicrotask(this.resumeBound);
+    }
+  }
+}
+
+/** True when the request carries `Expect: 100-continue` (case-insensitive, RFC 9110 §10.1.1). */
+function isContinueExpected(head: RequestHead, bytes: Uint8Array): boolean {
+  const value = headerValues(head, bytes, "expect");
+  return value !== null && value.toLowerCase() === "100-continue";
+}

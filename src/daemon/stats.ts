@@ -1,0 +1,97 @@
+/**
+ * The daemon's counters. Expected conditions — bad input, clients that leave, timeouts, refused
+ * connections — are counted here instead of logged one line each (a log line per bad request is a
+ * disk-filling lever for anyone who can connect); `summary()` turns what changed into one line
+ * that the daemon writes at most once per SUMMARY_INTERVAL_MS.
+ */
+
+/** Expected conditions are summarised in the error log at most this often (ms). */
+export const SUMMARY_INTERVAL_MS = 60_000;
+
+/** A snapshot of a daemon's counters since it was created (see HttpDaemon.stats()). */
+export interface DaemonStats {
+  /** Connections accepted. */
+  accepted: number;
+  /** Connections open now. */
+  open: number;
+  /** Connections refused with 503 at the connection limit. */
+  refused: number;
+  /** Idle connections closed to make room for a new one at the limit. */
+  reclaimed: number;
+  /** Connections dropped by authorise(host) or the allow/deny lists. */
+  denied: number;
+  /** Requests handed to a server object. */
+  requests: number;
+  /** Requests refused before a servlet saw them (malformed head or body), by status code. */
+  badRequests: Record<number, number>;
+  /** Requests whose client left before the response was complete. */
+  abandoned: number;
+  /** Connections closed by a timeout (head, body, send). */
+  timeouts: number;
+  /** Servlet callbacks that threw or rejected (each logged with its stack). */
+  servletErrors: number;
+  /** Socket errors reported by the runtime (resets and the like). */
+  socketErrors: number;
+}
+
+/** Mutable counters behind DaemonStats. */
+export class Counters {
+  accepted = 0;
+  open = 0;
+  refused = 0;
+  reclaimed = 0;
+  denied = 0;
+  requests = 0;
+  readonly badRequests = new Map<number, number>();
+  abandoned = 0;
+  timeouts = 0;
+  servletErrors = 0;
+  socketErrors = 0;
+
+  private reported = new Map<string, number>();
+
+  /** Counts one request refused with `status`. */
+  badRequest(status: number): void {
+    this.badRequests.set(status, (this.badRequests.get(status) ?? 0) + 1);
+  }
+
+  /** A copy for callers. */
+  snapshot(): DaemonStats {
+    return {
+      accepted: this.accepted,
+      open: this.open,
+      refused: this.refused,
+      reclaimed: this.reclaimed,
+      denied: this.denied,
+      requests: this.requests,
+      badRequests: Object.fromEntries(this.badRequests),
+      abandoned: this.abandoned,
+      timeouts: this.timeouts,
+      servletErrors: this.servletErrors,
+      socketErrors: this.socketErrors,
+    };
+  }
+
+  /**
+   * One line naming the expected conditions counted since the last summary, or "" when none
+   * changed. Never contains request data.
+   */
+  summary(): string {
+    const now: [string, number][] = [
+      ["refused", this.refused],
+      ["reclaimed", this.reclaimed],
+      ["denied", this.denied],
+      ["abandoned", this.abandoned],
+      ["timeouts", this.timeouts],
+      ["socket errors", this.socketErrors],
+    ];
+    for (const [status, n] of this.badRequests) now.push([`bad requests ${status}`, n]);
+    const parts: string[] = [];
+    for (const [name, n] of now) {
+      const delta = n - (this.reported.get(name) ?? 0);
+      if (delta > 0) parts.push(`${delta} ${name}`);
+      this.reported.set(name, n);
+    }
+    return parts.length === 0 ? "" : `since the last summary: ${parts.join(", ")}`;
+  }
+}

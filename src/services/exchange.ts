@@ -1,0 +1,407 @@
+/**
+ * Exchange: services across processes and machines over NATS (SPEC §8.2). The engine is a NATS
+ * server and the official client (`@nats-io/transport-node`); netsvc adds only a few subjects:
+ *
+ * - `<prefix>.call.<service>` — calls, subscribed by every process hosting the service in the
+ *   queue group `<prefix>`, so the instances of one name share the calls. A call carries
+ *   `{m: method, p: params, t: timeoutMs}` (values tagged as values.ts says) and a reply subject
+ *   `<prefix>.reply.<process>.<call id>`.
+ * - The instance answers `{r: value}` or `{f: failure fields}` on the reply subject. A delayed
+ *   reply (a method returning a Promise) is first acknowledged with `{a: process}`: when that
+ *   process disappears, its unanswered calls fail at once with INSTANCE_LOST instead of waiting
+ *   for their timeout. A call acknowledged by nobody within EXCHANGE_ACK_TIMEOUT_MS fails with
+ *   SERVICE_UNAVAILABLE (no live instance took it).
+ * - `<prefix>.members` — every process publishes `{pid, services: [{name, groups}]}` at once when
+ *   its services change and every EXCHANGE_HEARTBEAT_MS; a process not heard of for
+ *   EXCHANGE_DEAD_AFTER_MS is dead (its services are withdrawn); `{pid, bye: true}` on close.
+ *   `<prefix>.members.query` asks everyone to publish now (sent on every (re)connection).
+ *   A closing process first announces an empty list (no new calls come) and keeps its heartbeat
+ *   until the calls it took are answered; only then "bye".
+ *
+ * NATS down: local services keep working; remote calls in flight and new ones fail at once with
+ * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
+ * aged, until the client — which retries by itself, forever — is back.
+ *
+ * Not done: a caller's abort is not forwarded to the remote instance (its reply is dropped).
+ */
+import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
+import {
+  EXCHANGE_ACK_TIMEOUT_MS,
+  EXCHANGE_DEAD_AFTER_MS,
+  EXCHANGE_HEARTBEAT_MS,
+  EXCHANGE_RECONNECT_WAIT_MS,
+} from "./limits.ts";
+import { abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
+import {
+  CALL_TIMED_OUT,
+  INSTANCE_LOST,
+  INTERNAL_ERROR,
+  SERVICE_UNAVAILABLE,
+  ServiceFailure,
+  frameworkFailure,
+  type FailureFields,
+} from "./service-failure.ts";
+import { fromTagged, stringifyValue } from "./values.ts";
+
+/** Options of an Exchange. */
+export interface ExchangeOptions {
+  /** NATS server URL(s), e.g. "nats://127.0.0.1:4222". Required. */
+  servers: string | string[];
+  /** Registry whose services are shared. Default the shared `services`. */
+  registry?: ServiceRegistry;
+  /** First token of every subject, to keep applications apart on one bus. Default "netsvc". */
+  prefix?: string;
+  /**
+   * connect(): keep trying while NATS is unreachable (default true), as the client does after a
+   * connection was lost; false: reject on the first failure.
+   */
+  retry?: boolean;
+  /** Connection news (unreachable, connected, lost, back), one line each. Default console.error. */
+  log?: (message: string) => void;
+}
+
+/** Something that announces an orderly shutdown (the Dispatcher). */
+export interface ShutdownSource {
+  subscribeShutdown(callback: (phase: "pending" | "arrived") => void): void;
+}
+
+interface Pending {
+  name: string;
+  resolve: (v: unknown) => void;
+  reject: (e: ServiceFailure) => void;
+  deadline: number;
+  /** Until acknowledged or answered: when to give up on an acknowledgement. 0 once acknowledged. */
+  ackDeadline: number;
+  /** Process that acknowledged the call ("" until then). */
+  handler: string;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | null;
+}
+
+interface Announcement {
+  pid?: unknown;
+  services?: unknown;
+  bye?: unknown;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** How often pending calls are checked against their deadlines (ms). */
+const SWEEP_MS = 50;
+
+/** Connects a registry to a NATS bus. */
+export class Exchange implements RemoteTransport {
+  /** This process's id on the bus (unique per Exchange). */
+  readonly pid = crypto.randomUUID().replaceAll("-", "");
+  /** See ExchangeOptions. */
+  readonly registry: ServiceRegistry;
+  private readonly prefix: string;
+  private readonly servers: string[];
+  private readonly retry: boolean;
+  private readonly log: (message: string) => void;
+  private nc: NatsConnection | null = null;
+  private connected = false;
+  private closing = false;
+  /** Set by close(): announcements then list no services (the heartbeat goes on while draining). */
+  private withdrawn = false;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private readonly callSubs = new Map<string, Subscription>();
+  private readonly lastSeen = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private sweeper: ReturnType<typeof setInterval> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private replyPrefix: string;
+
+  constructor(options: ExchangeOptions) {
+    this.registry = options.registry ?? services;
+    this.prefix = options.prefix ?? "netsvc";
+    this.servers = Array.isArray(options.servers) ? options.servers : [options.servers];
+    this.retry = options.retry ?? true;
+    this.log = options.log ?? ((m) => console.error(`netsvc: ${m}`));
+    this.replyPrefix = `${this.prefix}.reply.${this.pid}`;
+  }
+
+  /** True while connected to NATS. */
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  /**
+   * Connects; resolves once connected and this process's services are announced. While NATS is
+   * unreachable it logs one clear line and keeps trying (unless `retry: false`: it rejects).
+   */
+  async connect(): Promise<void> {
+    let reported = false;
+    while (!this.closing) {
+      try {
+        this.nc = await connect({
+          servers: this.servers,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: EXCHANGE_RECONNECT_WAIT_MS,
+          name: `netsvc ${this.pid}`,
+        });
+        break;
+      } catch (e) {
+        if (!this.retry) throw new Error(`NATS at ${this.servers.join(", ")} is unreachable: ${messageOf(e)}`);
+        if (!reported) this.log(`NATS at ${this.servers.join(", ")} is unreachable (${messageOf(e)}); retrying every ${EXCHANGE_RECONNECT_WAIT_MS} ms`);
+        reported = true;
+        await new Promise((r) => setTimeout(r, EXCHANGE_RECONNECT_WAIT_MS));
+      }
+    }
+    const nc = this.nc;
+    if (!nc || this.closing) return;
+    if (reported) this.log(`connected to NATS at ${nc.getServer()}`);
+    this.connected = true;
+    this.watchStatus(nc);
+    nc.subscribe(`${this.replyPrefix}.*`, { callback: (err, msg) => {
+        if (!err) this.onReply(msg);
+      } });
+    nc.subscribe(`${this.prefix}.members`, { callback: (err, msg) => {
+        if (!err) this.onAnnouncement(msg);
+      } });
+    nc.subscribe(`${this.prefix}.members.query`, { callback: (err) => {
+        if (!err) this.announce();
+      } });
+    this.registry.setTransport(this);
+    this.unsubscribe = this.registry.subscribe((e) => {
+      if (!e.local) return;
+      this.syncCallSubscription(e.name);
+      this.announce();
+    });
+    for (const { name } of this.registry.localServices()) this.syncCallSubscription(name);
+    this.heartbeat = setInterval(() => {
+      this.announce();
+      this.expireSilent();
+    }, EXCHANGE_HEARTBEAT_MS);
+    this.announce();
+    nc.publish(`${this.prefix}.members.query`);
+    await nc.flush();
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") {
+        this.connected = false;
+        if (!this.closing) this.log("lost the connection to NATS; remote calls fail until it is back");
+        this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange lost its connection to NATS"));
+      } else if (s.type === "reconnect") {
+        this.connected = true;
+        this.log("connected to NATS again");
+        const now = Date.now();
+        for (const pid of this.lastSeen.keys()) this.lastSeen.set(pid, now); // give everyone time to re-announce
+        this.announce();
+        nc.publish(`${this.prefix}.members.query`);
+      }
+    }
+  }
+
+  // ── membership ───────────────────────────────────────────────────────────────────────────
+
+  private announce(): void {
+    if (!this.connected || !this.nc) return;
+    const body = { pid: this.pid, services: this.withdrawn ? [] : this.registry.localServices() };
+    this.nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify(body)));
+  }
+
+  private onAnnouncement(msg: Msg): void {
+    let a: Announcement;
+    try {
+      a = JSON.parse(decoder.decode(msg.data));
+    } catch {
+      return; // not ours: ignored
+    }
+    if (typeof a.pid !== "string" || a.pid === this.pid) return;
+    if (a.bye === true) return this.forget(a.pid);
+    if (!Array.isArray(a.services)) return;
+    const entries: { name: string; groups: string[] }[] = [];
+    for (const s of a.services as { name?: unknown; groups?: unknown }[]) {
+      if (typeof s?.name !== "string" || !Array.isArray(s.groups)) continue;
+      entries.push({ name: s.name, groups: s.groups.filter((g): g is string => typeof g === "string") });
+    }
+    this.lastSeen.set(a.pid, Date.now());
+    this.registry.updateRemote(a.pid, entries);
+  }
+
+  /** A process is gone: its services are withdrawn and the calls it acknowledged fail. */
+  private forget(pid: string): void {
+    this.lastSeen.delete(pid);
+    this.registry.updateRemote(pid, []);
+    for (const [id, p] of this.pending) {
+      if (p.handler === pid) this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
+    }
+  }
+
+  private expireSilent(): void {
+    if (!this.connected) return;
+    const limit = Date.now() - EXCHANGE_DEAD_AFTER_MS;
+    for (const [pid, seen] of this.lastSeen) if (seen < limit) this.forget(pid);
+  }
+
+  // ── serving calls from elsewhere ─────────────────────────────────────────────────────────
+
+  private syncCallSubscription(name: string): void {
+    const hosted = (this.registry.lookup(name)?.local ?? 0) > 0;
+    const sub = this.callSubs.get(name);
+    if (hosted && !sub && this.nc && !this.closing) {
+      this.callSubs.set(name, this.nc.subscribe(`${this.prefix}.call.${name}`, { queue: this.prefix, callback: (err, msg) => {
+        if (!err) this.onCall(name, msg);
+      } }));
+    } else if (!hosted && sub) {
+      sub.unsubscribe();
+      this.callSubs.delete(name);
+    }
+  }
+
+  private onCall(name: string, msg: Msg): void {
+    const reply = msg.reply;
+    if (!reply || !this.nc) return;
+    const nc = this.nc;
+    let req: { m?: unknown; p?: unknown; t?: unknown };
+    try {
+      req = JSON.parse(decoder.decode(msg.data));
+    } catch {
+      return void nc.publish(reply, failureBody(frameworkFailure(INTERNAL_ERROR, "unreadable call")));
+    }
+    const method = typeof req.m === "string" ? req.m : "";
+    const params = Array.isArray(req.p) ? (fromTagged(req.p) as unknown[]) : [];
+    const timeoutMs = typeof req.t === "number" && req.t > 0 ? req.t : EXCHANGE_ACK_TIMEOUT_MS;
+    let result: unknown;
+    try {
+      result = this.registry.invokeLocal(name, method, params);
+    } catch (e) {
+      return void nc.publish(reply, failureBody(e as ServiceFailure));
+    }
+    if (!isThenable(result)) return void nc.publish(reply, valueBody(result)); // hot path: no acknowledgement
+    nc.publish(reply, encoder.encode(`{"a":"${this.pid}"}`));
+    const p = this.registry.bounded(result, name, method, timeoutMs, undefined).then(
+      (v) => this.nc?.publish(reply, valueBody(v)),
+      (e: ServiceFailure) => this.nc?.publish(reply, failureBody(e)),
+    );
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p));
+  }
+
+  // ── calling elsewhere ────────────────────────────────────────────────────────────────────
+
+  /** @internal the registry hands remote calls here. */
+  callRemote(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+    const nc = this.nc;
+    if (!nc || !this.connected || this.closing) return Promise.reject(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is not connected to NATS"));
+    let data: Uint8Array;
+    try {
+      data = encoder.encode(`{"m":${JSON.stringify(method)},"t":${timeoutMs},"p":${stringifyValue(params)}}`);
+    } catch {
+      return Promise.reject(frameworkFailure(INTERNAL_ERROR, "the parameters cannot be sent"));
+    }
+    const id = ++this.nextId;
+    const now = Date.now();
+    return new Promise((resolve, reject) => {
+      const p: Pending = { name, resolve, reject, deadline: now + timeoutMs, ackDeadline: now + EXCHANGE_ACK_TIMEOUT_MS, handler: "", signal, onAbort: null };
+      if (signal) {
+        p.onAbort = () => this.settle(id, p, () => reject(abortedFailure()));
+        signal.addEventListener("abort", p.onAbort, { once: true });
+      }
+      this.pending.set(id, p);
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
+      nc.publish(`${this.prefix}.call.${name}`, data, { reply: `${this.replyPrefix}.${id}` });
+    });
+  }
+
+  private onReply(msg: Msg): void {
+    const id = Number(msg.subject.slice(this.replyPrefix.length + 1));
+    const p = this.pending.get(id);
+    if (!p) return; // settled already (timeout, abort, lost)
+    let body: { a?: unknown; r?: unknown; f?: FailureFields };
+    try {
+      body = JSON.parse(decoder.decode(msg.data));
+    } catch {
+      return this.settle(id, p, () => p.reject(frameworkFailure(INTERNAL_ERROR, "unreadable reply")));
+    }
+    if (typeof body.a === "string") {
+      p.handler = body.a;
+      p.ackDeadline = 0;
+      if (!this.lastSeen.has(body.a) && this.connected) this.lastSeen.set(body.a, Date.now());
+    } else if (body.f) {
+      const f = body.f;
+      this.settle(id, p, () => p.reject(new ServiceFailure(Number(f.error) || INTERNAL_ERROR, String(f.description ?? ""), String(f.origin ?? ""), String(f.details ?? ""))));
+    } else this.settle(id, p, () => p.resolve(fromTagged(body.r ?? null)));
+  }
+
+  private settle(id: number, p: Pending, f: () => void): void {
+    if (!this.pending.delete(id)) return;
+    if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+    if (this.pending.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+    f();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (now >= p.deadline) this.settle(id, p, () => p.reject(frameworkFailure(CALL_TIMED_OUT, "call timed out")));
+      else if (p.ackDeadline !== 0 && now >= p.ackDeadline) this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
+    }
+  }
+
+  private failAll(f: ServiceFailure): void {
+    for (const [id, p] of this.pending) this.settle(id, p, () => p.reject(f));
+  }
+
+  // ── closing ──────────────────────────────────────────────────────────────────────────────
+
+  /** Closes the exchange when `source` (the Dispatcher) starts an orderly shutdown. */
+  subscribeShutdown(source: ShutdownSource): void {
+    source.subscribeShutdown((phase) => {
+      if (phase === "pending") void this.close();
+    });
+  }
+
+  /**
+   * Withdraws this process's services from the bus, lets the calls it is serving finish (each is
+   * bounded by its timeout), fails its own calls still waiting, and closes the connection.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.unsubscribe?.();
+    this.registry.setTransport(null);
+    for (const sub of this.callSubs.values()) sub.unsubscribe();
+    this.callSubs.clear();
+    // Withdraw at once (no new calls come), but keep heartbeating while the calls taken finish,
+    // so that callers do not take this process for dead; "bye" only once they are answered.
+    this.withdrawn = true;
+    this.announce();
+    await Promise.allSettled([...this.inFlight]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const pid of [...this.lastSeen.keys()]) this.forget(pid);
+    const nc = this.nc;
+    if (nc && this.connected) nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify({ pid: this.pid, bye: true })));
+    this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
+    this.connected = false;
+    if (nc && !nc.isClosed()) {
+      await nc.drain().catch(() => nc.close());
+    }
+  }
+}
+
+function valueBody(v: unknown): Uint8Array {
+  try {
+    return encoder.encode(`{"r":${stringifyValue(v === undefined ? null : v)}}`);
+  } catch {
+    return failureBody(frameworkFailure(INTERNAL_ERROR, "the result cannot be sent"));
+  }
+}
+
+function failureBody(f: ServiceFailure): Uint8Array {
+  const failure = f instanceof ServiceFailure ? f : frameworkFailure(INTERNAL_ERROR, "internal error");
+  return encoder.encode(JSON.stringify({ f: failure.fields() }));
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,19 @@
+/**
+ * Every limit and timing of services/ (SPEC §8) as a named constant, next to what it produces.
+ * (The daemon's own limits are in daemon/limits.ts; services/ does not import daemon/.)
+ */
+
+/** Largest RPC request body by default (bytes) → 413; same as the daemon's default body limit. */
+export const RPC_MAX_BODY = 1024 * 1024;
+/** XML-RPC: deepest element nesting accepted → 400 beyond (bounds recursion and memory). */
+export const XML_MAX_DEPTH = 64;
+/** XML-RPC: most elements in one request → 400 beyond. */
+export const XML_MAX_ELEMENTS = 200_000;
+/** Exchange: how often (ms) a process re-announces its services (its heartbeat). */
+export const EXCHANGE_HEARTBEAT_MS = 500;
+/** Exchange: a process silent this long (ms) is taken for dead; its services disappear. */
+export const EXCHANGE_DEAD_AFTER_MS = 2_000;
+/** Exchange: the instance a call went to must acknowledge it within this long (ms), or the call fails. */
+export const EXCHANGE_ACK_TIMEOUT_MS = 1_000;
+/** Exchange: wait between connection attempts while NATS is unreachable (ms). */
+export const EXCHANGE_RECONNECT_WAIT_MS = 250;

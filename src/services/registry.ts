@@ -1,0 +1,299 @@
+/**
+ * The service registry (SPEC §8.1): which services exist (in this process, and in other processes
+ * once an Exchange is connected), their groups, and `call()`, which runs a method locally or hands
+ * it to the exchange. `services` is the process-wide registry every Service joins by default.
+ *
+ * Invariants: a call always settles, with the method's value or a ServiceFailure (never another
+ * error type); a local service is preferred to a remote one of the same name; a synchronous
+ * method's value is returned without a timer (hot path), a Promise is bounded by the timeout and
+ * the signal.
+ */
+import {
+  CALL_ABORTED,
+  CALL_TIMED_OUT,
+  INTERNAL_ERROR,
+  NO_SUCH_SERVICE,
+  ServiceFailure,
+  frameworkFailure,
+} from "./service-failure.ts";
+
+/** Default bound of a call (ms), as SPEC §8.1 says. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/** Options of a call. */
+export interface CallOptions {
+  /** Reject with CALL_TIMED_OUT after this long (ms). Default DEFAULT_CALL_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Reject with CALL_ABORTED when this aborts (the reply, if any, is then dropped). */
+  signal?: AbortSignal;
+}
+
+/** A service's appearance (announce: new, or its groups changed) or disappearance (withdraw). */
+export interface ServiceEvent {
+  kind: "announce" | "withdraw";
+  name: string;
+  /** Groups of the service (local and remote instances together). Empty on withdraw. */
+  groups: string[];
+  /** True when the event comes from this process's own services. */
+  local: boolean;
+}
+
+/** What lookup() knows about a service. */
+export interface ServiceInfo {
+  name: string;
+  /** Groups of every instance together, sorted. */
+  groups: string[];
+  /** Instances in this process. */
+  local: number;
+  /** Processes elsewhere (through the exchange) that host an instance. */
+  remote: number;
+}
+
+/** A service as the registry sees it (Service implements it; kept as an interface so the registry does not import Service). */
+export interface LocalEndpoint {
+  readonly name: string;
+  /** The groups this instance belongs to. */
+  groupList(): readonly string[];
+  /** Runs `method`; may return a Promise, may throw (a ServiceFailure or anything). */
+  invoke(method: string, params: unknown[]): unknown;
+}
+
+/** The exchange as the registry sees it (Exchange implements it). */
+export interface RemoteTransport {
+  /** Calls `method` of a remote instance of `name`; settles with its value or a ServiceFailure. */
+  callRemote(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown>;
+}
+
+/** Where errors that are not failures (a method's stray throw, a listener's throw) are reported. */
+export type ErrorLog = (message: string, error: unknown) => void;
+
+/** A registry of services. Most programs use the shared `services`. */
+export class ServiceRegistry {
+  /** Stray throws are logged here with their stack. Default console.error. */
+  errorLog: ErrorLog = (m, e) => console.error(`netsvc: ${m}`, e);
+
+  private readonly local = new Map<string, LocalEndpoint[]>();
+  private readonly nextLocal = new Map<string, number>();
+  /** name → (process id → groups) for services in other processes. */
+  private readonly remote = new Map<string, Map<string, readonly string[]>>();
+  private readonly listeners = new Set<(e: ServiceEvent) => void>();
+  private transport: RemoteTransport | null = null;
+
+  // ── the directory ────────────────────────────────────────────────────────────────────────
+
+  /** @internal a Service announces itself (constructor). */
+  register(ep: LocalEndpoint): void {
+    const list = this.local.get(ep.name);
+    if (list) list.push(ep);
+    else this.local.set(ep.name, [ep]);
+    this.emit("announce", ep.name, true);
+  }
+
+  /** @internal a Service's groups changed. */
+  changed(ep: LocalEndpoint): void {
+    if (this.local.get(ep.name)?.includes(ep)) this.emit("announce", ep.name, true);
+  }
+
+  /** @internal a Service retires. */
+  unregister(ep: LocalEndpoint): void {
+    const list = this.local.get(ep.name);
+    const i = list ? list.indexOf(ep) : -1;
+    if (!list || i < 0) return;
+    list.splice(i, 1);
+    if (list.length === 0) this.local.delete(ep.name);
+    this.emit(this.has(ep.name) ? "announce" : "withdraw", ep.name, true);
+  }
+
+  /** @internal the exchange reports the whole set of services of process `pid` (empty: gone). */
+  updateRemote(pid: string, entries: readonly { name: string; groups: readonly string[] }[]): void {
+    const seen = new Set<string>();
+    for (const { name, groups } of entries) {
+      seen.add(name);
+      let byPid = this.remote.get(name);
+      if (!byPid) this.remote.set(name, (byPid = new Map()));
+      const old = byPid.get(pid);
+      byPid.set(pid, groups);
+      if (!old || old.join("\0") !== groups.join("\0")) this.emit("announce", name, false);
+    }
+    for (const [name, byPid] of this.remote) {
+      if (seen.has(name) || !byPid.delete(pid)) continue;
+      if (byPid.size === 0) this.remote.delete(name);
+      this.emit(this.has(name) ? "announce" : "withdraw", name, false);
+    }
+  }
+
+  /** @internal processes that host `name` remotely. */
+  remoteProcesses(name: string): string[] {
+    return [...(this.remote.get(name)?.keys() ?? [])];
+  }
+
+  /** @internal the exchange that carries calls to remote services (null: none). */
+  setTransport(t: RemoteTransport | null): void {
+    this.transport = t;
+  }
+
+  /** Local services, with their groups (what the exchange announces). */
+  localServices(): { name: string; groups: string[] }[] {
+    return [...this.local].map(([name, list]) => ({ name, groups: groupsOf(list.map((ep) => ep.groupList())) }));
+  }
+
+  /** True when a service of that name exists here or elsewhere. */
+  has(name: string): boolean {
+    return this.local.has(name) || this.remote.has(name);
+  }
+
+  /** What is known of service `name`, or null. */
+  lookup(name: string): ServiceInfo | null {
+    const list = this.local.get(name) ?? [];
+    const byPid = this.remote.get(name);
+    if (list.length === 0 && !byPid) return null;
+    return {
+      name,
+      groups: groupsOf([...list.map((ep) => ep.groupList()), ...(byPid?.values() ?? [])]),
+      local: list.length,
+      remote: byPid?.size ?? 0,
+    };
+  }
+
+  /** True when service `name` exists and belongs to `group` (`""`: any group, or none). */
+  isMember(name: string, group: string): boolean {
+    if (group === "") return this.has(name);
+    for (const ep of this.local.get(name) ?? []) if (ep.groupList().includes(group)) return true;
+    for (const g of this.remote.get(name)?.values() ?? []) if (g.includes(group)) return true;
+    return false;
+  }
+
+  /** Names of the services in `group` (`""`: every service), local and remote, sorted. */
+  members(group = ""): string[] {
+    const names = new Set([...this.local.keys(), ...this.remote.keys()]);
+    return [...names].filter((n) => this.isMember(n, group)).sort();
+  }
+
+  /** Calls `cb` on every announce and withdraw from now on; returns a function that stops it. */
+  subscribe(cb: (e: ServiceEvent) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  private emit(kind: ServiceEvent["kind"], name: string, local: boolean): void {
+    if (this.listeners.size === 0) return;
+    const event: ServiceEvent = { kind, name, groups: kind === "withdraw" ? [] : (this.lookup(name)?.groups ?? []), local };
+    for (const cb of [...this.listeners]) {
+      try {
+        cb(event);
+      } catch (e) {
+        this.errorLog("a service listener threw", e);
+      }
+    }
+  }
+
+  // ── calls ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Calls `method` of service `name` with `params`. A local instance is preferred (several: in
+   * turn); otherwise the exchange carries the call. Rejects with a ServiceFailure: NO_SUCH_SERVICE,
+   * NO_SUCH_METHOD, CALL_TIMED_OUT, CALL_ABORTED, the service's own, or INTERNAL_ERROR for a stray
+   * throw (logged with its stack, never sent).
+   */
+  call(name: string, method: string, params: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (options.signal?.aborted) return Promise.reject(abortedFailure());
+    if (this.local.has(name)) return this.callLocal(name, method, params, timeoutMs, options.signal);
+    if (this.remote.has(name) && this.transport) return this.transport.callRemote(name, method, params, timeoutMs, options.signal);
+    return Promise.reject(frameworkFailure(NO_SUCH_SERVICE, "no such service"));
+  }
+
+  /**
+   * @internal call() for the gateway's hot path: returns a synchronous method's value as it is
+   * (no Promise, no timer), a Promise for a delayed or remote reply, and throws a ServiceFailure
+   * for a synchronous failure. `signal` is asked for only when the reply is delayed.
+   */
+  callFast(name: string, method: string, params: unknown[], timeoutMs: number, signal: () => AbortSignal | undefined): unknown {
+    if (this.local.has(name)) {
+      const result = this.invokeLocal(name, method, params);
+      return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signal()) : result;
+    }
+    if (this.remote.has(name) && this.transport) return this.transport.callRemote(name, method, params, timeoutMs, signal());
+    throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
+  }
+
+  /** @internal calls a local instance only (the exchange answers remote calls with it). */
+  callLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+    let result: unknown;
+    try {
+      result = this.invokeLocal(name, method, params);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // hot path: a synchronous value needs no timer
+    if (!isThenable(result)) return Promise.resolve(result);
+    return this.bounded(result, name, method, timeoutMs, signal);
+  }
+
+  /**
+   * @internal runs a method of a local instance and returns what it returned: a value, or a
+   * thenable for a delayed reply (to be bounded with bounded()). Throws a ServiceFailure.
+   */
+  invokeLocal(name: string, method: string, params: unknown[]): unknown {
+    const list = this.local.get(name);
+    if (!list) throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
+    let ep = list[0]!;
+    if (list.length > 1) {
+      const n = (this.nextLocal.get(name) ?? 0) % list.length;
+      this.nextLocal.set(name, n + 1);
+      ep = list[n]!;
+    }
+    try {
+      return ep.invoke(method, params);
+    } catch (e) {
+      throw this.failureOf(e, name, method);
+    }
+  }
+
+  /** @internal a delayed reply, bounded by the timeout and the signal; rejects with ServiceFailures only. */
+  bounded(p: PromiseLike<unknown>, name: string, method: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => finish(() => reject(abortedFailure()));
+      const timer = setTimeout(() => finish(() => reject(frameworkFailure(CALL_TIMED_OUT, "call timed out"))), timeoutMs);
+      let done = false;
+      const finish = (f: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        f();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      p.then(
+        (v) => finish(() => resolve(v)),
+        (e) => finish(() => reject(this.failureOf(e, name, method))),
+      );
+    });
+  }
+
+  /** A ServiceFailure passes as it is; anything else is logged with its stack and replaced. */
+  failureOf(e: unknown, name: string, method: string): ServiceFailure {
+    if (e instanceof ServiceFailure) return e;
+    this.errorLog(`service ${name}.${method} threw`, e);
+    return frameworkFailure(INTERNAL_ERROR, "internal error in the service");
+  }
+}
+
+/** The failure of an aborted call. */
+export function abortedFailure(): ServiceFailure {
+  return frameworkFailure(CALL_ABORTED, "call aborted");
+}
+
+/** True for a Promise or any object with a then() method. */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+}
+
+function groupsOf(lists: Iterable<readonly string[]>): string[] {
+  const s = new Set<string>();
+  for (const l of lists) for (const g of l) s.add(g);
+  return [...s].sort();
+}
+
+/** The process-wide registry. */
+export const services = new ServiceRegistry();

@@ -1,0 +1,146 @@
+/**
+ * RpcGateway: a server object that exposes services over HTTP (SPEC §8.3, OSE's RPC gateway).
+ * `daemon.attach("/service", new RpcGateway("web-services"))`: `POST /service/<name>` calls
+ * service `<name>` when it belongs to the group (`""`: every service), local or remote.
+ *
+ * HTTP rules, checked in this order before the body is read: not POST → 405 with `Allow: POST`;
+ * no such service, or outside the group → 404; a Content-Type the protocol does not take → 415;
+ * a body over `maxBody` → 413 (the daemon answers it and closes). Authentication is the usual
+ * server-object `authorise(login, password)` (401). Every error body names the problem in plain
+ * text and never repeats the request.
+ *
+ * The call is a deferred response: the servlet answers when the service replies; when the client
+ * goes away first, the servlet's signal aborts the call (the service sees CALL_ABORTED).
+ */
+import { RPC_MAX_BODY } from "./limits.ts";
+import { HttpServer } from "../servers/http-server.ts";
+import { HttpServlet } from "../servers/http-servlet.ts";
+import type { HttpSession } from "../servers/http-session.ts";
+import { jsonRpc } from "./json-rpc.ts";
+import { DEFAULT_CALL_TIMEOUT_MS, services, type ServiceRegistry } from "./registry.ts";
+import type { RpcAnswer, RpcCodec } from "./rpc-codec.ts";
+import { SERVICE_NAME } from "./service.ts";
+import { xmlRpc } from "./xml-rpc.ts";
+
+/** Protocols of the gateway. */
+export type RpcProtocol = "json-rpc" | "xml-rpc";
+
+/** Options of an RpcGateway. */
+export interface RpcGatewayOptions {
+  /** Default "json-rpc" (`application/json`); "xml-rpc" takes `text/xml`. */
+  protocol?: RpcProtocol;
+  /** Largest request body (bytes) → 413 beyond. Default RPC_MAX_BODY (1 MiB). */
+  maxBody?: number;
+  /** Bound of each call (ms). Default DEFAULT_CALL_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Registry whose services are exposed. Default the shared `services`. */
+  registry?: ServiceRegistry;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+const ALLOW_POST: [string, string][] = [["Allow", "POST"]];
+
+/** The media type of a Content-Type value: lower case, parameters and spaces removed. */
+export function mediaTypeOf(contentType: string): string {
+  const semi = contentType.indexOf(";");
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/** A server object that answers RPC requests for the services of a group. */
+export class RpcGateway extends HttpServer {
+  /** The protocol's codec. */
+  readonly codec: RpcCodec;
+  /** See RpcGatewayOptions. */
+  readonly maxBody: number;
+  /** See RpcGatewayOptions. */
+  readonly timeoutMs: number;
+  /** See RpcGatewayOptions. */
+  readonly registry: ServiceRegistry;
+
+  constructor(
+    /** Only services of this group are reachable; `""` (default) reaches every service. */
+    readonly group = "",
+    options: RpcGatewayOptions = {},
+  ) {
+    super();
+    this.codec = options.protocol === "xml-rpc" ? xmlRpc : jsonRpc;
+    this.maxBody = options.maxBody ?? RPC_MAX_BODY;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.registry = options.registry ?? services;
+  }
+
+  override servlet(session: HttpSession): HttpServlet {
+    return new RpcServlet(session, this);
+  }
+}
+
+/**
+ * One RPC request: checks, reads the body, calls, answers. A body of declared length is gathered
+ * through processContent()/contentComplete(), so a call whose body arrived with its head and whose
+ * method answers at once is answered within the daemon's read turn (pipelined responses then go
+ * out in one write); other bodies (chunked) through content(), called before any await.
+ */
+class RpcServlet extends HttpServlet {
+  private pieces: Uint8Array[] | null = null;
+  private received = 0;
+  private name = "";
+
+  constructor(
+    session: HttpSession,
+    private readonly gateway: RpcGateway,
+  ) {
+    super(session);
+  }
+
+  override processRequest(): void {
+    const g = this.gateway;
+    if (this.requestMethod() !== "POST") return this.sendDocument(405, TEXT, "405 Method Not Allowed: RPC calls are POST requests\n", ALLOW_POST);
+    const name = this.servletPath();
+    if (!SERVICE_NAME.test(name) || !g.registry.isMember(name, g.group)) return this.sendDocument(404, TEXT, "404 Not Found: no such service here\n");
+    if (!g.codec.accepts(mediaTypeOf(this.contentType()))) {
+      return this.sendDocument(415, TEXT, `415 Unsupported Media Type: ${g.codec.protocol} requests take Content-Type ${g.codec.mediaType}\n`);
+    }
+    this.name = name;
+    this.bodyLimit = g.maxBody;
+    const length = this.contentLength();
+    if (length > 0) {
+      this.pieces = []; // gathered by processContent(); contentComplete() answers
+      return;
+    }
+    if (length === 0) return this.answer(new Uint8Array(0));
+    this.content().then(
+      (body) => this.answer(body),
+      () => {}, // over the limit (the daemon answers 413) or the client left: nothing to answer
+    );
+  }
+
+  override processContent(chunk: Uint8Array): void {
+    if (!this.pieces) return;
+    this.pieces.push(chunk.slice());
+    this.received += chunk.length;
+  }
+
+  override contentComplete(): void {
+    const pieces = this.pieces;
+    if (!pieces) return;
+    this.pieces = null;
+    this.answer(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.received));
+  }
+
+  private answer(body: Uint8Array): void {
+    const g = this.gateway;
+    const name = this.name;
+    const signal = () => this.signal;
+    const a = g.codec.answer(body, (method, params) => g.registry.callFast(name, method, params, g.timeoutMs, signal));
+    if (a instanceof Promise) a.then((x) => this.send(x));
+    else this.send(a);
+  }
+
+  private send(a: RpcAnswer): void {
+    if (this.isComplete()) return;
+    if (a.body === null) {
+      this.sendResponse(a.status);
+      this.endHeaders();
+    } else this.sendDocument(a.status, a.contentType, a.body);
+  }
+}

@@ -322,10 +322,13 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
           while (p < stop && HOST[buf[p]!] === 1) p++;
           hostClean = p < stop && buf[p] === CR;
         }
-        // hot path: the longest loop of the parser. Eight bytes per test while all of them are
-        // field-vchar (one branch instead of eight), then byte by byte to the exact stop byte.
-        while (p + BLOCK <= stop && isFieldValue8(buf, p)) p += BLOCK;
-        while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
+        if (!hostClean) {
+          // hot path: the longest loop of the parser. Eight bytes per test while all of them are
+          // field-vchar (one branch instead of eight), then byte by byte to the exact stop byte.
+          // (A clean Host value already stands on its CR: no scan at all.)
+          while (p + BLOCK <= stop && isFieldValue8(buf, p)) p += BLOCK;
+          while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
+        }
         if (p === stop) break;
         const c = buf[p]!;
         if (c !== CR) {

@@ -1,214 +1,168 @@
 /**
- * Parser benchmark: our parser, llhttp (Node's binding, shipped inside Bun as
- * `require("_http_common").HTTPParser`) and http-parser-js, side by side in one Bun process, on
- * four corpora, each fed once and as 64 pipelined requests. Prints requests/s, bytes/s, the ratio
- * to llhttp, and the JS heap bytes each parser allocates per request.
+ * Parser benchmark, the fair method: every measurement is a fresh Bun process running one parser
+ * on one case (bench/parser/worker.ts: warm-up, then a steady loop for a fixed time; rates are per
+ * second of the main thread's CPU time, so time the process spent descheduled on the shared
+ * machine does not count). Processes run
+ * one at a time, the parsers of a case back to back in an order that rotates every round, over
+ * several rounds. Printed: median requests/s and GB/s per parser, and the median over rounds of
+ * the *paired* ratio netsvc ÷ llhttp (both measured moments apart in the same round), so a round
+ * in which the shared machine ran slow cancels out.
  *
- *   npm run bench:parser            (or: bun run bench/parser.bench.ts [--quick] [--rounds N])
+ *   npm run bench:parser                       5 rounds, 1000 ms warm-up, 2000 ms steady
+ *   npm run bench:parser:quick                 smoke: 1 round, short loops
+ *   bun bench/parser.bench.ts [--rounds N] [--warmup ms] [--steady ms] [--corpora browser,chunked,minimal,ab]
+ *                             [--depths 1,64] [--parsers netsvc,llhttp,http-parser-js,netsvc+route]
+ *                             [--baseline DIR] [--json FILE]
  *
- * Every function parses heads and bodies (the chunked corpus is decoded in full by all three) and
- * returns the number of requests it saw, so nothing is optimised away. Each parser is used the way
- * its own API offers: llhttp and http-parser-js hand strings to callbacks; ours yields offsets.
+ * `--baseline DIR` adds our parser loaded from another copy of src/parser (e.g. a `git worktree`
+ * of the previous commit) and prints netsvc ÷ baseline, paired per round: the A/B used for every
+ * speed change in bench/results/parser.md.
+ *
+ * The in-process mitata view (all parsers in one process) is bench/parser-mitata.bench.ts; it
+ * understates llhttp several-fold (see bench/results/parser.md), so its ratios are not headlines.
  */
-import { do_not_optimize, bench, run } from "mitata";
-import { heapStats } from "bun:jsc";
-import { createRequire } from "node:module";
-import { BodyDecoder, RequestHead, parseHead } from "../src/parser/index.ts";
-import { PrefixTrie } from "../src/servers/prefix-trie.ts";
-import { AB_REQUEST, BROWSER_REQUEST, CHUNKED_POST, WRK_REQUEST, toBytes } from "./corpora.ts";
+import { resolve } from "node:path";
+import { CORPORA, PIPELINE_DEPTH, type CorpusKey } from "./parser/cases.ts";
+import { PARSER_NAMES, type ParserName } from "./parser/parsers.ts";
 
-const require = createRequire(import.meta.url);
-const quick = process.argv.includes("--quick");
-
-type Parse = (buf: Uint8Array) => number;
-
-// ── ours ────────────────────────────────────────────────────────────────────────────────
-const head = new RequestHead();
-const decoder = new BodyDecoder();
-// Servers attached for the routing measurement (parse + PrefixTrie.lookupBytes of the raw path).
-const trie = new PrefixTrie<string>();
-for (const path of ["/", "/wp-content", "/wp-content/uploads", "/api/v1", "/static"]) trie.attach(path, path);
-
-/** Parses every request in buf (heads and bodies), optionally routing each; returns how many. */
-function parseRequests(buf: Uint8Array, route: boolean): number {
-  const end = buf.length;
-  let p = 0;
-  let count = 0;
-  while (p < end) {
-    head.reset();
-    const r = parseHead(buf, p, end, head);
-    if (r < 0) throw new Error(`ours: parse error ${r} at ${p}`);
-    if (route) {
-      let q = head.targetStart;
-      while (q < head.targetEnd && buf[q] !== 0x3f) q++;
-      if (trie.lookupBytes(buf, head.targetStart, q) === null) throw new Error("no route");
-    }
-    p = r;
-    if (head.chunked || head.contentLength > 0) {
-      decoder.start(head.contentLength, head.chunked);
-      while (!decoder.done) {
-        const q = decoder.decode(buf, p, end);
-        if (q < 0) throw new Error(`ours: body error ${q}`);
-        p = q;
-      }
-    }
-    count++;
-  }
-  return count;
-}
-const ours: Parse = (buf) => parseRequests(buf, false);
-const routed: Parse = (buf) => parseRequests(buf, true);
-
-// ── llhttp through Node's binding ───────────────────────────────────────────────────────
-interface BindingParser {
-  initialize(type: number, resource: object): void;
-  execute(buf: Uint8Array): number | Error;
-  [callback: number]: (...args: unknown[]) => unknown;
-}
-const { HTTPParser: LLHTTP } = require("_http_common") as {
-  HTTPParser: { new (): BindingParser; REQUEST: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnHeaders: number; kOnExecute: number };
-};
-let llhttpCount = 0;
-const llhttpParser = new LLHTTP();
-llhttpParser.initialize(LLHTTP.REQUEST, {});
-llhttpParser[LLHTTP.kOnHeaders] = () => {};
-llhttpParser[LLHTTP.kOnHeadersComplete] = () => 0;
-llhttpParser[LLHTTP.kOnBody] = () => {};
-llhttpParser[LLHTTP.kOnMessageComplete] = () => {
-  llhttpCount++;
-};
-const llhttp: Parse = (buf) => {
-  llhttpCount = 0;
-  const r = llhttpParser.execute(buf);
-  if (typeof r !== "number") throw r;
-  return llhttpCount;
-};
-
-// ── http-parser-js (pure JS) ────────────────────────────────────────────────────────────
-const { HTTPParser: HPJS } = require("http-parser-js") as {
-  HTTPParser: { new (type: string): BindingParser; REQUEST: string; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number };
-};
-let hpjsCount = 0;
-const hpjsParser = new HPJS(HPJS.REQUEST);
-hpjsParser[HPJS.kOnHeadersComplete] = () => 0;
-hpjsParser[HPJS.kOnBody] = () => {};
-hpjsParser[HPJS.kOnMessageComplete] = () => {
-  hpjsCount++;
-};
-const hpjs: Parse = (buf) => {
-  hpjsCount = 0;
-  const r = hpjsParser.execute(buf);
-  if (typeof r !== "number") throw r;
-  return hpjsCount;
-};
-
-// ── corpora ─────────────────────────────────────────────────────────────────────────────
-const CORPORA: [string, string][] = [
-  ["browser 703 B", BROWSER_REQUEST],
-  ["chunked POST 520 B", CHUNKED_POST],
-  ["ab -k 1.0", AB_REQUEST],
-  ["wrk minimal", WRK_REQUEST],
+/** The figures the issue-14 targets are checked against. */
+const TARGETS: { corpus: CorpusKey; ratio: number; gbPerSec?: number }[] = [
+  { corpus: "browser", ratio: 4, gbPerSec: 2 },
+  { corpus: "chunked", ratio: 4 },
+  { corpus: "minimal", ratio: 10 },
 ];
-const PARSERS: [string, Parse][] = [
-  ["netsvc", ours],
-  ["llhttp", llhttp],
-  ["http-parser-js", hpjs],
-];
+const PEER = "llhttp";
+const BYTES_PER_GB = 1e9;
 
-interface Case {
-  corpus: string;
-  pipelined: number;
-  buf: Buffer;
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+function option(name: string, fallback: string): string {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
 }
-const cases: Case[] = [];
-for (const [corpus, text] of CORPORA) {
-  for (const pipelined of [1, 64]) cases.push({ corpus, pipelined, buf: Buffer.from(toBytes(text.repeat(pipelined))) });
+const rounds = Number(option("--rounds", quick ? "1" : "5"));
+const warmupMs = Number(option("--warmup", quick ? "500" : "1000"));
+const steadyMs = Number(option("--steady", quick ? "500" : "2000"));
+const corpora = option("--corpora", "browser,chunked,minimal").split(",") as CorpusKey[];
+const depths = option("--depths", `1,${PIPELINE_DEPTH}`).split(",").map(Number);
+const baseline = argv.includes("--baseline") ? resolve(option("--baseline", "")) : undefined;
+// An A/B (--baseline) compares two versions of ours; llhttp joins it only when asked for.
+const parsers = option("--parsers", baseline ? "netsvc" : "netsvc,llhttp").split(",") as ParserName[];
+if (!baseline && !parsers.includes(PEER)) parsers.push(PEER);
+if (baseline && !parsers.includes("baseline")) parsers.push("baseline");
+const withPeer = parsers.includes(PEER);
+const jsonFile = argv.includes("--json") ? option("--json", "") : undefined;
+for (const p of parsers) if (!PARSER_NAMES.includes(p)) throw new Error(`unknown parser ${p}`);
+for (const c of corpora) if (!(c in CORPORA)) throw new Error(`unknown corpus ${c}`);
+
+interface Sample {
+  reqPerSec: number;
+  bytesPerSec: number;
+  heapBytesPerReq: number;
+}
+const worker = resolve(import.meta.dir, "parser/worker.ts");
+
+/** Runs one worker to completion and returns its figures. */
+async function measure(parser: ParserName, corpus: CorpusKey, depth: number): Promise<Sample> {
+  const args = [worker, parser, corpus, String(depth), String(warmupMs), String(steadyMs)];
+  if (parser === "baseline") args.push(baseline!);
+  const proc = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "inherit" });
+  const out = await new Response(proc.stdout).text();
+  if ((await proc.exited) !== 0) throw new Error(`worker ${parser} ${corpus} ×${depth} failed`);
+  return JSON.parse(out) as Sample;
 }
 
-// Every parser must agree on the request count before anything is timed.
-for (const c of cases) {
-  for (const [name, parse] of PARSERS) {
-    const n = parse(c.buf);
-    if (n !== c.pipelined) throw new Error(`${name} saw ${n} requests in ${c.corpus} ×${c.pipelined}`);
-  }
-}
-
-/** JS heap bytes allocated per request: growth of heap capacity over enough requests to see it. */
-function heapBytesPerRequest(parse: Parse, c: Case): number {
-  // 16000 requests: one 16 KiB heap block more is 1 B/req, below the smallest cell (16 B).
-  const iterations = Math.max(1, Math.floor(16000 / c.pipelined));
-  let best = Infinity;
-  for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < 200; i++) do_not_optimize(parse(c.buf));
-    Bun.gc(true);
-    const before = heapStats().heapCapacity;
-    for (let i = 0; i < iterations; i++) do_not_optimize(parse(c.buf));
-    const after = heapStats().heapCapacity;
-    best = Math.min(best, (after - before) / (iterations * c.pipelined));
-  }
-  return best;
-}
-
-// Rounds: in each, every case runs its three parsers back to back (rotating who goes first), so
-// each ratio compares measurements taken moments apart; the table shows medians over rounds.
-const ROUNDS = quick ? 1 : Number(process.argv[process.argv.indexOf("--rounds") + 1] ?? 0) || 3;
-const measured = cases.filter((c) => !quick || c.pipelined === 64);
-const samples = new Map<string, { ns: number[]; ratio: number[] }>();
-const key = (name: string, c: Case) => `${name} | ${c.corpus} | x${c.pipelined}`;
-for (let round = 0; round < ROUNDS; round++) {
-  for (const c of measured) {
-    const order = PARSERS.map((_, i) => PARSERS[(i + round) % PARSERS.length]!);
-    for (const [name, parse] of order) {
-      const buf = c.buf;
-      bench(key(name, c), () => do_not_optimize(parse(buf)));
-    }
-    const { benchmarks } = await run({ format: "quiet", throw: true });
-    const ns = new Map<string, number>();
-    for (const b of benchmarks) {
-      const r = b.runs[0];
-      if (r?.stats) ns.set(r.name, r.stats.avg);
-    }
-    for (const [name] of PARSERS) {
-      const own = ns.get(key(name, c))!;
-      const entry = samples.get(key(name, c)) ?? { ns: [], ratio: [] };
-      entry.ns.push(own);
-      entry.ratio.push(ns.get(key("llhttp", c))! / own);
-      samples.set(key(name, c), entry);
-    }
-  }
-}
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-const rows: string[][] = [["corpus", "fed", "parser", "requests/s", "MB/s", "vs llhttp", "heap B/req"]];
-for (const c of measured) {
-  for (const [name, parse] of PARSERS) {
-    const entry = samples.get(key(name, c))!;
-    const ns = median(entry.ns);
-    rows.push([
-      c.corpus,
-      c.pipelined === 1 ? "once" : "64 pipelined",
-      name,
-      Math.round((c.pipelined * 1e9) / ns).toLocaleString("en-US"),
-      ((c.buf.length * 1e9) / ns / 1e6).toFixed(0),
-      median(entry.ratio).toFixed(2) + "x",
-      heapBytesPerRequest(parse, c).toFixed(1),
-    ]);
+const cases = corpora.flatMap((corpus) => depths.map((depth) => ({ corpus, depth })));
+const key = (parser: string, corpus: string, depth: number) => `${parser}|${corpus}|${depth}`;
+const samples = new Map<string, Sample[]>();
+const started = Date.now();
+for (let round = 0; round < rounds; round++) {
+  for (const [ci, { corpus, depth }] of cases.entries()) {
+    // Rotate who goes first, by round and by case, so no parser always follows another.
+    const order = parsers.map((_, i) => parsers[(i + round + ci) % parsers.length]!);
+    for (const parser of order) {
+      const k = key(parser, corpus, depth);
+      samples.set(k, [...(samples.get(k) ?? []), await measure(parser, corpus, depth)]);
+    }
+  }
+  process.stderr.write(`round ${round + 1}/${rounds} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+}
+
+/** Median over rounds of a ÷ b, each pair taken from the same round. */
+function pairedRatio(a: string, b: string, corpus: CorpusKey, depth: number): number[] {
+  const xs = samples.get(key(a, corpus, depth))!;
+  const ys = samples.get(key(b, corpus, depth))!;
+  return xs.map((x, i) => x.reqPerSec / ys[i]!.reqPerSec);
+}
+
+const header = ["corpus", "fed", "parser", "requests/s", "GB/s", "vs llhttp", "ratio range", "heap B/req"];
+if (baseline) header.push("vs baseline");
+const rows: string[][] = [header];
+const results: Record<string, unknown>[] = [];
+for (const { corpus, depth } of cases) {
+  for (const parser of parsers) {
+    const xs = samples.get(key(parser, corpus, depth))!;
+    const ratios = withPeer ? pairedRatio(parser, PEER, corpus, depth) : [NaN];
+    const row = {
+      corpus,
+      depth,
+      parser,
+      reqPerSec: median(xs.map((x) => x.reqPerSec)),
+      gbPerSec: median(xs.map((x) => x.bytesPerSec)) / BYTES_PER_GB,
+      vsLlhttp: median(ratios),
+      ratioMin: Math.min(...ratios),
+      ratioMax: Math.max(...ratios),
+      heapBytesPerReq: Math.max(...xs.map((x) => x.heapBytesPerReq)),
+      vsBaseline: baseline ? median(pairedRatio(parser, "baseline", corpus, depth)) : undefined,
+    };
+    results.push(row);
+    const cells = [
+      CORPORA[corpus][0],
+      depth === 1 ? "once" : `${depth} pipelined`,
+      parser,
+      Math.round(row.reqPerSec).toLocaleString("en-US"),
+      row.gbPerSec.toFixed(2),
+      withPeer ? row.vsLlhttp.toFixed(2) + "x" : "—",
+      withPeer ? `${row.ratioMin.toFixed(2)}–${row.ratioMax.toFixed(2)}` : "—",
+      row.heapBytesPerReq.toFixed(1),
+    ];
+    if (baseline) cells.push(row.vsBaseline!.toFixed(3) + "x");
+    rows.push(cells);
   }
 }
 
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-console.log(`parser benchmark, ${new Date().toISOString().slice(0, 10)}, Bun ${Bun.version}, ${process.arch}, median of ${ROUNDS} rounds`);
+console.log(
+  `parser benchmark (fair method), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, Bun ${Bun.version}, ${process.arch}; ` +
+    `each figure a fresh process: ${warmupMs} ms warm-up + ${steadyMs} ms steady loop (thread CPU time); medians of ${rounds} alternating round(s)`,
+);
 for (const [i, r] of rows.entries()) {
   console.log("| " + r.map((cell, j) => (j >= 3 ? cell.padStart(widths[j]!) : cell.padEnd(widths[j]!))).join(" | ") + " |");
   if (i === 0) console.log("|" + widths.map((w, j) => (j >= 3 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|");
 }
-const browser64 = cases.find((c) => c.corpus === "browser 703 B" && c.pipelined === 64)!;
-console.log(`parse + route (PrefixTrie.lookupBytes), browser request x64: ${heapBytesPerRequest(routed, browser64).toFixed(1)} heap B/req`);
 console.log(
-  "heap B/req: growth of the JS heap's capacity (bun:jsc heapStats) per parsed request, best of 3;" +
-    " 0 means no heap object was allocated (the smallest JS cell is 16 B).",
+  "vs llhttp: median over rounds of the paired ratio (netsvc ÷ llhttp in the same round); ratio range: min–max of those pairs." +
+    " heap B/req: JS heap capacity growth per request after the loop (worst round); under 16 B means no object per request.",
 );
+
+// The issue-14 targets, on the pipelined and the once feeds alike.
+if (parsers.includes("netsvc") && withPeer) {
+  for (const t of TARGETS) {
+    if (!corpora.includes(t.corpus)) continue;
+    for (const depth of depths) {
+      const r = results.find((x) => x.parser === "netsvc" && x.corpus === t.corpus && x.depth === depth)!;
+      const ratio = r.vsLlhttp as number;
+      const gb = r.gbPerSec as number;
+      let line = `target ${CORPORA[t.corpus][0]} ${depth === 1 ? "once" : "pipelined"}: ${ratio.toFixed(2)}x llhttp (≥ ${t.ratio}x: ${ratio >= t.ratio ? "met" : "NOT met"})`;
+      if (t.gbPerSec) line += `, ${gb.toFixed(2)} GB/s (≥ ${t.gbPerSec}: ${gb >= t.gbPerSec ? "met" : "NOT met"})`;
+      console.log(line);
+    }
+  }
+}
+if (jsonFile) await Bun.write(jsonFile, JSON.stringify({ date: new Date().toISOString(), bun: Bun.version, rounds, warmupMs, steadyMs, results }, null, 2) + "\n");

@@ -77,6 +77,8 @@ const DIGIT_0 = 0x30;
 const DOT = 0x2e;
 const SLASH = 0x2f;
 const DEL = 0x7f;
+/** Bytes tested per branch by the unrolled scans (isFieldValue8). */
+const BLOCK = 8;
 
 /**
  * Parses one request head from `buf[start..end)` into `head`.
@@ -320,8 +322,13 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
           while (p < stop && HOST[buf[p]!] === 1) p++;
           hostClean = p < stop && buf[p] === CR;
         }
-        // hot path: the longest loop of the parser.
-        while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
+        if (!hostClean) {
+          // hot path: the longest loop of the parser. Eight bytes per test while all of them are
+          // field-vchar (one branch instead of eight), then byte by byte to the exact stop byte.
+          // (A clean Host value already stands on its CR: no scan at all.)
+          while (p + BLOCK <= stop && isFieldValue8(buf, p)) p += BLOCK;
+          while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
+        }
         if (p === stop) break;
         const c = buf[p]!;
         if (c !== CR) {
@@ -380,6 +387,21 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         break;
     }
   }
+}
+
+/** True when all of buf[p..p+8) are field-vchar, SP or HTAB (the caller checked the length). */
+function isFieldValue8(buf: Uint8Array, p: number): boolean {
+  return (
+    (FIELD_VALUE[buf[p]!]! &
+      FIELD_VALUE[buf[p + 1]!]! &
+      FIELD_VALUE[buf[p + 2]!]! &
+      FIELD_VALUE[buf[p + 3]!]! &
+      FIELD_VALUE[buf[p + 4]!]! &
+      FIELD_VALUE[buf[p + 5]!]! &
+      FIELD_VALUE[buf[p + 6]!]! &
+      FIELD_VALUE[buf[p + 7]!]!) ===
+    1
+  );
 }
 
 /** True when buf[p..p+4) is `host` in any case. */

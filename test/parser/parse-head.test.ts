@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { HEAD_CASES } from "./head-cases.ts";
+import { WORD_EDGE_CASES } from "./word-edge-cases.ts";
 import { bytes, everyWay } from "./replay.ts";
 import { statusOf } from "../../src/parser/index.ts";
 
@@ -8,7 +9,7 @@ describe("parseHead table: whole, split at every byte boundary, byte by byte", (
     expect(HEAD_CASES.length).toBeGreaterThanOrEqual(120);
   });
 
-  for (const row of HEAD_CASES) {
+  for (const row of [...HEAD_CASES, ...WORD_EDGE_CASES]) {
     test(row.name, () => {
       const data = bytes(row.input);
       const results = everyWay(data, row.limits);

@@ -6,13 +6,14 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { statSync } from "node:fs";
+import { CliError, parseOptions, type Options } from "./cli-options.ts";
 import * as netsvc from "./index.ts";
 import { Dispatcher, EchoServlet, Exchange, FileServer, HttpDaemon, HttpServer, ModulePlugin, RpcGateway, type HttpSession } from "./index.ts";
 
 /** First line a worker process prints once it listens. */
 const WORKER_READY = "netsvc: worker";
 
-const HELP = `netsvc — a fast HTTP/1.0 file server and servlet host for Bun
+const HELP = `netsvc — a fast HTTP/1.1 file server and servlet host for Bun
 
 usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VALUE)
 
@@ -49,31 +50,6 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
 
-/** Parsed command line. */
-interface Options {
-  root: string;
-  port: number;
-  host: string;
-  index: string[];
-  hide: string[];
-  map: [string, string][];
-  plugin: string[];
-  echo: string | null;
-  auth: [string, string] | null;
-  allow: string[];
-  deny: string[];
-  log: string | null;
-  workers: number;
-  maxRequests: number;
-  cache: number | null;
-  cors: string | null;
-  spa: boolean;
-  list: boolean;
-  compress: boolean;
-  rpc: string | null;
-  nats: string | null;
-}
-
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -85,137 +61,6 @@ function isDirectory(path: string): boolean {
 function fail(message: string): never {
   console.error(`netsvc: ${message}\n(see netsvc --help)`);
   process.exit(2);
-}
-
-/** Parses argv (without the runtime and script). */
-function parseArgs(argv: string[]): Options {
-  const o: Options = { root: ".", port: 8000, host: "127.0.0.1", index: [], hide: [], map: [], plugin: [], echo: null, auth: null, allow: [], deny: [], log: null, workers: 1, maxRequests: 1000, rpc: null, nats: null, cache: null, cors: null, spa: false, list: false, compress: false };
-  let rootSeen = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    // --flag=value splits at the first "=" (so --map=.py=text/plain is --map with ".py=text/plain").
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) fail(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--help":
-      case "-h":
-        console.log(HELP);
-        process.exit(0);
-      case "--port": {
-        const v = value();
-        // Digits only: Number("") is 0, which would silently pick a random port.
-        const n = /^\d{1,5}$/.test(v) ? Number(v) : -1;
-        if (n < 0 || n > 65535) fail(`--port takes 0-65535 (got ${JSON.stringify(v)})`);
-        o.port = n;
-        break;
-      }
-      case "--host":
-        o.host = value();
-        break;
-      case "--index":
-        o.index.push(value());
-        break;
-      case "--hide":
-        o.hide.push(value());
-        break;
-      case "--map": {
-        const v = value();
-        const eq = v.indexOf("=");
-        if (eq <= 0) fail("--map takes EXT=TYPE");
-        o.map.push([v.slice(0, eq), v.slice(eq + 1)]);
-        break;
-      }
-      case "--plugin":
-        o.plugin.push(value());
-        break;
-      case "--echo": {
-        const p = value();
-        if (!p.startsWith("/")) fail("--echo takes a path such as /echo");
-        o.echo = p;
-        break;
-      }
-      case "--auth": {
-        const v = value();
-        const colon = v.indexOf(":");
-        if (colon <= 0) fail("--auth takes USER:PASSWORD");
-        o.auth = [v.slice(0, colon), v.slice(colon + 1)];
-        break;
-      }
-      case "--rpc": {
-        const p = value();
-        if (!p.startsWith("/")) fail("--rpc takes a path such as /rpc");
-        o.rpc = p;
-        break;
-      }
-      case "--nats": {
-        const u = value();
-        if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(u)) fail("--nats takes a URL such as nats://127.0.0.1:4222");
-        o.nats = u;
-        break;
-      }
-      case "--allow":
-        o.allow.push(value());
-        break;
-      case "--deny":
-        o.deny.push(value());
-        break;
-      case "--log": {
-        // --log [FILE]: the next argument is the file unless it is an option or a directory
-        // (a directory is the root to serve); --log=FILE is never ambiguous.
-        const next = argv[i + 1];
-        if (inline !== undefined) o.log = inline;
-        else if (next !== undefined && !next.startsWith("-") && !isDirectory(next)) o.log = argv[++i]!;
-        else o.log = "-";
-        break;
-      }
-      case "--cache": {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0) fail("--cache takes whole seconds (0: no-cache)");
-        o.cache = n;
-        break;
-      }
-      case "--cors": {
-        // --cors [ORIGIN]: as --log, the next argument is the origin unless it is an option or a directory.
-        const next = argv[i + 1];
-        if (inline !== undefined) o.cors = inline;
-        else if (next !== undefined && !next.startsWith("-") && !isDirectory(next)) o.cors = argv[++i]!;
-        else o.cors = "*";
-        break;
-      }
-      case "--spa":
-        o.spa = true;
-        break;
-      case "--list":
-        o.list = true;
-        break;
-      case "--compress":
-        o.compress = true;
-        break;
-      case "--max-requests": {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0) fail("--max-requests takes a whole number (0: no limit)");
-        o.maxRequests = n === 0 ? Number.POSITIVE_INFINITY : n;
-        break;
-      }
-      case "--workers": {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1 || n > 256) fail("--workers takes 1-256");
-        o.workers = n;
-        break;
-      }
-      default:
-        if (arg.startsWith("-")) fail(`unknown option ${arg}`);
-        if (rootSeen) fail(`one root only (got ${JSON.stringify(o.root)} and ${JSON.stringify(arg)})`);
-        o.root = arg;
-        rootSeen = true;
-    }
-  }
-  return o;
 }
 
 /** Compares secrets in constant time (by their digests, so lengths do not leak either). */
@@ -390,7 +235,17 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-const options = parseArgs(argv);
+let options: Options;
+try {
+  options = parseOptions(argv);
+} catch (e) {
+  if (!(e instanceof CliError)) throw e;
+  fail(e.message);
+}
+if (options.help) {
+  console.log(HELP);
+  process.exit(0);
+}
 if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   await supervise(options, argv);
 } else {

@@ -1,0 +1,175 @@
+/**
+ * The binary's command line (SPEC §9) parsed with node:util's parseArgs: every option takes its
+ * value as `--flag value` or `--flag=value`; `--log [FILE]` and `--cors [ORIGIN]` may stand
+ * without one. Values are checked here, with one clear message each (CliError), so cli.ts only
+ * builds what they describe.
+ */
+import { statSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+/** What the command line asks for. */
+export interface Options {
+  root: string;
+  port: number;
+  host: string;
+  index: string[];
+  hide: string[];
+  map: [string, string][];
+  plugin: string[];
+  echo: string | null;
+  auth: [string, string] | null;
+  allow: string[];
+  deny: string[];
+  log: string | null;
+  workers: number;
+  maxRequests: number;
+  cache: number | null;
+  cors: string | null;
+  spa: boolean;
+  list: boolean;
+  compress: boolean;
+  rpc: string | null;
+  nats: string | null;
+  help: boolean;
+}
+
+/** A command line that cannot be served; the message names the option and what it takes. */
+export class CliError extends Error {}
+
+const SPEC = {
+  port: { type: "string" },
+  host: { type: "string" },
+  index: { type: "string", multiple: true },
+  hide: { type: "string", multiple: true },
+  map: { type: "string", multiple: true },
+  plugin: { type: "string", multiple: true },
+  echo: { type: "string" },
+  auth: { type: "string" },
+  allow: { type: "string", multiple: true },
+  deny: { type: "string", multiple: true },
+  log: { type: "string" },
+  workers: { type: "string" },
+  "max-requests": { type: "string" },
+  cache: { type: "string" },
+  cors: { type: "string" },
+  spa: { type: "boolean" },
+  list: { type: "boolean" },
+  compress: { type: "boolean" },
+  rpc: { type: "string" },
+  nats: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Options whose value may be left out, and the value they then take. */
+const OPTIONAL_VALUE: Record<string, string> = { "--log": "-", "--cors": "*" };
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `--log` and `--cors` take the next argument as their value unless it is an option or a
+ * directory (a directory is the root to serve); `--log=FILE` is never ambiguous.
+ */
+function fillOptionalValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const fallback = OPTIONAL_VALUE[arg];
+    const next = argv[i + 1];
+    if (fallback !== undefined && (next === undefined || next.startsWith("-") || isDirectory(next))) out.push(`${arg}=${fallback}`);
+    else out.push(arg);
+  }
+  return out;
+}
+
+function wholeNumber(value: string, min: number, max: number): number {
+  return /^\d{1,9}$/.test(value) && Number(value) >= min && Number(value) <= max ? Number(value) : Number.NaN;
+}
+
+/** Parses argv (without the runtime and script); throws a CliError for anything it cannot serve. */
+export function parseOptions(argv: string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: fillOptionalValues(argv), options: SPEC, allowPositionals: true, strict: true });
+  } catch (e) {
+    const message = (e as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    if (unknown) throw new CliError(`unknown option ${unknown[1]}`);
+    const missing = /Option '(--[\w-]+)/.exec(message);
+    throw new CliError(missing ? `${missing[1]} needs a value` : message);
+  }
+  const v = parsed.values;
+  const o: Options = {
+    root: ".",
+    port: 8000,
+    host: v.host ?? "127.0.0.1",
+    index: v.index ?? [],
+    hide: v.hide ?? [],
+    map: [],
+    plugin: v.plugin ?? [],
+    echo: null,
+    auth: null,
+    allow: v.allow ?? [],
+    deny: v.deny ?? [],
+    log: v.log ?? null,
+    workers: 1,
+    maxRequests: 1000,
+    cache: null,
+    cors: v.cors ?? null,
+    spa: v.spa ?? false,
+    list: v.list ?? false,
+    compress: v.compress ?? false,
+    rpc: null,
+    nats: null,
+    help: v.help ?? false,
+  };
+  if (parsed.positionals.length > 1) throw new CliError(`one root only (got ${parsed.positionals.map((p) => JSON.stringify(p)).join(" and ")})`);
+  if (parsed.positionals.length === 1) o.root = parsed.positionals[0]!;
+  if (v.port !== undefined) {
+    // Digits only: Number("") is 0, which would silently pick a random port.
+    o.port = wholeNumber(v.port, 0, 65535);
+    if (Number.isNaN(o.port)) throw new CliError(`--port takes 0-65535 (got ${JSON.stringify(v.port)})`);
+  }
+  for (const m of v.map ?? []) {
+    const eq = m.indexOf("=");
+    if (eq <= 0) throw new CliError("--map takes EXT=TYPE");
+    o.map.push([m.slice(0, eq), m.slice(eq + 1)]);
+  }
+  if (v.echo !== undefined) {
+    if (!v.echo.startsWith("/")) throw new CliError("--echo takes a path such as /echo");
+    o.echo = v.echo;
+  }
+  if (v.auth !== undefined) {
+    const colon = v.auth.indexOf(":");
+    if (colon <= 0) throw new CliError("--auth takes USER:PASSWORD");
+    o.auth = [v.auth.slice(0, colon), v.auth.slice(colon + 1)];
+  }
+  if (v.rpc !== undefined) {
+    if (!v.rpc.startsWith("/")) throw new CliError("--rpc takes a path such as /rpc");
+    o.rpc = v.rpc;
+  }
+  if (v.nats !== undefined) {
+    if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(v.nats)) throw new CliError("--nats takes a URL such as nats://127.0.0.1:4222");
+    o.nats = v.nats;
+  }
+  if (v.cache !== undefined) {
+    o.cache = wholeNumber(v.cache, 0, Number.MAX_SAFE_INTEGER);
+    if (Number.isNaN(o.cache)) throw new CliError("--cache takes whole seconds (0: no-cache)");
+  }
+  const maxRequests = v["max-requests"];
+  if (maxRequests !== undefined) {
+    const n = wholeNumber(maxRequests, 0, Number.MAX_SAFE_INTEGER);
+    if (Number.isNaN(n)) throw new CliError("--max-requests takes a whole number (0: no limit)");
+    o.maxRequests = n === 0 ? Number.POSITIVE_INFINITY : n;
+  }
+  if (v.workers !== undefined) {
+    o.workers = wholeNumber(v.workers, 1, 256);
+    if (Number.isNaN(o.workers)) throw new CliError("--workers takes 1-256");
+  }
+  return o;
+}

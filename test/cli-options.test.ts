@@ -1,0 +1,86 @@
+/**
+ * The command line as a table: every option in both forms — `--flag value` and `--flag=value` —
+ * gives the same options, and each bad value gets its own clear message.
+ */
+import { describe, expect, test } from "bun:test";
+import { CliError, parseOptions, type Options } from "../src/cli-options.ts";
+
+/** Each option with a value, and what it sets. */
+const ROWS: [flag: string, value: string, expected: Partial<Options>][] = [
+  ["--port", "8080", { port: 8080 }],
+  ["--port", "0", { port: 0 }],
+  ["--host", "0.0.0.0", { host: "0.0.0.0" }],
+  ["--index", "home.htm", { index: ["home.htm"] }],
+  ["--hide", ".bak", { hide: [".bak"] }],
+  ["--map", ".py=text/plain", { map: [[".py", "text/plain"]] }],
+  ["--map", ".x=a=b", { map: [[".x", "a=b"]] }],
+  ["--plugin", ".ts", { plugin: [".ts"] }],
+  ["--echo", "/echo", { echo: "/echo" }],
+  ["--auth", "user:pa:ss", { auth: ["user", "pa:ss"] }],
+  ["--allow", "127.0.0.0/8", { allow: ["127.0.0.0/8"] }],
+  ["--deny", "10.0.0.0/8", { deny: ["10.0.0.0/8"] }],
+  ["--log", "access.log", { log: "access.log" }],
+  ["--workers", "4", { workers: 4 }],
+  ["--max-requests", "0", { maxRequests: Number.POSITIVE_INFINITY }],
+  ["--max-requests", "50", { maxRequests: 50 }],
+  ["--cache", "3600", { cache: 3600 }],
+  ["--cors", "https://example.com", { cors: "https://example.com" }],
+  ["--rpc", "/rpc", { rpc: "/rpc" }],
+  ["--nats", "nats://127.0.0.1:4222", { nats: "nats://127.0.0.1:4222" }],
+];
+
+describe("every option, both forms", () => {
+  for (const [flag, value, expected] of ROWS) {
+    test(`${flag} ${value} and ${flag}=${value}`, () => {
+      const spaced = parseOptions(["site", flag, value]);
+      const joined = parseOptions(["site", `${flag}=${value}`]);
+      expect(spaced).toMatchObject({ ...expected, root: "site" });
+      expect(joined).toEqual(spaced);
+    });
+  }
+
+  test("repeatable options accumulate in order", () => {
+    const o = parseOptions(["--index", "a.htm", "--index=b.htm", "--hide", ".x", "--hide=.y"]);
+    expect(o.index).toEqual(["a.htm", "b.htm"]);
+    expect(o.hide).toEqual([".x", ".y"]);
+  });
+
+  test("flags without values, and -h", () => {
+    expect(parseOptions(["--spa", "--list", "--compress"])).toMatchObject({ spa: true, list: true, compress: true });
+    expect(parseOptions(["-h"]).help).toBe(true);
+    expect(parseOptions(["--help"]).help).toBe(true);
+  });
+
+  test("--log and --cors may stand without a value (not taking an option or the root as one)", () => {
+    expect(parseOptions(["--log"]).log).toBe("-");
+    expect(parseOptions(["--log", "--spa"])).toMatchObject({ log: "-", spa: true });
+    expect(parseOptions(["--log", "."])).toMatchObject({ log: "-", root: "." });
+    expect(parseOptions(["--cors"]).cors).toBe("*");
+    expect(parseOptions(["--cors", "src"])).toMatchObject({ cors: "*", root: "src" });
+  });
+});
+
+describe("bad command lines", () => {
+  const BAD: [argv: string[], message: string][] = [
+    [["--nonsense"], "unknown option --nonsense"],
+    [["--port"], "--port needs a value"],
+    [["--port", ""], "--port takes 0-65535"],
+    [["--port=70000"], "--port takes 0-65535"],
+    [["--port", "8o"], "--port takes 0-65535"],
+    [["--map", ".py"], "--map takes EXT=TYPE"],
+    [["--echo", "echo"], "--echo takes a path"],
+    [["--auth", "nopassword"], "--auth takes USER:PASSWORD"],
+    [["--rpc", "rpc"], "--rpc takes a path"],
+    [["--nats", "127.0.0.1:4222"], "--nats takes a URL"],
+    [["--cache=-1"], "--cache takes whole seconds"],
+    [["--max-requests", "1.5"], "--max-requests takes a whole number"],
+    [["--workers", "0"], "--workers takes 1-256"],
+    [["a", "b"], "one root only"],
+  ];
+  for (const [argv, message] of BAD) {
+    test(`${argv.join(" ")} → ${message}`, () => {
+      expect(() => parseOptions(argv)).toThrow(CliError);
+      expect(() => parseOptions(argv)).toThrow(message);
+    });
+  }
+});

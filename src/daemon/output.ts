@@ -60,9 +60,7 @@ export class OutputQueue {
     if (pending + n <= buf.length && this.head > 0) {
       buf.copyWithin(0, this.head, this.tail);
     } else {
-      let size = buf.length * 2;
-      while (size < pending + n) size *= 2;
-      const grown = Buffer.allocUnsafe(size) as BufferWithWriters;
+      const grown = this.pool.takeAtLeast(Math.max(buf.length * 2, pending + n)) as BufferWithWriters;
       buf.copy(grown, 0, this.head, this.tail);
       this.pool.give(buf);
       buf = this.buf = grown;

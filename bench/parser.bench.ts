@@ -165,4 +165,8 @@ if (parsers.includes("netsvc") && withPeer) {
     }
   }
 }
-if (jsonFile) await Bun.write(jsonFile, JSON.stringify({ date: new Date().toISOString(), bun: Bun.version, rounds, warmupMs, steadyMs, results }, null, 2) + "\n");
+if (jsonFile)
+  await Bun.write(
+    jsonFile,
+    JSON.stringify({ date: new Date().toISOString(), bun: Bun.version, rounds, warmupMs, steadyMs, results }, null, 2) + "\n",
+  );

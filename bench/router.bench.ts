@@ -131,15 +131,17 @@ const findMyWay: Runner = (lookups) => {
 
 // The peers fed a string made from the request's bytes per lookup, as a server must hand them
 // one (a constant string is their best case: JSC caches its hash, so a static Map hit is free).
-const fresh = (runner: Runner): Runner => (lookups) => {
-  let sum = 0;
-  for (const l of lookups) {
-    FRESH[0]!.method = l.method;
-    FRESH[0]!.path = latin1(l.bytes, 0, l.bytes.length);
-    sum += runner(FRESH);
-  }
-  return sum;
-};
+const fresh =
+  (runner: Runner): Runner =>
+  (lookups) => {
+    let sum = 0;
+    for (const l of lookups) {
+      FRESH[0]!.method = l.method;
+      FRESH[0]!.path = latin1(l.bytes, 0, l.bytes.length);
+      sum += runner(FRESH);
+    }
+    return sum;
+  };
 const FRESH: Lookup[] = [{ method: "", code: 0, path: "", bytes: new Uint8Array(0) }];
 
 const ROUTERS: [string, Runner][] = [
@@ -226,7 +228,9 @@ for (const [set, raw] of Object.entries(SETS)) {
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
-console.log(`router lookups, ${ROUNDS * SAMPLES_PER_ROUND} alternating samples of ${LOOKUPS_PER_SAMPLE} lookups, Bun ${Bun.version}, ${new Date().toISOString()}`);
+console.log(
+  `router lookups, ${ROUNDS * SAMPLES_PER_ROUND} alternating samples of ${LOOKUPS_PER_SAMPLE} lookups, Bun ${Bun.version}, ${new Date().toISOString()}`,
+);
 console.log(line(rows[0]!));
 console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
 for (const r of rows.slice(1)) console.log(line(r));

@@ -6,12 +6,25 @@
  *   bun examples/service-call.ts 8000 nats://127.0.0.1:4222
  *   curl 'http://127.0.0.1:8000/add?a=2&b=3'     curl 'http://127.0.0.1:8000/slow?ms=2000'
  */
-import { Dispatcher, Exchange, HttpDaemon, HttpServer, HttpServlet, SERVICE_UNAVAILABLE, ServiceFailure, services, type HttpSession } from "netsvc";
+import {
+  Dispatcher,
+  Exchange,
+  HttpDaemon,
+  HttpServer,
+  HttpServlet,
+  SERVICE_UNAVAILABLE,
+  type ServiceFailure,
+  services,
+  type HttpSession,
+} from "netsvc";
 
 class CalcPage extends HttpServlet {
   override async processRequest(): Promise<void> {
     const q = new URLSearchParams(this.queryString());
-    const [method, params] = this.servletPath() === "slow" ? ["slow", [Math.min(Number(q.get("ms") ?? 1000), 60_000)]] : ["add", [Number(q.get("a")), Number(q.get("b"))]];
+    const [method, params] =
+      this.servletPath() === "slow"
+        ? ["slow", [Math.min(Number(q.get("ms") ?? 1000), 60_000)]]
+        : ["add", [Number(q.get("a")), Number(q.get("b"))]];
     try {
       const value = await services.call("calc", method, params, { signal: this.signal, timeoutMs: 70_000 });
       this.sendDocument(200, "text/plain", `${method}: ${value}\n`);

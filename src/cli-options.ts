@@ -93,7 +93,7 @@ function wholeNumber(value: string, min: number, max: number): number {
 
 /** Parses argv (without the runtime and script); throws a CliError for anything it cannot serve. */
 export function parseOptions(argv: string[]): Options {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof SPEC; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: fillOptionalValues(argv), options: SPEC, allowPositionals: true, strict: true });
   } catch (e) {
@@ -128,7 +128,8 @@ export function parseOptions(argv: string[]): Options {
     nats: null,
     help: v.help ?? false,
   };
-  if (parsed.positionals.length > 1) throw new CliError(`one root only (got ${parsed.positionals.map((p) => JSON.stringify(p)).join(" and ")})`);
+  if (parsed.positionals.length > 1)
+    throw new CliError(`one root only (got ${parsed.positionals.map((p) => JSON.stringify(p)).join(" and ")})`);
   if (parsed.positionals.length === 1) o.root = parsed.positionals[0]!;
   if (v.port !== undefined) {
     // Digits only: Number("") is 0, which would silently pick a random port.

@@ -8,7 +8,17 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { statSync } from "node:fs";
 import { CliError, parseOptions, type Options } from "./cli-options.ts";
 import * as netsvc from "./index.ts";
-import { Dispatcher, EchoServlet, Exchange, FileServer, HttpDaemon, HttpServer, ModulePlugin, RpcGateway, type HttpSession } from "./index.ts";
+import {
+  Dispatcher,
+  EchoServlet,
+  Exchange,
+  FileServer,
+  HttpDaemon,
+  HttpServer,
+  ModulePlugin,
+  RpcGateway,
+  type HttpSession,
+} from "./index.ts";
 
 /** First line a worker process prints once it listens. */
 const WORKER_READY = "netsvc: worker";
@@ -92,7 +102,14 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   const servers: HttpServer[] = [files];
   let daemon: HttpDaemon;
   try {
-    daemon = new HttpDaemon(o.port, { host: o.host, reusePort, allow: o.allow, deny: o.deny, accessLog: o.log ?? undefined, maxRequestsPerConnection: o.maxRequests });
+    daemon = new HttpDaemon(o.port, {
+      host: o.host,
+      reusePort,
+      allow: o.allow,
+      deny: o.deny,
+      accessLog: o.log ?? undefined,
+      maxRequestsPerConnection: o.maxRequests,
+    });
   } catch (e) {
     fail((e as Error).message);
   }
@@ -183,15 +200,34 @@ const RESTART_WINDOW_MS = 30_000;
 async function supervise(o: Options, argv: string[]): Promise<void> {
   const port = o.port === 0 ? freePort(o.host) : o.port;
   const self = process.argv[1] && !process.argv[1].startsWith("/$bunfs") ? [process.execPath, process.argv[1]] : [process.execPath];
-  const args = [...argv.filter((a, i) => !(a === "--workers" || argv[i - 1] === "--workers" || a.startsWith("--workers=") || a === "--port" || argv[i - 1] === "--port" || a.startsWith("--port="))), "--port", String(port)];
+  const args = [
+    ...argv.filter(
+      (a, i) =>
+        !(
+          a === "--workers" ||
+          argv[i - 1] === "--workers" ||
+          a.startsWith("--workers=") ||
+          a === "--port" ||
+          argv[i - 1] === "--port" ||
+          a.startsWith("--port=")
+        ),
+    ),
+    "--port",
+    String(port),
+  ];
   const spawn = (n: number) =>
-    Bun.spawn([...self, ...args], { env: { ...process.env, NETSVC_WORKER: String(n + 1) }, stdout: "pipe", stderr: "inherit", stdin: "ignore" });
+    Bun.spawn([...self, ...args], {
+      env: { ...process.env, NETSVC_WORKER: String(n + 1) },
+      stdout: "pipe",
+      stderr: "inherit",
+      stdin: "ignore",
+    });
   const workers = Array.from({ length: o.workers }, (_, n) => spawn(n));
   // Each worker says when it listens; the URL is printed once all of them do.
   try {
     await Promise.all(workers.map((w) => relayAfterReady(w.stdout as ReadableStream<Uint8Array>)));
   } catch (e) {
-    workers.forEach((w) => w.kill("SIGTERM"));
+    for (const w of workers) w.kill("SIGTERM");
     fail((e as Error).message);
   }
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
@@ -200,7 +236,7 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   let failed = false;
   const forward = (signal: NodeJS.Signals) => () => {
     stopping = true;
-    workers.forEach((w) => w.kill(signal));
+    for (const w of workers) w.kill(signal);
   };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));

@@ -34,7 +34,7 @@ export {
   type ServiceInfo,
   type ErrorLog,
 } from "./services/registry.ts";
-export { type ServiceValue } from "./services/values.ts";
+export type { ServiceValue } from "./services/values.ts";
 export { RpcGateway, mediaTypeOf, type RpcGatewayOptions, type RpcProtocol } from "./services/rpc-gateway.ts";
 export { jsonRpc, PARSE_ERROR, INVALID_REQUEST } from "./services/json-rpc.ts";
 export { xmlRpc, encodeCall, decodeCall, encodeResponse, decodeResponse, encodeFault } from "./services/xml-rpc.ts";

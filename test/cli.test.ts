@@ -32,7 +32,25 @@ test("--help prints the flags and exits 0", async () => {
   const p = Bun.spawn([process.execPath, "src/cli.ts", "--help"], { stdout: "pipe" });
   const text = await new Response(p.stdout).text();
   expect(await p.exited).toBe(0);
-  for (const flag of ["--port", "--host", "--index", "--hide", "--map", "--plugin", "--echo", "--auth", "--allow", "--log", "--workers", "--max-requests", "--cache", "--cors", "--spa", "--list", "--compress"]) {
+  for (const flag of [
+    "--port",
+    "--host",
+    "--index",
+    "--hide",
+    "--map",
+    "--plugin",
+    "--echo",
+    "--auth",
+    "--allow",
+    "--log",
+    "--workers",
+    "--max-requests",
+    "--cache",
+    "--cors",
+    "--spa",
+    "--list",
+    "--compress",
+  ]) {
     expect(text).toContain(flag);
   }
 });
@@ -45,22 +63,31 @@ test("a bad flag exits 2 with a message", async () => {
 
 test("root, --index, --hide, --map, --echo, --log", async () => {
   const log = join(dir, "access.log");
-  await withCli([join(dir, "site"), "--port", "0", "--index", "home.htm", "--hide", ".bak", "--map", ".py=text/plain", "--echo", "/echo", "--log", log], async (base) => {
-    expect(await (await fetch(base)).text()).toBe("home");
-    expect((await fetch(base + "old.bak")).status).toBe(404);
-    expect((await fetch(base + "code.py")).headers.get("content-type")).toBe("text/plain");
-    expect(await (await fetch(base + "echo/x")).text()).toContain("<tr><th>servletPath</th><td>x</td></tr>");
-  });
+  await withCli(
+    [join(dir, "site"), "--port", "0", "--index", "home.htm", "--hide", ".bak", "--map", ".py=text/plain", "--echo", "/echo", "--log", log],
+    async (base) => {
+      expect(await (await fetch(base)).text()).toBe("home");
+      expect((await fetch(base + "old.bak")).status).toBe(404);
+      expect((await fetch(base + "code.py")).headers.get("content-type")).toBe("text/plain");
+      expect(await (await fetch(base + "echo/x")).text()).toContain("<tr><th>servletPath</th><td>x</td></tr>");
+    },
+  );
   const lines = readFileSync(log, "utf8").trim().split("\n");
   expect(lines.length).toBe(4);
-  expect(lines[0]).toMatch(/^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET http:\/\/127\.0\.0\.1:\d+\/ HTTP\/1\.1" 200 \d+$/);
+  expect(lines[0]).toMatch(
+    /^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET http:\/\/127\.0\.0\.1:\d+\/ HTTP\/1\.1" 200 \d+$/,
+  );
 });
 
 test("NETSVC_ACCESS_LOG switches the access log on without --log", async () => {
   const log = join(dir, "env-access.log");
-  await withCli([join(dir, "site"), "--port", "0"], async (base) => {
-    expect((await fetch(base + "code.py")).status).toBe(200);
-  }, { NETSVC_ACCESS_LOG: log });
+  await withCli(
+    [join(dir, "site"), "--port", "0"],
+    async (base) => {
+      expect((await fetch(base + "code.py")).status).toBe(200);
+    },
+    { NETSVC_ACCESS_LOG: log },
+  );
   expect(readFileSync(log, "utf8")).toMatch(/"GET http:\/\/127\.0\.0\.1:\d+\/code\.py HTTP\/1\.1" 200 \d+\n$/);
 });
 
@@ -96,7 +123,10 @@ test('--port "" is refused, not taken as a random port', async () => {
 test("a port in use is reported as such, without a stack trace", async () => {
   const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   try {
-    const p = Bun.spawn([process.execPath, "src/cli.ts", join(dir, "site"), "--port", String(holder.port)], { stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn([process.execPath, "src/cli.ts", join(dir, "site"), "--port", String(holder.port)], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(await p.exited).toBe(2);
     const err = await new Response(p.stderr).text();
     expect(err).toContain(`port ${holder.port} on 127.0.0.1 is already in use`);

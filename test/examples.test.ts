@@ -34,7 +34,11 @@ test("json-api", async () => {
   expect(JSON.parse(r.body)).toEqual({ id: "1", name: "one" });
   const made = await runExample(["examples/json-api.ts", "0"], "api/items", { method: "POST", body: '{"name":"two"}' });
   expect([made.status, JSON.parse(made.body)]).toEqual([201, { id: "2" }]);
-  const bad = await runExample(["examples/json-api.ts", "0"], "api/items", { method: "POST", body: "{", headers: { accept: "application/json" } });
+  const bad = await runExample(["examples/json-api.ts", "0"], "api/items", {
+    method: "POST",
+    body: "{",
+    headers: { accept: "application/json" },
+  });
   expect([bad.status, JSON.parse(bad.body).message]).toEqual([400, "the request body is not valid JSON"]);
 });
 

@@ -19,7 +19,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs a command to completion; returns its status and output. */
 async function run(cmd: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const p = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore", env: { ...process.env, NO_UPDATE_NOTIFIER: "1", ...env } });
+  const p = Bun.spawn(cmd, {
+    cwd,
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+    env: { ...process.env, NO_UPDATE_NOTIFIER: "1", ...env },
+  });
   const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
   return { code: await p.exited, out, err };
 }
@@ -65,49 +71,47 @@ const TSCONFIG = {
   },
 };
 
-test(
-  "npm pack → install in a fresh project → npx netsvc, bunx netsvc, import, tsc",
-  async () => {
-    const pack = ok(await run(["npm", "pack", "--json", "--pack-destination", dir], repo), "npm pack");
-    const tarball = join(dir, JSON.parse(pack)[0].filename as string);
-    const project = join(dir, "consumer");
-    await Bun.write(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    writeFileSync(join(project, "main.ts"), CONSUMER);
-    writeFileSync(join(project, "tsconfig.json"), JSON.stringify(TSCONFIG));
-    ok(await run(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", tarball], project), "npm install");
-    expect(readdirSync(join(project, "node_modules"))).toContain("bun"); // the peer dependency came along
-    // Only the package's files are shipped: sources, the bin shim, docs, README.
-    expect(readdirSync(join(project, "node_modules", "netsvc")).sort()).toEqual(["README.md", "bin", "docs", "package.json", "src"]);
+test("npm pack → install in a fresh project → npx netsvc, bunx netsvc, import, tsc", async () => {
+  const pack = ok(await run(["npm", "pack", "--json", "--pack-destination", dir], repo), "npm pack");
+  const tarball = join(dir, JSON.parse(pack)[0].filename as string);
+  const project = join(dir, "consumer");
+  await Bun.write(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  writeFileSync(join(project, "main.ts"), CONSUMER);
+  writeFileSync(join(project, "tsconfig.json"), JSON.stringify(TSCONFIG));
+  ok(await run(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", tarball], project), "npm install");
+  expect(readdirSync(join(project, "node_modules"))).toContain("bun"); // the peer dependency came along
+  // Only the package's files are shipped: sources, the bin shim, docs, README.
+  expect(readdirSync(join(project, "node_modules", "netsvc")).sort()).toEqual(["README.md", "bin", "docs", "package.json", "src"]);
 
-    const npx = ok(await run(["npx", "--no-install", "netsvc", "--help"], project), "npx netsvc --help");
-    expect(npx).toContain("usage: netsvc [root] [options]");
-    const bunx = ok(await run([join(project, "node_modules", ".bin", "bunx"), "netsvc", "--help"], project), "bunx netsvc --help");
-    expect(bunx).toContain("usage: netsvc [root] [options]");
-    // Started directly (a service unit, a shell script) with no bun on PATH: the shim finds the
-    // project's. (A bin pointing at src/cli.ts, `#!/usr/bin/env bun`, fails exactly here.)
-    const node = Bun.which("node");
-    if (node === null) throw new Error("node is not on PATH (npm needs it too)");
-    const bare = { PATH: `${dirname(node)}:/usr/bin:/bin` };
-    expect((await run(["/usr/bin/env", "bun", "--version"], project, bare)).code).toBe(127); // no bun there
-    const direct = ok(await run([join(project, "node_modules", ".bin", "netsvc"), "--help"], project, bare), "node_modules/.bin/netsvc --help");
-    expect(direct).toContain("usage: netsvc [root] [options]");
-    // Serving through the shim under Node: a request answered, SIGTERM passed on to Bun, exit 0.
-    const { child, out } = spawnWithOutput([join(project, "node_modules", ".bin", "netsvc"), "--port", "0"], { cwd: project, env: bare });
-    try {
-      const page = await fetch((await out.url()) + "main.ts");
-      expect([page.status, await page.text()]).toEqual([200, CONSUMER]);
-      child.kill("SIGTERM");
-      expect(await child.exited).toBe(0);
-    } finally {
-      child.kill("SIGKILL");
-    }
-    // A bad flag: the exit status comes through the shim.
-    expect((await run(["npx", "--no-install", "netsvc", "--no-such-flag"], project)).code).toBe(2);
+  const npx = ok(await run(["npx", "--no-install", "netsvc", "--help"], project), "npx netsvc --help");
+  expect(npx).toContain("usage: netsvc [root] [options]");
+  const bunx = ok(await run([join(project, "node_modules", ".bin", "bunx"), "netsvc", "--help"], project), "bunx netsvc --help");
+  expect(bunx).toContain("usage: netsvc [root] [options]");
+  // Started directly (a service unit, a shell script) with no bun on PATH: the shim finds the
+  // project's. (A bin pointing at src/cli.ts, `#!/usr/bin/env bun`, fails exactly here.)
+  const node = Bun.which("node");
+  if (node === null) throw new Error("node is not on PATH (npm needs it too)");
+  const bare = { PATH: `${dirname(node)}:/usr/bin:/bin` };
+  expect((await run(["/usr/bin/env", "bun", "--version"], project, bare)).code).toBe(127); // no bun there
+  const direct = ok(
+    await run([join(project, "node_modules", ".bin", "netsvc"), "--help"], project, bare),
+    "node_modules/.bin/netsvc --help",
+  );
+  expect(direct).toContain("usage: netsvc [root] [options]");
+  // Serving through the shim under Node: a request answered, SIGTERM passed on to Bun, exit 0.
+  const { child, out } = spawnWithOutput([join(project, "node_modules", ".bin", "netsvc"), "--port", "0"], { cwd: project, env: bare });
+  try {
+    const page = await fetch((await out.url()) + "main.ts");
+    expect([page.status, await page.text()]).toEqual([200, CONSUMER]);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+  // A bad flag: the exit status comes through the shim.
+  expect((await run(["npx", "--no-install", "netsvc", "--no-such-flag"], project)).code).toBe(2);
 
-    const served = ok(await run([join(project, "node_modules", ".bin", "bun"), "main.ts"], project), "bun main.ts");
-    expect(JSON.parse(served)).toEqual([200, { id: "7" }, 404, { status: 404, error: "Not Found", message: "no item 0" }]);
-    ok(await run([join(repo, "node_modules", ".bin", "tsc"), "-p", "."], project), "tsc in the consumer");
-  },
-  // npm pack + install ≈ 12 s and tsc over Bun's types ≈ 13 s on a loaded 2-core machine.
-  180_000,
-);
+  const served = ok(await run([join(project, "node_modules", ".bin", "bun"), "main.ts"], project), "bun main.ts");
+  expect(JSON.parse(served)).toEqual([200, { id: "7" }, 404, { status: 404, error: "Not Found", message: "no item 0" }]);
+  ok(await run([join(repo, "node_modules", ".bin", "tsc"), "-p", "."], project), "tsc in the consumer");
+}, 180_000); // npm pack + install ≈ 12 s and tsc over Bun's types ≈ 13 s on a loaded 2-core machine.

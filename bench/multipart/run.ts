@@ -31,12 +31,17 @@ const mb = option("mb", quick ? 64 : 1024);
 const rounds = option("rounds", 3);
 const size = mb * MIB;
 
-interface Round { peak: number; seconds: number }
+interface Round {
+  peak: number;
+  seconds: number;
+}
 
 /** Sends one multipart upload of `size` bytes to `url`; resolves with the answer and the seconds it took. */
 function upload(url: string): Promise<{ status: number; body: string; seconds: number }> {
   const boundary = "----netsvcbench" + Math.random().toString(36).slice(2);
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const piece = Buffer.alloc(PIECE_BYTES, 0x61);
   const started = performance.now();
@@ -97,10 +102,15 @@ for (let i = 0; i < rounds; i++) {
 console.log(`multipart upload of ${mb} MiB (one file part), ${rounds} rounds, medians — ${new Date().toISOString()}`);
 console.log(`| server | peak RSS above idle | time | MB/s |`);
 console.log(`|---|---|---|---|`);
-for (const [name, label] of [["netsvc", "netsvc parts() → disk"], ["formdata", "Bun.serve formData() → disk"]] as const) {
+for (const [name, label] of [
+  ["netsvc", "netsvc parts() → disk"],
+  ["formdata", "Bun.serve formData() → disk"],
+] as const) {
   const rs = results[name]!;
   const seconds = median(rs.map((r) => r.seconds));
-  console.log(`| ${label} | ${(median(rs.map((r) => r.peak)) / MIB).toFixed(1)} MiB | ${seconds.toFixed(2)} s | ${(size / 1e6 / seconds).toFixed(0)} |`);
+  console.log(
+    `| ${label} | ${(median(rs.map((r) => r.peak)) / MIB).toFixed(1)} MiB | ${seconds.toFixed(2)} s | ${(size / 1e6 / seconds).toFixed(0)} |`,
+  );
 }
 const peak = median(results.netsvc!.map((r) => r.peak)) / MIB;
 console.log(`netsvc peak ${peak <= GOAL_PEAK_MIB ? "within" : "OVER"} the ${GOAL_PEAK_MIB} MiB goal`);

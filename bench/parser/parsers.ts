@@ -66,8 +66,15 @@ interface BindingParser {
 
 /** llhttp through Node's binding, as Bun ships it: `require("_http_common").HTTPParser`. */
 function makeLlhttp(): Parse {
-  const { HTTPParser } = require("_http_common") as {
-    HTTPParser: { new (): BindingParser; REQUEST: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnHeaders: number };
+  const { HTTPParser } = require("node:_http_common") as {
+    HTTPParser: {
+      new (): BindingParser;
+      REQUEST: number;
+      kOnHeadersComplete: number;
+      kOnBody: number;
+      kOnMessageComplete: number;
+      kOnHeaders: number;
+    };
   };
   let count = 0;
   const parser = new HTTPParser();
@@ -89,7 +96,13 @@ function makeLlhttp(): Parse {
 /** http-parser-js, the pure-JS port of Node's old parser. */
 function makeHttpParserJs(): Parse {
   const { HTTPParser } = require("http-parser-js") as {
-    HTTPParser: { new (type: string): BindingParser; REQUEST: string; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number };
+    HTTPParser: {
+      new (type: string): BindingParser;
+      REQUEST: string;
+      kOnHeadersComplete: number;
+      kOnBody: number;
+      kOnMessageComplete: number;
+    };
   };
   let count = 0;
   const parser = new HTTPParser(HTTPParser.REQUEST);

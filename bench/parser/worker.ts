@@ -85,7 +85,7 @@ console.log(
     requests,
     seconds,
     reqPerSec: requests / seconds,
-    bytesPerSec: (requests / depth) * buf.length / seconds,
+    bytesPerSec: ((requests / depth) * buf.length) / seconds,
     wallReqPerSec: requests / (wallElapsed / 1e9),
     heapBytesPerReq,
   }),

@@ -37,11 +37,13 @@ const CLK_TCK = 100;
 const PIPELINE_DEPTH = 16;
 const pin = (cpu: number) => (Bun.which("taskset") ? ["taskset", "-c", String(cpu)] : []);
 
-for (const tool of ["wrk", "nats-server", "python3"]) if (!Bun.which(tool) && !Bun.which(`/usr/sbin/${tool}`)) throw new Error(`${tool} is required`);
+for (const tool of ["wrk", "nats-server", "python3"])
+  if (!Bun.which(tool) && !Bun.which(`/usr/sbin/${tool}`)) throw new Error(`${tool} is required`);
 
 const work = mkdtempSync(join(tmpdir(), "netsvc-rpc-bench-"));
 const JSON_CALL = '{"jsonrpc":"2.0","method":"add","params":[20,22],"id":1}';
-const XML_CALL = '<?xml version="1.0"?><methodCall><methodName>add</methodName><params><param><value><int>20</int></value></param><param><value><int>22</int></value></param></params></methodCall>';
+const XML_CALL =
+  '<?xml version="1.0"?><methodCall><methodName>add</methodName><params><param><value><int>20</int></value></param><param><value><int>22</int></value></param></params></methodCall>';
 
 function luaScript(name: string, body: string, type: string): string {
   const path = join(work, name);
@@ -65,7 +67,9 @@ const jsonLua = luaScript("json.lua", JSON_CALL, "application/json");
 const xmlLua = luaScript("xml.lua", XML_CALL, "text/xml");
 
 const children: ReturnType<typeof Bun.spawn>[] = [];
-process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
 
 async function startServer(cmd: string[]): Promise<{ pid: number; port: number }> {
   const child = Bun.spawn([...pin(0), ...cmd], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
@@ -81,7 +85,10 @@ function cpuTicks(pid: number): number {
 }
 
 async function wrk(url: string, lua: string, depth: number, connections = CONNECTIONS): Promise<{ rps: number; requests: number }> {
-  const p = Bun.spawn([...pin(1), "wrk", "-t1", `-c${connections}`, `-d${DURATION}s`, "-s", lua, url, "--", String(depth)], { stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn([...pin(1), "wrk", "-t1", `-c${connections}`, `-d${DURATION}s`, "-s", lua, url, "--", String(depth)], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const out = await new Response(p.stdout).text();
   await p.exited;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
@@ -114,7 +121,10 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 ? [...peers1].reverse() : peers1;
   const thisRound: Record<string, number> = {};
   for (const p of order) {
-    for (const [mode, depth] of [["plain", 1], ["pipelined", PIPELINE_DEPTH]] as const) {
+    for (const [mode, depth] of [
+      ["plain", 1],
+      ["pipelined", PIPELINE_DEPTH],
+    ] as const) {
       const c0 = cpuTicks(p.pid);
       const r = await wrk(p.url, jsonLua, depth);
       const us = ((cpuTicks(p.pid) - c0) * (1e6 / CLK_TCK)) / r.requests;
@@ -124,7 +134,8 @@ for (let round = 0; round < ROUNDS; round++) {
       thisRound[key] = r.rps;
     }
   }
-  for (const mode of ["plain", "pipelined"]) ratios1[mode]!.push(thisRound[`netsvc RpcGateway ${mode}`]! / thisRound[`Bun.serve handler ${mode}`]!);
+  for (const mode of ["plain", "pipelined"])
+    ratios1[mode]!.push(thisRound[`netsvc RpcGateway ${mode}`]! / thisRound[`Bun.serve handler ${mode}`]!);
 }
 
 // ── 3. XML-RPC gateway vs Python ───────────────────────────────────────────────────────────
@@ -161,14 +172,18 @@ const nc = await connect({ servers: nats.url });
 const enc = new TextEncoder();
 const gwUrl = `http://127.0.0.1:${natsgw.port}/rpc/calc`;
 const variants: Record<string, () => Promise<unknown>> = {
-  "direct NATS request": async () => JSON.parse(new TextDecoder().decode((await nc.request("bench.direct", enc.encode('{"m":"add","p":[20,22]}'), { timeout: 5000 })).data)),
+  "direct NATS request": async () =>
+    JSON.parse(new TextDecoder().decode((await nc.request("bench.direct", enc.encode('{"m":"add","p":[20,22]}'), { timeout: 5000 })).data)),
   "services.call via Exchange": () => registry.call("calc", "add", [20, 22]),
 };
 /** The HTTP path is driven by wrk (as in part 1), so no JavaScript HTTP client is measured with it. */
 const HTTP_PATH = "HTTP gateway -> NATS (wrk)";
 
 async function wrkLatency(url: string, connections: number): Promise<{ cps: number; p50: number; p99: number }> {
-  const p = Bun.spawn([...pin(1), "wrk", "-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "-s", jsonLua, url, "--", "1"], { stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn([...pin(1), "wrk", "-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "-s", jsonLua, url, "--", "1"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const out = await new Response(p.stdout).text();
   await p.exited;
   const ms = (label: string) => {
@@ -213,7 +228,8 @@ for (let round = 0; round < ROUNDS; round++) {
       row.p99.push(r.p99);
       p50s[name] = r.p50;
     }
-    for (const name of [...Object.keys(variants), HTTP_PATH]) (ratios2[`${name} c=${conc}`] ??= []).push(p50s[name]! / p50s["direct NATS request"]!);
+    for (const name of [...Object.keys(variants), HTTP_PATH])
+      (ratios2[`${name} c=${conc}`] ??= []).push(p50s[name]! / p50s["direct NATS request"]!);
   }
 }
 await exchange.close();
@@ -229,15 +245,27 @@ for (const [k, v] of Object.entries(res1)) {
   const [name, mode] = [k.slice(0, k.lastIndexOf(" ")), k.slice(k.lastIndexOf(" ") + 1)];
   lines.push(`| ${name} | ${mode} | ${fmt(median(v.rps))} | ${fmt(median(v.cpu), 1)} |`);
 }
-lines.push(`gateway ÷ Bun.serve (median of per-round ratios): plain ${fmt(median(ratios1.plain!), 2)}x, pipelined x${PIPELINE_DEPTH} ${fmt(median(ratios1.pipelined!), 2)}x`);
-lines.push("", "2. Over NATS (service in another process)", "| path | callers | calls/s | p50 ms | p99 ms | p50 ÷ direct |", "|---|---:|---:|---:|---:|---:|");
+lines.push(
+  `gateway ÷ Bun.serve (median of per-round ratios): plain ${fmt(median(ratios1.plain!), 2)}x, pipelined x${PIPELINE_DEPTH} ${fmt(median(ratios1.pipelined!), 2)}x`,
+);
+lines.push(
+  "",
+  "2. Over NATS (service in another process)",
+  "| path | callers | calls/s | p50 ms | p99 ms | p50 ÷ direct |",
+  "|---|---:|---:|---:|---:|---:|",
+);
 for (const [k, v] of Object.entries(res2)) {
   const c = k.slice(k.lastIndexOf("c=") + 2);
-  lines.push(`| ${k.slice(0, k.lastIndexOf(" c="))} | ${c} | ${fmt(median(v.cps))} | ${fmt(median(v.p50), 3)} | ${fmt(median(v.p99), 3)} | ${fmt(median(ratios2[k]!), 2)}x |`);
+  lines.push(
+    `| ${k.slice(0, k.lastIndexOf(" c="))} | ${c} | ${fmt(median(v.cps))} | ${fmt(median(v.p50), 3)} | ${fmt(median(v.p99), 3)} | ${fmt(median(ratios2[k]!), 2)}x |`,
+  );
 }
 lines.push("", "3. XML-RPC", "| server | calls/s |", "|---|---:|");
 for (const [k, v] of Object.entries(res3)) lines.push(`| ${k} | ${fmt(median(v))} |`);
 lines.push(`netsvc ÷ Python (median of per-round ratios): ${fmt(median(ratios3), 2)}x`);
 console.log(lines.join("\n"));
-writeFileSync(join(ROOT, "bench/results/rpc-latest.json"), JSON.stringify({ date: new Date().toISOString(), DURATION, ROUNDS, CONNECTIONS, res1, ratios1, res2, ratios2, res3, ratios3 }, null, 1));
+writeFileSync(
+  join(ROOT, "bench/results/rpc-latest.json"),
+  JSON.stringify({ date: new Date().toISOString(), DURATION, ROUNDS, CONNECTIONS, res1, ratios1, res2, ratios2, res3, ratios3 }, null, 1),
+);
 process.exit(0);

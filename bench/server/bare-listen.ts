@@ -2,7 +2,9 @@
  * The ceiling: a bare Bun.listen responder that answers every request head (each CRLFCRLF)
  * with the same canned bytes, with no parsing at all. Nothing HTTP can be faster on Bun.listen.
  */
-const RESPONSE = Buffer.from("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, world!");
+const RESPONSE = Buffer.from(
+  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, world!",
+);
 const MAX = 64;
 const batch = Buffer.alloc(RESPONSE.length * MAX);
 for (let i = 0; i < MAX; i++) RESPONSE.copy(batch, i * RESPONSE.length);

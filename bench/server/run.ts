@@ -40,7 +40,8 @@ const LARGE_ROUNDS = flag("--large-rounds", 2);
 const CLK_TCK = 100;
 
 for (const tool of ["wrk", "ab", "h2load", "nginx", "taskset", "node"]) {
-  if (!Bun.which(tool) && !existsSync(`/usr/sbin/${tool}`)) throw new Error(`${tool} is required (apt-get install wrk apache2-utils nghttp2-client nginx-light util-linux)`);
+  if (!Bun.which(tool) && !existsSync(`/usr/sbin/${tool}`))
+    throw new Error(`${tool} is required (apt-get install wrk apache2-utils nghttp2-client nginx-light util-linux)`);
 }
 
 // ── fixtures ──────────────────────────────────────────────────────────────────────────────
@@ -119,9 +120,24 @@ const peers: Peer[] = [
   { name: "Bun.serve fetch", group: "dynamic", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-hello.ts"), String(p)], rss: [] },
   { name: "node:http", group: "dynamic", command: (p) => ["node", join(ROOT, "bench/server/node-hello.mjs"), String(p)], rss: [] },
   { name: "bare Bun.listen", group: "dynamic", command: (p) => [bun, join(ROOT, "bench/server/bare-listen.ts"), String(p)], rss: [] },
-  { name: "netsvc binary", group: "static", command: (p) => [join(ROOT, "dist/netsvc"), site, "--port", String(p), "--max-requests", "0"], rss: [] },
-  { name: "Bun.serve routes", group: "static", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-static.ts"), String(p), site], rss: [] },
-  { name: "Bun.serve Bun.file", group: "static", command: (p) => [bun, join(ROOT, "bench/server/bun-serve-file.ts"), String(p), site], rss: [] },
+  {
+    name: "netsvc binary",
+    group: "static",
+    command: (p) => [join(ROOT, "dist/netsvc"), site, "--port", String(p), "--max-requests", "0"],
+    rss: [],
+  },
+  {
+    name: "Bun.serve routes",
+    group: "static",
+    command: (p) => [bun, join(ROOT, "bench/server/bun-serve-static.ts"), String(p), site],
+    rss: [],
+  },
+  {
+    name: "Bun.serve Bun.file",
+    group: "static",
+    command: (p) => [bun, join(ROOT, "bench/server/bun-serve-file.ts"), String(p), site],
+    rss: [],
+  },
   {
     name: "nginx",
     group: "static",
@@ -214,7 +230,9 @@ const workloads: { name: string; group: Peer["group"] | "ceiling"; path: string 
   { name: "static 64 KiB", group: "static", path: "/64k.bin" },
 ];
 
-console.log(`server benchmark ${new Date().toISOString()}: ${ROUNDS} rounds × ${DURATION} s after ${WARMUP} s of warm-up per load, wrk -c${CONNECTIONS}, servers on CPU 0, load on CPU 1`);
+console.log(
+  `server benchmark ${new Date().toISOString()}: ${ROUNDS} rounds × ${DURATION} s after ${WARMUP} s of warm-up per load, wrk -c${CONNECTIONS}, servers on CPU 0, load on CPU 1`,
+);
 for (const peer of peers) await startPeer(peer);
 try {
   if (WARMUP > 0) {
@@ -236,7 +254,9 @@ try {
           let cell = cells.find((c) => c.workload === w.name && c.mode === mode && c.peer === peer.name);
           if (!cell) cells.push((cell = { workload: w.name, mode, peer: peer.name, runs: [] }));
           cell.runs.push(r);
-          console.log(`  round ${round + 1} ${w.name} ${mode} ${peer.name}: ${Math.round(r.rps)} req/s${r.errors ? ` (${r.errors} errors)` : ""}`);
+          console.log(
+            `  round ${round + 1} ${w.name} ${mode} ${peer.name}: ${Math.round(r.rps)} req/s${r.errors ? ` (${r.errors} errors)` : ""}`,
+          );
         }
       }
     }
@@ -246,7 +266,10 @@ try {
   // ── second opinions ─────────────────────────────────────────────────────────────────────
   const opinions: { tool: string; workload: string; peer: string; rps: number; failed: number }[] = [];
   if (SECOND_OPINIONS) {
-    for (const [workload, path, group] of [["dynamic hello", "/", "dynamic"], ["static 13 B", "/hello.txt", "static"]] as const) {
+    for (const [workload, path, group] of [
+      ["dynamic hello", "/", "dynamic"],
+      ["static 13 B", "/hello.txt", "static"],
+    ] as const) {
       for (const peer of peers.filter((p) => p.group === group)) {
         const url = `http://127.0.0.1:${peer.port}${path}`;
         const ab = await run(["ab", "-k", "-q", "-c", String(CONNECTIONS), "-n", "100000", url]);
@@ -274,7 +297,10 @@ try {
   if (SCALING) {
     for (const workers of [1, 2]) {
       const port = nextPort++;
-      const p = Bun.spawn([join(ROOT, "dist/netsvc"), site, "--port", String(port), "--max-requests", "0", "--workers", String(workers)], { stdout: "ignore", stderr: "inherit" });
+      const p = Bun.spawn([join(ROOT, "dist/netsvc"), site, "--port", String(port), "--max-requests", "0", "--workers", String(workers)], {
+        stdout: "ignore",
+        stderr: "inherit",
+      });
       try {
         await waitForPort(port);
         for (const mode of ["plain", "pipelined"] as const) {
@@ -299,7 +325,14 @@ try {
   let large: Awaited<ReturnType<typeof largeDownloads>> | null = null;
   if (LARGE_ROUNDS > 0) {
     const downloaders = ["netsvc binary", "nginx", "Bun.serve Bun.file"].map((name) => peers.find((p) => p.name === name)!);
-    large = await largeDownloads(downloaders.map((p) => ({ name: p.name, port: p.port!, pid: p.pid! })), "netsvc binary", LARGE_PATH, LARGE_SIZE, LARGE_ROUNDS, console.log);
+    large = await largeDownloads(
+      downloaders.map((p) => ({ name: p.name, port: p.port!, pid: p.pid! })),
+      "netsvc binary",
+      LARGE_PATH,
+      LARGE_SIZE,
+      LARGE_ROUNDS,
+      console.log,
+    );
   }
 
   // ── report ──────────────────────────────────────────────────────────────────────────────
@@ -321,7 +354,9 @@ try {
         const ratio = pairedRatio(w.name, mode, ours, c.peer);
         const cpu = median(c.runs.map((r) => r.cpuUsPerRequest));
         const errors = c.runs.reduce((a, r) => a + r.errors, 0);
-        lines.push(`| ${w.name} | ${mode} | ${c.peer} | ${Math.round(rps).toLocaleString("en-US")} | ${c.peer === ours ? "—" : ratio.toFixed(2) + "x"} | ${cpu.toFixed(1)} | ${errors} |`);
+        lines.push(
+          `| ${w.name} | ${mode} | ${c.peer} | ${Math.round(rps).toLocaleString("en-US")} | ${c.peer === ours ? "—" : ratio.toFixed(2) + "x"} | ${cpu.toFixed(1)} | ${errors} |`,
+        );
       }
     }
   }
@@ -333,18 +368,22 @@ try {
   const ratioOf = (workload: string, mode: "plain" | "pipelined", peer: string) =>
     pairedRatio(workload, mode, workload === "dynamic hello" ? "netsvc servlet" : "netsvc binary", peer);
   const ceilingOf = (workload: string, mode: "plain" | "pipelined", peer: string) => pairedRatio(workload, mode, "bare Bun.listen", peer);
-  lines.push(...targetTable(ratioOf, ceilingOf, Object.fromEntries(peers.map((p) => [p.name, p.rss])), ["netsvc servlet", "netsvc binary"]));
+  lines.push(
+    ...targetTable(ratioOf, ceilingOf, Object.fromEntries(peers.map((p) => [p.name, p.rss])), ["netsvc servlet", "netsvc binary"]),
+  );
   if (opinions.length) {
     lines.push("");
     lines.push(`| tool | workload | server | req/s | failed |`);
     lines.push(`|---|---|---|---:|---:|`);
-    for (const o of opinions) lines.push(`| ${o.tool} | ${o.workload} | ${o.peer} | ${Math.round(o.rps).toLocaleString("en-US")} | ${o.failed} |`);
+    for (const o of opinions)
+      lines.push(`| ${o.tool} | ${o.workload} | ${o.peer} | ${Math.round(o.rps).toLocaleString("en-US")} | ${o.failed} |`);
   }
   if (scaling.length) {
     lines.push("");
     lines.push(`| netsvc binary, static 13 B | mode | req/s (wrk -t2, unpinned) |`);
     lines.push(`|---|---|---:|`);
-    for (const s of scaling) lines.push(`| ${s.workers} worker${s.workers > 1 ? "s" : ""} | ${s.mode} | ${Math.round(s.rps).toLocaleString("en-US")} |`);
+    for (const s of scaling)
+      lines.push(`| ${s.workers} worker${s.workers > 1 ? "s" : ""} | ${s.mode} | ${Math.round(s.rps).toLocaleString("en-US")} |`);
   }
   if (large) lines.push("", ...large.lines);
   const report = lines.join("\n");
@@ -366,7 +405,13 @@ try {
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(join(ROOT, "bench/results/server.json"), JSON.stringify(results, null, 2) + "\n");
   writeFileSync(join(ROOT, "bench/results/server.md"), report + "\n");
-  writeFileSync(join(ROOT, "bench/results/server.svg"), renderChart(results.cells, workloads.map((w) => w.name)));
+  writeFileSync(
+    join(ROOT, "bench/results/server.svg"),
+    renderChart(
+      results.cells,
+      workloads.map((w) => w.name),
+    ),
+  );
   console.log("\nwrote bench/results/server.json, server.md and server.svg");
 } finally {
   for (const peer of peers) peer.proc?.kill("SIGTERM");

@@ -50,11 +50,15 @@ export function targetTable(ratioOf: RatioOf, ceilingOf: RatioOf, rss: Record<st
     const r = ratioOf(t.workload, t.mode, t.peer);
     const ceiling = t.workload === "dynamic hello" && t.peer !== "bare Bun.listen" ? ceilingOf(t.workload, t.mode, t.peer) : NaN;
     const verdict = Number.isNaN(r) ? "not measured" : r >= t.min ? "met" : "**not met**";
-    lines.push(`| ${t.workload}: ≥ ${t.min}x ${t.peer}, ${t.mode} | ${r.toFixed(2)}x | ${Number.isNaN(ceiling) ? "—" : ceiling.toFixed(2) + "x"} | ${verdict} |`);
+    lines.push(
+      `| ${t.workload}: ≥ ${t.min}x ${t.peer}, ${t.mode} | ${r.toFixed(2)}x | ${Number.isNaN(ceiling) ? "—" : ceiling.toFixed(2) + "x"} | ${verdict} |`,
+    );
   }
   for (const name of ourServers) {
     const series = rss[name] ?? [];
-    lines.push(`| ${name}: resident memory flat across the run | ${series.map((m) => m.toFixed(1)).join(" → ")} MiB | — | ${isFlat(series) ? "met" : "**not met**"} |`);
+    lines.push(
+      `| ${name}: resident memory flat across the run | ${series.map((m) => m.toFixed(1)).join(" → ")} MiB | — | ${isFlat(series) ? "met" : "**not met**"} |`,
+    );
   }
   return lines;
 }

@@ -106,13 +106,17 @@ async function baselineOf(target: Target): Promise<{ fds: number; rssKiB: number
   );
   for (let i = 0; i < WARMUP_CLOSING; i++) await fetch(url, { headers: { connection: "close" } }).then((r) => r.arrayBuffer());
   let last = readProc(target.pid).fds;
-  await waitFor(async () => {
-    await pause(STEADY_EVERY_MS);
-    const now = readProc(target.pid).fds;
-    const same = now === last;
-    last = now;
-    return same;
-  }, STEADY_LIMIT_MS, 0);
+  await waitFor(
+    async () => {
+      await pause(STEADY_EVERY_MS);
+      const now = readProc(target.pid).fds;
+      const same = now === last;
+      last = now;
+      return same;
+    },
+    STEADY_LIMIT_MS,
+    0,
+  );
   const r = readProc(target.pid);
   return { fds: r.fds, rssKiB: r.rssKiB };
 }
@@ -139,7 +143,11 @@ async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): 
     // fds first (bounded by recoveryLimitMs), then RSS (bounded by rssRecoveryLimitMs).
     const fdsBack = await waitFor(() => target.alive() && readProc(target.pid).fds <= baseline.fds + FD_TOLERANCE, s.recoveryLimitMs, 50);
     const fdsBackMs = fdsBack ? performance.now() - t0 : NaN;
-    const back = await waitFor(() => target.alive() && readProc(target.pid).rssKiB <= rssBackLimit(baseline.rssKiB), s.rssRecoveryLimitMs, 100);
+    const back = await waitFor(
+      () => target.alive() && readProc(target.pid).rssKiB <= rssBackLimit(baseline.rssKiB),
+      s.rssRecoveryLimitMs,
+      100,
+    );
     const recoveredMs = back ? performance.now() - t0 : NaN;
     sampler.stop();
     const alive = target.alive();
@@ -161,7 +169,9 @@ async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): 
       },
       {
         goal: `RSS back to baseline (+max(${RSS_TOLERANCE * 100}%, ${RSS_SLACK_MIB} MiB))`,
-        measured: back ? `in ${Math.round(recoveredMs)} ms` : `${mib(after.rssKiB)} MiB after ${s.rssRecoveryLimitMs / 1000} s more (limit ${mib(rssBackLimit(baseline.rssKiB))})`,
+        measured: back
+          ? `in ${Math.round(recoveredMs)} ms`
+          : `${mib(after.rssKiB)} MiB after ${s.rssRecoveryLimitMs / 1000} s more (limit ${mib(rssBackLimit(baseline.rssKiB))})`,
         met: back,
       },
       ...outcome.goals,
@@ -202,7 +212,8 @@ async function measureBareIdle(o: RunOptions): Promise<void> {
 export async function runStress(o: RunOptions): Promise<ServerRecord[]> {
   checkFdLimit();
   const probes = o.only.length ? PROBES.filter((p) => o.only.includes(p.name) || o.only.includes(p.name.replace(/ /g, "-"))) : PROBES;
-  if (probes.length === 0) throw new Error(`no probe named ${o.only.join(", ")} (have: ${PROBES.map((p) => p.name.replace(/ /g, "-")).join(", ")})`);
+  if (probes.length === 0)
+    throw new Error(`no probe named ${o.only.join(", ")} (have: ${PROBES.map((p) => p.name.replace(/ /g, "-")).join(", ")})`);
   if (probes.includes(idleFlood)) await measureBareIdle(o);
   const out: ServerRecord[] = [];
   for (const kind of o.servers) {
@@ -210,7 +221,9 @@ export async function runStress(o: RunOptions): Promise<ServerRecord[]> {
     for (const p of probes) {
       o.log(`${kind}: ${p.name} — ${p.describe(o.settings)}`);
       const r = await runProbe(kind, p, o);
-      o.log(`  normal p50/p99/max ${r.normal.p50Ms.toFixed(1)}/${r.normal.p99Ms.toFixed(1)}/${r.normal.maxMs.toFixed(1)} ms, ${r.normal.failed} failed; RSS ${r.before.rssMiB}/${r.peak.rssMiB}/${r.after.rssMiB} MiB; fds ${r.before.fds}/${r.peak.fds}/${r.after.fds}${r.alive ? "" : "; SERVER GONE"}`);
+      o.log(
+        `  normal p50/p99/max ${r.normal.p50Ms.toFixed(1)}/${r.normal.p99Ms.toFixed(1)}/${r.normal.maxMs.toFixed(1)} ms, ${r.normal.failed} failed; RSS ${r.before.rssMiB}/${r.peak.rssMiB}/${r.after.rssMiB} MiB; fds ${r.before.fds}/${r.peak.fds}/${r.after.fds}${r.alive ? "" : "; SERVER GONE"}`,
+      );
       rec.probes.push(r);
     }
     out.push(rec);

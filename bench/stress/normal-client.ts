@@ -163,10 +163,13 @@ export interface NormalClientProcess {
 
 /** Starts normal-client-process.ts against `port` and resolves once its first request is done. */
 export async function spawnNormalClient(port: number, intervalMs: number, timeoutMs: number): Promise<NormalClientProcess> {
-  const proc = Bun.spawn([process.execPath, `${import.meta.dir}/normal-client-process.ts`, String(port), String(intervalMs), String(timeoutMs)], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
+  const proc = Bun.spawn(
+    [process.execPath, `${import.meta.dir}/normal-client-process.ts`, String(port), String(intervalMs), String(timeoutMs)],
+    {
+      stdout: "pipe",
+      stderr: "inherit",
+    },
+  );
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let text = "";

@@ -79,7 +79,8 @@ export class ReplyReader {
         continue;
       }
       const lower = head.toLowerCase();
-      const close = /\r\nconnection:[^\r]*close/.test(lower) || head.startsWith("HTTP/1.0") && !/\r\nconnection:[^\r]*keep-alive/.test(lower);
+      const close =
+        /\r\nconnection:[^\r]*close/.test(lower) || (head.startsWith("HTTP/1.0") && !/\r\nconnection:[^\r]*keep-alive/.test(lower));
       const length = lower.match(/\r\ncontent-length:\s*(\d+)/);
       this.current = { status, close };
       if (status === NO_CONTENT || status === NOT_MODIFIED) this.bodyLeft = 0;

@@ -33,7 +33,11 @@ export function serverTable(rec: ServerRecord): string[] {
   for (const r of rec.probes) lines.push(row(r));
   lines.push("");
   for (const r of rec.probes) {
-    lines.push(`- **${r.probe}** (${r.description}): ${Object.entries(r.notes).map(([k, v]) => `${k} ${v}`).join("; ")}`);
+    lines.push(
+      `- **${r.probe}** (${r.description}): ${Object.entries(r.notes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join("; ")}`,
+    );
     for (const g of r.goals) lines.push(`  - ${g.met === null ? "n/a" : g.met ? "met" : "**not met**"} — ${g.goal}: ${g.measured}`);
   }
   return lines;
@@ -43,10 +47,11 @@ export function serverTable(rec: ServerRecord): string[] {
 export function summaryTable(recs: ServerRecord[]): string[] {
   const lines = [`| probe | server ${HEAD}`, "|---|---|---|---|---|---:|---|"];
   const names = [...new Set(recs.flatMap((r) => r.probes.map((p) => p.probe)))];
-  for (const name of names) for (const rec of recs) {
-    const r = rec.probes.find((p) => p.probe === name);
-    if (r) lines.push(row(r, rec.server));
-  }
+  for (const name of names)
+    for (const rec of recs) {
+      const r = rec.probes.find((p) => p.probe === name);
+      if (r) lines.push(row(r, rec.server));
+    }
   return lines;
 }
 
@@ -72,7 +77,7 @@ export function markdown(recs: ServerRecord[], meta: { date: string; command: st
     "",
     "Each probe starts the server fresh; the normal client sends a keep-alive GET of the 13-byte file",
     "every 20 ms during the attack. RSS/fds/CPU come from /proc of the server (nginx: its one worker).",
-    "\"After\" is read once fds are within 2 and RSS within max(25%, 8 MiB) of the baseline, or at the recovery limit.",
+    '"After" is read once fds are within 2 and RSS within max(25%, 8 MiB) of the baseline, or at the recovery limit.',
     "Goals: normal client p99 ≤ 100 ms with no failure; RSS and fds back; no abandoned poll noticed",
     "more than 1 s after its client closed; ≤ 4 KB per idle connection beyond a bare Bun.listen socket;",
     "< 1 KB of error log per 1,000 bad requests; fuzz: no crash, no hang.",

@@ -52,7 +52,10 @@ try {
         return [r.server, f ? { cases: f.cases, outcomes: f.outcomes, findings: f.findings } : null];
       }),
     );
-    writeFileSync(join(RESULTS, "stress-fuzz-findings.json"), JSON.stringify({ date: started, command, seed: settings.fuzz.seed, servers: findings }, null, 2) + "\n");
+    writeFileSync(
+      join(RESULTS, "stress-fuzz-findings.json"),
+      JSON.stringify({ date: started, command, seed: settings.fuzz.seed, servers: findings }, null, 2) + "\n",
+    );
     console.log(`\nwrote bench/results/stress.{md,json} and stress-fuzz-findings.json`);
   }
 } finally {

@@ -99,7 +99,14 @@ export async function startBare(): Promise<Target> {
   const proc = Bun.spawn([process.execPath, join(HERE, "../server/bare-listen.ts"), String(port)], { stdout: "ignore", stderr: "pipe" });
   const stderr = countBytes(proc.stderr as ReadableStream<Uint8Array>);
   if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) throw new Error("bare Bun.listen did not start");
-  return { name: "bare Bun.listen", port, pid: proc.pid, errorLogBytes: () => stderr.bytes, alive: () => isAlive(proc.pid), stop: () => stopProcess(proc) };
+  return {
+    name: "bare Bun.listen",
+    port,
+    pid: proc.pid,
+    errorLogBytes: () => stderr.bytes,
+    alive: () => isAlive(proc.pid),
+    stop: () => stopProcess(proc),
+  };
 }
 
 /** nginx.conf for the stress run: 1 worker, the same limit, the same timeouts as netsvc's defaults. */

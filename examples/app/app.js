@@ -1,7 +1,9 @@
 // The status page: polls /status/ every second, draws the table and the chart; admin buttons and
 // the upload form call the API.
 const $ = (id) => document.getElementById(id);
-const WIDTH = 600, HEIGHT = 120, SLOTS = 60;
+const WIDTH = 600,
+  HEIGHT = 120,
+  SLOTS = 60;
 
 function chartPath(samples) {
   const top = Math.max(1, ...samples);
@@ -15,7 +17,8 @@ function chartPath(samples) {
 async function refresh() {
   const s = await (await fetch("/status/", { cache: "no-store" })).json();
   const d = s.daemon;
-  $("daemon").textContent = `open ${d.open}, accepted ${d.accepted}, requests ${d.requests}, abandoned ${d.abandoned}, timeouts ${d.timeouts}, servlet errors ${d.servletErrors}`;
+  $("daemon").textContent =
+    `open ${d.open}, accepted ${d.accepted}, requests ${d.requests}, abandoned ${d.abandoned}, timeouts ${d.timeouts}, servlet errors ${d.servletErrors}`;
   $("servers").tBodies[0].replaceChildren(
     ...Object.entries(s.servers).map(([name, c]) => {
       const tr = document.createElement("tr");
@@ -27,7 +30,10 @@ async function refresh() {
 }
 
 async function admin(action) {
-  const r = await fetch(`/admin/${action}`, { method: "POST", headers: { Authorization: `Bearer ${$("token").value}`, Accept: "application/json" } });
+  const r = await fetch(`/admin/${action}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${$("token").value}`, Accept: "application/json" },
+  });
   const body = await r.json().catch(() => ({}));
   $("result").textContent = r.ok ? `${r.status} ${body.done} by ${body.by}` : `${r.status} ${body.error ?? "failed"}`;
   await refresh();

@@ -244,7 +244,7 @@ admin
   .post("/clear-uploads", (s) => {
     const cleared = [...uploads].filter(([, u]) => u.state !== "receiving");
     for (const [id, u] of cleared) {
-      u.files.forEach((_, i) => rmSync(join(uploadDir, `${id}-${i}`), { force: true }));
+      for (let i = 0; i < u.files.length; i++) rmSync(join(uploadDir, `${id}-${i}`), { force: true });
       uploads.delete(id);
     }
     s.sendJson({ done: `cleared ${cleared.length} uploads`, by: s.remoteUser() });

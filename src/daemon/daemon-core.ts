@@ -194,7 +194,7 @@ export class DaemonCore implements ConnectionHost {
 
   /** makes the servlet and runs processRequest(); failures become 404/500. */
   startServlet(s: HttpSession, server: HttpServer): void {
-    let servlet;
+    let servlet: ReturnType<HttpServer["servlet"]>;
     try {
       servlet = server.servlet(s);
     } catch (e) {
@@ -220,7 +220,13 @@ export class DaemonCore implements ConnectionHost {
    */
   logAccess(s: HttpSession, status: number): void {
     if (!this.accessLog) return;
-    this.accessLog.log(s.clientHost(), s.remoteUser(), `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`, status, control(s).bytesSent);
+    this.accessLog.log(
+      s.clientHost(),
+      s.remoteUser(),
+      `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`,
+      status,
+      control(s).bytesSent,
+    );
   }
 
   /** an access-log line for a request refused before it could be parsed. */

@@ -58,7 +58,6 @@ const handlers = {
   },
 };
 
-
 /** The HTTP daemon. */
 export class HttpDaemon {
   /** Limits and timeouts in force. */

@@ -26,6 +26,7 @@ export class Dispatcher {
 
   /** Returns the process-wide dispatcher. */
   constructor() {
+    // biome-ignore lint/correctness/noConstructorReturn: SPEC §2.6: new Dispatcher() is the process-wide one
     if (instance) return instance;
     instance = this;
   }

@@ -24,16 +24,7 @@
  * responses already sent to a reset caused by input it sent after them.
  */
 import type { Socket } from "bun";
-import {
-  BodyDecoder,
-  headerValues,
-  INCOMPLETE,
-  METHOD_CONNECT,
-  RequestHead,
-  parseHead,
-  reasonOf,
-  statusOf,
-} from "../parser/index.ts";
+import { BodyDecoder, headerValues, INCOMPLETE, METHOD_CONNECT, RequestHead, parseHead, reasonOf, statusOf } from "../parser/index.ts";
 import type { Connection } from "../servers/connection.ts";
 import { HttpSession } from "../servers/http-session.ts";
 import { RequestAborted } from "../servers/request-aborted.ts";
@@ -194,7 +185,11 @@ export class HttpConnection implements Connection, IdleConnection {
   ) {
     const limits = daemon.limits;
     this.head = new RequestHead(limits);
-    this.decoder = new BodyDecoder({ maxChunkExtension: limits.maxChunkExtension, maxTrailerBytes: limits.maxHead, maxTrailers: limits.maxHeaders });
+    this.decoder = new BodyDecoder({
+      maxChunkExtension: limits.maxChunkExtension,
+      maxTrailerBytes: limits.maxHead,
+      maxTrailers: limits.maxHeaders,
+    });
     this.output = new OutputQueue(limits.outputHighWaterMark, daemon.buffers);
     this.localAddress = socket.localAddress;
     this.localPort = socket.localPort;

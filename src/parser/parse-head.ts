@@ -12,7 +12,22 @@
  * the offset reached are kept in the RequestHead between calls, so a head trickling in one byte
  * at a time costs O(n), and the outcome never depends on where the reads were split.
  */
-import { COLON, CR, FIELD_VALUE, HEX_VALUE, HOST, HTAB, LF, NOT_HEX, PERCENT, QUESTION, SP, TARGET_PATH, TARGET_QUERY, TCHAR } from "./chars.ts";
+import {
+  COLON,
+  CR,
+  FIELD_VALUE,
+  HEX_VALUE,
+  HOST,
+  HTAB,
+  LF,
+  NOT_HEX,
+  PERCENT,
+  QUESTION,
+  SP,
+  TARGET_PATH,
+  TARGET_QUERY,
+  TCHAR,
+} from "./chars.ts";
 import {
   E_BAD_HEADER_NAME,
   E_BAD_HEADER_VALUE,
@@ -97,7 +112,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
 
   const base = start;
   const headLimit = base + head.maxHead;
-  const headStop = end < headLimit ? end : headLimit;
+  const headStop = Math.min(end, headLimit);
   let p = base + head.scanned;
   let state = head.state;
   let stop = headStop;
@@ -233,14 +248,14 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
               if (c !== SLASH) return E_BAD_VERSION;
               break;
             case 5:
-              if (c - DIGIT_0 >>> 0 > 9) return E_BAD_VERSION;
+              if ((c - DIGIT_0) >>> 0 > 9) return E_BAD_VERSION;
               head.versionMajor = c - DIGIT_0;
               break;
             case 6:
               if (c !== DOT) return E_BAD_VERSION;
               break;
             case 7:
-              if (c - DIGIT_0 >>> 0 > 9) return E_BAD_VERSION;
+              if ((c - DIGIT_0) >>> 0 > 9) return E_BAD_VERSION;
               head.versionMinor = c - DIGIT_0;
               break;
             default:
@@ -424,9 +439,9 @@ function isVersionCR(buf: Uint8Array, p: number): boolean {
     buf[p + 2] === T &&
     buf[p + 3] === P &&
     buf[p + 4] === SLASH &&
-    buf[p + 5]! - DIGIT_0 >>> 0 <= 9 &&
+    (buf[p + 5]! - DIGIT_0) >>> 0 <= 9 &&
     buf[p + 6] === DOT &&
-    buf[p + 7]! - DIGIT_0 >>> 0 <= 9 &&
+    (buf[p + 7]! - DIGIT_0) >>> 0 <= 9 &&
     buf[p + 8] === CR
   );
 }

@@ -129,7 +129,8 @@ export class FileServer extends HttpServer {
   /** Adds an index file name; names declared later are tried first. */
   index(name: string): this {
     this.resolved.clear(); // a new rule applies to paths resolved before it
-    if (name.includes("/") || name.includes("\\") || name.startsWith(".")) throw new TypeError(`index: bad file name ${JSON.stringify(name)}`);
+    if (name.includes("/") || name.includes("\\") || name.startsWith("."))
+      throw new TypeError(`index: bad file name ${JSON.stringify(name)}`);
     this.indexes.unshift(name);
     return this;
   }
@@ -239,7 +240,8 @@ export class FileServer extends HttpServer {
       for (const coding of [BROTLI, GZIP]) {
         const path = absolute + coding.suffix;
         const sibling = statOrError(path);
-        if (typeof sibling !== "number" && sibling.isFile() && this.checkContained(path) === 0) variants.push({ coding, path, stats: sibling });
+        if (typeof sibling !== "number" && sibling.isFile() && this.checkContained(path) === 0)
+          variants.push({ coding, path, stats: sibling });
       }
     }
     const compress = this.compressCodings.length > 0 && isCompressible(type, st.size) ? this.compressCodings : [];

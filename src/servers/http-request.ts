@@ -130,7 +130,10 @@ export class HttpRequest {
   protected isPlainPath(): boolean {
     if (this.plainPath < 0) {
       this.locatePath();
-      const plain = this.pathStart < this.pathEnd && this.bytes[this.pathStart] === SLASH && !needsNormalising(this.bytes, this.pathStart, this.pathEnd);
+      const plain =
+        this.pathStart < this.pathEnd &&
+        this.bytes[this.pathStart] === SLASH &&
+        !needsNormalising(this.bytes, this.pathStart, this.pathEnd);
       this.plainPath = plain ? 1 : 0;
     }
     return this.plainPath === 1;
@@ -332,5 +335,4 @@ export class HttpRequest {
     this.servletPathOverride = path;
     this.info = info;
   }
-
 }

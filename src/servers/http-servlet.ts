@@ -96,7 +96,7 @@ export class HttpServlet {
     try {
       bytes = await this.session.content();
     } catch (e) {
-      throw new HttpError(this.session.status >= 400 ? this.session.status : 400, "the request body could not be read", { cause: e });
+      throw new HttpError(Math.max(this.session.status, 400), "the request body could not be read", { cause: e });
     }
     return utf8.decode(bytes);
   }
@@ -125,78 +125,150 @@ export class HttpServlet {
 
   // ── request accessors (SPEC §2.3) ────────────────────────────────────────────────────────
   /** See HttpSession.requestMethod. */
-  requestMethod(): string { return this.session.requestMethod(); }
+  requestMethod(): string {
+    return this.session.requestMethod();
+  }
   /** See HttpSession.requestPath. */
-  requestPath(): string { return this.session.requestPath(); }
+  requestPath(): string {
+    return this.session.requestPath();
+  }
   /** See HttpSession.queryString. */
-  queryString(): string { return this.session.queryString(); }
+  queryString(): string {
+    return this.session.queryString();
+  }
   /** See HttpSession.url. */
-  url(): string { return this.session.url(); }
+  url(): string {
+    return this.session.url();
+  }
   /** See HttpSession.protocolVersion. */
-  protocolVersion(): string { return this.session.protocolVersion(); }
+  protocolVersion(): string {
+    return this.session.protocolVersion();
+  }
   /** See HttpSession.serverHost. */
-  serverHost(): string { return this.session.serverHost(); }
+  serverHost(): string {
+    return this.session.serverHost();
+  }
   /** See HttpSession.serverPort. */
-  serverPort(): number { return this.session.serverPort(); }
+  serverPort(): number {
+    return this.session.serverPort();
+  }
   /** See HttpSession.clientHost. */
-  clientHost(): string { return this.session.clientHost(); }
+  clientHost(): string {
+    return this.session.clientHost();
+  }
   /** See HttpSession.clientPort. */
-  clientPort(): number { return this.session.clientPort(); }
+  clientPort(): number {
+    return this.session.clientPort();
+  }
   /** See HttpSession.remoteUser. */
-  remoteUser(): string { return this.session.remoteUser(); }
+  remoteUser(): string {
+    return this.session.remoteUser();
+  }
   /** See HttpSession.contentLength. */
-  contentLength(): number { return this.session.contentLength(); }
+  contentLength(): number {
+    return this.session.contentLength();
+  }
   /** See HttpSession.hasBody. */
-  hasBody(): boolean { return this.session.hasBody(); }
+  hasBody(): boolean {
+    return this.session.hasBody();
+  }
   /** See HttpSession.isChunked. */
-  isChunked(): boolean { return this.session.isChunked(); }
+  isChunked(): boolean {
+    return this.session.isChunked();
+  }
   /** See HttpSession.methodCode: the method as a parser METHOD_* number. */
-  methodCode(): number { return this.session.methodCode(); }
+  methodCode(): number {
+    return this.session.methodCode();
+  }
   /** See HttpSession.isHead. */
-  isHead(): boolean { return this.session.isHead(); }
+  isHead(): boolean {
+    return this.session.isHead();
+  }
   /** See HttpSession.isComplete: the response is complete (or the client left). */
-  isComplete(): boolean { return this.session.isComplete(); }
+  isComplete(): boolean {
+    return this.session.isComplete();
+  }
   /** Largest request body accepted (413 beyond); raise it in processRequest() for large uploads. */
-  get bodyLimit(): number { return this.session.bodyLimit; }
-  set bodyLimit(bytes: number) { this.session.bodyLimit = bytes; }
+  get bodyLimit(): number {
+    return this.session.bodyLimit;
+  }
+  set bodyLimit(bytes: number) {
+    this.session.bodyLimit = bytes;
+  }
   /** See HttpSession.contentType. */
-  contentType(): string { return this.session.contentType(); }
+  contentType(): string {
+    return this.session.contentType();
+  }
   /** See HttpSession.containsHeader. */
-  containsHeader(name: string): boolean { return this.session.containsHeader(name); }
+  containsHeader(name: string): boolean {
+    return this.session.containsHeader(name);
+  }
   /** See HttpSession.header. */
-  header(name: string): string | null { return this.session.header(name); }
+  header(name: string): string | null {
+    return this.session.header(name);
+  }
   /** See HttpSession.headers. */
-  headers(): Record<string, string> { return this.session.headers(); }
+  headers(): Record<string, string> {
+    return this.session.headers();
+  }
   /** See HttpSession.serverPath. */
-  serverPath(): string { return this.session.serverPath(); }
+  serverPath(): string {
+    return this.session.serverPath();
+  }
   /** See HttpSession.serverRoot. */
-  serverRoot(): string { return this.session.serverRoot(); }
+  serverRoot(): string {
+    return this.session.serverRoot();
+  }
   /** See HttpSession.servletPath. */
-  servletPath(): string { return this.session.servletPath(); }
+  servletPath(): string {
+    return this.session.servletPath();
+  }
   /** See HttpSession.servletInfo. */
-  servletInfo(): string { return this.session.servletInfo(); }
+  servletInfo(): string {
+    return this.session.servletInfo();
+  }
 
   // ── response (SPEC §2.4) ─────────────────────────────────────────────────────────────────
   /** See HttpSession.sendResponse. */
-  sendResponse(code: number, reason?: string): void { this.session.sendResponse(code, reason); }
+  sendResponse(code: number, reason?: string): void {
+    this.session.sendResponse(code, reason);
+  }
   /** See HttpSession.sendHeader. */
-  sendHeader(name: string, value: string | number): void { this.session.sendHeader(name, value); }
+  sendHeader(name: string, value: string | number): void {
+    this.session.sendHeader(name, value);
+  }
   /** See HttpSession.endHeaders. */
-  endHeaders(): void { this.session.endHeaders(); }
+  endHeaders(): void {
+    this.session.endHeaders();
+  }
   /** See HttpSession.sendContent. */
-  sendContent(data: string | Uint8Array): boolean { return this.session.sendContent(data); }
+  sendContent(data: string | Uint8Array): boolean {
+    return this.session.sendContent(data);
+  }
   /** See HttpSession.endContent. */
-  endContent(): void { this.session.endContent(); }
+  endContent(): void {
+    this.session.endContent();
+  }
   /** See HttpSession.sendDocument. */
-  sendDocument(code: number, contentType: string, body: string | Uint8Array, headers?: [string, string][]): void { this.session.sendDocument(code, contentType, body, headers); }
+  sendDocument(code: number, contentType: string, body: string | Uint8Array, headers?: [string, string][]): void {
+    this.session.sendDocument(code, contentType, body, headers);
+  }
   /** See HttpSession.sendError. */
-  sendError(code: number, html?: string): void { this.session.sendError(code, html); }
+  sendError(code: number, html?: string): void {
+    this.session.sendError(code, html);
+  }
   /** See HttpSession.flushContent. */
-  flushContent(): void { this.session.flushContent(); }
+  flushContent(): void {
+    this.session.flushContent();
+  }
   /** See HttpSession.shutdown. */
-  shutdown(delayMs?: number): void { this.session.shutdown(delayMs); }
+  shutdown(delayMs?: number): void {
+    this.session.shutdown(delayMs);
+  }
   /** Resolves when the output queue has drained below its high-water mark. */
-  drained(): Promise<void> { return this.session.drained(); }
+  drained(): Promise<void> {
+    return this.session.drained();
+  }
 
   private congestionCallback: (() => void) | null = null;
 

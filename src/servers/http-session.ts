@@ -443,7 +443,8 @@ export class HttpSession extends HttpRequest {
     // keeps OSE's rule: an error page always closes.
     this.closeAfter = !this.isHttp11();
     // A servlet's own markup is an HTML page; otherwise the server's page, JSON or HTML.
-    const doc = html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: errorPage(code, reasonPhrase(code), html) };
+    const doc =
+      html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: errorPage(code, reasonPhrase(code), html) };
     this.sendDocument(code, doc.contentType, doc.body, headers);
   }
 

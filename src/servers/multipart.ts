@@ -113,7 +113,8 @@ export class MultipartReader implements BodySink {
     }
     this.parser.on("file", (name, stream, info) => this.push(new BodyPart(name, info.filename, info.mimeType, stream)));
     this.parser.on("field", (name, value, info) => {
-      if (info.valueTruncated) return this.fail(new RequestAborted(`multipart field ${JSON.stringify(name.slice(0, 40))} over the limit`, 413));
+      if (info.valueTruncated)
+        return this.fail(new RequestAborted(`multipart field ${JSON.stringify(name.slice(0, 40))} over the limit`, 413));
       this.push(new BodyPart(name, undefined, info.mimeType, encoder.encode(value)));
     });
     this.parser.on("error", (e: Error) => this.fail(new RequestAborted(`malformed multipart body: ${e.message}`, 400)));

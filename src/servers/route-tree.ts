@@ -209,7 +209,8 @@ export class RouteTree<H> {
 
   /** Adds a route; throws a TypeError for a bad method or pattern, or a duplicate. */
   add(method: string, pattern: string, handler: H): Route<H> {
-    if (typeof method !== "string" || !TOKEN.test(method)) throw new TypeError(`Router: method ${JSON.stringify(method)} is not a method name`);
+    if (typeof method !== "string" || !TOKEN.test(method))
+      throw new TypeError(`Router: method ${JSON.stringify(method)} is not a method name`);
     const { segments, names } = parsePattern(pattern);
     let node = this.root;
     for (const segment of segments) {

@@ -25,12 +25,7 @@
  * Not done: a caller's abort is not forwarded to the remote instance (its reply is dropped).
  */
 import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
-import {
-  EXCHANGE_ACK_TIMEOUT_MS,
-  EXCHANGE_DEAD_AFTER_MS,
-  EXCHANGE_HEARTBEAT_MS,
-  EXCHANGE_RECONNECT_WAIT_MS,
-} from "./limits.ts";
+import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_DEAD_AFTER_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
 import {
   CALL_TIMED_OUT,
@@ -146,7 +141,8 @@ export class Exchange implements RemoteTransport {
         break;
       } catch (e) {
         if (!this.retry) throw new Error(`NATS at ${this.servers.join(", ")} is unreachable: ${messageOf(e)}`);
-        if (!reported) this.log(`NATS at ${this.servers.join(", ")} is unreachable (${messageOf(e)}); retrying every ${EXCHANGE_RECONNECT_WAIT_MS} ms`);
+        if (!reported)
+          this.log(`NATS at ${this.servers.join(", ")} is unreachable (${messageOf(e)}); retrying every ${EXCHANGE_RECONNECT_WAIT_MS} ms`);
         reported = true;
         await new Promise((r) => setTimeout(r, EXCHANGE_RECONNECT_WAIT_MS));
       }
@@ -156,15 +152,21 @@ export class Exchange implements RemoteTransport {
     if (reported) this.log(`connected to NATS at ${nc.getServer()}`);
     this.connected = true;
     this.watchStatus(nc);
-    nc.subscribe(`${this.replyPrefix}.*`, { callback: (err, msg) => {
+    nc.subscribe(`${this.replyPrefix}.*`, {
+      callback: (err, msg) => {
         if (!err) this.onReply(msg);
-      } });
-    nc.subscribe(`${this.prefix}.members`, { callback: (err, msg) => {
+      },
+    });
+    nc.subscribe(`${this.prefix}.members`, {
+      callback: (err, msg) => {
         if (!err) this.onAnnouncement(msg);
-      } });
-    nc.subscribe(`${this.prefix}.members.query`, { callback: (err) => {
+      },
+    });
+    nc.subscribe(`${this.prefix}.members.query`, {
+      callback: (err) => {
         if (!err) this.announce();
-      } });
+      },
+    });
     this.registry.setTransport(this);
     this.unsubscribe = this.registry.subscribe((e) => {
       if (!e.local) return;
@@ -230,7 +232,8 @@ export class Exchange implements RemoteTransport {
     this.lastSeen.delete(pid);
     this.registry.updateRemote(pid, []);
     for (const [id, p] of this.pending) {
-      if (p.handler === pid) this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
+      if (p.handler === pid)
+        this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
     }
   }
 
@@ -246,9 +249,15 @@ export class Exchange implements RemoteTransport {
     const hosted = (this.registry.lookup(name)?.local ?? 0) > 0;
     const sub = this.callSubs.get(name);
     if (hosted && !sub && this.nc && !this.closing) {
-      this.callSubs.set(name, this.nc.subscribe(`${this.prefix}.call.${name}`, { queue: this.prefix, callback: (err, msg) => {
-        if (!err) this.onCall(name, msg);
-      } }));
+      this.callSubs.set(
+        name,
+        this.nc.subscribe(`${this.prefix}.call.${name}`, {
+          queue: this.prefix,
+          callback: (err, msg) => {
+            if (!err) this.onCall(name, msg);
+          },
+        }),
+      );
     } else if (!hosted && sub) {
       sub.unsubscribe();
       this.callSubs.delete(name);
@@ -289,7 +298,8 @@ export class Exchange implements RemoteTransport {
   /** @internal the registry hands remote calls here. */
   callRemote(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
     const nc = this.nc;
-    if (!nc || !this.connected || this.closing) return Promise.reject(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is not connected to NATS"));
+    if (!nc || !this.connected || this.closing)
+      return Promise.reject(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is not connected to NATS"));
     let data: Uint8Array;
     try {
       data = encoder.encode(`{"m":${JSON.stringify(method)},"t":${timeoutMs},"p":${stringifyValue(params)}}`);
@@ -299,7 +309,16 @@ export class Exchange implements RemoteTransport {
     const id = ++this.nextId;
     const now = Date.now();
     return new Promise((resolve, reject) => {
-      const p: Pending = { name, resolve, reject, deadline: now + timeoutMs, ackDeadline: now + EXCHANGE_ACK_TIMEOUT_MS, handler: "", signal, onAbort: null };
+      const p: Pending = {
+        name,
+        resolve,
+        reject,
+        deadline: now + timeoutMs,
+        ackDeadline: now + EXCHANGE_ACK_TIMEOUT_MS,
+        handler: "",
+        signal,
+        onAbort: null,
+      };
       if (signal) {
         p.onAbort = () => this.settle(id, p, () => reject(abortedFailure()));
         signal.addEventListener("abort", p.onAbort, { once: true });
@@ -326,7 +345,16 @@ export class Exchange implements RemoteTransport {
       if (!this.lastSeen.has(body.a) && this.connected) this.lastSeen.set(body.a, Date.now());
     } else if (body.f) {
       const f = body.f;
-      this.settle(id, p, () => p.reject(new ServiceFailure(Number(f.error) || INTERNAL_ERROR, String(f.description ?? ""), String(f.origin ?? ""), String(f.details ?? ""))));
+      this.settle(id, p, () =>
+        p.reject(
+          new ServiceFailure(
+            Number(f.error) || INTERNAL_ERROR,
+            String(f.description ?? ""),
+            String(f.origin ?? ""),
+            String(f.details ?? ""),
+          ),
+        ),
+      );
     } else this.settle(id, p, () => p.resolve(fromTagged(body.r ?? null)));
   }
 
@@ -344,7 +372,8 @@ export class Exchange implements RemoteTransport {
     const now = Date.now();
     for (const [id, p] of this.pending) {
       if (now >= p.deadline) this.settle(id, p, () => p.reject(frameworkFailure(CALL_TIMED_OUT, "call timed out")));
-      else if (p.ackDeadline !== 0 && now >= p.ackDeadline) this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
+      else if (p.ackDeadline !== 0 && now >= p.ackDeadline)
+        this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
     }
   }
 

@@ -13,7 +13,7 @@
  *   as ONE argument, the object itself (netsvc methods have no declared parameter names to match).
  * - Uint8Array and Date travel as `{"$base64": …}` and `{"$date": …}` (see values.ts).
  */
-import { type Invoke, type RpcAnswer, type RpcCodec } from "./rpc-codec.ts";
+import type { Invoke, RpcAnswer, RpcCodec } from "./rpc-codec.ts";
 import { INTERNAL_ERROR, INVALID_PARAMS, SERVICE_UNAVAILABLE, ServiceFailure } from "./service-failure.ts";
 import { isThenable } from "./registry.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
@@ -55,7 +55,8 @@ function outcomeObject(id: Id, e: unknown): object {
 
 /** One request of a body: its response object (at once, or later), or null for a notification. */
 function answerOne(r: unknown, invoke: Invoke): object | null | Promise<object | null> {
-  if (r === null || typeof r !== "object" || Array.isArray(r)) return errorObject(null, INVALID_REQUEST, "invalid request: not a request object");
+  if (r === null || typeof r !== "object" || Array.isArray(r))
+    return errorObject(null, INVALID_REQUEST, "invalid request: not a request object");
   const req = r as JsonRpcRequest;
   const hasId = "id" in req;
   if (hasId && !isValidId(req.id)) return errorObject(null, INVALID_REQUEST, "invalid request: id must be a string, a number or null");

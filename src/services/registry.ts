@@ -8,14 +8,7 @@
  * method's value is returned without a timer (hot path), a Promise is bounded by the timeout and
  * the signal.
  */
-import {
-  CALL_ABORTED,
-  CALL_TIMED_OUT,
-  INTERNAL_ERROR,
-  NO_SUCH_SERVICE,
-  ServiceFailure,
-  frameworkFailure,
-} from "./service-failure.ts";
+import { CALL_ABORTED, CALL_TIMED_OUT, INTERNAL_ERROR, NO_SUCH_SERVICE, ServiceFailure, frameworkFailure } from "./service-failure.ts";
 
 /** Default bound of a call (ms), as SPEC §8.1 says. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;

@@ -11,7 +11,14 @@
  */
 import { jsonRpc } from "./json-rpc.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, abortedFailure } from "./registry.ts";
-import { CALL_TIMED_OUT, INTERNAL_ERROR, NO_SUCH_SERVICE, SERVICE_UNAVAILABLE, ServiceFailure, frameworkFailure } from "./service-failure.ts";
+import {
+  CALL_TIMED_OUT,
+  INTERNAL_ERROR,
+  NO_SUCH_SERVICE,
+  SERVICE_UNAVAILABLE,
+  ServiceFailure,
+  frameworkFailure,
+} from "./service-failure.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
 import { XML_MEDIA_TYPE, decodeResponse, encodeCall } from "./xml-rpc.ts";
 import type { RpcProtocol } from "./rpc-gateway.ts";
@@ -52,12 +59,19 @@ export class RemoteService {
   /** call() with an array of parameters and an optional AbortSignal. */
   async callWith(method: string, params: unknown[], signal?: AbortSignal): Promise<unknown> {
     const xml = this.options.protocol === "xml-rpc";
-    const body = xml ? encodeCall(method, params) : `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${stringifyValue(params)},"id":${++this.nextId}}`;
+    const body = xml
+      ? encodeCall(method, params)
+      : `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${stringifyValue(params)},"id":${++this.nextId}}`;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
     let res: Response;
     let text: string;
     try {
-      res = await fetch(this.url, { method: "POST", headers: this.headers, body, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      res = await fetch(this.url, {
+        method: "POST",
+        headers: this.headers,
+        body,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
       text = await res.text();
     } catch (e) {
       if (timeout.aborted) throw frameworkFailure(CALL_TIMED_OUT, "call timed out");
@@ -81,7 +95,13 @@ export class RemoteService {
         throw new ServiceFailure(INTERNAL_ERROR, "unreadable JSON-RPC response", HTTP_ORIGIN);
       }
       const err = doc.error;
-      if (err) throw new ServiceFailure(Number(err.code) || INTERNAL_ERROR, String(err.message ?? ""), String(err.data?.origin ?? ""), String(err.data?.details ?? ""));
+      if (err)
+        throw new ServiceFailure(
+          Number(err.code) || INTERNAL_ERROR,
+          String(err.message ?? ""),
+          String(err.data?.origin ?? ""),
+          String(err.data?.details ?? ""),
+        );
       return fromTagged(doc.result ?? null);
     }
     const code = res.status === 404 ? NO_SUCH_SERVICE : res.status === 503 ? SERVICE_UNAVAILABLE : res.status;

@@ -94,11 +94,17 @@ class RpcServlet extends HttpServlet {
 
   override processRequest(): void {
     const g = this.gateway;
-    if (this.requestMethod() !== "POST") return this.sendDocument(405, TEXT, "405 Method Not Allowed: RPC calls are POST requests\n", ALLOW_POST);
+    if (this.requestMethod() !== "POST")
+      return this.sendDocument(405, TEXT, "405 Method Not Allowed: RPC calls are POST requests\n", ALLOW_POST);
     const name = this.servletPath();
-    if (!SERVICE_NAME.test(name) || !g.registry.isMember(name, g.group)) return this.sendDocument(404, TEXT, "404 Not Found: no such service here\n");
+    if (!SERVICE_NAME.test(name) || !g.registry.isMember(name, g.group))
+      return this.sendDocument(404, TEXT, "404 Not Found: no such service here\n");
     if (!g.codec.accepts(mediaTypeOf(this.contentType()))) {
-      return this.sendDocument(415, TEXT, `415 Unsupported Media Type: ${g.codec.protocol} requests take Content-Type ${g.codec.mediaType}\n`);
+      return this.sendDocument(
+        415,
+        TEXT,
+        `415 Unsupported Media Type: ${g.codec.protocol} requests take Content-Type ${g.codec.mediaType}\n`,
+      );
     }
     this.name = name;
     this.bodyLimit = g.maxBody;

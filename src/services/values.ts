@@ -6,15 +6,7 @@
  */
 
 /** A value a service method receives or returns. */
-export type ServiceValue =
-  | null
-  | boolean
-  | number
-  | string
-  | Uint8Array
-  | Date
-  | ServiceValue[]
-  | { [key: string]: ServiceValue };
+export type ServiceValue = null | boolean | number | string | Uint8Array | Date | ServiceValue[] | { [key: string]: ServiceValue };
 
 /** Key of a tagged byte string. */
 export const BASE64_TAG = "$base64";

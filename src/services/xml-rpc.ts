@@ -135,7 +135,12 @@ export function decodeValue(el: XmlElement): unknown {
       const o: Record<string, unknown> = {};
       for (const m of t.children) {
         if (m.name !== "member") throw new XmlRpcError("<struct> holds only <member>s");
-        Object.defineProperty(o, only(m, "name").text, { value: decodeValue(only(m, "value")), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(o, only(m, "name").text, {
+          value: decodeValue(only(m, "value")),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return o;
     }
@@ -219,7 +224,9 @@ function resultAnswer(v: unknown): RpcAnswer {
   try {
     return xmlAnswer(encodeResponse(v));
   } catch (e) {
-    return xmlAnswer(encodeFault(new ServiceFailure(INTERNAL_ERROR, e instanceof XmlRpcError ? e.message : "the result cannot be encoded", "netsvc")));
+    return xmlAnswer(
+      encodeFault(new ServiceFailure(INTERNAL_ERROR, e instanceof XmlRpcError ? e.message : "the result cannot be encoded", "netsvc")),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 /** authenticate(session, scheme, credentials): any Authorization scheme reaches the server object. */
 import { describe, expect, test } from "bun:test";
-import { HttpError, HttpServlet, Router, type HttpSession } from "../../src/index.ts";
+import { HttpError, type HttpServlet, Router, type HttpSession } from "../../src/index.ts";
 import { parseAuthorization } from "../../src/servers/http-server.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
@@ -51,7 +51,10 @@ describe("authenticate()", () => {
     await using srv = startDaemon({ "/api": api });
     expect((await get(srv.port, "BEARER   t0ken  ")).status).toBe(200);
     expect((await get(srv.port, "X-Api-Key k1")).status).toBe(200);
-    expect(api.calls).toEqual([["bearer", "t0ken"], ["x-api-key", "k1"]]);
+    expect(api.calls).toEqual([
+      ["bearer", "t0ken"],
+      ["x-api-key", "k1"],
+    ]);
   });
 
   test("false → 401 with the server's challenge, closed; no header → scheme ''", async () => {

@@ -23,7 +23,13 @@ class UploadServlet extends HttpServlet {
 describe("request bodies", () => {
   test("Content-Length body streamed to processContent as it arrives", async () => {
     const seen: UploadServlet[] = [];
-    await using srv = startDaemon({ "/": new FnServer((s) => (seen.push(new UploadServlet(s)), seen.at(-1)!)) });
+    await using srv = startDaemon({
+      "/": new FnServer((s) => {
+        const servlet = new UploadServlet(s);
+        seen.push(servlet);
+        return servlet;
+      }),
+    });
     using c = await RawClient.connect(srv.port);
     c.send("POST /up HTTP/1.0\r\nContent-Length: 10\r\n\r\nhello");
     await c.until(() => seen[0]?.bytes === 5);
@@ -47,7 +53,9 @@ describe("request bodies", () => {
     );
     await using srv = startDaemon({ "/": server });
     using c = await RawClient.connect(srv.port);
-    c.send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: t\r\n\r\nGET /n HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send(
+      "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: t\r\n\r\nGET /n HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
     const rs = await c.responses(2);
     expect(rs.map((r) => r.body)).toEqual(["got hello world", "next"]);
   });
@@ -74,7 +82,13 @@ describe("request bodies", () => {
   test("chunked body growing over the limit → 413 and close", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new UploadServlet(s)) }, { maxBody: 100 });
     using c = await RawClient.connect(srv.port);
-    c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + "a".repeat(64) + "\r\n40\r\n" + "b".repeat(64) + "\r\n0\r\n\r\n");
+    c.send(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" +
+        "a".repeat(64) +
+        "\r\n40\r\n" +
+        "b".repeat(64) +
+        "\r\n0\r\n\r\n",
+    );
     await c.untilClosed();
     expect(parseResponses(c.text(), true).map((r) => r.status)).toEqual([413]);
   });

@@ -72,7 +72,9 @@ describe("HTTP/1.1 responses", () => {
   });
 
   test("Python's http.client reads chunked responses over one kept-alive connection", async () => {
-    await using srv = startDaemon({ "/": new FnServer((s) => (s.requestPath() === "/s" ? new Streamer(s) : new (class extends HttpServlet {})(s))) });
+    await using srv = startDaemon({
+      "/": new FnServer((s) => (s.requestPath() === "/s" ? new Streamer(s) : new (class extends HttpServlet {})(s))),
+    });
     const script = `
 import http.client, sys
 c = http.client.HTTPConnection("127.0.0.1", ${srv.port}, timeout=5)

@@ -120,7 +120,9 @@ describe("pipelining", () => {
     });
     await using srv = startDaemon({ "/": server });
     using c = await RawClient.connect(srv.port);
-    c.send("GET /1?40 HTTP/1.1\r\nHost: x\r\n\r\nGET /2?0 HTTP/1.1\r\nHost: x\r\n\r\nGET /3?10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    c.send(
+      "GET /1?40 HTTP/1.1\r\nHost: x\r\n\r\nGET /2?0 HTTP/1.1\r\nHost: x\r\n\r\nGET /3?10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     await c.untilClosed();
     const rs = parseResponses(c.text(), true);
     expect(rs.map((r) => r.body)).toEqual(["/1", "/2", "/3"]);

@@ -67,7 +67,10 @@ test("an upload is written to disk and its progress streams as server-sent event
     if (done) break;
     text += decoder.decode(value, { stream: true });
   }
-  const states = text.trim().split("\n\n").map((e) => JSON.parse(e.replace(/^data: /, "")));
+  const states = text
+    .trim()
+    .split("\n\n")
+    .map((e) => JSON.parse(e.replace(/^data: /, "")));
   expect(states.at(-1)).toMatchObject({ state: "done", received: size });
   const partial = states.filter((s) => s.state === "receiving" && s.received > 0 && s.received < size);
   expect(partial.length).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ const COMMAND_TIMEOUT_MS = 30_000;
 /** A headless chromium and a connection to its first page. */
 export class Browser {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   private constructor(
     private readonly process: ReturnType<typeof Bun.spawn>,
@@ -36,15 +36,30 @@ export class Browser {
     if (!chromium) throw new Error("chromium is not installed (.ci/run installs Debian's chromium)");
     const profile = mkdtempSync(join(tmpdir(), "netsvc-cdp-"));
     const child = Bun.spawn(
-      [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
-        `--user-data-dir=${profile}`, "--window-size=800,700", "about:blank"],
+      [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--remote-debugging-port=0",
+        "--remote-debugging-address=127.0.0.1",
+        `--user-data-dir=${profile}`,
+        "--window-size=800,700",
+        "about:blank",
+      ],
       { stdout: "ignore", stderr: "pipe" },
     );
     try {
       const out = new Output(child.stderr as ReadableStream<Uint8Array>);
       const port = (await out.waitFor(/DevTools listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 30_000))[1];
-      const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { type: string; webSocketDebuggerUrl: string }[];
+      const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+        type: string;
+        webSocketDebuggerUrl: string;
+      }[];
       const page = targets.find((t) => t.type === "page");
       if (!page) throw new Error("chromium has no page target");
       const socket = new WebSocket(page.webSocketDebuggerUrl);
@@ -61,6 +76,7 @@ export class Browser {
   }
 
   /** Sends a CDP command and resolves with its result. */
+  // biome-ignore lint/suspicious/noExplicitAny: CDP results are untyped JSON; each caller reads the fields it asked for
   send(method: string, params: object = {}): Promise<any> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -69,8 +85,14 @@ export class Browser {
         reject(new Error(`CDP ${method} took over ${COMMAND_TIMEOUT_MS} ms`));
       }, COMMAND_TIMEOUT_MS);
       this.pending.set(id, {
-        resolve: (v) => (clearTimeout(timer), resolve(v)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       this.socket.send(JSON.stringify({ id, method, params }));
     });

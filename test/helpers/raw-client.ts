@@ -133,7 +133,8 @@ export class RawClient {
     const deadline = Date.now() + ms;
     while (!predicate()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; received ${JSON.stringify(this.text().slice(0, 300))}, closed=${this.closed}`);
+      if (left <= 0)
+        throw new Error(`timed out waiting for ${what}; received ${JSON.stringify(this.text().slice(0, 300))}, closed=${this.closed}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, POLL_MS));
         this.waiters.push(() => {

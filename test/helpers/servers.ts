@@ -38,7 +38,11 @@ export interface TestDaemon extends AsyncDisposable {
 /** Starts a daemon with `attach` entries; `await using` stops it at the end of the scope. */
 export function startDaemon(attach: Record<string, HttpServer>, options: HttpDaemonOptions = {}): TestDaemon {
   const errors: string[] = [];
-  const daemon = new HttpDaemon(0, { accessLog: null, errorLog: (m, e) => errors.push(`${m} ${e instanceof Error ? e.stack : (e ?? "")}`), ...options });
+  const daemon = new HttpDaemon(0, {
+    accessLog: null,
+    errorLog: (m, e) => errors.push(`${m} ${e instanceof Error ? e.stack : (e ?? "")}`),
+    ...options,
+  });
   for (const [path, server] of Object.entries(attach)) daemon.attach(path, server);
   daemon.start();
   return {
@@ -52,5 +56,4 @@ export function startDaemon(attach: Record<string, HttpServer>, options: HttpDae
 }
 
 /** A server answering every request with the servlet path as text. */
-export const pathEcho = () =>
-  new FnServer((s) => new TextServlet(s, `${s.requestMethod()} ${s.requestPath()} [${s.servletPath()}]`));
+export const pathEcho = () => new FnServer((s) => new TextServlet(s, `${s.requestMethod()} ${s.requestPath()} [${s.servletPath()}]`));

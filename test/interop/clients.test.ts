@@ -16,7 +16,8 @@ async function run(cmd: string[], timeoutMs = 60_000): Promise<{ code: number; o
 }
 
 function requireTool(name: string): void {
-  if (!Bun.which(name)) throw new Error(`${name} is not installed (.ci/run installs it: apt-get install curl apache2-utils nghttp2-client python3)`);
+  if (!Bun.which(name))
+    throw new Error(`${name} is not installed (.ci/run installs it: apt-get install curl apache2-utils nghttp2-client python3)`);
 }
 
 describe("real clients", () => {

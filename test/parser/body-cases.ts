@@ -10,8 +10,20 @@ export interface BodyCase {
   expect: { body: string; consumed: number; trailers?: number } | { error: number } | { incomplete: string };
 }
 
-const chunked = (name: string, input: string, expect: BodyCase["expect"]): BodyCase => ({ name, input, contentLength: -1, chunked: true, expect });
-const length = (name: string, input: string, n: number, expect: BodyCase["expect"]): BodyCase => ({ name, input, contentLength: n, chunked: false, expect });
+const chunked = (name: string, input: string, expect: BodyCase["expect"]): BodyCase => ({
+  name,
+  input,
+  contentLength: -1,
+  chunked: true,
+  expect,
+});
+const length = (name: string, input: string, n: number, expect: BodyCase["expect"]): BodyCase => ({
+  name,
+  input,
+  contentLength: n,
+  chunked: false,
+  expect,
+});
 
 export const BODY_CASES: BodyCase[] = [
   length("exact Content-Length", "hello", 5, { body: "hello", consumed: 5 }),
@@ -28,7 +40,7 @@ export const BODY_CASES: BodyCase[] = [
   chunked("extension with BWS and quoted value", '5 ; a = "b c"\r\nhello\r\n0;x\r\n\r\n', { body: "hello", consumed: 29 }),
   // ── chunk-ext (RFC 9112 §7.1.1): every production ──────────────────────────────────────
   chunked("extension name only", "5;a\r\nhello\r\n0\r\n\r\n", { body: "hello", consumed: 17 }),
-  chunked("several extensions", "5;a=1;b;c=\"x\"\r\nhello\r\n0\r\n\r\n", { body: "hello", consumed: 27 }),
+  chunked("several extensions", '5;a=1;b;c="x"\r\nhello\r\n0\r\n\r\n', { body: "hello", consumed: 27 }),
   chunked("token value with tchar symbols", "5;a=!#$%&'*+-.^_`|~9\r\nhello\r\n0\r\n\r\n", { body: "hello", consumed: 34 }),
   chunked("quoted value with quoted-pairs", '5;a="x\\"y\\\\z"\r\nhello\r\n0\r\n\r\n', { body: "hello", consumed: 27 }),
   chunked("quoted value with obs-text and tab", '5;a="\xe9\tb"\r\nhello\r\n0\r\n\r\n', { body: "hello", consumed: 23 }),
@@ -50,7 +62,11 @@ export const BODY_CASES: BodyCase[] = [
   chunked("quoted-pair of a control byte", '5;a="\\\x01"\r\nhello\r\n0\r\n\r\n', { error: E.E_BAD_CHUNK_EXTENSION }),
   chunked("DEL in a token value", "5;a=b\x7f\r\nhello\r\n0\r\n\r\n", { error: E.E_BAD_CHUNK_EXTENSION }),
   chunked("bare LF inside quotes", '5;a="b\nc"\r\nhello\r\n0\r\n\r\n', { error: E.E_BARE_LF }),
-  chunked("trailers are counted and kept out of the body", "5\r\nhello\r\n0\r\nX-Sum: 1\r\nY: 2\r\n\r\n", { body: "hello", consumed: 31, trailers: 2 }),
+  chunked("trailers are counted and kept out of the body", "5\r\nhello\r\n0\r\nX-Sum: 1\r\nY: 2\r\n\r\n", {
+    body: "hello",
+    consumed: 31,
+    trailers: 2,
+  }),
   chunked("data containing CRLF", "4\r\n\r\n\r\n\r\n0\r\n\r\n", { body: "\r\n\r\n", consumed: 14 }),
   chunked("no last chunk yet", "5\r\nhello\r\n", { incomplete: "hello" }),
   chunked("missing final CRLF", "5\r\nhello\r\n0\r\n", { incomplete: "hello" }),

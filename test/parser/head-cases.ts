@@ -75,11 +75,16 @@ export const HEAD_CASES: HeadCase[] = [
   ok("a second ? is query data", "GET /s?a?b HTTP/1.0\r\n\r\n", { target: "/s?a?b" }),
   ok("upper- and lower-case hex escapes", "GET /%4a%4B?%7e HTTP/1.0\r\n\r\n", { target: "/%4a%4B?%7e" }),
   ok("escape at the end of the target", "GET /a%20 HTTP/1.0\r\n\r\n", { target: "/a%20" }),
-  ok("absolute-form with port, path and query", "GET http://h.example:8080/p?q HTTP/1.1\r\nHost: h.example:8080\r\n\r\n", { target: "http://h.example:8080/p?q" }),
+  ok("absolute-form with port, path and query", "GET http://h.example:8080/p?q HTTP/1.1\r\nHost: h.example:8080\r\n\r\n", {
+    target: "http://h.example:8080/p?q",
+  }),
   ok("absolute-form with scheme symbols", "GET a+b-c.d://h/ HTTP/1.1\r\nHost: h\r\n\r\n", { target: "a+b-c.d://h/" }),
   ok("absolute-form without a path", "GET http://h HTTP/1.1\r\nHost: h\r\n\r\n", { target: "http://h" }),
   ok("absolute-form IP-literal host", "GET http://[::1]:80/ HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", { target: "http://[::1]:80/" }),
-  ok("authority-form for CONNECT", "CONNECT h.example:443 HTTP/1.1\r\nHost: h.example:443\r\n\r\n", { method: "CONNECT", target: "h.example:443" }),
+  ok("authority-form for CONNECT", "CONNECT h.example:443 HTTP/1.1\r\nHost: h.example:443\r\n\r\n", {
+    method: "CONNECT",
+    target: "h.example:443",
+  }),
   ok("HTTP/0.9 with a query", "GET /old?x=1\r\n", { version: "0.9", target: "/old?x=1" }),
   ok("HTTP/1.9 is treated as 1.x", "GET / HTTP/1.9\r\n" + H11 + "\r\n", { version: "1.9", keepAlive: true }),
   ok("HTTP/0.9 simple request", "GET /old\r\n", { method: "GET", target: "/old", version: "0.9", consumed: 10, keepAlive: false }),
@@ -99,7 +104,12 @@ export const HEAD_CASES: HeadCase[] = [
   ok("colon in value", "GET / HTTP/1.0\r\nA: b:c:d\r\n\r\n", { headers: [["A", "b:c:d"]] }),
   ok("name case preserved", "GET / HTTP/1.0\r\nX-CuStOm: 1\r\n\r\n", { headers: [["X-CuStOm", "1"]] }),
   ok("name with token symbols", "GET / HTTP/1.0\r\nX!#$%&'*+-.^_`|~9: v\r\n\r\n", { headers: [["X!#$%&'*+-.^_`|~9", "v"]] }),
-  ok("repeated field kept twice", "GET / HTTP/1.0\r\nA: 1\r\nA: 2\r\n\r\n", { headers: [["A", "1"], ["A", "2"]] }),
+  ok("repeated field kept twice", "GET / HTTP/1.0\r\nA: 1\r\nA: 2\r\n\r\n", {
+    headers: [
+      ["A", "1"],
+      ["A", "2"],
+    ],
+  }),
   ok("many headers under the limit", "GET / HTTP/1.0\r\n" + "A: b\r\n".repeat(100) + "\r\n", { consumed: 18 + 600 }),
   ok("quote and backslash in value", 'GET / HTTP/1.0\r\nA: "x\\y"\r\n\r\n', { headers: [["A", '"x\\y"']] }),
 
@@ -112,7 +122,9 @@ export const HEAD_CASES: HeadCase[] = [
   ok("1.1 persistent by default", "GET / HTTP/1.1\r\n" + H11 + "\r\n", { keepAlive: true }),
   ok("1.1 close", "GET / HTTP/1.1\r\n" + H11 + "Connection: close\r\n\r\n", { keepAlive: false }),
   ok("1.1 CLOSE upper case", "GET / HTTP/1.1\r\n" + H11 + "Connection: CLOSE\r\n\r\n", { keepAlive: false }),
-  ok("1.1 close in second Connection field", "GET / HTTP/1.1\r\n" + H11 + "Connection: upgrade\r\nConnection: close\r\n\r\n", { keepAlive: false }),
+  ok("1.1 close in second Connection field", "GET / HTTP/1.1\r\n" + H11 + "Connection: upgrade\r\nConnection: close\r\n\r\n", {
+    keepAlive: false,
+  }),
   ok("1.1 closed is not close", "GET / HTTP/1.1\r\n" + H11 + "Connection: closed\r\n\r\n", { keepAlive: true }),
   ok("1.0 keep-alives is not keep-alive", "GET / HTTP/1.0\r\nConnection: keep-alives\r\n\r\n", { keepAlive: false }),
   ok("Keep-Alive header alone does not persist 1.0", "GET / HTTP/1.0\r\nKeep-Alive: 300\r\n\r\n", { keepAlive: false }),
@@ -235,14 +247,30 @@ export const HEAD_CASES: HeadCase[] = [
   bad("Content-Length huge", "POST / HTTP/1.0\r\nContent-Length: 99999999999999999999999\r\n\r\n", E.E_BAD_CONTENT_LENGTH),
   bad("duplicate equal Content-Length", "POST / HTTP/1.0\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", E.E_DUPLICATE_CONTENT_LENGTH),
   bad("differing Content-Length", "POST / HTTP/1.0\r\nContent-Length: 5\r\ncontent-length: 6\r\n\r\n", E.E_DUPLICATE_CONTENT_LENGTH),
-  bad("TE with Content-Length", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", E.E_TE_WITH_CONTENT_LENGTH),
-  bad("Content-Length with TE (order)", "POST / HTTP/1.1\r\n" + H11 + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", E.E_TE_WITH_CONTENT_LENGTH),
+  bad(
+    "TE with Content-Length",
+    "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+    E.E_TE_WITH_CONTENT_LENGTH,
+  ),
+  bad(
+    "Content-Length with TE (order)",
+    "POST / HTTP/1.1\r\n" + H11 + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    E.E_TE_WITH_CONTENT_LENGTH,
+  ),
   bad("TE on HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", E.E_TE_ON_HTTP10),
   bad("TE gzip is unsupported", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: gzip\r\n\r\n", E.E_UNSUPPORTED_TRANSFER_ENCODING),
-  bad("TE gzip, chunked is unsupported", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: gzip, chunked\r\n\r\n", E.E_UNSUPPORTED_TRANSFER_ENCODING),
+  bad(
+    "TE gzip, chunked is unsupported",
+    "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: gzip, chunked\r\n\r\n",
+    E.E_UNSUPPORTED_TRANSFER_ENCODING,
+  ),
   bad("TE chunked not final", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: chunked, gzip\r\n\r\n", E.E_BAD_TRANSFER_ENCODING),
   bad("TE chunked twice", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: chunked, chunked\r\n\r\n", E.E_BAD_TRANSFER_ENCODING),
-  bad("TE chunked in two fields", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", E.E_BAD_TRANSFER_ENCODING),
+  bad(
+    "TE chunked in two fields",
+    "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+    E.E_BAD_TRANSFER_ENCODING,
+  ),
   bad("TE empty", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding:\r\n\r\n", E.E_BAD_TRANSFER_ENCODING),
   bad("TE empty element", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: ,chunked\r\n\r\n", E.E_BAD_TRANSFER_ENCODING),
   bad("TE chunkedx", "POST / HTTP/1.1\r\n" + H11 + "Transfer-Encoding: chunkedx\r\n\r\n", E.E_UNSUPPORTED_TRANSFER_ENCODING),
@@ -263,7 +291,9 @@ export const HEAD_CASES: HeadCase[] = [
   bad("HTTP/1.9 without Host", "GET / HTTP/1.9\r\n\r\n", E.E_MISSING_HOST),
 
   // ── limits ───────────────────────────────────────────────────────────────────────────────
-  bad("request line one over the limit", "GET /" + "a".repeat(50 - 13) + " HTTP/1.0\r\n\r\n", E.E_REQUEST_LINE_TOO_LONG, { maxRequestLine: 50 }),
+  bad("request line one over the limit", "GET /" + "a".repeat(50 - 13) + " HTTP/1.0\r\n\r\n", E.E_REQUEST_LINE_TOO_LONG, {
+    maxRequestLine: 50,
+  }),
   bad("endless request line", "GET /" + "a".repeat(200), E.E_REQUEST_LINE_TOO_LONG, { maxRequestLine: 50 }),
   bad("endless method", "G".repeat(100), E.E_REQUEST_LINE_TOO_LONG, { maxRequestLine: 50 }),
   bad("head one over the limit", "GET / HTTP/1.0\r\nA: " + "b".repeat(80 - 22) + "\r\n\r\n", E.E_HEAD_TOO_LARGE, { maxHead: 80 }),
@@ -271,6 +301,8 @@ export const HEAD_CASES: HeadCase[] = [
   bad("endless empty lines", "\r\n".repeat(100), E.E_HEAD_TOO_LARGE, { maxHead: 80 }),
   bad("one field over maxHeaders", "GET / HTTP/1.0\r\n" + "A: b\r\n".repeat(4) + "\r\n", E.E_TOO_MANY_HEADERS, { maxHeaders: 3 }),
   bad("101 fields by default", "GET / HTTP/1.0\r\n" + "A: b\r\n".repeat(101) + "\r\n", E.E_TOO_MANY_HEADERS),
-  bad("bad byte after the head limit is not reached", "GET / HTTP/1.0\r\nA: " + "b".repeat(100) + "\x00", E.E_HEAD_TOO_LARGE, { maxHead: 80 }),
+  bad("bad byte after the head limit is not reached", "GET / HTTP/1.0\r\nA: " + "b".repeat(100) + "\x00", E.E_HEAD_TOO_LARGE, {
+    maxHead: 80,
+  }),
   bad("bad byte before the limit wins", "GET / HTTP/1.0\r\nA: b\x00" + "b".repeat(100), E.E_BAD_HEADER_VALUE, { maxHead: 80 }),
 ];

@@ -55,7 +55,7 @@ function generateRequest(rand: () => number): Generated {
     let name = pick(rand, TCHARS, 1, 20);
     // Avoid generating framing fields by accident; the body is declared separately below.
     if (/^(host|content-length|transfer-encoding|connection)$/i.test(name)) name = "X-" + name;
-    let value = pick(rand, VALUE_CHARS, 0, 60).replace(/^[ \t]+|[ \t]+$/g, "");
+    const value = pick(rand, VALUE_CHARS, 0, 60).replace(/^[ \t]+|[ \t]+$/g, "");
     headers.push([name, value]);
   }
   const body = rand() < 0.3 ? pick(rand, "abc\r\n\x00xyz", 1, 50) : "";
@@ -151,7 +151,7 @@ describe("parser properties", () => {
       const mutated = Uint8Array.from(data);
       let lfs = 0;
       for (const b of mutated) if (b === 0x0a) lfs++;
-      let result;
+      let result: ReturnType<typeof countRequests>;
       try {
         result = countRequests(mutated);
       } catch (e) {
@@ -160,7 +160,10 @@ describe("parser properties", () => {
       if (result.requests > lfs) throw new Error(`seed ${seed}: ${result.requests} requests from ${lfs} LFs`);
       // The same bytes byte by byte come to the same first outcome as whole.
       const whole = parseInPieces(mutated, [mutated.length]);
-      const each = parseInPieces(mutated, Array.from({ length: mutated.length }, (_, i) => i + 1));
+      const each = parseInPieces(
+        mutated,
+        Array.from({ length: mutated.length }, (_, i) => i + 1),
+      );
       if (!Bun.deepEquals(each, whole)) throw new Error(`seed ${seed}: byte by byte differs`);
     }
   });

@@ -10,7 +10,7 @@ describe("BytesMap", () => {
     // 100 000 keys: enough that some share a 32-bit hash (this set has two such pairs under FNV-1a),
     // so keys that collide must still be told apart byte by byte.
     const keys = Array.from({ length: 100_000 }, (_, i) => `path/${i}/file-${i * 7}.txt`);
-    keys.forEach((k, i) => m.set(bytes(k), 0, k.length, i));
+    for (const [i, k] of keys.entries()) m.set(bytes(k), 0, k.length, i);
     expect(m.size).toBe(keys.length);
     keys.forEach((k, i) => {
       const framed = bytes(`GET /${k} HTTP/1.1`);

@@ -32,7 +32,7 @@ describe("json() and text()", () => {
     expect(r!.status).toBe(200);
     expect(r!.headers["content-type"]).toBe("application/json");
     expect(JSON.parse(utf8(r!.body))).toEqual({ got: { a: [1, 2, { b: "é" }] } });
-    expect(r!.headers["connection"]).toBe("keep-alive");
+    expect(r!.headers.connection).toBe("keep-alive");
     const again = await c.request(post("/echo", "42"));
     expect(JSON.parse(again.body)).toEqual({ got: 42 });
   });
@@ -157,7 +157,10 @@ describe("errorPage() of a server object", () => {
   class JsonApi extends Router {
     override errorPage(code: number, session: HttpSession, message?: string): ErrorDocument | null {
       if (code === 418) throw new Error("broken error page");
-      return { contentType: "application/problem+json", body: JSON.stringify({ title: message ?? "oops", status: code, path: session.requestPath() }) };
+      return {
+        contentType: "application/problem+json",
+        body: JSON.stringify({ title: message ?? "oops", status: code, path: session.requestPath() }),
+      };
     }
   }
   const api = () =>

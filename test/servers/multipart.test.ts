@@ -45,7 +45,15 @@ async function curl(args: string[]): Promise<{ code: number; out: string }> {
 describe("parts()", () => {
   test("curl -F: fields and a 3 MiB file arrive whole, in order, with their names and types", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new Describe(s)) });
-    const r = await curl(["-F", "title=hello wörld", "-F", `file=@${join(dir, "data.bin")};type=application/octet-stream`, "-F", "note=<-", `http://127.0.0.1:${srv.port}/up`]);
+    const r = await curl([
+      "-F",
+      "title=hello wörld",
+      "-F",
+      `file=@${join(dir, "data.bin")};type=application/octet-stream`,
+      "-F",
+      "note=<-",
+      `http://127.0.0.1:${srv.port}/up`,
+    ]);
     expect(r.code).toBe(200);
     const parts = JSON.parse(r.out);
     expect(parts.map((p: { name: string }) => p.name)).toEqual(["title", "file", "note"]);
@@ -105,7 +113,9 @@ describe("parts()", () => {
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="big"\r\n\r\n`;
     const tail = `\r\n--${boundary}--\r\n`;
     const length = head.length + TOTAL + tail.length;
-    c.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${length}\r\n\r\n${head}`);
+    c.send(
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${length}\r\n\r\n${head}`,
+    );
     c.send(new Uint8Array(TOTAL).fill(0x61));
     c.send(tail);
     await c.until(() => firstChunk, 5000, "the first chunk");
@@ -133,7 +143,9 @@ describe("parts()", () => {
     using a = await RawClient.connect(srv.port);
     expect((await a.request("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi")).status).toBe(415);
     using b = await RawClient.connect(srv.port);
-    expect((await b.request("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data\r\nContent-Length: 2\r\n\r\nhi")).status).toBe(400);
+    expect((await b.request("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data\r\nContent-Length: 2\r\n\r\nhi")).status).toBe(
+      400,
+    );
   });
 });
 
@@ -158,7 +170,17 @@ describe("FormServlet and multipart", () => {
         })(s),
     );
     await using srv = startDaemon({ "/": server });
-    const r = await curl(["-F", "a=1", "-F", "a=2", "-F", `doc=@${join(dir, "data.bin")}`, "-F", "b=x y", `http://127.0.0.1:${srv.port}/form`]);
+    const r = await curl([
+      "-F",
+      "a=1",
+      "-F",
+      "a=2",
+      "-F",
+      `doc=@${join(dir, "data.bin")}`,
+      "-F",
+      "b=x y",
+      `http://127.0.0.1:${srv.port}/form`,
+    ]);
     expect(r.code).toBe(200);
     expect(JSON.parse(r.out)).toEqual({ a: ["1", "2"], b: "x y" });
     expect(kept).toEqual([`doc:data.bin:${upload.length}`]);

@@ -41,7 +41,10 @@ describe("the response machine, recorded", () => {
   test("HTTP/1.1 without Content-Length: chunked, self-delimited", () => {
     const rec = new ResponseRecorder("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     rec.start((s) => new Streamed(s)).servlet.processRequest();
-    expect(rec.text()).toEndWith("Transfer-Encoding: chunked\r\n" + "Date: Thu, 01 Jan 2026 00:00:00 GMT\r\nServer: netsvc\r\nConnection: keep-alive\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n");
+    expect(rec.text()).toEndWith(
+      "Transfer-Encoding: chunked\r\n" +
+        "Date: Thu, 01 Jan 2026 00:00:00 GMT\r\nServer: netsvc\r\nConnection: keep-alive\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n",
+    );
     expect(rec.completed).toBe(true);
   });
 

@@ -109,7 +109,7 @@ describe("Router over sockets", () => {
     expect(r.status).toBe(200);
     expect(r.headers["content-type"]).toBe("application/json");
     expect(JSON.parse(r.body)).toEqual({ name: "one" });
-    expect(r.headers["connection"]).toBe("keep-alive");
+    expect(r.headers.connection).toBe("keep-alive");
     const r2 = await c.request("GET /api/files/a/b%20c.txt HTTP/1.0\r\n\r\n");
     expect(r2.body).toBe("file a/b c.txt"); // parameters are percent-decoded
     using c2 = await RawClient.connect(srv.port);
@@ -132,11 +132,11 @@ describe("Router over sockets", () => {
     using c = await RawClient.connect(srv.port);
     const r = await c.request("DELETE /api/items/1 HTTP/1.0\r\n\r\n");
     expect(r.status).toBe(405);
-    expect(r.headers["allow"]).toBe("GET, HEAD");
+    expect(r.headers.allow).toBe("GET, HEAD");
     await c.untilClosed();
     using c3 = await RawClient.connect(srv.port);
     const r3 = await c3.request("PUT /api/locked HTTP/1.0\r\n\r\n");
-    expect([r3.status, r3.headers["allow"]]).toEqual([405, "POST, PUT"]);
+    expect([r3.status, r3.headers.allow]).toEqual([405, "POST, PUT"]);
     using c2 = await RawClient.connect(srv.port);
     const r2 = await c2.request("GET /api/nothing HTTP/1.0\r\nAccept: application/json\r\n\r\n");
     expect(r2.status).toBe(404);

@@ -41,7 +41,9 @@ describe("predefined servlets", () => {
     expect(utf8((await a.request("GET /f?a=1&b=x+y&a=2&c=%C3%A9 HTTP/1.0\r\n\r\n")).body)).toBe('{"a":["1","2"],"b":"x y","c":"é"}');
     using b = await RawClient.connect(srv.port);
     const body = "name=Ada+L&lang=en&lang=fr";
-    const r = await b.request(`POST /f HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const r = await b.request(
+      `POST /f HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
     expect(r.body).toBe('{"name":"Ada L","lang":["en","fr"]}');
     using c = await RawClient.connect(srv.port);
     expect((await c.request("POST /f HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n")).status).toBe(400);
@@ -69,7 +71,12 @@ describe("sendDocument", () => {
         new (class extends HttpServlet {
           override processRequest() {
             const bytes = s.requestPath() === "/bytes";
-            this.sendDocument(201, bytes ? "application/octet-stream" : "text/plain; charset=utf-8", bytes ? Uint8Array.of(0, 1, 255) : "h\u00e9", [["X-Kind", "doc"]]);
+            this.sendDocument(
+              201,
+              bytes ? "application/octet-stream" : "text/plain; charset=utf-8",
+              bytes ? Uint8Array.of(0, 1, 255) : "h\u00e9",
+              [["X-Kind", "doc"]],
+            );
             this.sendDocument(500, "text/plain", "ignored");
           }
         })(s),
@@ -77,7 +84,13 @@ describe("sendDocument", () => {
     await using srv = startDaemon({ "/": server });
     using c = await RawClient.connect(srv.port);
     const b = await c.request("GET /bytes HTTP/1.1\r\nHost: x\r\n\r\n");
-    expect([b.status, b.headers["content-type"], b.headers["x-kind"], b.headers["content-length"], b.body]).toEqual([201, "application/octet-stream", "doc", "3", "\x00\x01\xff"]);
+    expect([b.status, b.headers["content-type"], b.headers["x-kind"], b.headers["content-length"], b.body]).toEqual([
+      201,
+      "application/octet-stream",
+      "doc",
+      "3",
+      "\x00\x01\xff",
+    ]);
     const t = await c.request("GET /text HTTP/1.1\r\nHost: x\r\n\r\n");
     expect([t.status, t.headers["content-length"], t.body, t.headers.connection]).toEqual([201, "3", "h\u00c3\u00a9", "keep-alive"]);
   });
@@ -169,7 +182,9 @@ describe("routing and session accessors", () => {
     );
     await using srv = startDaemon({ "/app": server });
     using c = await RawClient.connect(srv.port);
-    const r = await c.request("POST /app/p%20q?a=%20 HTTP/1.1\r\nHost: example:81\r\nX-Multi: 1\r\nx-multi: 2\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+    const r = await c.request(
+      "POST /app/p%20q?a=%20 HTTP/1.1\r\nHost: example:81\r\nX-Multi: 1\r\nx-multi: 2\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n",
+    );
     expect(JSON.parse(r.body)).toEqual({
       method: "POST",
       path: "/app/p q",

@@ -27,7 +27,11 @@ const children: ReturnType<typeof Bun.spawn>[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) c.kill("SIGKILL");
 });
-const killChildren = { [Symbol.dispose]: () => children.forEach((c) => c.kill("SIGKILL")) };
+const killChildren = {
+  [Symbol.dispose]: () => {
+    for (const c of children) c.kill("SIGKILL");
+  },
+};
 
 /** Starts a process hosting "calc"; resolves with it once it says it is connected. */
 async function host(url: string, group = "") {
@@ -80,181 +84,225 @@ async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {
   throw new Error("the call did not fail");
 }
 
-test("a call through the gateway reaches a service in another process; failures keep their fields", async () => {
-  await using nats = await NatsServer.start();
-  using _children = killChildren;
-  await using side = await gatewaySide(nats.url);
-  await host(nats.url, "web");
-  await whenRegistry(side.r, () => side.r.isMember("calc", "web"));
-  await using d = startDaemon({ "/rpc": new RpcGateway("web", { registry: side.r }) });
-  const call = (body: object) =>
-    fetch(`http://127.0.0.1:${d.port}/rpc/calc`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...body }) }).then((x) => x.json() as Promise<Record<string, any>>);
-  expect(await call({ method: "add", params: [2, 3] })).toEqual({ jsonrpc: "2.0", result: 5, id: 1 });
-  expect((await call({ method: "add", params: ["x", 3] })).error).toEqual({ code: 10, message: "not a number", data: { origin: "calc", details: "add takes two numbers" } });
-  expect((await call({ method: "nope" })).error.code).toBe(-32601);
-  const bytes = new Uint8Array([1, 2, 3]);
-  const when = new Date(Date.UTC(2026, 0, 1));
-  expect(await side.r.call("calc", "types", [{ bytes, when, list: [null, true] }])).toEqual({ bytes, when, list: [null, true] });
-  expect(await side.r.call("calc", "slow", [5])).toBeNumber();
-}, NATS_TEST_TIMEOUT_MS);
+test(
+  "a call through the gateway reaches a service in another process; failures keep their fields",
+  async () => {
+    await using nats = await NatsServer.start();
+    using _children = killChildren;
+    await using side = await gatewaySide(nats.url);
+    await host(nats.url, "web");
+    await whenRegistry(side.r, () => side.r.isMember("calc", "web"));
+    await using d = startDaemon({ "/rpc": new RpcGateway("web", { registry: side.r }) });
+    const call = (body: object) =>
+      fetch(`http://127.0.0.1:${d.port}/rpc/calc`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...body }),
+      }).then(
+        (x) =>
+          x.json() as Promise<{
+            jsonrpc?: string;
+            id?: unknown;
+            result?: unknown;
+            error?: { code: number; message: string; data?: unknown };
+          }>,
+      );
+    expect(await call({ method: "add", params: [2, 3] })).toEqual({ jsonrpc: "2.0", result: 5, id: 1 });
+    expect((await call({ method: "add", params: ["x", 3] })).error).toEqual({
+      code: 10,
+      message: "not a number",
+      data: { origin: "calc", details: "add takes two numbers" },
+    });
+    expect((await call({ method: "nope" })).error?.code).toBe(-32601);
+    const bytes = new Uint8Array([1, 2, 3]);
+    const when = new Date(Date.UTC(2026, 0, 1));
+    expect(await side.r.call("calc", "types", [{ bytes, when, list: [null, true] }])).toEqual({ bytes, when, list: [null, true] });
+    expect(await side.r.call("calc", "slow", [5])).toBeNumber();
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
 
-test("two instances share the calls; killing one mid-load loses no call the other could serve", async () => {
-  await using nats = await NatsServer.start();
-  using _children = killChildren;
-  await using side = await gatewaySide(nats.url);
-  const a = await host(nats.url);
-  const b = await host(nats.url);
-  await whenRegistry(side.r, () => side.r.lookup("calc")?.remote === 2);
-  const served = new Set<unknown>();
-  for (let i = 0; i < 40; i++) served.add(await side.r.call("calc", "whoami"));
-  expect(served).toEqual(new Set([a.pid, b.pid]));
+test(
+  "two instances share the calls; killing one mid-load loses no call the other could serve",
+  async () => {
+    await using nats = await NatsServer.start();
+    using _children = killChildren;
+    await using side = await gatewaySide(nats.url);
+    const a = await host(nats.url);
+    const b = await host(nats.url);
+    await whenRegistry(side.r, () => side.r.lookup("calc")?.remote === 2);
+    const served = new Set<unknown>();
+    for (let i = 0; i < 40; i++) served.add(await side.r.call("calc", "whoami"));
+    expect(served).toEqual(new Set([a.pid, b.pid]));
 
-  // 8 callers, each making calls of 20 ms; one instance is killed after 40 replies.
-  const outcomes: (number | ServiceFailure)[] = [];
-  let killed = false;
-  const lastOfEach: unknown[] = [];
-  const caller = async () => {
-    for (let i = 0; i < 25; i++) {
-      let o: number | ServiceFailure;
-      try {
-        o = (await side.r.call("calc", "slow", [20], { timeoutMs: 10_000 })) as number;
-      } catch (e) {
-        o = e as ServiceFailure;
+    // 8 callers, each making calls of 20 ms; one instance is killed after 40 replies.
+    const outcomes: (number | ServiceFailure)[] = [];
+    let killed = false;
+    const lastOfEach: unknown[] = [];
+    const caller = async () => {
+      for (let i = 0; i < 25; i++) {
+        let o: number | ServiceFailure;
+        try {
+          o = (await side.r.call("calc", "slow", [20], { timeoutMs: 10_000 })) as number;
+        } catch (e) {
+          o = e as ServiceFailure;
+        }
+        outcomes.push(o);
+        if (i === 24) lastOfEach.push(o);
+        if (!killed && outcomes.length >= 40) {
+          killed = true;
+          a.child.kill("SIGKILL");
+        }
       }
-      outcomes.push(o);
-      if (i === 24) lastOfEach.push(o);
-      if (!killed && outcomes.length >= 40) {
-        killed = true;
-        a.child.kill("SIGKILL");
-      }
+    };
+    await Promise.all(Array.from({ length: 8 }, caller));
+    expect(outcomes.length).toBe(200);
+    const failures = outcomes.filter((o) => o instanceof ServiceFailure);
+    expect(failures.length).toBeLessThanOrEqual(8); // at most the calls in flight to the dead one
+    for (const f of failures) expect([INSTANCE_LOST, SERVICE_UNAVAILABLE]).toContain(f.error);
+    expect(lastOfEach).toEqual(Array(8).fill(b.pid)); // calls made after the kill go to the survivor
+    await whenRegistry(side.r, () => side.r.lookup("calc")?.remote === 1);
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
+
+test(
+  "NATS down: remote calls fail at once (gateway 503), local ones work; NATS back: calls recover",
+  async () => {
+    await using nats = await NatsServer.start();
+    using _children = killChildren;
+    await using side = await gatewaySide(nats.url);
+    const local = new Service("here", side.r);
+    local.exportMethod(() => "local", "ping");
+    await host(nats.url);
+    await whenRegistry(side.r, () => side.r.has("calc"));
+    await using d = startDaemon({ "/rpc": new RpcGateway("", { registry: side.r }) });
+    const post = (name: string, method: string) =>
+      fetch(`http://127.0.0.1:${d.port}/rpc/${name}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: [1, 1] }),
+      });
+
+    const inFlight = failureOf(side.r.call("calc", "slow", [60_000]));
+    await nats.stop();
+    const t0 = performance.now();
+    expect((await inFlight).error).toBe(SERVICE_UNAVAILABLE);
+    const r = await post("calc", "add");
+    expect(r.status).toBe(503);
+    expect(((await r.json()) as { error: { code: number } }).error.code).toBe(SERVICE_UNAVAILABLE);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(await (await post("here", "ping")).json()).toEqual({ jsonrpc: "2.0", result: "local", id: 1 });
+
+    await nats.restart();
+    // the clients reconnect by themselves; wait for the first call that gets through (bounded)
+    const deadline = Date.now() + 10_000;
+    let result: unknown = null;
+    while (result === null && Date.now() < deadline) {
+      result = await side.r.call("calc", "add", [2, 2]).catch(() => null);
+      if (result === null) await new Promise((r) => setTimeout(r, 50)); // retry pacing, not synchronisation
     }
-  };
-  await Promise.all(Array.from({ length: 8 }, caller));
-  expect(outcomes.length).toBe(200);
-  const failures = outcomes.filter((o) => o instanceof ServiceFailure);
-  expect(failures.length).toBeLessThanOrEqual(8); // at most the calls in flight to the dead one
-  for (const f of failures) expect([INSTANCE_LOST, SERVICE_UNAVAILABLE]).toContain(f.error);
-  expect(lastOfEach).toEqual(Array(8).fill(b.pid)); // calls made after the kill go to the survivor
-  await whenRegistry(side.r, () => side.r.lookup("calc")?.remote === 1);
-}, NATS_TEST_TIMEOUT_MS);
+    expect(result).toBe(4);
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
 
-test("NATS down: remote calls fail at once (gateway 503), local ones work; NATS back: calls recover", async () => {
-  await using nats = await NatsServer.start();
-  using _children = killChildren;
-  await using side = await gatewaySide(nats.url);
-  const local = new Service("here", side.r);
-  local.exportMethod(() => "local", "ping");
-  await host(nats.url);
-  await whenRegistry(side.r, () => side.r.has("calc"));
-  await using d = startDaemon({ "/rpc": new RpcGateway("", { registry: side.r }) });
-  const post = (name: string, method: string) =>
-    fetch(`http://127.0.0.1:${d.port}/rpc/${name}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: [1, 1] }) });
+test(
+  "membership changes reach the other process within 2 s; a killed process's services disappear",
+  async () => {
+    await using nats = await NatsServer.start();
+    using _children = killChildren;
+    await using side = await gatewaySide(nats.url);
+    const events: ServiceEvent[] = [];
+    side.r.subscribe((e) => events.push(e));
+    const t0 = performance.now();
+    const a = await host(nats.url);
+    await whenRegistry(side.r, () => side.r.has("calc"));
+    expect(performance.now() - t0).toBeLessThan(15_000); // includes the child's start-up
+    expect(events[0]).toMatchObject({ kind: "announce", name: "calc", local: false });
 
-  const inFlight = failureOf(side.r.call("calc", "slow", [60_000]));
-  await nats.stop();
-  const t0 = performance.now();
-  expect((await inFlight).error).toBe(SERVICE_UNAVAILABLE);
-  const r = await post("calc", "add");
-  expect(r.status).toBe(503);
-  expect(((await r.json()) as { error: { code: number } }).error.code).toBe(SERVICE_UNAVAILABLE);
-  expect(performance.now() - t0).toBeLessThan(1000);
-  expect(await (await post("here", "ping")).json()).toEqual({ jsonrpc: "2.0", result: "local", id: 1 });
+    const t1 = performance.now();
+    await side.r.call("calc", "retireMe");
+    await whenRegistry(side.r, () => !side.r.has("calc"), 2000);
+    expect(performance.now() - t1).toBeLessThan(2000);
+    expect((await failureOf(side.r.call("calc", "add", [1, 2]))).error).toBe(NO_SUCH_SERVICE);
+    a.child.kill("SIGKILL");
 
-  await nats.restart();
-  // the clients reconnect by themselves; wait for the first call that gets through (bounded)
-  const deadline = Date.now() + 10_000;
-  let result: unknown = null;
-  while (result === null && Date.now() < deadline) {
-    result = await side.r.call("calc", "add", [2, 2]).catch(() => null);
-    if (result === null) await new Promise((r) => setTimeout(r, 50)); // retry pacing, not synchronisation
-  }
-  expect(result).toBe(4);
-}, NATS_TEST_TIMEOUT_MS);
+    await host(nats.url);
+    await whenRegistry(side.r, () => side.r.has("calc"));
+    const b = children[children.length - 1]!;
+    const t2 = performance.now();
+    b.kill("SIGKILL");
+    await whenRegistry(side.r, () => !side.r.has("calc"), 5000);
+    expect(performance.now() - t2).toBeLessThan(5000);
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
 
-test("membership changes reach the other process within 2 s; a killed process's services disappear", async () => {
-  await using nats = await NatsServer.start();
-  using _children = killChildren;
-  await using side = await gatewaySide(nats.url);
-  const events: ServiceEvent[] = [];
-  side.r.subscribe((e) => events.push(e));
-  const t0 = performance.now();
-  const a = await host(nats.url);
-  await whenRegistry(side.r, () => side.r.has("calc"));
-  expect(performance.now() - t0).toBeLessThan(15_000); // includes the child's start-up
-  expect(events[0]).toMatchObject({ kind: "announce", name: "calc", local: false });
+test(
+  "close() lets the calls it serves finish, then withdraws the services from the bus",
+  async () => {
+    await using nats = await NatsServer.start();
+    await using side = await gatewaySide(nats.url);
+    const hostRegistry = new ServiceRegistry();
+    const started = Promise.withResolvers<void>();
+    const gate = Promise.withResolvers<string>();
+    new Service("drain", hostRegistry).exportMethod(() => {
+      started.resolve();
+      return gate.promise;
+    }, "wait");
+    const hostExchange = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
+    await hostExchange.connect();
+    await whenRegistry(side.r, () => side.r.has("drain"));
+    const call = side.r.call("drain", "wait");
+    await started.promise;
+    const closed = hostExchange.close();
+    await whenRegistry(side.r, () => !side.r.has("drain")); // withdrawn at once: no new calls
+    gate.resolve("finished");
+    expect(await call).toBe("finished");
+    await closed;
 
-  const t1 = performance.now();
-  await side.r.call("calc", "retireMe");
-  await whenRegistry(side.r, () => !side.r.has("calc"), 2000);
-  expect(performance.now() - t1).toBeLessThan(2000);
-  expect((await failureOf(side.r.call("calc", "add", [1, 2]))).error).toBe(NO_SUCH_SERVICE);
-  a.child.kill("SIGKILL");
+    // subscribeShutdown: an orderly shutdown's "pending" closes the exchange the same way
+    const later = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
+    new Service("later", hostRegistry).exportMethod(() => 1, "one");
+    const phases: ((phase: "pending" | "arrived") => void)[] = [];
+    later.subscribeShutdown({ subscribeShutdown: (cb) => phases.push(cb) });
+    await later.connect();
+    await whenRegistry(side.r, () => side.r.has("later"));
+    for (const cb of phases) cb("pending");
+    await whenRegistry(side.r, () => !side.r.has("later"));
+    expect(later.isConnected()).toBe(false);
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
 
-  await host(nats.url);
-  await whenRegistry(side.r, () => side.r.has("calc"));
-  const b = children[children.length - 1]!;
-  const t2 = performance.now();
-  b.kill("SIGKILL");
-  await whenRegistry(side.r, () => !side.r.has("calc"), 5000);
-  expect(performance.now() - t2).toBeLessThan(5000);
-}, NATS_TEST_TIMEOUT_MS);
-
-test("close() lets the calls it serves finish, then withdraws the services from the bus", async () => {
-  await using nats = await NatsServer.start();
-  await using side = await gatewaySide(nats.url);
-  const hostRegistry = new ServiceRegistry();
-  const started = Promise.withResolvers<void>();
-  const gate = Promise.withResolvers<string>();
-  new Service("drain", hostRegistry).exportMethod(() => {
-    started.resolve();
-    return gate.promise;
-  }, "wait");
-  const hostExchange = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
-  await hostExchange.connect();
-  await whenRegistry(side.r, () => side.r.has("drain"));
-  const call = side.r.call("drain", "wait");
-  await started.promise;
-  const closed = hostExchange.close();
-  await whenRegistry(side.r, () => !side.r.has("drain")); // withdrawn at once: no new calls
-  gate.resolve("finished");
-  expect(await call).toBe("finished");
-  await closed;
-
-  // subscribeShutdown: an orderly shutdown's "pending" closes the exchange the same way
-  const later = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
-  new Service("later", hostRegistry).exportMethod(() => 1, "one");
-  const phases: ((phase: "pending" | "arrived") => void)[] = [];
-  later.subscribeShutdown({ subscribeShutdown: (cb) => phases.push(cb) });
-  await later.connect();
-  await whenRegistry(side.r, () => side.r.has("later"));
-  for (const cb of phases) cb("pending");
-  await whenRegistry(side.r, () => !side.r.has("later"));
-  expect(later.isConnected()).toBe(false);
-}, NATS_TEST_TIMEOUT_MS);
-
-test("junk on the bus (unreadable calls, announcements and replies) is answered or ignored, never a crash", async () => {
-  await using nats = await NatsServer.start();
-  await using side = await gatewaySide(nats.url);
-  const hostRegistry = new ServiceRegistry();
-  new Service("calc", hostRegistry).exportMethod((a: number, b: number) => a + b, "add");
-  const hostExchange = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
-  await hostExchange.connect();
-  await whenRegistry(side.r, () => side.r.has("calc"));
-  const nc = await connect({ servers: nats.url });
-  try {
-    const junk = new TextEncoder().encode("{not json");
-    const reply = await nc.request("netsvc.call.calc", junk, { timeout: 5000 });
-    expect(JSON.parse(new TextDecoder().decode(reply.data)).f.error).toBe(-32603);
-    const noMethod = await nc.request("netsvc.call.calc", new TextEncoder().encode('{"m":5,"p":"x"}'), { timeout: 5000 });
-    expect(JSON.parse(new TextDecoder().decode(noMethod.data)).f.error).toBe(-32601);
-    nc.publish("netsvc.members", junk);
-    nc.publish("netsvc.members", new TextEncoder().encode('{"pid":1,"services":"x"}'));
-    nc.publish("netsvc.members", new TextEncoder().encode('{"pid":"p","services":[null,{"name":7}]}'));
-    nc.publish(`netsvc.reply.${side.exchange.pid}.999999`, junk); // no such call: ignored
-    await nc.flush();
-    expect(await side.r.call("calc", "add", [1, 2])).toBe(3);
-  } finally {
-    await nc.close();
-    await hostExchange.close();
-  }
-}, NATS_TEST_TIMEOUT_MS);
+test(
+  "junk on the bus (unreadable calls, announcements and replies) is answered or ignored, never a crash",
+  async () => {
+    await using nats = await NatsServer.start();
+    await using side = await gatewaySide(nats.url);
+    const hostRegistry = new ServiceRegistry();
+    new Service("calc", hostRegistry).exportMethod((a: number, b: number) => a + b, "add");
+    const hostExchange = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
+    await hostExchange.connect();
+    await whenRegistry(side.r, () => side.r.has("calc"));
+    const nc = await connect({ servers: nats.url });
+    try {
+      const junk = new TextEncoder().encode("{not json");
+      const reply = await nc.request("netsvc.call.calc", junk, { timeout: 5000 });
+      expect(JSON.parse(new TextDecoder().decode(reply.data)).f.error).toBe(-32603);
+      const noMethod = await nc.request("netsvc.call.calc", new TextEncoder().encode('{"m":5,"p":"x"}'), { timeout: 5000 });
+      expect(JSON.parse(new TextDecoder().decode(noMethod.data)).f.error).toBe(-32601);
+      nc.publish("netsvc.members", junk);
+      nc.publish("netsvc.members", new TextEncoder().encode('{"pid":1,"services":"x"}'));
+      nc.publish("netsvc.members", new TextEncoder().encode('{"pid":"p","services":[null,{"name":7}]}'));
+      nc.publish(`netsvc.reply.${side.exchange.pid}.999999`, junk); // no such call: ignored
+      await nc.flush();
+      expect(await side.r.call("calc", "add", [1, 2])).toBe(3);
+    } finally {
+      await nc.close();
+      await hostExchange.close();
+    }
+  },
+  NATS_TEST_TIMEOUT_MS,
+);

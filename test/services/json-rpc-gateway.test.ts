@@ -22,7 +22,11 @@ class RecordingRegistry extends ServiceRegistry {
       this.record(e);
       throw e;
     }
-    if (out instanceof Promise) out.then((v) => this.record(v), (e) => this.record(e));
+    if (out instanceof Promise)
+      out.then(
+        (v) => this.record(v),
+        (e) => this.record(e),
+      );
     else this.record(out);
     return out;
   }
@@ -47,9 +51,18 @@ function setUp(options: ConstructorParameters<typeof RpcGateway>[1] = {}) {
 }
 
 async function post(port: number, path: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body, headers: { "Content-Type": "application/json", ...headers } });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: "POST",
+    body,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: res.headers.get("content-type") === "application/json" ? JSON.parse(text) : null };
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    json: res.headers.get("content-type") === "application/json" ? JSON.parse(text) : null,
+  };
 }
 
 test("a single call, by position and by name (one object argument), with bytes and dates", async () => {
@@ -77,7 +90,11 @@ test("the five standard errors and a service's failure", async () => {
   expect((await err('{"jsonrpc":"2.0","method":1,"id":1}')).error.code).toBe(-32600);
   expect((await err('{"jsonrpc":"1.0","method":"sum","id":1}')).error.code).toBe(-32600);
   expect((await err("[]")).error.code).toBe(-32600);
-  expect((await err('{"jsonrpc":"2.0","method":"nope","id":1}')).error).toEqual({ code: -32601, message: "no such method", data: { origin: "validator", details: "" } });
+  expect((await err('{"jsonrpc":"2.0","method":"nope","id":1}')).error).toEqual({
+    code: -32601,
+    message: "no such method",
+    data: { origin: "validator", details: "" },
+  });
   expect((await err('{"jsonrpc":"2.0","method":"sum","params":"2,3","id":1}')).error.code).toBe(-32602);
   const internal = await err('{"jsonrpc":"2.0","method":"broken","id":1}');
   expect(internal.error.code).toBe(-32603);
@@ -125,7 +142,11 @@ test("HTTP rules: 405 with Allow, 415, 404 (unknown or outside the group), 413",
   expect((await post(d.port, "/service/nobody", "{}")).status).toBe(404);
   expect((await post(d.port, "/service/hidden", "{}")).status).toBe(404);
   expect((await post(d.port, "/service", "{}")).status).toBe(404);
-  const big = await post(d.port, "/service/validator", JSON.stringify({ jsonrpc: "2.0", method: "echo", params: ["x".repeat(2000)], id: 1 }));
+  const big = await post(
+    d.port,
+    "/service/validator",
+    JSON.stringify({ jsonrpc: "2.0", method: "echo", params: ["x".repeat(2000)], id: 1 }),
+  );
   expect(big.status).toBe(413);
   expect(big.text).not.toContain("xxxx");
 });
@@ -141,7 +162,20 @@ test("authorise() → 401 with a challenge; the right credentials call through (
   await using d = startDaemon({ "/rpc": new Guarded("", { registry: r }) });
   const denied = await post(d.port, "/rpc/t", '{"jsonrpc":"2.0","method":"ping","id":1}');
   expect(denied.status).toBe(401);
-  const curl = Bun.spawn(["curl", "-s", "-u", "u:p", "-H", "Content-Type: application/json", "-d", '{"jsonrpc":"2.0","method":"ping","id":1}', `http://127.0.0.1:${d.port}/rpc/t`], { stdout: "pipe" });
+  const curl = Bun.spawn(
+    [
+      "curl",
+      "-s",
+      "-u",
+      "u:p",
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      '{"jsonrpc":"2.0","method":"ping","id":1}',
+      `http://127.0.0.1:${d.port}/rpc/t`,
+    ],
+    { stdout: "pipe" },
+  );
   expect(JSON.parse(await new Response(curl.stdout).text())).toEqual({ jsonrpc: "2.0", result: "ok", id: 1 });
 });
 
@@ -166,10 +200,16 @@ test("a chunked body, a body in several pieces and an empty body are read the sa
       c.close();
     },
   });
-  const r = await fetch(`http://127.0.0.1:${d.port}/service/validator`, { method: "POST", body: chunked, headers: { "Content-Type": "application/json" } });
+  const r = await fetch(`http://127.0.0.1:${d.port}/service/validator`, {
+    method: "POST",
+    body: chunked,
+    headers: { "Content-Type": "application/json" },
+  });
   expect(await r.json()).toEqual({ jsonrpc: "2.0", result: 42, id: 9 });
   const c = await RawClient.connect(d.port);
-  c.send(`POST /service/validator HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${call.length}\r\n\r\n${call.slice(0, 7)}`);
+  c.send(
+    `POST /service/validator HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${call.length}\r\n\r\n${call.slice(0, 7)}`,
+  );
   c.send(call.slice(7));
   const [one] = await c.responses(1);
   expect(JSON.parse(one!.body)).toEqual({ jsonrpc: "2.0", result: 42, id: 9 });

@@ -25,24 +25,36 @@ async function postXml(port: number, body: string, type = "text/xml") {
 
 test("Python's ServerProxy round-trips every type, None with allow_none, and sees the Fault", async () => {
   await using d = setUp();
-  const py = Bun.spawn(["python3", "test/helpers/xmlrpc-client.py", `http://127.0.0.1:${d.port}/RPC2/types`], { stdout: "pipe", stderr: "pipe" });
+  const py = Bun.spawn(["python3", "test/helpers/xmlrpc-client.py", `http://127.0.0.1:${d.port}/RPC2/types`], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [out, err] = [await new Response(py.stdout).text(), await new Response(py.stderr).text()];
   expect(err).toBe("");
   const report = JSON.parse(out);
-  for (const k of ["int", "negative", "bool", "false", "str", "float", "datetime", "bytes", "list", "dict", "none"]) expect([k, report[k]]).toEqual([k, true]);
+  for (const k of ["int", "negative", "bool", "false", "str", "float", "datetime", "bytes", "list", "dict", "none"])
+    expect([k, report[k]]).toEqual([k, true]);
   expect(report.fault).toEqual([42, "types -- it failed\n\nmore about it"]);
   expect(report.nomethod).toBe(-32601);
 });
 
 test("the codec reads what it writes, dates to the second in UTC, untyped values as strings", () => {
   const when = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
-  const call = decodeCall(new TextEncoder().encode(encodeCall("m", [1, 2 ** 40, -0.5, "x&<", true, null, new Uint8Array([1, 2]), when, [{ a: [] }]])));
-  expect(call).toEqual({ method: "m", params: [1, 2 ** 40, -0.5, "x&<", true, null, new Uint8Array([1, 2]), when, [{ a: [] }]] });
-  const untyped = decodeCall(new TextEncoder().encode("<methodCall><methodName>m</methodName><params><param><value>plain &amp; simple</value></param></params></methodCall>"));
-  expect(untyped.params).toEqual(["plain & simple"]);
-  expect(() => decodeResponse('<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>3</int></value></member><member><name>faultString</name><value>o -- d</value></member></struct></value></fault></methodResponse>')).toThrow(
-    new ServiceFailure(3, "d", "o"),
+  const call = decodeCall(
+    new TextEncoder().encode(encodeCall("m", [1, 2 ** 40, -0.5, "x&<", true, null, new Uint8Array([1, 2]), when, [{ a: [] }]])),
   );
+  expect(call).toEqual({ method: "m", params: [1, 2 ** 40, -0.5, "x&<", true, null, new Uint8Array([1, 2]), when, [{ a: [] }]] });
+  const untyped = decodeCall(
+    new TextEncoder().encode(
+      "<methodCall><methodName>m</methodName><params><param><value>plain &amp; simple</value></param></params></methodCall>",
+    ),
+  );
+  expect(untyped.params).toEqual(["plain & simple"]);
+  expect(() =>
+    decodeResponse(
+      '<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>3</int></value></member><member><name>faultString</name><value>o -- d</value></member></struct></value></fault></methodResponse>',
+    ),
+  ).toThrow(new ServiceFailure(3, "d", "o"));
 });
 
 const laughs = `<?xml version="1.0"?>
@@ -63,7 +75,10 @@ test("billion laughs, an external entity, an undeclared entity, 10,000-deep nest
     [deep, "nested deeper"],
     ["<methodCall><methodName>echo</methodName>", "unclosed"],
     ["<methodResponse/>", "methodCall"],
-    ["<methodCall><methodName>echo</methodName><params><param><value><int>x</int></value></param></params></methodCall>", "malformed <int>"],
+    [
+      "<methodCall><methodName>echo</methodName><params><param><value><int>x</int></value></param></params></methodCall>",
+      "malformed <int>",
+    ],
   ] as const) {
     const r = await postXml(d.port, body);
     expect([r.status, r.text.includes(says)]).toEqual([400, true]);

@@ -51,9 +51,21 @@ describe("stress probes against netsvc (quick)", () => {
     "the server survives every probe and its fds come back to the baseline after each",
     async () => {
       const [netsvc] = await run;
-      expect(netsvc!.probes.map((p) => p.probe)).toEqual(["slowloris", "idle flood", "slow readers", "pipeline flood", "abandoned polls", "mutation fuzz", "soak"]);
+      expect(netsvc!.probes.map((p) => p.probe)).toEqual([
+        "slowloris",
+        "idle flood",
+        "slow readers",
+        "pipeline flood",
+        "abandoned polls",
+        "mutation fuzz",
+        "soak",
+      ]);
       for (const p of netsvc!.probes) {
-        expect({ probe: p.probe, alive: p.alive, fdsBack: Number.isFinite(p.fdsBackMs) }).toEqual({ probe: p.probe, alive: true, fdsBack: true });
+        expect({ probe: p.probe, alive: p.alive, fdsBack: Number.isFinite(p.fdsBackMs) }).toEqual({
+          probe: p.probe,
+          alive: true,
+          fdsBack: true,
+        });
         // The attack really reached the server: its fds rose above the baseline.
         expect(p.peak.fds).toBeGreaterThan(p.before.fds);
       }
@@ -61,33 +73,45 @@ describe("stress probes against netsvc (quick)", () => {
     RUN_LIMIT_MS,
   );
 
-  test("every abandoned long-poll is destroyed, with its signal aborted", async () => {
-    const data = (await probe("abandoned polls")).data as PollData;
-    expect(data.pending).toBeGreaterThan(0);
-    expect(data.pending + data.refused).toBe(data.clients);
-    expect(data.noticed).toBe(data.pending);
-    expect(data.signalled).toBe(data.pending);
-  }, RUN_LIMIT_MS);
+  test(
+    "every abandoned long-poll is destroyed, with its signal aborted",
+    async () => {
+      const data = (await probe("abandoned polls")).data as PollData;
+      expect(data.pending).toBeGreaterThan(0);
+      expect(data.pending + data.refused).toBe(data.clients);
+      expect(data.noticed).toBe(data.pending);
+      expect(data.signalled).toBe(data.pending);
+    },
+    RUN_LIMIT_MS,
+  );
 
-  test("the fuzz finds no crash, no hang and no response a strict reading forbids", async () => {
-    const data = (await probe("mutation fuzz")).data as FuzzData;
-    expect(data.cases).toBe(SETTINGS.fuzz.cases);
-    expect(data.outcomes.crash ?? 0).toBe(0);
-    expect(data.outcomes.hang ?? 0).toBe(0);
-    expect(data.outcomes["connect failed"] ?? 0).toBe(0);
-    // One kind is known and reported (bench/results/stress.md): a versionless GET line pipelined
-    // after an HTTP/1.1 request gets an HTTP/0.9 body-only answer on that connection.
-    expect(data.findings.filter((f) => f.kind !== MIXED_09)).toEqual([]);
-    // Mutations mostly make bad requests: each was refused, and none wrote to the error log.
-    expect(data.badRequests).toBeGreaterThan(SETTINGS.fuzz.cases / 2);
-    expect(data.errorLogBytes).toBe(0);
-  }, RUN_LIMIT_MS);
+  test(
+    "the fuzz finds no crash, no hang and no response a strict reading forbids",
+    async () => {
+      const data = (await probe("mutation fuzz")).data as FuzzData;
+      expect(data.cases).toBe(SETTINGS.fuzz.cases);
+      expect(data.outcomes.crash ?? 0).toBe(0);
+      expect(data.outcomes.hang ?? 0).toBe(0);
+      expect(data.outcomes["connect failed"] ?? 0).toBe(0);
+      // One kind is known and reported (bench/results/stress.md): a versionless GET line pipelined
+      // after an HTTP/1.1 request gets an HTTP/0.9 body-only answer on that connection.
+      expect(data.findings.filter((f) => f.kind !== MIXED_09)).toEqual([]);
+      // Mutations mostly make bad requests: each was refused, and none wrote to the error log.
+      expect(data.badRequests).toBeGreaterThan(SETTINGS.fuzz.cases / 2);
+      expect(data.errorLogBytes).toBe(0);
+    },
+    RUN_LIMIT_MS,
+  );
 
-  test("slowloris and idle sockets were all held; past the limit the server made room", async () => {
-    const idle = await probe("idle flood");
-    expect(idle.peak.fds).toBeGreaterThanOrEqual(SETTINGS.idle.measured);
-    expect(idle.notes["closed by the server while held"]).toBeGreaterThan(0);
-    const slow = await probe("slowloris");
-    expect(slow.peak.fds).toBeGreaterThanOrEqual(SETTINGS.slowloris.sockets);
-  }, RUN_LIMIT_MS);
+  test(
+    "slowloris and idle sockets were all held; past the limit the server made room",
+    async () => {
+      const idle = await probe("idle flood");
+      expect(idle.peak.fds).toBeGreaterThanOrEqual(SETTINGS.idle.measured);
+      expect(idle.notes["closed by the server while held"]).toBeGreaterThan(0);
+      const slow = await probe("slowloris");
+      expect(slow.peak.fds).toBeGreaterThanOrEqual(SETTINGS.slowloris.sockets);
+    },
+    RUN_LIMIT_MS,
+  );
 });

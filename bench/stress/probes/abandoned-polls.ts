@@ -48,13 +48,17 @@ export const abandonedPolls: Probe = {
     // Refused clients get a 503 or a close; the others wait. Settle on the count of answered ones.
     const answered = () => held.filter((h) => h.received > 0 || h.closed).length;
     let last = -1;
-    await waitFor(async () => {
-      const now = answered();
-      const stable = now === last;
-      last = now;
-      if (!stable) await pause(SETTLE_MS);
-      return stable;
-    }, SETTLE_LIMIT_MS, 0);
+    await waitFor(
+      async () => {
+        const now = answered();
+        const stable = now === last;
+        last = now;
+        if (!stable) await pause(SETTLE_MS);
+        return stable;
+      },
+      SETTLE_LIMIT_MS,
+      0,
+    );
     const pendingHeld = held.filter((h) => h.received === 0 && !h.closed);
     const closedAt = new Map<string, number>();
     for (const h of pendingHeld) {
@@ -70,10 +74,14 @@ export const abandonedPolls: Probe = {
       return new Map(s?.destroyedAt ?? []);
     };
     let noticed = new Map<string, number>();
-    await waitFor(async () => {
-      noticed = await noticedTimes();
-      return [...closedAt.keys()].every((id) => noticed.has(id));
-    }, NOTICE_LIMIT_MS, 100);
+    await waitFor(
+      async () => {
+        noticed = await noticedTimes();
+        return [...closedAt.keys()].every((id) => noticed.has(id));
+      },
+      NOTICE_LIMIT_MS,
+      100,
+    );
     const fdsBack = await waitFor(() => readProc(target.pid).fds <= baseline.fds + FD_TOLERANCE, NOTICE_LIMIT_MS, 50);
     const fdsBackMs = fdsBack ? epochMs() - lastClose : NaN;
     let maxDelay = 0;
@@ -98,7 +106,7 @@ export const abandonedPolls: Probe = {
     const what = target.blackHole ? "upstream closed" : "destroyServlet";
     return {
       notes: {
-        "clients": n,
+        clients: n,
         "refused (limit)": data.refused,
         "pending polls": data.pending,
         [`noticed (${what})`]: count,

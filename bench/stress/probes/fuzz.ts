@@ -99,7 +99,14 @@ async function runCase(port: number, input: Buffer, hangMs: number, quietMs: num
   let outcome: FuzzOutcome;
   for (;;) {
     if (closed) {
-      outcome = finSent && reader.responses.length === 0 ? "waited for more; FIN answered" : reader.responses.length > 0 ? "responses, then close" : finSent ? "waited for more; FIN answered" : "no response, close";
+      outcome =
+        finSent && reader.responses.length === 0
+          ? "waited for more; FIN answered"
+          : reader.responses.length > 0
+            ? "responses, then close"
+            : finSent
+              ? "waited for more; FIN answered"
+              : "no response, close";
       break;
     }
     const complete = reader.responses.length > 0 && !reader.partial;
@@ -122,10 +129,12 @@ async function runCase(port: number, input: Buffer, hangMs: number, quietMs: num
   let finding: string | undefined;
   // An HTTP/0.9 simple request is answered with the body alone, then a close (SPEC §3).
   if (reader.garbage && closed && isSimpleRequest(input)) return { outcome: "HTTP/0.9 body, then close", statuses: [] };
-  if (outcome === "hang") finding = reader.bytes > 0 ? "hang: partial response, no close" : "hang: no byte and no close after the input and a FIN";
+  if (outcome === "hang")
+    finding = reader.bytes > 0 ? "hang: partial response, no close" : "hang: no byte and no close after the input and a FIN";
   else if (reader.garbage && reader.responses.length > 0 && hasLaterSimpleRequest(input)) finding = MIXED_09;
   else if (reader.garbage) finding = "bytes that are not an HTTP response";
-  else if (reader.responses.length > maxResponses(input)) finding = `more responses (${reader.responses.length}) than request heads allow (${maxResponses(input)})`;
+  else if (reader.responses.length > maxResponses(input))
+    finding = `more responses (${reader.responses.length}) than request heads allow (${maxResponses(input)})`;
   else {
     const closeAt = reader.responses.findIndex((r) => r.close);
     if (closeAt >= 0 && closeAt < reader.responses.length - 1) finding = "a response after one that said Connection: close";
@@ -135,7 +144,8 @@ async function runCase(port: number, input: Buffer, hangMs: number, quietMs: num
 
 export const fuzz: Probe = {
   name: "mutation fuzz",
-  describe: (s) => `${s.fuzz.cases.toLocaleString("en-US")} seeded cases (seed ${s.fuzz.seed}), ${s.fuzz.concurrency} at a time, each on its own connection`,
+  describe: (s) =>
+    `${s.fuzz.cases.toLocaleString("en-US")} seeded cases (seed ${s.fuzz.seed}), ${s.fuzz.concurrency} at a time, each on its own connection`,
   async attack({ target, settings, log }) {
     const cfg = settings.fuzz;
     const logBefore = target.errorLogBytes();
@@ -162,7 +172,8 @@ export const fuzz: Probe = {
         data.outcomes[r.outcome] = (data.outcomes[r.outcome] ?? 0) + 1;
         for (const s of r.statuses) data.statuses[s] = (data.statuses[s] ?? 0) + 1;
         if (r.statuses.some((s) => s >= CLIENT_ERROR) || r.outcome === "no response, close") data.badRequests++;
-        if (r.finding && data.findings.length < MAX_FINDINGS) data.findings.push({ case: i, kind: r.finding, input: input.toString("latin1"), statuses: r.statuses });
+        if (r.finding && data.findings.length < MAX_FINDINGS)
+          data.findings.push({ case: i, kind: r.finding, input: input.toString("latin1"), statuses: r.statuses });
       }
     };
     await Promise.all(Array.from({ length: cfg.concurrency }, worker));
@@ -171,15 +182,25 @@ export const fuzz: Probe = {
     const per1000 = data.badRequests ? (data.errorLogBytes * 1000) / data.badRequests : 0;
     const notes: Record<string, number | string> = { cases: data.cases };
     for (const [k, v] of Object.entries(data.outcomes)) notes[k] = v;
-    notes["statuses"] = Object.entries(data.statuses).map(([s, n]) => `${s}×${n}`).join(" ");
-    notes["findings"] = data.findings.length;
+    notes.statuses = Object.entries(data.statuses)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(" ");
+    notes.findings = data.findings.length;
     notes["bad requests (≥ 400 or closed unanswered)"] = data.badRequests;
     notes["error-log bytes"] = data.errorLogBytes;
     return {
       notes,
       goals: [
-        { goal: "fuzz: no crash, no hang", measured: `${data.outcomes.crash ?? 0} crash, ${data.outcomes.hang ?? 0} hang`, met: !data.outcomes.crash && !data.outcomes.hang },
-        { goal: `error log < ${STDERR_GOAL_PER_1000} B per 1,000 bad requests`, measured: `${Math.round(per1000)} B`, met: per1000 < STDERR_GOAL_PER_1000 },
+        {
+          goal: "fuzz: no crash, no hang",
+          measured: `${data.outcomes.crash ?? 0} crash, ${data.outcomes.hang ?? 0} hang`,
+          met: !data.outcomes.crash && !data.outcomes.hang,
+        },
+        {
+          goal: `error log < ${STDERR_GOAL_PER_1000} B per 1,000 bad requests`,
+          measured: `${Math.round(per1000)} B`,
+          met: per1000 < STDERR_GOAL_PER_1000,
+        },
       ],
       data,
     };

@@ -31,14 +31,18 @@ export async function idleBytesPerConnection(target: Target, n: number): Promise
   const held = await openMany(target.port, n);
   // Until (nearly) all are accepted, or the count stops growing (a server may close some).
   let last = -1;
-  await waitFor(async () => {
-    const fds = readProc(target.pid).fds;
-    if (fds >= base.fds + n * ACCEPTED_FRACTION) return true;
-    const stalled = fds === last;
-    last = fds;
-    if (!stalled) await pause(STALL_MS);
-    return stalled;
-  }, ACCEPT_LIMIT_MS, 0);
+  await waitFor(
+    async () => {
+      const fds = readProc(target.pid).fds;
+      if (fds >= base.fds + n * ACCEPTED_FRACTION) return true;
+      const stalled = fds === last;
+      last = fds;
+      if (!stalled) await pause(STALL_MS);
+      return stalled;
+    },
+    ACCEPT_LIMIT_MS,
+    0,
+  );
   const rss: number[] = [];
   const fds: number[] = [];
   for (let i = 0; i < RSS_READINGS; i++) {
@@ -80,7 +84,9 @@ export const idleFlood: Probe = {
       goals: [
         {
           goal: `bytes per idle connection beyond the socket ≤ ${IDLE_BYTES_GOAL}`,
-          measured: isNetsvc ? `${Math.round(beyond)} B (${Math.round(bytes)} − bare ${Math.round(bareIdle.bytes)})` : `${Math.round(bytes)} B raw`,
+          measured: isNetsvc
+            ? `${Math.round(beyond)} B (${Math.round(bytes)} − bare ${Math.round(bareIdle.bytes)})`
+            : `${Math.round(bytes)} B raw`,
           met: isNetsvc && !Number.isNaN(beyond) ? beyond <= IDLE_BYTES_GOAL : null,
         },
       ],

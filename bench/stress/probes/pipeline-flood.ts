@@ -10,7 +10,8 @@ import { closeAll, openHeld, openMany, type Held, type HeldHooks } from "../sock
 
 export const pipelineFlood: Probe = {
   name: "pipeline flood",
-  describe: (s) => `${s.pipeline.clients} clients write pipelines of ${s.pipeline.requestsPerWrite} GETs, never reading, for ${s.pipeline.durationMs / 1000} s`,
+  describe: (s) =>
+    `${s.pipeline.clients} clients write pipelines of ${s.pipeline.requestsPerWrite} GETs, never reading, for ${s.pipeline.durationMs / 1000} s`,
   async attack({ target, settings }) {
     const cfg = settings.pipeline;
     const batch = Buffer.from(`GET ${SMALL_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`.repeat(cfg.requestsPerWrite));
@@ -50,7 +51,11 @@ export const pipelineFlood: Probe = {
     running = false;
     closeAll([...held], "terminate");
     return {
-      notes: { clients: first.length, "MiB of requests written": +(written / 2 ** 20).toFixed(1), "connections ended by the server (then replaced)": cut },
+      notes: {
+        clients: first.length,
+        "MiB of requests written": +(written / 2 ** 20).toFixed(1),
+        "connections ended by the server (then replaced)": cut,
+      },
       goals: [],
     };
   },

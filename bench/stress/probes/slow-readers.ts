@@ -12,7 +12,8 @@ const REFILLS_PER_SECOND = 4;
 
 export const slowReaders: Probe = {
   name: "slow readers",
-  describe: (s) => `${s.slowReaders.clients} clients read ${BIG_PATH} (200 MB) at ${s.slowReaders.bytesPerSecond / 1024} KiB/s for ${s.slowReaders.durationMs / 1000} s`,
+  describe: (s) =>
+    `${s.slowReaders.clients} clients read ${BIG_PATH} (200 MB) at ${s.slowReaders.bytesPerSecond / 1024} KiB/s for ${s.slowReaders.durationMs / 1000} s`,
   async attack({ target, settings }) {
     const cfg = settings.slowReaders;
     const step = cfg.bytesPerSecond / REFILLS_PER_SECOND;

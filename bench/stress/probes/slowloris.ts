@@ -14,7 +14,8 @@ const TICKS_PER_PERIOD = 10;
 
 export const slowloris: Probe = {
   name: "slowloris",
-  describe: (s) => `${s.slowloris.sockets} sockets, a header byte every ${s.slowloris.byteEveryMs / 1000} s, reconnecting, for ${s.slowloris.durationMs / 1000} s`,
+  describe: (s) =>
+    `${s.slowloris.sockets} sockets, a header byte every ${s.slowloris.byteEveryMs / 1000} s, reconnecting, for ${s.slowloris.durationMs / 1000} s`,
   async attack({ target, settings }) {
     const cfg = settings.slowloris;
     let running = true;
@@ -53,7 +54,13 @@ export const slowloris: Probe = {
     const stillOpen = held.size;
     closeAll([...held]);
     return {
-      notes: { "sockets opened": cfg.sockets, "closed by the server": serverCloses, reconnects, "connects refused": refused, "open at the end": stillOpen },
+      notes: {
+        "sockets opened": cfg.sockets,
+        "closed by the server": serverCloses,
+        reconnects,
+        "connects refused": refused,
+        "open at the end": stillOpen,
+      },
       goals: [],
     };
   },

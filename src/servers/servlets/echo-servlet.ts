@@ -2,7 +2,6 @@
 import { HttpServlet } from "../http-servlet.ts";
 import { escapeHtml } from "../html.ts";
 
-
 /**
  * Describes the request (method, URL, paths, client, headers) and echoes the body, all
  * HTML-escaped. The body is gathered up to the body limit.

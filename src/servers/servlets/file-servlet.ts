@@ -249,7 +249,8 @@ export class FileServlet extends HttpServlet {
     // RFC 9110 §14.2: ranges are defined for GET only; a coded representation is sent whole.
     if (fields & HAS_RANGE && this.session.methodCode() === METHOD_GET && rep.coding === null) {
       const ifRange = fields & HAS_IF_RANGE ? this.session.header("if-range") : null;
-      if (ifRange === null || ifRangeHolds(ifRange, rep.etag, rep.stats.mtimeMs)) ranges = parseRange(this.session.header("range") ?? "", size);
+      if (ifRange === null || ifRangeHolds(ifRange, rep.etag, rep.stats.mtimeMs))
+        ranges = parseRange(this.session.header("range") ?? "", size);
     }
     if (ranges === UNSATISFIABLE) return this.sendPage(416, [["Content-Range", `bytes */${size}`]]);
 
@@ -306,7 +307,10 @@ export class FileServlet extends HttpServlet {
     const compress = this.options.compress ?? NO_CODINGS;
     if (variants.length === 0 && compress.length === 0) return identity;
     const accepted = this.session.header("accept-encoding") ?? "";
-    const sibling = chooseCoding(accepted, variants.map((v) => v.coding));
+    const sibling = chooseCoding(
+      accepted,
+      variants.map((v) => v.coding),
+    );
     if (sibling !== null) {
       const v = variants.find((x) => x.coding === sibling)!;
       return { path: v.path, stats: v.stats, coding: v.coding, etag: etagOf(v.stats), bytes: null };
@@ -357,7 +361,7 @@ export class FileServlet extends HttpServlet {
   }
 
   private async stream(path: string, pieces: BodyPiece[], sendHead: () => void): Promise<void> {
-    let handle;
+    let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(path, "r");
     } catch (e) {

@@ -3,7 +3,6 @@ import { HttpServlet } from "../http-servlet.ts";
 import { escapeHtml } from "../html.ts";
 import type { HttpSession } from "../http-session.ts";
 
-
 /**
  * Redirects to `uri` with `code` (default 302). A URI starting with `/` is made absolute against
  * the server host the client addressed. The Location is sent as given (it must be a valid URI:

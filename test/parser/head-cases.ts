@@ -2,6 +2,7 @@
  * The request-head table: each row is a raw request and what the parser must make of it.
  * Rows that expect a head list only the fields they are about; the runner checks those.
  */
+import { AB_REQUEST, BROWSER_REQUEST, CHUNKED_POST, WRK_REQUEST } from "../../bench/corpora.ts";
 import * as E from "../../src/parser/errors.ts";
 
 /** Expected fields of a successful parse; omitted fields are not checked. */
@@ -38,18 +39,7 @@ const bad = (name: string, input: string, error: number, limits?: HeadCase["limi
 });
 
 const H11 = "Host: a\r\n";
-const BROWSER =
-  "GET /wp-content/uploads/2010/03/hello-kitty-darth-vader-pink.jpg HTTP/1.1\r\n" +
-  "Host: www.kittyhell.com\r\n" +
-  "User-Agent: Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10.6; ja-JP-mac; rv:1.9.2.3) Gecko/20100401 Firefox/3.6.3 Pathtraq/0.9\r\n" +
-  "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n" +
-  "Accept-Language: ja,en-us;q=0.7,en;q=0.3\r\n" +
-  "Accept-Encoding: gzip,deflate\r\n" +
-  "Accept-Charset: Shift_JIS,utf-8;q=0.7,*;q=0.7\r\n" +
-  "Keep-Alive: 115\r\n" +
-  "Connection: keep-alive\r\n" +
-  "Cookie: wp_ozh_wsa_visits=2; wp_ozh_wsa_visit_lasttime=xxxxxxxxxx; __utma=xxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.xxxxxxxxxx.x; __utmz=xxxxxxxxx.xxxxxxxxxx.x.x.utmccn=(referral)|utmcsr=reader.livedoor.com|utmcct=/reader/|utmcmd=referral\r\n" +
-  "\r\n";
+const BROWSER = BROWSER_REQUEST;
 
 export const HEAD_CASES: HeadCase[] = [
   // ── valid request lines ──────────────────────────────────────────────────────────────────
@@ -93,6 +83,10 @@ export const HEAD_CASES: HeadCase[] = [
   ok("several leading empty lines skipped", "\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n", { consumed: 24 }),
   ok("bytes after the head are not consumed", "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n", { consumed: 18 }),
   ok("browser request (703 bytes)", BROWSER, { consumed: BROWSER.length, keepAlive: true, method: "GET" }),
+  // The benchmark's other corpora (bench/corpora.ts), so the figures measure heads the tests accept.
+  ok("ab -k request", AB_REQUEST, { consumed: AB_REQUEST.length, keepAlive: true, version: "1.0" }),
+  ok("wrk request", WRK_REQUEST, { consumed: WRK_REQUEST.length, keepAlive: true, version: "1.1" }),
+  ok("chunked POST corpus (head)", CHUNKED_POST, { consumed: CHUNKED_POST.indexOf("\r\n\r\n") + 4, chunked: true, method: "POST" }),
 
   // ── header fields ────────────────────────────────────────────────────────────────────────
   ok("value OWS trimmed both sides", "GET / HTTP/1.0\r\nA:   b c \t \r\n\r\n", { headers: [["A", "b c"]] }),

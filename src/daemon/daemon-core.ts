@@ -18,6 +18,7 @@ import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 import { control } from "../servers/session-control.ts";
+import { isRefused } from "../servers/refusal.ts";
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -181,7 +182,7 @@ export class DaemonCore implements ConnectionHost {
       challenge();
     };
     const auth = parseAuthorization(s.header("authorization"));
-    if (auth === 400) return challenge();
+    if (isRefused(auth)) return challenge();
     let result: AuthDecision | Promise<AuthDecision>;
     try {
       result = server.authenticate(s, auth?.scheme ?? "", auth?.credentials ?? "");

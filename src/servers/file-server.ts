@@ -32,6 +32,7 @@ import { contentTypeOf, FileServlet, type FileServeOptions, type FileVariant, ty
 import { RedirectServlet } from "./servlets/redirect-servlet.ts";
 import { METHOD_GET, METHOD_HEAD, METHOD_OPTIONS } from "../parser/index.ts";
 import { control } from "./session-control.ts";
+import type { Refused } from "./refusal.ts";
 
 const encoder = new TextEncoder();
 
@@ -78,7 +79,7 @@ function lower(ext: string): string {
   return ext.toLowerCase();
 }
 
-function statOrError(path: string): Stats | number {
+function statOrError(path: string): Stats | Refused {
   try {
     return statSync(path);
   } catch (e) {
@@ -240,7 +241,7 @@ export class FileServer extends HttpServer {
       for (const coding of [BROTLI, GZIP]) {
         const path = absolute + coding.suffix;
         const sibling = statOrError(path);
-        if (typeof sibling !== "number" && sibling.isFile() && this.checkContained(path) === 0)
+        if (typeof sibling !== "number" && sibling.isFile() && this.checkContained(path) === null)
           variants.push({ coding, path, stats: sibling });
       }
     }
@@ -324,7 +325,7 @@ export class FileServer extends HttpServer {
     if ((method === METHOD_GET || method === METHOD_HEAD) && !this.isHidden(NOT_FOUND_PAGE)) {
       const page = join(this.root, NOT_FOUND_PAGE);
       const st = statOrError(page);
-      if (typeof st !== "number" && st.isFile() && this.checkContained(page) === 0) {
+      if (typeof st !== "number" && st.isFile() && this.checkContained(page) === null) {
         return new FileServlet(session, page, this.typeOf(page, NOT_FOUND_PAGE), st, { status: 404, headers: this.errorFields });
       }
     }
@@ -429,12 +430,12 @@ export class FileServer extends HttpServer {
     return servlet ?? new ErrorServlet(session, 404);
   }
 
-  /** SPEC §4.1: the real path (symlinks resolved) must lie inside the real root; 0 when it does. */
-  private checkContained(absolute: string): number {
+  /** SPEC §4.1: the real path (symlinks resolved) must lie inside the real root; null when it does, else the refusal. */
+  private checkContained(absolute: string): Refused | null {
     try {
       this.realRoot ??= realpathSync(this.root);
       const real = realpathSync(absolute);
-      if (real === this.realRoot || real.startsWith(this.realRoot.endsWith(sep) ? this.realRoot : this.realRoot + sep)) return 0;
+      if (real === this.realRoot || real.startsWith(this.realRoot.endsWith(sep) ? this.realRoot : this.realRoot + sep)) return null;
       return 403;
     } catch (e) {
       return statusForFsError(e);

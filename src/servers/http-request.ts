@@ -8,6 +8,7 @@
 import { COLON, findHeader, headerValues, latin1, METHOD_HEAD, QUESTION, RequestHead, SLASH } from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
+import type { Refused } from "./refusal.ts";
 
 /**
  * What a retired request reads: an empty head over no bytes. Once destroyServlet() has returned,
@@ -29,7 +30,7 @@ export class HttpRequest {
    * RETIRED). Swapping the source instead of testing a flag keeps every accessor branch-free.
    */
   private source: { readonly head: RequestHead; readonly headBytes: Uint8Array };
-  private cachedPath: string | number | null = null;
+  private cachedPath: string | Refused | null = null;
   private attachedPath = "/";
   private attachedEnd = 0;
   private servletPathOverride: string | null = null;
@@ -155,7 +156,7 @@ export class HttpRequest {
   }
 
   /** The normalised path, or the status code that refuses it. */
-  protected pathOrStatus(): string | number {
+  protected pathOrStatus(): string | Refused {
     if (this.cachedPath !== null) return this.cachedPath;
     this.locatePath();
     const s = this.pathStart;

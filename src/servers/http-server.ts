@@ -7,9 +7,10 @@ import type { HttpServlet } from "./http-servlet.ts";
 import type { ErrorDocument } from "../http/error-page.ts";
 import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
+import { isRefused, type Refused } from "./refusal.ts";
 
 /** Outcome of Basic authentication: allowed, or the status to answer with. */
-export type AuthOutcome = true | 401 | 501 | 400;
+export type AuthOutcome = true | Refused;
 
 /**
  * What authenticate() decides: `true` (allowed), a user name (allowed; it becomes
@@ -63,7 +64,7 @@ export class HttpServer {
   authenticate(_session: HttpSession, scheme: string, credentials: string): AuthDecision | Promise<AuthDecision> {
     if (scheme !== "" && scheme !== BASIC) throw new HttpError(501);
     const creds = scheme === "" ? (["", ""] as [string, string]) : decodeBasic(credentials);
-    if (creds === 400) return false;
+    if (isRefused(creds)) return false;
     const allow = (ok: boolean) => (ok === true ? creds[0] : false);
     const result = this.authorise(creds[0], creds[1]);
     return typeof result === "boolean" ? allow(result) : Promise.resolve(result).then(allow);
@@ -90,7 +91,7 @@ const AUTHORIZATION = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:[ \t]+(.*))?$/;
  * RFC 9110 §11.1) and the credentials after it (trimmed, otherwise as sent). null without the
  * header, 400 when it does not start with a scheme token.
  */
-export function parseAuthorization(header: string | null): { scheme: string; credentials: string } | null | 400 {
+export function parseAuthorization(header: string | null): { scheme: string; credentials: string } | null | Refused {
   if (header === null) return null;
   const m = AUTHORIZATION.exec(header.trim());
   if (!m) return 400;
@@ -98,7 +99,7 @@ export function parseAuthorization(header: string | null): { scheme: string; cre
 }
 
 /** Decodes Basic credentials, `base64(login:password)` split at the first `:` (RFC 7617); 400 when invalid. */
-function decodeBasic(token: string): [string, string] | 400 {
+function decodeBasic(token: string): [string, string] | Refused {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token) || token.length % 4 !== 0) return 400;
   const text = new TextDecoder().decode(Buffer.from(token, "base64"));
   const colon = text.indexOf(":");
@@ -111,10 +112,10 @@ function decodeBasic(token: string): [string, string] | 400 {
  * split at the first `:`. Returns [login, password], 501 for another scheme, or 400 when the
  * credentials are not valid base64.
  */
-export function basicCredentials(header: string | null): [string, string] | 501 | 400 {
+export function basicCredentials(header: string | null): [string, string] | Refused {
   const auth = parseAuthorization(header);
   if (auth === null) return ["", ""];
-  if (auth === 400) return 400;
+  if (isRefused(auth)) return auth;
   if (auth.scheme !== BASIC) return 501;
   return decodeBasic(auth.credentials);
 }

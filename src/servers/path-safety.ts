@@ -3,6 +3,7 @@
  * HttpSession.requestPath() (SPEC §5) and before FileServer touches the disk (SPEC §4.1).
  */
 import { CR, DOT, HEX_VALUE, LF, NOT_HEX, PERCENT, SLASH } from "../parser/index.ts";
+import type { Refused } from "./refusal.ts";
 
 /** The NUL byte: never part of a path. */
 const NUL = 0;
@@ -36,7 +37,7 @@ export function needsNormalising(buf: Uint8Array, start: number, end: number): b
  * a malformed escape, an encoded `/` (it would change the segment structure), NUL, CR, LF or
  * invalid UTF-8 → PATH_BAD_REQUEST. Returns the decoded string.
  */
-export function decodePath(buf: Uint8Array, start: number, end: number): string | number {
+export function decodePath(buf: Uint8Array, start: number, end: number): string | Refused {
   const out = new Uint8Array(end - start);
   let n = 0;
   for (let p = start; p < end; p++) {
@@ -64,7 +65,7 @@ export function decodePath(buf: Uint8Array, start: number, end: number): string 
  * Resolves `.` and `..` segments and collapses empty ones (RFC 3986 §5.2.4), keeping a trailing
  * `/`. Climbing above the root → PATH_FORBIDDEN.
  */
-export function normaliseSegments(path: string): string | number {
+export function normaliseSegments(path: string): string | Refused {
   const segments = path.split("/");
   const out: string[] = [];
   const last = segments.length - 1;
@@ -88,7 +89,7 @@ export function normaliseSegments(path: string): string | number {
 }
 
 /** decodePath then normaliseSegments: the request path of SPEC §5, or a status code. */
-export function normaliseRequestPath(buf: Uint8Array, start: number, end: number): string | number {
+export function normaliseRequestPath(buf: Uint8Array, start: number, end: number): string | Refused {
   const decoded = decodePath(buf, start, end);
   if (typeof decoded === "number") return decoded;
   return normaliseSegments(decoded);

@@ -6,6 +6,7 @@
  */
 import type { BodySink } from "./body-sink.ts";
 import type { ErrorPageSource, HttpSession, ServletHooks } from "./http-session.ts";
+import type { Refused } from "./refusal.ts";
 
 /** What the framework may do with a session; every member is one of HttpSession's protected ones. */
 export interface SessionControl {
@@ -18,7 +19,7 @@ export interface SessionControl {
   readonly pathStart: number;
   readonly pathEnd: number;
   isPlainPath(): boolean;
-  pathOrStatus(): string | number;
+  pathOrStatus(): string | Refused;
   route(attachedPath: string, matchEnd: number): void;
   servletPathStart(): number;
   isReadyForBody(): boolean;

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnWithOutput } from "../helpers/spawn.ts";
+import { HEADLESS_FLAGS } from "../helpers/chromium.ts";
 
 // A 1×1 PNG (red pixel).
 const PIXEL = Buffer.from(
@@ -66,20 +67,7 @@ test("headless chromium loads a page, its stylesheet, script and image over kept
   try {
     const url = await out.url();
     const browser = Bun.spawn(
-      [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        `--user-data-dir=${profile}`,
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        url,
-      ],
+      [chromium, ...HEADLESS_FLAGS, `--user-data-dir=${profile}`, "--virtual-time-budget=10000", "--dump-dom", url],
       { stdout: "pipe", stderr: "pipe" },
     );
     const timer = setTimeout(() => browser.kill("SIGKILL"), 60_000);

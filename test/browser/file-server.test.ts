@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnWithOutput } from "../helpers/spawn.ts";
+import { HEADLESS_FLAGS } from "../helpers/chromium.ts";
 
 const INDEX = `<!DOCTYPE html>
 <html><head><title>spa</title><script src="/app.js" defer></script></head>
@@ -55,20 +56,7 @@ test("headless chromium: an SPA route, a compressed script, a range, a 304, a 40
   try {
     const url = await out.url();
     const browser = Bun.spawn(
-      [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        `--user-data-dir=${profile}`,
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        `${url}settings/profile`,
-      ],
+      [chromium, ...HEADLESS_FLAGS, `--user-data-dir=${profile}`, "--virtual-time-budget=10000", "--dump-dom", `${url}settings/profile`],
       { stdout: "pipe", stderr: "pipe" },
     );
     const timer = setTimeout(() => browser.kill("SIGKILL"), 60_000);

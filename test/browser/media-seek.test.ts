@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnWithOutput } from "../helpers/spawn.ts";
+import { HEADLESS_FLAGS } from "../helpers/chromium.ts";
 
 const SECONDS = 120;
 const RATE = 44100;
@@ -63,21 +64,7 @@ test("headless chromium seeks an <audio> to 100 s of 120 over range requests", a
   let browser: ReturnType<typeof Bun.spawn> | null = null;
   try {
     const url = await out.url();
-    browser = Bun.spawn(
-      [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        `--user-data-dir=${profile}`,
-        url,
-      ],
-      { stdout: "ignore", stderr: "ignore" },
-    );
+    browser = Bun.spawn([chromium, ...HEADLESS_FLAGS, `--user-data-dir=${profile}`, url], { stdout: "ignore", stderr: "ignore" });
     // Wait for the page's report in the access log (flushed every 250 ms), at most 60 s.
     const deadline = Date.now() + 60_000;
     let report: string | undefined;

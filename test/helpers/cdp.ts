@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Output } from "./spawn.ts";
+import { HEADLESS_FLAGS } from "./chromium.ts";
 
 /** How long a single CDP command may take before the test fails (ms). */
 const COMMAND_TIMEOUT_MS = 30_000;
@@ -38,13 +39,7 @@ export class Browser {
     const child = Bun.spawn(
       [
         chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        ...HEADLESS_FLAGS,
         "--remote-debugging-port=0",
         "--remote-debugging-address=127.0.0.1",
         `--user-data-dir=${profile}`,

@@ -19,10 +19,10 @@ class Upload extends HttpServlet {
   }
 }
 
-/** Waits for a timer before asking for the body. */
+/** Lets a turn of the event loop pass (the body's read turn included) before asking for the body. */
 class LateContent extends HttpServlet {
   override async processRequest(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setImmediate(resolve));
     const body = await this.content();
     this.sendDocument(200, "text/plain", `${body.length}:${new TextDecoder().decode(body.subarray(0, 5))}`);
   }
@@ -66,7 +66,7 @@ describe("contentComplete() and content()", () => {
         new (class extends HttpServlet {
           override processContent(): void {}
           override async processRequest(): Promise<void> {
-            await new Promise((resolve) => setTimeout(resolve, 20));
+            await new Promise((resolve) => setImmediate(resolve)); // the pieces went by meanwhile
             try {
               await this.content();
             } catch (e) {
@@ -121,7 +121,7 @@ describe("processContent() backpressure", () => {
       await c.until(() => release !== null || c.length > 0, 5000, "a piece");
       const r = release as (() => void) | null;
       release = null;
-      if (r) setTimeout(r, 0);
+      if (r) setImmediate(r);
     }
     const [response] = await c.responses(1);
     expect(response!.body).toBe(String(TOTAL));
@@ -172,7 +172,7 @@ describe("servlet callbacks that throw", () => {
             this.endHeaders();
             this.sendContent("partial");
             this.flushContent();
-            await new Promise((resolve) => setTimeout(resolve, 10));
+            await new Promise((resolve) => setImmediate(resolve)); // the partial response is written
             throw new Error("boom later");
           }
         })(s),

@@ -22,9 +22,10 @@ class Streamer extends HttpServlet {
   }
 }
 
-/** Counts the body and answers the count; asks for it after an await when `late`. */
+/** Counts the body and answers the count; when `late`, asks for it only once `gate` opens. */
 class Counter extends HttpServlet {
   static asked = 0;
+  static gate: Promise<void> = Promise.resolve();
   constructor(
     session: HttpSession,
     private readonly late: boolean,
@@ -32,7 +33,7 @@ class Counter extends HttpServlet {
     super(session);
   }
   override async processRequest(): Promise<void> {
-    if (this.late) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (this.late) await Counter.gate;
     Counter.asked++;
     const body = await this.content();
     this.sendDocument(200, "text/plain", String(body.length));
@@ -117,10 +118,28 @@ describe("Expect: 100-continue", () => {
 
   test("a servlet that asks for the body later gets 100 Continue sent then, not before", async () => {
     Counter.asked = 0;
-    await using srv = startDaemon({ "/": new FnServer((s) => new Counter(s, true)) });
+    const gate = Promise.withResolvers<void>();
+    Counter.gate = gate.promise;
+    const server = new FnServer((s) =>
+      s.requestPath() === "/u"
+        ? new Counter(s, true)
+        : new (class extends HttpServlet {
+            override processRequest(): void {
+              this.sendDocument(200, "text/plain", "other");
+            }
+          })(s),
+    );
+    await using srv = startDaemon({ "/": server });
     using c = await RawClient.connect(srv.port);
     c.send("POST /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+    await c.until(() => srv.daemon.stats().requests === 1, 2000, "the upload's servlet");
+    // Another client answered afterwards shows the server has moved on: no 100 went out meanwhile.
+    using other = await RawClient.connect(srv.port);
+    expect((await other.request("GET /other HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("other");
+    expect(c.length).toBe(0);
+    gate.resolve(); // now the servlet asks for the body
     await c.until(() => c.text().length > 0, 2000, "100 Continue");
+    expect(c.text()).toBe("HTTP/1.1 100 Continue\r\n\r\n");
     expect(Counter.asked).toBe(1); // it came when content() was asked for
     c.send("abc");
     await c.until(() => c.text().endsWith("\r\n\r\n3"), 2000, "the final response");

@@ -171,6 +171,8 @@ export class HttpConnection implements Connection, IdleConnection {
   idleSince: number;
   /** Bytes read and discarded while lingering (past LINGER_MAX_BYTES: close at once). */
   private lingerBytes = 0;
+  /** The daemon counted this connection as lingering (it is uncounted at the close event). */
+  private countedLingering = false;
 
   private readonly flushBound = () => {
     this.flushScheduled = false;
@@ -299,7 +301,7 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.state !== OPEN) {
       // Nothing after a close was decided is parsed. Lingering, the input is discarded — but a
       // client that keeps flooding gets closed at once.
-      if (this.state === LINGERING && (this.lingerBytes += chunk.length) > LINGER_MAX_BYTES) this.finishClose();
+      if (this.state === LINGERING && (this.lingerBytes += chunk.length) > LINGER_MAX_BYTES) this.finishClose(true);
       return;
     }
     this.inReadTurn = true;
@@ -325,8 +327,9 @@ export class HttpConnection implements Connection, IdleConnection {
    */
   onEnd(): void {
     this.peerEnded = true;
-    if (this.state === LINGERING) {
-      this.finishClose();
+    if (this.state === LINGERING || this.state === ENDED) {
+      // Both sides are done now (Bun holds a half-open socket until our end() after this FIN).
+      this.finishClose(false);
       return;
     }
     this.beginClosing();
@@ -340,10 +343,9 @@ export class HttpConnection implements Connection, IdleConnection {
   /** Bun `close`: the connection is gone. */
   onClose(): void {
     if (this.state === CLOSED) return;
-    const wasLingering = this.state === LINGERING;
     this.state = CLOSED;
     this.abandonCurrent();
-    this.daemon.connectionClosed(this, wasLingering);
+    this.daemon.connectionClosed(this, this.countedLingering);
     this.releaseDrainWaiters();
     // Everything pooled goes back.
     this.recvStart = this.recvEnd = 0;
@@ -396,7 +398,8 @@ export class HttpConnection implements Connection, IdleConnection {
       this.beginClosing();
       this.flush();
     } else if (kind === DEADLINE_LINGER) {
-      this.finishClose();
+      // The linger ran out, or an ended socket never closed: the client is still there; reset.
+      this.finishClose(true);
     } else if (kind === DEADLINE_HEAD) {
       this.daemon.counters.timeouts++;
       this.reject(cannedStatus(408));
@@ -445,10 +448,15 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.state === OPEN) this.state = CLOSING;
   }
 
-  /** → ENDED: our side is finished (end or terminate follows at once). */
+  /**
+   * → ENDED: our side is finished (end or terminate follows at once). A socket that has not
+   * closed LINGER_MS later (a client that never answers our FIN) is reset by the sweep.
+   */
   private endNow(): void {
     if (this.idleListed) this.daemon.idle.remove(this);
     this.state = ENDED;
+    this.deadlineKind = DEADLINE_LINGER;
+    this.deadline = this.daemon.clock + this.daemon.limits.lingerMs;
   }
 
   // ── reading ─────────────────────────────────────────────────────────────────────────────
@@ -798,6 +806,7 @@ export class HttpConnection implements Connection, IdleConnection {
     }
     if (this.idleListed) this.daemon.idle.remove(this);
     this.state = LINGERING;
+    this.countedLingering = true;
     this.daemon.lingerStarted();
     this.socket.shutdown();
     if (this.paused) {
@@ -808,12 +817,16 @@ export class HttpConnection implements Connection, IdleConnection {
     this.deadline = this.daemon.clock + this.daemon.limits.lingerMs;
   }
 
-  /** The linger is over (the client closed, or time ran out): close for good. */
-  private finishClose(): void {
-    if (this.state >= ENDED) return;
-    this.deadlineKind = NO_DEADLINE;
-    this.state = ENDED; // the daemon still counts it as lingering until its close event
-    this.socket.end();
+  /**
+   * Closes for good: after the client's FIN (both sides done: a plain close), or — `abrupt` —
+   * when the linger runs out or the client floods it (a reset is the only way to stop a client
+   * still sending). Called for a connection already ENDED, it completes the close Bun held.
+   */
+  private finishClose(abrupt: boolean): void {
+    if (this.state === CLOSED) return;
+    this.endNow();
+    if (abrupt) this.socket.terminate();
+    else this.socket.end();
   }
 
   /** Writes what is queued; closes when closing and empty; manages pause and drain waiters. */

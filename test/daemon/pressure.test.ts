@@ -157,3 +157,45 @@ describe("limits on what a client can take", () => {
     expect((await active.request("GET /b HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("GET /b [b]");
   });
 });
+
+describe("closes that finish", () => {
+  test("a client that floods the linger and then closes its side leaves no half-open socket", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, { maxRequestsPerConnection: 1, lingerMs: 60_000 });
+    const c = await RawClient.connect(srv.port);
+    c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until(() => c.text().includes("GET /a [a]"), 2000, "the response");
+    c.send("x".repeat(256 * 1024)); // past the linger's byte cap
+    await c.untilClosed(5000);
+    await c.until(() => srv.daemon.stats().open === 0, 5000, "the server's socket closed");
+  });
+
+  test("connections that lingered and closed stop counting: the limit still holds afterwards", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const server = new FnServer((s) =>
+      s.requestPath() === "/hold"
+        ? new (class extends HttpServlet {
+            override async processRequest(): Promise<void> {
+              await gate;
+              this.sendDocument(200, "text/plain", "held");
+            }
+          })(s)
+        : new TextServlet(s, "quick"),
+    );
+    await using srv = startDaemon({ "/": server }, { maxConnections: 2 });
+    for (let i = 0; i < 5; i++) {
+      using c = await RawClient.connect(srv.port);
+      expect((await c.request("GET /q HTTP/1.0\r\n\r\n")).body).toBe("quick"); // answered, then the server lingers
+      c.close();
+      await c.until(() => srv.daemon.stats().open === 0, 5000, "the lingering connection closed");
+    }
+    const held = await Promise.all([RawClient.connect(srv.port), RawClient.connect(srv.port)]);
+    for (const h of held) h.send("GET /hold HTTP/1.0\r\n\r\n");
+    await held[0]!.until(() => srv.daemon.stats().requests === 7, 5000, "two held requests");
+    using third = await RawClient.connect(srv.port);
+    await third.untilClosed();
+    expect(parseResponses(third.text(), true).map((r) => r.status)).toEqual([503]);
+    release();
+    for (const h of held) expect((await h.responses(1))[0]!.body).toBe("held");
+  });
+});

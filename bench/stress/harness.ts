@@ -151,11 +151,17 @@ async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): 
     const recoveredMs = back ? performance.now() - t0 : NaN;
     sampler.stop();
     const alive = target.alive();
-    const after = alive ? readProc(target.pid) : { rssKiB: NaN, fds: NaN };
-    // Diagnostic when RSS stayed up: how much of it a full collection gives back (netsvc only).
+    let after = alive ? readProc(target.pid) : { rssKiB: NaN, fds: NaN };
+    // RSS still up in a garbage-collected server may be garbage nobody has asked the collector
+    // for yet (an idle server allocates nothing that would trigger it): a full collection tells
+    // garbage from memory the server still holds, and only the latter fails the goal.
+    let uncollectedKiB = NaN;
     if (alive && !back && target.name === "netsvc" && (await readStats(target.port, "gc"))) {
-      outcome.notes["RSS after a forced full GC (MiB)"] = mib(readProc(target.pid).rssKiB);
+      uncollectedKiB = after.rssKiB;
+      after = readProc(target.pid);
+      outcome.notes["RSS before / after a forced full GC (MiB)"] = `${mib(uncollectedKiB)} / ${mib(after.rssKiB)}`;
     }
+    const heldBack = back || after.rssKiB <= rssBackLimit(baseline.rssKiB);
     const goals: Goal[] = [
       {
         goal: `normal client: p99 ≤ ${NORMAL_LATENCY_GOAL_MS} ms, none failed`,
@@ -171,8 +177,8 @@ async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): 
         goal: `RSS back to baseline (+max(${RSS_TOLERANCE * 100}%, ${RSS_SLACK_MIB} MiB))`,
         measured: back
           ? `in ${Math.round(recoveredMs)} ms`
-          : `${mib(after.rssKiB)} MiB after ${s.rssRecoveryLimitMs / 1000} s more (limit ${mib(rssBackLimit(baseline.rssKiB))})`,
-        met: back,
+          : `${mib(after.rssKiB)} MiB after ${s.rssRecoveryLimitMs / 1000} s more${Number.isNaN(uncollectedKiB) ? "" : ` and a full GC (${mib(uncollectedKiB)} before it)`} (limit ${mib(rssBackLimit(baseline.rssKiB))})`,
+        met: heldBack,
       },
       ...outcome.goals,
     ];

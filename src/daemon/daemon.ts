@@ -46,6 +46,7 @@ const handlers = {
   end(socket: Socket<SocketData>) {
     const connection = socket.data;
     if (connection instanceof HttpConnection) connection.onEnd();
+    else socket.end(); // a socket refused with 503: the client's FIN completes its close
   },
   close(socket: Socket<SocketData>) {
     const connection = socket.data;

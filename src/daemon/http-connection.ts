@@ -333,10 +333,9 @@ export class HttpConnection implements Connection, IdleConnection {
       return;
     }
     this.beginClosing();
-    if (this.phase === AUTHORISING || this.phase === SERVING) {
-      this.output.clear();
-      this.abandonCurrent();
-    }
+    // Responses already complete stay queued and are sent before the close (the client may
+    // still read: it only closed its side); the current one is abandoned where it stands.
+    if (this.phase === AUTHORISING || this.phase === SERVING) this.abandonCurrent();
     this.flush();
   }
 
@@ -398,8 +397,9 @@ export class HttpConnection implements Connection, IdleConnection {
       this.beginClosing();
       this.flush();
     } else if (kind === DEADLINE_LINGER) {
-      // The linger ran out, or an ended socket never closed: the client is still there; reset.
-      this.finishClose(true);
+      // The linger ran out: close plainly (the kernel still delivers what it holds to a slow
+      // reader). An ended socket that still has not closed a linger later is reset.
+      this.finishClose(this.state === ENDED);
     } else if (kind === DEADLINE_HEAD) {
       this.daemon.counters.timeouts++;
       this.reject(cannedStatus(408));
@@ -441,6 +441,17 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.state >= ENDED) return;
     this.endNow();
     this.socket.end();
+  }
+
+  /**
+   * Joins the idle list (a candidate for reclaiming) only between requests with nothing queued
+   * either way: a response still being written to a slow reader is not idle.
+   */
+  private becomeIdleIfQuiet(): void {
+    if (this.idleListed || this.state !== OPEN || this.phase !== IDLE) return;
+    if (this.output.pending > 0 || this.recvEnd > this.recvStart) return;
+    this.idleSince = this.daemon.clock;
+    this.daemon.idle.add(this);
   }
 
   /** OPEN → CLOSING: no more requests are read. */
@@ -758,9 +769,8 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.recvEnd > this.recvStart) {
       // An asynchronous completion: pipelined requests may be waiting in the buffer.
       if (!this.processing) queueMicrotask(this.resumeBound);
-    } else if (!this.idleListed) {
-      this.idleSince = this.daemon.clock;
-      this.daemon.idle.add(this);
+    } else {
+      this.becomeIdleIfQuiet();
     }
   }
 
@@ -851,7 +861,10 @@ export class HttpConnection implements Connection, IdleConnection {
       this.endGracefully();
       return;
     }
-    if (this.current === null) this.output.shrink(); // idle: no grown buffer kept
+    if (this.current === null) {
+      this.output.shrink(); // idle: no grown buffer kept
+      this.becomeIdleIfQuiet();
+    }
     if (this.paused && this.recvEnd - this.recvStart <= this.daemon.limits.maxHead) {
       this.paused = false;
       this.socket.resume();

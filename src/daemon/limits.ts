@@ -42,7 +42,7 @@ export const LINGER_MS = 2_000;
  * A lingering connection whose client sends more than this (bytes) is closed at once: a client
  * still flooding after its last answered request gets no more of our time.
  */
-export const LINGER_MAX_BYTES = 64 * 1024;
+export const LINGER_MAX_BYTES = 1024 * 1024;
 /**
  * At the connection limit, only a connection idle at least this long (ms) is reclaimed for a
  * newcomer: a client using its keep-alive connection between frequent requests keeps its slot.

@@ -283,7 +283,8 @@ export class HttpSession extends HttpRequest {
   protected destroy(): void {
     if (this.phase === DESTROYED) return;
     this.phase = DESTROYED;
-    if (!this.bodyDone && this.contentWaiter) this.contentFailed(new RequestAborted("the request ended before its body was complete"));
+    // Everything waiting on the body — content(), parts() — hears that it will not come.
+    if (!this.bodyDone) this.contentFailed(new RequestAborted("the request ended before its body was complete"));
     this.controller?.abort(); // first, so destroyServlet() sees it aborted
     try {
       this.servlet?.destroyServlet();
@@ -436,6 +437,7 @@ export class HttpSession extends HttpRequest {
       this.sentBytes = 0;
       this.declaredLength = -1;
       this.contentSent = 0;
+      this.chunked = false;
       this.phase = NONE;
     }
     // A whole error page with its Content-Length leaves HTTP/1.1 framing intact: the connection

@@ -63,6 +63,11 @@ class BodyPart implements Part {
     return this.source instanceof Uint8Array || this.source.readableEnded || this.source.destroyed;
   }
 
+  /** Ends a file stream that will get no more bytes with `reason` (its reader's loop throws it). */
+  abandon(reason: Error): void {
+    if (!(this.source instanceof Uint8Array) && !this.isDone) this.source.destroy(reason);
+  }
+
   /** Lets an unread file stream flow to its end, so busboy can reach the next part. */
   skip(): void {
     if (!(this.source instanceof Uint8Array) && !this.isDone) this.source.resume();
@@ -138,7 +143,8 @@ export class MultipartReader implements BodySink {
   fail(reason: Error): void {
     if (this.failure) return;
     this.failure = reason;
-    this.current?.skip();
+    this.current?.abandon(reason);
+    for (const part of this.ready) part.abandon(reason);
     this.parser.destroy();
     this.notify();
   }

@@ -142,7 +142,7 @@ describe("limits on what a client can take", () => {
     using c = await RawClient.connect(srv.port);
     c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
     await c.until(() => c.text().includes("GET /a [a]"), 2000, "the response");
-    c.send("x".repeat(256 * 1024)); // more than LINGER_MAX_BYTES after the last answered request
+    c.send("x".repeat(2 * 1024 * 1024)); // more than LINGER_MAX_BYTES (1 MiB) after the last answered request
     await c.untilClosed(5000);
     expect(parseResponses(c.text(), true).map((r) => r.body)).toEqual(["GET /a [a]"]);
   });
@@ -164,7 +164,7 @@ describe("closes that finish", () => {
     const c = await RawClient.connect(srv.port);
     c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
     await c.until(() => c.text().includes("GET /a [a]"), 2000, "the response");
-    c.send("x".repeat(256 * 1024)); // past the linger's byte cap
+    c.send("x".repeat(2 * 1024 * 1024)); // past the linger's byte cap (1 MiB)
     await c.untilClosed(5000);
     await c.until(() => srv.daemon.stats().open === 0, 5000, "the server's socket closed");
   });

@@ -128,6 +128,32 @@ describe("parts()", () => {
     expect(r!.body).toBe(String(TOTAL));
   }, 30000);
 
+  test("a client that leaves mid-upload ends the servlet's parts() loop with a RequestAborted", async () => {
+    let ended = "";
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override async processRequest(): Promise<void> {
+            try {
+              for await (const part of this.parts()) for await (const _ of part) ended = "reading";
+              ended = "finished";
+            } catch (e) {
+              ended = (e as Error).name;
+            }
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    const c = await RawClient.connect(srv.port);
+    const head = '--b\r\nContent-Disposition: form-data; name="f"; filename="x"\r\n\r\n';
+    c.send(
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n${head}some bytes`,
+    );
+    await c.until(() => ended === "reading", 5000, "the first bytes of the part");
+    c.terminate();
+    await c.until(() => ended === "RequestAborted", 5000, "the loop to end");
+  });
+
   test("a malformed body (no closing boundary) is a 400, not a hang", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new Describe(s)) });
     using c = await RawClient.connect(srv.port);

@@ -7,19 +7,11 @@
  */
 import { describe, expect, test } from "bun:test";
 import { BodyDecoder, INCOMPLETE, RequestHead, parseHead } from "../../src/parser/index.ts";
+import { rng } from "../../bench/stress/fuzz-cases.ts";
 import { bytes, parseInPieces } from "./replay.ts";
 
-/** Small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG (mulberry32), the one the stress fuzz uses too. */
+const prng = rng;
 
 const TCHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
 const PATH_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?";

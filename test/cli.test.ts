@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnWithOutput } from "./helpers/spawn.ts";
+import { spawnWithOutput, withCli } from "./helpers/spawn.ts";
 
 let dir = "";
 beforeAll(() => {
@@ -15,18 +15,6 @@ beforeAll(() => {
   writeFileSync(join(dir, "site", "old.bak"), "old");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Starts the CLI, runs `check` against its URL, stops it with SIGTERM (must exit 0). */
-async function withCli(args: string[], check: (base: string) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
-  const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", ...args], { env });
-  try {
-    await check(await out.url());
-    child.kill("SIGTERM");
-    expect(await child.exited).toBe(0);
-  } finally {
-    child.kill("SIGKILL");
-  }
-}
 
 test("--help prints the flags and exits 0", async () => {
   const p = Bun.spawn([process.execPath, "src/cli.ts", "--help"], { stdout: "pipe" });

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnWithOutput } from "../helpers/spawn.ts";
 import { HEADLESS_FLAGS } from "../helpers/chromium.ts";
+import { firstValue } from "../helpers/eventually.ts";
 
 const SECONDS = 120;
 const RATE = 44100;
@@ -66,13 +67,10 @@ test("headless chromium seeks an <audio> to 100 s of 120 over range requests", a
     const url = await out.url();
     browser = Bun.spawn([chromium, ...HEADLESS_FLAGS, `--user-data-dir=${profile}`, url], { stdout: "ignore", stderr: "ignore" });
     // Wait for the page's report in the access log (flushed every 250 ms), at most 60 s.
-    const deadline = Date.now() + 60_000;
-    let report: string | undefined;
-    while (report === undefined && Date.now() < deadline) {
+    const report = await firstValue(() => {
       const text = existsSync(log) ? readFileSync(log, "utf8") : "";
-      report = text.match(/GET http:\/\/[^ ]+\/done\?([^ ]+) HTTP/)?.[1];
-      if (report === undefined) await new Promise((resolve) => setTimeout(resolve, 100)); // polling a file no event announces
-    }
+      return text.match(/GET http:\/\/[^ ]+\/done\?([^ ]+) HTTP/)?.[1];
+    }, 60_000);
     expect(decodeURIComponent(report ?? "no report within 60 s")).toBe(`seeked:100:duration:${SECONDS}`);
     expect(readFileSync(log, "utf8")).toMatch(/"GET http:\/\/[^ ]+\/tone\.wav HTTP\/1\.1" 206 \d+/);
   } finally {

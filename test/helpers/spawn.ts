@@ -43,3 +43,34 @@ export function spawnWithOutput(cmd: string[], options: { cwd?: string; env?: Re
   });
   return { child, out: new Output(child.stdout as ReadableStream<Uint8Array>) };
 }
+
+/** Runs a command to completion (killed after `timeoutMs`); returns its exit code and output. */
+export async function run(cmd: string[], timeoutMs = 60_000): Promise<{ code: number; out: string; err: string }> {
+  const child = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  clearTimeout(timer);
+  return { code, out, err };
+}
+
+/** Fails the test with the install hint when a real client the test drives is missing. */
+export function requireTool(name: string): void {
+  if (!Bun.which(name)) {
+    throw new Error(`${name} is not installed (.ci/run installs it: apt-get install curl apache2-utils nghttp2-client python3)`);
+  }
+}
+
+/**
+ * Starts the binary from source with `args`, runs `check` against the URL it prints, then stops
+ * it with SIGTERM, which must end it with exit code 0.
+ */
+export async function withCli(args: string[], check: (base: string) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
+  const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", ...args], { env });
+  try {
+    await check(await out.url());
+    child.kill("SIGTERM");
+    if ((await child.exited) !== 0) throw new Error(`the binary exited ${child.exitCode} after SIGTERM`);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}

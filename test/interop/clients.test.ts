@@ -5,20 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { pathEcho, startDaemon } from "../helpers/servers.ts";
-
-/** Runs a command to completion; returns exit code and output. */
-async function run(cmd: string[], timeoutMs = 60_000): Promise<{ code: number; out: string; err: string }> {
-  const child = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  clearTimeout(timer);
-  return { code, out, err };
-}
-
-function requireTool(name: string): void {
-  if (!Bun.which(name))
-    throw new Error(`${name} is not installed (.ci/run installs it: apt-get install curl apache2-utils nghttp2-client python3)`);
-}
+import { requireTool, run } from "../helpers/spawn.ts";
 
 describe("real clients", () => {
   test("curl --http1.0 reuses a keep-alive connection", async () => {

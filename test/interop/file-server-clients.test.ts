@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { spawnWithOutput } from "../helpers/spawn.ts";
+import { requireTool, run, withCli } from "../helpers/spawn.ts";
 
 let dir = "";
 let site = "";
@@ -34,30 +34,6 @@ beforeAll(() => {
   writeFileSync(join(app, "index.html"), "<p>the app</p>");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(cmd: string[], timeoutMs = 60_000): Promise<{ code: number; out: string; err: string }> {
-  const child = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  clearTimeout(timer);
-  return { code, out, err };
-}
-
-function requireTool(name: string): void {
-  if (!Bun.which(name)) throw new Error(`${name} is not installed (.ci/run installs it: apt-get install curl python3)`);
-}
-
-/** Starts the CLI with `args`, runs `check` against its URL, stops it with SIGTERM. */
-async function withCli(args: string[], check: (base: string) => Promise<void>): Promise<void> {
-  const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", ...args]);
-  try {
-    await check(await out.url());
-    child.kill("SIGTERM");
-    expect(await child.exited).toBe(0);
-  } finally {
-    child.kill("SIGKILL");
-  }
-}
 
 test("curl -r fetches a range; curl -C - resumes a partial download to the exact file", async () => {
   requireTool("curl");

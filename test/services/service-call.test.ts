@@ -9,6 +9,7 @@ import { NatsServer } from "../helpers/nats-server.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { Output, spawnWithOutput } from "../helpers/spawn.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -27,19 +28,6 @@ async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {
     return e as ServiceFailure;
   }
   throw new Error("the call did not fail");
-}
-
-/** Retries `attempt` until it resolves (the bus needs a moment to tell a new process about a service); bounded. */
-async function eventually<T>(attempt: () => Promise<T>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50)); // retry pacing, not synchronisation
-    }
-  }
 }
 
 test(

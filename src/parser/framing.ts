@@ -59,6 +59,16 @@ function isFramingInitial(c: number): boolean {
 }
 
 /**
+ * False when the field named buf[start..end) cannot be one interpretField acts on (Host,
+ * Connection, Content-Length, Transfer-Encoding): the name's length and first letter rule it out.
+ * Small enough to be inlined, so most fields (Accept, User-Agent, Cookie…) cost no call.
+ */
+export function mayBeFramingField(buf: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  return (length === 4 || length === 10 || length === 14 || length === 17) && isFramingInitial(buf[start]!);
+}
+
+/**
  * Records the meaning of one complete field line. Returns 0, or a negative error code.
  * Value spans are already trimmed of surrounding OWS. `hostState` is what the caller already
  * knows: HOST_UNKNOWN, HOST_NAME (the name is Host), or HOST_CLEAN (and every byte of the value

@@ -89,6 +89,8 @@ const E = 0x45;
 const H = 0x48;
 const T = 0x54;
 const P = 0x50;
+const O = 0x4f;
+const S = 0x53;
 const DIGIT_0 = 0x30;
 const DOT = 0x2e;
 const SLASH = 0x2f;
@@ -170,6 +172,11 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
           head.methodEnd = p + 3;
           head.method = METHOD_GET;
           p += 4;
+        } else if (buf[p] === P && p + 5 <= stop && buf[p + 1] === O && buf[p + 2] === S && buf[p + 3] === T && buf[p + 4] === SP && p === head.methodStart) {
+          // `POST ` likewise (methodCode is a call JSC may leave out of line).
+          head.methodEnd = p + 4;
+          head.method = METHOD_POST;
+          p += 5;
         } else {
           while (p < stop && TCHAR[buf[p]!] === 1) p++;
           if (p === stop) break;

@@ -12,6 +12,7 @@
  *
  *   npm run bench:rpc                          (2 s per run, 3 rounds)
  *   bun bench/rpc/run.ts --duration 3 --rounds 5
+ *   bun bench/rpc/run.ts --parts 1             only part 1 (any of 1,2,3; the report lists the parts run)
  *
  * Servers are pinned to CPU 0 and wrk to CPU 1 when taskset exists. Needs wrk, nats-server, python3.
  */
@@ -35,6 +36,8 @@ const CONNECTIONS = flag("--connections", 32);
 /** Linux clock ticks per second (utime/stime units in /proc/<pid>/stat). */
 const CLK_TCK = 100;
 const PIPELINE_DEPTH = 16;
+const partsArg = args.indexOf("--parts");
+const PARTS = new Set((partsArg >= 0 ? args[partsArg + 1]! : "1,2,3").split(",").map(Number));
 const pin = (cpu: number) => (Bun.which("taskset") ? ["taskset", "-c", String(cpu)] : []);
 
 for (const tool of ["wrk", "nats-server", "python3"])
@@ -106,166 +109,184 @@ const median = (xs: number[]) => {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
-// ── 1. JSON-RPC gateway vs Bun.serve ───────────────────────────────────────────────────────
-const gateway = await startServer([process.execPath, "bench/rpc/servers.ts", "gateway", "0"]);
-const bunserve = await startServer([process.execPath, "bench/rpc/servers.ts", "bunserve", "0"]);
-const peers1 = [
-  { name: "netsvc RpcGateway", ...gateway, url: `http://127.0.0.1:${gateway.port}/rpc/calc` },
-  { name: "Bun.serve handler", ...bunserve, url: `http://127.0.0.1:${bunserve.port}/rpc/calc` },
-];
+// Results of each part (empty for a part not run).
 type Row = { rps: number[]; cpu: number[] };
 const res1: Record<string, Row> = {};
 const ratios1: Record<string, number[]> = { plain: [], pipelined: [] };
-for (const p of peers1) for (const depth of [1, PIPELINE_DEPTH]) await wrk(p.url, jsonLua, depth); // warm-up, unmeasured
-for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 ? [...peers1].reverse() : peers1;
-  const thisRound: Record<string, number> = {};
-  for (const p of order) {
-    for (const [mode, depth] of [
-      ["plain", 1],
-      ["pipelined", PIPELINE_DEPTH],
-    ] as const) {
-      const c0 = cpuTicks(p.pid);
-      const r = await wrk(p.url, jsonLua, depth);
-      const us = ((cpuTicks(p.pid) - c0) * (1e6 / CLK_TCK)) / r.requests;
-      const key = `${p.name} ${mode}`;
-      (res1[key] ??= { rps: [], cpu: [] }).rps.push(r.rps);
-      res1[key]!.cpu.push(us);
-      thisRound[key] = r.rps;
+const res3: Record<string, number[]> = {};
+const ratios3: number[] = [];
+const res2: Record<string, { cps: number[]; p50: number[]; p99: number[] }> = {};
+const ratios2: Record<string, number[]> = {};
+
+// ── 1. JSON-RPC gateway vs Bun.serve ───────────────────────────────────────────────────────
+if (PARTS.has(1)) {
+  const gateway = await startServer([process.execPath, "bench/rpc/servers.ts", "gateway", "0"]);
+  const bunserve = await startServer([process.execPath, "bench/rpc/servers.ts", "bunserve", "0"]);
+  const peers1 = [
+    { name: "netsvc RpcGateway", ...gateway, url: `http://127.0.0.1:${gateway.port}/rpc/calc` },
+    { name: "Bun.serve handler", ...bunserve, url: `http://127.0.0.1:${bunserve.port}/rpc/calc` },
+  ];
+  for (const p of peers1) for (const depth of [1, PIPELINE_DEPTH]) await wrk(p.url, jsonLua, depth); // warm-up, unmeasured
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? [...peers1].reverse() : peers1;
+    const thisRound: Record<string, number> = {};
+    for (const p of order) {
+      for (const [mode, depth] of [
+        ["plain", 1],
+        ["pipelined", PIPELINE_DEPTH],
+      ] as const) {
+        const c0 = cpuTicks(p.pid);
+        const r = await wrk(p.url, jsonLua, depth);
+        const us = ((cpuTicks(p.pid) - c0) * (1e6 / CLK_TCK)) / r.requests;
+        const key = `${p.name} ${mode}`;
+        (res1[key] ??= { rps: [], cpu: [] }).rps.push(r.rps);
+        res1[key]!.cpu.push(us);
+        thisRound[key] = r.rps;
+      }
     }
+    for (const mode of ["plain", "pipelined"])
+      ratios1[mode]!.push(thisRound[`netsvc RpcGateway ${mode}`]! / thisRound[`Bun.serve handler ${mode}`]!);
   }
-  for (const mode of ["plain", "pipelined"])
-    ratios1[mode]!.push(thisRound[`netsvc RpcGateway ${mode}`]! / thisRound[`Bun.serve handler ${mode}`]!);
 }
 
 // ── 3. XML-RPC gateway vs Python ───────────────────────────────────────────────────────────
-const xml = await startServer([process.execPath, "bench/rpc/servers.ts", "xml", "0"]);
-const py = await startServer(["python3", "bench/rpc/python-xmlrpc-server.py", "0"]);
-const peers3 = [
-  { name: "netsvc XML-RPC gateway", url: `http://127.0.0.1:${xml.port}/rpc/calc` },
-  { name: "Python SimpleXMLRPCServer", url: `http://127.0.0.1:${py.port}/rpc/calc` },
-];
-const res3: Record<string, number[]> = {};
-const ratios3: number[] = [];
-for (const p of peers3) await wrk(p.url, xmlLua, 1, 4);
-for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 ? [...peers3].reverse() : peers3;
-  const thisRound: Record<string, number> = {};
-  for (const p of order) {
-    const r = await wrk(p.url, xmlLua, 1, 4);
-    (res3[p.name] ??= []).push(r.rps);
-    thisRound[p.name] = r.rps;
+if (PARTS.has(3)) {
+  const xml = await startServer([process.execPath, "bench/rpc/servers.ts", "xml", "0"]);
+  const py = await startServer(["python3", "bench/rpc/python-xmlrpc-server.py", "0"]);
+  const peers3 = [
+    { name: "netsvc XML-RPC gateway", url: `http://127.0.0.1:${xml.port}/rpc/calc` },
+    { name: "Python SimpleXMLRPCServer", url: `http://127.0.0.1:${py.port}/rpc/calc` },
+  ];
+  for (const p of peers3) await wrk(p.url, xmlLua, 1, 4);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? [...peers3].reverse() : peers3;
+    const thisRound: Record<string, number> = {};
+    for (const p of order) {
+      const r = await wrk(p.url, xmlLua, 1, 4);
+      (res3[p.name] ??= []).push(r.rps);
+      thisRound[p.name] = r.rps;
+    }
+    ratios3.push(thisRound[peers3[0]!.name]! / thisRound[peers3[1]!.name]!);
   }
-  ratios3.push(thisRound[peers3[0]!.name]! / thisRound[peers3[1]!.name]!);
+  for (const c of children.splice(0)) c.kill("SIGKILL");
 }
-for (const c of children.splice(0)) c.kill("SIGKILL");
 
 // ── 2. over NATS ───────────────────────────────────────────────────────────────────────────
-const nats = await NatsServer.start();
-await startServer([process.execPath, "bench/rpc/servers.ts", "host", nats.url]);
-const natsgw = await startServer([process.execPath, "bench/rpc/servers.ts", "natsgw", "0", nats.url]);
-const registry = new ServiceRegistry();
-const exchange = new Exchange({ servers: nats.url, registry, log: () => {} });
-await exchange.connect();
-while (!registry.has("calc")) await new Promise((r) => setTimeout(r, 50)); // the host's announcement
-const nc = await connect({ servers: nats.url });
-const enc = new TextEncoder();
-const gwUrl = `http://127.0.0.1:${natsgw.port}/rpc/calc`;
-const variants: Record<string, () => Promise<unknown>> = {
-  "direct NATS request": async () =>
-    JSON.parse(new TextDecoder().decode((await nc.request("bench.direct", enc.encode('{"m":"add","p":[20,22]}'), { timeout: 5000 })).data)),
-  "services.call via Exchange": () => registry.call("calc", "add", [20, 22]),
-};
-/** The HTTP path is driven by wrk (as in part 1), so no JavaScript HTTP client is measured with it. */
-const HTTP_PATH = "HTTP gateway -> NATS (wrk)";
-
-async function wrkLatency(url: string, connections: number): Promise<{ cps: number; p50: number; p99: number }> {
-  const p = Bun.spawn([...pin(1), "wrk", "-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "-s", jsonLua, url, "--", "1"], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const out = await new Response(p.stdout).text();
-  await p.exited;
-  const ms = (label: string) => {
-    const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    if (!m) return NaN;
-    return Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1);
+if (PARTS.has(2)) {
+  const nats = await NatsServer.start();
+  await startServer([process.execPath, "bench/rpc/servers.ts", "host", nats.url]);
+  const natsgw = await startServer([process.execPath, "bench/rpc/servers.ts", "natsgw", "0", nats.url]);
+  const registry = new ServiceRegistry();
+  const exchange = new Exchange({ servers: nats.url, registry, log: () => {} });
+  await exchange.connect();
+  while (!registry.has("calc")) await new Promise((r) => setTimeout(r, 50)); // the host's announcement
+  const nc = await connect({ servers: nats.url });
+  const enc = new TextEncoder();
+  const gwUrl = `http://127.0.0.1:${natsgw.port}/rpc/calc`;
+  const variants: Record<string, () => Promise<unknown>> = {
+    "direct NATS request": async () =>
+      JSON.parse(
+        new TextDecoder().decode((await nc.request("bench.direct", enc.encode('{"m":"add","p":[20,22]}'), { timeout: 5000 })).data),
+      ),
+    "services.call via Exchange": () => registry.call("calc", "add", [20, 22]),
   };
-  return { cps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN), p50: ms("50"), p99: ms("99") };
-}
+  /** The HTTP path is driven by wrk (as in part 1), so no JavaScript HTTP client is measured with it. */
+  const HTTP_PATH = "HTTP gateway -> NATS (wrk)";
 
-async function load(fn: () => Promise<unknown>, concurrency: number): Promise<{ cps: number; p50: number; p99: number }> {
-  const lat: number[] = [];
-  const end = performance.now() + DURATION * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const s = performance.now();
-        await fn();
-        lat.push(performance.now() - s);
-      }
-    }),
-  );
-  lat.sort((a, b) => a - b);
-  return { cps: lat.length / ((performance.now() - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99) };
-}
-const res2: Record<string, { cps: number[]; p50: number[]; p99: number[] }> = {};
-const ratios2: Record<string, number[]> = {};
-for (const fn of Object.values(variants)) await load(fn, 8); // warm-up
-await wrkLatency(gwUrl, 8);
-for (let round = 0; round < ROUNDS; round++) {
-  const names = [...Object.keys(variants), HTTP_PATH];
-  const order = round % 2 ? names.reverse() : names;
-  for (const conc of [1, 64]) {
-    const p50s: Record<string, number> = {};
-    for (const name of order) {
-      const r = name === HTTP_PATH ? await wrkLatency(gwUrl, conc) : await load(variants[name]!, conc);
-      const key = `${name} c=${conc}`;
-      const row = (res2[key] ??= { cps: [], p50: [], p99: [] });
-      row.cps.push(r.cps);
-      row.p50.push(r.p50);
-      row.p99.push(r.p99);
-      p50s[name] = r.p50;
-    }
-    for (const name of [...Object.keys(variants), HTTP_PATH])
-      (ratios2[`${name} c=${conc}`] ??= []).push(p50s[name]! / p50s["direct NATS request"]!);
+  async function wrkLatency(url: string, connections: number): Promise<{ cps: number; p50: number; p99: number }> {
+    const p = Bun.spawn([...pin(1), "wrk", "-t1", `-c${connections}`, `-d${DURATION}s`, "--latency", "-s", jsonLua, url, "--", "1"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const out = await new Response(p.stdout).text();
+    await p.exited;
+    const ms = (label: string) => {
+      const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+      if (!m) return NaN;
+      return Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1);
+    };
+    return { cps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN), p50: ms("50"), p99: ms("99") };
   }
+
+  async function load(fn: () => Promise<unknown>, concurrency: number): Promise<{ cps: number; p50: number; p99: number }> {
+    const lat: number[] = [];
+    const end = performance.now() + DURATION * 1000;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < end) {
+          const s = performance.now();
+          await fn();
+          lat.push(performance.now() - s);
+        }
+      }),
+    );
+    lat.sort((a, b) => a - b);
+    return { cps: lat.length / ((performance.now() - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99) };
+  }
+  for (const fn of Object.values(variants)) await load(fn, 8); // warm-up
+  await wrkLatency(gwUrl, 8);
+  for (let round = 0; round < ROUNDS; round++) {
+    const names = [...Object.keys(variants), HTTP_PATH];
+    const order = round % 2 ? names.reverse() : names;
+    for (const conc of [1, 64]) {
+      const p50s: Record<string, number> = {};
+      for (const name of order) {
+        const r = name === HTTP_PATH ? await wrkLatency(gwUrl, conc) : await load(variants[name]!, conc);
+        const key = `${name} c=${conc}`;
+        const row = (res2[key] ??= { cps: [], p50: [], p99: [] });
+        row.cps.push(r.cps);
+        row.p50.push(r.p50);
+        row.p99.push(r.p99);
+        p50s[name] = r.p50;
+      }
+      for (const name of [...Object.keys(variants), HTTP_PATH])
+        (ratios2[`${name} c=${conc}`] ??= []).push(p50s[name]! / p50s["direct NATS request"]!);
+    }
+  }
+  await exchange.close();
+  await nc.close();
+  for (const c of children.splice(0)) c.kill("SIGKILL");
+  await nats.stop();
 }
-await exchange.close();
-await nc.close();
-for (const c of children.splice(0)) c.kill("SIGKILL");
-await nats.stop();
 
 // ── report ─────────────────────────────────────────────────────────────────────────────────
 const lines: string[] = [];
 lines.push(`RPC benchmark, ${new Date().toISOString()}, ${ROUNDS} rounds x ${DURATION} s, wrk -t1 -c${CONNECTIONS} (XML: -c4), medians`);
-lines.push("", "1. JSON-RPC, in-process service", "| server | mode | calls/s | server CPU µs/call |", "|---|---|---:|---:|");
-for (const [k, v] of Object.entries(res1)) {
-  const [name, mode] = [k.slice(0, k.lastIndexOf(" ")), k.slice(k.lastIndexOf(" ") + 1)];
-  lines.push(`| ${name} | ${mode} | ${fmt(median(v.rps))} | ${fmt(median(v.cpu), 1)} |`);
-}
-lines.push(
-  `gateway ÷ Bun.serve (median of per-round ratios): plain ${fmt(median(ratios1.plain!), 2)}x, pipelined x${PIPELINE_DEPTH} ${fmt(median(ratios1.pipelined!), 2)}x`,
-);
-lines.push(
-  "",
-  "2. Over NATS (service in another process)",
-  "| path | callers | calls/s | p50 ms | p99 ms | p50 ÷ direct |",
-  "|---|---:|---:|---:|---:|---:|",
-);
-for (const [k, v] of Object.entries(res2)) {
-  const c = k.slice(k.lastIndexOf("c=") + 2);
+if (PARTS.has(1)) {
+  lines.push("", "1. JSON-RPC, in-process service", "| server | mode | calls/s | server CPU µs/call |", "|---|---|---:|---:|");
+  for (const [k, v] of Object.entries(res1)) {
+    const [name, mode] = [k.slice(0, k.lastIndexOf(" ")), k.slice(k.lastIndexOf(" ") + 1)];
+    lines.push(`| ${name} | ${mode} | ${fmt(median(v.rps))} | ${fmt(median(v.cpu), 1)} |`);
+  }
   lines.push(
-    `| ${k.slice(0, k.lastIndexOf(" c="))} | ${c} | ${fmt(median(v.cps))} | ${fmt(median(v.p50), 3)} | ${fmt(median(v.p99), 3)} | ${fmt(median(ratios2[k]!), 2)}x |`,
+    `gateway ÷ Bun.serve (median of per-round ratios): plain ${fmt(median(ratios1.plain!), 2)}x, pipelined x${PIPELINE_DEPTH} ${fmt(median(ratios1.pipelined!), 2)}x`,
   );
 }
-lines.push("", "3. XML-RPC", "| server | calls/s |", "|---|---:|");
-for (const [k, v] of Object.entries(res3)) lines.push(`| ${k} | ${fmt(median(v))} |`);
-lines.push(`netsvc ÷ Python (median of per-round ratios): ${fmt(median(ratios3), 2)}x`);
+if (PARTS.has(2)) {
+  lines.push(
+    "",
+    "2. Over NATS (service in another process)",
+    "| path | callers | calls/s | p50 ms | p99 ms | p50 ÷ direct |",
+    "|---|---:|---:|---:|---:|---:|",
+  );
+  for (const [k, v] of Object.entries(res2)) {
+    const c = k.slice(k.lastIndexOf("c=") + 2);
+    lines.push(
+      `| ${k.slice(0, k.lastIndexOf(" c="))} | ${c} | ${fmt(median(v.cps))} | ${fmt(median(v.p50), 3)} | ${fmt(median(v.p99), 3)} | ${fmt(median(ratios2[k]!), 2)}x |`,
+    );
+  }
+}
+if (PARTS.has(3)) {
+  lines.push("", "3. XML-RPC", "| server | calls/s |", "|---|---:|");
+  for (const [k, v] of Object.entries(res3)) lines.push(`| ${k} | ${fmt(median(v))} |`);
+  lines.push(`netsvc ÷ Python (median of per-round ratios): ${fmt(median(ratios3), 2)}x`);
+}
 console.log(lines.join("\n"));
-writeFileSync(
-  join(ROOT, "bench/results/rpc-latest.json"),
-  JSON.stringify({ date: new Date().toISOString(), DURATION, ROUNDS, CONNECTIONS, res1, ratios1, res2, ratios2, res3, ratios3 }, null, 1),
-);
+// The raw figures are kept only for a full run, so a partial run never replaces them.
+if (PARTS.size === 3)
+  writeFileSync(
+    join(ROOT, "bench/results/rpc-latest.json"),
+    JSON.stringify({ date: new Date().toISOString(), DURATION, ROUNDS, CONNECTIONS, res1, ratios1, res2, ratios2, res3, ratios3 }, null, 1),
+  );
 process.exit(0);

@@ -5,7 +5,7 @@
  * only the framework uses are protected and reached through session-control.ts, which netsvc
  * does not export: no user calls them by mistake.
  */
-import { COLON, findHeader, headerValues, latin1, METHOD_HEAD, QUESTION, RequestHead, SLASH } from "../parser/index.ts";
+import { COLON, findHeader, headerValues, latin1, METHOD_HEAD, QUESTION, RequestHead, SLASH, spanEqualsIgnoreCase } from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import type { Refused } from "./refusal.ts";
@@ -273,6 +273,18 @@ export class HttpRequest {
   /** True when the request has a field of that name (case-insensitive). */
   containsHeader(name: string): boolean {
     return findHeader(this.head, this.bytes, name) >= 0;
+  }
+
+  /**
+   * True when the request has exactly one field `name` and its value is `value`, both compared
+   * ignoring ASCII case. Reads the bytes in place: no string is made (a check per request that
+   * header() would answer with an allocation, e.g. a Content-Type the servlet expects).
+   */
+  headerIs(name: string, value: string): boolean {
+    const h = this.head;
+    const i = findHeader(h, this.bytes, name);
+    if (i < 0 || findHeader(h, this.bytes, name, i + 1) >= 0) return false;
+    return spanEqualsIgnoreCase(this.bytes, h.headers[i * 4 + 2]!, h.headers[i * 4 + 3]!, value);
   }
 
   /** The field's value (case-insensitive name; repeated fields joined with ", "), or null. */

@@ -203,6 +203,10 @@ export class HttpServlet {
   containsHeader(name: string): boolean {
     return this.session.containsHeader(name);
   }
+  /** See HttpSession.headerIs. */
+  headerIs(name: string, value: string): boolean {
+    return this.session.headerIs(name, value);
+  }
   /** See HttpSession.header. */
   header(name: string): string | null {
     return this.session.header(name);

@@ -28,7 +28,9 @@ export interface RpcCodec {
   accepts(mediaType: string): boolean;
   /**
    * Decodes `body`, runs its calls through `invoke`, and encodes the outcome: at once when every
-   * call answered at once, else a Promise. Never throws, never rejects.
+   * call answered at once, else a Promise. Never throws, never rejects. `body` may be a view of
+   * the connection's receive buffer, valid only until answer() returns: decode it before then
+   * and keep nothing that points into it.
    */
   answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer>;
 }

@@ -177,6 +177,13 @@ describe("routing and session accessors", () => {
             multi: s.header("X-MULTI"),
             missing: s.header("nope"),
             root: s.serverRoot(),
+            typeIs: [
+              s.headerIs("content-type", "TEXT/plain"),
+              s.headerIs("content-type", "text/plain; charset=utf-8"),
+              s.headerIs("content-type", "text/plai"),
+              s.headerIs("x-multi", "1"), // repeated: never "is" one value
+              s.headerIs("nope", ""),
+            ],
           }),
         ),
     );
@@ -201,6 +208,7 @@ describe("routing and session accessors", () => {
       multi: "1, 2",
       missing: null,
       root: "http://example:81/app",
+      typeIs: [true, false, false, false, false],
     });
   });
 });

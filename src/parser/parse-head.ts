@@ -172,7 +172,15 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
           head.methodEnd = p + 3;
           head.method = METHOD_GET;
           p += 4;
-        } else if (buf[p] === P && p + 5 <= stop && buf[p + 1] === O && buf[p + 2] === S && buf[p + 3] === T && buf[p + 4] === SP && p === head.methodStart) {
+        } else if (
+          buf[p] === P &&
+          p + 5 <= stop &&
+          buf[p + 1] === O &&
+          buf[p + 2] === S &&
+          buf[p + 3] === T &&
+          buf[p + 4] === SP &&
+          p === head.methodStart
+        ) {
           // `POST ` likewise (methodCode is a call JSC may leave out of line).
           head.methodEnd = p + 4;
           head.method = METHOD_POST;

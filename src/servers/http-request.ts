@@ -5,7 +5,17 @@
  * only the framework uses are protected and reached through session-control.ts, which netsvc
  * does not export: no user calls them by mistake.
  */
-import { COLON, findHeader, headerValues, latin1, METHOD_HEAD, QUESTION, RequestHead, SLASH, spanEqualsIgnoreCase } from "../parser/index.ts";
+import {
+  COLON,
+  findHeader,
+  headerValues,
+  latin1,
+  METHOD_HEAD,
+  QUESTION,
+  RequestHead,
+  SLASH,
+  spanEqualsIgnoreCase,
+} from "../parser/index.ts";
 import type { Connection } from "./connection.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import type { Refused } from "./refusal.ts";

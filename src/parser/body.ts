@@ -148,15 +148,27 @@ export class BodyDecoder {
           state = CHUNK_SIZE;
           continue; // the digit is read by CHUNK_SIZE
         case CHUNK_SIZE: {
-          const v = HEX_VALUE[c]!;
-          if (v !== NOT_HEX) {
-            if (this.remaining > MAX_SIZE_BEFORE_SHIFT) return E_BAD_CHUNK_SIZE; // overflow
-            this.remaining = this.remaining * 16 + v;
-            p++;
-          } else if (c === CR) {
+          // Every hex digit at once, the size kept in a local; then the byte that ends it.
+          let size = this.remaining;
+          let v = HEX_VALUE[c]!;
+          while (v !== NOT_HEX) {
+            if (size > MAX_SIZE_BEFORE_SHIFT) return E_BAD_CHUNK_SIZE; // overflow
+            size = size * 16 + v;
+            if (++p === end) break;
+            v = HEX_VALUE[buf[p]!]!;
+          }
+          this.remaining = size;
+          if (v !== NOT_HEX) break; // the buffer ended inside the size
+          const stopByte = buf[p]!;
+          if (stopByte === CR) {
             state = CHUNK_SIZE_ALMOST_DONE;
             p++;
-          } else if (c === SEMICOLON || c === SP || c === HTAB) {
+            // hot path: the LF follows in this buffer; go on to the data without a dispatch.
+            if (p < end && buf[p] === LF && size !== 0) {
+              p++;
+              state = CHUNK_DATA;
+            }
+          } else if (stopByte === SEMICOLON || stopByte === SP || stopByte === HTAB) {
             this.extensionPos = EXT_BWS_BEFORE_SEMICOLON;
             state = CHUNK_EXTENSION;
           } else {
@@ -199,6 +211,13 @@ export class BodyDecoder {
           if (c !== CR) return E_BAD_CHUNK_DATA_END;
           p++;
           state = CHUNK_DATA_LF;
+          // hot path: CRLF and the next size line in this buffer, without a dispatch per byte.
+          if (p + 1 < end && buf[p] === LF && HEX_VALUE[buf[p + 1]!] !== NOT_HEX) {
+            p++;
+            this.remaining = 0;
+            this.extensionLength = 0;
+            state = CHUNK_SIZE;
+          }
           break;
         case CHUNK_DATA_LF:
           if (c !== LF) return E_BAD_CHUNK_DATA_END;

@@ -102,7 +102,11 @@ export function interpretField(
     case 17:
       if (!equalsLower(buf, nameStart, nameEnd, NAME_TRANSFER_ENCODING)) return 0;
       head.transferEncodingCount++;
-      readTransferCodings(buf, valueStart, valueEnd, head);
+      if (valueEnd - valueStart === TOKEN_CHUNKED.length && equalsLower(buf, valueStart, valueEnd, TOKEN_CHUNKED)) {
+        // hot path: the whole value is `chunked` (what readTransferCodings would conclude).
+        if (head.teFlags & TE_LAST_CHUNKED) head.teFlags |= TE_CHUNKED_NOT_FINAL;
+        head.teFlags |= TE_LAST_CHUNKED;
+      } else readTransferCodings(buf, valueStart, valueEnd, head);
       return 0;
     default:
       return 0;

@@ -143,6 +143,15 @@ function nextListElement(buf: Uint8Array, p: number, end: number): number {
 
 /** RFC 9110 §7.6.1: Connection = #connection-option; notes the close and keep-alive tokens. */
 function readConnection(buf: Uint8Array, start: number, end: number, head: RequestHead): void {
+  // hot path: a value of one token with no comma or space (`keep-alive`, `close`) needs no list.
+  if (equalsLower(buf, start, end, TOKEN_KEEP_ALIVE)) {
+    head.connectionKeepAlive = true;
+    return;
+  }
+  if (equalsLower(buf, start, end, TOKEN_CLOSE)) {
+    head.connectionClose = true;
+    return;
+  }
   for (let p = start; p < end; ) {
     p = nextListElement(buf, p, end);
     // Connection options are case-insensitive tokens.

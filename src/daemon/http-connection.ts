@@ -384,6 +384,12 @@ export class HttpConnection implements Connection, IdleConnection {
       this.flush();
       return;
     }
+    if (this.deadlineKind === DEADLINE_BODY && !this.isWaitingForBody()) {
+      // Not the client's turn (authorise() pending, or a client told to wait for 100 Continue
+      // whose servlet has not asked yet): the body's deadlines start when it is.
+      this.startBodyDeadline();
+      return;
+    }
     if (this.deadlineKind === DEADLINE_BODY && this.isBodyTooSlow(now)) this.deadline = now;
     if (this.deadlineKind === NO_DEADLINE || now < this.deadline) return;
     const kind = this.deadlineKind;
@@ -410,6 +416,19 @@ export class HttpConnection implements Connection, IdleConnection {
       if (s && !s.hasStarted()) s.sendError(408);
       else this.close();
     }
+  }
+
+  /**
+   * True when the body's bytes are the client's move: the servlet runs and is ready for them (or
+   * the response is complete and they are discarded), and a client that asked for 100 Continue
+   * has been sent it or is sending anyway.
+   */
+  private isWaitingForBody(): boolean {
+    const s = this.current;
+    if (s === null || this.phase === AUTHORISING) return false;
+    if (this.phase === DISCARDING) return true;
+    if (this.expect === EXPECT_PENDING && this.decoder.received === 0) return false;
+    return control(s).isReadyForBody();
   }
 
   /**

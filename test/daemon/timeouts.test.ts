@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { RawClient, parseResponses } from "../helpers/raw-client.ts";
-import { HttpServlet } from "../../src/index.ts";
+import { HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
 import { FnServer, pathEcho, startDaemon } from "../helpers/servers.ts";
 
 const short = { headTimeoutMs: 300, bodyIdleTimeoutMs: 300, keepAliveTimeoutMs: 300 };
@@ -48,6 +48,51 @@ describe("timeouts", () => {
     c.send("POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
     await c.untilClosed(3000);
     expect(parseResponses(c.text(), true).map((r) => r.status)).toEqual([408]);
+  });
+
+  test("a client told to wait for 100 Continue is not timed out while the servlet has not asked", async () => {
+    const asked = Promise.withResolvers<void>();
+    const later = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override async processRequest() {
+            await dawdle(3 * short.bodyIdleTimeoutMs); // the servlet's own slowness
+            asked.resolve();
+            const body = await this.content();
+            this.sendDocument(200, "text/plain", `got ${body.length}`);
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": later }, short);
+    using c = await RawClient.connect(srv.port);
+    c.send("POST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    await asked.promise;
+    await c.until(() => c.text() === "HTTP/1.1 100 Continue\r\n\r\n", 2000, "100 Continue");
+    c.send("hello");
+    await c.until(() => c.text().endsWith("got 5"), 2000, "the final response");
+    expect(c.text()).toContain("HTTP/1.1 200 OK\r\n");
+  });
+
+  test("a body is not timed out while authorise() is pending", async () => {
+    const slowAuth = new (class extends HttpServer {
+      override async authorise(): Promise<boolean> {
+        await dawdle(3 * short.bodyIdleTimeoutMs); // e.g. a password check against a remote store
+        return true;
+      }
+      override servlet(s: HttpSession) {
+        return new (class extends HttpServlet {
+          override async processRequest() {
+            this.sendDocument(200, "text/plain", `got ${(await this.content()).length}`);
+          }
+        })(s);
+      }
+    })();
+    await using srv = startDaemon({ "/": slowAuth }, short);
+    using c = await RawClient.connect(srv.port);
+    const login = Buffer.from("u:p").toString("base64");
+    const r = await c.request(`POST /b HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${login}\r\nContent-Length: 5\r\n\r\nhello`);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("got 5");
   });
 
   test("body stalls after the servlet answered: the connection is closed", async () => {

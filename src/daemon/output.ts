@@ -120,7 +120,12 @@ export class OutputQueue {
   /** Appends a string as UTF-8 (body text); returns the number of bytes appended. */
   appendUtf8(s: string): number {
     const length = s.length;
-    const buf = this.reserve(length * 3);
+    // Room for the worst case (3 bytes per UTF-16 unit) when the buffer has it anyway; otherwise
+    // the exact size, so a large mostly-ASCII body does not grow the buffer threefold (a grown
+    // buffer is not pooled past GROWN_MAX).
+    const worst = length * 3;
+    const free = this.buf === null ? this.pool.size : this.buf.length - this.tail;
+    const buf = this.reserve(worst <= free ? worst : Buffer.byteLength(s, "utf8"));
     let n = 0;
     if (length <= 64) {
       // A short ASCII string is copied by hand (no native call); anything else by utf8Write.

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
+import { BufferPool } from "../../src/daemon/buffer-pool.ts";
 import { OutputQueue } from "../../src/daemon/output.ts";
 
 /** A socket that accepts at most `take` bytes per write (all when take is Infinity). */
@@ -46,6 +47,27 @@ describe("OutputQueue", () => {
       expect(q.flush(socket)).toBe(true);
       expect(written).toEqual([0x3c, ...utf8(s), 0x3e]);
     }
+  });
+
+  test("a long string reserves its exact UTF-8 size, not three bytes per character", () => {
+    class RecordingPool extends BufferPool {
+      readonly asked: number[] = [];
+      override takeAtLeast(bytes: number): Buffer {
+        this.asked.push(bytes);
+        return super.takeAtLeast(bytes);
+      }
+    }
+    const pool = new RecordingPool(1024);
+    const q = new OutputQueue(1 << 20, pool);
+    const { socket, written } = fakeSocket();
+    const ascii = "x".repeat(600); // 1,800 bytes in the worst case: more than the buffer
+    expect(q.appendUtf8(ascii)).toBe(600);
+    expect(pool.asked).toEqual([]); // it fitted: no grown buffer
+    const wide = "é".repeat(600); // 1,200 bytes after 600: one growth, by doubling (not to 2,400)
+    expect(q.appendUtf8(wide)).toBe(1200);
+    expect(pool.asked).toEqual([2048]);
+    expect(q.flush(socket)).toBe(true);
+    expect(written).toEqual([...utf8(ascii), ...utf8(wide)]);
   });
 
   test("dropTail takes back the end of what was appended", () => {

@@ -3,6 +3,8 @@
  * (body delivery, routing on the request's bytes, the servlet's lifecycle) are protected on the
  * class, so a servlet cannot call them by mistake, and reached here instead. netsvc does not
  * export this module (DESIGN: a module-internal interface, as servers/connection.ts is one).
+ * The cast below is unchecked; test/servers/session-control.test.ts names every member through a
+ * subclass, so the type check fails when one of them changes on HttpSession.
  */
 import type { BodySink } from "./body-sink.ts";
 import type { ErrorPageSource, HttpSession, ServletHooks } from "./http-session.ts";

@@ -196,7 +196,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         }
         head.targetStart = p;
         head.targetInQuery = false;
-        head.versionIndex = 0; // while in the target: hex digits still expected after a "%"
+        head.hexDigitsLeft = 0;
         state = REQUEST_TARGET;
       }
       // falls through
@@ -204,7 +204,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         // RFC 3986 via RFC 9112 §3.2: path characters up to "?", query characters after it;
         // each "%" must start a pct-encoded triple (its digits may arrive in a later read).
         let table = head.targetInQuery ? TARGET_QUERY : TARGET_PATH;
-        let hexLeft = head.versionIndex;
+        let hexLeft = head.hexDigitsLeft;
         let c = 0;
         for (;;) {
           for (; hexLeft > 0 && p < stop; hexLeft--, p++) if (HEX_VALUE[buf[p]!] === NOT_HEX) return E_BAD_PERCENT_ENCODING;
@@ -221,7 +221,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         }
         if (p === stop) {
           head.targetInQuery = table === TARGET_QUERY;
-          head.versionIndex = hexLeft;
+          head.hexDigitsLeft = hexLeft;
           break;
         }
         if (hexLeft > 0) return E_BAD_PERCENT_ENCODING;

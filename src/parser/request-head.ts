@@ -102,6 +102,8 @@ export class RequestHead {
   valueStart = 0;
   /** @internal bytes of "HTTP/x.y" matched so far. */
   versionIndex = 0;
+  /** @internal hex digits still expected after a "%" in the request-target (a read may end between them). */
+  hexDigitsLeft = 0;
   /** @internal Transfer-Encoding findings (TE_* bits in parse-head.ts). */
   teFlags = 0;
   /** @internal the target scan has passed its "?" (query characters apply). */

@@ -25,6 +25,7 @@ export { DirectoryListingServlet } from "./servers/servlets/directory-listing-se
 export { ModulePlugin } from "./servers/module-plugin.ts";
 export * from "./services/service-failure.ts";
 export { Service, SERVICE_NAME } from "./services/service.ts";
+export type { CallContext, ExportOptions } from "./services/call-context.ts";
 export {
   ServiceRegistry,
   services,

@@ -44,4 +44,5 @@ export * from "./services/limits.ts";
 export { XmlError, parseXml, type XmlElement } from "./services/xml-lite.ts";
 export { XmlRpcError, XML_MEDIA_TYPE } from "./services/xml-rpc.ts";
 export { Exchange, type ExchangeOptions, type ShutdownSource } from "./services/exchange.ts";
+export { MICRO_VERSION, microName } from "./services/discovery.ts";
 export { RemoteService, type RemoteServiceOptions } from "./services/remote-service.ts";

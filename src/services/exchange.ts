@@ -17,11 +17,6 @@
  *   `<prefix>.members.query` asks everyone to publish now (sent on every (re)connection).
  *   A closing process first announces an empty list (no new calls come) and keeps its heartbeat
  *   until the calls it took are answered; only then "bye".
- *
- * NATS down: local services keep working; remote calls in flight and new ones fail at once with
- * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
- * aged, until the client — which retries by itself, forever — is back.
- *
  * - `<prefix>.cancel.<process>` — the caller gave up on a call that process acknowledged (its
  *   signal aborted, its timeout passed, it lost NATS or closed): `{c: reply subject, e: code}`
  *   (e: CALL_ABORTED or CALL_TIMED_OUT). The instance aborts the method's CallContext signal with
@@ -31,8 +26,16 @@
  *   A caller that dies sends nothing: the instance aborts the calls it serves for a process when
  *   it forgets that process (its "bye", or EXCHANGE_DEAD_AFTER_MS of silence, checked every
  *   EXCHANGE_HEARTBEAT_MS), the caller being named by its reply subject.
+ * - `$SRV.PING|INFO|STATS[.<name>[.<id>]]` — the NATS micro-service protocol, for discovery by the
+ *   standard tooling: each local service is also a micro service (discovery.ts; option
+ *   `discovery`). It is beside the call path above, not on it.
+ *
+ * NATS down: local services keep working; remote calls in flight and new ones fail at once with
+ * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
+ * aged, until the client — which retries by itself, forever — is back.
  */
 import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
+import { MicroDiscovery } from "./discovery.ts";
 import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_DEAD_AFTER_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { abortFailureOf, abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
 import {
@@ -62,6 +65,11 @@ export interface ExchangeOptions {
   retry?: boolean;
   /** Connection news (unreachable, connected, lost, back), one line each. Default console.error. */
   log?: (message: string) => void;
+  /**
+   * Also make this process's services NATS micro services (`$SRV.PING/INFO/STATS`, see
+   * discovery.ts), so the standard NATS tooling lists them. Default true.
+   */
+  discovery?: boolean;
 }
 
 /** Something that announces an orderly shutdown (the Dispatcher). */
@@ -112,6 +120,9 @@ export class Exchange implements RemoteTransport {
   private readonly servers: string[];
   private readonly retry: boolean;
   private readonly log: (message: string) => void;
+  private readonly wantDiscovery: boolean;
+  private discovery: MicroDiscovery | null = null;
+  private discoveryQueued = false;
   private nc: NatsConnection | null = null;
   private connected = false;
   private closing = false;
@@ -138,6 +149,7 @@ export class Exchange implements RemoteTransport {
     this.servers = Array.isArray(options.servers) ? options.servers : [options.servers];
     this.retry = options.retry ?? true;
     this.log = options.log ?? ((m) => console.error(`netsvc: ${m}`));
+    this.wantDiscovery = options.discovery ?? true;
     this.replyPrefix = `${this.prefix}.reply.${this.pid}`;
     this.cancelSubject = `${this.prefix}.cancel.${this.pid}`;
   }
@@ -196,15 +208,19 @@ export class Exchange implements RemoteTransport {
       },
     });
     this.registry.setTransport(this);
+    if (this.wantDiscovery) this.discovery = new MicroDiscovery(nc, this.registry, this.prefix, this.log);
     this.unsubscribe = this.registry.subscribe((e) => {
       if (!e.local) return;
       this.syncCallSubscription(e.name);
       this.announce();
+      this.queueDiscovery();
     });
     for (const { name } of this.registry.localServices()) this.syncCallSubscription(name);
+    this.discovery?.sync();
     this.heartbeat = setInterval(() => {
       this.announce();
       this.expireSilent();
+      this.discovery?.sync(); // methods exported after a service appeared announce nothing
     }, EXCHANGE_HEARTBEAT_MS);
     this.announce();
     nc.publish(`${this.prefix}.members.query`);
@@ -226,6 +242,16 @@ export class Exchange implements RemoteTransport {
         nc.publish(`${this.prefix}.members.query`);
       }
     }
+  }
+
+  /** Syncs discovery once the current turn is over (a constructor exports its methods after it registered). */
+  private queueDiscovery(): void {
+    if (!this.discovery || this.discoveryQueued) return;
+    this.discoveryQueued = true;
+    queueMicrotask(() => {
+      this.discoveryQueued = false;
+      this.discovery?.sync();
+    });
   }
 
   // ── membership ───────────────────────────────────────────────────────────────────────────
@@ -513,6 +539,8 @@ export class Exchange implements RemoteTransport {
     // so that callers do not take this process for dead; "bye" only once they are answered.
     this.withdrawn = true;
     this.announce();
+    await this.discovery?.stop();
+    this.discovery = null;
     await Promise.allSettled([...this.inFlight]);
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const pid of [...this.lastSeen.keys()]) this.forget(pid);

@@ -62,6 +62,8 @@ export interface LocalEndpoint {
   groupList(): readonly string[];
   /** The exported method `method` (its function may return a Promise, may throw anything), or undefined. */
   exported(method: string): ExportedMethod | undefined;
+  /** Names of the exported methods. */
+  methodNames(): string[];
 }
 
 /**
@@ -147,6 +149,13 @@ export class ServiceRegistry {
   /** Local services, with their groups (what the exchange announces). */
   localServices(): { name: string; groups: string[] }[] {
     return [...this.local].map(([name, list]) => ({ name, groups: groupsOf(list.map((ep) => ep.groupList())) }));
+  }
+
+  /** Names of the methods the local instances of `name` export (all instances together, sorted). */
+  localMethods(name: string): string[] {
+    const s = new Set<string>();
+    for (const ep of this.local.get(name) ?? []) for (const m of ep.methodNames()) s.add(m);
+    return [...s].sort();
   }
 
   /** True when a service of that name exists here or elsewhere. */

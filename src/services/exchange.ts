@@ -539,7 +539,7 @@ export class Exchange implements RemoteTransport {
     // so that callers do not take this process for dead; "bye" only once they are answered.
     this.withdrawn = true;
     this.announce();
-    await this.discovery?.stop();
+    const discoveryStopped = this.discovery?.stop(); // no longer listed by the tooling either
     this.discovery = null;
     await Promise.allSettled([...this.inFlight]);
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -550,6 +550,7 @@ export class Exchange implements RemoteTransport {
     this.abandoned.clear(); // their acknowledgements would find no subscription now
     this.stopSweeperIfIdle();
     this.connected = false;
+    await discoveryStopped;
     if (nc && !nc.isClosed()) {
       await nc.drain().catch(() => nc.close());
     }

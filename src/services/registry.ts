@@ -230,7 +230,13 @@ export class ServiceRegistry {
    * for a synchronous failure. `signal` is asked for only when the reply is delayed.
    */
   callFast(name: string, method: string, params: unknown[], timeoutMs: number, signal: () => AbortSignal | undefined): unknown {
-    if (this.local.has(name)) return this.invokeLocal(name, method, params, timeoutMs, signal);
+    if (this.local.has(name)) {
+      // invokeLocal() written out: this path must stay small enough to be inlined
+      const m = this.methodOf(name, method);
+      if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal);
+      const result = this.run(m, name, method, params);
+      return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signal(), null) : result;
+    }
     if (this.remote.has(name) && this.transport) return this.transport.callRemote(name, method, params, timeoutMs, signal());
     throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
   }
@@ -255,6 +261,14 @@ export class ServiceRegistry {
    * extra allocation). `signal` is resolved only for a delayed reply.
    */
   invokeLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: SignalSource): unknown {
+    const m = this.methodOf(name, method);
+    if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal);
+    const result = this.run(m, name, method, params);
+    return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), null) : result;
+  }
+
+  /** The method of the local instance of `name` whose turn it is (several instances take calls in turn). */
+  private methodOf(name: string, method: string): ExportedMethod {
     const list = this.local.get(name);
     if (!list) throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
     let ep = list[0]!;
@@ -265,19 +279,31 @@ export class ServiceRegistry {
     }
     const m = ep.exported(method);
     if (!m) throw new ServiceFailure(NO_SUCH_METHOD, "no such method", name);
-    let result: unknown;
-    let context: AbortController | null = null;
+    return m;
+  }
+
+  /** Runs `m` with `args`; a throw becomes a ServiceFailure (a stray one is logged). */
+  private run(m: ExportedMethod, name: string, method: string, args: unknown[]): unknown {
     try {
-      if (m.context) {
-        context = new AbortController();
-        const ctx: CallContext = { signal: context.signal };
-        result = m.fn(...params, ctx);
-      } else result = m.fn(...params);
+      return m.fn(...args);
     } catch (e) {
       throw this.failureOf(e, name, method);
     }
-    if (!isThenable(result)) return result;
-    return this.bounded(result, name, method, timeoutMs, typeof signal === "function" ? signal() : signal, context);
+  }
+
+  /** invokeLocal() for a method that takes a CallContext (kept apart so the plain path stays small). */
+  private invokeWithContext(
+    m: ExportedMethod,
+    name: string,
+    method: string,
+    params: unknown[],
+    timeoutMs: number,
+    signal: SignalSource,
+  ): unknown {
+    const context = new AbortController();
+    const ctx: CallContext = { signal: context.signal };
+    const result = this.run(m, name, method, [...params, ctx]);
+    return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), context) : result;
   }
 
   /**
@@ -355,6 +381,10 @@ function groupsOf(lists: Iterable<readonly string[]>): string[] {
   const s = new Set<string>();
   for (const l of lists) for (const g of l) s.add(g);
   return [...s].sort();
+}
+
+function signalOf(source: SignalSource): AbortSignal | undefined {
+  return typeof source === "function" ? source() : source;
 }
 
 /** The process-wide registry. */

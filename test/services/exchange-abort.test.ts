@@ -3,7 +3,7 @@
  * on its CallContext signal (test/fixtures/service-host.ts `held`), prints "aborted <tag> <code>"
  * when the signal aborts. Each case waits for that line, bounded: the caller's AbortController
  * (after the acknowledgement, and before it), the caller's timeout, an RpcGateway client that
- * closes its socket mid-call, and a caller process that is killed.
+ * closes its socket mid-call, a caller process that is killed, and a caller that closes its exchange.
  */
 import { afterEach, expect, test } from "bun:test";
 import {
@@ -13,6 +13,7 @@ import {
   EXCHANGE_HEARTBEAT_MS,
   Exchange,
   RpcGateway,
+  SERVICE_UNAVAILABLE,
   ServiceFailure,
   ServiceRegistry,
 } from "../../src/index.ts";
@@ -157,6 +158,21 @@ test(
     const seen = await abortSeen(calc.out, "orphan", DEAD_CALLER_BOUND_MS);
     expect(seen.code).toBe(CALL_ABORTED);
     expect(seen.ms).toBeLessThan(DEAD_CALLER_BOUND_MS);
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
+
+test(
+  "a caller that closes its exchange mid-call: the instance aborts the call",
+  async () => {
+    await using nats = await NatsServer.start();
+    const calc = await host(nats.url);
+    const side = await callerSide(nats.url);
+    const failed = failureOf(side.r.call("calc", "held", ["closing"]));
+    await calc.out.waitFor(/started closing/);
+    await side.exchange.close();
+    expect((await failed).error).toBe(SERVICE_UNAVAILABLE);
+    expect((await abortSeen(calc.out, "closing", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
   },
   NATS_TEST_TIMEOUT_MS,
 );

@@ -107,6 +107,9 @@ interface Announcement {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** What a process id looks like (Exchange.pid): it becomes a subject token. */
+const PROCESS_ID = /^[0-9a-f]{32}$/;
+
 /** How often pending calls are checked against their deadlines (ms). */
 const SWEEP_MS = 50;
 
@@ -129,8 +132,8 @@ export class Exchange implements RemoteTransport {
   /** Set by close(): announcements then list no services (the heartbeat goes on while draining). */
   private withdrawn = false;
   private readonly pending = new Map<number, Pending>();
-  /** Calls given up before their acknowledgement: id → when to stop waiting for it. */
-  private readonly abandoned = new Map<number, number>();
+  /** Calls given up before their acknowledgement: id → when to stop waiting for it, and the failure code. */
+  private readonly abandoned = new Map<number, { until: number; error: number }>();
   /** Delayed calls served here, by reply subject. */
   private readonly serving = new Map<string, Serving>();
   private nextId = 0;
@@ -469,20 +472,26 @@ export class Exchange implements RemoteTransport {
     this.settle(id, p, () => p.reject(f));
     if (p.handler) this.sendCancel(p.handler, id, f.error);
     else if (p.ackDeadline !== 0) {
-      this.abandoned.set(id, p.ackDeadline);
+      this.abandoned.set(id, { until: p.ackDeadline, error: f.error });
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
     }
   }
 
   private sendCancel(handler: string, id: number, error: number): void {
-    if (!this.nc || this.nc.isClosed()) return;
+    if (!this.nc || this.nc.isClosed() || !PROCESS_ID.test(handler)) return; // a junk acknowledgement names no subject
     const body = `{"c":"${this.replyPrefix}.${id}","e":${error === CALL_TIMED_OUT ? CALL_TIMED_OUT : CALL_ABORTED}}`;
-    this.nc.publish(`${this.prefix}.cancel.${handler}`, encoder.encode(body));
+    try {
+      this.nc.publish(`${this.prefix}.cancel.${handler}`, encoder.encode(body));
+    } catch {
+      // draining (closing): the instance learns from the goodbye instead
+    }
   }
 
   /** A message for a call no longer pending: an acknowledgement of an abandoned call gets its cancel. */
   private onLateReply(id: number, msg: Msg): void {
-    if (!this.abandoned.delete(id)) return;
+    const abandoned = this.abandoned.get(id);
+    if (!abandoned) return;
+    this.abandoned.delete(id);
     this.stopSweeperIfIdle();
     let body: { a?: unknown };
     try {
@@ -490,7 +499,7 @@ export class Exchange implements RemoteTransport {
     } catch {
       return;
     }
-    if (typeof body?.a === "string") this.sendCancel(body.a, id, CALL_ABORTED);
+    if (typeof body?.a === "string") this.sendCancel(body.a, id, abandoned.error);
   }
 
   private stopSweeperIfIdle(): void {
@@ -507,7 +516,7 @@ export class Exchange implements RemoteTransport {
       else if (p.ackDeadline !== 0 && now >= p.ackDeadline)
         this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
     }
-    for (const [id, until] of this.abandoned) if (now >= until) this.abandoned.delete(id);
+    for (const [id, a] of this.abandoned) if (now >= a.until) this.abandoned.delete(id);
     this.stopSweeperIfIdle();
   }
 

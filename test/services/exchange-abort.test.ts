@@ -14,9 +14,12 @@ import {
   Exchange,
   RpcGateway,
   SERVICE_UNAVAILABLE,
+  Service,
   ServiceFailure,
   ServiceRegistry,
 } from "../../src/index.ts";
+import { connect } from "@nats-io/transport-node";
+import { eventually } from "../helpers/eventually.ts";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
@@ -173,6 +176,57 @@ test(
     await side.exchange.close();
     expect((await failed).error).toBe(SERVICE_UNAVAILABLE);
     expect((await abortSeen(calc.out, "closing", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
+
+test(
+  "junk cancels and a junk acknowledgement are ignored, never a crash",
+  async () => {
+    await using nats = await NatsServer.start();
+    const hostRegistry = new ServiceRegistry();
+    const gate = Promise.withResolvers<string>();
+    new Service("gated", hostRegistry).exportMethod(() => gate.promise, "wait");
+    const hostExchange = new Exchange({ servers: nats.url, registry: hostRegistry, log: () => {} });
+    await hostExchange.connect();
+    const nc = await connect({ servers: nats.url });
+    try {
+      // a "service" that acknowledges with a process id that is no subject token
+      nc.subscribe("netsvc.call.fake", {
+        queue: "netsvc",
+        callback: (_e, m) => {
+          m.respond('{"a":"no such.>"}');
+        },
+      });
+      const announceFake = () =>
+        nc.publish("netsvc.members", JSON.stringify({ pid: "f".repeat(32), services: [{ name: "fake", groups: [] }] }));
+      const r = new ServiceRegistry();
+      const side = new Exchange({ servers: nats.url, registry: r, log: () => {} });
+      await side.connect();
+      try {
+        await eventually(async () => {
+          announceFake(); // (it has no heartbeat: said again until heard)
+          if (!r.has("fake") || !r.has("gated")) throw new Error("not known yet");
+        });
+        const ac = new AbortController();
+        const fake = failureOf(r.call("fake", "x", [], { signal: ac.signal }));
+        expect(await r.call("gated", "nothing", []).catch((e: ServiceFailure) => e.error)).toBe(-32601); // a round trip: the ack is in
+        ac.abort();
+        expect((await fake).error).toBe(CALL_ABORTED);
+
+        const waiting = r.call("gated", "wait");
+        for (const junk of ["{not json", '{"c":5}', '{"c":"netsvc.reply.x.1","e":"?"}', "null"])
+          nc.publish(`netsvc.cancel.${hostExchange.pid}`, junk);
+        await nc.flush();
+        gate.resolve("still served");
+        expect(await waiting).toBe("still served");
+      } finally {
+        await side.close();
+      }
+    } finally {
+      await nc.close();
+      await hostExchange.close();
+    }
   },
   NATS_TEST_TIMEOUT_MS,
 );

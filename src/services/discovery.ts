@@ -10,8 +10,8 @@
  *   version MICRO_VERSION (netsvc services have none); metadata `netsvc.service` and
  *   `netsvc.call` (the subject of netsvc's own calls, SPEC §8.2).
  * - one endpoint per exported method whose name is a micro name (`[-\w]+`; others are left out):
- *   subject `<prefix>.micro.<service>.<method>`, queue group `<prefix>` (instances share the
- *   calls), metadata `netsvc.method`. The endpoint really answers, in the micro conventions: the
+ *   subject `<prefix>.micro.<service>.<method>`, queue group `<prefix>` (`.` → `_` there too;
+ *   instances share the calls), metadata `netsvc.method`. The endpoint really answers, in the micro conventions: the
  *   request is a JSON array of parameters (an object: one argument; empty: none; Uint8Array and
  *   Date tagged as values.ts says), the reply is the JSON value; a failure is answered with the
  *   headers `Nats-Service-Error-Code` (the failure's code) and `Nats-Service-Error` (its
@@ -78,7 +78,9 @@ export class MicroDiscovery {
       const old = this.entries.get(name);
       if (old?.methods === key) continue;
       if (old) void this.stopOne(old);
-      this.entries.set(name, { methods: key, service: this.start(name, methods) });
+      const service = this.start(name, methods);
+      service.catch((e) => this.log(`service ${name} cannot be a NATS micro service: ${messageOf(e)}`));
+      this.entries.set(name, { methods: key, service });
     }
     for (const [name, entry] of this.entries) {
       if (hosted.has(name)) continue;
@@ -101,7 +103,7 @@ export class MicroDiscovery {
       version: MICRO_VERSION,
       description: `netsvc service ${name}`,
       metadata: { "netsvc.service": name, "netsvc.call": `${this.prefix}.call.${name}` },
-      queue: this.prefix,
+      queue: microName(this.prefix),
     });
     for (const method of methods) {
       service.addEndpoint(method, {
@@ -119,7 +121,7 @@ export class MicroDiscovery {
     try {
       await (await entry.service).stop();
     } catch (e) {
-      this.log(`a micro service did not stop cleanly: ${e instanceof Error ? e.message : String(e)}`);
+      this.log(`a micro service did not stop cleanly: ${messageOf(e)}`);
     }
   }
 
@@ -150,4 +152,8 @@ export class MicroDiscovery {
 
 function fail(msg: ServiceMsg, f: ServiceFailure): void {
   msg.respondError(f.error, f.description, JSON.stringify({ f: f.fields() }));
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

@@ -72,7 +72,7 @@ async function nobodyAnswers(nc: NatsConnection, subject: string): Promise<boole
   }
 }
 
-async function setUp(options: { discovery?: boolean } = {}) {
+async function setUp(options: { discovery?: boolean; prefix?: string } = {}) {
   const nats = await NatsServer.start();
   cleanups.push(() => nats.stop());
   const r = new ServiceRegistry();
@@ -177,6 +177,22 @@ test(
     new Calc(quiet.r);
     expect(await quiet.r.call("calc", "add", [1, 2])).toBe(3); // the services work as before
     expect(await nobodyAnswers(quiet.nc, "$SRV.PING")).toBe(true);
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
+
+test(
+  "a prefix with dots: endpoints under it, the queue group named the micro way",
+  async () => {
+    const { r, nc } = await setUp({ prefix: "app.v1" });
+    new Calc(r);
+    const info = (await eventually(() => nc.request("$SRV.INFO.calc", "", { timeout: REQUEST_MS }))).json<MicroInfo>();
+    expect(info.metadata["netsvc.call"]).toBe("app.v1.call.calc");
+    expect(info.endpoints.map((e) => [e.subject, e.queue_group])).toEqual([
+      ["app.v1.micro.calc.add", "app_v1"],
+      ["app.v1.micro.calc.slow", "app_v1"],
+    ]);
+    expect((await nc.request("app.v1.micro.calc.add", "[1,2]", { timeout: REQUEST_MS })).string()).toBe("3");
   },
   NATS_TEST_TIMEOUT_MS,
 );

@@ -1,7 +1,7 @@
 /**
  * The seed's deferred servlet: a page that asks a remote service (over NATS) and answers when the
  * reply arrives; other requests are served meanwhile. The servlet's signal goes with the call, so
- * a client that leaves aborts it.
+ * a client that leaves aborts it here and in calc's process (slow() sees its CallContext signal).
  *   bun examples/calc-service.ts nats://127.0.0.1:4222 &
  *   bun examples/service-call.ts 8000 nats://127.0.0.1:4222
  *   curl 'http://127.0.0.1:8000/add?a=2&b=3'     curl 'http://127.0.0.1:8000/slow?ms=2000'

@@ -25,6 +25,7 @@ export { DirectoryListingServlet } from "./servers/servlets/directory-listing-se
 export { ModulePlugin } from "./servers/module-plugin.ts";
 export * from "./services/service-failure.ts";
 export { Service, SERVICE_NAME } from "./services/service.ts";
+export type { CallContext, ExportOptions } from "./services/call-context.ts";
 export {
   ServiceRegistry,
   services,
@@ -43,4 +44,5 @@ export * from "./services/limits.ts";
 export { XmlError, parseXml, type XmlElement } from "./services/xml-lite.ts";
 export { XmlRpcError, XML_MEDIA_TYPE } from "./services/xml-rpc.ts";
 export { Exchange, type ExchangeOptions, type ShutdownSource } from "./services/exchange.ts";
+export { MICRO_VERSION, microName } from "./services/discovery.ts";
 export { RemoteService, type RemoteServiceOptions } from "./services/remote-service.ts";

@@ -17,17 +17,29 @@
  *   `<prefix>.members.query` asks everyone to publish now (sent on every (re)connection).
  *   A closing process first announces an empty list (no new calls come) and keeps its heartbeat
  *   until the calls it took are answered; only then "bye".
+ * - `<prefix>.cancel.<process>` — the caller gave up on a call that process acknowledged (its
+ *   signal aborted, its timeout passed, it lost NATS or closed): `{c: reply subject, e: code}`
+ *   (e: CALL_ABORTED or CALL_TIMED_OUT). The instance aborts the method's CallContext signal with
+ *   that failure and sends no reply. A call given up before its acknowledgement arrived is
+ *   remembered until the acknowledgement (then the cancel goes to the process that sent it) or
+ *   until EXCHANGE_ACK_TIMEOUT_MS (nobody took it). Calls answered at once are never cancelled.
+ *   A caller that dies sends nothing: the instance aborts the calls it serves for a process when
+ *   it forgets that process (its "bye", or EXCHANGE_DEAD_AFTER_MS of silence, checked every
+ *   EXCHANGE_HEARTBEAT_MS), the caller being named by its reply subject.
+ * - `$SRV.PING|INFO|STATS[.<name>[.<id>]]` — the NATS micro-service protocol, for discovery by the
+ *   standard tooling: each local service is also a micro service (discovery.ts; option
+ *   `discovery`). It is beside the call path above, not on it.
  *
  * NATS down: local services keep working; remote calls in flight and new ones fail at once with
  * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
  * aged, until the client — which retries by itself, forever — is back.
- *
- * Not done: a caller's abort is not forwarded to the remote instance (its reply is dropped).
  */
 import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
+import { MicroDiscovery } from "./discovery.ts";
 import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_DEAD_AFTER_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
-import { abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
+import { abortFailureOf, abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
 import {
+  CALL_ABORTED,
   CALL_TIMED_OUT,
   INSTANCE_LOST,
   INTERNAL_ERROR,
@@ -53,6 +65,11 @@ export interface ExchangeOptions {
   retry?: boolean;
   /** Connection news (unreachable, connected, lost, back), one line each. Default console.error. */
   log?: (message: string) => void;
+  /**
+   * Also make this process's services NATS micro services (`$SRV.PING/INFO/STATS`, see
+   * discovery.ts), so the standard NATS tooling lists them. Default true.
+   */
+  discovery?: boolean;
 }
 
 /** Something that announces an orderly shutdown (the Dispatcher). */
@@ -73,6 +90,14 @@ interface Pending {
   onAbort: (() => void) | null;
 }
 
+/** A delayed call this process is serving for another one. */
+interface Serving {
+  /** Aborts the method's CallContext (through the registry's bound). */
+  readonly controller: AbortController;
+  /** Process id of the caller, from its reply subject ("" for a caller that is not an Exchange). */
+  readonly caller: string;
+}
+
 interface Announcement {
   pid?: unknown;
   services?: unknown;
@@ -81,6 +106,9 @@ interface Announcement {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** What a process id looks like (Exchange.pid): it becomes a subject token. */
+const PROCESS_ID = /^[0-9a-f]{32}$/;
 
 /** How often pending calls are checked against their deadlines (ms). */
 const SWEEP_MS = 50;
@@ -95,12 +123,19 @@ export class Exchange implements RemoteTransport {
   private readonly servers: string[];
   private readonly retry: boolean;
   private readonly log: (message: string) => void;
+  private readonly wantDiscovery: boolean;
+  private discovery: MicroDiscovery | null = null;
+  private discoveryQueued = false;
   private nc: NatsConnection | null = null;
   private connected = false;
   private closing = false;
   /** Set by close(): announcements then list no services (the heartbeat goes on while draining). */
   private withdrawn = false;
   private readonly pending = new Map<number, Pending>();
+  /** Calls given up before their acknowledgement: id → when to stop waiting for it, and the failure code. */
+  private readonly abandoned = new Map<number, { until: number; error: number }>();
+  /** Delayed calls served here, by reply subject. */
+  private readonly serving = new Map<string, Serving>();
   private nextId = 0;
   private readonly callSubs = new Map<string, Subscription>();
   private readonly lastSeen = new Map<string, number>();
@@ -108,7 +143,8 @@ export class Exchange implements RemoteTransport {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
-  private replyPrefix: string;
+  private readonly replyPrefix: string;
+  private readonly cancelSubject: string;
 
   constructor(options: ExchangeOptions) {
     this.registry = options.registry ?? services;
@@ -116,7 +152,9 @@ export class Exchange implements RemoteTransport {
     this.servers = Array.isArray(options.servers) ? options.servers : [options.servers];
     this.retry = options.retry ?? true;
     this.log = options.log ?? ((m) => console.error(`netsvc: ${m}`));
+    this.wantDiscovery = options.discovery ?? true;
     this.replyPrefix = `${this.prefix}.reply.${this.pid}`;
+    this.cancelSubject = `${this.prefix}.cancel.${this.pid}`;
   }
 
   /** True while connected to NATS. */
@@ -157,6 +195,11 @@ export class Exchange implements RemoteTransport {
         if (!err) this.onReply(msg);
       },
     });
+    nc.subscribe(this.cancelSubject, {
+      callback: (err, msg) => {
+        if (!err) this.onCancel(msg);
+      },
+    });
     nc.subscribe(`${this.prefix}.members`, {
       callback: (err, msg) => {
         if (!err) this.onAnnouncement(msg);
@@ -168,15 +211,19 @@ export class Exchange implements RemoteTransport {
       },
     });
     this.registry.setTransport(this);
+    if (this.wantDiscovery) this.discovery = new MicroDiscovery(nc, this.registry, this.prefix, this.log);
     this.unsubscribe = this.registry.subscribe((e) => {
       if (!e.local) return;
       this.syncCallSubscription(e.name);
       this.announce();
+      this.queueDiscovery();
     });
     for (const { name } of this.registry.localServices()) this.syncCallSubscription(name);
+    this.discovery?.sync();
     this.heartbeat = setInterval(() => {
       this.announce();
       this.expireSilent();
+      this.discovery?.sync(); // methods exported after a service appeared announce nothing
     }, EXCHANGE_HEARTBEAT_MS);
     this.announce();
     nc.publish(`${this.prefix}.members.query`);
@@ -198,6 +245,16 @@ export class Exchange implements RemoteTransport {
         nc.publish(`${this.prefix}.members.query`);
       }
     }
+  }
+
+  /** Syncs discovery once the current turn is over (a constructor exports its methods after it registered). */
+  private queueDiscovery(): void {
+    if (!this.discovery || this.discoveryQueued) return;
+    this.discoveryQueued = true;
+    queueMicrotask(() => {
+      this.discoveryQueued = false;
+      this.discovery?.sync();
+    });
   }
 
   // ── membership ───────────────────────────────────────────────────────────────────────────
@@ -227,7 +284,10 @@ export class Exchange implements RemoteTransport {
     this.registry.updateRemote(a.pid, entries);
   }
 
-  /** A process is gone: its services are withdrawn and the calls it acknowledged fail. */
+  /**
+   * A process is gone: its services are withdrawn, the calls it acknowledged fail, and the calls
+   * served here for it are aborted.
+   */
   private forget(pid: string): void {
     this.lastSeen.delete(pid);
     this.registry.updateRemote(pid, []);
@@ -235,6 +295,7 @@ export class Exchange implements RemoteTransport {
       if (p.handler === pid)
         this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
     }
+    for (const s of this.serving.values()) if (s.caller === pid) s.controller.abort(frameworkFailure(CALL_ABORTED, "the caller went away"));
   }
 
   private expireSilent(): void {
@@ -277,20 +338,55 @@ export class Exchange implements RemoteTransport {
     const method = typeof req.m === "string" ? req.m : "";
     const params = Array.isArray(req.p) ? (fromTagged(req.p) as unknown[]) : [];
     const timeoutMs = typeof req.t === "number" && req.t > 0 ? req.t : EXCHANGE_ACK_TIMEOUT_MS;
+    // Asked for by the registry only when the reply is delayed: then the call can be cancelled.
+    let serving: Serving | null = null;
+    const signal = () => {
+      serving = { controller: new AbortController(), caller: this.callerOf(reply) };
+      this.serving.set(reply, serving);
+      if (serving.caller && !this.lastSeen.has(serving.caller) && this.connected) this.lastSeen.set(serving.caller, Date.now());
+      return serving.controller.signal;
+    };
     let result: unknown;
     try {
-      result = this.registry.invokeLocal(name, method, params);
+      result = this.registry.invokeLocal(name, method, params, timeoutMs, signal);
     } catch (e) {
       return void nc.publish(reply, failureBody(e as ServiceFailure));
     }
     if (!isThenable(result)) return void nc.publish(reply, valueBody(result)); // hot path: no acknowledgement
     nc.publish(reply, encoder.encode(`{"a":"${this.pid}"}`));
-    const p = this.registry.bounded(result, name, method, timeoutMs, undefined).then(
-      (v) => this.nc?.publish(reply, valueBody(v)),
-      (e: ServiceFailure) => this.nc?.publish(reply, failureBody(e)),
+    const served = serving as Serving | null;
+    const done = (body: () => Uint8Array) => {
+      if (served && this.serving.get(reply) === served) this.serving.delete(reply);
+      if (!served?.controller.signal.aborted) this.nc?.publish(reply, body()); // a cancelled call's caller wants nothing
+    };
+    const p = (result as Promise<unknown>).then(
+      (v) => done(() => valueBody(v)),
+      (e: ServiceFailure) => done(() => failureBody(e)),
     );
     this.inFlight.add(p);
     p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** The caller's process id, read from its reply subject (`<prefix>.reply.<process>.<id>`); "" if not an Exchange's. */
+  private callerOf(reply: string): string {
+    const head = `${this.prefix}.reply.`;
+    if (!reply.startsWith(head)) return "";
+    const dot = reply.indexOf(".", head.length);
+    return dot < 0 ? "" : reply.slice(head.length, dot);
+  }
+
+  /** A caller gave up on a call served here: abort its CallContext. Junk is ignored. */
+  private onCancel(msg: Msg): void {
+    let body: { c?: unknown; e?: unknown };
+    try {
+      body = JSON.parse(decoder.decode(msg.data));
+    } catch {
+      return;
+    }
+    if (typeof body?.c !== "string") return;
+    const s = this.serving.get(body.c);
+    if (!s) return; // answered already, or never here
+    s.controller.abort(body.e === CALL_TIMED_OUT ? frameworkFailure(CALL_TIMED_OUT, "call timed out") : abortedFailure());
   }
 
   // ── calling elsewhere ────────────────────────────────────────────────────────────────────
@@ -320,7 +416,7 @@ export class Exchange implements RemoteTransport {
         onAbort: null,
       };
       if (signal) {
-        p.onAbort = () => this.settle(id, p, () => reject(abortedFailure()));
+        p.onAbort = () => this.giveUp(id, p, abortFailureOf(signal));
         signal.addEventListener("abort", p.onAbort, { once: true });
       }
       this.pending.set(id, p);
@@ -332,7 +428,7 @@ export class Exchange implements RemoteTransport {
   private onReply(msg: Msg): void {
     const id = Number(msg.subject.slice(this.replyPrefix.length + 1));
     const p = this.pending.get(id);
-    if (!p) return; // settled already (timeout, abort, lost)
+    if (!p) return this.onLateReply(id, msg); // settled already (timeout, abort, lost)
     let body: { a?: unknown; r?: unknown; f?: FailureFields };
     try {
       body = JSON.parse(decoder.decode(msg.data));
@@ -361,24 +457,71 @@ export class Exchange implements RemoteTransport {
   private settle(id: number, p: Pending, f: () => void): void {
     if (!this.pending.delete(id)) return;
     if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
-    if (this.pending.size === 0 && this.sweeper) {
+    this.stopSweeperIfIdle();
+    f();
+  }
+
+  /**
+   * The caller gives up on a call (abort, timeout, lost NATS, closing): it fails with `f` here,
+   * and the instance that took it is told to abort it — at once if it acknowledged the call,
+   * else when its acknowledgement arrives (see onLateReply). A publish while NATS is down is
+   * buffered by the client and sent on reconnection.
+   */
+  private giveUp(id: number, p: Pending, f: ServiceFailure): void {
+    if (!this.pending.has(id)) return;
+    this.settle(id, p, () => p.reject(f));
+    if (p.handler) this.sendCancel(p.handler, id, f.error);
+    else if (p.ackDeadline !== 0) {
+      this.abandoned.set(id, { until: p.ackDeadline, error: f.error });
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
+    }
+  }
+
+  private sendCancel(handler: string, id: number, error: number): void {
+    if (!this.nc || this.nc.isClosed() || !PROCESS_ID.test(handler)) return; // a junk acknowledgement names no subject
+    const body = `{"c":"${this.replyPrefix}.${id}","e":${error === CALL_TIMED_OUT ? CALL_TIMED_OUT : CALL_ABORTED}}`;
+    try {
+      this.nc.publish(`${this.prefix}.cancel.${handler}`, encoder.encode(body));
+    } catch {
+      // draining (closing): the instance learns from the goodbye instead
+    }
+  }
+
+  /** A message for a call no longer pending: an acknowledgement of an abandoned call gets its cancel. */
+  private onLateReply(id: number, msg: Msg): void {
+    const abandoned = this.abandoned.get(id);
+    if (!abandoned) return;
+    this.abandoned.delete(id);
+    this.stopSweeperIfIdle();
+    let body: { a?: unknown };
+    try {
+      body = JSON.parse(decoder.decode(msg.data));
+    } catch {
+      return;
+    }
+    if (typeof body?.a === "string") this.sendCancel(body.a, id, abandoned.error);
+  }
+
+  private stopSweeperIfIdle(): void {
+    if (this.pending.size === 0 && this.abandoned.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = null;
     }
-    f();
   }
 
   private sweep(): void {
     const now = Date.now();
     for (const [id, p] of this.pending) {
-      if (now >= p.deadline) this.settle(id, p, () => p.reject(frameworkFailure(CALL_TIMED_OUT, "call timed out")));
+      if (now >= p.deadline) this.giveUp(id, p, frameworkFailure(CALL_TIMED_OUT, "call timed out"));
       else if (p.ackDeadline !== 0 && now >= p.ackDeadline)
         this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
     }
+    for (const [id, a] of this.abandoned) if (now >= a.until) this.abandoned.delete(id);
+    this.stopSweeperIfIdle();
   }
 
   private failAll(f: ServiceFailure): void {
-    for (const [id, p] of this.pending) this.settle(id, p, () => p.reject(f));
+    for (const [id, p] of this.pending) this.giveUp(id, p, f);
   }
 
   // ── closing ──────────────────────────────────────────────────────────────────────────────
@@ -405,13 +548,18 @@ export class Exchange implements RemoteTransport {
     // so that callers do not take this process for dead; "bye" only once they are answered.
     this.withdrawn = true;
     this.announce();
+    const discoveryStopped = this.discovery?.stop(); // no longer listed by the tooling either
+    this.discovery = null;
     await Promise.allSettled([...this.inFlight]);
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const pid of [...this.lastSeen.keys()]) this.forget(pid);
     const nc = this.nc;
     if (nc && this.connected) nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify({ pid: this.pid, bye: true })));
     this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
+    this.abandoned.clear(); // their acknowledgements would find no subscription now
+    this.stopSweeperIfIdle();
     this.connected = false;
+    await discoveryStopped;
     if (nc && !nc.isClosed()) {
       await nc.drain().catch(() => nc.close());
     }

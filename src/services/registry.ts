@@ -8,7 +8,16 @@
  * method's value is returned without a timer (hot path), a Promise is bounded by the timeout and
  * the signal.
  */
-import { CALL_ABORTED, CALL_TIMED_OUT, INTERNAL_ERROR, NO_SUCH_SERVICE, ServiceFailure, frameworkFailure } from "./service-failure.ts";
+import type { CallContext, ExportedMethod } from "./call-context.ts";
+import {
+  CALL_ABORTED,
+  CALL_TIMED_OUT,
+  INTERNAL_ERROR,
+  NO_SUCH_METHOD,
+  NO_SUCH_SERVICE,
+  ServiceFailure,
+  frameworkFailure,
+} from "./service-failure.ts";
 
 /** Default bound of a call (ms), as SPEC §8.1 says. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -17,7 +26,11 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 export interface CallOptions {
   /** Reject with CALL_TIMED_OUT after this long (ms). Default DEFAULT_CALL_TIMEOUT_MS. */
   timeoutMs?: number;
-  /** Reject with CALL_ABORTED when this aborts (the reply, if any, is then dropped). */
+  /**
+   * Reject with CALL_ABORTED when this aborts (with the signal's reason instead when that is a
+   * ServiceFailure); the method's CallContext signal aborts too (see Service.exportMethod), in
+   * this process or, over NATS, in the one serving the call. A reply that comes later is dropped.
+   */
   signal?: AbortSignal;
 }
 
@@ -47,9 +60,17 @@ export interface LocalEndpoint {
   readonly name: string;
   /** The groups this instance belongs to. */
   groupList(): readonly string[];
-  /** Runs `method`; may return a Promise, may throw (a ServiceFailure or anything). */
-  invoke(method: string, params: unknown[]): unknown;
+  /** The exported method `method` (its function may return a Promise, may throw anything), or undefined. */
+  exported(method: string): ExportedMethod | undefined;
+  /** Names of the exported methods. */
+  methodNames(): string[];
 }
+
+/**
+ * A call's AbortSignal as callers hold it: the signal, none, or (the gateway's hot path) a
+ * function asked for it only when the reply turns out to be delayed.
+ */
+export type SignalSource = AbortSignal | undefined | (() => AbortSignal | undefined);
 
 /** The exchange as the registry sees it (Exchange implements it). */
 export interface RemoteTransport {
@@ -130,6 +151,13 @@ export class ServiceRegistry {
     return [...this.local].map(([name, list]) => ({ name, groups: groupsOf(list.map((ep) => ep.groupList())) }));
   }
 
+  /** Names of the methods the local instances of `name` export (all instances together, sorted). */
+  localMethods(name: string): string[] {
+    const s = new Set<string>();
+    for (const ep of this.local.get(name) ?? []) for (const m of ep.methodNames()) s.add(m);
+    return [...s].sort();
+  }
+
   /** True when a service of that name exists here or elsewhere. */
   has(name: string): boolean {
     return this.local.has(name) || this.remote.has(name);
@@ -190,7 +218,7 @@ export class ServiceRegistry {
    */
   call(name: string, method: string, params: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    if (options.signal?.aborted) return Promise.reject(abortedFailure());
+    if (options.signal?.aborted) return Promise.reject(abortFailureOf(options.signal));
     if (this.local.has(name)) return this.callLocal(name, method, params, timeoutMs, options.signal);
     if (this.remote.has(name) && this.transport) return this.transport.callRemote(name, method, params, timeoutMs, options.signal);
     return Promise.reject(frameworkFailure(NO_SUCH_SERVICE, "no such service"));
@@ -203,31 +231,44 @@ export class ServiceRegistry {
    */
   callFast(name: string, method: string, params: unknown[], timeoutMs: number, signal: () => AbortSignal | undefined): unknown {
     if (this.local.has(name)) {
-      const result = this.invokeLocal(name, method, params);
-      return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signal()) : result;
+      // invokeLocal() written out: this path must stay small enough to be inlined
+      const m = this.methodOf(name, method);
+      if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal);
+      const result = this.run(m, name, method, params);
+      return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signal(), null) : result;
     }
     if (this.remote.has(name) && this.transport) return this.transport.callRemote(name, method, params, timeoutMs, signal());
     throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
   }
 
-  /** @internal calls a local instance only (the exchange answers remote calls with it). */
-  callLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+  /** @internal calls a local instance only; always a Promise. */
+  callLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: SignalSource): Promise<unknown> {
     let result: unknown;
     try {
-      result = this.invokeLocal(name, method, params);
+      result = this.invokeLocal(name, method, params, timeoutMs, signal);
     } catch (e) {
       return Promise.reject(e);
     }
-    // hot path: a synchronous value needs no timer
-    if (!isThenable(result)) return Promise.resolve(result);
-    return this.bounded(result, name, method, timeoutMs, signal);
+    return isThenable(result) ? (result as Promise<unknown>) : Promise.resolve(result);
   }
 
   /**
-   * @internal runs a method of a local instance and returns what it returned: a value, or a
-   * thenable for a delayed reply (to be bounded with bounded()). Throws a ServiceFailure.
+   * @internal runs a method of a local instance (the exchange answers remote calls with it):
+   * returns a synchronous method's value as it is (hot path: no timer, no Promise), or a Promise
+   * for a delayed reply, bounded by `timeoutMs` and the signal and rejecting with ServiceFailures
+   * only. Throws a ServiceFailure. A method exported with `context: true` gets a CallContext
+   * whose signal aborts when the bound does (a method without it gets no extra argument and no
+   * extra allocation). `signal` is resolved only for a delayed reply.
    */
-  invokeLocal(name: string, method: string, params: unknown[]): unknown {
+  invokeLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: SignalSource): unknown {
+    const m = this.methodOf(name, method);
+    if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal);
+    const result = this.run(m, name, method, params);
+    return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), null) : result;
+  }
+
+  /** The method of the local instance of `name` whose turn it is (several instances take calls in turn). */
+  private methodOf(name: string, method: string): ExportedMethod {
     const list = this.local.get(name);
     if (!list) throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
     let ep = list[0]!;
@@ -236,30 +277,76 @@ export class ServiceRegistry {
       this.nextLocal.set(name, n + 1);
       ep = list[n]!;
     }
+    const m = ep.exported(method);
+    if (!m) throw new ServiceFailure(NO_SUCH_METHOD, "no such method", name);
+    return m;
+  }
+
+  /** Runs `m` with `args`; a throw becomes a ServiceFailure (a stray one is logged). */
+  private run(m: ExportedMethod, name: string, method: string, args: unknown[]): unknown {
     try {
-      return ep.invoke(method, params);
+      return m.fn(...args);
     } catch (e) {
       throw this.failureOf(e, name, method);
     }
   }
 
-  /** @internal a delayed reply, bounded by the timeout and the signal; rejects with ServiceFailures only. */
-  bounded(p: PromiseLike<unknown>, name: string, method: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+  /** invokeLocal() for a method that takes a CallContext (kept apart so the plain path stays small). */
+  private invokeWithContext(
+    m: ExportedMethod,
+    name: string,
+    method: string,
+    params: unknown[],
+    timeoutMs: number,
+    signal: SignalSource,
+  ): unknown {
+    const context = new AbortController();
+    const ctx: CallContext = { signal: context.signal };
+    const result = this.run(m, name, method, [...params, ctx]);
+    return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), context) : result;
+  }
+
+  /**
+   * A delayed reply, bounded by the timeout and the signal; rejects with ServiceFailures only.
+   * When the bound fails the call, `context` (the method's CallContext controller) is aborted
+   * with the same failure.
+   */
+  private bounded(
+    p: PromiseLike<unknown>,
+    name: string,
+    method: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    context: AbortController | null,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const onAbort = () => finish(() => reject(abortedFailure()));
-      const timer = setTimeout(() => finish(() => reject(frameworkFailure(CALL_TIMED_OUT, "call timed out"))), timeoutMs);
       let done = false;
-      const finish = (f: () => void) => {
-        if (done) return;
+      const end = () => {
         done = true;
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
-        f();
       };
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const fail = (f: ServiceFailure) => {
+        if (done) return;
+        end();
+        reject(f);
+        context?.abort(f);
+      };
+      const onAbort = () => fail(abortFailureOf(signal!));
+      const timer = setTimeout(() => fail(frameworkFailure(CALL_TIMED_OUT, "call timed out")), timeoutMs);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
       p.then(
-        (v) => finish(() => resolve(v)),
-        (e) => finish(() => reject(this.failureOf(e, name, method))),
+        (v) => {
+          if (done) return;
+          end();
+          resolve(v);
+        },
+        (e) => {
+          if (done) return; // failed already (the method may throw its signal's reason): nothing to log
+          end();
+          reject(this.failureOf(e, name, method));
+        },
       );
     });
   }
@@ -277,6 +364,14 @@ export function abortedFailure(): ServiceFailure {
   return frameworkFailure(CALL_ABORTED, "call aborted");
 }
 
+/**
+ * The failure a call gets when `signal` aborts: the signal's reason when it is a ServiceFailure
+ * (so a cancel that says "timed out" stays CALL_TIMED_OUT), else CALL_ABORTED.
+ */
+export function abortFailureOf(signal: AbortSignal): ServiceFailure {
+  return signal.reason instanceof ServiceFailure ? signal.reason : abortedFailure();
+}
+
 /** True for a Promise or any object with a then() method. */
 export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
@@ -286,6 +381,10 @@ function groupsOf(lists: Iterable<readonly string[]>): string[] {
   const s = new Set<string>();
   for (const l of lists) for (const g of l) s.add(g);
   return [...s].sort();
+}
+
+function signalOf(source: SignalSource): AbortSignal | undefined {
+  return typeof source === "function" ? source() : source;
 }
 
 /** The process-wide registry. */

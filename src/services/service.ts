@@ -1,11 +1,12 @@
 /**
  * Service: a named set of exported methods, registered in a registry (by default the shared
  * `services`) from construction until retire() (SPEC §8.1, OSE's Service). Methods receive the
- * call's parameters as arguments; a returned Promise is a delayed reply; a thrown ServiceFailure
- * is a failure reply.
+ * call's parameters as arguments (and, when exported with `{ context: true }`, a CallContext after
+ * them, whose signal aborts when the caller gives up); a returned Promise is a delayed reply; a
+ * thrown ServiceFailure is a failure reply.
  */
+import type { ExportedMethod, ExportOptions } from "./call-context.ts";
 import { services, type LocalEndpoint, type ServiceRegistry } from "./registry.ts";
-import { NO_SUCH_METHOD, ServiceFailure } from "./service-failure.ts";
 
 /**
  * Service names: dot-separated tokens of letters, digits, `_` and `-`. They appear as a URL path
@@ -15,7 +16,7 @@ export const SERVICE_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 
 /** Base class of services. Subclass it, or construct it and export functions. */
 export class Service implements LocalEndpoint {
-  private readonly methods = new Map<string, (...args: unknown[]) => unknown>();
+  private readonly methods = new Map<string, ExportedMethod>();
   private readonly groups: string[] = [];
   private retired = false;
 
@@ -30,10 +31,14 @@ export class Service implements LocalEndpoint {
     registry.register(this);
   }
 
-  /** Exports `fn` (bound to this service) as `name`; default: the function's own name. */
-  exportMethod(fn: (...args: never[]) => unknown, name: string = fn.name): void {
+  /**
+   * Exports `fn` (bound to this service) as `name`; default: the function's own name. With
+   * `options.context` the method receives a CallContext after the call's parameters (its `signal`
+   * tells it the caller gave up); without it, nothing extra is passed or allocated per call.
+   */
+  exportMethod(fn: (...args: never[]) => unknown, name: string = fn.name, options: ExportOptions = {}): void {
     if (!name) throw new TypeError("exportMethod needs a name for an anonymous function");
-    this.methods.set(name, (fn as (...args: unknown[]) => unknown).bind(this));
+    this.methods.set(name, { fn: (fn as (...args: unknown[]) => unknown).bind(this), context: options.context === true });
   }
 
   /** Joins group `g` (announced at once). */
@@ -68,10 +73,8 @@ export class Service implements LocalEndpoint {
     return [...this.methods.keys()];
   }
 
-  /** @internal runs an exported method (the registry calls it). */
-  invoke(method: string, params: unknown[]): unknown {
-    const fn = this.methods.get(method);
-    if (!fn) throw new ServiceFailure(NO_SUCH_METHOD, "no such method", this.name);
-    return fn(...params);
+  /** @internal the exported method `method`, or undefined (the registry runs it). */
+  exported(method: string): ExportedMethod | undefined {
+    return this.methods.get(method);
   }
 }

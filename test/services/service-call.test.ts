@@ -31,7 +31,7 @@ async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {
 }
 
 test(
-  "examples/service-call.ts answers from a remote service; a client leaving aborts the call",
+  "examples/service-call.ts answers from a remote service; a client leaving aborts the call in both processes",
   async () => {
     await using nats = await NatsServer.start();
     using calc = child(["examples/calc-service.ts", nats.url]);
@@ -50,6 +50,8 @@ test(
     await calc.out.waitFor(/slow\(60000\) started/); // the call is in flight in the other process
     c.terminate();
     expect((await page.out.waitFor(/call aborted: the client left \(call aborted\)/))[0]).toBeTruthy();
+    // and the remote side is released: the method's CallContext signal aborted in the other process
+    expect((await calc.out.waitFor(/slow\(60000\) released: call aborted/))[0]).toBeTruthy();
   },
   NATS_TEST_TIMEOUT_MS,
 );

@@ -1,0 +1,32 @@
+/**
+ * What a service method can learn about the call it is serving (SPEC §8.1): opted into per method
+ * with `exportMethod(fn, name, { context: true })`, which passes a CallContext as the argument
+ * after the call's parameters. Methods that do not opt in get nothing extra and cost nothing extra.
+ */
+
+/** The call a method is serving (passed after the parameters to methods exported with `context: true`). */
+export interface CallContext {
+  /**
+   * Aborts when the call's outcome no longer matters: the caller's AbortSignal aborted (for the
+   * RpcGateway: the HTTP client went away), the call's timeout passed, or — over NATS — the
+   * caller sent a cancel or its process went away (closed, or silent for
+   * EXCHANGE_DEAD_AFTER_MS). `signal.reason` is the ServiceFailure the caller saw (CALL_ABORTED
+   * or CALL_TIMED_OUT). It never aborts once the method's reply was delivered, nor for a method
+   * that answered synchronously.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** Options of Service.exportMethod. */
+export interface ExportOptions {
+  /** Pass a CallContext after the parameters. Default false (the method gets the parameters only). */
+  context?: boolean;
+}
+
+/** @internal an exported method as the registry runs it. */
+export interface ExportedMethod {
+  /** The function, bound to its service. */
+  readonly fn: (...args: unknown[]) => unknown;
+  /** True: it takes a CallContext after the parameters. */
+  readonly context: boolean;
+}

@@ -431,17 +431,21 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
   }
 }
 
-/** True when all of buf[p..p+8) are field-vchar, SP or HTAB (the caller checked the length). */
+/**
+ * True when all of buf[p..p+8) are field-vchar, SP or HTAB (the caller checked the length).
+ * The highest index is read first (measured 1–3% faster, best of 12 alternating processes:
+ * plausibly its bounds check lets the compiler drop the seven below it).
+ */
 function isFieldValue8(buf: Uint8Array, p: number): boolean {
   return (
-    (FIELD_VALUE[buf[p]!]! &
-      FIELD_VALUE[buf[p + 1]!]! &
-      FIELD_VALUE[buf[p + 2]!]! &
-      FIELD_VALUE[buf[p + 3]!]! &
-      FIELD_VALUE[buf[p + 4]!]! &
-      FIELD_VALUE[buf[p + 5]!]! &
+    (FIELD_VALUE[buf[p + 7]!]! &
       FIELD_VALUE[buf[p + 6]!]! &
-      FIELD_VALUE[buf[p + 7]!]!) ===
+      FIELD_VALUE[buf[p + 5]!]! &
+      FIELD_VALUE[buf[p + 4]!]! &
+      FIELD_VALUE[buf[p + 3]!]! &
+      FIELD_VALUE[buf[p + 2]!]! &
+      FIELD_VALUE[buf[p + 1]!]! &
+      FIELD_VALUE[buf[p]!]!) ===
     1
   );
 }

@@ -16,9 +16,9 @@ class Calc extends Service {
     if (typeof a !== "number" || typeof b !== "number") throw new ServiceFailure(10, "not a number", "calc");
     return a + b;
   }
-  // exported with { context: true }: the last argument is the call's CallContext, whose signal
+  // exported with { context: true }: the first argument is the call's CallContext, whose signal
   // aborts when the caller gives up (its client left, its timeout, its process died)
-  slow(ms: number, { signal }: CallContext) {
+  slow({ signal }: CallContext, ms: number) {
     console.log(`slow(${ms}) started`);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => resolve(`answered by process ${process.pid} after ${ms} ms`), ms);

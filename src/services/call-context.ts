@@ -1,10 +1,11 @@
 /**
  * What a service method can learn about the call it is serving (SPEC §8.1): opted into per method
- * with `exportMethod(fn, name, { context: true })`, which passes a CallContext as the argument
- * after the call's parameters. Methods that do not opt in get nothing extra and cost nothing extra.
+ * with `exportMethod(fn, name, { context: true })`, which passes a CallContext as the first
+ * argument, before the call's parameters (a fixed place: the caller chooses how many parameters
+ * it sends, so a place after them would be the caller's to move). Methods that do not opt in get nothing extra and cost nothing extra.
  */
 
-/** The call a method is serving (passed after the parameters to methods exported with `context: true`). */
+/** The call a method is serving (the first argument of methods exported with `context: true`). */
 export interface CallContext {
   /**
    * Aborts when the call's outcome no longer matters: the caller's AbortSignal aborted (for the
@@ -19,7 +20,7 @@ export interface CallContext {
 
 /** Options of Service.exportMethod. */
 export interface ExportOptions {
-  /** Pass a CallContext after the parameters. Default false (the method gets the parameters only). */
+  /** Pass a CallContext as the first argument. Default false (the method gets the parameters only). */
   context?: boolean;
 }
 
@@ -27,6 +28,6 @@ export interface ExportOptions {
 export interface ExportedMethod {
   /** The function, bound to its service. */
   readonly fn: (...args: unknown[]) => unknown;
-  /** True: it takes a CallContext after the parameters. */
+  /** True: it takes a CallContext before the parameters. */
   readonly context: boolean;
 }

@@ -302,7 +302,8 @@ export class ServiceRegistry {
   ): unknown {
     const context = new AbortController();
     const ctx: CallContext = { signal: context.signal };
-    const result = this.run(m, name, method, [...params, ctx]);
+    // First, at a fixed place: after the parameters, a caller's count of them would move it.
+    const result = this.run(m, name, method, [ctx, ...params]);
     return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), context) : result;
   }
 

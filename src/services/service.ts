@@ -1,7 +1,7 @@
 /**
  * Service: a named set of exported methods, registered in a registry (by default the shared
  * `services`) from construction until retire() (SPEC §8.1, OSE's Service). Methods receive the
- * call's parameters as arguments (and, when exported with `{ context: true }`, a CallContext after
+ * call's parameters as arguments (and, when exported with `{ context: true }`, a CallContext before
  * them, whose signal aborts when the caller gives up); a returned Promise is a delayed reply; a
  * thrown ServiceFailure is a failure reply.
  */
@@ -33,7 +33,7 @@ export class Service implements LocalEndpoint {
 
   /**
    * Exports `fn` (bound to this service) as `name`; default: the function's own name. With
-   * `options.context` the method receives a CallContext after the call's parameters (its `signal`
+   * `options.context` the method receives a CallContext before the call's parameters (its `signal`
    * tells it the caller gave up); without it, nothing extra is passed or allocated per call.
    */
   exportMethod(fn: (...args: never[]) => unknown, name: string = fn.name, options: ExportOptions = {}): void {

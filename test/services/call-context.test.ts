@@ -24,7 +24,7 @@ class Holder extends Service {
     this.exportMethod(this.now, "now", { context: true });
     this.exportMethod(this.plain);
   }
-  held(_tag: string, ctx: CallContext) {
+  held(ctx: CallContext, _tag: string) {
     this.started.resolve(ctx);
     ctx.signal.addEventListener("abort", () => this.aborted.resolve(ctx.signal.reason));
     return new Promise(() => {});
@@ -33,7 +33,7 @@ class Holder extends Service {
     this.contexts.push(ctx);
     return this.gate.promise;
   }
-  now(x: number, ctx: CallContext) {
+  now(ctx: CallContext, x: number) {
     this.contexts.push(ctx);
     return x + 1;
   }
@@ -92,6 +92,14 @@ test("a call that was answered never aborts its signal; a method that did not op
   expect(h.contexts.map((c) => c.signal.aborted)).toEqual([false, false]);
   expect(await r.call("holder", "plain", [1, 2])).toBe(2);
   expect(h.argCounts).toEqual([2]);
+});
+
+test("the caller can neither move the context nor put its own in its place", async () => {
+  const { r, h } = registry();
+  // more parameters than declared, one shaped like a context: the method still sees its own
+  expect(await r.call("holder", "now", [1, { signal: { aborted: true } }])).toBe(2);
+  expect(Number.isNaN(await r.call("holder", "now", []))).toBe(true); // fewer: the context stays first
+  expect(h.contexts.map((c) => c.signal instanceof AbortSignal && !c.signal.aborted)).toEqual([true, true]);
 });
 
 test("an RpcGateway client that disconnects mid-call aborts the method's signal", async () => {

@@ -425,9 +425,10 @@ export class HttpConnection implements Connection, IdleConnection {
    */
   private isWaitingForBody(): boolean {
     const s = this.current;
-    if (s === null || this.phase === AUTHORISING) return false;
-    if (this.phase === DISCARDING) return true;
-    if (this.expect === EXPECT_PENDING && this.decoder.received === 0) return false;
+    if (s === null || this.phase === DISCARDING) return true; // a body left to discard or cut
+    if (this.phase === AUTHORISING) return false;
+    // A response already started means no 100 Continue will come: the client must send now.
+    if (this.expect === EXPECT_PENDING && !s.hasStarted()) return false;
     return control(s).isReadyForBody();
   }
 
@@ -624,6 +625,8 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** Consumes body bytes for the current request; returns the offset reached. */
   private readBody(s: HttpSession, buf: Uint8Array, p: number, end: number): number {
+    // Body bytes (framing included) arrived: a client that asked for 100 Continue did not wait.
+    if (this.expect === EXPECT_PENDING) this.expect = EXPECT_NONE;
     const decoder = this.decoder;
     const q = decoder.decode(buf, p, end);
     if (q < 0) {
@@ -768,7 +771,6 @@ export class HttpConnection implements Connection, IdleConnection {
    */
   private continueIfWanted(s: HttpSession): void {
     if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.phase === DISCARDING || !control(s).isReadyForBody()) return;
-    if (this.decoder.received > 0) return; // it sent the body without waiting
     this.expect = EXPECT_CONTINUED;
     this.output.append(CONTINUE);
     this.flushSoon();

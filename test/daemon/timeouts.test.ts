@@ -73,6 +73,45 @@ describe("timeouts", () => {
     expect(c.text()).toContain("HTTP/1.1 200 OK\r\n");
   });
 
+  test("a client that asked for 100 Continue after the response started must send: the body times out", async () => {
+    const started = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override async processRequest() {
+            this.sendResponse(200);
+            this.sendHeader("Content-Type", "text/plain");
+            this.endHeaders();
+            this.sendContent("started ");
+            await this.content(); // no 100 Continue can follow a started response
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": started }, short);
+    using c = await RawClient.connect(srv.port);
+    c.send("POST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    await c.untilClosed(3000);
+    expect(c.text()).toStartWith("HTTP/1.1 200 OK\r\n");
+  });
+
+  test("a client that asked for 100 Continue but began the body is held to the body's deadline", async () => {
+    const waiting = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override async processRequest() {
+            await dawdle(3 * short.bodyIdleTimeoutMs);
+            await this.content();
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": waiting }, short);
+    using c = await RawClient.connect(srv.port);
+    // a chunk-size line and nothing more: framing bytes, no data
+    c.send("POST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n");
+    await c.untilClosed(5000);
+    // (a 100 Continue may come first, when the servlet asks: RFC 9110 §10.1.1 lets it)
+    expect(c.text()).toContain("HTTP/1.1 408 Request Timeout\r\n");
+  });
+
   test("a body is not timed out while authorise() is pending", async () => {
     const slowAuth = new (class extends HttpServer {
       override async authorise(): Promise<boolean> {

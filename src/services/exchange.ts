@@ -336,7 +336,13 @@ export class Exchange implements RemoteTransport {
       return void nc.publish(reply, failureBody(frameworkFailure(INTERNAL_ERROR, "unreadable call")));
     }
     const method = typeof req.m === "string" ? req.m : "";
-    const params = Array.isArray(req.p) ? (fromTagged(req.p) as unknown[]) : [];
+    let params: unknown[];
+    try {
+      params = Array.isArray(req.p) ? (fromTagged(req.p) as unknown[]) : [];
+    } catch (e) {
+      // Too deeply nested: a failure reply, never a throw inside the client's message reader.
+      return void nc.publish(reply, failureBody(e as ServiceFailure));
+    }
     const timeoutMs = typeof req.t === "number" && req.t > 0 ? req.t : EXCHANGE_ACK_TIMEOUT_MS;
     // Asked for by the registry only when the reply is delayed: then the call can be cancelled.
     let serving: Serving | null = null;
@@ -451,7 +457,15 @@ export class Exchange implements RemoteTransport {
           ),
         ),
       );
-    } else this.settle(id, p, () => p.resolve(fromTagged(body.r ?? null)));
+    } else {
+      this.settle(id, p, () => {
+        try {
+          p.resolve(fromTagged(body.r ?? null));
+        } catch (e) {
+          p.reject(e as ServiceFailure); // too deeply nested: never a throw inside the message reader
+        }
+      });
+    }
   }
 
   private settle(id: number, p: Pending, f: () => void): void {

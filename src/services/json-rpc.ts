@@ -16,6 +16,7 @@
 import type { Invoke, RpcAnswer, RpcCodec } from "./rpc-codec.ts";
 import { INTERNAL_ERROR, INVALID_PARAMS, SERVICE_UNAVAILABLE, ServiceFailure } from "./service-failure.ts";
 import { isThenable } from "./registry.ts";
+import { VALUE_MAX_DEPTH } from "./limits.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
 
 /** JSON-RPC: the body is not JSON (or not UTF-8). */
@@ -64,10 +65,14 @@ function answerOne(r: unknown, invoke: Invoke): object | null | Promise<object |
   if (req.jsonrpc !== "2.0") return errorObject(id, INVALID_REQUEST, 'invalid request: jsonrpc must be "2.0"');
   if (typeof req.method !== "string") return errorObject(id, INVALID_REQUEST, "invalid request: method must be a string");
   let params: unknown[];
-  if (req.params === undefined) params = [];
-  else if (Array.isArray(req.params)) params = fromTagged(req.params) as unknown[];
-  else if (req.params !== null && typeof req.params === "object") params = [fromTagged(req.params)];
-  else return hasId ? errorObject(id, INVALID_PARAMS, "invalid params: params must be an array or an object") : null;
+  try {
+    if (req.params === undefined) params = [];
+    else if (Array.isArray(req.params)) params = fromTagged(req.params) as unknown[];
+    else if (req.params !== null && typeof req.params === "object") params = [fromTagged(req.params)];
+    else return hasId ? errorObject(id, INVALID_PARAMS, "invalid params: params must be an array or an object") : null;
+  } catch {
+    return hasId ? errorObject(id, INVALID_PARAMS, `invalid params: nested deeper than ${VALUE_MAX_DEPTH} levels`) : null;
+  }
   let out: unknown;
   try {
     out = invoke(req.method, params);
@@ -97,7 +102,16 @@ function batchAnswer(all: (object | null)[]): RpcAnswer {
 }
 
 function jsonAnswer(status: number, v: unknown): RpcAnswer {
-  return { status, contentType: JSON_MEDIA_TYPE, body: stringifyValue(v) };
+  try {
+    return { status, contentType: JSON_MEDIA_TYPE, body: stringifyValue(v) };
+  } catch {
+    // A result nested too deeply (or otherwise not JSON): the call's failure, not the servlet's.
+    return {
+      status,
+      contentType: JSON_MEDIA_TYPE,
+      body: JSON.stringify(errorObject(null, INTERNAL_ERROR, "internal error: the result cannot be sent as JSON")),
+    };
+  }
 }
 
 /** The JSON-RPC 2.0 codec. */

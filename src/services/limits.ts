@@ -7,6 +7,8 @@
 export const RPC_MAX_BODY = 1024 * 1024;
 /** XML-RPC: deepest element nesting accepted → 400 beyond (bounds recursion and memory). */
 export const XML_MAX_DEPTH = 64;
+/** Deepest nesting of arrays and objects in a call's values (JSON-RPC, NATS): deeper is refused, never recursed into. */
+export const VALUE_MAX_DEPTH = 64;
 /** XML-RPC: most elements in one request → 400 beyond. */
 export const XML_MAX_ELEMENTS = 200_000;
 /** Exchange: how often (ms) a process re-announces its services (its heartbeat). */

@@ -292,6 +292,10 @@ test(
       nc.publish("netsvc.members", new TextEncoder().encode('{"pid":1,"services":"x"}'));
       nc.publish("netsvc.members", new TextEncoder().encode('{"pid":"p","services":[null,{"name":7}]}'));
       nc.publish(`netsvc.reply.${side.exchange.pid}.999999`, junk); // no such call: ignored
+      // parameters nested far deeper than any call needs: a failure reply, not a dead reader
+      const deep = new TextEncoder().encode(`{"m":"add","p":${"[".repeat(100_000)}${"]".repeat(100_000)}}`);
+      const tooDeep = await nc.request("netsvc.call.calc", deep, { timeout: 5000 });
+      expect(JSON.parse(new TextDecoder().decode(tooDeep.data)).f.error).toBe(-32602);
       await nc.flush();
       expect(await side.r.call("calc", "add", [1, 2])).toBe(3);
     } finally {

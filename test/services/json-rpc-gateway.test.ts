@@ -46,6 +46,11 @@ function setUp(options: ConstructorParameters<typeof RpcGateway>[1] = {}) {
     throw new Error("boom");
   }, "broken");
   v.exportMethod(() => new Promise(() => {}), "never");
+  v.exportMethod(() => {
+    let nested: unknown[] = [];
+    for (let i = 0; i < 1000; i++) nested = [nested];
+    return nested;
+  }, "tower");
   new Service("hidden", r).exportMethod(() => 1, "one");
   return Object.assign(startDaemon({ "/service": new RpcGateway("web-services", { registry: r, ...options }) }), { r });
 }
@@ -104,6 +109,20 @@ test("the five standard errors and a service's failure", async () => {
     message: "not a number",
     data: { origin: "validator", details: "got number" },
   });
+});
+
+test("params nested 100,000 deep: invalid params (not a servlet crash); a result nested too deep: internal error", async () => {
+  await using d = setUp();
+  const deep = "[".repeat(100_000) + "]".repeat(100_000);
+  const r = await post(d.port, "/service/validator", `{"jsonrpc":"2.0","method":"echo","params":${deep},"id":7}`);
+  expect(r.status).toBe(200);
+  expect(r.json.id).toBe(7);
+  expect(r.json.error.code).toBe(-32602);
+  expect(r.json.error.message).toContain("nested deeper than");
+  // (a throw in the servlet would have been a 500 with a stack trace in the log)
+  const t = await post(d.port, "/service/validator", '{"jsonrpc":"2.0","method":"tower","id":8}');
+  expect(t.json.error.code).toBe(-32603);
+  expect((await post(d.port, "/service/validator", '{"jsonrpc":"2.0","method":"sum","params":[2,3],"id":9}')).json.result).toBe(5);
 });
 
 test("a batch answers in order, leaves notifications out; notifications alone → 204", async () => {

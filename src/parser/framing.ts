@@ -32,8 +32,6 @@ const TOKEN_CHUNKED = ascii("chunked");
 export const HOST_UNKNOWN = 0;
 /** interpretField's hostState: the field name is Host. */
 export const HOST_NAME = 1;
-/** interpretField's hostState: the name is Host and every value byte is in the HOST table. */
-export const HOST_CLEAN = 2;
 
 /** teFlags: the last coding seen so far is chunked. */
 const TE_LAST_CHUNKED = 1;
@@ -71,8 +69,8 @@ export function mayBeFramingField(buf: Uint8Array, start: number, end: number): 
 /**
  * Records the meaning of one complete field line. Returns 0, or a negative error code.
  * Value spans are already trimmed of surrounding OWS. `hostState` is what the caller already
- * knows: HOST_UNKNOWN, HOST_NAME (the name is Host), or HOST_CLEAN (and every byte of the value
- * is in the HOST table).
+ * knows: HOST_UNKNOWN or HOST_NAME (the name is Host). (A Host value parseHead already found
+ * clean is recorded by parseHead itself, without this call.)
  */
 export function interpretField(
   buf: Uint8Array,
@@ -84,11 +82,11 @@ export function interpretField(
   head: RequestHead,
   hostState = HOST_UNKNOWN,
 ): number {
-  if (hostState !== HOST_UNKNOWN) return recordHost(buf, valueStart, valueEnd, index, head, hostState === HOST_CLEAN);
+  if (hostState !== HOST_UNKNOWN) return recordHost(buf, valueStart, valueEnd, index, head);
   if (!isFramingInitial(buf[nameStart]!)) return 0;
   switch (nameEnd - nameStart) {
     case 4:
-      return equalsLower(buf, nameStart, nameEnd, NAME_HOST) ? recordHost(buf, valueStart, valueEnd, index, head, false) : 0;
+      return equalsLower(buf, nameStart, nameEnd, NAME_HOST) ? recordHost(buf, valueStart, valueEnd, index, head) : 0;
     case 10:
       if (equalsLower(buf, nameStart, nameEnd, NAME_CONNECTION)) readConnection(buf, valueStart, valueEnd, head);
       return 0;
@@ -114,10 +112,10 @@ export function interpretField(
 }
 
 /** A Host field: at most one (RFC 9112 §3.2), its value `uri-host [":" port]` (RFC 9110 §7.2). */
-function recordHost(buf: Uint8Array, valueStart: number, valueEnd: number, index: number, head: RequestHead, clean: boolean): number {
+function recordHost(buf: Uint8Array, valueStart: number, valueEnd: number, index: number, head: RequestHead): number {
   if (head.hostCount++ > 0) return E_DUPLICATE_HOST;
   head.hostIndex = index;
-  if (!clean) for (let p = valueStart; p < valueEnd; p++) if (HOST[buf[p]!] === 0) return E_BAD_HOST;
+  for (let p = valueStart; p < valueEnd; p++) if (HOST[buf[p]!] === 0) return E_BAD_HOST;
   return 0;
 }
 

@@ -104,7 +104,7 @@ export class RequestHead {
   versionIndex = 0;
   /** @internal hex digits still expected after a "%" in the request-target (a read may end between them). */
   hexDigitsLeft = 0;
-  /** @internal Transfer-Encoding findings (TE_* bits in parse-head.ts). */
+  /** @internal Transfer-Encoding findings (TE_* bits in framing.ts). */
   teFlags = 0;
   /** @internal the target scan has passed its "?" (query characters apply). */
   targetInQuery = false;

@@ -10,7 +10,7 @@
  *   version MICRO_VERSION (netsvc services have none); metadata `netsvc.service` and
  *   `netsvc.call` (the subject of netsvc's own calls, SPEC §8.2).
  * - one endpoint per exported method whose name is a micro name (`[-\w]+`; others are left out):
- *   subject `<prefix>.micro.<service>.<method>`, queue group `<prefix>` (`.` → `_` there too;
+ *   subject `<prefix>.micro.<service>.<method>`, queue group `<prefix>` (with `.` → `_` in the queue group only;
  *   instances share the calls), metadata `netsvc.method`. The endpoint really answers, in the micro conventions: the
  *   request is a JSON array of parameters (an object: one argument; empty: none; Uint8Array and
  *   Date tagged as values.ts says), the reply is the JSON value; a failure is answered with the

@@ -36,7 +36,13 @@
  */
 import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
 import { MicroDiscovery } from "./discovery.ts";
-import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_DEAD_AFTER_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
+import {
+  EXCHANGE_ACK_TIMEOUT_MS,
+  EXCHANGE_DEAD_AFTER_MS,
+  EXCHANGE_MAX_CALL_TIMEOUT_MS,
+  EXCHANGE_HEARTBEAT_MS,
+  EXCHANGE_RECONNECT_WAIT_MS,
+} from "./limits.ts";
 import { abortFailureOf, abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
 import {
   CALL_ABORTED,
@@ -343,7 +349,8 @@ export class Exchange implements RemoteTransport {
       // Too deeply nested: a failure reply, never a throw inside the client's message reader.
       return void nc.publish(reply, failureBody(e as ServiceFailure));
     }
-    const timeoutMs = typeof req.t === "number" && req.t > 0 ? req.t : EXCHANGE_ACK_TIMEOUT_MS;
+    // The caller's bound, capped: it decides how long this process holds the call's state.
+    const timeoutMs = typeof req.t === "number" && req.t > 0 ? Math.min(req.t, EXCHANGE_MAX_CALL_TIMEOUT_MS) : EXCHANGE_ACK_TIMEOUT_MS;
     // Asked for by the registry only when the reply is delayed: then the call can be cancelled.
     let serving: Serving | null = null;
     const signal = () => {

@@ -17,5 +17,7 @@ export const EXCHANGE_HEARTBEAT_MS = 500;
 export const EXCHANGE_DEAD_AFTER_MS = 2_000;
 /** Exchange: the instance a call went to must acknowledge it within this long (ms), or the call fails. */
 export const EXCHANGE_ACK_TIMEOUT_MS = 1_000;
+/** Longest bound a remote caller may set on a call this process serves (ms): 10 minutes. */
+export const EXCHANGE_MAX_CALL_TIMEOUT_MS = 10 * 60_000;
 /** Exchange: wait between connection attempts while NATS is unreachable (ms). */
 export const EXCHANGE_RECONNECT_WAIT_MS = 250;

@@ -79,8 +79,13 @@ export class MicroDiscovery {
       if (old?.methods === key) continue;
       if (old) void this.stopOne(old);
       const service = this.start(name, methods);
-      service.catch((e) => this.log(`service ${name} cannot be a NATS micro service: ${messageOf(e)}`));
-      this.entries.set(name, { methods: key, service });
+      const entry = { methods: key, service };
+      service.catch((e) => {
+        this.log(`service ${name} cannot be a NATS micro service: ${messageOf(e)}`);
+        // forgotten, so a later sync tries again
+        if (this.entries.get(name) === entry) this.entries.delete(name);
+      });
+      this.entries.set(name, entry);
     }
     for (const [name, entry] of this.entries) {
       if (hosted.has(name)) continue;
@@ -105,14 +110,20 @@ export class MicroDiscovery {
       metadata: { "netsvc.service": name, "netsvc.call": `${this.prefix}.call.${name}` },
       queue: microName(this.prefix),
     });
-    for (const method of methods) {
-      service.addEndpoint(method, {
-        subject: `${this.prefix}.micro.${name}.${method}`,
-        metadata: { "netsvc.method": method },
-        handler: (err, msg) => {
-          if (!err) this.answer(name, method, msg);
-        },
-      });
+    try {
+      for (const method of methods) {
+        service.addEndpoint(method, {
+          subject: `${this.prefix}.micro.${name}.${method}`,
+          metadata: { "netsvc.method": method },
+          handler: (err, msg) => {
+            if (!err) this.answer(name, method, msg);
+          },
+        });
+      }
+    } catch (e) {
+      // a half-built service would keep its $SRV subscriptions with nobody able to stop it
+      await service.stop().catch(() => {});
+      throw e;
     }
     return service;
   }

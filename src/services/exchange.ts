@@ -534,8 +534,11 @@ export class Exchange implements RemoteTransport {
     const now = Date.now();
     for (const [id, p] of this.pending) {
       if (now >= p.deadline) this.giveUp(id, p, frameworkFailure(CALL_TIMED_OUT, "call timed out"));
-      else if (p.ackDeadline !== 0 && now >= p.ackDeadline)
+      else if (p.ackDeadline !== 0 && now >= p.ackDeadline) {
         this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
+        // An acknowledgement arriving late still gets its cancel (nobody waits for that call).
+        this.abandoned.set(id, { until: now + EXCHANGE_ACK_TIMEOUT_MS, error: SERVICE_UNAVAILABLE });
+      }
     }
     for (const [id, a] of this.abandoned) if (now >= a.until) this.abandoned.delete(id);
     this.stopSweeperIfIdle();

@@ -260,7 +260,8 @@ if (PARTS.has(1)) {
     lines.push(`| ${name} | ${mode} | ${fmt(median(v.rps))} | ${fmt(median(v.cpu), 1)} |`);
   }
   lines.push(
-    `gateway ÷ Bun.serve (median of per-round ratios): plain ${fmt(median(ratios1.plain!), 2)}x, pipelined x${PIPELINE_DEPTH} ${fmt(median(ratios1.pipelined!), 2)}x`,
+    `gateway ÷ Bun.serve (median of per-round ratios): plain ${fmt(median(ratios1.plain!), 2)}x, pipelined x${PIPELINE_DEPTH} ${fmt(median(ratios1.pipelined!), 2)}x` +
+      ` (rounds: plain ${ratios1.plain!.map((r) => fmt(r, 2)).join(", ")}; pipelined ${ratios1.pipelined!.map((r) => fmt(r, 2)).join(", ")})`,
   );
 }
 if (PARTS.has(2)) {

@@ -14,16 +14,31 @@ export class Output {
     this.reader = stream.getReader();
   }
 
-  /** Resolves with the first match of `pattern` in the output so far or to come. */
+  /** A read not yet answered (kept across calls: a read cannot be taken back). */
+  private pending: Promise<{ done: boolean; value?: Uint8Array }> | null = null;
+
+  /**
+   * Resolves with the first match of `pattern` in the output so far or to come; rejects after
+   * `ms` even when the child stays silent (the deadline does not wait for the next output).
+   */
   async waitFor(pattern: RegExp, ms = 15_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = this.text.match(pattern);
       if (m) return m;
-      if (Date.now() > deadline) throw new Error(`no ${pattern} in ${JSON.stringify(this.text)}`);
-      const { value, done } = await this.reader.read();
-      if (done) throw new Error(`output ended without ${pattern}: ${JSON.stringify(this.text)}`);
-      this.text += this.decoder.decode(value, { stream: true });
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${pattern} in ${JSON.stringify(this.text)}`);
+      this.pending ??= this.reader.read();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), left);
+      });
+      const r = await Promise.race([this.pending, expired]);
+      clearTimeout(timer);
+      if (r === null) continue; // the deadline check above throws
+      this.pending = null;
+      if (r.done) throw new Error(`output ended without ${pattern}: ${JSON.stringify(this.text)}`);
+      this.text += this.decoder.decode(r.value, { stream: true });
     }
   }
 

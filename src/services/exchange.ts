@@ -36,13 +36,9 @@
  */
 import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
 import { MicroDiscovery } from "./discovery.ts";
-import {
-  EXCHANGE_ACK_TIMEOUT_MS,
-  EXCHANGE_DEAD_AFTER_MS,
-  EXCHANGE_MAX_CALL_TIMEOUT_MS,
-  EXCHANGE_HEARTBEAT_MS,
-  EXCHANGE_RECONNECT_WAIT_MS,
-} from "./limits.ts";
+import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
+import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
+import { Membership } from "./membership.ts";
 import { abortFailureOf, abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
 import {
   CALL_ABORTED,
@@ -104,15 +100,6 @@ interface Serving {
   readonly caller: string;
 }
 
-interface Announcement {
-  pid?: unknown;
-  services?: unknown;
-  bye?: unknown;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /** What a process id looks like (Exchange.pid): it becomes a subject token. */
 const PROCESS_ID = /^[0-9a-f]{32}$/;
 
@@ -125,18 +112,15 @@ export class Exchange implements RemoteTransport {
   readonly pid = crypto.randomUUID().replaceAll("-", "");
   /** See ExchangeOptions. */
   readonly registry: ServiceRegistry;
-  private readonly prefix: string;
   private readonly servers: string[];
   private readonly retry: boolean;
   private readonly log: (message: string) => void;
   private readonly wantDiscovery: boolean;
   private discovery: MicroDiscovery | null = null;
   private discoveryQueued = false;
-  private nc: NatsConnection | null = null;
-  private connected = false;
-  private closing = false;
-  /** Set by close(): announcements then list no services (the heartbeat goes on while draining). */
-  private withdrawn = false;
+  /** The connection state the parts below share. */
+  private readonly link: ExchangeLink;
+  private readonly membership: Membership;
   private readonly pending = new Map<number, Pending>();
   /** Calls given up before their acknowledgement: id → when to stop waiting for it, and the failure code. */
   private readonly abandoned = new Map<number, { until: number; error: number }>();
@@ -144,28 +128,27 @@ export class Exchange implements RemoteTransport {
   private readonly serving = new Map<string, Serving>();
   private nextId = 0;
   private readonly callSubs = new Map<string, Subscription>();
-  private readonly lastSeen = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
-  private readonly replyPrefix: string;
   private readonly cancelSubject: string;
 
   constructor(options: ExchangeOptions) {
     this.registry = options.registry ?? services;
-    this.prefix = options.prefix ?? "netsvc";
+    const prefix = options.prefix ?? "netsvc";
     this.servers = Array.isArray(options.servers) ? options.servers : [options.servers];
     this.retry = options.retry ?? true;
     this.log = options.log ?? ((m) => console.error(`netsvc: ${m}`));
     this.wantDiscovery = options.discovery ?? true;
-    this.replyPrefix = `${this.prefix}.reply.${this.pid}`;
-    this.cancelSubject = `${this.prefix}.cancel.${this.pid}`;
+    this.link = { pid: this.pid, prefix, replyPrefix: `${prefix}.reply.${this.pid}`, nc: null, connected: false, closing: false };
+    this.cancelSubject = `${prefix}.cancel.${this.pid}`;
+    this.membership = new Membership(this.link, this.registry, (pid) => this.onGone(pid));
   }
 
   /** True while connected to NATS. */
   isConnected(): boolean {
-    return this.connected;
+    return this.link.connected;
   }
 
   /**
@@ -174,9 +157,9 @@ export class Exchange implements RemoteTransport {
    */
   async connect(): Promise<void> {
     let reported = false;
-    while (!this.closing) {
+    while (!this.link.closing) {
       try {
-        this.nc = await connect({
+        this.link.nc = await connect({
           servers: this.servers,
           maxReconnectAttempts: -1,
           reconnectTimeWait: EXCHANGE_RECONNECT_WAIT_MS,
@@ -191,12 +174,12 @@ export class Exchange implements RemoteTransport {
         await new Promise((r) => setTimeout(r, EXCHANGE_RECONNECT_WAIT_MS));
       }
     }
-    const nc = this.nc;
-    if (!nc || this.closing) return;
+    const nc = this.link.nc;
+    if (!nc || this.link.closing) return;
     if (reported) this.log(`connected to NATS at ${nc.getServer()}`);
-    this.connected = true;
+    this.link.connected = true;
     this.watchStatus(nc);
-    nc.subscribe(`${this.replyPrefix}.*`, {
+    nc.subscribe(`${this.link.replyPrefix}.*`, {
       callback: (err, msg) => {
         if (!err) this.onReply(msg);
       },
@@ -206,49 +189,48 @@ export class Exchange implements RemoteTransport {
         if (!err) this.onCancel(msg);
       },
     });
-    nc.subscribe(`${this.prefix}.members`, {
+    nc.subscribe(`${this.link.prefix}.members`, {
       callback: (err, msg) => {
-        if (!err) this.onAnnouncement(msg);
+        if (!err) this.membership.onAnnouncement(msg);
       },
     });
-    nc.subscribe(`${this.prefix}.members.query`, {
+    nc.subscribe(`${this.link.prefix}.members.query`, {
       callback: (err) => {
-        if (!err) this.announce();
+        if (!err) this.membership.announce();
       },
     });
     this.registry.setTransport(this);
-    if (this.wantDiscovery) this.discovery = new MicroDiscovery(nc, this.registry, this.prefix, this.log);
+    if (this.wantDiscovery) this.discovery = new MicroDiscovery(nc, this.registry, this.link.prefix, this.log);
     this.unsubscribe = this.registry.subscribe((e) => {
       if (!e.local) return;
       this.syncCallSubscription(e.name);
-      this.announce();
+      this.membership.announce();
       this.queueDiscovery();
     });
     for (const { name } of this.registry.localServices()) this.syncCallSubscription(name);
     this.discovery?.sync();
     this.heartbeat = setInterval(() => {
-      this.announce();
-      this.expireSilent();
+      this.membership.announce();
+      this.membership.expireSilent();
       this.discovery?.sync(); // methods exported after a service appeared announce nothing
     }, EXCHANGE_HEARTBEAT_MS);
-    this.announce();
-    nc.publish(`${this.prefix}.members.query`);
+    this.membership.announce();
+    nc.publish(`${this.link.prefix}.members.query`);
     await nc.flush();
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
       if (s.type === "disconnect") {
-        this.connected = false;
-        if (!this.closing) this.log("lost the connection to NATS; remote calls fail until it is back");
+        this.link.connected = false;
+        if (!this.link.closing) this.log("lost the connection to NATS; remote calls fail until it is back");
         this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange lost its connection to NATS"));
       } else if (s.type === "reconnect") {
-        this.connected = true;
+        this.link.connected = true;
         this.log("connected to NATS again");
-        const now = Date.now();
-        for (const pid of this.lastSeen.keys()) this.lastSeen.set(pid, now); // give everyone time to re-announce
-        this.announce();
-        nc.publish(`${this.prefix}.members.query`);
+        this.membership.refreshAll(); // give everyone time to re-announce
+        this.membership.announce();
+        nc.publish(`${this.link.prefix}.members.query`);
       }
     }
   }
@@ -263,40 +245,11 @@ export class Exchange implements RemoteTransport {
     });
   }
 
-  // ── membership ───────────────────────────────────────────────────────────────────────────
-
-  private announce(): void {
-    if (!this.connected || !this.nc) return;
-    const body = { pid: this.pid, services: this.withdrawn ? [] : this.registry.localServices() };
-    this.nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify(body)));
-  }
-
-  private onAnnouncement(msg: Msg): void {
-    let a: Announcement;
-    try {
-      a = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return; // not ours: ignored
-    }
-    if (typeof a.pid !== "string" || a.pid === this.pid) return;
-    if (a.bye === true) return this.forget(a.pid);
-    if (!Array.isArray(a.services)) return;
-    const entries: { name: string; groups: string[] }[] = [];
-    for (const s of a.services as { name?: unknown; groups?: unknown }[]) {
-      if (typeof s?.name !== "string" || !Array.isArray(s.groups)) continue;
-      entries.push({ name: s.name, groups: s.groups.filter((g): g is string => typeof g === "string") });
-    }
-    this.lastSeen.set(a.pid, Date.now());
-    this.registry.updateRemote(a.pid, entries);
-  }
-
   /**
-   * A process is gone: its services are withdrawn, the calls it acknowledged fail, and the calls
-   * served here for it are aborted.
+   * A process is gone (Membership forgot it, its services withdrawn): the calls it acknowledged
+   * fail, and the calls served here for it are aborted.
    */
-  private forget(pid: string): void {
-    this.lastSeen.delete(pid);
-    this.registry.updateRemote(pid, []);
+  private onGone(pid: string): void {
     for (const [id, p] of this.pending) {
       if (p.handler === pid)
         this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
@@ -304,22 +257,16 @@ export class Exchange implements RemoteTransport {
     for (const s of this.serving.values()) if (s.caller === pid) s.controller.abort(frameworkFailure(CALL_ABORTED, "the caller went away"));
   }
 
-  private expireSilent(): void {
-    if (!this.connected) return;
-    const limit = Date.now() - EXCHANGE_DEAD_AFTER_MS;
-    for (const [pid, seen] of this.lastSeen) if (seen < limit) this.forget(pid);
-  }
-
   // ── serving calls from elsewhere ─────────────────────────────────────────────────────────
 
   private syncCallSubscription(name: string): void {
     const hosted = (this.registry.lookup(name)?.local ?? 0) > 0;
     const sub = this.callSubs.get(name);
-    if (hosted && !sub && this.nc && !this.closing) {
+    if (hosted && !sub && this.link.nc && !this.link.closing) {
       this.callSubs.set(
         name,
-        this.nc.subscribe(`${this.prefix}.call.${name}`, {
-          queue: this.prefix,
+        this.link.nc.subscribe(`${this.link.prefix}.call.${name}`, {
+          queue: this.link.prefix,
           callback: (err, msg) => {
             if (!err) this.onCall(name, msg);
           },
@@ -333,8 +280,8 @@ export class Exchange implements RemoteTransport {
 
   private onCall(name: string, msg: Msg): void {
     const reply = msg.reply;
-    if (!reply || !this.nc) return;
-    const nc = this.nc;
+    if (!reply || !this.link.nc) return;
+    const nc = this.link.nc;
     let req: { m?: unknown; p?: unknown; t?: unknown };
     try {
       req = JSON.parse(decoder.decode(msg.data));
@@ -356,7 +303,7 @@ export class Exchange implements RemoteTransport {
     const signal = () => {
       serving = { controller: new AbortController(), caller: this.callerOf(reply) };
       this.serving.set(reply, serving);
-      if (serving.caller && !this.lastSeen.has(serving.caller) && this.connected) this.lastSeen.set(serving.caller, Date.now());
+      if (serving.caller) this.membership.noteAlive(serving.caller);
       return serving.controller.signal;
     };
     let result: unknown;
@@ -370,7 +317,7 @@ export class Exchange implements RemoteTransport {
     const served = serving as Serving | null;
     const done = (body: () => Uint8Array) => {
       if (served && this.serving.get(reply) === served) this.serving.delete(reply);
-      if (!served?.controller.signal.aborted) this.nc?.publish(reply, body()); // a cancelled call's caller wants nothing
+      if (!served?.controller.signal.aborted) this.link.nc?.publish(reply, body()); // a cancelled call's caller wants nothing
     };
     const p = (result as Promise<unknown>).then(
       (v) => done(() => valueBody(v)),
@@ -382,7 +329,7 @@ export class Exchange implements RemoteTransport {
 
   /** The caller's process id, read from its reply subject (`<prefix>.reply.<process>.<id>`); "" if not an Exchange's. */
   private callerOf(reply: string): string {
-    const head = `${this.prefix}.reply.`;
+    const head = `${this.link.prefix}.reply.`;
     if (!reply.startsWith(head)) return "";
     const dot = reply.indexOf(".", head.length);
     return dot < 0 ? "" : reply.slice(head.length, dot);
@@ -406,8 +353,8 @@ export class Exchange implements RemoteTransport {
 
   /** @internal the registry hands remote calls here. */
   callRemote(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
-    const nc = this.nc;
-    if (!nc || !this.connected || this.closing)
+    const nc = this.link.nc;
+    if (!nc || !this.link.connected || this.link.closing)
       return Promise.reject(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is not connected to NATS"));
     let data: Uint8Array;
     try {
@@ -434,12 +381,12 @@ export class Exchange implements RemoteTransport {
       }
       this.pending.set(id, p);
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
-      nc.publish(`${this.prefix}.call.${name}`, data, { reply: `${this.replyPrefix}.${id}` });
+      nc.publish(`${this.link.prefix}.call.${name}`, data, { reply: `${this.link.replyPrefix}.${id}` });
     });
   }
 
   private onReply(msg: Msg): void {
-    const id = Number(msg.subject.slice(this.replyPrefix.length + 1));
+    const id = Number(msg.subject.slice(this.link.replyPrefix.length + 1));
     const p = this.pending.get(id);
     if (!p) return this.onLateReply(id, msg); // settled already (timeout, abort, lost)
     let body: { a?: unknown; r?: unknown; f?: FailureFields };
@@ -451,7 +398,7 @@ export class Exchange implements RemoteTransport {
     if (typeof body.a === "string") {
       p.handler = body.a;
       p.ackDeadline = 0;
-      if (!this.lastSeen.has(body.a) && this.connected) this.lastSeen.set(body.a, Date.now());
+      this.membership.noteAlive(body.a);
     } else if (body.f) {
       const f = body.f;
       this.settle(id, p, () =>
@@ -499,10 +446,10 @@ export class Exchange implements RemoteTransport {
   }
 
   private sendCancel(handler: string, id: number, error: number): void {
-    if (!this.nc || this.nc.isClosed() || !PROCESS_ID.test(handler)) return; // a junk acknowledgement names no subject
-    const body = `{"c":"${this.replyPrefix}.${id}","e":${error === CALL_TIMED_OUT ? CALL_TIMED_OUT : CALL_ABORTED}}`;
+    if (!this.link.nc || this.link.nc.isClosed() || !PROCESS_ID.test(handler)) return; // a junk acknowledgement names no subject
+    const body = `{"c":"${this.link.replyPrefix}.${id}","e":${error === CALL_TIMED_OUT ? CALL_TIMED_OUT : CALL_ABORTED}}`;
     try {
-      this.nc.publish(`${this.prefix}.cancel.${handler}`, encoder.encode(body));
+      this.link.nc.publish(`${this.link.prefix}.cancel.${handler}`, encoder.encode(body));
     } catch {
       // draining (closing): the instance learns from the goodbye instead
     }
@@ -562,27 +509,26 @@ export class Exchange implements RemoteTransport {
    * bounded by its timeout), fails its own calls still waiting, and closes the connection.
    */
   async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
+    if (this.link.closing) return;
+    this.link.closing = true;
     this.unsubscribe?.();
     this.registry.setTransport(null);
     for (const sub of this.callSubs.values()) sub.unsubscribe();
     this.callSubs.clear();
     // Withdraw at once (no new calls come), but keep heartbeating while the calls taken finish,
     // so that callers do not take this process for dead; "bye" only once they are answered.
-    this.withdrawn = true;
-    this.announce();
+    this.membership.withdraw();
     const discoveryStopped = this.discovery?.stop(); // no longer listed by the tooling either
     this.discovery = null;
     await Promise.allSettled([...this.inFlight]);
     if (this.heartbeat) clearInterval(this.heartbeat);
-    for (const pid of [...this.lastSeen.keys()]) this.forget(pid);
-    const nc = this.nc;
-    if (nc && this.connected) nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify({ pid: this.pid, bye: true })));
+    this.membership.forgetAll();
+    this.membership.sayGoodbye();
+    const nc = this.link.nc;
     this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
     this.abandoned.clear(); // their acknowledgements would find no subscription now
     this.stopSweeperIfIdle();
-    this.connected = false;
+    this.link.connected = false;
     await discoveryStopped;
     if (nc && !nc.isClosed()) {
       await nc.drain().catch(() => nc.close());

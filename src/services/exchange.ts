@@ -35,13 +35,13 @@
  * aged, until the client — which retries by itself, forever — is back.
  */
 import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
+import { AbandonedCalls, CancellableCalls, type Serving } from "./call-cancel.ts";
 import { MicroDiscovery } from "./discovery.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { Membership } from "./membership.ts";
-import { abortFailureOf, abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
+import { abortFailureOf, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
 import {
-  CALL_ABORTED,
   CALL_TIMED_OUT,
   INSTANCE_LOST,
   INTERNAL_ERROR,
@@ -92,17 +92,6 @@ interface Pending {
   onAbort: (() => void) | null;
 }
 
-/** A delayed call this process is serving for another one. */
-interface Serving {
-  /** Aborts the method's CallContext (through the registry's bound). */
-  readonly controller: AbortController;
-  /** Process id of the caller, from its reply subject ("" for a caller that is not an Exchange). */
-  readonly caller: string;
-}
-
-/** What a process id looks like (Exchange.pid): it becomes a subject token. */
-const PROCESS_ID = /^[0-9a-f]{32}$/;
-
 /** How often pending calls are checked against their deadlines (ms). */
 const SWEEP_MS = 50;
 
@@ -122,10 +111,10 @@ export class Exchange implements RemoteTransport {
   private readonly link: ExchangeLink;
   private readonly membership: Membership;
   private readonly pending = new Map<number, Pending>();
-  /** Calls given up before their acknowledgement: id → when to stop waiting for it, and the failure code. */
-  private readonly abandoned = new Map<number, { until: number; error: number }>();
-  /** Delayed calls served here, by reply subject. */
-  private readonly serving = new Map<string, Serving>();
+  /** Calls given up before their acknowledgement (the caller's end of the cancel protocol). */
+  private readonly abandoned: AbandonedCalls;
+  /** Delayed calls served here (the instance's end of the cancel protocol). */
+  private readonly cancellable = new CancellableCalls();
   private nextId = 0;
   private readonly callSubs = new Map<string, Subscription>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -143,6 +132,7 @@ export class Exchange implements RemoteTransport {
     this.wantDiscovery = options.discovery ?? true;
     this.link = { pid: this.pid, prefix, replyPrefix: `${prefix}.reply.${this.pid}`, nc: null, connected: false, closing: false };
     this.cancelSubject = `${prefix}.cancel.${this.pid}`;
+    this.abandoned = new AbandonedCalls(this.link);
     this.membership = new Membership(this.link, this.registry, (pid) => this.onGone(pid));
   }
 
@@ -186,7 +176,7 @@ export class Exchange implements RemoteTransport {
     });
     nc.subscribe(this.cancelSubject, {
       callback: (err, msg) => {
-        if (!err) this.onCancel(msg);
+        if (!err) this.cancellable.onCancel(msg);
       },
     });
     nc.subscribe(`${this.link.prefix}.members`, {
@@ -254,7 +244,7 @@ export class Exchange implements RemoteTransport {
       if (p.handler === pid)
         this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
     }
-    for (const s of this.serving.values()) if (s.caller === pid) s.controller.abort(frameworkFailure(CALL_ABORTED, "the caller went away"));
+    this.cancellable.abortCallsOf(pid);
   }
 
   // ── serving calls from elsewhere ─────────────────────────────────────────────────────────
@@ -301,8 +291,7 @@ export class Exchange implements RemoteTransport {
     // Asked for by the registry only when the reply is delayed: then the call can be cancelled.
     let serving: Serving | null = null;
     const signal = () => {
-      serving = { controller: new AbortController(), caller: this.callerOf(reply) };
-      this.serving.set(reply, serving);
+      serving = this.cancellable.open(reply, this.callerOf(reply));
       if (serving.caller) this.membership.noteAlive(serving.caller);
       return serving.controller.signal;
     };
@@ -316,7 +305,7 @@ export class Exchange implements RemoteTransport {
     nc.publish(reply, encoder.encode(`{"a":"${this.pid}"}`));
     const served = serving as Serving | null;
     const done = (body: () => Uint8Array) => {
-      if (served && this.serving.get(reply) === served) this.serving.delete(reply);
+      if (served) this.cancellable.close(reply, served);
       if (!served?.controller.signal.aborted) this.link.nc?.publish(reply, body()); // a cancelled call's caller wants nothing
     };
     const p = (result as Promise<unknown>).then(
@@ -333,20 +322,6 @@ export class Exchange implements RemoteTransport {
     if (!reply.startsWith(head)) return "";
     const dot = reply.indexOf(".", head.length);
     return dot < 0 ? "" : reply.slice(head.length, dot);
-  }
-
-  /** A caller gave up on a call served here: abort its CallContext. Junk is ignored. */
-  private onCancel(msg: Msg): void {
-    let body: { c?: unknown; e?: unknown };
-    try {
-      body = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return;
-    }
-    if (typeof body?.c !== "string") return;
-    const s = this.serving.get(body.c);
-    if (!s) return; // answered already, or never here
-    s.controller.abort(body.e === CALL_TIMED_OUT ? frameworkFailure(CALL_TIMED_OUT, "call timed out") : abortedFailure());
   }
 
   // ── calling elsewhere ────────────────────────────────────────────────────────────────────
@@ -388,7 +363,11 @@ export class Exchange implements RemoteTransport {
   private onReply(msg: Msg): void {
     const id = Number(msg.subject.slice(this.link.replyPrefix.length + 1));
     const p = this.pending.get(id);
-    if (!p) return this.onLateReply(id, msg); // settled already (timeout, abort, lost)
+    if (!p) {
+      // settled already (timeout, abort, lost): an acknowledgement of an abandoned call gets its cancel
+      if (this.abandoned.onLateReply(id, msg)) this.stopSweeperIfIdle();
+      return;
+    }
     let body: { a?: unknown; r?: unknown; f?: FailureFields };
     try {
       body = JSON.parse(decoder.decode(msg.data));
@@ -432,42 +411,17 @@ export class Exchange implements RemoteTransport {
   /**
    * The caller gives up on a call (abort, timeout, lost NATS, closing): it fails with `f` here,
    * and the instance that took it is told to abort it — at once if it acknowledged the call,
-   * else when its acknowledgement arrives (see onLateReply). A publish while NATS is down is
+   * else when its acknowledgement arrives (see AbandonedCalls.onLateReply). A publish while NATS is down is
    * buffered by the client and sent on reconnection.
    */
   private giveUp(id: number, p: Pending, f: ServiceFailure): void {
     if (!this.pending.has(id)) return;
     this.settle(id, p, () => p.reject(f));
-    if (p.handler) this.sendCancel(p.handler, id, f.error);
+    if (p.handler) this.abandoned.sendCancel(p.handler, id, f.error);
     else if (p.ackDeadline !== 0) {
-      this.abandoned.set(id, { until: p.ackDeadline, error: f.error });
+      this.abandoned.remember(id, p.ackDeadline, f.error);
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
     }
-  }
-
-  private sendCancel(handler: string, id: number, error: number): void {
-    if (!this.link.nc || this.link.nc.isClosed() || !PROCESS_ID.test(handler)) return; // a junk acknowledgement names no subject
-    const body = `{"c":"${this.link.replyPrefix}.${id}","e":${error === CALL_TIMED_OUT ? CALL_TIMED_OUT : CALL_ABORTED}}`;
-    try {
-      this.link.nc.publish(`${this.link.prefix}.cancel.${handler}`, encoder.encode(body));
-    } catch {
-      // draining (closing): the instance learns from the goodbye instead
-    }
-  }
-
-  /** A message for a call no longer pending: an acknowledgement of an abandoned call gets its cancel. */
-  private onLateReply(id: number, msg: Msg): void {
-    const abandoned = this.abandoned.get(id);
-    if (!abandoned) return;
-    this.abandoned.delete(id);
-    this.stopSweeperIfIdle();
-    let body: { a?: unknown };
-    try {
-      body = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return;
-    }
-    if (typeof body?.a === "string") this.sendCancel(body.a, id, abandoned.error);
   }
 
   private stopSweeperIfIdle(): void {
@@ -484,10 +438,10 @@ export class Exchange implements RemoteTransport {
       else if (p.ackDeadline !== 0 && now >= p.ackDeadline) {
         this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
         // An acknowledgement arriving late still gets its cancel (nobody waits for that call).
-        this.abandoned.set(id, { until: now + EXCHANGE_ACK_TIMEOUT_MS, error: SERVICE_UNAVAILABLE });
+        this.abandoned.remember(id, now + EXCHANGE_ACK_TIMEOUT_MS, SERVICE_UNAVAILABLE);
       }
     }
-    for (const [id, a] of this.abandoned) if (now >= a.until) this.abandoned.delete(id);
+    this.abandoned.expire(now);
     this.stopSweeperIfIdle();
   }
 

@@ -35,21 +35,14 @@
  * aged, until the client — which retries by itself, forever — is back.
  */
 import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
-import { AbandonedCalls, CancellableCalls, type Serving } from "./call-cancel.ts";
+import { CancellableCalls, type Serving } from "./call-cancel.ts";
 import { MicroDiscovery } from "./discovery.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { Membership } from "./membership.ts";
-import { abortFailureOf, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
-import {
-  CALL_TIMED_OUT,
-  INSTANCE_LOST,
-  INTERNAL_ERROR,
-  SERVICE_UNAVAILABLE,
-  ServiceFailure,
-  frameworkFailure,
-  type FailureFields,
-} from "./service-failure.ts";
+import { OutgoingCalls } from "./outgoing-calls.ts";
+import { isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
+import { INTERNAL_ERROR, SERVICE_UNAVAILABLE, ServiceFailure, frameworkFailure } from "./service-failure.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
 
 /** Options of an Exchange. */
@@ -79,22 +72,6 @@ export interface ShutdownSource {
   subscribeShutdown(callback: (phase: "pending" | "arrived") => void): void;
 }
 
-interface Pending {
-  name: string;
-  resolve: (v: unknown) => void;
-  reject: (e: ServiceFailure) => void;
-  deadline: number;
-  /** Until acknowledged or answered: when to give up on an acknowledgement. 0 once acknowledged. */
-  ackDeadline: number;
-  /** Process that acknowledged the call ("" until then). */
-  handler: string;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | null;
-}
-
-/** How often pending calls are checked against their deadlines (ms). */
-const SWEEP_MS = 50;
-
 /** Connects a registry to a NATS bus. */
 export class Exchange implements RemoteTransport {
   /** This process's id on the bus (unique per Exchange). */
@@ -110,16 +87,12 @@ export class Exchange implements RemoteTransport {
   /** The connection state the parts below share. */
   private readonly link: ExchangeLink;
   private readonly membership: Membership;
-  private readonly pending = new Map<number, Pending>();
-  /** Calls given up before their acknowledgement (the caller's end of the cancel protocol). */
-  private readonly abandoned: AbandonedCalls;
+  private readonly outgoing: OutgoingCalls;
   /** Delayed calls served here (the instance's end of the cancel protocol). */
   private readonly cancellable = new CancellableCalls();
-  private nextId = 0;
   private readonly callSubs = new Map<string, Subscription>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
-  private sweeper: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly cancelSubject: string;
 
@@ -132,8 +105,8 @@ export class Exchange implements RemoteTransport {
     this.wantDiscovery = options.discovery ?? true;
     this.link = { pid: this.pid, prefix, replyPrefix: `${prefix}.reply.${this.pid}`, nc: null, connected: false, closing: false };
     this.cancelSubject = `${prefix}.cancel.${this.pid}`;
-    this.abandoned = new AbandonedCalls(this.link);
     this.membership = new Membership(this.link, this.registry, (pid) => this.onGone(pid));
+    this.outgoing = new OutgoingCalls(this.link, this.membership);
   }
 
   /** True while connected to NATS. */
@@ -171,7 +144,7 @@ export class Exchange implements RemoteTransport {
     this.watchStatus(nc);
     nc.subscribe(`${this.link.replyPrefix}.*`, {
       callback: (err, msg) => {
-        if (!err) this.onReply(msg);
+        if (!err) this.outgoing.onReply(msg);
       },
     });
     nc.subscribe(this.cancelSubject, {
@@ -214,7 +187,7 @@ export class Exchange implements RemoteTransport {
       if (s.type === "disconnect") {
         this.link.connected = false;
         if (!this.link.closing) this.log("lost the connection to NATS; remote calls fail until it is back");
-        this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange lost its connection to NATS"));
+        this.outgoing.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange lost its connection to NATS"));
       } else if (s.type === "reconnect") {
         this.link.connected = true;
         this.log("connected to NATS again");
@@ -240,10 +213,7 @@ export class Exchange implements RemoteTransport {
    * fail, and the calls served here for it are aborted.
    */
   private onGone(pid: string): void {
-    for (const [id, p] of this.pending) {
-      if (p.handler === pid)
-        this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
-    }
+    this.outgoing.failCallsTakenBy(pid);
     this.cancellable.abortCallsOf(pid);
   }
 
@@ -328,125 +298,7 @@ export class Exchange implements RemoteTransport {
 
   /** @internal the registry hands remote calls here. */
   callRemote(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
-    const nc = this.link.nc;
-    if (!nc || !this.link.connected || this.link.closing)
-      return Promise.reject(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is not connected to NATS"));
-    let data: Uint8Array;
-    try {
-      data = encoder.encode(`{"m":${JSON.stringify(method)},"t":${timeoutMs},"p":${stringifyValue(params)}}`);
-    } catch {
-      return Promise.reject(frameworkFailure(INTERNAL_ERROR, "the parameters cannot be sent"));
-    }
-    const id = ++this.nextId;
-    const now = Date.now();
-    return new Promise((resolve, reject) => {
-      const p: Pending = {
-        name,
-        resolve,
-        reject,
-        deadline: now + timeoutMs,
-        ackDeadline: now + EXCHANGE_ACK_TIMEOUT_MS,
-        handler: "",
-        signal,
-        onAbort: null,
-      };
-      if (signal) {
-        p.onAbort = () => this.giveUp(id, p, abortFailureOf(signal));
-        signal.addEventListener("abort", p.onAbort, { once: true });
-      }
-      this.pending.set(id, p);
-      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
-      nc.publish(`${this.link.prefix}.call.${name}`, data, { reply: `${this.link.replyPrefix}.${id}` });
-    });
-  }
-
-  private onReply(msg: Msg): void {
-    const id = Number(msg.subject.slice(this.link.replyPrefix.length + 1));
-    const p = this.pending.get(id);
-    if (!p) {
-      // settled already (timeout, abort, lost): an acknowledgement of an abandoned call gets its cancel
-      if (this.abandoned.onLateReply(id, msg)) this.stopSweeperIfIdle();
-      return;
-    }
-    let body: { a?: unknown; r?: unknown; f?: FailureFields };
-    try {
-      body = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return this.settle(id, p, () => p.reject(frameworkFailure(INTERNAL_ERROR, "unreadable reply")));
-    }
-    if (typeof body.a === "string") {
-      p.handler = body.a;
-      p.ackDeadline = 0;
-      this.membership.noteAlive(body.a);
-    } else if (body.f) {
-      const f = body.f;
-      this.settle(id, p, () =>
-        p.reject(
-          new ServiceFailure(
-            Number(f.error) || INTERNAL_ERROR,
-            String(f.description ?? ""),
-            String(f.origin ?? ""),
-            String(f.details ?? ""),
-          ),
-        ),
-      );
-    } else {
-      this.settle(id, p, () => {
-        try {
-          p.resolve(fromTagged(body.r ?? null));
-        } catch (e) {
-          p.reject(e as ServiceFailure); // too deeply nested: never a throw inside the message reader
-        }
-      });
-    }
-  }
-
-  private settle(id: number, p: Pending, f: () => void): void {
-    if (!this.pending.delete(id)) return;
-    if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
-    this.stopSweeperIfIdle();
-    f();
-  }
-
-  /**
-   * The caller gives up on a call (abort, timeout, lost NATS, closing): it fails with `f` here,
-   * and the instance that took it is told to abort it — at once if it acknowledged the call,
-   * else when its acknowledgement arrives (see AbandonedCalls.onLateReply). A publish while NATS is down is
-   * buffered by the client and sent on reconnection.
-   */
-  private giveUp(id: number, p: Pending, f: ServiceFailure): void {
-    if (!this.pending.has(id)) return;
-    this.settle(id, p, () => p.reject(f));
-    if (p.handler) this.abandoned.sendCancel(p.handler, id, f.error);
-    else if (p.ackDeadline !== 0) {
-      this.abandoned.remember(id, p.ackDeadline, f.error);
-      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
-    }
-  }
-
-  private stopSweeperIfIdle(): void {
-    if (this.pending.size === 0 && this.abandoned.size === 0 && this.sweeper) {
-      clearInterval(this.sweeper);
-      this.sweeper = null;
-    }
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, p] of this.pending) {
-      if (now >= p.deadline) this.giveUp(id, p, frameworkFailure(CALL_TIMED_OUT, "call timed out"));
-      else if (p.ackDeadline !== 0 && now >= p.ackDeadline) {
-        this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
-        // An acknowledgement arriving late still gets its cancel (nobody waits for that call).
-        this.abandoned.remember(id, now + EXCHANGE_ACK_TIMEOUT_MS, SERVICE_UNAVAILABLE);
-      }
-    }
-    this.abandoned.expire(now);
-    this.stopSweeperIfIdle();
-  }
-
-  private failAll(f: ServiceFailure): void {
-    for (const [id, p] of this.pending) this.giveUp(id, p, f);
+    return this.outgoing.call(name, method, params, timeoutMs, signal);
   }
 
   // ── closing ──────────────────────────────────────────────────────────────────────────────
@@ -479,9 +331,8 @@ export class Exchange implements RemoteTransport {
     this.membership.forgetAll();
     this.membership.sayGoodbye();
     const nc = this.link.nc;
-    this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
-    this.abandoned.clear(); // their acknowledgements would find no subscription now
-    this.stopSweeperIfIdle();
+    this.outgoing.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
+    this.outgoing.forgetAbandoned(); // their acknowledgements would find no subscription now
     this.link.connected = false;
     await discoveryStopped;
     if (nc && !nc.isClosed()) {

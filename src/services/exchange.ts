@@ -34,16 +34,16 @@
  * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
  * aged, until the client — which retries by itself, forever — is back.
  */
-import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
-import { CancellableCalls, type Serving } from "./call-cancel.ts";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { CancellableCalls } from "./call-cancel.ts";
 import { MicroDiscovery } from "./discovery.ts";
-import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
-import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
+import type { ExchangeLink } from "./exchange-link.ts";
+import { IncomingCalls } from "./incoming-calls.ts";
+import { EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { Membership } from "./membership.ts";
 import { OutgoingCalls } from "./outgoing-calls.ts";
-import { isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
-import { INTERNAL_ERROR, SERVICE_UNAVAILABLE, ServiceFailure, frameworkFailure } from "./service-failure.ts";
-import { fromTagged, stringifyValue } from "./values.ts";
+import { services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
+import { SERVICE_UNAVAILABLE, frameworkFailure } from "./service-failure.ts";
 
 /** Options of an Exchange. */
 export interface ExchangeOptions {
@@ -90,8 +90,7 @@ export class Exchange implements RemoteTransport {
   private readonly outgoing: OutgoingCalls;
   /** Delayed calls served here (the instance's end of the cancel protocol). */
   private readonly cancellable = new CancellableCalls();
-  private readonly callSubs = new Map<string, Subscription>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly incoming: IncomingCalls;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly cancelSubject: string;
@@ -107,6 +106,7 @@ export class Exchange implements RemoteTransport {
     this.cancelSubject = `${prefix}.cancel.${this.pid}`;
     this.membership = new Membership(this.link, this.registry, (pid) => this.onGone(pid));
     this.outgoing = new OutgoingCalls(this.link, this.membership);
+    this.incoming = new IncomingCalls(this.link, this.registry, this.membership, this.cancellable);
   }
 
   /** True while connected to NATS. */
@@ -166,11 +166,11 @@ export class Exchange implements RemoteTransport {
     if (this.wantDiscovery) this.discovery = new MicroDiscovery(nc, this.registry, this.link.prefix, this.log);
     this.unsubscribe = this.registry.subscribe((e) => {
       if (!e.local) return;
-      this.syncCallSubscription(e.name);
+      this.incoming.syncSubscription(e.name);
       this.membership.announce();
       this.queueDiscovery();
     });
-    for (const { name } of this.registry.localServices()) this.syncCallSubscription(name);
+    for (const { name } of this.registry.localServices()) this.incoming.syncSubscription(name);
     this.discovery?.sync();
     this.heartbeat = setInterval(() => {
       this.membership.announce();
@@ -217,83 +217,6 @@ export class Exchange implements RemoteTransport {
     this.cancellable.abortCallsOf(pid);
   }
 
-  // ── serving calls from elsewhere ─────────────────────────────────────────────────────────
-
-  private syncCallSubscription(name: string): void {
-    const hosted = (this.registry.lookup(name)?.local ?? 0) > 0;
-    const sub = this.callSubs.get(name);
-    if (hosted && !sub && this.link.nc && !this.link.closing) {
-      this.callSubs.set(
-        name,
-        this.link.nc.subscribe(`${this.link.prefix}.call.${name}`, {
-          queue: this.link.prefix,
-          callback: (err, msg) => {
-            if (!err) this.onCall(name, msg);
-          },
-        }),
-      );
-    } else if (!hosted && sub) {
-      sub.unsubscribe();
-      this.callSubs.delete(name);
-    }
-  }
-
-  private onCall(name: string, msg: Msg): void {
-    const reply = msg.reply;
-    if (!reply || !this.link.nc) return;
-    const nc = this.link.nc;
-    let req: { m?: unknown; p?: unknown; t?: unknown };
-    try {
-      req = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return void nc.publish(reply, failureBody(frameworkFailure(INTERNAL_ERROR, "unreadable call")));
-    }
-    const method = typeof req.m === "string" ? req.m : "";
-    let params: unknown[];
-    try {
-      params = Array.isArray(req.p) ? (fromTagged(req.p) as unknown[]) : [];
-    } catch (e) {
-      // Too deeply nested: a failure reply, never a throw inside the client's message reader.
-      return void nc.publish(reply, failureBody(e as ServiceFailure));
-    }
-    // The caller's bound, capped: it decides how long this process holds the call's state.
-    const timeoutMs = typeof req.t === "number" && req.t > 0 ? Math.min(req.t, EXCHANGE_MAX_CALL_TIMEOUT_MS) : EXCHANGE_ACK_TIMEOUT_MS;
-    // Asked for by the registry only when the reply is delayed: then the call can be cancelled.
-    let serving: Serving | null = null;
-    const signal = () => {
-      serving = this.cancellable.open(reply, this.callerOf(reply));
-      if (serving.caller) this.membership.noteAlive(serving.caller);
-      return serving.controller.signal;
-    };
-    let result: unknown;
-    try {
-      result = this.registry.invokeLocal(name, method, params, timeoutMs, signal);
-    } catch (e) {
-      return void nc.publish(reply, failureBody(e as ServiceFailure));
-    }
-    if (!isThenable(result)) return void nc.publish(reply, valueBody(result)); // hot path: no acknowledgement
-    nc.publish(reply, encoder.encode(`{"a":"${this.pid}"}`));
-    const served = serving as Serving | null;
-    const done = (body: () => Uint8Array) => {
-      if (served) this.cancellable.close(reply, served);
-      if (!served?.controller.signal.aborted) this.link.nc?.publish(reply, body()); // a cancelled call's caller wants nothing
-    };
-    const p = (result as Promise<unknown>).then(
-      (v) => done(() => valueBody(v)),
-      (e: ServiceFailure) => done(() => failureBody(e)),
-    );
-    this.inFlight.add(p);
-    p.finally(() => this.inFlight.delete(p));
-  }
-
-  /** The caller's process id, read from its reply subject (`<prefix>.reply.<process>.<id>`); "" if not an Exchange's. */
-  private callerOf(reply: string): string {
-    const head = `${this.link.prefix}.reply.`;
-    if (!reply.startsWith(head)) return "";
-    const dot = reply.indexOf(".", head.length);
-    return dot < 0 ? "" : reply.slice(head.length, dot);
-  }
-
   // ── calling elsewhere ────────────────────────────────────────────────────────────────────
 
   /** @internal the registry hands remote calls here. */
@@ -319,14 +242,13 @@ export class Exchange implements RemoteTransport {
     this.link.closing = true;
     this.unsubscribe?.();
     this.registry.setTransport(null);
-    for (const sub of this.callSubs.values()) sub.unsubscribe();
-    this.callSubs.clear();
+    this.incoming.unsubscribeAll();
     // Withdraw at once (no new calls come), but keep heartbeating while the calls taken finish,
     // so that callers do not take this process for dead; "bye" only once they are answered.
     this.membership.withdraw();
     const discoveryStopped = this.discovery?.stop(); // no longer listed by the tooling either
     this.discovery = null;
-    await Promise.allSettled([...this.inFlight]);
+    await this.incoming.allAnswered();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.membership.forgetAll();
     this.membership.sayGoodbye();
@@ -339,19 +261,6 @@ export class Exchange implements RemoteTransport {
       await nc.drain().catch(() => nc.close());
     }
   }
-}
-
-function valueBody(v: unknown): Uint8Array {
-  try {
-    return encoder.encode(`{"r":${stringifyValue(v === undefined ? null : v)}}`);
-  } catch {
-    return failureBody(frameworkFailure(INTERNAL_ERROR, "the result cannot be sent"));
-  }
-}
-
-function failureBody(f: ServiceFailure): Uint8Array {
-  const failure = f instanceof ServiceFailure ? f : frameworkFailure(INTERNAL_ERROR, "internal error");
-  return encoder.encode(JSON.stringify({ f: failure.fields() }));
 }
 
 function messageOf(e: unknown): string {

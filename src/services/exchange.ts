@@ -1,6 +1,7 @@
 /**
  * Exchange: services across processes and machines over NATS (SPEC §8.2). The engine is a NATS
- * server and the official client (`@nats-io/transport-node`); netsvc adds only a few subjects:
+ * server and the official client (`@nats-io/transport-node`); netsvc adds only a few subjects.
+ * This is the one description of that protocol; the modules named in brackets implement it.
  *
  * - `<prefix>.call.<service>` — calls, subscribed by every process hosting the service in the
  *   queue group `<prefix>`, so the instances of one name share the calls. A call carries
@@ -10,22 +11,26 @@
  *   reply (a method returning a Promise) is first acknowledged with `{a: process}`: when that
  *   process disappears, its unanswered calls fail at once with INSTANCE_LOST instead of waiting
  *   for their timeout. A call acknowledged by nobody within EXCHANGE_ACK_TIMEOUT_MS fails with
- *   SERVICE_UNAVAILABLE (no live instance took it).
+ *   SERVICE_UNAVAILABLE (no live instance took it). (outgoing-calls.ts: the caller's side of
+ *   these two; incoming-calls.ts: the instance's.)
  * - `<prefix>.members` — every process publishes `{pid, services: [{name, groups}]}` at once when
  *   its services change and every EXCHANGE_HEARTBEAT_MS; a process not heard of for
  *   EXCHANGE_DEAD_AFTER_MS is dead (its services are withdrawn); `{pid, bye: true}` on close.
  *   `<prefix>.members.query` asks everyone to publish now (sent on every (re)connection).
  *   A closing process first announces an empty list (no new calls come) and keeps its heartbeat
- *   until the calls it took are answered; only then "bye".
+ *   until the calls it took are answered; only then "bye". (membership.ts)
  * - `<prefix>.cancel.<process>` — the caller gave up on a call that process acknowledged (its
  *   signal aborted, its timeout passed, it lost NATS or closed): `{c: reply subject, e: code}`
  *   (e: CALL_ABORTED or CALL_TIMED_OUT). The instance aborts the method's CallContext signal with
  *   that failure and sends no reply. A call given up before its acknowledgement arrived is
  *   remembered until the acknowledgement (then the cancel goes to the process that sent it) or
- *   until EXCHANGE_ACK_TIMEOUT_MS (nobody took it). Calls answered at once are never cancelled.
+ *   until EXCHANGE_ACK_TIMEOUT_MS (nobody took it: the call fails with SERVICE_UNAVAILABLE, and
+ *   an acknowledgement within a further EXCHANGE_ACK_TIMEOUT_MS still gets a cancel, e:
+ *   CALL_ABORTED). Calls answered at once are never cancelled.
  *   A caller that dies sends nothing: the instance aborts the calls it serves for a process when
  *   it forgets that process (its "bye", or EXCHANGE_DEAD_AFTER_MS of silence, checked every
- *   EXCHANGE_HEARTBEAT_MS), the caller being named by its reply subject.
+ *   EXCHANGE_HEARTBEAT_MS), the caller being named by its reply subject. (call-cancel.ts, both
+ *   ends.)
  * - `$SRV.PING|INFO|STATS[.<name>[.<id>]]` — the NATS micro-service protocol, for discovery by the
  *   standard tooling: each local service is also a micro service (discovery.ts; option
  *   `discovery`). It is beside the call path above, not on it.
@@ -33,6 +38,10 @@
  * NATS down: local services keep working; remote calls in flight and new ones fail at once with
  * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
  * aged, until the client — which retries by itself, forever — is back.
+ *
+ * This file holds the Exchange itself: the connection (connect, the client's status: lost and
+ * back), the subscriptions wired to the modules above, discovery, and closing. exchange-link.ts
+ * is the connection state they share.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CancellableCalls } from "./call-cancel.ts";
@@ -84,12 +93,15 @@ export class Exchange implements RemoteTransport {
   private readonly wantDiscovery: boolean;
   private discovery: MicroDiscovery | null = null;
   private discoveryQueued = false;
-  /** The connection state the parts below share. */
+  /** The connection state the parts below share (only this class writes it). */
   private readonly link: ExchangeLink;
+  /** Who is on the bus and what they host (membership.ts). */
   private readonly membership: Membership;
+  /** The calls made from here (outgoing-calls.ts). */
   private readonly outgoing: OutgoingCalls;
-  /** Delayed calls served here (the instance's end of the cancel protocol). */
+  /** The delayed calls served here, while they can be cancelled (call-cancel.ts). */
   private readonly cancellable = new CancellableCalls();
+  /** The calls served here (incoming-calls.ts). */
   private readonly incoming: IncomingCalls;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;

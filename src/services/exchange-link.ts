@@ -16,7 +16,7 @@ export interface ExchangeLink {
   readonly prefix: string;
   /** Subject prefix of the replies to this process's calls: `<prefix>.reply.<pid>`; a call adds `.<call id>`. */
   readonly replyPrefix: string;
-  /** The connection; null until connect() has one. Never replaced once set (the client reconnects by itself). */
+  /** The connection, set by connect(); null until then. The client reconnects it by itself. */
   nc: NatsConnection | null;
   /** True while connected to NATS (false before connect(), while NATS is down, and after close()). */
   connected: boolean;

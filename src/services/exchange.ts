@@ -1,6 +1,7 @@
 /**
  * Exchange: services across processes and machines over NATS (SPEC §8.2). The engine is a NATS
- * server and the official client (`@nats-io/transport-node`); netsvc adds only a few subjects:
+ * server and the official client (`@nats-io/transport-node`); netsvc adds only a few subjects.
+ * This is the one description of that protocol; the modules named in brackets implement it.
  *
  * - `<prefix>.call.<service>` — calls, subscribed by every process hosting the service in the
  *   queue group `<prefix>`, so the instances of one name share the calls. A call carries
@@ -10,22 +11,26 @@
  *   reply (a method returning a Promise) is first acknowledged with `{a: process}`: when that
  *   process disappears, its unanswered calls fail at once with INSTANCE_LOST instead of waiting
  *   for their timeout. A call acknowledged by nobody within EXCHANGE_ACK_TIMEOUT_MS fails with
- *   SERVICE_UNAVAILABLE (no live instance took it).
+ *   SERVICE_UNAVAILABLE (no live instance took it). (outgoing-calls.ts: the caller's side of
+ *   these two; incoming-calls.ts: the instance's.)
  * - `<prefix>.members` — every process publishes `{pid, services: [{name, groups}]}` at once when
  *   its services change and every EXCHANGE_HEARTBEAT_MS; a process not heard of for
  *   EXCHANGE_DEAD_AFTER_MS is dead (its services are withdrawn); `{pid, bye: true}` on close.
  *   `<prefix>.members.query` asks everyone to publish now (sent on every (re)connection).
  *   A closing process first announces an empty list (no new calls come) and keeps its heartbeat
- *   until the calls it took are answered; only then "bye".
+ *   until the calls it took are answered; only then "bye". (membership.ts)
  * - `<prefix>.cancel.<process>` — the caller gave up on a call that process acknowledged (its
  *   signal aborted, its timeout passed, it lost NATS or closed): `{c: reply subject, e: code}`
  *   (e: CALL_ABORTED or CALL_TIMED_OUT). The instance aborts the method's CallContext signal with
  *   that failure and sends no reply. A call given up before its acknowledgement arrived is
  *   remembered until the acknowledgement (then the cancel goes to the process that sent it) or
- *   until EXCHANGE_ACK_TIMEOUT_MS (nobody took it). Calls answered at once are never cancelled.
+ *   until EXCHANGE_ACK_TIMEOUT_MS (nobody took it: the call fails with SERVICE_UNAVAILABLE, and
+ *   an acknowledgement within a further EXCHANGE_ACK_TIMEOUT_MS still gets a cancel, e:
+ *   CALL_ABORTED). Calls answered at once are never cancelled.
  *   A caller that dies sends nothing: the instance aborts the calls it serves for a process when
  *   it forgets that process (its "bye", or EXCHANGE_DEAD_AFTER_MS of silence, checked every
- *   EXCHANGE_HEARTBEAT_MS), the caller being named by its reply subject.
+ *   EXCHANGE_HEARTBEAT_MS), the caller being named by its reply subject. (call-cancel.ts, both
+ *   ends.)
  * - `$SRV.PING|INFO|STATS[.<name>[.<id>]]` — the NATS micro-service protocol, for discovery by the
  *   standard tooling: each local service is also a micro service (discovery.ts; option
  *   `discovery`). It is beside the call path above, not on it.
@@ -33,28 +38,21 @@
  * NATS down: local services keep working; remote calls in flight and new ones fail at once with
  * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
  * aged, until the client — which retries by itself, forever — is back.
+ *
+ * This file holds the Exchange itself: the connection (connect, the client's status: lost and
+ * back), the subscriptions wired to the modules above, discovery, and closing. exchange-link.ts
+ * is the connection state they share.
  */
-import { connect, type NatsConnection, type Msg, type Subscription } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { CancellableCalls } from "./call-cancel.ts";
 import { MicroDiscovery } from "./discovery.ts";
-import {
-  EXCHANGE_ACK_TIMEOUT_MS,
-  EXCHANGE_DEAD_AFTER_MS,
-  EXCHANGE_MAX_CALL_TIMEOUT_MS,
-  EXCHANGE_HEARTBEAT_MS,
-  EXCHANGE_RECONNECT_WAIT_MS,
-} from "./limits.ts";
-import { abortFailureOf, abortedFailure, isThenable, services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
-import {
-  CALL_ABORTED,
-  CALL_TIMED_OUT,
-  INSTANCE_LOST,
-  INTERNAL_ERROR,
-  SERVICE_UNAVAILABLE,
-  ServiceFailure,
-  frameworkFailure,
-  type FailureFields,
-} from "./service-failure.ts";
-import { fromTagged, stringifyValue } from "./values.ts";
+import type { ExchangeLink } from "./exchange-link.ts";
+import { IncomingCalls } from "./incoming-calls.ts";
+import { EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
+import { Membership } from "./membership.ts";
+import { OutgoingCalls } from "./outgoing-calls.ts";
+import { services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
+import { SERVICE_UNAVAILABLE, frameworkFailure } from "./service-failure.ts";
 
 /** Options of an Exchange. */
 export interface ExchangeOptions {
@@ -83,89 +81,49 @@ export interface ShutdownSource {
   subscribeShutdown(callback: (phase: "pending" | "arrived") => void): void;
 }
 
-interface Pending {
-  name: string;
-  resolve: (v: unknown) => void;
-  reject: (e: ServiceFailure) => void;
-  deadline: number;
-  /** Until acknowledged or answered: when to give up on an acknowledgement. 0 once acknowledged. */
-  ackDeadline: number;
-  /** Process that acknowledged the call ("" until then). */
-  handler: string;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | null;
-}
-
-/** A delayed call this process is serving for another one. */
-interface Serving {
-  /** Aborts the method's CallContext (through the registry's bound). */
-  readonly controller: AbortController;
-  /** Process id of the caller, from its reply subject ("" for a caller that is not an Exchange). */
-  readonly caller: string;
-}
-
-interface Announcement {
-  pid?: unknown;
-  services?: unknown;
-  bye?: unknown;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** What a process id looks like (Exchange.pid): it becomes a subject token. */
-const PROCESS_ID = /^[0-9a-f]{32}$/;
-
-/** How often pending calls are checked against their deadlines (ms). */
-const SWEEP_MS = 50;
-
 /** Connects a registry to a NATS bus. */
 export class Exchange implements RemoteTransport {
   /** This process's id on the bus (unique per Exchange). */
   readonly pid = crypto.randomUUID().replaceAll("-", "");
   /** See ExchangeOptions. */
   readonly registry: ServiceRegistry;
-  private readonly prefix: string;
   private readonly servers: string[];
   private readonly retry: boolean;
   private readonly log: (message: string) => void;
   private readonly wantDiscovery: boolean;
   private discovery: MicroDiscovery | null = null;
   private discoveryQueued = false;
-  private nc: NatsConnection | null = null;
-  private connected = false;
-  private closing = false;
-  /** Set by close(): announcements then list no services (the heartbeat goes on while draining). */
-  private withdrawn = false;
-  private readonly pending = new Map<number, Pending>();
-  /** Calls given up before their acknowledgement: id → when to stop waiting for it, and the failure code. */
-  private readonly abandoned = new Map<number, { until: number; error: number }>();
-  /** Delayed calls served here, by reply subject. */
-  private readonly serving = new Map<string, Serving>();
-  private nextId = 0;
-  private readonly callSubs = new Map<string, Subscription>();
-  private readonly lastSeen = new Map<string, number>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The connection state the parts below share (only this class writes it). */
+  private readonly link: ExchangeLink;
+  /** Who is on the bus and what they host (membership.ts). */
+  private readonly membership: Membership;
+  /** The calls made from here (outgoing-calls.ts). */
+  private readonly outgoing: OutgoingCalls;
+  /** The delayed calls served here, while they can be cancelled (call-cancel.ts). */
+  private readonly cancellable = new CancellableCalls();
+  /** The calls served here (incoming-calls.ts). */
+  private readonly incoming: IncomingCalls;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
-  private sweeper: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
-  private readonly replyPrefix: string;
   private readonly cancelSubject: string;
 
   constructor(options: ExchangeOptions) {
     this.registry = options.registry ?? services;
-    this.prefix = options.prefix ?? "netsvc";
+    const prefix = options.prefix ?? "netsvc";
     this.servers = Array.isArray(options.servers) ? options.servers : [options.servers];
     this.retry = options.retry ?? true;
     this.log = options.log ?? ((m) => console.error(`netsvc: ${m}`));
     this.wantDiscovery = options.discovery ?? true;
-    this.replyPrefix = `${this.prefix}.reply.${this.pid}`;
-    this.cancelSubject = `${this.prefix}.cancel.${this.pid}`;
+    this.link = { pid: this.pid, prefix, replyPrefix: `${prefix}.reply.${this.pid}`, nc: null, connected: false, closing: false };
+    this.cancelSubject = `${prefix}.cancel.${this.pid}`;
+    this.membership = new Membership(this.link, this.registry, (pid) => this.onGone(pid));
+    this.outgoing = new OutgoingCalls(this.link, this.membership);
+    this.incoming = new IncomingCalls(this.link, this.registry, this.membership, this.cancellable);
   }
 
   /** True while connected to NATS. */
   isConnected(): boolean {
-    return this.connected;
+    return this.link.connected;
   }
 
   /**
@@ -174,9 +132,9 @@ export class Exchange implements RemoteTransport {
    */
   async connect(): Promise<void> {
     let reported = false;
-    while (!this.closing) {
+    while (!this.link.closing) {
       try {
-        this.nc = await connect({
+        this.link.nc = await connect({
           servers: this.servers,
           maxReconnectAttempts: -1,
           reconnectTimeWait: EXCHANGE_RECONNECT_WAIT_MS,
@@ -191,64 +149,63 @@ export class Exchange implements RemoteTransport {
         await new Promise((r) => setTimeout(r, EXCHANGE_RECONNECT_WAIT_MS));
       }
     }
-    const nc = this.nc;
-    if (!nc || this.closing) return;
+    const nc = this.link.nc;
+    if (!nc || this.link.closing) return;
     if (reported) this.log(`connected to NATS at ${nc.getServer()}`);
-    this.connected = true;
+    this.link.connected = true;
     this.watchStatus(nc);
-    nc.subscribe(`${this.replyPrefix}.*`, {
+    nc.subscribe(`${this.link.replyPrefix}.*`, {
       callback: (err, msg) => {
-        if (!err) this.onReply(msg);
+        if (!err) this.outgoing.onReply(msg);
       },
     });
     nc.subscribe(this.cancelSubject, {
       callback: (err, msg) => {
-        if (!err) this.onCancel(msg);
+        if (!err) this.cancellable.onCancel(msg);
       },
     });
-    nc.subscribe(`${this.prefix}.members`, {
+    nc.subscribe(`${this.link.prefix}.members`, {
       callback: (err, msg) => {
-        if (!err) this.onAnnouncement(msg);
+        if (!err) this.membership.onAnnouncement(msg);
       },
     });
-    nc.subscribe(`${this.prefix}.members.query`, {
+    nc.subscribe(`${this.link.prefix}.members.query`, {
       callback: (err) => {
-        if (!err) this.announce();
+        if (!err) this.membership.announce();
       },
     });
     this.registry.setTransport(this);
-    if (this.wantDiscovery) this.discovery = new MicroDiscovery(nc, this.registry, this.prefix, this.log);
+    if (this.wantDiscovery) this.discovery = new MicroDiscovery(nc, this.registry, this.link.prefix, this.log);
     this.unsubscribe = this.registry.subscribe((e) => {
       if (!e.local) return;
-      this.syncCallSubscription(e.name);
-      this.announce();
+      this.incoming.syncSubscription(e.name);
+      this.membership.announce();
       this.queueDiscovery();
     });
-    for (const { name } of this.registry.localServices()) this.syncCallSubscription(name);
+    for (const { name } of this.registry.localServices()) this.incoming.syncSubscription(name);
     this.discovery?.sync();
     this.heartbeat = setInterval(() => {
-      this.announce();
-      this.expireSilent();
+      this.membership.announce();
+      this.membership.expireSilent();
       this.discovery?.sync(); // methods exported after a service appeared announce nothing
     }, EXCHANGE_HEARTBEAT_MS);
-    this.announce();
-    nc.publish(`${this.prefix}.members.query`);
+    this.membership.announce();
+    nc.publish(`${this.link.prefix}.members.query`);
     await nc.flush();
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
       if (s.type === "disconnect") {
-        this.connected = false;
-        if (!this.closing) this.log("lost the connection to NATS; remote calls fail until it is back");
-        this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange lost its connection to NATS"));
+        this.link.connected = false;
+        if (!this.link.closing) this.log("lost the connection to NATS; remote calls fail until it is back");
+        this.outgoing.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange lost its connection to NATS"));
       } else if (s.type === "reconnect") {
-        this.connected = true;
+        this.link.connected = true;
         this.log("connected to NATS again");
-        const now = Date.now();
-        for (const pid of this.lastSeen.keys()) this.lastSeen.set(pid, now); // give everyone time to re-announce
-        this.announce();
-        nc.publish(`${this.prefix}.members.query`);
+        this.membership.refreshAll(); // give everyone time to re-announce
+        this.membership.announce();
+        nc.publish(`${this.link.prefix}.members.query`);
       }
     }
   }
@@ -263,289 +220,20 @@ export class Exchange implements RemoteTransport {
     });
   }
 
-  // ── membership ───────────────────────────────────────────────────────────────────────────
-
-  private announce(): void {
-    if (!this.connected || !this.nc) return;
-    const body = { pid: this.pid, services: this.withdrawn ? [] : this.registry.localServices() };
-    this.nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify(body)));
-  }
-
-  private onAnnouncement(msg: Msg): void {
-    let a: Announcement;
-    try {
-      a = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return; // not ours: ignored
-    }
-    if (typeof a.pid !== "string" || a.pid === this.pid) return;
-    if (a.bye === true) return this.forget(a.pid);
-    if (!Array.isArray(a.services)) return;
-    const entries: { name: string; groups: string[] }[] = [];
-    for (const s of a.services as { name?: unknown; groups?: unknown }[]) {
-      if (typeof s?.name !== "string" || !Array.isArray(s.groups)) continue;
-      entries.push({ name: s.name, groups: s.groups.filter((g): g is string => typeof g === "string") });
-    }
-    this.lastSeen.set(a.pid, Date.now());
-    this.registry.updateRemote(a.pid, entries);
-  }
-
   /**
-   * A process is gone: its services are withdrawn, the calls it acknowledged fail, and the calls
-   * served here for it are aborted.
+   * A process is gone (Membership forgot it, its services withdrawn): the calls it acknowledged
+   * fail, and the calls served here for it are aborted.
    */
-  private forget(pid: string): void {
-    this.lastSeen.delete(pid);
-    this.registry.updateRemote(pid, []);
-    for (const [id, p] of this.pending) {
-      if (p.handler === pid)
-        this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
-    }
-    for (const s of this.serving.values()) if (s.caller === pid) s.controller.abort(frameworkFailure(CALL_ABORTED, "the caller went away"));
-  }
-
-  private expireSilent(): void {
-    if (!this.connected) return;
-    const limit = Date.now() - EXCHANGE_DEAD_AFTER_MS;
-    for (const [pid, seen] of this.lastSeen) if (seen < limit) this.forget(pid);
-  }
-
-  // ── serving calls from elsewhere ─────────────────────────────────────────────────────────
-
-  private syncCallSubscription(name: string): void {
-    const hosted = (this.registry.lookup(name)?.local ?? 0) > 0;
-    const sub = this.callSubs.get(name);
-    if (hosted && !sub && this.nc && !this.closing) {
-      this.callSubs.set(
-        name,
-        this.nc.subscribe(`${this.prefix}.call.${name}`, {
-          queue: this.prefix,
-          callback: (err, msg) => {
-            if (!err) this.onCall(name, msg);
-          },
-        }),
-      );
-    } else if (!hosted && sub) {
-      sub.unsubscribe();
-      this.callSubs.delete(name);
-    }
-  }
-
-  private onCall(name: string, msg: Msg): void {
-    const reply = msg.reply;
-    if (!reply || !this.nc) return;
-    const nc = this.nc;
-    let req: { m?: unknown; p?: unknown; t?: unknown };
-    try {
-      req = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return void nc.publish(reply, failureBody(frameworkFailure(INTERNAL_ERROR, "unreadable call")));
-    }
-    const method = typeof req.m === "string" ? req.m : "";
-    let params: unknown[];
-    try {
-      params = Array.isArray(req.p) ? (fromTagged(req.p) as unknown[]) : [];
-    } catch (e) {
-      // Too deeply nested: a failure reply, never a throw inside the client's message reader.
-      return void nc.publish(reply, failureBody(e as ServiceFailure));
-    }
-    // The caller's bound, capped: it decides how long this process holds the call's state.
-    const timeoutMs = typeof req.t === "number" && req.t > 0 ? Math.min(req.t, EXCHANGE_MAX_CALL_TIMEOUT_MS) : EXCHANGE_ACK_TIMEOUT_MS;
-    // Asked for by the registry only when the reply is delayed: then the call can be cancelled.
-    let serving: Serving | null = null;
-    const signal = () => {
-      serving = { controller: new AbortController(), caller: this.callerOf(reply) };
-      this.serving.set(reply, serving);
-      if (serving.caller && !this.lastSeen.has(serving.caller) && this.connected) this.lastSeen.set(serving.caller, Date.now());
-      return serving.controller.signal;
-    };
-    let result: unknown;
-    try {
-      result = this.registry.invokeLocal(name, method, params, timeoutMs, signal);
-    } catch (e) {
-      return void nc.publish(reply, failureBody(e as ServiceFailure));
-    }
-    if (!isThenable(result)) return void nc.publish(reply, valueBody(result)); // hot path: no acknowledgement
-    nc.publish(reply, encoder.encode(`{"a":"${this.pid}"}`));
-    const served = serving as Serving | null;
-    const done = (body: () => Uint8Array) => {
-      if (served && this.serving.get(reply) === served) this.serving.delete(reply);
-      if (!served?.controller.signal.aborted) this.nc?.publish(reply, body()); // a cancelled call's caller wants nothing
-    };
-    const p = (result as Promise<unknown>).then(
-      (v) => done(() => valueBody(v)),
-      (e: ServiceFailure) => done(() => failureBody(e)),
-    );
-    this.inFlight.add(p);
-    p.finally(() => this.inFlight.delete(p));
-  }
-
-  /** The caller's process id, read from its reply subject (`<prefix>.reply.<process>.<id>`); "" if not an Exchange's. */
-  private callerOf(reply: string): string {
-    const head = `${this.prefix}.reply.`;
-    if (!reply.startsWith(head)) return "";
-    const dot = reply.indexOf(".", head.length);
-    return dot < 0 ? "" : reply.slice(head.length, dot);
-  }
-
-  /** A caller gave up on a call served here: abort its CallContext. Junk is ignored. */
-  private onCancel(msg: Msg): void {
-    let body: { c?: unknown; e?: unknown };
-    try {
-      body = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return;
-    }
-    if (typeof body?.c !== "string") return;
-    const s = this.serving.get(body.c);
-    if (!s) return; // answered already, or never here
-    s.controller.abort(body.e === CALL_TIMED_OUT ? frameworkFailure(CALL_TIMED_OUT, "call timed out") : abortedFailure());
+  private onGone(pid: string): void {
+    this.outgoing.failCallsTakenBy(pid);
+    this.cancellable.abortCallsOf(pid);
   }
 
   // ── calling elsewhere ────────────────────────────────────────────────────────────────────
 
   /** @internal the registry hands remote calls here. */
   callRemote(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
-    const nc = this.nc;
-    if (!nc || !this.connected || this.closing)
-      return Promise.reject(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is not connected to NATS"));
-    let data: Uint8Array;
-    try {
-      data = encoder.encode(`{"m":${JSON.stringify(method)},"t":${timeoutMs},"p":${stringifyValue(params)}}`);
-    } catch {
-      return Promise.reject(frameworkFailure(INTERNAL_ERROR, "the parameters cannot be sent"));
-    }
-    const id = ++this.nextId;
-    const now = Date.now();
-    return new Promise((resolve, reject) => {
-      const p: Pending = {
-        name,
-        resolve,
-        reject,
-        deadline: now + timeoutMs,
-        ackDeadline: now + EXCHANGE_ACK_TIMEOUT_MS,
-        handler: "",
-        signal,
-        onAbort: null,
-      };
-      if (signal) {
-        p.onAbort = () => this.giveUp(id, p, abortFailureOf(signal));
-        signal.addEventListener("abort", p.onAbort, { once: true });
-      }
-      this.pending.set(id, p);
-      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
-      nc.publish(`${this.prefix}.call.${name}`, data, { reply: `${this.replyPrefix}.${id}` });
-    });
-  }
-
-  private onReply(msg: Msg): void {
-    const id = Number(msg.subject.slice(this.replyPrefix.length + 1));
-    const p = this.pending.get(id);
-    if (!p) return this.onLateReply(id, msg); // settled already (timeout, abort, lost)
-    let body: { a?: unknown; r?: unknown; f?: FailureFields };
-    try {
-      body = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return this.settle(id, p, () => p.reject(frameworkFailure(INTERNAL_ERROR, "unreadable reply")));
-    }
-    if (typeof body.a === "string") {
-      p.handler = body.a;
-      p.ackDeadline = 0;
-      if (!this.lastSeen.has(body.a) && this.connected) this.lastSeen.set(body.a, Date.now());
-    } else if (body.f) {
-      const f = body.f;
-      this.settle(id, p, () =>
-        p.reject(
-          new ServiceFailure(
-            Number(f.error) || INTERNAL_ERROR,
-            String(f.description ?? ""),
-            String(f.origin ?? ""),
-            String(f.details ?? ""),
-          ),
-        ),
-      );
-    } else {
-      this.settle(id, p, () => {
-        try {
-          p.resolve(fromTagged(body.r ?? null));
-        } catch (e) {
-          p.reject(e as ServiceFailure); // too deeply nested: never a throw inside the message reader
-        }
-      });
-    }
-  }
-
-  private settle(id: number, p: Pending, f: () => void): void {
-    if (!this.pending.delete(id)) return;
-    if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
-    this.stopSweeperIfIdle();
-    f();
-  }
-
-  /**
-   * The caller gives up on a call (abort, timeout, lost NATS, closing): it fails with `f` here,
-   * and the instance that took it is told to abort it — at once if it acknowledged the call,
-   * else when its acknowledgement arrives (see onLateReply). A publish while NATS is down is
-   * buffered by the client and sent on reconnection.
-   */
-  private giveUp(id: number, p: Pending, f: ServiceFailure): void {
-    if (!this.pending.has(id)) return;
-    this.settle(id, p, () => p.reject(f));
-    if (p.handler) this.sendCancel(p.handler, id, f.error);
-    else if (p.ackDeadline !== 0) {
-      this.abandoned.set(id, { until: p.ackDeadline, error: f.error });
-      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
-    }
-  }
-
-  private sendCancel(handler: string, id: number, error: number): void {
-    if (!this.nc || this.nc.isClosed() || !PROCESS_ID.test(handler)) return; // a junk acknowledgement names no subject
-    const body = `{"c":"${this.replyPrefix}.${id}","e":${error === CALL_TIMED_OUT ? CALL_TIMED_OUT : CALL_ABORTED}}`;
-    try {
-      this.nc.publish(`${this.prefix}.cancel.${handler}`, encoder.encode(body));
-    } catch {
-      // draining (closing): the instance learns from the goodbye instead
-    }
-  }
-
-  /** A message for a call no longer pending: an acknowledgement of an abandoned call gets its cancel. */
-  private onLateReply(id: number, msg: Msg): void {
-    const abandoned = this.abandoned.get(id);
-    if (!abandoned) return;
-    this.abandoned.delete(id);
-    this.stopSweeperIfIdle();
-    let body: { a?: unknown };
-    try {
-      body = JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return;
-    }
-    if (typeof body?.a === "string") this.sendCancel(body.a, id, abandoned.error);
-  }
-
-  private stopSweeperIfIdle(): void {
-    if (this.pending.size === 0 && this.abandoned.size === 0 && this.sweeper) {
-      clearInterval(this.sweeper);
-      this.sweeper = null;
-    }
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, p] of this.pending) {
-      if (now >= p.deadline) this.giveUp(id, p, frameworkFailure(CALL_TIMED_OUT, "call timed out"));
-      else if (p.ackDeadline !== 0 && now >= p.ackDeadline) {
-        this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
-        // An acknowledgement arriving late still gets its cancel (nobody waits for that call).
-        this.abandoned.set(id, { until: now + EXCHANGE_ACK_TIMEOUT_MS, error: SERVICE_UNAVAILABLE });
-      }
-    }
-    for (const [id, a] of this.abandoned) if (now >= a.until) this.abandoned.delete(id);
-    this.stopSweeperIfIdle();
-  }
-
-  private failAll(f: ServiceFailure): void {
-    for (const [id, p] of this.pending) this.giveUp(id, p, f);
+    return this.outgoing.call(name, method, params, timeoutMs, signal);
   }
 
   // ── closing ──────────────────────────────────────────────────────────────────────────────
@@ -562,45 +250,29 @@ export class Exchange implements RemoteTransport {
    * bounded by its timeout), fails its own calls still waiting, and closes the connection.
    */
   async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
+    if (this.link.closing) return;
+    this.link.closing = true;
     this.unsubscribe?.();
     this.registry.setTransport(null);
-    for (const sub of this.callSubs.values()) sub.unsubscribe();
-    this.callSubs.clear();
+    this.incoming.unsubscribeAll();
     // Withdraw at once (no new calls come), but keep heartbeating while the calls taken finish,
     // so that callers do not take this process for dead; "bye" only once they are answered.
-    this.withdrawn = true;
-    this.announce();
+    this.membership.withdraw();
     const discoveryStopped = this.discovery?.stop(); // no longer listed by the tooling either
     this.discovery = null;
-    await Promise.allSettled([...this.inFlight]);
+    await this.incoming.allAnswered();
     if (this.heartbeat) clearInterval(this.heartbeat);
-    for (const pid of [...this.lastSeen.keys()]) this.forget(pid);
-    const nc = this.nc;
-    if (nc && this.connected) nc.publish(`${this.prefix}.members`, encoder.encode(JSON.stringify({ pid: this.pid, bye: true })));
-    this.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
-    this.abandoned.clear(); // their acknowledgements would find no subscription now
-    this.stopSweeperIfIdle();
-    this.connected = false;
+    this.membership.forgetAll();
+    this.membership.sayGoodbye();
+    const nc = this.link.nc;
+    this.outgoing.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
+    this.outgoing.forgetAbandoned(); // their acknowledgements would find no subscription now
+    this.link.connected = false;
     await discoveryStopped;
     if (nc && !nc.isClosed()) {
       await nc.drain().catch(() => nc.close());
     }
   }
-}
-
-function valueBody(v: unknown): Uint8Array {
-  try {
-    return encoder.encode(`{"r":${stringifyValue(v === undefined ? null : v)}}`);
-  } catch {
-    return failureBody(frameworkFailure(INTERNAL_ERROR, "the result cannot be sent"));
-  }
-}
-
-function failureBody(f: ServiceFailure): Uint8Array {
-  const failure = f instanceof ServiceFailure ? f : frameworkFailure(INTERNAL_ERROR, "internal error");
-  return encoder.encode(JSON.stringify({ f: failure.fields() }));
 }
 
 function messageOf(e: unknown): string {

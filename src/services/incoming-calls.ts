@@ -1,0 +1,137 @@
+/**
+ * Incoming calls of an Exchange: the calls other processes make to the services hosted here
+ * (`<prefix>.call.<service>` in the queue group `<prefix>`; see the protocol in exchange.ts).
+ * A call answered at once gets its reply; a delayed one is first acknowledged, and can be
+ * cancelled until answered (call-cancel.ts).
+ */
+import type { Msg, Subscription } from "@nats-io/transport-node";
+import type { CancellableCalls, Serving } from "./call-cancel.ts";
+import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
+import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS } from "./limits.ts";
+import type { Membership } from "./membership.ts";
+import { isThenable, type ServiceRegistry } from "./registry.ts";
+import { INTERNAL_ERROR, ServiceFailure, frameworkFailure } from "./service-failure.ts";
+import { fromTagged, stringifyValue } from "./values.ts";
+
+/**
+ * One call subscription per service name hosted here (none once closing), and the delayed calls
+ * not yet answered (close() waits for them). Bad calls get a failure reply, never a throw inside
+ * the client's message reader.
+ */
+export class IncomingCalls {
+  private readonly callSubs = new Map<string, Subscription>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /**
+   * @param membership told of every Exchange that calls here with a delayed reply, so that its death is noticed.
+   * @param cancellable where the delayed calls are kept while they can be cancelled.
+   */
+  constructor(
+    private readonly link: ExchangeLink,
+    private readonly registry: ServiceRegistry,
+    private readonly membership: Membership,
+    private readonly cancellable: CancellableCalls,
+  ) {}
+
+  /** Subscribes to the calls of service `name` if it is hosted here (and not closing), unsubscribes if no longer. */
+  syncSubscription(name: string): void {
+    const hosted = (this.registry.lookup(name)?.local ?? 0) > 0;
+    const sub = this.callSubs.get(name);
+    if (hosted && !sub && this.link.nc && !this.link.closing) {
+      this.callSubs.set(
+        name,
+        this.link.nc.subscribe(`${this.link.prefix}.call.${name}`, {
+          queue: this.link.prefix,
+          callback: (err, msg) => {
+            if (!err) this.onCall(name, msg);
+          },
+        }),
+      );
+    } else if (!hosted && sub) {
+      sub.unsubscribe();
+      this.callSubs.delete(name);
+    }
+  }
+
+  /** Takes no more calls (closing): every call subscription ends. */
+  unsubscribeAll(): void {
+    for (const sub of this.callSubs.values()) sub.unsubscribe();
+    this.callSubs.clear();
+  }
+
+  /** Settles once every delayed call taken so far is answered (each is bounded by its timeout). */
+  allAnswered(): Promise<unknown> {
+    return Promise.allSettled([...this.inFlight]);
+  }
+
+  private onCall(name: string, msg: Msg): void {
+    const reply = msg.reply;
+    if (!reply || !this.link.nc) return;
+    const nc = this.link.nc;
+    let req: { m?: unknown; p?: unknown; t?: unknown };
+    try {
+      req = JSON.parse(decoder.decode(msg.data));
+    } catch {
+      return void nc.publish(reply, failureBody(frameworkFailure(INTERNAL_ERROR, "unreadable call")));
+    }
+    const method = typeof req.m === "string" ? req.m : "";
+    let params: unknown[];
+    try {
+      params = Array.isArray(req.p) ? (fromTagged(req.p) as unknown[]) : [];
+    } catch (e) {
+      // Too deeply nested: a failure reply, never a throw inside the client's message reader.
+      return void nc.publish(reply, failureBody(e as ServiceFailure));
+    }
+    // The caller's bound, capped: it decides how long this process holds the call's state.
+    const timeoutMs = typeof req.t === "number" && req.t > 0 ? Math.min(req.t, EXCHANGE_MAX_CALL_TIMEOUT_MS) : EXCHANGE_ACK_TIMEOUT_MS;
+    // Asked for by the registry only when the reply is delayed: then the call can be cancelled.
+    let serving: Serving | null = null;
+    const signal = () => {
+      serving = this.cancellable.open(reply, this.callerOf(reply));
+      if (serving.caller) this.membership.noteAlive(serving.caller);
+      return serving.controller.signal;
+    };
+    let result: unknown;
+    try {
+      result = this.registry.invokeLocal(name, method, params, timeoutMs, signal);
+    } catch (e) {
+      return void nc.publish(reply, failureBody(e as ServiceFailure));
+    }
+    if (!isThenable(result)) return void nc.publish(reply, valueBody(result)); // hot path: no acknowledgement
+    nc.publish(reply, encoder.encode(`{"a":"${this.link.pid}"}`));
+    const served = serving as Serving | null;
+    const done = (body: () => Uint8Array) => {
+      if (served) this.cancellable.close(reply, served);
+      if (!served?.controller.signal.aborted) this.link.nc?.publish(reply, body()); // a cancelled call's caller wants nothing
+    };
+    const p = (result as Promise<unknown>).then(
+      (v) => done(() => valueBody(v)),
+      (e: ServiceFailure) => done(() => failureBody(e)),
+    );
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** The caller's process id, read from its reply subject (`<prefix>.reply.<process>.<id>`); "" if not an Exchange's. */
+  private callerOf(reply: string): string {
+    const head = `${this.link.prefix}.reply.`;
+    if (!reply.startsWith(head)) return "";
+    const dot = reply.indexOf(".", head.length);
+    return dot < 0 ? "" : reply.slice(head.length, dot);
+  }
+}
+
+/** The answer `{r: value}` (undefined is sent as null); a value that cannot be sent becomes an INTERNAL_ERROR failure. */
+function valueBody(v: unknown): Uint8Array {
+  try {
+    return encoder.encode(`{"r":${stringifyValue(v === undefined ? null : v)}}`);
+  } catch {
+    return failureBody(frameworkFailure(INTERNAL_ERROR, "the result cannot be sent"));
+  }
+}
+
+/** The failure `{f: fields}`; anything thrown that is not a ServiceFailure is sent as a generic INTERNAL_ERROR. */
+function failureBody(f: ServiceFailure): Uint8Array {
+  const failure = f instanceof ServiceFailure ? f : frameworkFailure(INTERNAL_ERROR, "internal error");
+  return encoder.encode(JSON.stringify({ f: failure.fields() }));
+}

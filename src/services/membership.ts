@@ -1,0 +1,113 @@
+/**
+ * Membership of an Exchange: which processes are on the bus and what services they host
+ * (`<prefix>.members`, see the protocol in exchange.ts). This process announces its local
+ * services; the others' announcements feed the registry's remote entries; a process silent for
+ * EXCHANGE_DEAD_AFTER_MS, or one that said "bye", is forgotten.
+ */
+import type { Msg } from "@nats-io/transport-node";
+import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
+import { EXCHANGE_DEAD_AFTER_MS } from "./limits.ts";
+import type { ServiceRegistry } from "./registry.ts";
+
+/** An announcement as read off the bus: anything may be missing or of the wrong type. */
+interface Announcement {
+  pid?: unknown;
+  services?: unknown;
+  bye?: unknown;
+}
+
+/**
+ * The table of processes heard of, by process id, with when each was last heard of. Reads the
+ * link at the moment it acts: while disconnected it announces nothing and ages nobody.
+ */
+export class Membership {
+  private readonly lastSeen = new Map<string, number>();
+  /** Set by withdraw(): announcements then list no services (the heartbeat goes on while draining). */
+  private withdrawn = false;
+
+  /**
+   * @param onGone called when a process is forgotten, after its services were withdrawn from
+   *   the registry: the calls it took and the calls served here for it end there.
+   */
+  constructor(
+    private readonly link: ExchangeLink,
+    private readonly registry: ServiceRegistry,
+    private readonly onGone: (pid: string) => void,
+  ) {}
+
+  /** Publishes this process's services (none once withdrawn); nothing while disconnected. */
+  announce(): void {
+    if (!this.link.connected || !this.link.nc) return;
+    const body = { pid: this.link.pid, services: this.withdrawn ? [] : this.registry.localServices() };
+    this.link.nc.publish(`${this.link.prefix}.members`, encoder.encode(JSON.stringify(body)));
+  }
+
+  /** From now on announces an empty list (no new calls come), and announces it at once. For close(). */
+  withdraw(): void {
+    this.withdrawn = true;
+    this.announce();
+  }
+
+  /** Publishes this process's goodbye (if connected): the others forget it at once. For close(). */
+  sayGoodbye(): void {
+    const nc = this.link.nc;
+    if (nc && this.link.connected)
+      nc.publish(`${this.link.prefix}.members`, encoder.encode(JSON.stringify({ pid: this.link.pid, bye: true })));
+  }
+
+  /** An announcement from the bus: updates the registry, or forgets a process saying "bye". Junk and our own are ignored. */
+  onAnnouncement(msg: Msg): void {
+    let a: Announcement;
+    try {
+      a = JSON.parse(decoder.decode(msg.data));
+    } catch {
+      return; // not ours: ignored
+    }
+    if (typeof a.pid !== "string" || a.pid === this.link.pid) return;
+    if (a.bye === true) return this.forget(a.pid);
+    if (!Array.isArray(a.services)) return;
+    const entries: { name: string; groups: string[] }[] = [];
+    for (const s of a.services as { name?: unknown; groups?: unknown }[]) {
+      if (typeof s?.name !== "string" || !Array.isArray(s.groups)) continue;
+      entries.push({ name: s.name, groups: s.groups.filter((g): g is string => typeof g === "string") });
+    }
+    this.lastSeen.set(a.pid, Date.now());
+    this.registry.updateRemote(a.pid, entries);
+  }
+
+  /**
+   * `pid` showed it is alive (it acknowledged a call, or called here): watched from now if it was
+   * not (so its death is noticed), unless disconnected.
+   */
+  noteAlive(pid: string): void {
+    if (!this.lastSeen.has(pid) && this.link.connected) this.lastSeen.set(pid, Date.now());
+  }
+
+  /** Back on the bus after a disconnection: everyone is given time to re-announce. */
+  refreshAll(): void {
+    const now = Date.now();
+    for (const pid of this.lastSeen.keys()) this.lastSeen.set(pid, now);
+  }
+
+  /** Forgets every process not heard of for EXCHANGE_DEAD_AFTER_MS (nothing while disconnected). Every heartbeat. */
+  expireSilent(): void {
+    if (!this.link.connected) return;
+    const limit = Date.now() - EXCHANGE_DEAD_AFTER_MS;
+    for (const [pid, seen] of this.lastSeen) if (seen < limit) this.forget(pid);
+  }
+
+  /** Forgets every process (close()). */
+  forgetAll(): void {
+    for (const pid of [...this.lastSeen.keys()]) this.forget(pid);
+  }
+
+  /**
+   * A process is gone: its services are withdrawn, then onGone (the calls it acknowledged fail,
+   * and the calls served here for it are aborted).
+   */
+  private forget(pid: string): void {
+    this.lastSeen.delete(pid);
+    this.registry.updateRemote(pid, []);
+    this.onGone(pid);
+  }
+}

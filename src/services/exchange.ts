@@ -262,10 +262,12 @@ export class Exchange implements RemoteTransport {
     this.discovery = null;
     await this.incoming.allAnswered();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    // Calls this process made fail with the closing's reason before the other processes are
+    // forgotten (forgetting them would fail the acknowledged ones as INSTANCE_LOST instead).
+    this.outgoing.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
     this.membership.forgetAll();
     this.membership.sayGoodbye();
     const nc = this.link.nc;
-    this.outgoing.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
     this.outgoing.forgetAbandoned(); // their acknowledgements would find no subscription now
     this.link.connected = false;
     await discoveryStopped;

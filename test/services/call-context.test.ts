@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import { CALL_ABORTED, CALL_TIMED_OUT, type CallContext, RpcGateway, Service, ServiceFailure, ServiceRegistry } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
+import { failureOf } from "../helpers/failure.ts";
 
 /** A service whose `held` method waits on its signal and reports what it saw. */
 class Holder extends Service {
@@ -47,16 +48,6 @@ function registry() {
   const r = new ServiceRegistry();
   r.errorLog = () => {};
   return { r, h: new Holder(r) };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServiceFailure);
-    return e as ServiceFailure;
-  }
-  throw new Error("the call did not fail");
 }
 
 test("the caller's AbortController aborts the method's signal, with the failure the caller saw", async () => {

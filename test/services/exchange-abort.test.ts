@@ -15,7 +15,7 @@ import {
   RpcGateway,
   SERVICE_UNAVAILABLE,
   Service,
-  ServiceFailure,
+  type ServiceFailure,
   ServiceRegistry,
 } from "../../src/index.ts";
 import { connect } from "@nats-io/transport-node";
@@ -24,6 +24,7 @@ import { NatsServer } from "../helpers/nats-server.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { type Output, spawnWithOutput } from "../helpers/spawn.ts";
+import { failureOf } from "../helpers/failure.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -61,16 +62,6 @@ async function callerSide(url: string) {
     });
   });
   return { r, exchange, [Symbol.asyncDispose]: () => exchange.close() };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServiceFailure);
-    return e as ServiceFailure;
-  }
-  throw new Error("the call did not fail");
 }
 
 /**

@@ -19,6 +19,7 @@ import { NatsServer } from "../helpers/nats-server.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { spawnWithOutput } from "../helpers/spawn.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { failureOf } from "../helpers/failure.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -73,16 +74,6 @@ function whenRegistry(r: ServiceRegistry, cond: () => boolean, ms = 5000): Promi
       resolve(performance.now() - t0);
     });
   });
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServiceFailure);
-    return e as ServiceFailure;
-  }
-  throw new Error("the call did not fail");
 }
 
 test(

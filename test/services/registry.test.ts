@@ -12,6 +12,7 @@ import {
   services,
   type ServiceEvent,
 } from "../../src/index.ts";
+import { failureOf } from "../helpers/failure.ts";
 
 /** A registry of its own whose stray-throw log is collected. */
 function registry() {
@@ -49,16 +50,6 @@ class Validator extends Service {
   broken(): never {
     throw new RangeError("secret internals");
   }
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServiceFailure);
-    return e as ServiceFailure;
-  }
-  throw new Error("the call did not fail");
 }
 
 test("exported methods by their own name and an explicit one; values come back as they went", async () => {

@@ -10,6 +10,7 @@ import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { Output, spawnWithOutput } from "../helpers/spawn.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { failureOf } from "../helpers/failure.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -18,16 +19,6 @@ const NATS_TEST_TIMEOUT_MS = 60_000;
 function child(args: string[]) {
   const c = spawnWithOutput([process.execPath, ...args]);
   return { ...c, [Symbol.dispose]: () => c.child.kill("SIGKILL") };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServiceFailure);
-    return e as ServiceFailure;
-  }
-  throw new Error("the call did not fail");
 }
 
 test(

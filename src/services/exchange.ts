@@ -130,7 +130,21 @@ export class Exchange implements RemoteTransport {
    * Connects; resolves once connected and this process's services are announced. While NATS is
    * unreachable it logs one clear line and keeps trying (unless `retry: false`: it rejects).
    */
-  async connect(): Promise<void> {
+  connect(): Promise<void> {
+    // A second call while connecting or connected shares the first (never a second connection).
+    if (this.connecting === null) {
+      const attempt = this.connectOnce();
+      this.connecting = attempt;
+      attempt.catch(() => {
+        if (this.connecting === attempt) this.connecting = null; // a failed attempt (retry: false) may be tried again
+      });
+    }
+    return this.connecting;
+  }
+
+  private connecting: Promise<void> | null = null;
+
+  private async connectOnce(): Promise<void> {
     let reported = false;
     while (!this.link.closing) {
       try {

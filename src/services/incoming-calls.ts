@@ -102,7 +102,13 @@ export class IncomingCalls {
     const served = serving as Serving | null;
     const done = (body: () => Uint8Array) => {
       if (served) this.cancellable.close(reply, served);
-      if (!served?.controller.signal.aborted) this.link.nc?.publish(reply, body()); // a cancelled call's caller wants nothing
+      if (served?.controller.signal.aborted) return; // a cancelled call's caller wants nothing
+      try {
+        this.link.nc?.publish(reply, body());
+      } catch {
+        // The connection closed meanwhile: the caller fails the call itself. (A throw here would
+        // reject the promise below, and its finally() would leave an unhandled rejection.)
+      }
     };
     const p = (result as Promise<unknown>).then(
       (v) => done(() => valueBody(v)),

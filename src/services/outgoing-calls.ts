@@ -23,7 +23,6 @@ import { fromTagged, stringifyValue } from "./values.ts";
 
 /** A call waiting for its answer. */
 interface Pending {
-  name: string;
   resolve: (v: unknown) => void;
   reject: (e: ServiceFailure) => void;
   deadline: number;
@@ -77,7 +76,6 @@ export class OutgoingCalls {
     const now = Date.now();
     return new Promise((resolve, reject) => {
       const p: Pending = {
-        name,
         resolve,
         reject,
         deadline: now + timeoutMs,

@@ -296,3 +296,18 @@ test(
   },
   NATS_TEST_TIMEOUT_MS,
 );
+
+test("connect() twice shares one attempt; a failed attempt (retry: false) can be made again", async () => {
+  // a port nothing listens on: taken from the kernel, then given back
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  const ex = new Exchange({ servers: `nats://127.0.0.1:${port}`, retry: false, registry: new ServiceRegistry(), log: () => {} });
+  const first = ex.connect();
+  expect(ex.connect()).toBe(first); // never a second connection beside the first
+  await expect(first).rejects.toThrow();
+  const again = ex.connect();
+  expect(again).not.toBe(first);
+  await expect(again).rejects.toThrow();
+  await ex.close();
+});

@@ -283,8 +283,10 @@ export class HttpSession extends HttpRequest {
   protected destroy(): void {
     if (this.phase === DESTROYED) return;
     this.phase = DESTROYED;
-    // Everything waiting on the body — content(), parts() — hears that it will not come.
-    if (!this.bodyDone) this.contentFailed(new RequestAborted("the request ended before its body was complete"));
+    // Everything waiting on the body — content(), parts() — hears that it will not come. (Only
+    // when something waits: an Error captures a stack, and most requests end with nobody waiting.)
+    if (!this.bodyDone && (this.contentWaiter !== null || this.sink !== null))
+      this.contentFailed(new RequestAborted("the request ended before its body was complete"));
     this.controller?.abort(); // first, so destroyServlet() sees it aborted
     try {
       this.servlet?.destroyServlet();

@@ -63,7 +63,13 @@ function isFramingInitial(c: number): boolean {
  */
 export function mayBeFramingField(buf: Uint8Array, start: number, end: number): boolean {
   const length = end - start;
-  return (length === 4 || length === 10 || length === 14 || length === 17) && isFramingInitial(buf[start]!);
+  return (
+    (length === NAME_HOST.length ||
+      length === NAME_CONNECTION.length ||
+      length === NAME_CONTENT_LENGTH.length ||
+      length === NAME_TRANSFER_ENCODING.length) &&
+    isFramingInitial(buf[start]!)
+  );
 }
 
 /**
@@ -83,7 +89,8 @@ export function interpretField(
   hostState = HOST_UNKNOWN,
 ): number {
   if (hostState !== HOST_UNKNOWN) return recordHost(buf, valueStart, valueEnd, index, head);
-  if (!isFramingInitial(buf[nameStart]!)) return 0;
+  // parseHead calls this only for names mayBeFramingField() lets through; the cases below match
+  // the whole name, so nothing else is acted on either way.
   switch (nameEnd - nameStart) {
     case 4:
       return equalsLower(buf, nameStart, nameEnd, NAME_HOST) ? recordHost(buf, valueStart, valueEnd, index, head) : 0;

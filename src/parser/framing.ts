@@ -50,26 +50,19 @@ export function equalsLower(buf: Uint8Array, start: number, end: number, lower: 
   return true;
 }
 
-/** First letters (lower-cased) of the fields interpretField cares about: c, h, t. */
-function isFramingInitial(c: number): boolean {
-  const lower = c | 0x20;
-  return lower === 0x63 || lower === 0x68 || lower === 0x74;
-}
+/** Bit n is set when some name interpretField acts on has length n (all are shorter than 32). */
+const FRAMING_LENGTHS =
+  (1 << NAME_HOST.length) | (1 << NAME_CONNECTION.length) | (1 << NAME_CONTENT_LENGTH.length) | (1 << NAME_TRANSFER_ENCODING.length);
+/** 1 for the first letters of those names in either case (c, h, t), 0 for every other byte. */
+const FRAMING_INITIAL = Uint8Array.from({ length: 256 }, (_, c) => ("chtCHT".includes(String.fromCharCode(c)) ? 1 : 0));
 
 /**
  * False when the field named buf[start..end) cannot be one interpretField acts on (Host,
  * Connection, Content-Length, Transfer-Encoding): the name's length and first letter rule it out.
- * Small enough to be inlined, so most fields (Accept, User-Agent, Cookie…) cost no call.
+ * No branch: a length of 32 or more wraps the shift and may say true, which costs only the call.
  */
 export function mayBeFramingField(buf: Uint8Array, start: number, end: number): boolean {
-  const length = end - start;
-  return (
-    (length === NAME_HOST.length ||
-      length === NAME_CONNECTION.length ||
-      length === NAME_CONTENT_LENGTH.length ||
-      length === NAME_TRANSFER_ENCODING.length) &&
-    isFramingInitial(buf[start]!)
-  );
+  return ((FRAMING_LENGTHS >>> (end - start)) & FRAMING_INITIAL[buf[start]!]!) !== 0;
 }
 
 /**

@@ -108,6 +108,10 @@ export class RequestHead {
   teFlags = 0;
   /** @internal the target scan has passed its "?" (query characters apply). */
   targetInQuery = false;
+  /** @internal buffer offset of the first byte value-scan.ts copied for this request. */
+  windowStart = 0;
+  /** @internal buffer offset past the last byte value-scan.ts copied for this request (-1: none). */
+  windowEnd = -1;
 
   /** Creates a head with the given limits (SPEC §6 defaults). */
   constructor(limits: HeadLimits = {}) {
@@ -127,6 +131,7 @@ export class RequestHead {
     this.hostIndex = -1;
     this.chunked = this.connectionKeepAlive = this.connectionClose = false;
     this.scanned = this.state = this.teFlags = 0;
+    this.windowEnd = -1;
   }
 
   /** True for an HTTP/0.9 simple request (`GET target CRLF`). */
@@ -158,5 +163,6 @@ export class RequestHead {
     const spans = this.headers;
     for (let i = 0, n = this.headerCount * 4; i < n; i++) spans[i]! += delta;
     this.base += delta;
+    this.windowEnd = -1; // value-scan.ts's copy holds the old offsets
   }
 }

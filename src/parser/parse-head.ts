@@ -15,7 +15,6 @@
 import {
   COLON,
   CR,
-  FIELD_VALUE,
   HEX_VALUE,
   HOST,
   HTAB,
@@ -49,7 +48,7 @@ import {
 } from "./errors.ts";
 import { HOST_NAME, HOST_UNKNOWN, NAME_HOST, checkHead, equalsLower, interpretField, mayBeFramingField } from "./framing.ts";
 import { checkTargetForm } from "./target-form.ts";
-import { isFieldValue8, scanLongValue } from "./value-scan.ts";
+import { scanFieldValue } from "./value-scan.ts";
 import {
   METHOD_CONNECT,
   METHOD_DELETE,
@@ -96,7 +95,7 @@ const DIGIT_0 = 0x30;
 const DOT = 0x2e;
 const SLASH = 0x2f;
 const DEL = 0x7f;
-/** Bytes tested per branch by the unrolled scans (isFieldValue8, isTargetPath8). */
+/** Bytes tested per branch by the unrolled target scan (isTargetPath8). */
 const BLOCK = 8;
 
 /**
@@ -363,11 +362,10 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
           hostClean = p < stop && buf[p] === CR;
         }
         if (!hostClean) {
-          // hot path: the most bytes of a head. A value whose first eight bytes are field-vchar
-          // goes on in value-scan.ts (sixteen bytes per step); a shorter one ends here, byte by
-          // byte. (A clean Host value already stands on its CR: no scan at all.)
-          if (p + BLOCK <= stop && isFieldValue8(buf, p)) p = scanLongValue(buf, p + BLOCK, stop, head);
-          else while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
+          // hot path: the most bytes of a head, sixteen per step in value-scan.ts (measured: even
+          // a 7-byte value is faster there than eight bytes tested here first, +5% on the browser
+          // and chunked requests). A clean Host value already stands on its CR: no scan at all.
+          p = scanFieldValue(buf, p, stop, head);
         }
         if (p === stop) break;
         const c = buf[p]!;

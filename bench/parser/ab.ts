@@ -112,9 +112,13 @@ async function main(): Promise<void> {
     const [first, second] = run.stdout.trim().split(" ").map(Number) as [number, number];
     const [nsA, nsB] = aFirst ? [first, second] : [second, first];
     logSum += Math.log(nsB / nsA);
-    console.log(`process ${i + 1} (${aFirst ? "A" : "B"} loaded first): A ${nsA.toFixed(1)} ns/req, B ${nsB.toFixed(1)} ns/req, A ÷ B speed ${(nsB / nsA).toFixed(3)}`);
+    console.log(
+      `process ${i + 1} (${aFirst ? "A" : "B"} loaded first): A ${nsA.toFixed(1)} ns/req, B ${nsB.toFixed(1)} ns/req, A ÷ B speed ${(nsB / nsA).toFixed(3)}`,
+    );
   }
-  console.log(`${corpus} depth ${depth}: A is ${Math.exp(logSum / processes).toFixed(3)}x B's speed (geometric mean over ${processes} processes, load order alternated)`);
+  console.log(
+    `${corpus} depth ${depth}: A is ${Math.exp(logSum / processes).toFixed(3)}x B's speed (geometric mean over ${processes} processes, load order alternated)`,
+  );
 }
 
 await main();

@@ -12,21 +12,7 @@
  * the offset reached are kept in the RequestHead between calls, so a head trickling in one byte
  * at a time costs O(n), and the outcome never depends on where the reads were split.
  */
-import {
-  COLON,
-  CR,
-  HEX_VALUE,
-  HOST,
-  HTAB,
-  LF,
-  NOT_HEX,
-  PERCENT,
-  QUESTION,
-  SP,
-  TARGET_PATH,
-  TARGET_QUERY,
-  TCHAR,
-} from "./chars.ts";
+import { COLON, CR, HEX_VALUE, HOST, HTAB, LF, NOT_HEX, PERCENT, QUESTION, SP, TARGET_PATH, TARGET_QUERY, TCHAR } from "./chars.ts";
 import {
   E_BAD_HEADER_NAME,
   E_BAD_HEADER_VALUE,

@@ -12,6 +12,10 @@ export const LF = 0x0a;
 export const SP = 0x20;
 /** Horizontal tab. */
 export const HTAB = 0x09;
+/** DEL, the one control character above the visible ones. */
+export const DEL = 0x7f;
+/** ASCII: a letter with this bit set is lower case, with it clear upper case. */
+export const CASE_BIT = 0x20;
 /** `:` between a field name and its value. */
 export const COLON = 0x3a;
 /** `;` before a chunk extension. */

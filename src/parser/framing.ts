@@ -3,7 +3,7 @@
  * Called once per completed field line by parseHead, and once at the end of the head.
  * Hot path: no allocation; names are matched by length, then byte by byte through LOWER.
  */
-import { COMMA, HOST, HTAB, LOWER, SP, TCHAR } from "./chars.ts";
+import { CASE_BIT, COMMA, HOST, HTAB, LOWER, SP, TCHAR } from "./chars.ts";
 import {
   E_BAD_CONTENT_LENGTH,
   E_BAD_HOST,
@@ -54,7 +54,13 @@ export function equalsLower(buf: Uint8Array, start: number, end: number, lower: 
 const FRAMING_LENGTHS =
   (1 << NAME_HOST.length) | (1 << NAME_CONNECTION.length) | (1 << NAME_CONTENT_LENGTH.length) | (1 << NAME_TRANSFER_ENCODING.length);
 /** 1 for the first letters of those names in either case (c, h, t), 0 for every other byte. */
-const FRAMING_INITIAL = Uint8Array.from({ length: 256 }, (_, c) => ("chtCHT".includes(String.fromCharCode(c)) ? 1 : 0));
+const FRAMING_INITIAL = (() => {
+  const table = new Uint8Array(256);
+  for (const lower of [NAME_HOST, NAME_CONNECTION, NAME_CONTENT_LENGTH, NAME_TRANSFER_ENCODING]) {
+    table[lower[0]!] = table[lower[0]! & ~CASE_BIT] = 1;
+  }
+  return table;
+})();
 
 /**
  * False when the field named buf[start..end) cannot be one interpretField acts on (Host,

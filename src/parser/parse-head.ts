@@ -12,7 +12,23 @@
  * the offset reached are kept in the RequestHead between calls, so a head trickling in one byte
  * at a time costs O(n), and the outcome never depends on where the reads were split.
  */
-import { COLON, CR, HEX_VALUE, HOST, HTAB, LF, NOT_HEX, PERCENT, QUESTION, SP, TARGET_PATH, TARGET_QUERY, TCHAR } from "./chars.ts";
+import {
+  CASE_BIT,
+  COLON,
+  CR,
+  DEL,
+  HEX_VALUE,
+  HOST,
+  HTAB,
+  LF,
+  NOT_HEX,
+  PERCENT,
+  QUESTION,
+  SP,
+  TARGET_PATH,
+  TARGET_QUERY,
+  TCHAR,
+} from "./chars.ts";
 import {
   E_BAD_HEADER_NAME,
   E_BAD_HEADER_VALUE,
@@ -34,7 +50,7 @@ import {
 } from "./errors.ts";
 import { HOST_NAME, HOST_UNKNOWN, NAME_HOST, checkHead, equalsLower, interpretField, mayBeFramingField } from "./framing.ts";
 import { checkTargetForm } from "./target-form.ts";
-import { scanFieldValue } from "./value-scan.ts";
+import { BLOCK, scanFieldValue } from "./value-scan.ts";
 import {
   METHOD_CONNECT,
   METHOD_DELETE,
@@ -64,8 +80,6 @@ const FIELD_VALUE_CHARS = 10;
 const FIELD_LINE_ALMOST_DONE = 11; // CR after a value seen, LF expected
 const HEAD_ALMOST_DONE = 12; // CR of the final empty line seen, LF expected
 
-/** ASCII: an upper-case letter OR-ed with CASE_BIT is its lower-case form. */
-const CASE_BIT = 0x20;
 const LOWER_H = 0x68;
 const LOWER_O = 0x6f;
 const LOWER_S = 0x73;
@@ -80,9 +94,6 @@ const S = 0x53;
 const DIGIT_0 = 0x30;
 const DOT = 0x2e;
 const SLASH = 0x2f;
-const DEL = 0x7f;
-/** Bytes tested per branch by the unrolled target scan (isTargetPath8). */
-const BLOCK = 8;
 
 /**
  * Parses one request head from `buf[start..end)` into `head`.

@@ -110,8 +110,8 @@ export class RequestHead {
   targetInQuery = false;
   /** @internal buffer offset of the first byte value-scan.ts copied for this request. */
   windowStart = 0;
-  /** @internal buffer offset past the last byte value-scan.ts copied for this request (-1: none). */
-  windowEnd = -1;
+  /** @internal bytes value-scan.ts copied from windowStart for this request (0: none). */
+  windowLength = 0;
 
   /** Creates a head with the given limits (SPEC §6 defaults). */
   constructor(limits: HeadLimits = {}) {
@@ -131,7 +131,7 @@ export class RequestHead {
     this.hostIndex = -1;
     this.chunked = this.connectionKeepAlive = this.connectionClose = false;
     this.scanned = this.state = this.teFlags = 0;
-    this.windowEnd = -1;
+    this.windowLength = 0;
   }
 
   /** True for an HTTP/0.9 simple request (`GET target CRLF`). */
@@ -163,6 +163,6 @@ export class RequestHead {
     const spans = this.headers;
     for (let i = 0, n = this.headerCount * 4; i < n; i++) spans[i]! += delta;
     this.base += delta;
-    this.windowEnd = -1; // value-scan.ts's copy holds the old offsets
+    this.windowLength = 0; // value-scan.ts's copy holds the old offsets
   }
 }

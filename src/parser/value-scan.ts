@@ -21,15 +21,15 @@
  * toolchain, nothing fetched). Where WebAssembly SIMD is missing, the same answer comes from the
  * byte table in JavaScript.
  */
-import { FIELD_VALUE } from "./chars.ts";
+import { DEL, FIELD_VALUE, HTAB, SP } from "./chars.ts";
 import type { RequestHead } from "./request-head.ts";
 
 /** Bytes copied into the scratch memory per window. */
 export const SCAN_WINDOW = 1024;
 /** The scan loads sixteen bytes at a time and may read this far past the window's end. */
 const SIMD_WIDTH = 16;
-/** Bytes tested per branch by the JavaScript fallback. */
-const BLOCK = 8;
+/** Bytes tested per branch by the JavaScript table scans (here and parse-head.ts's target scan). */
+export const BLOCK = 8;
 
 /*
  * (module
@@ -52,11 +52,36 @@ const BLOCK = 8;
  *         (br $next)))
  *     (local.get $stop)))
  */
+// WebAssembly binary encoding (core spec §5, SIMD proposal): the opcodes and codes used below.
+const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]; // "\0asm", version 1
+const SECTION_TYPE = 1;
+const SECTION_FUNCTION = 3;
+const SECTION_MEMORY = 5;
+const SECTION_EXPORT = 7;
+const SECTION_CODE = 10;
+const FUNC_TYPE = 0x60;
+const EXPORT_FUNC = 0;
+const EXPORT_MEMORY = 2;
+const LIMITS_MIN_ONLY = 0;
 const I32 = 0x7f;
 const V128 = 0x7b;
+const EMPTY_BLOCK_TYPE = 0x40;
+const BLOCK_OP = 0x02;
+const LOOP = 0x03;
+const IF = 0x04;
+const END = 0x0b;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const RETURN = 0x0f;
+const SELECT = 0x1b;
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
 const LOCAL_TEE = 0x22;
+const I32_CONST = 0x41;
+const I32_LT_U = 0x49;
+const I32_GE_U = 0x4f;
+const I32_CTZ = 0x68;
+const I32_ADD = 0x6a;
 const SIMD = 0xfd;
 const V128_LOAD = 0x00;
 const V128_CONST = 0x0c;
@@ -65,10 +90,14 @@ const I8X16_LT_U = 0x26;
 const V128_ANDNOT = 0x4f;
 const V128_OR = 0x50;
 const I8X16_BITMASK = 0x64;
+// Local indices: the two parameters, then the two locals.
 const P = 0;
 const STOP = 1;
 const M = 2;
 const V = 3;
+// Branch depths from inside the loop: 0 is $next, 1 is $done.
+const TO_NEXT = 0;
+const TO_DONE = 1;
 
 /** An unsigned LEB128 number. */
 function leb(n: number): number[] {
@@ -89,28 +118,28 @@ const splat = (byte: number) => [SIMD, V128_CONST, ...new Array<number>(SIMD_WID
 /** The module of the listing above, as bytes. */
 function moduleBytes(): Uint8Array {
   const body = [
-    ...[2, 1, I32, 1, V128], // locals: $m i32, $v v128
-    ...[0x02, 0x40, 0x03, 0x40], // block $done, loop $next
-    ...[LOCAL_GET, P, LOCAL_GET, STOP, 0x4f, 0x0d, 1], // i32.ge_u; br_if $done
-    ...[LOCAL_GET, P, SIMD, V128_LOAD, 0, 0, LOCAL_TEE, V], // v128.load align=1 offset=0
-    ...[...splat(0x20), SIMD, I8X16_LT_U],
-    ...[LOCAL_GET, V, ...splat(0x09), SIMD, I8X16_EQ, SIMD, V128_ANDNOT],
-    ...[LOCAL_GET, V, ...splat(0x7f), SIMD, I8X16_EQ, SIMD, V128_OR],
+    ...[2, 1, I32, 1, V128], // two local groups: one i32 ($m), one v128 ($v)
+    ...[BLOCK_OP, EMPTY_BLOCK_TYPE, LOOP, EMPTY_BLOCK_TYPE],
+    ...[LOCAL_GET, P, LOCAL_GET, STOP, I32_GE_U, BR_IF, TO_DONE],
+    ...[LOCAL_GET, P, SIMD, V128_LOAD, 0, 0, LOCAL_TEE, V], // memarg: align 2^0, offset 0
+    ...[...splat(SP), SIMD, I8X16_LT_U], // below SP: the CTLs...
+    ...[LOCAL_GET, V, ...splat(HTAB), SIMD, I8X16_EQ, SIMD, V128_ANDNOT], // ...except HTAB
+    ...[LOCAL_GET, V, ...splat(DEL), SIMD, I8X16_EQ, SIMD, V128_OR], // and DEL
     ...[SIMD, I8X16_BITMASK, LOCAL_TEE, M],
-    ...[0x04, 0x40], // if
-    ...[LOCAL_GET, P, LOCAL_GET, M, 0x68, 0x6a, LOCAL_TEE, P], // i32.ctz; i32.add
-    ...[LOCAL_GET, STOP, LOCAL_GET, P, LOCAL_GET, STOP, 0x49, 0x1b, 0x0f], // i32.lt_u; select; return
-    0x0b, // end if
-    ...[LOCAL_GET, P, 0x41, SIMD_WIDTH, 0x6a, LOCAL_SET, P, 0x0c, 0], // p += 16; br $next
-    ...[0x0b, 0x0b, LOCAL_GET, STOP, 0x0b], // end loop, end block, stop, end func
+    ...[IF, EMPTY_BLOCK_TYPE],
+    ...[LOCAL_GET, P, LOCAL_GET, M, I32_CTZ, I32_ADD, LOCAL_TEE, P],
+    ...[LOCAL_GET, STOP, LOCAL_GET, P, LOCAL_GET, STOP, I32_LT_U, SELECT, RETURN],
+    END,
+    ...[LOCAL_GET, P, I32_CONST, SIMD_WIDTH, I32_ADD, LOCAL_SET, P, BR, TO_NEXT],
+    ...[END, END, LOCAL_GET, STOP, END],
   ];
   return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0], // "\0asm", version 1
-    ...section(1, [1, 0x60, 2, I32, I32, 1, I32]), // type 0: (i32, i32) -> i32
-    ...section(3, [1, 0]), // function 0 has type 0
-    ...section(5, [1, 0, 1]), // one memory, one page (64 KiB), no maximum
-    ...section(7, [2, ...name("mem"), 2, 0, ...name("scan"), 0, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+    ...MAGIC_AND_VERSION,
+    ...section(SECTION_TYPE, [1, FUNC_TYPE, 2, I32, I32, 1, I32]), // type 0: (i32, i32) -> i32
+    ...section(SECTION_FUNCTION, [1, 0]), // function 0 has type 0
+    ...section(SECTION_MEMORY, [1, LIMITS_MIN_ONLY, 1]), // one memory of one page (64 KiB)
+    ...section(SECTION_EXPORT, [2, ...name("mem"), EXPORT_MEMORY, 0, ...name("scan"), EXPORT_FUNC, 0]),
+    ...section(SECTION_CODE, [1, ...leb(body.length), ...body]),
   ]);
 }
 
@@ -156,15 +185,19 @@ export function setSimdValueScan(on: boolean): boolean {
 export function scanFieldValue(buf: Uint8Array, p: number, stop: number, head: RequestHead): number {
   if (!useSimd) return scanTable(buf, p, stop);
   for (;;) {
-    if (p >= head.windowEnd) {
-      // Copy the next window. (`scratch.set(buf)` costs ~85 ns before its first byte: slower.)
+    let from = head.windowStart;
+    let length = head.windowLength;
+    // Copy when p is outside the window, on either side: one unsigned comparison. (p below the
+    // window cannot happen while reset() and rebase() forget it; if it ever did, copying is the
+    // safe answer: measured as fast as testing the end alone.)
+    if ((p - from) >>> 0 >= length) {
+      // (`scratch.set(buf)` costs ~85 ns before its first byte: the ranged copy is faster.)
       const end = Math.min(stop, p + SCAN_WINDOW);
       copyRange.call(buf, scratch, 0, p, end);
-      head.windowStart = p;
-      head.windowEnd = end;
+      head.windowStart = from = p;
+      head.windowLength = length = end - p;
     }
-    const from = head.windowStart;
-    const limit = Math.min(stop, head.windowEnd);
+    const limit = Math.min(stop, from + length);
     const q = simdScan(p - from, limit - from) + from;
     if (q < limit || limit === stop) return q;
     p = q; // the window ended inside the value: copy the next one

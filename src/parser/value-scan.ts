@@ -18,8 +18,9 @@
  * does a move (`head.rebase()`), which changes the offsets.
  *
  * The module is assembled here, byte by byte, from the listing below (178 bytes; no
- * toolchain, nothing fetched). Where WebAssembly SIMD is missing, the same answer comes from the
- * byte table in JavaScript.
+ * toolchain, nothing fetched), and checked against the FIELD_VALUE table for every byte value when
+ * this module loads. Where WebAssembly SIMD is missing (or the check failed), the same answer
+ * comes from the byte table in JavaScript.
  */
 import { DEL, FIELD_VALUE, HTAB, SP } from "./chars.ts";
 import type { RequestHead } from "./request-head.ts";
@@ -148,10 +149,30 @@ function instantiate(): { scan: (p: number, stop: number) => number; scratch: Ui
   try {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
     const memory = instance.exports.mem as WebAssembly.Memory;
-    return { scan: instance.exports.scan as (p: number, stop: number) => number, scratch: new Uint8Array(memory.buffer) };
+    const scan = instance.exports.scan as (p: number, stop: number) => number;
+    const scratch = new Uint8Array(memory.buffer);
+    return agreesWithTable(scan, scratch) ? { scan, scratch } : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The module's byte class is a second definition of FIELD_VALUE; this checks it against the
+ * table once at load: every byte value, each at a position of its own in the 16-byte block.
+ */
+function agreesWithTable(scan: (p: number, stop: number) => number, scratch: Uint8Array): boolean {
+  const VALID = 0x61; // "a"
+  const length = 2 * SIMD_WIDTH;
+  scratch.fill(VALID, 0, length);
+  for (let c = 0; c < 256; c++) {
+    const at = c % SIMD_WIDTH;
+    scratch[at] = c;
+    const found = scan(0, length);
+    scratch[at] = VALID;
+    if (found !== (FIELD_VALUE[c] === 1 ? length : at)) return false;
+  }
+  return true;
 }
 
 const simd = instantiate();

@@ -4,15 +4,18 @@
  * second of the main thread's CPU time, so time the process spent descheduled on the shared
  * machine does not count). Processes run
  * one at a time, the parsers of a case back to back in an order that rotates every round, over
- * several rounds. Printed: median requests/s and GB/s per parser, and the median over rounds of
- * the *paired* ratio netsvc ÷ llhttp (both measured moments apart in the same round), so a round
- * in which the shared machine ran slow cancels out.
+ * several rounds, every one pinned to the same CPU (`taskset`): the two virtual CPUs of the
+ * shared host slow down independently (measured: one ran the minimal request at 17 M req/s while
+ * the other ran it at 30 M, for both parsers), and an unpinned pair could split across them.
+ * Printed: median requests/s and GB/s per parser, and the median over rounds of the *paired*
+ * ratio netsvc ÷ llhttp (both measured moments apart in the same round), so a round in which the
+ * shared machine ran slow cancels out.
  *
  *   npm run bench:parser                       5 rounds, 1000 ms warm-up, 2000 ms steady
  *   npm run bench:parser:quick                 smoke: 1 round, short loops
  *   bun bench/parser.bench.ts [--rounds N] [--warmup ms] [--steady ms] [--corpora browser,chunked,minimal,ab]
  *                             [--depths 1,64] [--parsers netsvc,llhttp,http-parser-js,netsvc+route]
- *                             [--baseline DIR] [--json FILE]
+ *                             [--baseline DIR] [--json FILE] [--cpu N|none]   (default: CPU 0)
  *
  * `--baseline DIR` adds our parser loaded from another copy of src/parser (e.g. a `git worktree`
  * of the previous commit) and prints netsvc ÷ baseline, paired per round: the A/B used for every
@@ -52,6 +55,9 @@ if (!baseline && !parsers.includes(PEER)) parsers.push(PEER);
 if (baseline && !parsers.includes("baseline")) parsers.push("baseline");
 const withPeer = parsers.includes(PEER);
 const jsonFile = argv.includes("--json") ? option("--json", "") : undefined;
+const cpuOption = option("--cpu", "0");
+/** The command prefix that pins a worker to the chosen CPU (none without taskset or with --cpu none). */
+const pin = cpuOption !== "none" && Bun.which("taskset") ? ["taskset", "-c", cpuOption] : [];
 for (const p of parsers) if (!PARSER_NAMES.includes(p)) throw new Error(`unknown parser ${p}`);
 for (const c of corpora) if (!(c in CORPORA)) throw new Error(`unknown corpus ${c}`);
 
@@ -66,7 +72,7 @@ const worker = resolve(import.meta.dir, "parser/worker.ts");
 async function measure(parser: ParserName, corpus: CorpusKey, depth: number): Promise<Sample> {
   const args = [worker, parser, corpus, String(depth), String(warmupMs), String(steadyMs)];
   if (parser === "baseline") args.push(baseline!);
-  const proc = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "inherit" });
+  const proc = Bun.spawn([...pin, process.execPath, ...args], { stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();
   if ((await proc.exited) !== 0) throw new Error(`worker ${parser} ${corpus} ×${depth} failed`);
   return JSON.parse(out) as Sample;
@@ -140,7 +146,7 @@ for (const { corpus, depth } of cases) {
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 console.log(
   `parser benchmark (fair method), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, Bun ${Bun.version}, ${process.arch}; ` +
-    `each figure a fresh process: ${warmupMs} ms warm-up + ${steadyMs} ms steady loop (thread CPU time); medians of ${rounds} alternating round(s)`,
+    `each figure a fresh process${pin.length ? ` on CPU ${cpuOption}` : " (not pinned)"}: ${warmupMs} ms warm-up + ${steadyMs} ms steady loop (thread CPU time); medians of ${rounds} alternating round(s)`,
 );
 for (const [i, r] of rows.entries()) {
   console.log("| " + r.map((cell, j) => (j >= 3 ? cell.padStart(widths[j]!) : cell.padEnd(widths[j]!))).join(" | ") + " |");

@@ -124,3 +124,22 @@ export const LOWER = (() => {
   for (let c = 0; c < 256; c++) table[c] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
   return table;
 })();
+
+/**
+ * True when all of buf[p..p+8) are in `table` (a 0/1 class table above; the caller checked the
+ * length): eight table entries AND-ed, one branch instead of eight. The highest index is read
+ * first (measured 1–3% faster: plausibly its bounds check lets the compiler drop the seven below).
+ */
+export function allIn8(table: Uint8Array, buf: Uint8Array, p: number): boolean {
+  return (
+    (table[buf[p + 7]!]! &
+      table[buf[p + 6]!]! &
+      table[buf[p + 5]!]! &
+      table[buf[p + 4]!]! &
+      table[buf[p + 3]!]! &
+      table[buf[p + 2]!]! &
+      table[buf[p + 1]!]! &
+      table[buf[p]!]!) ===
+    1
+  );
+}

@@ -22,7 +22,7 @@
  * this module loads. Where WebAssembly SIMD is missing (or the check failed), the same answer
  * comes from the byte table in JavaScript.
  */
-import { DEL, FIELD_VALUE, HTAB, SP } from "./chars.ts";
+import { allIn8, DEL, FIELD_VALUE, HTAB, SP } from "./chars.ts";
 import type { RequestHead } from "./request-head.ts";
 
 /** Bytes copied into the scratch memory per window. */
@@ -227,26 +227,7 @@ export function scanFieldValue(buf: Uint8Array, p: number, stop: number, head: R
 
 /** The JavaScript scan: eight table entries AND-ed per branch, then byte by byte. */
 function scanTable(buf: Uint8Array, p: number, stop: number): number {
-  while (p + BLOCK <= stop && isFieldValue8(buf, p)) p += BLOCK;
+  while (p + BLOCK <= stop && allIn8(FIELD_VALUE, buf, p)) p += BLOCK;
   while (p < stop && FIELD_VALUE[buf[p]!] === 1) p++;
   return p;
-}
-
-/**
- * True when all of buf[p..p+8) are field-vchar, SP or HTAB (the caller checked the length).
- * The highest index is read first (measured 1–3% faster, best of 12 alternating processes:
- * plausibly its bounds check lets the compiler drop the seven below it).
- */
-function isFieldValue8(buf: Uint8Array, p: number): boolean {
-  return (
-    (FIELD_VALUE[buf[p + 7]!]! &
-      FIELD_VALUE[buf[p + 6]!]! &
-      FIELD_VALUE[buf[p + 5]!]! &
-      FIELD_VALUE[buf[p + 4]!]! &
-      FIELD_VALUE[buf[p + 3]!]! &
-      FIELD_VALUE[buf[p + 2]!]! &
-      FIELD_VALUE[buf[p + 1]!]! &
-      FIELD_VALUE[buf[p]!]!) ===
-    1
-  );
 }

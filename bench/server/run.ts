@@ -1,7 +1,8 @@
 /**
  * Server benchmark: netsvc and its peers on loopback, driven by wrk (keep-alive, -c 50) plain and
  * with 16 pipelined requests per batch, alternating servers round by round; medians of req/s, and
- * ratios as the median over rounds of netsvc ÷ peer within the same round.
+ * ratios as the median over rounds of netsvc ÷ peer within the same round. The hello servlet runs
+ * twice: with wrk's minimal request, and with the parser benchmark's 703-byte browser head.
  * ab -k and h2load --h1 -m 16 give second opinions. Reports CPU time per request (from
  * /proc/<pid>/stat) and resident memory after every round, and writes JSON and an SVG bar chart
  * to bench/results/.
@@ -22,6 +23,7 @@ import { join, resolve } from "node:path";
 import { renderChart } from "./chart.ts";
 import { targetTable } from "./targets.ts";
 import { largeDownloads } from "./large-download.ts";
+import { BROWSER_REQUEST } from "../corpora.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const args = process.argv.slice(2);
@@ -195,9 +197,9 @@ async function run(cmd: string[]): Promise<string> {
   return out + err;
 }
 
-async function wrk(peer: Peer, path: string, pipelined: boolean, seconds = DURATION): Promise<Run> {
+async function wrk(peer: Peer, path: string, pipelined: boolean, seconds = DURATION, headers: string[] = []): Promise<Run> {
   const url = `http://127.0.0.1:${peer.port}${path}`;
-  const cmd = ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, url];
+  const cmd = ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, ...headers.flatMap((h) => ["-H", h]), url];
   if (pipelined) cmd.push("-s", join(ROOT, "bench/server/pipeline.lua"), "--", "16");
   const before = cpuTicks(peer.pid!);
   const out = await run(cmd);
@@ -224,8 +226,16 @@ interface Cell {
   runs: Run[];
 }
 const cells: Cell[] = [];
-const workloads: { name: string; group: Peer["group"] | "ceiling"; path: string }[] = [
+/**
+ * The header fields of the parser benchmark's browser request (703 B with its request line), Host
+ * left to wrk: the same servlet, but every server parses what a browser really sends.
+ */
+const BROWSER_HEADERS = BROWSER_REQUEST.split("\r\n")
+  .slice(1)
+  .filter((line) => line !== "" && !/^host:/i.test(line));
+const workloads: { name: string; group: Peer["group"] | "ceiling"; path: string; headers?: string[] }[] = [
   { name: "dynamic hello", group: "dynamic", path: "/" },
+  { name: "hello, browser head", group: "dynamic", path: "/", headers: BROWSER_HEADERS },
   { name: "static 13 B", group: "static", path: "/hello.txt" },
   { name: "static 64 KiB", group: "static", path: "/64k.bin" },
 ];
@@ -238,7 +248,7 @@ try {
   if (WARMUP > 0) {
     for (const w of workloads) {
       for (const peer of peers.filter((p) => p.group === w.group)) {
-        for (const pipelined of [false, true]) await wrk(peer, w.path, pipelined, WARMUP);
+        for (const pipelined of [false, true]) await wrk(peer, w.path, pipelined, WARMUP, w.headers);
       }
     }
     console.log(`  warmed every server with ${WARMUP} s of each load`);
@@ -250,7 +260,7 @@ try {
       const order = group.map((_, i) => group[(i + round) % group.length]!);
       for (const mode of ["plain", "pipelined"] as const) {
         for (const peer of order) {
-          const r = await wrk(peer, w.path, mode === "pipelined");
+          const r = await wrk(peer, w.path, mode === "pipelined", DURATION, w.headers);
           let cell = cells.find((c) => c.workload === w.name && c.mode === mode && c.peer === peer.name);
           if (!cell) cells.push((cell = { workload: w.name, mode, peer: peer.name, runs: [] }));
           cell.runs.push(r);
@@ -365,8 +375,9 @@ try {
   lines.push(`|---|---|`);
   for (const p of peers) lines.push(`| ${p.name} | ${p.rss.map((r) => r.toFixed(1)).join(" → ")} |`);
   lines.push("");
-  const ratioOf = (workload: string, mode: "plain" | "pipelined", peer: string) =>
-    pairedRatio(workload, mode, workload === "dynamic hello" ? "netsvc servlet" : "netsvc binary", peer);
+  const oursFor = (workload: string) =>
+    workloads.find((w) => w.name === workload)?.group === "dynamic" ? "netsvc servlet" : "netsvc binary";
+  const ratioOf = (workload: string, mode: "plain" | "pipelined", peer: string) => pairedRatio(workload, mode, oursFor(workload), peer);
   const ceilingOf = (workload: string, mode: "plain" | "pipelined", peer: string) => pairedRatio(workload, mode, "bare Bun.listen", peer);
   lines.push(
     ...targetTable(ratioOf, ceilingOf, Object.fromEntries(peers.map((p) => [p.name, p.rss])), ["netsvc servlet", "netsvc binary"]),

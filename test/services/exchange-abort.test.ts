@@ -65,6 +65,21 @@ async function callerSide(url: string) {
 }
 
 /**
+ * A test with its own nats-server and a process hosting "calc" on it (both gone after the test),
+ * given the more generous timeout of this file.
+ */
+function busTest(name: string, body: (nats: NatsServer, calc: Awaited<ReturnType<typeof host>>) => Promise<void>): void {
+  test(
+    name,
+    async () => {
+      await using nats = await NatsServer.start();
+      await body(nats, await host(nats.url));
+    },
+    NATS_TEST_TIMEOUT_MS,
+  );
+}
+
+/**
  * Waits for the instance's "aborted <tag> <code>" line; returns the code and how long it took
  * (ms). Rejects after `bound` ms (Output.waitFor checks its own deadline only when output comes).
  */
@@ -82,94 +97,64 @@ async function abortSeen(out: Output, tag: string, bound: number) {
   }
 }
 
-test(
-  "the caller's AbortController aborts the remote method's signal, acknowledged or not yet",
-  async () => {
-    await using nats = await NatsServer.start();
-    const calc = await host(nats.url);
-    await using side = await callerSide(nats.url);
+busTest("the caller's AbortController aborts the remote method's signal, acknowledged or not yet", async (nats, calc) => {
+  await using side = await callerSide(nats.url);
 
-    const ac = new AbortController();
-    const call = side.r.call("calc", "held", ["acked"], { signal: ac.signal });
-    await calc.out.waitFor(/started acked/);
-    // the instance sent its acknowledgement before this reply: the caller knows who holds the call
-    expect(await side.r.call("calc", "add", [1, 1])).toBe(2);
-    ac.abort();
-    expect((await failureOf(call)).error).toBe(CALL_ABORTED);
-    expect((await abortSeen(calc.out, "acked", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
+  const ac = new AbortController();
+  const call = side.r.call("calc", "held", ["acked"], { signal: ac.signal });
+  await calc.out.waitFor(/started acked/);
+  // the instance sent its acknowledgement before this reply: the caller knows who holds the call
+  expect(await side.r.call("calc", "add", [1, 1])).toBe(2);
+  ac.abort();
+  expect((await failureOf(call)).error).toBe(CALL_ABORTED);
+  expect((await abortSeen(calc.out, "acked", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
 
-    // aborted at once: the call is still on its way, the cancel follows the acknowledgement
-    const early = new AbortController();
-    const call2 = side.r.call("calc", "held", ["early"], { signal: early.signal });
-    early.abort();
-    expect((await failureOf(call2)).error).toBe(CALL_ABORTED);
-    expect((await abortSeen(calc.out, "early", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
-  },
-  NATS_TEST_TIMEOUT_MS,
-);
+  // aborted at once: the call is still on its way, the cancel follows the acknowledgement
+  const early = new AbortController();
+  const call2 = side.r.call("calc", "held", ["early"], { signal: early.signal });
+  early.abort();
+  expect((await failureOf(call2)).error).toBe(CALL_ABORTED);
+  expect((await abortSeen(calc.out, "early", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
+});
 
-test(
-  "the caller's timeout aborts the remote method's signal",
-  async () => {
-    await using nats = await NatsServer.start();
-    const calc = await host(nats.url);
-    await using side = await callerSide(nats.url);
-    const call = side.r.call("calc", "held", ["timed"], { timeoutMs: 300 });
-    await calc.out.waitFor(/started timed/);
-    expect((await failureOf(call)).error).toBe(CALL_TIMED_OUT);
-    expect((await abortSeen(calc.out, "timed", CANCEL_BOUND_MS)).code).toBe(CALL_TIMED_OUT);
-  },
-  NATS_TEST_TIMEOUT_MS,
-);
+busTest("the caller's timeout aborts the remote method's signal", async (nats, calc) => {
+  await using side = await callerSide(nats.url);
+  const call = side.r.call("calc", "held", ["timed"], { timeoutMs: 300 });
+  await calc.out.waitFor(/started timed/);
+  expect((await failureOf(call)).error).toBe(CALL_TIMED_OUT);
+  expect((await abortSeen(calc.out, "timed", CANCEL_BOUND_MS)).code).toBe(CALL_TIMED_OUT);
+});
 
-test(
-  "an RpcGateway client that closes its socket mid-call aborts the method in the other process",
-  async () => {
-    await using nats = await NatsServer.start();
-    const calc = await host(nats.url);
-    await using side = await callerSide(nats.url);
-    await using d = startDaemon({ "/rpc": new RpcGateway("", { registry: side.r }) });
-    const c = await RawClient.connect(d.port);
-    const body = '{"jsonrpc":"2.0","method":"held","params":["http"],"id":1}';
-    c.send(`POST /rpc/calc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    await calc.out.waitFor(/started http/);
-    c.terminate();
-    expect((await abortSeen(calc.out, "http", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
-  },
-  NATS_TEST_TIMEOUT_MS,
-);
+busTest("an RpcGateway client that closes its socket mid-call aborts the method in the other process", async (nats, calc) => {
+  await using side = await callerSide(nats.url);
+  await using d = startDaemon({ "/rpc": new RpcGateway("", { registry: side.r }) });
+  const c = await RawClient.connect(d.port);
+  const body = '{"jsonrpc":"2.0","method":"held","params":["http"],"id":1}';
+  c.send(`POST /rpc/calc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  await calc.out.waitFor(/started http/);
+  c.terminate();
+  expect((await abortSeen(calc.out, "http", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
+});
 
-test(
-  "a killed caller process: the instance aborts its calls once the caller's heartbeat stops",
-  async () => {
-    await using nats = await NatsServer.start();
-    const calc = await host(nats.url);
-    const caller = spawnWithOutput([process.execPath, "test/fixtures/service-caller.ts", nats.url, "orphan"]);
-    children.push(caller.child);
-    await caller.out.waitFor(/calling orphan/);
-    await calc.out.waitFor(/started orphan/);
-    caller.child.kill("SIGKILL");
-    const seen = await abortSeen(calc.out, "orphan", DEAD_CALLER_BOUND_MS);
-    expect(seen.code).toBe(CALL_ABORTED);
-    expect(seen.ms).toBeLessThan(DEAD_CALLER_BOUND_MS);
-  },
-  NATS_TEST_TIMEOUT_MS,
-);
+busTest("a killed caller process: the instance aborts its calls once the caller's heartbeat stops", async (nats, calc) => {
+  const caller = spawnWithOutput([process.execPath, "test/fixtures/service-caller.ts", nats.url, "orphan"]);
+  children.push(caller.child);
+  await caller.out.waitFor(/calling orphan/);
+  await calc.out.waitFor(/started orphan/);
+  caller.child.kill("SIGKILL");
+  const seen = await abortSeen(calc.out, "orphan", DEAD_CALLER_BOUND_MS);
+  expect(seen.code).toBe(CALL_ABORTED);
+  expect(seen.ms).toBeLessThan(DEAD_CALLER_BOUND_MS);
+});
 
-test(
-  "a caller that closes its exchange mid-call: the instance aborts the call",
-  async () => {
-    await using nats = await NatsServer.start();
-    const calc = await host(nats.url);
-    const side = await callerSide(nats.url);
-    const failed = failureOf(side.r.call("calc", "held", ["closing"]));
-    await calc.out.waitFor(/started closing/);
-    await side.exchange.close();
-    expect((await failed).error).toBe(SERVICE_UNAVAILABLE);
-    expect((await abortSeen(calc.out, "closing", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
-  },
-  NATS_TEST_TIMEOUT_MS,
-);
+busTest("a caller that closes its exchange mid-call: the instance aborts the call", async (nats, calc) => {
+  const side = await callerSide(nats.url);
+  const failed = failureOf(side.r.call("calc", "held", ["closing"]));
+  await calc.out.waitFor(/started closing/);
+  await side.exchange.close();
+  expect((await failed).error).toBe(SERVICE_UNAVAILABLE);
+  expect((await abortSeen(calc.out, "closing", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
+});
 
 test(
   "junk cancels and a junk acknowledgement are ignored, never a crash",

@@ -4,12 +4,13 @@
  * whether a second fetch reused the connection (Resource Timing: no new connect), and writes its
  * report into the DOM, which --dump-dom prints.
  */
-import { expect, test } from "bun:test";
+import { expect } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnWithOutput } from "../helpers/spawn.ts";
 import { HEADLESS_FLAGS } from "../helpers/chromium.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 // A 1×1 PNG (red pixel).
 const PIXEL = Buffer.from(
@@ -49,41 +50,46 @@ window.addEventListener("load", async () => {
 });
 `;
 
-test("headless chromium loads a page, its stylesheet, script and image over kept-alive connections", async () => {
-  const chromium = Bun.which("chromium");
-  if (!chromium) throw new Error("chromium is not installed (.ci/run installs Debian's chromium)");
-  const build = Bun.spawn([process.execPath, "run", "build"], { stdout: "ignore", stderr: "pipe" });
-  if ((await build.exited) !== 0) throw new Error(await new Response(build.stderr).text());
+peerTest(
+  ["chromium"],
+  "headless chromium loads a page, its stylesheet, script and image over kept-alive connections",
+  async () => {
+    const chromium = Bun.which("chromium");
+    if (!chromium) throw new Error("chromium is not installed (.ci/run installs Debian's chromium)");
+    const build = Bun.spawn([process.execPath, "run", "build"], { stdout: "ignore", stderr: "pipe" });
+    if ((await build.exited) !== 0) throw new Error(await new Response(build.stderr).text());
 
-  const site = mkdtempSync(join(tmpdir(), "netsvc-site-"));
-  const profile = mkdtempSync(join(tmpdir(), "netsvc-chromium-"));
-  writeFileSync(join(site, "index.html"), INDEX);
-  writeFileSync(join(site, "style.css"), "#styled { color: rgb(1, 2, 3); }");
-  writeFileSync(join(site, "app.js"), APP);
-  writeFileSync(join(site, "pixel.png"), PIXEL);
-  writeFileSync(join(site, "data.txt"), "data");
-  const log = join(profile, "access.log");
-  const { child: server, out } = spawnWithOutput(["dist/netsvc", site, "--port", "0", "--log", log]);
-  try {
-    const url = await out.url();
-    const browser = Bun.spawn(
-      [chromium, ...HEADLESS_FLAGS, `--user-data-dir=${profile}`, "--virtual-time-budget=10000", "--dump-dom", url],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    const timer = setTimeout(() => browser.kill("SIGKILL"), 60_000);
-    const [dom] = await Promise.all([new Response(browser.stdout).text(), browser.exited]);
-    clearTimeout(timer);
-    const report = dom.match(/<pre id="report">([^<]*)<\/pre>/)?.[1];
-    expect(report).toBe("script:ok css:ok img:ok fetch:ok keepalive:reused");
-    server.kill("SIGTERM");
-    expect(await server.exited).toBe(0);
-    const lines = readFileSync(log, "utf8");
-    for (const path of ["/ ", "/style.css", "/app.js", "/pixel.png", "/data.txt?1", "/data.txt?2"]) {
-      expect(lines).toContain(`${path}`);
+    const site = mkdtempSync(join(tmpdir(), "netsvc-site-"));
+    const profile = mkdtempSync(join(tmpdir(), "netsvc-chromium-"));
+    writeFileSync(join(site, "index.html"), INDEX);
+    writeFileSync(join(site, "style.css"), "#styled { color: rgb(1, 2, 3); }");
+    writeFileSync(join(site, "app.js"), APP);
+    writeFileSync(join(site, "pixel.png"), PIXEL);
+    writeFileSync(join(site, "data.txt"), "data");
+    const log = join(profile, "access.log");
+    const { child: server, out } = spawnWithOutput(["dist/netsvc", site, "--port", "0", "--log", log]);
+    try {
+      const url = await out.url();
+      const browser = Bun.spawn(
+        [chromium, ...HEADLESS_FLAGS, `--user-data-dir=${profile}`, "--virtual-time-budget=10000", "--dump-dom", url],
+        { stdout: "pipe", stderr: "pipe" },
+      );
+      const timer = setTimeout(() => browser.kill("SIGKILL"), 60_000);
+      const [dom] = await Promise.all([new Response(browser.stdout).text(), browser.exited]);
+      clearTimeout(timer);
+      const report = dom.match(/<pre id="report">([^<]*)<\/pre>/)?.[1];
+      expect(report).toBe("script:ok css:ok img:ok fetch:ok keepalive:reused");
+      server.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      const lines = readFileSync(log, "utf8");
+      for (const path of ["/ ", "/style.css", "/app.js", "/pixel.png", "/data.txt?1", "/data.txt?2"]) {
+        expect(lines).toContain(`${path}`);
+      }
+    } finally {
+      server.kill("SIGKILL");
+      rmSync(site, { recursive: true, force: true });
+      rmSync(profile, { recursive: true, force: true });
     }
-  } finally {
-    server.kill("SIGKILL");
-    rmSync(site, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
-  }
-}, 90_000);
+  },
+  90_000,
+);

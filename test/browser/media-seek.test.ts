@@ -6,13 +6,14 @@
  * Without ranges chromium still seeks, by downloading the whole file again from byte 0 (tried:
  * 200s of 6 MB and 21 MB), so the 206s are what the test rests on.
  */
-import { expect, test } from "bun:test";
+import { expect } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnWithOutput } from "../helpers/spawn.ts";
 import { HEADLESS_FLAGS } from "../helpers/chromium.ts";
 import { firstValue } from "../helpers/eventually.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 const SECONDS = 120;
 const RATE = 44100;
@@ -53,32 +54,37 @@ a.addEventListener("seeked", () => done("seeked:" + Math.round(a.currentTime) + 
 a.addEventListener("error", () => done("error:" + a.error.code));
 </script></body></html>`;
 
-test("headless chromium seeks an <audio> to 100 s of 120 over range requests", async () => {
-  const chromium = Bun.which("chromium");
-  if (!chromium) throw new Error("chromium is not installed (.ci/run installs Debian's chromium)");
-  const site = mkdtempSync(join(tmpdir(), "netsvc-media-"));
-  const profile = mkdtempSync(join(tmpdir(), "netsvc-chromium-"));
-  writeFileSync(join(site, "index.html"), PAGE);
-  writeFileSync(join(site, "tone.wav"), wav());
-  const log = join(profile, "access.log");
-  const { child: server, out } = spawnWithOutput([process.execPath, "src/cli.ts", site, "--port", "0", "--log", log]);
-  let browser: ReturnType<typeof Bun.spawn> | null = null;
-  try {
-    const url = await out.url();
-    browser = Bun.spawn([chromium, ...HEADLESS_FLAGS, `--user-data-dir=${profile}`, url], { stdout: "ignore", stderr: "ignore" });
-    // Wait for the page's report in the access log (flushed every 250 ms), at most 60 s.
-    const report = await firstValue(() => {
-      const text = existsSync(log) ? readFileSync(log, "utf8") : "";
-      return text.match(/GET http:\/\/[^ ]+\/done\?([^ ]+) HTTP/)?.[1];
-    }, 60_000);
-    expect(decodeURIComponent(report ?? "no report within 60 s")).toBe(`seeked:100:duration:${SECONDS}`);
-    expect(readFileSync(log, "utf8")).toMatch(/"GET http:\/\/[^ ]+\/tone\.wav HTTP\/1\.1" 206 \d+/);
-  } finally {
-    browser?.kill("SIGKILL");
-    server.kill("SIGKILL");
-    await browser?.exited;
-    await server.exited;
-    rmSync(site, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
-  }
-}, 90_000);
+peerTest(
+  ["chromium"],
+  "headless chromium seeks an <audio> to 100 s of 120 over range requests",
+  async () => {
+    const chromium = Bun.which("chromium");
+    if (!chromium) throw new Error("chromium is not installed (.ci/run installs Debian's chromium)");
+    const site = mkdtempSync(join(tmpdir(), "netsvc-media-"));
+    const profile = mkdtempSync(join(tmpdir(), "netsvc-chromium-"));
+    writeFileSync(join(site, "index.html"), PAGE);
+    writeFileSync(join(site, "tone.wav"), wav());
+    const log = join(profile, "access.log");
+    const { child: server, out } = spawnWithOutput([process.execPath, "src/cli.ts", site, "--port", "0", "--log", log]);
+    let browser: ReturnType<typeof Bun.spawn> | null = null;
+    try {
+      const url = await out.url();
+      browser = Bun.spawn([chromium, ...HEADLESS_FLAGS, `--user-data-dir=${profile}`, url], { stdout: "ignore", stderr: "ignore" });
+      // Wait for the page's report in the access log (flushed every 250 ms), at most 60 s.
+      const report = await firstValue(() => {
+        const text = existsSync(log) ? readFileSync(log, "utf8") : "";
+        return text.match(/GET http:\/\/[^ ]+\/done\?([^ ]+) HTTP/)?.[1];
+      }, 60_000);
+      expect(decodeURIComponent(report ?? "no report within 60 s")).toBe(`seeked:100:duration:${SECONDS}`);
+      expect(readFileSync(log, "utf8")).toMatch(/"GET http:\/\/[^ ]+\/tone\.wav HTTP\/1\.1" 206 \d+/);
+    } finally {
+      browser?.kill("SIGKILL");
+      server.kill("SIGKILL");
+      await browser?.exited;
+      await server.exited;
+      rmSync(site, { recursive: true, force: true });
+      rmSync(profile, { recursive: true, force: true });
+    }
+  },
+  90_000,
+);

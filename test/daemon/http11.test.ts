@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { FnServer, pathEcho, startDaemon } from "../helpers/servers.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 /** Streams three pieces without a Content-Length. */
 class Streamer extends HttpServlet {
@@ -72,7 +73,7 @@ describe("HTTP/1.1 responses", () => {
     expect(c.text().slice(headLength)).toStartWith("HTTP/1.1 200 OK\r\n");
   });
 
-  test("Python's http.client reads chunked responses over one kept-alive connection", async () => {
+  peerTest(["python3"], "Python's http.client reads chunked responses over one kept-alive connection", async () => {
     await using srv = startDaemon({
       "/": new FnServer((s) => (s.requestPath() === "/s" ? new Streamer(s) : new (class extends HttpServlet {})(s))),
     });
@@ -93,7 +94,7 @@ print("\\n".join(out))
     expect(srv.daemon.stats().accepted).toBe(1);
   });
 
-  test("curl with three URLs uses one connection", async () => {
+  peerTest(["curl"], "curl with three URLs uses one connection", async () => {
     await using srv = startDaemon({ "/": pathEcho() });
     const url = `http://127.0.0.1:${srv.port}/a`;
     const each = ["-o", "/dev/null", url];
@@ -171,7 +172,7 @@ describe("Expect: 100-continue", () => {
     expect(c.text()).toStartWith("HTTP/1.0 200 OK\r\n");
   });
 
-  test("curl's Expect: 100-continue upload completes", async () => {
+  peerTest(["curl"], "curl's Expect: 100-continue upload completes", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new Counter(s, false)) });
     const body = "x".repeat(100_000);
     const args = ["-s", "-H", "Expect: 100-continue", "--data-binary", "@-", `http://127.0.0.1:${srv.port}/u`];

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Browser } from "../helpers/cdp.ts";
 import { spawnWithOutput } from "../helpers/spawn.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 const TOKEN = "t0ken-for-test";
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -90,39 +91,44 @@ test("admin actions need the token, as Bearer or Basic", async () => {
   expect(await basic.json()).toEqual({ done: "counters reset", by: "admin" });
 });
 
-test("the status page in chromium: a drawn chart, an admin click with auth, a screenshot", async () => {
-  const browser = await Browser.launch();
-  const shots = mkdtempSync(join(tmpdir(), "netsvc-app-shot-"));
-  try {
-    await browser.send("Page.navigate", { url: base });
-    // The sampler adds a point a second: wait for two, so the path has a line segment.
-    await browser.waitFor(`(document.getElementById("line").getAttribute("d") ?? "").split("L").length >= 2`);
-    const d = await browser.evaluate<string>(`document.getElementById("line").getAttribute("d")`);
-    expect(d).toMatch(/^M\d+(\.\d+)? \d+(\.\d+)?( L\d+(\.\d+)? \d+(\.\d+)?)+$/);
-    // Drawn, not just set: the rendered path has a length and a box inside the chart.
-    const drawn = await browser.evaluate<{ length: number; width: number }>(
-      `(() => { const p = document.getElementById("line"); return { length: p.getTotalLength(), width: p.getBBox().width }; })()`,
-    );
-    expect(drawn.length).toBeGreaterThan(0);
-    expect(drawn.width).toBeGreaterThan(0);
-    expect(await browser.evaluate<string>(`document.getElementById("servers").textContent`)).toContain("upload");
+peerTest(
+  ["chromium"],
+  "the status page in chromium: a drawn chart, an admin click with auth, a screenshot",
+  async () => {
+    const browser = await Browser.launch();
+    const shots = mkdtempSync(join(tmpdir(), "netsvc-app-shot-"));
+    try {
+      await browser.send("Page.navigate", { url: base });
+      // The sampler adds a point a second: wait for two, so the path has a line segment.
+      await browser.waitFor(`(document.getElementById("line").getAttribute("d") ?? "").split("L").length >= 2`);
+      const d = await browser.evaluate<string>(`document.getElementById("line").getAttribute("d")`);
+      expect(d).toMatch(/^M\d+(\.\d+)? \d+(\.\d+)?( L\d+(\.\d+)? \d+(\.\d+)?)+$/);
+      // Drawn, not just set: the rendered path has a length and a box inside the chart.
+      const drawn = await browser.evaluate<{ length: number; width: number }>(
+        `(() => { const p = document.getElementById("line"); return { length: p.getTotalLength(), width: p.getBBox().width }; })()`,
+      );
+      expect(drawn.length).toBeGreaterThan(0);
+      expect(drawn.width).toBeGreaterThan(0);
+      expect(await browser.evaluate<string>(`document.getElementById("servers").textContent`)).toContain("upload");
 
-    await browser.evaluate(`document.getElementById("token").value = "wrong"; document.getElementById("reset").click()`);
-    expect(await browser.waitFor(`document.getElementById("result").textContent`)).toBe("401 Unauthorized");
-    await browser.evaluate(`document.getElementById("result").textContent = "";
+      await browser.evaluate(`document.getElementById("token").value = "wrong"; document.getElementById("reset").click()`);
+      expect(await browser.waitFor(`document.getElementById("result").textContent`)).toBe("401 Unauthorized");
+      await browser.evaluate(`document.getElementById("result").textContent = "";
       document.getElementById("token").value = ${JSON.stringify(TOKEN)}; document.getElementById("reset").click()`);
-    expect(await browser.waitFor(`document.getElementById("result").textContent`)).toBe("200 counters reset by admin");
+      expect(await browser.waitFor(`document.getElementById("result").textContent`)).toBe("200 counters reset by admin");
 
-    const shot = await browser.send("Page.captureScreenshot", { format: "png" });
-    const file = join(shots, "status.png");
-    writeFileSync(file, Buffer.from(shot.data, "base64"));
-    const png = readFileSync(file);
-    expect([...png.subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
-    expect(png.toString("latin1", 12, 16)).toBe("IHDR");
-    expect(png.readUInt32BE(16)).toBeGreaterThan(0); // width
-    expect(png.length).toBeGreaterThan(1000);
-  } finally {
-    await browser.close();
-    rmSync(shots, { recursive: true, force: true });
-  }
-}, 90_000);
+      const shot = await browser.send("Page.captureScreenshot", { format: "png" });
+      const file = join(shots, "status.png");
+      writeFileSync(file, Buffer.from(shot.data, "base64"));
+      const png = readFileSync(file);
+      expect([...png.subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
+      expect(png.toString("latin1", 12, 16)).toBe("IHDR");
+      expect(png.readUInt32BE(16)).toBeGreaterThan(0); // width
+      expect(png.length).toBeGreaterThan(1000);
+    } finally {
+      await browser.close();
+      rmSync(shots, { recursive: true, force: true });
+    }
+  },
+  90_000,
+);

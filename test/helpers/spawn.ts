@@ -68,13 +68,6 @@ export async function run(cmd: string[], timeoutMs = 60_000): Promise<{ code: nu
   return { code, out, err };
 }
 
-/** Fails the test with the install hint when a real client the test drives is missing. */
-export function requireTool(name: string): void {
-  if (!Bun.which(name)) {
-    throw new Error(`${name} is not installed (.ci/run installs it: apt-get install curl apache2-utils nghttp2-client python3)`);
-  }
-}
-
 /**
  * Starts the binary from source with `args`, runs `check` against the URL it prints, then stops
  * it with SIGTERM, which must end it with exit code 0.

@@ -3,13 +3,13 @@
  * Python's http.client. The daemon runs in this process; the clients run as child processes
  * awaited asynchronously so the server keeps serving meanwhile.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect } from "bun:test";
 import { pathEcho, startDaemon } from "../helpers/servers.ts";
-import { requireTool, run } from "../helpers/spawn.ts";
+import { peerTest } from "../helpers/peers.ts";
+import { run } from "../helpers/spawn.ts";
 
 describe("real clients", () => {
-  test("curl --http1.0 reuses a keep-alive connection", async () => {
-    requireTool("curl");
+  peerTest(["curl"], "curl --http1.0 reuses a keep-alive connection", async () => {
     await using srv = startDaemon({ "/": pathEcho() });
     const url = `http://127.0.0.1:${srv.port}`;
     const r = await run(["curl", "--http1.0", "-sv", "-H", "Connection: keep-alive", `${url}/one`, `${url}/two`]);
@@ -19,8 +19,7 @@ describe("real clients", () => {
     expect(r.err).toContain("HTTP/1.0 200 OK");
   });
 
-  test("ab -k: every request kept alive, 0 failures", async () => {
-    requireTool("ab");
+  peerTest(["ab"], "ab -k: every request kept alive, 0 failures", async () => {
     await using srv = startDaemon({ "/": pathEcho() });
     const r = await run(["ab", "-k", "-n", "2000", "-c", "8", `http://127.0.0.1:${srv.port}/ab`]);
     expect(r.code).toBe(0);
@@ -30,8 +29,7 @@ describe("real clients", () => {
     expect(r.out).not.toMatch(/Non-2xx responses/);
   });
 
-  test("Python http.client keeps the connection open across requests", async () => {
-    requireTool("python3");
+  peerTest(["python3"], "Python http.client keeps the connection open across requests", async () => {
     await using srv = startDaemon({ "/": pathEcho() });
     const script = `
 import http.client
@@ -50,8 +48,7 @@ print("sockets", len(socks))
     expect(r.out).toBe("200 GET /a [a] keep-alive True\n200 GET /b [b] keep-alive True\n200 GET /c [c] keep-alive True\nsockets 1\n");
   });
 
-  test("h2load --h1 -m 16 pipelining: all 2xx", async () => {
-    requireTool("h2load");
+  peerTest(["h2load"], "h2load --h1 -m 16 pipelining: all 2xx", async () => {
     await using srv = startDaemon({ "/": pathEcho() });
     const r = await run(["h2load", "--h1", "-n", "3200", "-c", "4", "-m", "16", `http://127.0.0.1:${srv.port}/p`]);
     expect(r.code).toBe(0);

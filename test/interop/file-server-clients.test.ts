@@ -4,12 +4,13 @@
  * parsed by the email package, conditional requests). Clients run as child processes awaited
  * asynchronously; every run is bounded.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { requireTool, run, withCli } from "../helpers/spawn.ts";
+import { peerTest } from "../helpers/peers.ts";
+import { run, withCli } from "../helpers/spawn.ts";
 
 let dir = "";
 let site = "";
@@ -35,8 +36,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test("curl -r fetches a range; curl -C - resumes a partial download to the exact file", async () => {
-  requireTool("curl");
+peerTest(["curl"], "curl -r fetches a range; curl -C - resumes a partial download to the exact file", async () => {
   await withCli([site, "--port", "0"], async (base) => {
     const r = await run(["curl", "-s", "-r", "0-9", "-D", "-", "-o", join(dir, "ten"), `${base}big.bin`]);
     expect(r.code).toBe(0);
@@ -56,8 +56,7 @@ test("curl -r fetches a range; curl -C - resumes a partial download to the exact
   });
 });
 
-test("curl --compressed with --compress; a .gz sibling for Accept-Encoding: gzip; --cache and --cors fields", async () => {
-  requireTool("curl");
+peerTest(["curl"], "curl --compressed with --compress; a .gz sibling for Accept-Encoding: gzip; --cache and --cors fields", async () => {
   await withCli([site, "--port", "0", "--compress", "--cache", "600", "--cors"], async (base) => {
     const r = await run(["curl", "-s", "--compressed", "-D", join(dir, "h1"), `${base}words.txt`]);
     expect(r.out).toBe(words);
@@ -75,11 +74,13 @@ test("curl --compressed with --compress; a .gz sibling for Accept-Encoding: gzip
   });
 });
 
-test("Python http.client: multipart/byteranges parsed by the email package; If-None-Match → 304 on one connection", async () => {
-  requireTool("python3");
-  await withCli([site, "--port", "0"], async (base) => {
-    const port = new URL(base).port;
-    const script = `
+peerTest(
+  ["python3"],
+  "Python http.client: multipart/byteranges parsed by the email package; If-None-Match → 304 on one connection",
+  async () => {
+    await withCli([site, "--port", "0"], async (base) => {
+      const port = new URL(base).port;
+      const script = `
 import http.client, email, hashlib
 c = http.client.HTTPConnection("127.0.0.1", ${port}, timeout=20)
 c.request("GET", "/big.bin", headers={"Range": "bytes=0-99,2000000-2000099,-7", "Connection": "keep-alive"})
@@ -96,22 +97,22 @@ c.request("GET", "/big.bin", headers={"If-None-Match": tag, "Connection": "keep-
 r = c.getresponse()
 print(r.status, len(r.read()), r.getheader("ETag") == tag)
 `;
-    const r = await run(["python3", "-c", script]);
-    expect(r.err).toBe("");
-    const sha = (b: Buffer) => new Bun.CryptoHasher("sha256").update(b).digest("hex");
-    const n = big.length;
-    expect(r.out.trim().split("\n")).toEqual([
-      "206 3",
-      `bytes 0-99/${n} ${sha(big.subarray(0, 100))}`,
-      `bytes 2000000-2000099/${n} ${sha(big.subarray(2000000, 2000100))}`,
-      `bytes ${n - 7}-${n - 1}/${n} ${sha(big.subarray(n - 7))}`,
-      "304 0 True",
-    ]);
-  });
-});
+      const r = await run(["python3", "-c", script]);
+      expect(r.err).toBe("");
+      const sha = (b: Buffer) => new Bun.CryptoHasher("sha256").update(b).digest("hex");
+      const n = big.length;
+      expect(r.out.trim().split("\n")).toEqual([
+        "206 3",
+        `bytes 0-99/${n} ${sha(big.subarray(0, 100))}`,
+        `bytes 2000000-2000099/${n} ${sha(big.subarray(2000000, 2000100))}`,
+        `bytes ${n - 7}-${n - 1}/${n} ${sha(big.subarray(n - 7))}`,
+        "304 0 True",
+      ]);
+    });
+  },
+);
 
-test("--list lists escaped names without dotfiles; 404.html answers 404; --spa serves the app for routes", async () => {
-  requireTool("curl");
+peerTest(["curl"], "--list lists escaped names without dotfiles; 404.html answers 404; --spa serves the app for routes", async () => {
   await withCli([site, "--port", "0", "--list"], async (base) => {
     const listing = await run(["curl", "-s", `${base}docs/`]);
     expect(listing.out).toContain("&#60;b&#62;&#38;.md");

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { FormServlet, HttpServlet } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { FnServer, startDaemon } from "../helpers/servers.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 let dir = "";
 const upload = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
@@ -43,7 +44,7 @@ async function curl(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 describe("parts()", () => {
-  test("curl -F: fields and a 3 MiB file arrive whole, in order, with their names and types", async () => {
+  peerTest(["curl"], "curl -F: fields and a 3 MiB file arrive whole, in order, with their names and types", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new Describe(s)) });
     const r = await curl([
       "-F",
@@ -62,7 +63,7 @@ describe("parts()", () => {
     expect(parts[1]).toMatchObject({ filename: "data.bin", type: "application/octet-stream", size: upload.length, sha: sha(upload) });
   });
 
-  test("a part left unread is skipped; the next one is read whole", async () => {
+  peerTest(["curl"], "a part left unread is skipped; the next one is read whole", async () => {
     const server = new FnServer(
       (s) =>
         new (class extends HttpServlet {
@@ -176,7 +177,7 @@ describe("parts()", () => {
 });
 
 describe("FormServlet and multipart", () => {
-  test("plain fields go into fields(); a file part reaches fileReceived() or is skipped", async () => {
+  peerTest(["curl"], "plain fields go into fields(); a file part reaches fileReceived() or is skipped", async () => {
     const kept: string[] = [];
     const server = new FnServer(
       (s) =>

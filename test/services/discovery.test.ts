@@ -4,12 +4,13 @@
  * nats-server and sees each netsvc service of a connected Exchange with its methods; a retired
  * service disappears; `discovery: false` answers nothing.
  */
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect } from "bun:test";
 import { connect, createInbox, errors, type NatsConnection } from "@nats-io/transport-node";
 import { Svcm, type ServiceInfo } from "@nats-io/services";
 import { Exchange, MICRO_VERSION, Service, ServiceRegistry } from "../../src/index.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { NatsServer } from "../helpers/nats-server.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 const NATS_TEST_TIMEOUT_MS = 30_000;
 /** A single request's bound (ms). */
@@ -94,7 +95,8 @@ class Calc extends Service {
   }
 }
 
-test(
+peerTest(
+  ["nats-server"],
   "$SRV.PING and $SRV.INFO list every local service with its methods and their subjects",
   async () => {
     const { r, nc } = await setUp();
@@ -134,7 +136,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "an endpoint answers in the micro conventions; $SRV.STATS counts its requests and errors",
   async () => {
     const { r, nc } = await setUp();
@@ -153,7 +156,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "a retired service disappears; a method exported later appears; discovery: false answers nothing",
   async () => {
     const { r, nc } = await setUp();
@@ -181,7 +185,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "a prefix with dots: endpoints under it, the queue group named the micro way",
   async () => {
     const { r, nc } = await setUp({ prefix: "app.v1" });

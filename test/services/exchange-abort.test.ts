@@ -5,7 +5,7 @@
  * (after the acknowledgement, and before it), the caller's timeout, an RpcGateway client that
  * closes its socket mid-call, a caller process that is killed, and a caller that closes its exchange.
  */
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect } from "bun:test";
 import {
   CALL_ABORTED,
   CALL_TIMED_OUT,
@@ -25,6 +25,7 @@ import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { type Output, spawnWithOutput } from "../helpers/spawn.ts";
 import { failureOf } from "../helpers/failure.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -69,7 +70,8 @@ async function callerSide(url: string) {
  * given the more generous timeout of this file.
  */
 function busTest(name: string, body: (nats: NatsServer, calc: Awaited<ReturnType<typeof host>>) => Promise<void>): void {
-  test(
+  peerTest(
+    ["nats-server"],
     name,
     async () => {
       await using nats = await NatsServer.start();
@@ -156,7 +158,8 @@ busTest("a caller that closes its exchange mid-call: the instance aborts the cal
   expect((await abortSeen(calc.out, "closing", CANCEL_BOUND_MS)).code).toBe(CALL_ABORTED);
 });
 
-test(
+peerTest(
+  ["nats-server"],
   "junk cancels and a junk acknowledgement are ignored, never a crash",
   async () => {
     await using nats = await NatsServer.start();

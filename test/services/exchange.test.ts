@@ -20,6 +20,7 @@ import { startDaemon } from "../helpers/servers.ts";
 import { spawnWithOutput } from "../helpers/spawn.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { failureOf } from "../helpers/failure.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -76,7 +77,8 @@ function whenRegistry(r: ServiceRegistry, cond: () => boolean, ms = 5000): Promi
   });
 }
 
-test(
+peerTest(
+  ["nats-server"],
   "a call through the gateway reaches a service in another process; failures keep their fields",
   async () => {
     await using nats = await NatsServer.start();
@@ -114,7 +116,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "two instances share the calls; killing one mid-load loses no call the other could serve",
   async () => {
     await using nats = await NatsServer.start();
@@ -158,7 +161,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "NATS down: remote calls fail at once (gateway 503), local ones work; NATS back: calls recover",
   async () => {
     await using nats = await NatsServer.start();
@@ -193,7 +197,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "membership changes reach the other process within 2 s; a killed process's services disappear",
   async () => {
     await using nats = await NatsServer.start();
@@ -225,7 +230,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "close() lets the calls it serves finish, then withdraws the services from the bus",
   async () => {
     await using nats = await NatsServer.start();
@@ -262,7 +268,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "junk on the bus (unreadable calls, announcements and replies) is answered or ignored, never a crash",
   async () => {
     await using nats = await NatsServer.start();

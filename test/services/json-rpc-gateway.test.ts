@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { CALL_ABORTED, RpcGateway, Service, ServiceFailure, ServiceRegistry } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 /** A registry that records how every call the gateway makes ended. */
 class RecordingRegistry extends ServiceRegistry {
@@ -170,7 +171,7 @@ test("HTTP rules: 405 with Allow, 415, 404 (unknown or outside the group), 413",
   expect(big.text).not.toContain("xxxx");
 });
 
-test("authorise() → 401 with a challenge; the right credentials call through (curl)", async () => {
+peerTest(["curl"], "authorise() → 401 with a challenge; the right credentials call through (curl)", async () => {
   const r = new ServiceRegistry();
   new Service("t", r).exportMethod(() => "ok", "ping");
   class Guarded extends RpcGateway {

@@ -11,6 +11,7 @@ import { startDaemon } from "../helpers/servers.ts";
 import { Output, spawnWithOutput } from "../helpers/spawn.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { failureOf } from "../helpers/failure.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -21,7 +22,8 @@ function child(args: string[]) {
   return { ...c, [Symbol.dispose]: () => c.child.kill("SIGKILL") };
 }
 
-test(
+peerTest(
+  ["nats-server"],
   "examples/service-call.ts answers from a remote service; a client leaving aborts the call in both processes",
   async () => {
     await using nats = await NatsServer.start();
@@ -92,7 +94,8 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
-test(
+peerTest(
+  ["nats-server"],
   "the binary: --rpc --nats is an HTTP front for the bus; an unreachable NATS is one clear line",
   async () => {
     await using nats = await NatsServer.start();

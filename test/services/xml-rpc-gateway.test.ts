@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import { RpcGateway, Service, ServiceFailure, ServiceRegistry } from "../../src/index.ts";
 import { decodeCall, encodeCall, decodeResponse } from "../../src/services/xml-rpc.ts";
 import { startDaemon } from "../helpers/servers.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 function setUp() {
   const r = new ServiceRegistry();
@@ -23,7 +24,7 @@ async function postXml(port: number, body: string, type = "text/xml") {
   return { status: r.status, text: await r.text() };
 }
 
-test("Python's ServerProxy round-trips every type, None with allow_none, and sees the Fault", async () => {
+peerTest(["python3"], "Python's ServerProxy round-trips every type, None with allow_none, and sees the Fault", async () => {
   await using d = setUp();
   const py = Bun.spawn(["python3", "test/helpers/xmlrpc-client.py", `http://127.0.0.1:${d.port}/RPC2/types`], {
     stdout: "pipe",

@@ -247,7 +247,9 @@ export class FileServlet extends HttpServlet {
     const size = rep.bytes?.length ?? rep.stats.size;
     let ranges: readonly ByteRange[] | null = null;
     // RFC 9110 §14.2: ranges are defined for GET only; a coded representation is sent whole.
-    if (fields & HAS_RANGE && this.session.methodCode() === METHOD_GET && rep.coding === null) {
+    // RFC 9110 §9.3.2: HEAD gets the header fields GET would, so it gets GET's 206 or 416 too
+    // (as from nginx); only the body is left out.
+    if (fields & HAS_RANGE && rep.coding === null) {
       const ifRange = fields & HAS_IF_RANGE ? this.session.header("if-range") : null;
       if (ifRange === null || ifRangeHolds(ifRange, rep.etag, rep.stats.mtimeMs))
         ranges = parseRange(this.session.header("range") ?? "", size);

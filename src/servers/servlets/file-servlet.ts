@@ -1,5 +1,6 @@
 /**
- * FileServlet: serves one file (SPEC §4). GET and HEAD; other methods → 405 with Allow.
+ * FileServlet: serves one file (SPEC §4). GET and HEAD; other methods → 405 with Allow (501 for a
+ * method the server does not recognise, RFC 9110 §9.1).
  * Content-Type, Content-Length, Last-Modified, ETag and `Accept-Ranges: bytes` on every file;
  * the RFC 9110 §13.2.2 preconditions (304, 412); byte ranges (206, multipart/byteranges, 416,
  * If-Range); a precompressed sibling or an on-the-fly compressed copy chosen by Accept-Encoding.
@@ -182,7 +183,7 @@ export class FileServlet extends HttpServlet {
     super(session);
   }
 
-  /** Answers GET and HEAD; 405 otherwise. */
+  /** Answers GET and HEAD; 405 otherwise (501 for a method the server does not recognise). */
   override processRequest(): void | Promise<void> {
     const method = this.session.methodCode();
     if (method !== METHOD_GET && method !== METHOD_HEAD) return this.sendError(405);

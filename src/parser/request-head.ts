@@ -28,6 +28,18 @@ export const METHOD_CONNECT = 8;
 /** `TRACE` */
 export const METHOD_TRACE = 9;
 
+/**
+ * Whether a METHOD_* number names a method netsvc recognises (RFC 9110 §9.1): the eight methods
+ * of RFC 9110 §9.3 and PATCH (RFC 5789) — exactly the methods the parser numbers, so this is
+ * `method !== METHOD_OTHER`. Method names are case-sensitive: `get` is not GET. A resource that
+ * refuses a recognised method answers 405 with `Allow`; a method no one here recognises is 501
+ * (RFC 9110 §15.6.2). The one definition: servers extend it (a Router adds its routes' methods),
+ * never redefine it.
+ */
+export function isRecognisedMethod(method: number): boolean {
+  return method !== METHOD_OTHER;
+}
+
 /** Limits the parser enforces itself. Defaults follow SPEC §6. */
 export interface HeadLimits {
   /** Longest request line in bytes, CRLF excluded (414). Default MAX_REQUEST_LINE. */

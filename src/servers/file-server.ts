@@ -4,6 +4,9 @@
  * UTF-8 (400) and climbing above the root (403); here a `\` is refused (400) and dotfiles are
  * hidden (404). Only then is the disk consulted, and the real path (symlinks resolved) must lie
  * inside the real root (403). Filesystem errors map to statuses in one function (fs-status.ts).
+ * The hide, dotfile and plugin rules are decided once, on the name the path resolves to, never
+ * on the path's spelling: `/f/`, `/f//`, `/f/.` and `/f/x/..` all name `f` addressed as a
+ * directory, which for a plain file is 404 (SPEC §4.2).
  *
  * Metadata calls (stat, realpath) are synchronous: servlet() must choose a servlet at once, and a
  * stat is microseconds. A path that resolved to a regular file is remembered (with its device and
@@ -136,7 +139,10 @@ export class FileServer extends HttpServer {
     return this;
   }
 
-  /** Files ending in `ext` answer 404 as if absent. */
+  /**
+   * Files ending in `ext` (case-insensitive) answer 404 as if absent, by every spelling of their
+   * path (`/x.bak/`, `/x%2ebak`), and so do their precompressed copies (`x.bak.gz`, `x.bak.br`).
+   */
   hide(ext: string): this {
     this.resolved.clear(); // a new rule applies to paths resolved before it
     this.hidden.push(lower(ext));
@@ -145,9 +151,11 @@ export class FileServer extends HttpServer {
 
   /**
    * Files ending in `ext` are answered by a servlet from `factory(session, absolutePath)`; extra
-   * path below such a file becomes servletInfo(). With `alias`, a request for a name ending in
-   * `alias` is served from the file ending in `ext` instead (combine with hide(ext)); an empty
-   * alias serves `login` from `login.ts`.
+   * path below such a file becomes servletInfo() (`/x.ts/a/b` → "a/b"; `/x.ts/` → "", the plugin
+   * runs: its source is never served, nor its precompressed copies `x.ts.gz`/`x.ts.br`). With
+   * `alias`, a request for a name ending in `alias` is served from the file ending in `ext`
+   * instead (combine with hide(ext)); an alias names the file as a whole, so a path below it
+   * (`/login.html/`) is 404. An empty alias serves `login` from `login.ts`.
    */
   plugin(ext: string, factory: PluginFactory | PluginObject, alias?: string): this {
     this.resolved.clear(); // a new rule applies to paths resolved before it
@@ -275,17 +283,30 @@ export class FileServer extends HttpServer {
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats, known.options);
     }
 
-    const segments = rel.split("/");
+    // SPEC §4.2: every rule below is decided once, on the name the path resolves to. The daemon
+    // has normalised the path (RFC 3986 §5.2.4), so every spelling of a file that addresses it
+    // as a directory (/f/, /f//, /f/., /f/x/.., /f/%2e) arrives as "f/": the trailing "/" is not
+    // part of the name (the disk lookup would drop it, and a rule testing the path's end would
+    // miss the name: issue 19 served hidden files and plugin source that way).
+    const asDirectory = rel.endsWith("/");
+    const name = asDirectory ? rel.slice(0, -1) : rel;
+    const segments = name === "" ? [] : name.split("/");
     // SPEC §4.2: dotfiles (and dot-directories) are hidden.
     if (segments.some((s) => s.startsWith("."))) return this.notFound(session);
-    if (this.isHidden(rel)) return this.notFound(session);
+    if (this.isHidden(name)) return this.notFound(session);
 
     const absolute = join(this.root, ...segments);
     const st = statOrError(absolute);
-    if (typeof st === "number") return this.resolveMissing(session, rel, segments, st);
+    if (typeof st === "number") return this.resolveMissing(session, name, asDirectory, segments, st);
     if (st.isDirectory()) return this.resolveDirectory(session, absolute, path);
     if (!st.isFile()) return this.notFound(session);
-    return this.serveFile(session, absolute, rel, "", st, true);
+    if (asDirectory) {
+      // A file addressed as a directory is not there (POSIX ENOTDIR; nginx answers 404), but a
+      // plugin file runs, with an empty extra path, as it runs with one below it (/plug.ts/x).
+      const plugin = this.pluginFor(name);
+      return plugin ? this.runPlugin(session, plugin, absolute, name, "") : this.notFound(session);
+    }
+    return this.serveFile(session, absolute, name, "", st, true);
   }
 
   /** The remembered file for a servlet path key, revalidated if its time is up; null to resolve afresh. */
@@ -305,8 +326,23 @@ export class FileServer extends HttpServer {
     return null;
   }
 
+  /**
+   * SPEC §4.2: a name ending in a hidden suffix; also a precompressed copy (`x.gz`, `x.br`) of a
+   * hidden name or of a plugin file, since it holds the same bytes (a plugin's source).
+   */
   private isHidden(name: string): boolean {
     const n = lower(name);
+    if (this.endsHidden(n)) return true;
+    for (const coding of CODINGS) {
+      if (!n.endsWith(coding.suffix)) continue;
+      const original = n.slice(0, n.length - coding.suffix.length);
+      return this.endsHidden(original) || this.pluginFor(original) !== undefined;
+    }
+    return false;
+  }
+
+  /** `n` (lower case) ends in a suffix given to hide(). */
+  private endsHidden(n: string): boolean {
     return this.hidden.some((ext) => n.endsWith(ext));
   }
 
@@ -377,18 +413,26 @@ export class FileServer extends HttpServer {
     return null;
   }
 
-  /** Not on disk as named: a plugin alias, or a plugin file with extra path below it. */
-  private resolveMissing(session: HttpSession, rel: string, segments: string[], status: number): HttpServlet {
-    for (const p of this.plugins) {
-      if (p.alias !== null && lower(rel).endsWith(p.alias)) {
-        const sourceRel = rel.slice(0, rel.length - p.alias.length) + p.ext;
-        const source = join(this.root, ...sourceRel.split("/"));
-        const st = statOrError(source);
-        if (typeof st !== "number" && st.isFile()) return this.runPlugin(session, p, source, rel, "");
+  /**
+   * Not on disk as named: a plugin alias, or a plugin file with extra path below it. `name` is
+   * the resolved name (no trailing "/"); `asDirectory` says the request addressed it as a
+   * directory. An alias names a file as a whole: with any path below it (`/login.html/`,
+   * `/login.html/x`) it is absent, as a static file would be.
+   */
+  private resolveMissing(session: HttpSession, name: string, asDirectory: boolean, segments: string[], status: number): HttpServlet {
+    if (!asDirectory) {
+      for (const p of this.plugins) {
+        if (p.alias !== null && lower(name).endsWith(p.alias)) {
+          const sourceRel = name.slice(0, name.length - p.alias.length) + p.ext;
+          const source = join(this.root, ...sourceRel.split("/"));
+          const st = statOrError(source);
+          if (typeof st !== "number" && st.isFile()) return this.runPlugin(session, p, source, name, "");
+        }
       }
     }
     if (status === 404 && this.plugins.length > 0) {
-      // Walk down: the first prefix that is a file may be a plugin taking the rest as servletInfo.
+      // Walk down: the first prefix that is a file may be a plugin taking the rest as servletInfo
+      // (with the request's trailing "/": /plug.ts/a/ → "a/").
       let absolute = this.root;
       for (let i = 0; i < segments.length - 1; i++) {
         absolute = join(absolute, segments[i]!);
@@ -399,10 +443,11 @@ export class FileServer extends HttpServer {
         // A hidden plugin file is as absent with extra path below it as without.
         const plugin = st.isFile() && !this.isHidden(fileRel) ? this.pluginFor(fileRel) : undefined;
         if (!plugin) break; // extra path below a plain file → 404
-        return this.runPlugin(session, plugin, absolute, fileRel, segments.slice(i + 1).join("/"));
+        const info = segments.slice(i + 1).join("/") + (asDirectory ? "/" : "");
+        return this.runPlugin(session, plugin, absolute, fileRel, info);
       }
     }
-    if (status === 404) return (this.spaFallback ? this.spaIndex(session, rel) : null) ?? this.notFound(session);
+    if (status === 404) return (this.spaFallback ? this.spaIndex(session, name) : null) ?? this.notFound(session);
     return new ErrorServlet(session, status);
   }
 

@@ -8,6 +8,7 @@ import type { ErrorDocument } from "../http/error-page.ts";
 import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
 import { isRefused, type Refused } from "./refusal.ts";
+import { isRecognisedMethod } from "../parser/index.ts";
 
 /** Outcome of Basic authentication: allowed, or the status to answer with. */
 export type AuthOutcome = true | Refused;
@@ -49,6 +50,17 @@ export class HttpServer {
    */
   errorPage(_code: number, _session: HttpSession, _message?: string): string | ErrorDocument | null {
     return null;
+  }
+
+  /**
+   * Whether this server recognises the request's method at all (RFC 9110 §9.1). A servlet's
+   * sendError(405) for a method it does not is answered 501 (§15.6.2) instead: the method is
+   * not the resource's to refuse. Default: isRecognisedMethod — RFC 9110's eight methods and
+   * PATCH, case-sensitive. Override to add extension methods the server implements (Router adds
+   * those of its routes); keep it cheap and pure, it is asked once per refused request.
+   */
+  recognisesMethod(session: HttpSession): boolean {
+    return isRecognisedMethod(session.methodCode());
   }
 
   /**

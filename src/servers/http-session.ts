@@ -16,6 +16,7 @@ import { messageHtml } from "./html.ts";
 import { RequestAborted } from "./request-aborted.ts";
 import type { BodySink } from "./body-sink.ts";
 import { HttpError } from "./http-error.ts";
+import { isRecognisedMethod } from "../parser/index.ts";
 
 const encoder = new TextEncoder();
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
@@ -44,10 +45,12 @@ export interface ServletHooks {
   allowedMethods?(): string;
 }
 
-/** What may provide a request's error responses: the server object it was routed to. */
+/** What shapes a request's error responses: the server object it was routed to. */
 export interface ErrorPageSource {
   /** An error body for `code`, or null for the framework's own (see HttpServer.errorPage). */
   errorPage(code: number, session: HttpSession, message?: string): string | ErrorDocument | null;
+  /** Whether the server recognises the request's method (see HttpServer.recognisesMethod); a 405 for one it does not is a 501. */
+  recognisesMethod?(session: HttpSession): boolean;
 }
 
 /**
@@ -418,12 +421,29 @@ export class HttpSession extends HttpRequest {
   /**
    * Sends a complete HTML error page and closes the connection afterwards. If the status line was
    * produced but nothing has reached the socket, that partial response is replaced; otherwise the
-   * call is ignored (the connection is closed if the response is incomplete).
+   * call is ignored (the connection is closed if the response is incomplete). A 405 carries the
+   * servlet's allowedMethods() as `Allow`, and is sent as 501 when the server does not recognise
+   * the request's method at all (RFC 9110 §9.1; HttpServer.recognisesMethod).
    */
   sendError(code: number, html?: string): void {
-    // RFC 9110 §15.5.6: a 405 names the methods the resource answers.
+    // RFC 9110 §9.1: a method the server does not recognise is 501 (§15.6.2), not the resource's
+    // refusal; only a recognised method refused here is 405, naming the methods the resource
+    // answers (§15.5.6).
+    if (code === 405 && !this.isMethodRecognised()) code = 501;
     const allow = code === 405 ? (this.servlet?.allowedMethods?.() ?? "GET, HEAD") : "";
     this.sendErrorWithHeaders(code, allow ? [["Allow", allow]] : [], html);
+  }
+
+  /** RFC 9110 §9.1: whether the server the request was routed to recognises its method. */
+  private isMethodRecognised(): boolean {
+    const source = this.errorSource;
+    if (source?.recognisesMethod === undefined) return isRecognisedMethod(this.methodCode());
+    try {
+      return source.recognisesMethod(this);
+    } catch (e) {
+      this.connection.logError("recognisesMethod() threw", e);
+      return isRecognisedMethod(this.methodCode());
+    }
   }
 
   /** sendError with extra header fields (e.g. WWW-Authenticate for a 401). */

@@ -206,6 +206,8 @@ export class RouteTree<H> {
   private staticSlots = new Int32Array(0);
   private readonly staticPaths: Uint8Array[] = [];
   private readonly staticNodes: RouteNode<H>[] = [];
+  /** Methods the parser does not number (METHOD_OTHER) that some route registers: `PROPFIND`. */
+  private readonly extensionMethods = new Set<string>();
 
   /** Adds a route; throws a TypeError for a bad method or pattern, or a duplicate. */
   add(method: string, pattern: string, handler: H): Route<H> {
@@ -229,6 +231,7 @@ export class RouteTree<H> {
     }
     const route = new Route(method, pattern, names, handler);
     node.add(route);
+    if (methodCode(method) === METHOD_OTHER) this.extensionMethods.add(method);
     const at = node;
     route.allowed = () => at.allow;
     if (names.length === 0 && !this.staticNodes.includes(node)) this.addStatic(encoder.encode(segments.join("/")), node);
@@ -237,6 +240,11 @@ export class RouteTree<H> {
       this.ends = new Int32Array(names.length);
     }
     return route;
+  }
+
+  /** True when some route registers `name`, a method the parser does not number (`PROPFIND`). */
+  hasExtensionMethod(name: string): boolean {
+    return this.extensionMethods.has(name);
   }
 
   private addStatic(path: Uint8Array, node: RouteNode<H>): void {

@@ -12,9 +12,11 @@
  *
  * `:name` matches one non-empty segment; a trailing `*` matches the rest of the path (zero or
  * more segments, stored as `params["*"]`). Static segments win over parameters, parameters over
- * `*`. A path that matches only with other methods → 405 with `Allow`; no match → 404. HEAD is
- * served by the GET route unless a HEAD route exists. Paths are matched exactly: `/items/` is not
- * `/items`. Parameter values are percent-decoded (the request path is decoded once, SPEC §5).
+ * `*`. A path that matches only with other methods → 405 with `Allow`, or 501 when the method is
+ * neither a standard one nor any route's (RFC 9110 §9.1); no match → 404, whatever the method.
+ * HEAD is served by the GET route unless a HEAD route exists. Paths are matched exactly:
+ * `/items/` is not `/items`. Parameter values are percent-decoded (the request path is decoded
+ * once, SPEC §5).
  */
 import { latin1, METHOD_OTHER } from "../parser/index.ts";
 import { HttpServer } from "./http-server.ts";
@@ -62,7 +64,10 @@ export class RouteServlet extends HttpServlet {
   }
 }
 
-/** Answers 405 with the methods the path has. */
+/**
+ * Answers 405 with the methods the path has; sendError makes it 501 for a method the router does
+ * not recognise (recognisesMethod).
+ */
 class MethodNotAllowedServlet extends HttpServlet {
   constructor(
     session: HttpSession,
@@ -126,7 +131,16 @@ export class Router extends HttpServer {
     return { pattern: route.pattern, params: this.params(route, tree.lastPathBytes, false) };
   }
 
-  /** The servlet for the request's route, a 405 servlet, or null (404). */
+  /**
+   * RFC 9110 §9.1: the router recognises the standard methods (isRecognisedMethod) and the
+   * extension methods its own routes register (`on("PROPFIND", …)`), so a path that refuses
+   * PROPFIND answers 405 with `Allow` while an unknown method answers 501.
+   */
+  override recognisesMethod(session: HttpSession): boolean {
+    return super.recognisesMethod(session) || this.tree.hasExtensionMethod(session.requestMethod());
+  }
+
+  /** The servlet for the request's route, a 405 servlet (501 for a method the router does not recognise), or null (404). */
   override servlet(s: HttpSession): HttpServlet | null {
     const tree = this.tree;
     let route: Route<RouteHandler> | null;

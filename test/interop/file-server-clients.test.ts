@@ -33,6 +33,11 @@ beforeAll(() => {
   writeFileSync(join(site, "docs", "<b>&.md"), "x");
   writeFileSync(join(site, "docs", ".secret"), "x");
   writeFileSync(join(app, "index.html"), "<p>the app</p>");
+  writeFileSync(join(site, "db.bak"), "SECRET backup");
+  writeFileSync(
+    join(site, "plug.ts"),
+    `// SOURCE of a plugin servlet\nimport { HttpServlet } from "netsvc";\nexport default class extends HttpServlet {\n  processRequest() { this.sendDocument(200, "text/plain", "ran info=" + this.servletInfo()); }\n}\n`,
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -55,6 +60,34 @@ peerTest(["curl"], "curl -r fetches a range; curl -C - resumes a partial downloa
     expect(readFileSync(part).equals(big)).toBe(true);
   });
 });
+
+peerTest(
+  ["curl"],
+  "issue 19 through the binary with curl --path-as-is: no spelling reveals a hidden file or plugin source; HEAD -r is 206; FOO is 501",
+  async () => {
+    await withCli([site, "--port", "0", "--hide", ".bak", "--plugin", ".ts"], async (base) => {
+      const get = async (path: string, ...flags: string[]) => {
+        const r = await run(["curl", "-s", "--path-as-is", "-w", "\n%{http_code}", ...flags, `${base}${path}`]);
+        const at = r.out.lastIndexOf("\n");
+        return { body: r.out.slice(0, at), status: Number(r.out.slice(at + 1)) };
+      };
+      for (const path of ["db.bak", "db.bak/", "db.bak//", "db.bak/.", "db.bak/x/..", "db%2ebak/"]) {
+        const r = await get(path);
+        expect([path, r.status, r.body.includes("SECRET")]).toEqual([path, 404, false]);
+      }
+      for (const path of ["plug.ts", "plug.ts/", "plug.ts//", "plug.ts/.", "plug.ts/x/.."]) {
+        const r = await get(path);
+        expect([path, r.status, r.body]).toEqual([path, 200, "ran info="]);
+      }
+      expect((await get("plug.ts/extra")).body).toBe("ran info=extra");
+      const head = await run(["curl", "-s", "-I", "-r", "0-9", `${base}words.txt`]);
+      expect(head.out).toContain("HTTP/1.1 206 Partial Content");
+      expect(head.out).toContain(`Content-Range: bytes 0-9/${words.length}`);
+      expect((await get("words.txt", "-X", "FOO")).status).toBe(501);
+      expect((await get("words.txt", "-X", "DELETE")).status).toBe(405);
+    });
+  },
+);
 
 peerTest(["curl"], "curl --compressed with --compress; a .gz sibling for Accept-Encoding: gzip; --cache and --cors fields", async () => {
   await withCli([site, "--port", "0", "--compress", "--cache", "600", "--cors"], async (base) => {

@@ -13,7 +13,7 @@ import { clearCompressionCache, FileServer } from "../../src/index.ts";
 import { GZIP } from "../../src/servers/accept-encoding.ts";
 import { compressedFile } from "../../src/servers/compression-cache.ts";
 import { MAX_CONCURRENT_COMPRESSIONS } from "../../src/servers/file-limits.ts";
-import { RawClient, type ParsedResponse } from "../helpers/raw-client.ts";
+import { parseResponses, RawClient, type ParsedResponse } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 
 let base = "";
@@ -96,6 +96,27 @@ async function head(port: number, target: string, extra: Record<string, string> 
 
 const bytesOf = (body: string) => Buffer.from(body, "latin1");
 
+/**
+ * `method target` in HTTP/1.1 followed on the same connection by `GET /text.txt` (which closes):
+ * the first response's status and fields (its body is not framed for HEAD), and the body of the
+ * second, which arrives only if the first left the connection open and sent no body after a HEAD.
+ */
+async function pipelined(port: number, method: string, target: string, extra: Record<string, string>) {
+  using c = await RawClient.connect(port);
+  const lines = Object.entries(extra).map(([k, v]) => `${k}: ${v}\r\n`);
+  c.send(`${method} ${target} HTTP/1.1\r\nHost: t\r\n${lines.join("")}\r\nGET /text.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
+  await c.untilClosed();
+  const all = c.text();
+  const headEnd = all.indexOf("\r\n\r\n") + 4;
+  const [statusLine, ...fieldLines] = all.slice(0, headEnd - 4).split("\r\n");
+  const headers: Record<string, string> = {};
+  for (const line of fieldLines) headers[line.slice(0, line.indexOf(":")).toLowerCase()] = line.slice(line.indexOf(":") + 1).trim();
+  const status = Number(statusLine!.split(" ")[1]);
+  const rest = method === "HEAD" ? all.slice(headEnd) : all.slice(headEnd + Number(headers["content-length"]));
+  const [second] = parseResponses(rest, true);
+  return { status, headers, next: second?.status === 200 ? second.body : `unframed: ${JSON.stringify(rest.slice(0, 80))}` };
+}
+
 describe("ranges (RFC 9110 §14)", () => {
   test("every file says Accept-Ranges: bytes, small and large", async () => {
     await using srv = startDaemon({ "/": files() });
@@ -172,11 +193,31 @@ describe("ranges (RFC 9110 §14)", () => {
     }
   });
 
-  test("HEAD and other methods ignore Range (RFC 9110 §14.2: GET only)", async () => {
+  test("HEAD answers exactly the head GET would, Range included (RFC 9110 §9.3.2); no body, connection kept", async () => {
     await using srv = startDaemon({ "/": files() });
-    const r = await head(srv.port, "/text.txt", { Range: "bytes=0-1" });
-    expect(r.status).toBe(200);
-    expect(r.headers["content-length"]).toBe(String(text.length));
+    const etag = (await once(srv.port, "/text.txt")).headers.etag!;
+    const cases: [string, Record<string, string>, number][] = [
+      ["/text.txt", { Range: "bytes=0-9" }, 206],
+      ["/text.txt", { Range: "bytes=-3" }, 206],
+      ["/text.txt", { Range: `bytes=${text.length}-` }, 416],
+      ["/text.txt", { Range: "bytes=5-1" }, 200],
+      ["/text.txt", { Range: "bytes=0-0", "If-Range": etag }, 206],
+      ["/text.txt", { Range: "bytes=0-0", "If-Range": '"old"' }, 200],
+      ["/big.bin", { Range: "bytes=300001-1000000" }, 206],
+      ["/big.bin", { Range: "bytes=0-1,-2" }, 206],
+      ["/app.js", { Range: "bytes=0-4", "Accept-Encoding": "gzip" }, 206],
+    ];
+    const withoutDate = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== "date"));
+    for (const [target, fields, status] of cases) {
+      const get = await pipelined(srv.port, "GET", target, fields);
+      const head = await pipelined(srv.port, "HEAD", target, fields);
+      const what = `${target} ${JSON.stringify(fields)}`;
+      expect([what, get.status]).toEqual([what, status]);
+      expect([what, head.status]).toEqual([what, status]);
+      expect([what, withoutDate(head.headers)]).toEqual([what, withoutDate(get.headers)]);
+      // No body after the HEAD's head: the next bytes are the next response, on the same connection.
+      expect([what, head.next]).toEqual([what, text]);
+    }
   });
 
   test("If-Range with the current ETag or date → 206; with an old one → 200 and the whole file", async () => {

@@ -26,7 +26,7 @@ export class DirectoryListingServlet extends HttpServlet {
     super(session);
   }
 
-  /** Sends the listing (200), 405 for other methods, or the status of a failed read. */
+  /** Sends the listing (200), 405 for other methods (501 for unrecognised ones), or the status of a failed read. */
   override processRequest(): void {
     const method = this.session.methodCode();
     if (method !== METHOD_GET && method !== METHOD_HEAD) return this.sendError(405);

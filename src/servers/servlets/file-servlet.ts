@@ -1,5 +1,6 @@
 /**
- * FileServlet: serves one file (SPEC §4). GET and HEAD; other methods → 405 with Allow.
+ * FileServlet: serves one file (SPEC §4). GET and HEAD; other methods → 405 with Allow (501 for a
+ * method the server does not recognise, RFC 9110 §9.1).
  * Content-Type, Content-Length, Last-Modified, ETag and `Accept-Ranges: bytes` on every file;
  * the RFC 9110 §13.2.2 preconditions (304, 412); byte ranges (206, multipart/byteranges, 416,
  * If-Range); a precompressed sibling or an on-the-fly compressed copy chosen by Accept-Encoding.
@@ -182,7 +183,7 @@ export class FileServlet extends HttpServlet {
     super(session);
   }
 
-  /** Answers GET and HEAD; 405 otherwise. */
+  /** Answers GET and HEAD; 405 otherwise (501 for a method the server does not recognise). */
   override processRequest(): void | Promise<void> {
     const method = this.session.methodCode();
     if (method !== METHOD_GET && method !== METHOD_HEAD) return this.sendError(405);
@@ -247,7 +248,9 @@ export class FileServlet extends HttpServlet {
     const size = rep.bytes?.length ?? rep.stats.size;
     let ranges: readonly ByteRange[] | null = null;
     // RFC 9110 §14.2: ranges are defined for GET only; a coded representation is sent whole.
-    if (fields & HAS_RANGE && this.session.methodCode() === METHOD_GET && rep.coding === null) {
+    // RFC 9110 §9.3.2: HEAD gets the header fields GET would, so it gets GET's 206 or 416 too
+    // (as from nginx); only the body is left out.
+    if (fields & HAS_RANGE && rep.coding === null) {
       const ifRange = fields & HAS_IF_RANGE ? this.session.header("if-range") : null;
       if (ifRange === null || ifRangeHolds(ifRange, rep.etag, rep.stats.mtimeMs))
         ranges = parseRange(this.session.header("range") ?? "", size);

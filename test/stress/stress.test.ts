@@ -57,6 +57,7 @@ describe("stress probes against netsvc (quick)", () => {
         "slow readers",
         "pipeline flood",
         "abandoned polls",
+        "rpc batch",
         "mutation fuzz",
         "soak",
       ]);

@@ -4,13 +4,15 @@
  * service `<name>` when it belongs to the group (`""`: every service), local or remote.
  *
  * HTTP rules, checked in this order before the body is read: not POST → 405 with `Allow: POST`;
- * no such service, or outside the group → 404; a Content-Type the protocol does not take → 415;
- * a body over `maxBody` → 413 (the daemon answers it and closes). Authentication is the usual
+ * no such service, or outside the group → 404; a Content-Type the protocol does not take → 415; a body over `maxBody` → 413 (the daemon answers it and closes). Authentication is the usual
  * server-object `authorise(login, password)` (401). Every error body names the problem in plain
  * text and never repeats the request.
  *
  * The call is a deferred response: the servlet answers when the service replies; when the client
- * goes away first, the servlet's signal aborts the call (the service sees CALL_ABORTED).
+ * goes away first, the servlet's signal aborts the call (the service sees CALL_ABORTED). A batch
+ * (JSON-RPC) is answered member by member through sendContent()/drained() (ServletOutput): a
+ * client that does not read holds up only its own batch, never more than the output high-water
+ * mark of it.
  */
 import { RPC_MAX_BODY } from "./limits.ts";
 import { METHOD_POST } from "../parser/index.ts";
@@ -19,8 +21,9 @@ import { HttpServlet } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { jsonRpc } from "./json-rpc.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, services, type ServiceRegistry } from "./registry.ts";
-import type { RpcAnswer, RpcCodec } from "./rpc-codec.ts";
+import { isStream, type RpcAnswer, type RpcCodec } from "./rpc-codec.ts";
 import { SERVICE_NAME } from "./service.ts";
+import { ServletOutput } from "./servlet-output.ts";
 import { xmlRpc } from "./xml-rpc.ts";
 
 /** Protocols of the gateway. */
@@ -142,6 +145,7 @@ class RpcServlet extends HttpServlet {
     const signal = () => this.signal;
     const a = g.codec.answer(body, (method, params) => g.registry.callFast(name, method, params, g.timeoutMs, signal));
     if (a instanceof Promise) a.then((x) => this.send(x));
+    else if (isStream(a)) a.writeTo(new ServletOutput(this, a.status, a.contentType));
     else this.send(a);
   }
 

@@ -131,7 +131,7 @@ test("a batch answers in order, leaves notifications out; notifications alone â†
     { jsonrpc: "2.0", method: "sum", params: [1, 2], id: 1 },
     { jsonrpc: "2.0", method: "sum", params: [5, 5] },
     { jsonrpc: "2.0", method: "fail", params: [0], id: 2 },
-    7,
+    { jsonrpc: "2.0", method: "sum", params: 7, id: null },
     { jsonrpc: "2.0", method: "nope", id: 3 },
   ];
   const r = await post(d.port, "/service/validator", JSON.stringify(batch));
@@ -139,7 +139,7 @@ test("a batch answers in order, leaves notifications out; notifications alone â†
   expect(r.json.map((x: { id: unknown; result?: unknown; error?: { code: number } }) => [x.id, x.result ?? x.error!.code])).toEqual([
     [1, 3],
     [2, 10],
-    [null, -32600],
+    [null, -32602],
     [3, -32601],
   ]);
   expect(d.r.outcomes).toContain(10);

@@ -149,6 +149,29 @@ test("a batch answers in order, leaves notifications out; notifications alone �
   expect([one.status, one.text]).toEqual([204, ""]);
 });
 
+test("an unrecognised method → 501; a known one other than POST → 405 with Allow: POST (RFC 9110 §9.1); the connection stays open", async () => {
+  await using d = setUp();
+  using c = await RawClient.connect(d.port);
+  for (const [method, status] of [
+    ["BREW", 501],
+    ["get", 501], // methods are case-sensitive (RFC 9110 §9.1)
+    ["PROPFIND", 501],
+    ["GET", 405],
+    ["PUT", 405],
+    ["DELETE", 405],
+    ["OPTIONS", 405],
+    ["TRACE", 405],
+    ["PATCH", 405],
+  ] as const) {
+    const r = await c.request(`${method} /service/validator HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`);
+    expect([method, r.status, r.headers.allow]).toEqual([method, status, status === 405 ? "POST" : undefined]);
+    expect(c.closed).toBe(false);
+  }
+  const head = await fetch(`http://127.0.0.1:${d.port}/service/validator`, { method: "HEAD" });
+  expect([head.status, head.headers.get("allow")]).toEqual([405, "POST"]);
+  expect(d.errors).toEqual([]);
+});
+
 test("HTTP rules: 405 with Allow, 415, 404 (unknown or outside the group), 413", async () => {
   await using d = setUp({ maxBody: 1000 });
   const get = await fetch(`http://127.0.0.1:${d.port}/service/validator`);

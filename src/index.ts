@@ -39,7 +39,7 @@ export type { ServiceValue } from "./services/values.ts";
 export { RpcGateway, mediaTypeOf, type RpcGatewayOptions, type RpcProtocol } from "./services/rpc-gateway.ts";
 export { jsonRpc, PARSE_ERROR, INVALID_REQUEST } from "./services/json-rpc.ts";
 export { xmlRpc, encodeCall, decodeCall, encodeResponse, decodeResponse, encodeFault } from "./services/xml-rpc.ts";
-export type { RpcCodec, RpcAnswer, Invoke } from "./services/rpc-codec.ts";
+export type { RpcCodec, RpcAnswer, RpcStream, RpcOutput, Invoke } from "./services/rpc-codec.ts";
 export * from "./services/limits.ts";
 export { XmlError, parseXml, type XmlElement } from "./services/xml-lite.ts";
 export { XmlRpcError, XML_MEDIA_TYPE } from "./services/xml-rpc.ts";

@@ -9,6 +9,12 @@ export const SMALL_BODY = "Hello, world!";
 export const BIG_PATH = "/big.bin";
 export const BIG_SIZE = 200 * 1024 * 1024;
 
+/**
+ * netsvc only: the target's JSON-RPC gateway path to a service whose `echo(x)` returns `x`
+ * (nginx has no JSON-RPC).
+ */
+export const RPC_PATH = "/rpc/stress";
+
 /** Creates the fixture under `dir` and returns `dir`. */
 export function makeFixture(dir: string): string {
   mkdirSync(dir, { recursive: true });

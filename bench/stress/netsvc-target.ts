@@ -6,13 +6,26 @@
  *            (epoch ms) its destroyServlet() ran and whether its signal had aborted by then;
  * - `/stats` JSON: `daemon.stats()` and the poll counters; `/stats?polls` adds every recorded
  *            destroy time as `[id, epochMs]` pairs; `/stats?gc` first runs a full garbage collection
- *            (diagnostic only). Cheap otherwise: no file system, no loop over sessions.
+ *            (diagnostic only). Cheap otherwise: no file system, no loop over sessions;
+ * - `/rpc`   a JSON-RPC RpcGateway (default limits) to the service `stress`, whose `echo(x)`
+ *            returns `x` (RPC_PATH; the rpc-batch probe's target).
  *
  * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS=1024]
  * Prints "ready" on stdout once listening; SIGINT/SIGTERM stop it in order.
  */
-import { Dispatcher, FileServer, HttpDaemon, HttpServer, HttpServlet, MAX_CONNECTIONS, type HttpSession } from "../../src/index.ts";
+import {
+  Dispatcher,
+  FileServer,
+  HttpDaemon,
+  HttpServer,
+  HttpServlet,
+  MAX_CONNECTIONS,
+  RpcGateway,
+  Service,
+  type HttpSession,
+} from "../../src/index.ts";
 import { epochMs } from "./clock.ts";
+import { RPC_PATH } from "./fixture.ts";
 
 /** What the long-polls saw. */
 const polls = {
@@ -67,6 +80,9 @@ const daemon = new HttpDaemon(Number(portArg), { maxConnections: Number(maxArg ?
 daemon.attach("/", new FileServer(fixture));
 daemon.attach("/poll", new ServletServer(LongPoll));
 daemon.attach("/stats", new ServletServer(Stats));
+const [, rpcRoot, rpcService] = RPC_PATH.split("/");
+new Service(rpcService!).exportMethod((x: unknown) => x, "echo");
+daemon.attach(`/${rpcRoot}`, new RpcGateway(""));
 const dispatcher = new Dispatcher();
 dispatcher.monitor("SIGINT");
 dispatcher.monitor("SIGTERM");

@@ -9,6 +9,7 @@ import { pause } from "./clock.ts";
 import { SMALL_PATH } from "./fixture.ts";
 import { median } from "./proc.ts";
 import { ReplyReader } from "./reply-reader.ts";
+import { NORMAL_LATENCY_GOAL_MS } from "./settings.ts";
 
 const REQUEST = Buffer.from(`GET ${SMALL_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
 
@@ -20,6 +21,8 @@ export interface NormalSummary {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Requests (failed ones included) answered with 200 within NORMAL_LATENCY_GOAL_MS, in %. */
+  withinGoalPercent: number;
   /** Status codes other than 200, and "timeout"/"refused", with counts. */
   failures: Record<string, number>;
 }
@@ -70,6 +73,7 @@ export class NormalClient {
       p50Ms: median(s),
       p99Ms: at(0.99),
       maxMs: s.length ? s[s.length - 1]! : NaN,
+      withinGoalPercent: (100 * s.filter((ms) => ms <= NORMAL_LATENCY_GOAL_MS).length) / Math.max(1, s.length + this.failed),
       failures: this.failures,
     };
   }

@@ -32,6 +32,11 @@ export interface ProbeContext {
 /** A probe: runs its attack against a fresh target and stops it before returning. */
 export interface Probe {
   name: string;
+  /**
+   * True when the attack has no counterpart on nginx (it needs a netsvc feature, e.g. the RPC
+   * gateway): the harness runs it against netsvc only and says so. Default false.
+   */
+  netsvcOnly?: boolean;
   /** One line: what the attack does. */
   describe(s: StressSettings): string;
   attack(ctx: ProbeContext): Promise<AttackOutcome>;

@@ -21,6 +21,8 @@ export interface StressSettings {
   /** `hangMs`: no byte and no close this long after the input (and again after a FIN) → hang. */
   fuzz: { cases: number; seed: number; concurrency: number; hangMs: number; keepAliveQuietMs: number };
   soak: { durationMs: number; workers: number };
+  /** Each client sends one JSON-RPC batch of about `batchBytes` and never reads (netsvc only). */
+  rpcBatch: { clients: number; batchBytes: number; durationMs: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -39,6 +41,7 @@ export const FULL: StressSettings = {
   polls: { clients: 1100 },
   fuzz: { cases: 20_000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
   soak: { durationMs: 300_000, workers: 16 },
+  rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 10_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -55,6 +58,7 @@ export const QUICK: StressSettings = {
   polls: { clients: 1100 },
   fuzz: { cases: 3000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
   soak: { durationMs: 10_000, workers: 8 },
+  rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 3000 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,
@@ -76,5 +80,7 @@ export const NORMAL_LATENCY_GOAL_MS = 100;
 export const ABANDON_GOAL_MS = 1000;
 /** Goal: bytes per idle connection beyond what the socket costs a bare Bun.listen server. */
 export const IDLE_BYTES_GOAL = 4096;
+/** Goal: no RPC response body larger than this many times its request body (issue 19). */
+export const RPC_AMPLIFICATION_GOAL = 4;
 /** Goal: stderr bytes per 1,000 bad requests. */
 export const STDERR_GOAL_PER_1000 = 1024;

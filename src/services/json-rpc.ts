@@ -3,20 +3,27 @@
  *
  * - Single calls, batches (answered in request order, notifications left out), notifications (a
  *   request without `id`: no reply; a body of notifications only → 204).
+ * - Batches (issue 19): at most RPC_MAX_BATCH members, else one -32600 error with HTTP 413 and no
+ *   call runs. A batch with a member that is not a valid request object is refused whole with one
+ *   -32600 error naming the first such member, and no call runs: the specification's one error
+ *   per invalid member would answer a 2-byte member `1,` with ~100 bytes (50x). The members of a
+ *   valid batch run RPC_BATCH_CONCURRENCY at a time and their answers are written as they come,
+ *   through the connection's flow control (batch-stream.ts).
  * - Errors: -32700 parse error (not JSON, or not UTF-8), -32600 invalid request (not a request
- *   object, or an empty batch), -32601 method not found, -32602 invalid params (`params` neither an
- *   array nor an object), -32603 internal error (the service threw something else than a
- *   ServiceFailure). A ServiceFailure becomes `{code: error, message: description, data: {origin,
+ *   object, an empty or too long batch, a batch with an invalid member), -32601 method not found,
+ *   -32602 invalid params (`params` neither an array nor an object), -32603 internal error (the
+ *   service threw something else than a ServiceFailure, or its result cannot be sent as JSON). A ServiceFailure becomes `{code: error, message: description, data: {origin,
  *   details}}`. JSON-RPC errors travel with HTTP 200, except a single call whose service is
  *   unreachable (the exchange is down): 503, with the same error body.
  * - Parameters by position are the method's arguments; parameters by name (an object) are passed
  *   as ONE argument, the object itself (netsvc methods have no declared parameter names to match).
  * - Uint8Array and Date travel as `{"$base64": …}` and `{"$date": …}` (see values.ts).
  */
-import type { Invoke, RpcAnswer, RpcCodec } from "./rpc-codec.ts";
+import { streamBatch, type BatchFrame } from "./batch-stream.ts";
+import type { Invoke, RpcAnswer, RpcCodec, RpcStream } from "./rpc-codec.ts";
 import { INTERNAL_ERROR, INVALID_PARAMS, SERVICE_UNAVAILABLE, ServiceFailure } from "./service-failure.ts";
 import { isThenable } from "./registry.ts";
-import { VALUE_MAX_DEPTH } from "./limits.ts";
+import { RPC_MAX_BATCH, VALUE_MAX_DEPTH } from "./limits.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
 
 /** JSON-RPC: the body is not JSON (or not UTF-8). */
@@ -54,16 +61,30 @@ function outcomeObject(id: Id, e: unknown): object {
   return e instanceof ServiceFailure ? failureObject(id, e) : errorObject(id, INTERNAL_ERROR, "internal error");
 }
 
+/** Why `r` is not a valid request object (a phrase for the -32600 message), or "" when it is one. */
+function invalidReason(r: unknown): string {
+  if (r === null || typeof r !== "object" || Array.isArray(r)) return "not a request object";
+  const req = r as JsonRpcRequest;
+  if ("id" in req && !isValidId(req.id)) return "id must be a string, a number or null";
+  if (req.jsonrpc !== "2.0") return 'jsonrpc must be "2.0"';
+  if (typeof req.method !== "string") return "method must be a string";
+  return "";
+}
+
 /** One request of a body: its response object (at once, or later), or null for a notification. */
 function answerOne(r: unknown, invoke: Invoke): object | null | Promise<object | null> {
-  if (r === null || typeof r !== "object" || Array.isArray(r))
-    return errorObject(null, INVALID_REQUEST, "invalid request: not a request object");
-  const req = r as JsonRpcRequest;
+  const reason = invalidReason(r);
+  if (reason === "") return answerRequest(r as JsonRpcRequest & { method: string }, invoke);
+  // The id is echoed when it is a valid one; null when it cannot be told (JSON-RPC 2.0 §5).
+  const id =
+    r !== null && typeof r === "object" && "id" in r && isValidId((r as JsonRpcRequest).id) ? ((r as JsonRpcRequest).id as Id) : null;
+  return errorObject(id, INVALID_REQUEST, `invalid request: ${reason}`);
+}
+
+/** A valid request (see invalidReason): its response object (at once, or later), or null for a notification. */
+function answerRequest(req: JsonRpcRequest & { method: string }, invoke: Invoke): object | null | Promise<object | null> {
   const hasId = "id" in req;
-  if (hasId && !isValidId(req.id)) return errorObject(null, INVALID_REQUEST, "invalid request: id must be a string, a number or null");
   const id = hasId ? (req.id as Id) : null;
-  if (req.jsonrpc !== "2.0") return errorObject(id, INVALID_REQUEST, 'invalid request: jsonrpc must be "2.0"');
-  if (typeof req.method !== "string") return errorObject(id, INVALID_REQUEST, "invalid request: method must be a string");
   let params: unknown[];
   try {
     if (req.params === undefined) params = [];
@@ -96,11 +117,6 @@ function singleAnswer(one: object | null): RpcAnswer {
   return jsonAnswer(unavailable ? 503 : 200, one);
 }
 
-function batchAnswer(all: (object | null)[]): RpcAnswer {
-  const replies = all.filter((x) => x !== null);
-  return replies.length === 0 ? NO_CONTENT : jsonAnswer(200, replies);
-}
-
 function jsonAnswer(status: number, v: unknown): RpcAnswer {
   try {
     return { status, contentType: JSON_MEDIA_TYPE, body: stringifyValue(v) };
@@ -114,12 +130,50 @@ function jsonAnswer(status: number, v: unknown): RpcAnswer {
   }
 }
 
+/** A member's response object as text; a result that cannot be sent fails that member alone. */
+function encodeMember(one: object | null): string | null {
+  if (one === null) return null;
+  try {
+    return stringifyValue(one);
+  } catch {
+    const id = (one as { id: Id }).id;
+    return JSON.stringify(errorObject(id, INTERNAL_ERROR, "internal error: the result cannot be sent as JSON"));
+  }
+}
+
+const BATCH_FRAME: BatchFrame = { open: "[", separator: ",", close: "]" };
+
+/** A non-empty batch: refused whole (too long, an invalid member), or streamed member by member. */
+function batchAnswer(doc: unknown[], invoke: Invoke): RpcAnswer | RpcStream {
+  // RFC 9110 §15.5.14: content larger than the server is willing to process → 413; checked first,
+  // so even the validation below is bounded. The body says why in JSON-RPC's terms.
+  if (doc.length > RPC_MAX_BATCH)
+    return jsonAnswer(413, errorObject(null, INVALID_REQUEST, `invalid request: a batch holds at most ${RPC_MAX_BATCH} members`));
+  for (let i = 0; i < doc.length; i++) {
+    const reason = invalidReason(doc[i]);
+    if (reason !== "") return jsonAnswer(200, errorObject(null, INVALID_REQUEST, `invalid request: batch[${i}]: ${reason}`));
+  }
+  const requests = doc as ((JsonRpcRequest & { method: string }) | null)[];
+  return {
+    status: 200,
+    contentType: JSON_MEDIA_TYPE,
+    writeTo(out) {
+      const start = (i: number) => {
+        const a = answerRequest(requests[i]!, invoke);
+        requests[i] = null; // its params may be large: not kept until the batch ends
+        return a instanceof Promise ? a.then(encodeMember) : encodeMember(a);
+      };
+      streamBatch(requests.length, start, out, BATCH_FRAME);
+    },
+  };
+}
+
 /** The JSON-RPC 2.0 codec. */
 export const jsonRpc: RpcCodec = {
   protocol: "json-rpc",
   mediaType: JSON_MEDIA_TYPE,
   accepts: (mediaType) => mediaType === JSON_MEDIA_TYPE,
-  answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer> {
+  answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer> | RpcStream {
     let doc: unknown;
     try {
       doc = JSON.parse(utf8.decode(body));
@@ -131,7 +185,6 @@ export const jsonRpc: RpcCodec = {
       return one instanceof Promise ? one.then(singleAnswer) : singleAnswer(one);
     }
     if (doc.length === 0) return jsonAnswer(200, errorObject(null, INVALID_REQUEST, "invalid request: empty batch"));
-    const all = doc.map((r) => answerOne(r, invoke));
-    return all.some((x) => x instanceof Promise) ? Promise.all(all).then(batchAnswer) : batchAnswer(all as (object | null)[]);
+    return batchAnswer(doc, invoke);
   },
 };

@@ -5,6 +5,25 @@
 
 /** Largest RPC request body by default (bytes) → 413; same as the daemon's default body limit. */
 export const RPC_MAX_BODY = 1024 * 1024;
+/**
+ * JSON-RPC: most members (calls and notifications) in one batch → one -32600 error with HTTP 413,
+ * and no call runs (RFC 9110 §15.5.14: the content is larger than the server is willing to
+ * process). Bounds the calls one request can make and the answer it can ask for.
+ */
+export const RPC_MAX_BATCH = 1000;
+/**
+ * JSON-RPC: most calls of one batch started and not yet answered at once. The rest wait their
+ * turn, so one request cannot queue a thousand bus calls ahead of other clients' calls; and a
+ * member is started only when the answers before it have been handed to the connection, so a
+ * client that does not read stops its batch (the answer waits on drained()).
+ */
+export const RPC_BATCH_CONCURRENCY = 16;
+/**
+ * JSON-RPC: a batch's answer is handed to the connection in pieces of about this many characters
+ * (not one write per member); an answer that is complete before reaching it goes out whole with
+ * its Content-Length. Well under the daemon's output high-water mark (64 KiB).
+ */
+export const RPC_BATCH_PIECE = 16 * 1024;
 /** XML-RPC: deepest element nesting accepted → 400 beyond (bounds recursion and memory). */
 export const XML_MAX_DEPTH = 64;
 /** Deepest nesting of arrays and objects in a call's values (JSON-RPC, NATS): deeper is refused, never recursed into. */

@@ -18,6 +18,38 @@ export interface RpcAnswer {
   body: string | null;
 }
 
+/**
+ * Where a streamed answer goes: the gateway's servlet, writing through the connection's flow
+ * control (sendContent / drained). Text written before the answer reaches RPC_BATCH_PIECE
+ * characters, or before flush(), may still go out as one whole response with a Content-Length.
+ */
+export interface RpcOutput {
+  /** Appends text to the answer; false once the client is behind: wait for drained() before more. */
+  write(text: string): boolean;
+  /** Hands what was written to the connection now (before waiting for a call). */
+  flush(): void;
+  /** Resolves once the client has taken enough to write more (at once if so; also when it left). */
+  drained(): Promise<void>;
+  /** True once the client has gone (or the response ended): start no more calls. */
+  readonly closed: boolean;
+  /** The answer is complete. Nothing written at all: 204 No Content. */
+  end(): void;
+}
+
+/** An answer written piece by piece as its calls finish (a JSON-RPC batch). */
+export interface RpcStream {
+  /** Status when anything is written (nothing: 204). */
+  status: number;
+  contentType: string;
+  /** Runs the calls and writes their answers to `out`, ending it; never throws. */
+  writeTo(out: RpcOutput): void;
+}
+
+/** True when `a` is written piece by piece. */
+export function isStream(a: RpcAnswer | RpcStream): a is RpcStream {
+  return "writeTo" in a;
+}
+
 /** A protocol of the gateway. */
 export interface RpcCodec {
   /** Protocol name, as RpcGateway's `protocol` option spells it. */
@@ -28,11 +60,12 @@ export interface RpcCodec {
   accepts(mediaType: string): boolean;
   /**
    * Decodes `body`, runs its calls through `invoke`, and encodes the outcome: at once when every
-   * call answered at once, else a Promise. Never throws, never rejects. `body` may be a view of
-   * the connection's receive buffer, valid only until answer() returns: decode it before then
-   * and keep nothing that points into it.
+   * call answered at once, else a Promise; or, for a request of many calls, an RpcStream the
+   * gateway drives. Never throws, never rejects. `body` may be a view of the connection's
+   * receive buffer, valid only until answer() returns: decode it before then and keep nothing
+   * that points into it.
    */
-  answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer>;
+  answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer> | RpcStream;
 }
 
 /** Plain-text answer for a request the protocol cannot even read (names the problem, echoes nothing). */

@@ -3,24 +3,29 @@
  * `daemon.attach("/service", new RpcGateway("web-services"))`: `POST /service/<name>` calls
  * service `<name>` when it belongs to the group (`""`: every service), local or remote.
  *
- * HTTP rules, checked in this order before the body is read: not POST → 405 with `Allow: POST`;
- * no such service, or outside the group → 404; a Content-Type the protocol does not take → 415;
- * a body over `maxBody` → 413 (the daemon answers it and closes). Authentication is the usual
+ * HTTP rules, checked in this order before the body is read: a method the server does not
+ * recognise → 501, another method than POST → 405 with `Allow: POST` (RFC 9110 §9.1, §15.6.2,
+ * §15.5.6); no such service, or outside the group → 404; a Content-Type the protocol does not
+ * take → 415; a body over `maxBody` → 413 (the daemon answers it and closes). Authentication is the usual
  * server-object `authorise(login, password)` (401). Every error body names the problem in plain
  * text and never repeats the request.
  *
  * The call is a deferred response: the servlet answers when the service replies; when the client
- * goes away first, the servlet's signal aborts the call (the service sees CALL_ABORTED).
+ * goes away first, the servlet's signal aborts the call (the service sees CALL_ABORTED). A batch
+ * (JSON-RPC) is answered member by member through sendContent()/drained() (ServletOutput): a
+ * client that does not read holds up only its own batch, never more than the output high-water
+ * mark of it.
  */
 import { RPC_MAX_BODY } from "./limits.ts";
-import { METHOD_POST } from "../parser/index.ts";
+import { METHOD_OTHER, METHOD_POST } from "../parser/index.ts";
 import { HttpServer } from "../servers/http-server.ts";
 import { HttpServlet } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { jsonRpc } from "./json-rpc.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, services, type ServiceRegistry } from "./registry.ts";
-import type { RpcAnswer, RpcCodec } from "./rpc-codec.ts";
+import { isStream, type RpcAnswer, type RpcCodec } from "./rpc-codec.ts";
 import { SERVICE_NAME } from "./service.ts";
+import { ServletOutput } from "./servlet-output.ts";
 import { xmlRpc } from "./xml-rpc.ts";
 
 /** Protocols of the gateway. */
@@ -40,6 +45,14 @@ export interface RpcGatewayOptions {
 
 const TEXT = "text/plain; charset=utf-8";
 const ALLOW_POST: [string, string][] = [["Allow", "POST"]];
+
+/**
+ * True for the methods RFC 9110 §9.1 defines and PATCH (RFC 5789): the parser names exactly
+ * those (METHOD_OTHER is any other token). A method not recognised → 501 (RFC 9110 §15.6.2).
+ */
+function isRecognisedMethod(code: number): boolean {
+  return code !== METHOD_OTHER;
+}
 
 /** The media type of a Content-Type value: lower case, parameters and spaces removed. */
 export function mediaTypeOf(contentType: string): string {
@@ -95,8 +108,12 @@ class RpcServlet extends HttpServlet {
 
   override processRequest(): void {
     const g = this.gateway;
-    if (this.methodCode() !== METHOD_POST)
+    const method = this.methodCode();
+    if (method !== METHOD_POST) {
+      if (!isRecognisedMethod(method))
+        return this.sendDocument(501, TEXT, "501 Not Implemented: unknown method; RPC calls are POST requests\n");
       return this.sendDocument(405, TEXT, "405 Method Not Allowed: RPC calls are POST requests\n", ALLOW_POST);
+    }
     const name = this.servletPath();
     // Membership first (a Map lookup); the name check guards the NATS subject a remote call uses.
     if (!g.registry.isMember(name, g.group) || !SERVICE_NAME.test(name))
@@ -142,6 +159,7 @@ class RpcServlet extends HttpServlet {
     const signal = () => this.signal;
     const a = g.codec.answer(body, (method, params) => g.registry.callFast(name, method, params, g.timeoutMs, signal));
     if (a instanceof Promise) a.then((x) => this.send(x));
+    else if (isStream(a)) a.writeTo(new ServletOutput(this, a.status, a.contentType));
     else this.send(a);
   }
 

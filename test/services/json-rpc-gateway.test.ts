@@ -132,7 +132,7 @@ test("a batch answers in order, leaves notifications out; notifications alone â†
     { jsonrpc: "2.0", method: "sum", params: [1, 2], id: 1 },
     { jsonrpc: "2.0", method: "sum", params: [5, 5] },
     { jsonrpc: "2.0", method: "fail", params: [0], id: 2 },
-    7,
+    { jsonrpc: "2.0", method: "sum", params: 7, id: null },
     { jsonrpc: "2.0", method: "nope", id: 3 },
   ];
   const r = await post(d.port, "/service/validator", JSON.stringify(batch));
@@ -140,7 +140,7 @@ test("a batch answers in order, leaves notifications out; notifications alone â†
   expect(r.json.map((x: { id: unknown; result?: unknown; error?: { code: number } }) => [x.id, x.result ?? x.error!.code])).toEqual([
     [1, 3],
     [2, 10],
-    [null, -32600],
+    [null, -32602],
     [3, -32601],
   ]);
   expect(d.r.outcomes).toContain(10);
@@ -148,6 +148,29 @@ test("a batch answers in order, leaves notifications out; notifications alone â†
   expect([n.status, n.text]).toEqual([204, ""]);
   const one = await post(d.port, "/service/validator", JSON.stringify(batch[1]));
   expect([one.status, one.text]).toEqual([204, ""]);
+});
+
+test("an unrecognised method â†’ 501; a known one other than POST â†’ 405 with Allow: POST (RFC 9110 Â§9.1); the connection stays open", async () => {
+  await using d = setUp();
+  using c = await RawClient.connect(d.port);
+  for (const [method, status] of [
+    ["BREW", 501],
+    ["get", 501], // methods are case-sensitive (RFC 9110 Â§9.1)
+    ["PROPFIND", 501],
+    ["GET", 405],
+    ["PUT", 405],
+    ["DELETE", 405],
+    ["OPTIONS", 405],
+    ["TRACE", 405],
+    ["PATCH", 405],
+  ] as const) {
+    const r = await c.request(`${method} /service/validator HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`);
+    expect([method, r.status, r.headers.allow]).toEqual([method, status, status === 405 ? "POST" : undefined]);
+    expect(c.closed).toBe(false);
+  }
+  const head = await fetch(`http://127.0.0.1:${d.port}/service/validator`, { method: "HEAD" });
+  expect([head.status, head.headers.get("allow")]).toEqual([405, "POST"]);
+  expect(d.errors).toEqual([]);
 });
 
 test("HTTP rules: 405 with Allow, 415, 404 (unknown or outside the group), 413", async () => {

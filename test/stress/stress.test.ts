@@ -2,7 +2,8 @@
  * The stress probes of issue 9 in CI size, against netsvc only (bench/stress, `--quick` with
  * shorter waits): asserts only outcomes that do not depend on timing — the server survives every
  * probe, its fds come back to the baseline, every abandoned long-poll was destroyed with its
- * signal aborted, and the fuzz found no crash, no hang and no response a strict reading forbids.
+ * signal aborted, the fuzz found no crash, no hang and no response a strict reading forbids, and
+ * no RPC batch drew an answer larger than 4x its request.
  * Latency and memory goals are judged by `npm run stress`, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -12,8 +13,9 @@ import { join } from "node:path";
 import { makeFixture } from "../../bench/stress/fixture.ts";
 import { runStress, type ProbeRecord, type ServerRecord } from "../../bench/stress/harness.ts";
 import type { PollData } from "../../bench/stress/probes/abandoned-polls.ts";
+import type { RpcBatchData } from "../../bench/stress/probes/rpc-batch.ts";
 import { MIXED_09, type FuzzData } from "../../bench/stress/probes/fuzz.ts";
-import { QUICK, type StressSettings } from "../../bench/stress/settings.ts";
+import { QUICK, RPC_AMPLIFICATION_GOAL, type StressSettings } from "../../bench/stress/settings.ts";
 
 /** QUICK, trimmed so the whole run stays near a minute on a shared machine. */
 const SETTINGS: StressSettings = {
@@ -57,6 +59,7 @@ describe("stress probes against netsvc (quick)", () => {
         "slow readers",
         "pipeline flood",
         "abandoned polls",
+        "rpc batch",
         "mutation fuzz",
         "soak",
       ]);
@@ -99,6 +102,17 @@ describe("stress probes against netsvc (quick)", () => {
       // Mutations mostly make bad requests: each was refused, and none wrote to the error log.
       expect(data.badRequests).toBeGreaterThan(SETTINGS.fuzz.cases / 2);
       expect(data.errorLogBytes).toBe(0);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  test(
+    "every client's 1 MB RPC batch was sent whole, and no answer was larger than 4x its request",
+    async () => {
+      const data = (await probe("rpc batch")).data as RpcBatchData;
+      expect(data.clients).toBe(SETTINGS.rpcBatch.clients);
+      expect(data.sentWhole).toBe(data.clients);
+      expect(data.largestRatio).toBeLessThanOrEqual(RPC_AMPLIFICATION_GOAL);
     },
     RUN_LIMIT_MS,
   );

@@ -17,7 +17,7 @@
  * mark of it.
  */
 import { RPC_MAX_BODY } from "./limits.ts";
-import { METHOD_OTHER, METHOD_POST } from "../parser/index.ts";
+import { isRecognisedMethod, METHOD_POST } from "../parser/index.ts";
 import { HttpServer } from "../servers/http-server.ts";
 import { HttpServlet } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
@@ -45,14 +45,6 @@ export interface RpcGatewayOptions {
 
 const TEXT = "text/plain; charset=utf-8";
 const ALLOW_POST: [string, string][] = [["Allow", "POST"]];
-
-/**
- * True for the methods RFC 9110 §9.1 defines and PATCH (RFC 5789): the parser names exactly
- * those (METHOD_OTHER is any other token). A method not recognised → 501 (RFC 9110 §15.6.2).
- */
-function isRecognisedMethod(code: number): boolean {
-  return code !== METHOD_OTHER;
-}
 
 /** The media type of a Content-Type value: lower case, parameters and spaces removed. */
 export function mediaTypeOf(contentType: string): string {
@@ -110,6 +102,7 @@ class RpcServlet extends HttpServlet {
     const g = this.gateway;
     const method = this.methodCode();
     if (method !== METHOD_POST) {
+      // RFC 9110 §9.1: a method nobody here recognises is 501 (§15.6.2); a known one refused, 405.
       if (!isRecognisedMethod(method))
         return this.sendDocument(501, TEXT, "501 Not Implemented: unknown method; RPC calls are POST requests\n");
       return this.sendDocument(405, TEXT, "405 Method Not Allowed: RPC calls are POST requests\n", ALLOW_POST);

@@ -15,6 +15,9 @@ export interface OutputSink {
   isCongested(): boolean;
   mark(): number;
   rollback(mark: number): boolean;
+  /** Keeps bytes from `mark` on unwritten until unhold() (a response head being built). */
+  holdFrom(mark: number): void;
+  unhold(): void;
 }
 
 /** A connection as a request sees it. */

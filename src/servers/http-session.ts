@@ -229,15 +229,19 @@ export class HttpSession extends HttpRequest {
       if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
       return;
     }
-    if (!(e instanceof RequestAborted) && !this.failureLogged) {
-      this.failureLogged = true;
-      const what = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
-      this.connection.logError(`${where} threw for ${what}`, e);
-    }
+    if (!(e instanceof RequestAborted)) this.noteFailure(`${where} threw`, e);
     // A RequestAborted that carries a status (a malformed multipart body: 400) is the client's
     // fault: it gets that status; anything else is a 500.
     const status = e instanceof RequestAborted && e.status >= 400 ? e.status : 500;
     if (this.phase < COMPLETE) this.sendError(status);
+  }
+
+  /** Logs a servlet failure once per request (later ones add nothing a reader needs). */
+  private noteFailure(what: string, e: unknown): void {
+    if (this.failureLogged) return;
+    this.failureLogged = true;
+    const request = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
+    this.connection.logError(`${what} for ${request}`, e);
   }
 
   private joinCollected(): Uint8Array {
@@ -282,6 +286,11 @@ export class HttpSession extends HttpRequest {
   /** Called once by the daemon: destroys the servlet and aborts the signal. */
   protected destroy(): void {
     if (this.phase === DESTROYED) return;
+    if (this.phase === HEADERS) {
+      // A head left half-made (the client left, or the connection ends): never sent.
+      this.connection.output.rollback(this.responseMark);
+      this.connection.output.unhold();
+    }
     this.phase = DESTROYED;
     // Everything waiting on the body — content(), parts() — hears that it will not come. (Only
     // when something waits: an Error captures a stack, and most requests end with nobody waiting.)
@@ -304,13 +313,20 @@ export class HttpSession extends HttpRequest {
     this.phase = HEADERS;
     this.responseStatus = code;
     this.responseMark = this.connection.output.mark();
+    // Until endHeaders() the head stays in the queue: a throw or sendError() before then can
+    // always replace it (a client never gets half a head).
+    this.connection.output.holdFrom(this.responseMark);
     const head = this.head;
     if (!head.isSimpleRequest()) this.emit(statusLine(code, reason, head.versionMinor >= 1 ? 1 : 0));
   }
 
   /**
-   * Adds a header. Ignored outside the header phase, for invalid names or values (no CR/LF), and
-   * for Connection (the framework sends exactly one). Content-Length is remembered for framing.
+   * Adds a header. Throws a TypeError naming the field when it cannot be sent — a name that is not
+   * a token, a value with CR, LF or another control, or a character above U+00FF (percent-encode
+   * a URI first), a Content-Length that is not a decimal integer: a servlet's bug, which becomes
+   * a 500 logged once when it propagates. Ignored outside the header phase, and for the fields
+   * the framework owns (Date, Server, exactly one Connection, Transfer-Encoding). Content-Length
+   * is remembered for framing (a second one is ignored).
    */
   sendHeader(name: string, value: string | number): void {
     if (this.phase !== HEADERS) return;
@@ -351,6 +367,7 @@ export class HttpSession extends HttpRequest {
   endHeaders(): void {
     if (this.phase !== HEADERS) return;
     this.phase = CONTENT;
+    this.connection.output.unhold();
     const bodyless = this.isHead() || isBodyless(this.responseStatus);
     if (this.declaredLength < 0 && !bodyless && this.isHttp11()) {
       this.chunked = true;
@@ -436,11 +453,7 @@ export class HttpSession extends HttpRequest {
         this.connection.close();
         return;
       }
-      this.sentBytes = 0;
-      this.declaredLength = -1;
-      this.contentSent = 0;
-      this.chunked = false;
-      this.phase = NONE;
+      this.resetResponse();
     }
     // A whole error page with its Content-Length leaves HTTP/1.1 framing intact: the connection
     // may persist (the daemon still closes when the request's own framing is broken). HTTP/1.0
@@ -449,7 +462,28 @@ export class HttpSession extends HttpRequest {
     // A servlet's own markup is an HTML page; otherwise the server's page, JSON or HTML.
     const doc =
       html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: errorPage(code, reasonPhrase(code), html) };
-    this.sendDocument(code, doc.contentType, doc.body, headers);
+    try {
+      this.sendDocument(code, doc.contentType, doc.body, headers);
+    } catch (e) {
+      // A field the application gave the error response cannot be sent (an HttpError's headers,
+      // challenge(), allowedMethods(), errorPage()'s type): its bug, logged once; the client
+      // gets the framework's own 500, which has none of them. The half-made head is still held
+      // in the queue (holdFrom), so it is rolled back, never sent.
+      this.noteFailure("an error response's header", e);
+      if (!this.connection.output.rollback(this.responseMark)) return this.connection.close();
+      this.resetResponse();
+      const doc = this.frameworkErrorDocument(500);
+      this.sendDocument(500, doc.contentType, doc.body);
+    }
+  }
+
+  /** Forgets a response that was rolled back before any of it reached the socket. */
+  private resetResponse(): void {
+    this.sentBytes = 0;
+    this.declaredLength = -1;
+    this.contentSent = 0;
+    this.chunked = false;
+    this.phase = NONE;
   }
 
   /**
@@ -467,6 +501,11 @@ export class HttpSession extends HttpRequest {
         this.connection.logError(`errorPage(${code}) threw`, e);
       }
     }
+    return this.frameworkErrorDocument(code, message);
+  }
+
+  /** The framework's own error body: JSON when the request accepts JSON, else the HTML page. */
+  private frameworkErrorDocument(code: number, message?: string): ErrorDocument {
     const reason = reasonPhrase(code);
     if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
     return { contentType: HTML_TYPE, body: errorPage(code, reason, messageHtml(message)) };
@@ -475,6 +514,7 @@ export class HttpSession extends HttpRequest {
   /**
    * Sends a whole response in one call: the status, Content-Type, `headers`, Content-Length and
    * `body` (a string goes out as UTF-8). Ignored unless nothing of the response was sent yet.
+   * Throws as sendHeader for a field that cannot be sent.
    */
   sendDocument(code: number, contentType: string, body: string | Uint8Array, headers: [string, string][] = []): void {
     if (this.phase !== NONE) return;

@@ -50,6 +50,8 @@ export interface ConnectionHost {
   logRejected(client: string, status: number, bytes: number): void;
   /** Reports an error. */
   logError(message: string, error?: unknown): void;
+  /** A 204 or 304 was given content, which was dropped: counted; the first one is logged. */
+  contentDropped(status: number): void;
   /** The connection is closed; `wasLingering` when it closed from its linger. */
   connectionClosed(c: IdleConnection, wasLingering: boolean): void;
   /** The connection half-closed and lingers. */

@@ -240,6 +240,21 @@ export class DaemonCore implements ConnectionHost {
     this.errorLog(message, error);
   }
 
+  /**
+   * A servlet gave content to a 204 or 304, and it was dropped (the client got the status the
+   * servlet chose). A bug, but one that could repeat on every request: counted each time, logged
+   * the first time only — with the stack of this call, which runs inside the servlet's.
+   */
+  contentDropped(status: number): void {
+    if (this.counters.droppedContent++ > 0) return;
+    const where = new Error(`content given to a ${status} response was dropped`);
+    this.errorLog(
+      `a servlet gave content to a ${status} response, which has none (RFC 9110 §6.4.1): it was not sent; ` +
+        "logged once, counted as droppedContent in stats()",
+      where,
+    );
+  }
+
   /** Enforces deadlines and refreshes the Date lines (the daemon's sweep timer calls it). */
   sweep(): void {
     this.clock = performance.now();

@@ -244,6 +244,11 @@ export class HttpConnection implements Connection, IdleConnection {
     this.daemon.logError(`${this.remoteAddress}:${this.remotePort} ${message}`, error);
   }
 
+  /** Content a servlet gave a 204 or 304 was dropped: counted, the first one logged (by the daemon). */
+  contentDropped(status: number): void {
+    this.daemon.contentDropped(status);
+  }
+
   /** A socket error (a reset and the like): expected when clients leave, so only counted. */
   onError(): void {
     this.daemon.counters.socketErrors++;

@@ -94,6 +94,8 @@ export class HttpSession extends HttpRequest {
   private bodyEndSeen = false;
   /** A servlet failure was logged for this request (each is logged once). */
   private failureLogged = false;
+  /** Content given to a response whose status has none was reported (once per response). */
+  private droppedReported = false;
 
   /** Response status once sent, 0 before. */
   get status(): number {
@@ -326,22 +328,29 @@ export class HttpSession extends HttpRequest {
    * a URI first), a Content-Length that is not a decimal integer: a servlet's bug, which becomes
    * a 500 logged once when it propagates. Ignored outside the header phase, and for the fields
    * the framework owns (Date, Server, exactly one Connection, Transfer-Encoding). Content-Length
-   * is remembered for framing (a second one is ignored).
+   * is remembered for framing (a second one is ignored), and never sent with a 204 or 304
+   * (RFC 9110 §8.6: those have no content; see noteDroppedContent).
    */
   sendHeader(name: string, value: string | number): void {
     if (this.phase !== HEADERS) return;
     const line = headerLine(name, value);
     if (line === null) return;
     if (line.contentLength >= 0) {
+      if (isBodyless(this.responseStatus)) return this.noteDroppedContent(line.contentLength);
       if (this.declaredLength >= 0) return;
       this.declaredLength = line.contentLength;
     }
     if (!this.head.isSimpleRequest()) this.emit(line.bytes);
   }
 
-  /** Shorthand used by predefined servlets: Content-Length as a number, pre-encoded prefix. */
+  /**
+   * Shorthand used by predefined servlets: Content-Length as a number, pre-encoded prefix. As
+   * sendHeader: ignored outside the header phase or after a first length, never sent with a 204
+   * or 304.
+   */
   sendContentLength(length: number): void {
     if (this.phase !== HEADERS || this.declaredLength >= 0) return;
+    if (isBodyless(this.responseStatus)) return this.noteDroppedContent(length);
     this.declaredLength = length;
     if (this.head.isSimpleRequest()) return;
     this.emit(CONTENT_LENGTH_PREFIX);
@@ -351,10 +360,12 @@ export class HttpSession extends HttpRequest {
 
   /**
    * Appends pre-encoded header lines that include `Content-Length: contentLength`
-   * (the file server's cached headers). Ignored outside the header phase.
+   * (the file server's cached headers). Ignored outside the header phase, and for a 204 or 304
+   * (the lines carry a Content-Length those must not have).
    */
   protected sendEncodedHeaders(lines: Uint8Array, contentLength: number): void {
     if (this.phase !== HEADERS || this.declaredLength >= 0) return;
+    if (isBodyless(this.responseStatus)) return this.noteDroppedContent(contentLength);
     this.declaredLength = contentLength;
     if (!this.head.isSimpleRequest()) this.emit(lines);
   }
@@ -382,12 +393,16 @@ export class HttpSession extends HttpRequest {
   /**
    * Sends a piece of the body (strings as UTF-8). Ends the headers first if needed. Returns false
    * once the connection's output is above its high-water mark: wait for drained() then.
-   * Bytes beyond a declared Content-Length are dropped; HEAD responses send none.
+   * Bytes beyond a declared Content-Length are dropped; HEAD responses send none; a 204 or 304
+   * sends none either (its response is complete at its headers; see noteDroppedContent).
    */
   sendContent(data: string | Uint8Array): boolean {
     if (this.phase === HEADERS) this.endHeaders();
     const output = this.connection.output;
-    if (this.phase !== CONTENT) return !output.isCongested();
+    if (this.phase !== CONTENT) {
+      if (isBodyless(this.responseStatus) && data.length > 0) this.noteDroppedContent(data.length);
+      return !output.isCongested();
+    }
     const sent = !this.isHead() && !isBodyless(this.responseStatus);
     let length: number;
     if (this.chunked) {
@@ -421,6 +436,19 @@ export class HttpSession extends HttpRequest {
     if (this.declaredLength >= 0 && this.contentSent >= this.declaredLength) this.complete();
     else this.connection.flushSoon();
     return !this.connection.output.isCongested();
+  }
+
+  /**
+   * Content given to a response whose status has none (204, 304; RFC 9110 §6.4.1, §15.3.5,
+   * §15.4.5) is never sent — on a persistent connection it would be read as the start of the
+   * next response — and it is a servlet's bug, but a harmless one to the client, which gets the
+   * status the servlet chose. So it is dropped, counted (stats().droppedContent) and the first
+   * one per daemon is logged with the servlet's stack; never a 500, never a log line per request.
+   */
+  private noteDroppedContent(bytes: number): void {
+    if (bytes <= 0 || this.droppedReported) return;
+    this.droppedReported = true;
+    this.connection.contentDropped(this.responseStatus);
   }
 
   /** Ends the body; the response is complete. A body shorter than its Content-Length closes the connection. */
@@ -483,6 +511,7 @@ export class HttpSession extends HttpRequest {
     this.declaredLength = -1;
     this.contentSent = 0;
     this.chunked = false;
+    this.droppedReported = false;
     this.phase = NONE;
   }
 
@@ -514,12 +543,13 @@ export class HttpSession extends HttpRequest {
   /**
    * Sends a whole response in one call: the status, Content-Type, `headers`, Content-Length and
    * `body` (a string goes out as UTF-8). Ignored unless nothing of the response was sent yet.
+   * A 204 or 304 gets `headers` only: no Content-Type, length or body (see noteDroppedContent).
    * Throws as sendHeader for a field that cannot be sent.
    */
   sendDocument(code: number, contentType: string, body: string | Uint8Array, headers: [string, string][] = []): void {
     if (this.phase !== NONE) return;
     this.sendResponse(code);
-    this.sendHeader("Content-Type", contentType);
+    if (!isBodyless(code)) this.sendHeader("Content-Type", contentType);
     for (const [name, value] of headers) this.sendHeader(name, value);
     this.sendContentLength(typeof body === "string" ? Buffer.byteLength(body) : body.length);
     this.endHeaders();

@@ -6,6 +6,7 @@
 import type { HttpServer } from "../servers/http-server.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import type { BufferPool } from "./buffer-pool.ts";
+import type { DateLines } from "./date-lines.ts";
 import type { IdleLink, IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import type { Counters } from "./stats.ts";
@@ -30,12 +31,8 @@ export interface ConnectionHost {
   readonly counters: Counters;
   /** Idle connections, oldest first. */
   readonly idle: IdleList<IdleConnection>;
-  /** `Date: …\r\n`, refreshed every second. */
-  readonly dateLine: Uint8Array;
-  /** Date, Server, `Connection: keep-alive` and the blank line. */
-  readonly keepAliveTail: Uint8Array;
-  /** Date, Server, `Connection: close` and the blank line. */
-  readonly closeTail: Uint8Array;
+  /** The Date line and the response tails around it, true to the second. */
+  readonly dates: DateLines;
   /** True once the daemon is stopping (no response may keep its connection). */
   readonly stopping: boolean;
   /** The server for a request, null for none, or the status refusing its path. */

@@ -221,7 +221,7 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** The cached end of a response head: Date, Server, Connection, CRLF. */
   headerTail(keepAlive: boolean): Uint8Array {
-    return keepAlive ? this.daemon.keepAliveTail : this.daemon.closeTail;
+    return this.daemon.dates.tail(keepAlive);
   }
 
   /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */
@@ -802,7 +802,7 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** Answers a request that cannot be parsed with a canned response, then closes. */
   private reject(canned: Canned): void {
-    const dateLine = this.daemon.dateLine;
+    const dateLine = this.daemon.dates.line();
     this.output.append(canned.beforeDate);
     this.output.append(dateLine);
     this.output.append(canned.afterDate);

@@ -5,6 +5,7 @@
  */
 import type { HttpServer } from "../servers/http-server.ts";
 import type { HttpSession } from "../servers/http-session.ts";
+import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { DateLines } from "./date-lines.ts";
 import type { IdleLink, IdleList } from "./idle-list.ts";
@@ -41,10 +42,8 @@ export interface ConnectionHost {
   authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void;
   /** Makes the servlet and runs processRequest(). */
   startServlet(s: HttpSession, server: HttpServer): void;
-  /** One access-log line with `status`. */
-  logAccess(s: HttpSession, status: number): void;
-  /** An access-log line for a request refused before it could be parsed. */
-  logRejected(client: string, status: number, bytes: number): void;
+  /** Where access-log lines go (each connection queues its own until their responses are written); null: none. */
+  readonly accessLog: AccessLog | null;
   /** Reports an error. */
   logError(message: string, error?: unknown): void;
   /** A 204 or 304 was given content, which was dropped: counted; the first one is logged. */

@@ -51,7 +51,7 @@ export class DaemonCore implements ConnectionHost {
   /** `authorise` is the daemon's client authorisation (SPEC §2.1), asked for every connection. */
   constructor(
     readonly limits: ResolvedLimits,
-    private readonly accessLog: AccessLog | null,
+    readonly accessLog: AccessLog | null,
     private readonly errorLog: (message: string, error?: unknown) => void,
     private readonly authorise: (host: string) => boolean,
   ) {
@@ -193,26 +193,6 @@ export class DaemonCore implements ConnectionHost {
     } catch (e) {
       control(s).servletFailed("processRequest()", e);
     }
-  }
-
-  /**
-   * One access-log line for a response: `status` is the one sent, or 499 when the
-   * client left before anything was (nginx's convention); bytes are those produced for it.
-   */
-  logAccess(s: HttpSession, status: number): void {
-    if (!this.accessLog) return;
-    this.accessLog.log(
-      s.clientHost(),
-      s.remoteUser(),
-      `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`,
-      status,
-      control(s).bytesSent,
-    );
-  }
-
-  /** an access-log line for a request refused before it could be parsed. */
-  logRejected(client: string, status: number, bytes: number): void {
-    this.accessLog?.log(client, "", "-", status, bytes);
   }
 
   /** reports an error. */

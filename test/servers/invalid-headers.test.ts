@@ -142,6 +142,9 @@ describe("redirects percent-encode their URI", () => {
     ["non-ASCII in a path", "/café/ü", "/caf%C3%A9/%C3%BC"],
     ["an absolute URI with non-ASCII and a query", "https://example.com/ä?q=ö&r=1", "https://example.com/%C3%A4?q=%C3%B6&r=1"],
     ["escapes already there stay as they are", "/a%20b/%C3%A9", "/a%20b/%C3%A9"],
+    ["a stray % is encoded, the valid escapes beside it are not", "/a%20b%zz%", "/a%20b%25zz%25"],
+    ["an escape that is not UTF-8 stays as it is", "/%e9t%E9", "/%e9t%E9"],
+    ["a lone surrogate is a replacement character, not a 500", "/x\uD800y", "/x%EF%BF%BDy"],
   ];
   for (const [name, uri, expected] of cases) {
     test(`RedirectServlet: ${name}`, async () => {

@@ -92,7 +92,7 @@ export class DaemonCore implements ConnectionHost {
         oldest!.reclaim();
       } else {
         this.counters.refused++;
-        socket.end(this.dates.refusal503());
+        socket.end(this.dates.refusal503(Date.now()));
         return;
       }
     }

@@ -140,6 +140,8 @@ export class HttpConnection implements Connection, IdleConnection {
   private processing = false;
   /** Inside a data callback (or resume): output is flushed at its end, not scheduled. */
   private inReadTurn = false;
+  /** The wall clock (ms) when the current read turn began: the Date of the responses it makes. */
+  private turnClock = 0;
   /** A microtask flush is pending. */
   private flushScheduled = false;
   /** The client sent its FIN (or reset): nothing more will be read. */
@@ -223,9 +225,12 @@ export class HttpConnection implements Connection, IdleConnection {
     );
   }
 
-  /** The cached end of a response head: Date, Server, Connection, CRLF. */
+  /**
+   * The cached end of a response head: Date, Server, Connection, CRLF. Hot path: a response made
+   * in a read turn takes the turn's clock reading (one per turn, not per pipelined response).
+   */
   headerTail(keepAlive: boolean): Uint8Array {
-    return this.daemon.dates.tail(keepAlive);
+    return this.daemon.dates.tail(keepAlive, this.inReadTurn ? this.turnClock : Date.now());
   }
 
   /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */
@@ -315,6 +320,7 @@ export class HttpConnection implements Connection, IdleConnection {
       return;
     }
     this.inReadTurn = true;
+    this.turnClock = Date.now();
     if (this.recvEnd > this.recvStart) {
       this.appendToRecv(chunk);
       this.processRecv();
@@ -567,6 +573,7 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.state === CLOSED || this.processing) return;
     if (this.current !== null && !this.bodyDone) this.continueIfWanted(this.current);
     const wasInTurn = this.inReadTurn;
+    if (!wasInTurn) this.turnClock = Date.now();
     this.inReadTurn = true;
     if (this.recvEnd > this.recvStart) this.processRecv();
     this.inReadTurn = wasInTurn;
@@ -816,7 +823,7 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** Answers a request that cannot be parsed with a canned response, then closes. */
   private reject(canned: Canned): void {
-    const dateLine = this.daemon.dates.line();
+    const dateLine = this.daemon.dates.line(this.inReadTurn ? this.turnClock : Date.now());
     this.output.append(canned.beforeDate);
     this.output.append(dateLine);
     this.output.append(canned.afterDate);

@@ -5,7 +5,9 @@
  */
 import type { HttpServer } from "../servers/http-server.ts";
 import type { HttpSession } from "../servers/http-session.ts";
+import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
+import type { DateLines } from "./date-lines.ts";
 import type { IdleLink, IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import type { Counters } from "./stats.ts";
@@ -30,12 +32,8 @@ export interface ConnectionHost {
   readonly counters: Counters;
   /** Idle connections, oldest first. */
   readonly idle: IdleList<IdleConnection>;
-  /** `Date: …\r\n`, refreshed every second. */
-  readonly dateLine: Uint8Array;
-  /** Date, Server, `Connection: keep-alive` and the blank line. */
-  readonly keepAliveTail: Uint8Array;
-  /** Date, Server, `Connection: close` and the blank line. */
-  readonly closeTail: Uint8Array;
+  /** The Date line and the response tails around it, true to the second. */
+  readonly dates: DateLines;
   /** True once the daemon is stopping (no response may keep its connection). */
   readonly stopping: boolean;
   /** The server for a request, null for none, or the status refusing its path. */
@@ -44,12 +42,12 @@ export interface ConnectionHost {
   authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void;
   /** Makes the servlet and runs processRequest(). */
   startServlet(s: HttpSession, server: HttpServer): void;
-  /** One access-log line with `status`. */
-  logAccess(s: HttpSession, status: number): void;
-  /** An access-log line for a request refused before it could be parsed. */
-  logRejected(client: string, status: number, bytes: number): void;
+  /** Where access-log lines go (each connection queues its own until their responses are written); null: none. */
+  readonly accessLog: AccessLog | null;
   /** Reports an error. */
   logError(message: string, error?: unknown): void;
+  /** A 204 or 304 was given content, which was dropped: counted; the first one is logged. */
+  contentDropped(status: number): void;
   /** The connection is closed; `wasLingering` when it closed from its linger. */
   connectionClosed(c: IdleConnection, wasLingering: boolean): void;
   /** The connection half-closed and lingers. */

@@ -1,16 +1,16 @@
 /**
- * DaemonCore: what an HttpDaemon's connections need from it — its limits and clock, the cached
- * Date lines, counters, idle list and buffer pool, routing, authentication, starting servlets,
+ * DaemonCore: what an HttpDaemon's connections need from it — its limits and clock, the Date
+ * lines, counters, idle list and buffer pool, routing, authentication, starting servlets,
  * logging — kept out of HttpDaemon's public surface (the daemon owns one; users never see it).
  */
 import type { Socket } from "bun";
-import { cannedStatus } from "../http/canned.ts";
 import { HttpError } from "../servers/http-error.ts";
 import { parseAuthorization, type AuthDecision, type HttpServer } from "../servers/http-server.ts";
 import { readsBodyAsItArrives } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { PrefixTrie } from "../servers/prefix-trie.ts";
 import type { AccessLog } from "./access-log.ts";
+import { DateLines } from "./date-lines.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { HttpConnection } from "./http-connection.ts";
@@ -20,8 +20,6 @@ import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 import { control } from "../servers/session-control.ts";
 import { isRefused } from "../servers/refusal.ts";
 
-const encoder = new TextEncoder();
-const EMPTY = new Uint8Array(0);
 /** Pooled buffers hold a full head and this much more. */
 const RECV_SLACK = 1024;
 
@@ -29,12 +27,8 @@ const RECV_SLACK = 1024;
 export class DaemonCore implements ConnectionHost {
   /** Coarse clock (ms), advanced by the sweep timer. */
   clock = performance.now();
-  /** `Date: …\r\n`, refreshed every second. */
-  dateLine: Uint8Array = EMPTY;
-  /** Date, Server, `Connection: keep-alive` and the blank line, refreshed with dateLine. */
-  keepAliveTail: Uint8Array = EMPTY;
-  /** Date, Server, `Connection: close` and the blank line. */
-  closeTail: Uint8Array = EMPTY;
+  /** The Date line and the response tails around it, true to the second. */
+  readonly dates = new DateLines();
   /** True once stop() was called. */
   stopping = false;
   /** The counters behind stats(). */
@@ -50,9 +44,6 @@ export class DaemonCore implements ConnectionHost {
   /** Called once every connection has closed while stopping. */
   onAllClosed: (() => void) | null = null;
 
-  private dateSecond = 0;
-  /** The 503 sent at the connection limit, rebuilt with the Date line. */
-  private refusal: Uint8Array = EMPTY;
   /** Connections half-closed by us and lingering (they do not count toward maxConnections). */
   private lingering = 0;
   private lastSummary = performance.now();
@@ -60,23 +51,12 @@ export class DaemonCore implements ConnectionHost {
   /** `authorise` is the daemon's client authorisation (SPEC §2.1), asked for every connection. */
   constructor(
     readonly limits: ResolvedLimits,
-    private readonly accessLog: AccessLog | null,
+    readonly accessLog: AccessLog | null,
     private readonly errorLog: (message: string, error?: unknown) => void,
     private readonly authorise: (host: string) => boolean,
   ) {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
-    this.refreshDate(Math.floor(Date.now() / 1000));
-  }
-
-  private refreshDate(second: number): void {
-    this.dateSecond = second;
-    const date = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
-    this.dateLine = encoder.encode(date);
-    this.keepAliveTail = encoder.encode(`${date}Server: netsvc\r\nConnection: keep-alive\r\n\r\n`);
-    this.closeTail = encoder.encode(`${date}Server: netsvc\r\nConnection: close\r\n\r\n`);
-    const canned = cannedStatus(503);
-    this.refusal = Buffer.concat([canned.beforeDate, this.dateLine, canned.afterDate]);
   }
 
   /** A snapshot of the counters, with the connections open now. */
@@ -112,7 +92,7 @@ export class DaemonCore implements ConnectionHost {
         oldest!.reclaim();
       } else {
         this.counters.refused++;
-        socket.end(this.refusal);
+        socket.end(this.dates.refusal503(Date.now()));
         return;
       }
     }
@@ -215,36 +195,29 @@ export class DaemonCore implements ConnectionHost {
     }
   }
 
-  /**
-   * One access-log line for a response: `status` is the one sent, or 499 when the
-   * client left before anything was (nginx's convention); bytes are those produced for it.
-   */
-  logAccess(s: HttpSession, status: number): void {
-    if (!this.accessLog) return;
-    this.accessLog.log(
-      s.clientHost(),
-      s.remoteUser(),
-      `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`,
-      status,
-      control(s).bytesSent,
-    );
-  }
-
-  /** an access-log line for a request refused before it could be parsed. */
-  logRejected(client: string, status: number, bytes: number): void {
-    this.accessLog?.log(client, "", "-", status, bytes);
-  }
-
   /** reports an error. */
   logError(message: string, error?: unknown): void {
     this.errorLog(message, error);
   }
 
-  /** Enforces deadlines and refreshes the Date lines (the daemon's sweep timer calls it). */
+  /**
+   * A servlet gave content to a 204 or 304, and it was dropped (the client got the status the
+   * servlet chose). A bug, but one that could repeat on every request: counted each time, logged
+   * the first time only — with the stack of this call, which runs inside the servlet's.
+   */
+  contentDropped(status: number): void {
+    if (this.counters.droppedContent++ > 0) return;
+    const where = new Error(`content given to a ${status} response was dropped`);
+    this.errorLog(
+      `a servlet gave content to a ${status} response, which has none (RFC 9110 §6.4.1): it was not sent; ` +
+        "logged once, counted as droppedContent in stats()",
+      where,
+    );
+  }
+
+  /** Enforces deadlines (the daemon's sweep timer calls it). */
   sweep(): void {
     this.clock = performance.now();
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this.dateSecond) this.refreshDate(second);
     for (const s of this.connections) s.sweep(this.clock);
     if (this.clock - this.lastSummary >= SUMMARY_INTERVAL_MS) this.logSummary();
   }

@@ -30,6 +30,7 @@ import { HttpSession } from "../servers/http-session.ts";
 import { RequestAborted } from "../servers/request-aborted.ts";
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import { OutputQueue } from "./output.ts";
+import { AccessLogQueue, CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
 import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { LINGER_MAX_BYTES } from "./limits.ts";
 import { control } from "../servers/session-control.ts";
@@ -139,6 +140,8 @@ export class HttpConnection implements Connection, IdleConnection {
   private processing = false;
   /** Inside a data callback (or resume): output is flushed at its end, not scheduled. */
   private inReadTurn = false;
+  /** The wall clock (ms) when the current read turn began: the Date of the responses it makes. */
+  private turnClock = 0;
   /** A microtask flush is pending. */
   private flushScheduled = false;
   /** The client sent its FIN (or reset): nothing more will be read. */
@@ -150,8 +153,10 @@ export class HttpConnection implements Connection, IdleConnection {
   /** Minimum-rate window of the body: start time and bytes received by then. */
   private bodyWindowStart = 0;
   private bodyWindowBytes = 0;
-  /** The current request was written to the access log (once per request). */
+  /** The current request's access-log line was queued (once per request). */
   private logged = false;
+  /** Access-log lines waiting for their responses to reach the socket; null without an access log. */
+  private readonly accessLines: AccessLogQueue | null;
   /** The current request's `Expect: 100-continue` (EXPECT_*). */
   private expect = EXPECT_NONE;
   /** Buffered requests wait for the output to drain. */
@@ -199,6 +204,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.remotePort = socket.remotePort;
     this.deadline = daemon.clock + limits.headTimeoutMs;
     this.idleSince = daemon.clock;
+    this.accessLines = daemon.accessLog === null ? null : new AccessLogQueue(daemon.accessLog);
   }
 
   // ── Connection (what requests see) ──────────────────────────────────────────────────────
@@ -219,9 +225,12 @@ export class HttpConnection implements Connection, IdleConnection {
     );
   }
 
-  /** The cached end of a response head: Date, Server, Connection, CRLF. */
+  /**
+   * The cached end of a response head: Date, Server, Connection, CRLF. Hot path: a response made
+   * in a read turn takes the turn's clock reading (one per turn, not per pipelined response).
+   */
   headerTail(keepAlive: boolean): Uint8Array {
-    return keepAlive ? this.daemon.keepAliveTail : this.daemon.closeTail;
+    return this.daemon.dates.tail(keepAlive, this.inReadTurn ? this.turnClock : Date.now());
   }
 
   /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */
@@ -244,6 +253,11 @@ export class HttpConnection implements Connection, IdleConnection {
     this.daemon.logError(`${this.remoteAddress}:${this.remotePort} ${message}`, error);
   }
 
+  /** Content a servlet gave a 204 or 304 was dropped: counted, the first one logged (by the daemon). */
+  contentDropped(status: number): void {
+    this.daemon.contentDropped(status);
+  }
+
   /** A socket error (a reset and the like): expected when clients leave, so only counted. */
   onError(): void {
     this.daemon.counters.socketErrors++;
@@ -261,7 +275,7 @@ export class HttpConnection implements Connection, IdleConnection {
   close(): void {
     if (this.state === CLOSED) return;
     this.beginClosing();
-    this.abandonCurrent();
+    this.abandonCurrent(false);
     this.flushSoon();
   }
 
@@ -278,7 +292,8 @@ export class HttpConnection implements Connection, IdleConnection {
     this.phase = DISCARDING;
     this.responseKeepAlive = keepAlive;
     this.logged = true;
-    this.daemon.logAccess(s, s.status);
+    // Logged once its last byte reaches the socket, or as 499 if the client leaves first.
+    this.accessLines?.addResponse(s, s.status, this.outputEnd(), true);
     control(s).destroy();
     if (!keepAlive || (!this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody)) {
       // Nothing after this response is read (discarding a body that long is not worth it,
@@ -305,6 +320,7 @@ export class HttpConnection implements Connection, IdleConnection {
       return;
     }
     this.inReadTurn = true;
+    this.turnClock = Date.now();
     if (this.recvEnd > this.recvStart) {
       this.appendToRecv(chunk);
       this.processRecv();
@@ -335,15 +351,19 @@ export class HttpConnection implements Connection, IdleConnection {
     this.beginClosing();
     // Responses already complete stay queued and are sent before the close (the client may
     // still read: it only closed its side); the current one is abandoned where it stands.
-    if (this.phase === AUTHORISING || this.phase === SERVING) this.abandonCurrent();
+    if (this.phase === AUTHORISING || this.phase === SERVING) this.abandonCurrent(true);
     this.flush();
   }
 
   /** Bun `close`: the connection is gone. */
   onClose(): void {
     if (this.state === CLOSED) return;
+    // Closed before we ended it: the client closed or reset the connection (it left).
+    const clientLeft = this.state < ENDED;
     this.state = CLOSED;
-    this.abandonCurrent();
+    this.abandonCurrent(clientLeft);
+    // Before connectionClosed: a stopping daemon flushes its access log once the last one closes.
+    this.accessLines?.close(this.output.written, clientLeft);
     this.daemon.connectionClosed(this, this.countedLingering);
     this.releaseDrainWaiters();
     // Everything pooled goes back.
@@ -353,8 +373,11 @@ export class HttpConnection implements Connection, IdleConnection {
     this.output.clear();
   }
 
-  /** The current request's client is gone or its connection ends: log it, destroy its servlet. */
-  private abandonCurrent(): void {
+  /**
+   * The current request's client is gone (`clientLeft`: its FIN or reset) or its connection ends
+   * (we close it: a timeout, a cut response, an abort): log it, destroy its servlet.
+   */
+  private abandonCurrent(clientLeft: boolean): void {
     const s = this.current;
     const phase = this.phase;
     this.current = null;
@@ -363,8 +386,10 @@ export class HttpConnection implements Connection, IdleConnection {
     if (!this.logged) {
       this.logged = true;
       if (phase !== DISCARDING) this.daemon.counters.abandoned++;
-      // 499 (nginx's "client closed request") when nothing was sent.
-      this.daemon.logAccess(s, s.hasStarted() ? s.status : 499);
+      // 499 (nginx's "client closed request") when the client left before the response was
+      // complete, or when nothing was sent; else the status of the response we cut short.
+      const status = clientLeft || !s.hasStarted() ? CLIENT_CLOSED_REQUEST : s.status;
+      this.accessLines?.addResponse(s, status, this.outputEnd(), false);
     }
     if (!s.isDestroyed()) control(s).destroy();
     this.releaseHeadCopy();
@@ -380,7 +405,7 @@ export class HttpConnection implements Connection, IdleConnection {
       this.sendDeadline = 0;
       this.output.clear();
       this.beginClosing();
-      this.abandonCurrent();
+      this.abandonCurrent(false);
       this.flush();
       return;
     }
@@ -548,6 +573,7 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.state === CLOSED || this.processing) return;
     if (this.current !== null && !this.bodyDone) this.continueIfWanted(this.current);
     const wasInTurn = this.inReadTurn;
+    if (!wasInTurn) this.turnClock = Date.now();
     this.inReadTurn = true;
     if (this.recvEnd > this.recvStart) this.processRecv();
     this.inReadTurn = wasInTurn;
@@ -665,7 +691,7 @@ export class HttpConnection implements Connection, IdleConnection {
     control(s).contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
     this.beginClosing(); // before the error page, so it says Connection: close
     if (!s.hasStarted() && this.phase !== DISCARDING) s.sendError(status);
-    this.abandonCurrent();
+    this.abandonCurrent(false);
   }
 
   /** The servlet is not ready for its body: keep it in the buffer (then the kernel), no deadline. */
@@ -797,17 +823,22 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** Answers a request that cannot be parsed with a canned response, then closes. */
   private reject(canned: Canned): void {
-    const dateLine = this.daemon.dateLine;
+    const dateLine = this.daemon.dates.line(this.inReadTurn ? this.turnClock : Date.now());
     this.output.append(canned.beforeDate);
     this.output.append(dateLine);
     this.output.append(canned.afterDate);
-    this.daemon.logRejected(this.remoteAddress, canned.status, canned.length(dateLine.length));
+    this.accessLines?.addRefusal(this.remoteAddress, canned.status, canned.length(dateLine.length), this.outputEnd());
     this.phase = IDLE;
     this.beginClosing();
     this.flushSoon();
   }
 
   // ── writing ─────────────────────────────────────────────────────────────────────────────
+
+  /** Where the queued output ends, in OutputQueue.written terms (the access log's positions). */
+  private outputEnd(): number {
+    return this.output.written + this.output.pending;
+  }
 
   private callDrainWaiters(): void {
     if (this.drainWaiters.length === 0) return;
@@ -865,6 +896,7 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.state >= LINGERING) return;
     const before = this.output.written;
     const empty = this.output.flush(this.socket);
+    if (this.accessLines !== null && this.output.written > before) this.accessLines.release(this.output.written);
     if (this.output.written > before || empty) this.sendDeadline = 0;
     if (!empty) {
       if (this.sendDeadline === 0) this.sendDeadline = this.daemon.clock + this.daemon.limits.sendTimeoutMs;

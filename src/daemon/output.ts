@@ -31,6 +31,11 @@ export class OutputQueue {
   written = 0;
   /** Bytes ever appended (for response byte counts). */
   appended = 0;
+  /**
+   * The position (in `appended` terms) from which bytes stay queued, not written: a response
+   * head still being built (see holdFrom); -1 when nothing is held.
+   */
+  private heldFrom = -1;
 
   /** Creates a queue; `highWaterMark` in bytes; buffers come from `pool`. */
   constructor(
@@ -162,21 +167,42 @@ export class OutputQueue {
     return true;
   }
 
+  /**
+   * Keeps the bytes appended from `mark` (a mark()) on out of the socket until unhold(): a
+   * response head is never written half-made, so until its headers end it can still be rolled
+   * back and replaced (a servlet that throws after sendResponse gets its 500, not a cut head).
+   */
+  holdFrom(mark: number): void {
+    this.heldFrom = mark;
+  }
+
+  /** Lets held bytes be written. */
+  unhold(): void {
+    this.heldFrom = -1;
+  }
+
   /** Drops everything not yet written. */
   clear(): void {
     this.head = this.tail = 0;
+    this.heldFrom = -1;
     this.shrink();
   }
 
   /**
-   * Writes as much as the socket takes, in one syscall. Returns true when the queue is empty,
-   * false when bytes remain (wait for drain), or when the socket is closed (written < 0).
+   * Writes as much as the socket takes, in one syscall, up to the held bytes. Returns true when
+   * nothing writable is left (the queue is empty, or holds only a head being built), false when
+   * bytes remain (wait for drain), or when the socket is closed (written < 0).
    */
   flush(socket: Socket<unknown>): boolean {
-    const pending = this.tail - this.head;
+    let pending = this.tail - this.head;
     if (pending === 0) {
       this.release();
       return true;
+    }
+    if (this.heldFrom >= 0) {
+      // appended - pending is where the queue's first byte stands in `appended` terms.
+      pending = Math.min(pending, this.heldFrom - (this.appended - pending));
+      if (pending <= 0) return true;
     }
     const n = socket.write(this.buf!, this.head, pending);
     if (n < 0) {
@@ -189,6 +215,6 @@ export class OutputQueue {
       this.release();
       return true;
     }
-    return false;
+    return n === pending && this.heldFrom >= 0;
   }
 }

@@ -30,6 +30,11 @@ export interface DaemonStats {
   timeouts: number;
   /** Servlet callbacks that threw or rejected (each logged with its stack). */
   servletErrors: number;
+  /**
+   * Responses with a status that has no content (204, 304) to which a servlet gave content
+   * anyway: it was dropped, never sent. The first is logged with its stack.
+   */
+  droppedContent: number;
   /** Socket errors reported by the runtime (resets and the like). */
   socketErrors: number;
 }
@@ -46,6 +51,7 @@ export class Counters {
   abandoned = 0;
   timeouts = 0;
   servletErrors = 0;
+  droppedContent = 0;
   socketErrors = 0;
 
   private reported = new Map<string, number>();
@@ -68,6 +74,7 @@ export class Counters {
       abandoned: this.abandoned,
       timeouts: this.timeouts,
       servletErrors: this.servletErrors,
+      droppedContent: this.droppedContent,
       socketErrors: this.socketErrors,
     };
   }

@@ -15,6 +15,9 @@ export interface OutputSink {
   isCongested(): boolean;
   mark(): number;
   rollback(mark: number): boolean;
+  /** Keeps bytes from `mark` on unwritten until unhold() (a response head being built). */
+  holdFrom(mark: number): void;
+  unhold(): void;
 }
 
 /** A connection as a request sees it. */
@@ -57,4 +60,9 @@ export interface Connection {
   abort(): void;
   /** Logs a servlet failure (a bug in application code: logged with its stack, and counted). */
   logError(message: string, error?: unknown): void;
+  /**
+   * A servlet gave content to a response whose status has none (204, 304): it was not sent.
+   * Counted; the first one per daemon is logged, with the stack of the call that gave it.
+   */
+  contentDropped(status: number): void;
 }

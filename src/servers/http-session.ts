@@ -97,6 +97,8 @@ export class HttpSession extends HttpRequest {
   private bodyEndSeen = false;
   /** A servlet failure was logged for this request (each is logged once). */
   private failureLogged = false;
+  /** Content given to a response whose status has none was reported (once per response). */
+  private droppedReported = false;
 
   /** Response status once sent, 0 before. */
   get status(): number {
@@ -232,15 +234,19 @@ export class HttpSession extends HttpRequest {
       if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
       return;
     }
-    if (!(e instanceof RequestAborted) && !this.failureLogged) {
-      this.failureLogged = true;
-      const what = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
-      this.connection.logError(`${where} threw for ${what}`, e);
-    }
+    if (!(e instanceof RequestAborted)) this.noteFailure(`${where} threw`, e);
     // A RequestAborted that carries a status (a malformed multipart body: 400) is the client's
     // fault: it gets that status; anything else is a 500.
     const status = e instanceof RequestAborted && e.status >= 400 ? e.status : 500;
     if (this.phase < COMPLETE) this.sendError(status);
+  }
+
+  /** Logs a servlet failure once per request (later ones add nothing a reader needs). */
+  private noteFailure(what: string, e: unknown): void {
+    if (this.failureLogged) return;
+    this.failureLogged = true;
+    const request = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
+    this.connection.logError(`${what} for ${request}`, e);
   }
 
   private joinCollected(): Uint8Array {
@@ -285,6 +291,11 @@ export class HttpSession extends HttpRequest {
   /** Called once by the daemon: destroys the servlet and aborts the signal. */
   protected destroy(): void {
     if (this.phase === DESTROYED) return;
+    if (this.phase === HEADERS) {
+      // A head left half-made (the client left, or the connection ends): never sent.
+      this.connection.output.rollback(this.responseMark);
+      this.connection.output.unhold();
+    }
     this.phase = DESTROYED;
     // Everything waiting on the body — content(), parts() — hears that it will not come. (Only
     // when something waits: an Error captures a stack, and most requests end with nobody waiting.)
@@ -307,28 +318,42 @@ export class HttpSession extends HttpRequest {
     this.phase = HEADERS;
     this.responseStatus = code;
     this.responseMark = this.connection.output.mark();
+    // Until endHeaders() the head stays in the queue: a throw or sendError() before then can
+    // always replace it (a client never gets half a head).
+    this.connection.output.holdFrom(this.responseMark);
     const head = this.head;
     if (!head.isSimpleRequest()) this.emit(statusLine(code, reason, head.versionMinor >= 1 ? 1 : 0));
   }
 
   /**
-   * Adds a header. Ignored outside the header phase, for invalid names or values (no CR/LF), and
-   * for Connection (the framework sends exactly one). Content-Length is remembered for framing.
+   * Adds a header. Throws a TypeError naming the field when it cannot be sent — a name that is not
+   * a token, a value with CR, LF or another control, or a character above U+00FF (percent-encode
+   * a URI first), a Content-Length that is not a decimal integer: a servlet's bug, which becomes
+   * a 500 logged once when it propagates. Ignored outside the header phase, and for the fields
+   * the framework owns (Date, Server, exactly one Connection, Transfer-Encoding). Content-Length
+   * is remembered for framing (a second one is ignored), and never sent with a 204 or 304
+   * (RFC 9110 §8.6: those have no content; see noteDroppedContent).
    */
   sendHeader(name: string, value: string | number): void {
     if (this.phase !== HEADERS) return;
     const line = headerLine(name, value);
     if (line === null) return;
     if (line.contentLength >= 0) {
+      if (isBodyless(this.responseStatus)) return this.noteDroppedContent(line.contentLength);
       if (this.declaredLength >= 0) return;
       this.declaredLength = line.contentLength;
     }
     if (!this.head.isSimpleRequest()) this.emit(line.bytes);
   }
 
-  /** Shorthand used by predefined servlets: Content-Length as a number, pre-encoded prefix. */
+  /**
+   * Shorthand used by predefined servlets: Content-Length as a number, pre-encoded prefix. As
+   * sendHeader: ignored outside the header phase or after a first length, never sent with a 204
+   * or 304.
+   */
   sendContentLength(length: number): void {
     if (this.phase !== HEADERS || this.declaredLength >= 0) return;
+    if (isBodyless(this.responseStatus)) return this.noteDroppedContent(length);
     this.declaredLength = length;
     if (this.head.isSimpleRequest()) return;
     this.emit(CONTENT_LENGTH_PREFIX);
@@ -338,10 +363,12 @@ export class HttpSession extends HttpRequest {
 
   /**
    * Appends pre-encoded header lines that include `Content-Length: contentLength`
-   * (the file server's cached headers). Ignored outside the header phase.
+   * (the file server's cached headers). Ignored outside the header phase, and for a 204 or 304
+   * (the lines carry a Content-Length those must not have).
    */
   protected sendEncodedHeaders(lines: Uint8Array, contentLength: number): void {
     if (this.phase !== HEADERS || this.declaredLength >= 0) return;
+    if (isBodyless(this.responseStatus)) return this.noteDroppedContent(contentLength);
     this.declaredLength = contentLength;
     if (!this.head.isSimpleRequest()) this.emit(lines);
   }
@@ -354,6 +381,7 @@ export class HttpSession extends HttpRequest {
   endHeaders(): void {
     if (this.phase !== HEADERS) return;
     this.phase = CONTENT;
+    this.connection.output.unhold();
     const bodyless = this.isHead() || isBodyless(this.responseStatus);
     if (this.declaredLength < 0 && !bodyless && this.isHttp11()) {
       this.chunked = true;
@@ -368,12 +396,16 @@ export class HttpSession extends HttpRequest {
   /**
    * Sends a piece of the body (strings as UTF-8). Ends the headers first if needed. Returns false
    * once the connection's output is above its high-water mark: wait for drained() then.
-   * Bytes beyond a declared Content-Length are dropped; HEAD responses send none.
+   * Bytes beyond a declared Content-Length are dropped; HEAD responses send none; a 204 or 304
+   * sends none either (its response is complete at its headers; see noteDroppedContent).
    */
   sendContent(data: string | Uint8Array): boolean {
     if (this.phase === HEADERS) this.endHeaders();
     const output = this.connection.output;
-    if (this.phase !== CONTENT) return !output.isCongested();
+    if (this.phase !== CONTENT) {
+      if (isBodyless(this.responseStatus) && data.length > 0) this.noteDroppedContent(data.length);
+      return !output.isCongested();
+    }
     const sent = !this.isHead() && !isBodyless(this.responseStatus);
     let length: number;
     if (this.chunked) {
@@ -407,6 +439,19 @@ export class HttpSession extends HttpRequest {
     if (this.declaredLength >= 0 && this.contentSent >= this.declaredLength) this.complete();
     else this.connection.flushSoon();
     return !this.connection.output.isCongested();
+  }
+
+  /**
+   * Content given to a response whose status has none (204, 304; RFC 9110 §6.4.1, §15.3.5,
+   * §15.4.5) is never sent — on a persistent connection it would be read as the start of the
+   * next response — and it is a servlet's bug, but a harmless one to the client, which gets the
+   * status the servlet chose. So it is dropped, counted (stats().droppedContent) and the first
+   * one per daemon is logged with the servlet's stack; never a 500, never a log line per request.
+   */
+  private noteDroppedContent(bytes: number): void {
+    if (bytes <= 0 || this.droppedReported) return;
+    this.droppedReported = true;
+    this.connection.contentDropped(this.responseStatus);
   }
 
   /** Ends the body; the response is complete. A body shorter than its Content-Length closes the connection. */
@@ -456,11 +501,7 @@ export class HttpSession extends HttpRequest {
         this.connection.close();
         return;
       }
-      this.sentBytes = 0;
-      this.declaredLength = -1;
-      this.contentSent = 0;
-      this.chunked = false;
-      this.phase = NONE;
+      this.resetResponse();
     }
     // A whole error page with its Content-Length leaves HTTP/1.1 framing intact: the connection
     // may persist (the daemon still closes when the request's own framing is broken). HTTP/1.0
@@ -469,7 +510,29 @@ export class HttpSession extends HttpRequest {
     // A servlet's own markup is an HTML page; otherwise the server's page, JSON or HTML.
     const doc =
       html === undefined ? this.errorDocument(code, message) : { contentType: HTML_TYPE, body: errorPage(code, reasonPhrase(code), html) };
-    this.sendDocument(code, doc.contentType, doc.body, headers);
+    try {
+      this.sendDocument(code, doc.contentType, doc.body, headers);
+    } catch (e) {
+      // A field the application gave the error response cannot be sent (an HttpError's headers,
+      // challenge(), allowedMethods(), errorPage()'s type): its bug, logged once; the client
+      // gets the framework's own 500, which has none of them. The half-made head is still held
+      // in the queue (holdFrom), so it is rolled back, never sent.
+      this.noteFailure("an error response's header", e);
+      if (!this.connection.output.rollback(this.responseMark)) return this.connection.close();
+      this.resetResponse();
+      const doc = this.frameworkErrorDocument(500);
+      this.sendDocument(500, doc.contentType, doc.body);
+    }
+  }
+
+  /** Forgets a response that was rolled back before any of it reached the socket. */
+  private resetResponse(): void {
+    this.sentBytes = 0;
+    this.declaredLength = -1;
+    this.contentSent = 0;
+    this.chunked = false;
+    this.droppedReported = false;
+    this.phase = NONE;
   }
 
   /**
@@ -487,6 +550,11 @@ export class HttpSession extends HttpRequest {
         this.connection.logError(`errorPage(${code}) threw`, e);
       }
     }
+    return this.frameworkErrorDocument(code, message);
+  }
+
+  /** The framework's own error body: JSON when the request accepts JSON, else the HTML page. */
+  private frameworkErrorDocument(code: number, message?: string): ErrorDocument {
     const reason = reasonPhrase(code);
     if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
     return { contentType: HTML_TYPE, body: errorPage(code, reason, messageHtml(message)) };
@@ -495,11 +563,13 @@ export class HttpSession extends HttpRequest {
   /**
    * Sends a whole response in one call: the status, Content-Type, `headers`, Content-Length and
    * `body` (a string goes out as UTF-8). Ignored unless nothing of the response was sent yet.
+   * A 204 or 304 gets `headers` only: no Content-Type, length or body (see noteDroppedContent).
+   * Throws as sendHeader for a field that cannot be sent.
    */
   sendDocument(code: number, contentType: string, body: string | Uint8Array, headers: [string, string][] = []): void {
     if (this.phase !== NONE) return;
     this.sendResponse(code);
-    this.sendHeader("Content-Type", contentType);
+    if (!isBodyless(code)) this.sendHeader("Content-Type", contentType);
     for (const [name, value] of headers) this.sendHeader(name, value);
     this.sendContentLength(typeof body === "string" ? Buffer.byteLength(body) : body.length);
     this.endHeaders();

@@ -101,8 +101,9 @@ describe("flow control and lifecycle", () => {
             this.endHeaders(); // ignored
             this.sendResponse(200);
             this.sendResponse(500); // second status: ignored
-            this.sendHeader("Bad Name", "x"); // invalid name: ignored
-            this.sendHeader("X-Split", "a\r\nInjected: yes"); // CR/LF in value: ignored
+            // A field that cannot be sent is the servlet's bug: told to it (issue 19), never sent.
+            expect(() => this.sendHeader("Bad Name", "x")).toThrow(TypeError);
+            expect(() => this.sendHeader("X-Split", "a\r\nInjected: yes")).toThrow(TypeError);
             this.sendHeader("Content-Length", 2);
             this.endHeaders();
             this.sendHeader("X-Late", "1"); // after endHeaders: ignored

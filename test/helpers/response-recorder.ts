@@ -76,6 +76,11 @@ export class ResponseRecorder implements Connection {
   logError(message: string, error?: unknown): void {
     this.errors.push(`${message} ${error instanceof Error ? error.message : (error ?? "")}`);
   }
+  /** Content given to a 204 or 304, by status. */
+  readonly dropped: number[] = [];
+  contentDropped(status: number): void {
+    this.dropped.push(status);
+  }
 
   /** Moves queued output to the record (a socket that takes everything). */
   drain(): void {

@@ -155,6 +155,37 @@ describe("parts()", () => {
     await c.until(() => ended === "RequestAborted", 5000, "the loop to end");
   });
 
+  test("a part held unread when the client leaves fails its reader, never as an uncaught error", async () => {
+    let held = false;
+    let ended = "";
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override async processRequest(): Promise<void> {
+            const { value: part } = await this.parts().next();
+            held = true; // e.g. opening the file to write it to
+            await new Promise((resolve) => this.signal.addEventListener("abort", resolve));
+            try {
+              await part!.bytes();
+              ended = "read";
+            } catch (e) {
+              ended = (e as Error).name;
+            }
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    const c = await RawClient.connect(srv.port);
+    const head = '--b\r\nContent-Disposition: form-data; name="f"; filename="x"\r\n\r\n';
+    c.send(
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n${head}some bytes`,
+    );
+    await c.until(() => held, 5000, "the part to be handed out");
+    c.terminate(); // the part's stream is destroyed with a RequestAborted while nobody reads it
+    await c.until(() => ended !== "", 5000, "the reader to hear");
+    expect(ended).toBe("RequestAborted");
+  });
+
   test("a malformed body (no closing boundary) is a 400, not a hang", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new Describe(s)) });
     using c = await RawClient.connect(srv.port);
@@ -212,5 +243,76 @@ describe("FormServlet and multipart", () => {
     expect(JSON.parse(r.out)).toEqual({ a: ["1", "2"], b: "x y" });
     expect(kept).toEqual([`doc:data.bin:${upload.length}`]);
     expect(sha(readFileSync(join(dir, "kept.bin")))).toBe(sha(upload));
+  });
+});
+
+/** Posts a multipart body with boundary `xx` to the Describe servlet; the response and parts. */
+async function postParts(port: number, body: string): Promise<{ status: number; parts: { name: string; filename: string | null }[] }> {
+  using c = await RawClient.connect(port);
+  const r = await c.request(
+    `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=xx\r\nContent-Length: ${Buffer.byteLength(body, "latin1")}\r\n\r\n${body}`,
+  );
+  return { status: r.status, parts: r.status === 200 ? JSON.parse(r.body) : [] };
+}
+
+describe("parts() never drops a part silently (issue 19, item 8)", () => {
+  // Each body has one part busboy would not hand out; each must be refused, not skipped.
+  const REFUSED: [string, string][] = [
+    [
+      "a raw CR LF CR LF in the file name ends the part's header early",
+      'Content-Disposition: form-data; name="f"; filename="a\r\n\r\nb.txt"\r\n\r\nhello',
+    ],
+    [
+      "a raw CR LF in the file name injects a part header",
+      'Content-Disposition: form-data; name="f"; filename="a\r\nContent-Type: x/y\r\n\r\nhello',
+    ],
+    ["a raw CR LF in the file name before a bad line", 'Content-Disposition: form-data; name="f"; filename="a\r\nb.txt"\r\n\r\nhello'],
+    ["no Content-Disposition", "Content-Type: text/plain\r\n\r\nhello"],
+    ["a disposition other than form-data", 'Content-Disposition: attachment; name="f"\r\n\r\nhello'],
+    ["a disposition that does not parse", 'Content-Disposition: form-data; name="f";\r\n\r\nhello'],
+    ["a part without a name (RFC 7578 §4.2)", 'Content-Disposition: form-data; filename="a.txt"\r\n\r\nhello'],
+    ["a field without a name", "Content-Disposition: form-data\r\n\r\nhello"],
+  ];
+  for (const [name, part] of REFUSED) {
+    test(`${name}: 400, whatever came before or after`, async () => {
+      await using srv = startDaemon({ "/": new FnServer((s) => new Describe(s)) });
+      for (const body of [
+        `--xx\r\n${part}\r\n--xx--\r\n`,
+        `--xx\r\nContent-Disposition: form-data; name="before"\r\n\r\n1\r\n--xx\r\n${part}\r\n--xx\r\nContent-Disposition: form-data; name="after"\r\n\r\n2\r\n--xx--\r\n`,
+      ]) {
+        const r = await postParts(srv.port, body);
+        expect(r.status).toBe(400);
+      }
+      expect(srv.errors).toEqual([]); // the client's fault: not logged
+    });
+  }
+
+  test("an encoded CR LF in a file name keeps the part, its controls replaced by _", async () => {
+    await using srv = startDaemon({ "/": new FnServer((s) => new Describe(s)) });
+    const body =
+      "--xx\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''a%0D%0Ab%09.txt\r\n\r\nhello\r\n" +
+      '--xx\r\nContent-Disposition: form-data; name="g"; filename="a%0D%0Ab.txt"\r\n\r\nhello\r\n--xx--\r\n';
+    const r = await postParts(srv.port, body);
+    expect(r.status).toBe(200);
+    // The second as a browser sends it (HTML's form encoding): text, not control characters.
+    expect(r.parts.map((p) => [p.name, p.filename])).toEqual([
+      ["f", "a__b_.txt"],
+      ["g", "a%0D%0Ab.txt"],
+    ]);
+  });
+
+  test("delimiter-like text in the epilogue or inside a part is not a part", async () => {
+    await using srv = startDaemon({ "/": new FnServer((s) => new Describe(s)) });
+    const body =
+      'preamble --xx\r\n--xx\r\nContent-Disposition: form-data; name="a"\r\n\r\nx--xx\r\n--xx is\r\n--xxx\r\n' +
+      '--xx\r\nContent-Disposition: form-data; name="b"\r\n\r\ny\r\n--xx--\r\nepilogue\r\n--xx\r\nContent-Disposition: form-data; name="c"\r\n\r\nz\r\n--xx--\r\n';
+    const r = await postParts(srv.port, body);
+    expect(r.status).toBe(400); // "\r\n--xx is" is a delimiter followed by junk: malformed
+    const clean =
+      'preamble --xx\r\n--xx\r\nContent-Disposition: form-data; name="a"\r\n\r\nx--xx\r\n--x\r\n' +
+      '--xx\r\nContent-Disposition: form-data; name="b"\r\n\r\ny\r\n--xx--\r\nepilogue\r\n--xx\r\nContent-Disposition: form-data; name="c"\r\n\r\nz\r\n--xx--\r\n';
+    const ok = await postParts(srv.port, clean);
+    expect(ok.status).toBe(200);
+    expect(ok.parts.map((p) => p.name)).toEqual(["a", "b"]);
   });
 });

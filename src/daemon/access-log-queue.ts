@@ -1,0 +1,94 @@
+/**
+ * AccessLogQueue: a connection's access-log lines, each written once its response has reached the
+ * socket — or the connection closed first. A response counts as delivered when its last byte was
+ * handed to the socket, not when the servlet finished producing it: a servlet may hand over a
+ * whole 16 MiB document in one call and complete at once, while the client, reading slowly,
+ * leaves after the first megabyte. Such a response is logged 499 (nginx's "client closed
+ * request"), as is one whose servlet was still producing it when the client left, with the bytes
+ * that did reach the socket. Lines are written in the order of their requests.
+ *
+ * Positions are in OutputQueue.written terms (bytes handed to the socket since the connection
+ * opened): a line waits until `written` reaches the end of its response.
+ */
+import type { HttpSession } from "../servers/http-session.ts";
+import { control } from "../servers/session-control.ts";
+import type { AccessLog } from "./access-log.ts";
+
+/** The status logged for a response its client left before it had all of it (nginx's 499). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** One line waiting for its response's last byte. */
+interface PendingLine {
+  readonly client: string;
+  readonly user: string;
+  /** `METHOD url VERSION`, or "-" for a request refused before it could be parsed. */
+  readonly request: string;
+  readonly status: number;
+  /** Where the response starts and ends in the connection's output. */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * A complete response: if the connection closes before it is written whole, it is 499 when the
+   * client left (else its status). False for one whose status is already decided (an abandoned
+   * response's, a canned refusal's).
+   */
+  readonly decidedAtClose: boolean;
+}
+
+/** The access-log lines of one connection whose responses are still on their way. */
+export class AccessLogQueue {
+  private readonly lines: PendingLine[] = [];
+
+  /** Lines go to `log`. */
+  constructor(private readonly log: AccessLog) {}
+
+  /**
+   * A response to `s` ends at `end` of the output (its `s.bytesSent` bytes are the last ones
+   * queued). `complete`: the servlet finished it (its fate is decided when the connection
+   * closes, if it has not been written whole by then); otherwise `status` stands.
+   */
+  addResponse(s: HttpSession, status: number, end: number, complete: boolean): void {
+    const bytes = control(s).bytesSent;
+    this.lines.push({
+      client: s.clientHost(),
+      user: s.remoteUser(),
+      request: `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`,
+      status,
+      start: end - bytes,
+      end,
+      decidedAtClose: complete,
+    });
+  }
+
+  /** A canned refusal of `bytes` ending at `end` (a request that could not be parsed): its status stands. */
+  addRefusal(client: string, status: number, bytes: number, end: number): void {
+    this.lines.push({ client, user: "", request: "-", status, start: end - bytes, end, decidedAtClose: false });
+  }
+
+  /** Writes, in order, the lines whose responses the socket has taken whole (`written` bytes so far). */
+  release(written: number): void {
+    const lines = this.lines;
+    let n = 0;
+    while (n < lines.length && lines[n]!.end <= written) {
+      const l = lines[n++]!;
+      this.log.log(l.client, l.user, l.request, l.status, l.end - l.start);
+    }
+    if (n > 0) lines.splice(0, n);
+  }
+
+  /**
+   * The connection closed with `written` bytes handed to the socket: every line left is written
+   * now, with the bytes of its response that did go out. A complete response cut short is 499
+   * when `clientLeft` (the peer closed or reset first), else its status (we closed: a send
+   * timeout, an abort).
+   */
+  close(written: number, clientLeft: boolean): void {
+    this.release(written);
+    for (const l of this.lines) {
+      const status = l.decidedAtClose && clientLeft ? CLIENT_CLOSED_REQUEST : l.status;
+      const sent = Math.min(Math.max(written - l.start, 0), l.end - l.start);
+      this.log.log(l.client, l.user, l.request, status, sent);
+    }
+    this.lines.length = 0;
+  }
+}

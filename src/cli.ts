@@ -189,6 +189,27 @@ async function relayAfterReady(stream: ReadableStream<Uint8Array>): Promise<void
   })();
 }
 
+/**
+ * Makes this worker stop when its supervisor ends, however it ends (SIGKILL and crashes
+ * included): the supervisor holds the write end of the worker's stdin and never writes to it, so
+ * the kernel closes it with the supervisor's last descriptor and the worker reads end-of-file at
+ * once. A pipe rather than a polled `process.ppid`: it needs no timer, reacts without delay, and
+ * cannot be fooled by a reused pid or a subreaper that adopts the orphan. Then the worker stops
+ * as on SIGTERM: it closes its listener at once (the port stops answering unless a new instance
+ * shares it), finishes the responses in flight (bounded by the dispatcher's grace period), and
+ * exits, so a redeploy on the same port is never shared with the workers of a dead supervisor.
+ */
+function followSupervisor(dispatcher: Dispatcher, worker: string): void {
+  const stdin = process.stdin;
+  stdin.on("data", () => {}); // nothing is sent; reading is what lets "end" arrive
+  stdin.once("end", () => {
+    console.error(`netsvc: worker ${worker}: the supervisor is gone; stopping (responses in flight finish)`);
+    void dispatcher.shutdown();
+  });
+  // The lifeline alone must not keep a stopped worker alive.
+  stdin.unref();
+}
+
 /** A worker that dies this many times within RESTART_WINDOW_MS is not restarted again. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 30_000;
@@ -220,7 +241,8 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
       env: { ...process.env, NETSVC_WORKER: String(n + 1) },
       stdout: "pipe",
       stderr: "inherit",
-      stdin: "ignore",
+      // The worker's lifeline (followSupervisor): never written, closed by the kernel when we end.
+      stdin: "pipe",
     });
   const workers = Array.from({ length: o.workers }, (_, n) => spawn(n));
   // Each worker says when it listens; the URL is printed once all of them do.
@@ -290,6 +312,7 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
   serve(options, options.workers > 1 || worker !== undefined, worker !== undefined);
+  if (worker !== undefined) followSupervisor(dispatcher, worker);
   if (options.nats) {
     // In the background: the HTTP side serves at once; an unreachable NATS is one clear line, retried.
     const exchange = new Exchange({ servers: options.nats });

@@ -17,6 +17,7 @@ import {
   HttpServer,
   ModulePlugin,
   RpcGateway,
+  type AccessLogSink,
   type HttpSession,
 } from "./index.ts";
 
@@ -79,6 +80,21 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
+/** True once this worker's supervisor is gone (followSupervisor): its standard output went with it. */
+let supervisorGone = false;
+
+/**
+ * Where `--log` writes: a file, or standard output. A worker's standard output is a pipe its
+ * supervisor reads and relays; once the supervisor is gone nothing reads it and every write fails
+ * (EPIPE), so a worker drops its log lines from then on instead of failing each flush on stderr.
+ */
+function accessLogSink(log: string | null): AccessLogSink | undefined {
+  if (log !== "-" || process.env.NETSVC_WORKER === undefined) return log ?? undefined;
+  return (text) => {
+    if (!supervisorGone) process.stdout.write(text);
+  };
+}
+
 class EchoServer extends HttpServer {
   override servlet(session: HttpSession) {
     return new EchoServlet(session);
@@ -107,7 +123,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       reusePort,
       allow: o.allow,
       deny: o.deny,
-      accessLog: o.log ?? undefined,
+      accessLog: accessLogSink(o.log),
       maxRequestsPerConnection: o.maxRequests,
     });
   } catch (e) {
@@ -203,11 +219,16 @@ function followSupervisor(dispatcher: Dispatcher, worker: string): void {
   const stdin = process.stdin;
   stdin.on("data", () => {}); // nothing is sent; reading is what lets "end" arrive
   stdin.once("end", () => {
+    supervisorGone = true;
     console.error(`netsvc: worker ${worker}: the supervisor is gone; stopping (responses in flight finish)`);
     void dispatcher.shutdown();
   });
   // The lifeline alone must not keep a stopped worker alive.
   stdin.unref();
+  // Our stdout is the supervisor's to read: it breaks only when the supervisor is gone, and a
+  // write already under way then fails as an "error" event, which unhandled would end the worker
+  // before its responses in flight.
+  process.stdout.on("error", () => {});
 }
 
 /** A worker that dies this many times within RESTART_WINDOW_MS is not restarted again. */

@@ -2,7 +2,8 @@
  * The stress probes of issue 9 in CI size, against netsvc only (bench/stress, `--quick` with
  * shorter waits): asserts only outcomes that do not depend on timing — the server survives every
  * probe, its fds come back to the baseline, every abandoned long-poll was destroyed with its
- * signal aborted, and the fuzz found no crash, no hang and no response a strict reading forbids.
+ * signal aborted, the fuzz found no crash, no hang and no response a strict reading forbids, and
+ * the workers of a killed supervisor all exited, leaving a redeploy every request.
  * Latency and memory goals are judged by `npm run stress`, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -13,6 +14,7 @@ import { makeFixture } from "../../bench/stress/fixture.ts";
 import { runStress, type ProbeRecord, type ServerRecord } from "../../bench/stress/harness.ts";
 import type { PollData } from "../../bench/stress/probes/abandoned-polls.ts";
 import { MIXED_09, type FuzzData } from "../../bench/stress/probes/fuzz.ts";
+import type { SupervisorKillData } from "../../bench/stress/probes/supervisor-kill.ts";
 import { QUICK, type StressSettings } from "../../bench/stress/settings.ts";
 
 /** QUICK, trimmed so the whole run stays near a minute on a shared machine. */
@@ -111,6 +113,18 @@ describe("stress probes against netsvc (quick)", () => {
       expect(idle.notes["closed by the server while held"]).toBeGreaterThan(0);
       const slow = await probe("slowloris");
       expect(slow.peak.fds).toBeGreaterThanOrEqual(SETTINGS.slowloris.sockets);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  test(
+    "supervisor kill: every worker exits, and a redeploy on the port answers every request from its own root",
+    async () => {
+      const [netsvc] = await run;
+      const d = netsvc!.scenarios.find((x) => x.scenario === "supervisor kill")?.data as SupervisorKillData;
+      expect(d.stillRunning).toBe(0);
+      expect(d.lastExitMs).toBeLessThanOrEqual(SETTINGS.supervisorKill.exitLimitMs);
+      expect({ old: d.oldRoot, new: d.newRoot, failed: d.failed }).toEqual({ old: 0, new: d.requests, failed: 0 });
     },
     RUN_LIMIT_MS,
   );

@@ -4,11 +4,11 @@
  * EchoServlet, Basic authentication, address lists, an access log, servlet plugins, and several
  * worker processes sharing the port. `npm start` runs it; `npm run build` compiles it to one file.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { statSync } from "node:fs";
 import { CliError, parseOptions, type Options } from "./cli-options.ts";
 import * as netsvc from "./index.ts";
 import {
+  credentialsMatcher,
   Dispatcher,
   EchoServlet,
   Exchange,
@@ -72,12 +72,6 @@ function isDirectory(path: string): boolean {
 function fail(message: string): never {
   console.error(`netsvc: ${message}\n(see netsvc --help)`);
   process.exit(2);
-}
-
-/** Compares secrets in constant time (by their digests, so lengths do not leak either). */
-function sameSecret(a: string, b: string): boolean {
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }
 
 /** True once this worker's supervisor is gone (followSupervisor): its standard output went with it. */
@@ -149,10 +143,11 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     }
   }
   if (o.auth) {
-    const [user, password] = o.auth;
+    // Both fields compared in constant time, always: a wrong user costs what a wrong password does.
+    const matches = credentialsMatcher(...o.auth);
     for (const server of servers) {
       server.realm = "netsvc";
-      server.authorise = (login: string, pass: string) => sameSecret(login, user) && sameSecret(pass, password);
+      server.authorise = matches;
     }
   }
   try {

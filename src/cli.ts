@@ -4,11 +4,11 @@
  * EchoServlet, Basic authentication, address lists, an access log, servlet plugins, and several
  * worker processes sharing the port. `npm start` runs it; `npm run build` compiles it to one file.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { statSync } from "node:fs";
 import { CliError, parseOptions, type Options } from "./cli-options.ts";
 import * as netsvc from "./index.ts";
 import {
+  credentialsMatcher,
   Dispatcher,
   EchoServlet,
   Exchange,
@@ -17,6 +17,7 @@ import {
   HttpServer,
   ModulePlugin,
   RpcGateway,
+  type AccessLogSink,
   type HttpSession,
 } from "./index.ts";
 
@@ -73,10 +74,19 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** Compares secrets in constant time (by their digests, so lengths do not leak either). */
-function sameSecret(a: string, b: string): boolean {
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
+/** True once this worker's supervisor is gone (followSupervisor): its standard output went with it. */
+let supervisorGone = false;
+
+/**
+ * Where `--log` writes: a file, or standard output. A worker's standard output is a pipe its
+ * supervisor reads and relays; once the supervisor is gone nothing reads it and every write fails
+ * (EPIPE), so a worker drops its log lines from then on instead of failing each flush on stderr.
+ */
+function accessLogSink(log: string | null): AccessLogSink | undefined {
+  if (log !== "-" || process.env.NETSVC_WORKER === undefined) return log ?? undefined;
+  return (text) => {
+    if (!supervisorGone) process.stdout.write(text);
+  };
 }
 
 class EchoServer extends HttpServer {
@@ -107,7 +117,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       reusePort,
       allow: o.allow,
       deny: o.deny,
-      accessLog: o.log ?? undefined,
+      accessLog: accessLogSink(o.log),
       maxRequestsPerConnection: o.maxRequests,
     });
   } catch (e) {
@@ -133,10 +143,11 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     }
   }
   if (o.auth) {
-    const [user, password] = o.auth;
+    // Both fields compared in constant time, always: a wrong user costs what a wrong password does.
+    const matches = credentialsMatcher(...o.auth);
     for (const server of servers) {
       server.realm = "netsvc";
-      server.authorise = (login: string, pass: string) => sameSecret(login, user) && sameSecret(pass, password);
+      server.authorise = matches;
     }
   }
   try {
@@ -189,6 +200,32 @@ async function relayAfterReady(stream: ReadableStream<Uint8Array>): Promise<void
   })();
 }
 
+/**
+ * Makes this worker stop when its supervisor ends, however it ends (SIGKILL and crashes
+ * included): the supervisor holds the write end of the worker's stdin and never writes to it, so
+ * the kernel closes it with the supervisor's last descriptor and the worker reads end-of-file at
+ * once. A pipe rather than a polled `process.ppid`: it needs no timer, reacts without delay, and
+ * cannot be fooled by a reused pid or a subreaper that adopts the orphan. Then the worker stops
+ * as on SIGTERM: it closes its listener at once (the port stops answering unless a new instance
+ * shares it), finishes the responses in flight (bounded by the dispatcher's grace period), and
+ * exits, so a redeploy on the same port is never shared with the workers of a dead supervisor.
+ */
+function followSupervisor(dispatcher: Dispatcher, worker: string): void {
+  const stdin = process.stdin;
+  stdin.on("data", () => {}); // nothing is sent; reading is what lets "end" arrive
+  stdin.once("end", () => {
+    supervisorGone = true;
+    console.error(`netsvc: worker ${worker}: the supervisor is gone; stopping (responses in flight finish)`);
+    void dispatcher.shutdown();
+  });
+  // The lifeline alone must not keep a stopped worker alive.
+  stdin.unref();
+  // Our stdout is the supervisor's to read: it breaks only when the supervisor is gone, and a
+  // write already under way then fails as an "error" event, which unhandled would end the worker
+  // before its responses in flight.
+  process.stdout.on("error", () => {});
+}
+
 /** A worker that dies this many times within RESTART_WINDOW_MS is not restarted again. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 30_000;
@@ -220,7 +257,8 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
       env: { ...process.env, NETSVC_WORKER: String(n + 1) },
       stdout: "pipe",
       stderr: "inherit",
-      stdin: "ignore",
+      // The worker's lifeline (followSupervisor): never written, closed by the kernel when we end.
+      stdin: "pipe",
     });
   const workers = Array.from({ length: o.workers }, (_, n) => spawn(n));
   // Each worker says when it listens; the URL is printed once all of them do.
@@ -290,6 +328,7 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
   serve(options, options.workers > 1 || worker !== undefined, worker !== undefined);
+  if (worker !== undefined) followSupervisor(dispatcher, worker);
   if (options.nats) {
     // In the background: the HTTP side serves at once; an unreachable NATS is one clear line, retried.
     const exchange = new Exchange({ servers: options.nats });

@@ -4,6 +4,7 @@ export { Dispatcher, type ShutdownPhase } from "./daemon/dispatcher.ts";
 export { AccessLog, type AccessLogSink } from "./daemon/access-log.ts";
 export * from "./daemon/limits.ts";
 export { HttpServer, type AuthDecision } from "./servers/http-server.ts";
+export { credentialsMatcher } from "./servers/credentials.ts";
 export { HttpServlet } from "./servers/http-servlet.ts";
 export { HttpError } from "./servers/http-error.ts";
 export type { ErrorDocument } from "./http/error-page.ts";

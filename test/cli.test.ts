@@ -87,6 +87,11 @@ test("--auth protects everything; --allow admits loopback", async () => {
     expect(denied.headers.get("www-authenticate")).toBe('Basic realm="netsvc"');
     const ok = await fetch(base, { headers: { Authorization: "Basic " + btoa("u:p w") } });
     expect(await ok.text()).toBe("index");
+    // Another scheme is no credentials: the Basic challenge (RFC 9110 §15.5.2), not 501.
+    for (const scheme of ["Bearer abc", 'Digest username="u"']) {
+      const other = await fetch(base, { headers: { Authorization: scheme } });
+      expect([other.status, other.headers.get("www-authenticate")]).toEqual([401, 'Basic realm="netsvc"']);
+    }
   });
 });
 

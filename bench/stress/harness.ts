@@ -1,14 +1,15 @@
 /**
  * The stress harness: for each server in turn and each probe, start the server fresh, read its
  * baseline from /proc, run the attack while the normal client is timed and /proc is sampled,
- * stop the attack, wait (bounded) for RSS and fds to come back, record. Used by run.ts (the
- * `npm run stress` command) and by test/stress (quick, netsvc only).
+ * stop the attack, wait (bounded) for RSS and fds to come back, record. Then each scenario, which
+ * starts its own servers (see Scenario). Used by run.ts (the `npm run stress` command) and by
+ * test/stress (quick, netsvc only).
  */
 import { readFileSync } from "node:fs";
 import { pause, waitFor } from "./clock.ts";
 import { SMALL_PATH } from "./fixture.ts";
 import { spawnNormalClient, type NormalSummary } from "./normal-client.ts";
-import type { AttackOutcome, Goal, Probe } from "./probe.ts";
+import type { AttackOutcome, Goal, Probe, Scenario } from "./probe.ts";
 import { abandonedPolls } from "./probes/abandoned-polls.ts";
 import { fuzz } from "./probes/fuzz.ts";
 import { bareIdle, idleBytesPerConnection, idleFlood } from "./probes/idle-flood.ts";
@@ -17,6 +18,7 @@ import { rpcBatch } from "./probes/rpc-batch.ts";
 import { slowReaders } from "./probes/slow-readers.ts";
 import { slowloris } from "./probes/slowloris.ts";
 import { soak } from "./probes/soak.ts";
+import { supervisorKill } from "./probes/supervisor-kill.ts";
 import { ProcSampler, readProc } from "./proc.ts";
 import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, type StressSettings } from "./settings.ts";
 import { closeAll } from "./sockets.ts";
@@ -25,6 +27,8 @@ import { startBare, startNetsvc, startNginx, type Target } from "./targets.ts";
 
 /** Every probe, in the order they run. */
 export const PROBES: Probe[] = [slowloris, idleFlood, slowReaders, pipelineFlood, abandonedPolls, rpcBatch, fuzz, soak];
+/** Every scenario (servers of its own, see Scenario), run after the probes. */
+export const SCENARIOS: Scenario[] = [supervisorKill];
 
 /** Descriptors the harness itself may hold at once (attack sockets plus slack). */
 export const FDS_NEEDED = 4096;
@@ -50,10 +54,20 @@ export interface ProbeRecord {
   data?: unknown;
 }
 
-/** All probes against one server. */
+/** One scenario against one server kind. */
+export interface ScenarioRecord {
+  scenario: string;
+  description: string;
+  notes: AttackOutcome["notes"];
+  goals: Goal[];
+  data?: unknown;
+}
+
+/** All probes and scenarios against one server. */
 export interface ServerRecord {
   server: string;
   probes: ProbeRecord[];
+  scenarios: ScenarioRecord[];
 }
 
 /** What to run. */
@@ -218,13 +232,17 @@ async function measureBareIdle(o: RunOptions): Promise<void> {
 /** Runs the selected probes against each selected server. */
 export async function runStress(o: RunOptions): Promise<ServerRecord[]> {
   checkFdLimit();
-  const probes = o.only.length ? PROBES.filter((p) => o.only.includes(p.name) || o.only.includes(p.name.replace(/ /g, "-"))) : PROBES;
-  if (probes.length === 0)
-    throw new Error(`no probe named ${o.only.join(", ")} (have: ${PROBES.map((p) => p.name.replace(/ /g, "-")).join(", ")})`);
+  const wanted = (name: string) => o.only.length === 0 || o.only.includes(name) || o.only.includes(name.replace(/ /g, "-"));
+  const probes = PROBES.filter((p) => wanted(p.name));
+  const scenarios = SCENARIOS.filter((p) => wanted(p.name));
+  if (probes.length + scenarios.length === 0) {
+    const names = [...PROBES, ...SCENARIOS].map((p) => p.name.replace(/ /g, "-"));
+    throw new Error(`no probe named ${o.only.join(", ")} (have: ${names.join(", ")})`);
+  }
   if (probes.includes(idleFlood)) await measureBareIdle(o);
   const out: ServerRecord[] = [];
   for (const kind of o.servers) {
-    const rec: ServerRecord = { server: kind, probes: [] };
+    const rec: ServerRecord = { server: kind, probes: [], scenarios: [] };
     for (const p of probes) {
       if (p.netsvcOnly && kind !== "netsvc") {
         o.log(`${kind}: ${p.name} — not run (netsvc only: the attack needs a netsvc feature)`);
@@ -237,7 +255,13 @@ export async function runStress(o: RunOptions): Promise<ServerRecord[]> {
       );
       rec.probes.push(r);
     }
-    if (rec.probes.length > 0) out.push(rec);
+    for (const sc of scenarios) {
+      o.log(`${kind}: ${sc.name} — ${sc.describe(o.settings)}`);
+      const r = await sc.run(kind, { settings: o.settings, work: o.work, log: o.log });
+      o.log(`  ${r.goals.map((g) => `${g.goal.split(":")[0]}: ${g.measured}`).join("; ")}`);
+      rec.scenarios.push({ scenario: sc.name, description: sc.describe(o.settings), notes: r.notes, goals: r.goals, data: r.data });
+    }
+    if (rec.probes.length > 0 || rec.scenarios.length > 0) out.push(rec);
   }
   return out;
 }

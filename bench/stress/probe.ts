@@ -1,4 +1,4 @@
-/** The shape of a probe and of what it reports. */
+/** The shape of a probe (or a scenario) and of what it reports. */
 import type { StressSettings } from "./settings.ts";
 import type { ProcSampler } from "./proc.ts";
 import type { Target } from "./targets.ts";
@@ -40,4 +40,24 @@ export interface Probe {
   /** One line: what the attack does. */
   describe(s: StressSettings): string;
   attack(ctx: ProbeContext): Promise<AttackOutcome>;
+}
+
+/** What a scenario gets: the settings, a work directory of its own to write in, the log. */
+export interface ScenarioContext {
+  settings: StressSettings;
+  work: string;
+  log: (line: string) => void;
+}
+
+/**
+ * A scenario: unlike a probe it starts (and stops) its own servers, because what it tests is how
+ * a deployment ends (e.g. its supervisor killed), so the harness's fresh target, baseline, normal
+ * client and /proc figures do not apply. The harness runs it once per server kind and reports its
+ * goals and notes in a table of their own.
+ */
+export interface Scenario {
+  name: string;
+  /** One line: what the scenario does. */
+  describe(s: StressSettings): string;
+  run(kind: "netsvc" | "nginx", ctx: ScenarioContext): Promise<AttackOutcome>;
 }

@@ -55,6 +55,33 @@ export function summaryTable(recs: ServerRecord[]): string[] {
   return lines;
 }
 
+/** Scenarios (servers of their own: no normal client or /proc figures), each server on its own line. */
+export function scenarioTable(recs: ServerRecord[]): string[] {
+  const names = [...new Set(recs.flatMap((r) => r.scenarios.map((s) => s.scenario)))];
+  if (names.length === 0) return [];
+  const lines = ["| scenario | server | figures | goal met? |", "|---|---|---|---|"];
+  for (const name of names)
+    for (const rec of recs) {
+      const s = rec.scenarios.find((x) => x.scenario === name);
+      if (!s) continue;
+      const missed = s.goals.filter((g) => g.met === false);
+      const met = missed.length === 0 ? "yes" : `**no**: ${missed.map((g) => g.goal.split(":")[0]).join("; ")}`;
+      const figures = Object.entries(s.notes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join("; ");
+      lines.push(`| ${name} | ${rec.server} | ${figures} | ${met} |`);
+    }
+  lines.push("");
+  for (const name of names) {
+    const any = recs.flatMap((r) => r.scenarios).find((x) => x.scenario === name);
+    lines.push(`- **${name}**: ${any?.description ?? ""}`);
+    for (const rec of recs)
+      for (const g of rec.scenarios.find((x) => x.scenario === name)?.goals ?? [])
+        lines.push(`  - ${rec.server}: ${g.met === null ? "n/a" : g.met ? "met" : "**not met**"} — ${g.goal}: ${g.measured}`);
+  }
+  return lines;
+}
+
 /** Fuzz findings counted by kind, per server (the inputs are in stress-fuzz-findings.json). */
 export function findingsSummary(recs: ServerRecord[]): string[] {
   const lines: string[] = [];
@@ -89,6 +116,12 @@ export function markdown(recs: ServerRecord[], meta: { date: string; command: st
     "## Per server",
     "",
     ...recs.flatMap((r) => [...serverTable(r), ""]),
+    "## Scenarios",
+    "",
+    "Each starts its own servers (a master and its workers) instead of the probes' fresh target.",
+    "",
+    ...scenarioTable(recs),
+    "",
     "## Fuzz findings",
     "",
     ...findingsSummary(recs),

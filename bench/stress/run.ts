@@ -5,8 +5,9 @@
  *   bun bench/stress/run.ts [--quick] [--only NAME[,NAME]] [--no-nginx] [--no-write]
  *
  * --quick: CI-size (seconds per probe, a few thousand fuzz cases). --only: probes by name
- * (slowloris, idle-flood, slow-readers, pipeline-flood, abandoned-polls, rpc-batch, mutation-fuzz, soak).
- * rpc-batch runs against netsvc only (nginx has no JSON-RPC).
+ * (slowloris, idle-flood, slow-readers, pipeline-flood, abandoned-polls, rpc-batch, mutation-fuzz, soak)
+ * and scenarios (supervisor-kill: servers of its own, with several workers). rpc-batch runs against
+ * netsvc only (nginx has no JSON-RPC).
  * Writes bench/results/stress.json, stress.md and stress-fuzz-findings.json unless --no-write.
  * Needs an open-file limit of 4096 or more: Bun raises its soft limit to the hard one by itself,
  * so only a hard limit below that needs `ulimit -Hn 8192` (as root). nginx from nginx-light.
@@ -17,7 +18,7 @@ import { join } from "node:path";
 import { makeFixture } from "./fixture.ts";
 import { runStress } from "./harness.ts";
 import type { FuzzData } from "./probes/fuzz.ts";
-import { markdown, serverTable, summaryTable } from "./report.ts";
+import { markdown, scenarioTable, serverTable, summaryTable } from "./report.ts";
 import { FULL, QUICK } from "./settings.ts";
 
 const args = process.argv.slice(2);
@@ -40,8 +41,12 @@ try {
     log: (l) => console.log(l),
   });
   console.log("");
-  for (const r of recs) console.log(serverTable(r).join("\n") + "\n");
-  console.log(summaryTable(recs).join("\n"));
+  if (recs.some((r) => r.probes.length > 0)) {
+    for (const r of recs) console.log(serverTable(r).join("\n") + "\n");
+    console.log(summaryTable(recs).join("\n"));
+  }
+  const scenarios = scenarioTable(recs);
+  if (scenarios.length > 0) console.log("\n" + scenarios.join("\n"));
   if (!args.includes("--no-write")) {
     const command = `npm run stress${args.length ? " -- " + args.join(" ") : ""}`;
     const meta = { date: started, command, load, settings: JSON.stringify(settings, null, 2) };

@@ -23,6 +23,8 @@ export interface StressSettings {
   soak: { durationMs: number; workers: number };
   /** Each client sends one JSON-RPC batch of about `batchBytes` and never reads (netsvc only). */
   rpcBatch: { clients: number; batchBytes: number; durationMs: number };
+  /** `workers` under one master killed with SIGKILL; `exitLimitMs` for them all to exit; then `requests` after a redeploy. */
+  supervisorKill: { workers: number; requests: number; exitLimitMs: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -42,6 +44,7 @@ export const FULL: StressSettings = {
   fuzz: { cases: 20_000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
   soak: { durationMs: 300_000, workers: 16 },
   rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 10_000 },
+  supervisorKill: { workers: 2, requests: 20, exitLimitMs: 10_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -59,6 +62,7 @@ export const QUICK: StressSettings = {
   fuzz: { cases: 3000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
   soak: { durationMs: 10_000, workers: 8 },
   rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 3000 },
+  supervisorKill: { workers: 2, requests: 20, exitLimitMs: 5000 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,

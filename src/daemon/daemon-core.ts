@@ -154,7 +154,7 @@ export class DaemonCore implements ConnectionHost {
     };
     const fail = (e: unknown, how: string) => {
       if (e instanceof HttpError) {
-        // the server's decision, e.g. 501 for a scheme Basic-only servers do not know
+        // the server's decision, e.g. 403 for a known user without the right, 400 for a bad token
         s.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
         return done(false);
       }

@@ -806,7 +806,9 @@ export class HttpConnection implements Connection, IdleConnection {
   private finishRequest(): void {
     this.current = null;
     this.phase = IDLE;
-    if (!this.responseKeepAlive || this.peerEnded) {
+    // A response begun before the daemon began stopping promised keep-alive; now that it is
+    // over, the connection closes as an idle one would have at stop(), not at its idle timeout.
+    if (!this.responseKeepAlive || this.peerEnded || this.daemon.stopping) {
       this.beginClosing();
       return;
     }

@@ -5,7 +5,6 @@
  */
 import type { HttpServlet } from "./http-servlet.ts";
 import type { ErrorDocument } from "../http/error-page.ts";
-import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
 import { isRefused, type Refused } from "./refusal.ts";
 import { isRecognisedMethod } from "../parser/index.ts";
@@ -70,12 +69,13 @@ export class HttpServer {
    * as sent (a token68 or auth-params). Return or resolve an AuthDecision; throw an HttpError
    * for another status (e.g. 400 for a malformed token, 403); another throw is logged and
    * answered 401. Unknown schemes are this method's to decide.
-   * Default: HTTP Basic through authorise() (SPEC §2.2): Basic credentials (or none: `("", "")`)
-   * go to authorise(), the login becomes the user; another scheme → 501.
+   * Default: HTTP Basic through authorise() (SPEC §2.2): Basic credentials go to authorise(), the
+   * login becomes the user; no credentials, or credentials in another scheme (Bearer, Digest …),
+   * go as `("", "")` — RFC 9110 §11.6.1, §15.5.2: a scheme the server does not take earns the
+   * 401 with the challenge of the one it does, never a 501.
    */
   authenticate(_session: HttpSession, scheme: string, credentials: string): AuthDecision | Promise<AuthDecision> {
-    if (scheme !== "" && scheme !== BASIC) throw new HttpError(501);
-    const creds = scheme === "" ? (["", ""] as [string, string]) : decodeBasic(credentials);
+    const creds = scheme === BASIC ? decodeBasic(credentials) : NO_CREDENTIALS;
     if (isRefused(creds)) return false;
     const allow = (ok: boolean) => (ok === true ? creds[0] : false);
     const result = this.authorise(creds[0], creds[1]);
@@ -95,6 +95,8 @@ export class HttpServer {
 
 /** The Basic scheme's name, lower-cased as parseAuthorization() gives schemes. */
 const BASIC = "basic";
+/** What authorise() gets without Basic credentials. */
+const NO_CREDENTIALS: readonly [string, string] = ["", ""];
 /** RFC 9110 §11.4: `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`. */
 const AUTHORIZATION = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:[ \t]+(.*))?$/;
 
@@ -121,13 +123,12 @@ function decodeBasic(token: string): [string, string] | Refused {
 
 /**
  * Reads `Authorization: Basic base64(login:password)` (RFC 7617): the decoded credentials are
- * split at the first `:`. Returns [login, password], 501 for another scheme, or 400 when the
- * credentials are not valid base64.
+ * split at the first `:`. Returns [login, password] — `["", ""]` without the header or for
+ * another scheme (no Basic credentials) — or 400 when the header or the base64 is malformed.
  */
 export function basicCredentials(header: string | null): [string, string] | Refused {
   const auth = parseAuthorization(header);
-  if (auth === null) return ["", ""];
+  if (auth === null || (!isRefused(auth) && auth.scheme !== BASIC)) return ["", ""];
   if (isRefused(auth)) return auth;
-  if (auth.scheme !== BASIC) return 501;
   return decodeBasic(auth.credentials);
 }

@@ -235,6 +235,37 @@ describe("flow control and lifecycle", () => {
     await stopped;
     await busy.untilClosed();
   });
+
+  test("stop() during a keep-alive response already begun: the connection closes once it is sent", async () => {
+    let finish: () => void = () => {};
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest() {
+            // The head goes out before stop(), promising keep-alive; the body ends after it.
+            this.sendResponse(200);
+            this.sendHeader("Content-Length", 6);
+            this.endHeaders();
+            this.sendContent("fin");
+            finish = () => {
+              this.sendContent("ish");
+              this.endContent();
+            };
+          }
+        })(s),
+    );
+    // A keep-alive timeout far beyond the wait below: only the stop may close the connection.
+    const srv = startDaemon({ "/": server }, { keepAliveTimeoutMs: 600_000 });
+    using c = await RawClient.connect(srv.port);
+    c.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until(() => c.text().endsWith("fin"), 5000, "the response to begin");
+    expect(parseResponses(c.text() + "ish", false)[0]!.headers.connection).toBe("keep-alive");
+    const stopped = srv.daemon.stop();
+    finish();
+    await c.untilClosed(5000);
+    expect(parseResponses(c.text(), true).map((r) => r.body)).toEqual(["finish"]);
+    await stopped;
+  }, 15_000);
 });
 
 describe("a retired request", () => {

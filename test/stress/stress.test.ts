@@ -3,7 +3,8 @@
  * shorter waits): asserts only outcomes that do not depend on timing — the server survives every
  * probe, its fds come back to the baseline, every abandoned long-poll was destroyed with its
  * signal aborted, the fuzz found no crash, no hang and no response a strict reading forbids, and
- * no RPC batch drew an answer larger than 4x its request.
+ * no RPC batch drew an answer larger than 4x its request, and the workers of a killed supervisor
+ * all exited, leaving a redeploy every request.
  * Latency and memory goals are judged by `npm run stress`, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -15,6 +16,7 @@ import { runStress, type ProbeRecord, type ServerRecord } from "../../bench/stre
 import type { PollData } from "../../bench/stress/probes/abandoned-polls.ts";
 import type { RpcBatchData } from "../../bench/stress/probes/rpc-batch.ts";
 import { MIXED_09, type FuzzData } from "../../bench/stress/probes/fuzz.ts";
+import type { SupervisorKillData } from "../../bench/stress/probes/supervisor-kill.ts";
 import { QUICK, RPC_AMPLIFICATION_GOAL, type StressSettings } from "../../bench/stress/settings.ts";
 
 /** QUICK, trimmed so the whole run stays near a minute on a shared machine. */
@@ -125,6 +127,18 @@ describe("stress probes against netsvc (quick)", () => {
       expect(idle.notes["closed by the server while held"]).toBeGreaterThan(0);
       const slow = await probe("slowloris");
       expect(slow.peak.fds).toBeGreaterThanOrEqual(SETTINGS.slowloris.sockets);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  test(
+    "supervisor kill: every worker exits, and a redeploy on the port answers every request from its own root",
+    async () => {
+      const [netsvc] = await run;
+      const d = netsvc!.scenarios.find((x) => x.scenario === "supervisor kill")?.data as SupervisorKillData;
+      expect(d.stillRunning).toBe(0);
+      expect(d.lastExitMs).toBeLessThanOrEqual(SETTINGS.supervisorKill.exitLimitMs);
+      expect({ old: d.oldRoot, new: d.newRoot, failed: d.failed }).toEqual({ old: 0, new: d.requests, failed: 0 });
     },
     RUN_LIMIT_MS,
   );

@@ -12,10 +12,10 @@ import type { Counters } from "./stats.ts";
 
 /** A connection as the daemon's idle list holds it. */
 export interface IdleConnection extends IdleLink<IdleConnection> {
-  /** The host's clock when it became idle (accepted, or its last response finished). */
-  readonly idleSince: number;
-  /** Closes it to make room for a newcomer (it is idle: nothing is lost). */
-  reclaim(): void;
+  /** Chosen to make room for a newcomer and not closed yet (see ConnectionHost.rescue). */
+  reclaimPending: boolean;
+  /** Closes it to make room for a newcomer if it is still idle; true when it did. */
+  reclaim(): boolean;
 }
 
 /** The daemon as its connections see it. */
@@ -52,6 +52,8 @@ export interface ConnectionHost {
   logError(message: string, error?: unknown): void;
   /** The connection is closed; `wasLingering` when it closed from its linger. */
   connectionClosed(c: IdleConnection, wasLingering: boolean): void;
+  /** Bytes arrived on a connection chosen to make room: it stays, another idle one goes. */
+  rescue(c: IdleConnection): void;
   /** The connection half-closed and lingers. */
   lingerStarted(): void;
 }

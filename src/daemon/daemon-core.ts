@@ -56,6 +56,9 @@ export class DaemonCore implements ConnectionHost {
   /** Connections half-closed by us and lingering (they do not count toward maxConnections). */
   private lingering = 0;
   private lastSummary = performance.now();
+  /** Connections chosen to make room during this turn, closed at its end (see reclaimOldestIdle). */
+  private readonly reclaiming: IdleConnection[] = [];
+  private readonly closeReclaimedBound = () => this.closeReclaimed();
 
   /** `authorise` is the daemon's client authorisation (SPEC §2.1), asked for every connection. */
   constructor(
@@ -101,16 +104,10 @@ export class DaemonCore implements ConnectionHost {
     }
     const max = this.limits.maxConnections;
     if (this.connections.size - this.lingering >= max) {
-      // Make room by closing the connection idle the longest (at least reclaimIdleMs), as nginx
-      // does; only when none is is the newcomer refused. Lingering connections end within LINGER_MS, but are
-      // bounded too.
-      const oldest = this.idle.oldest();
-      const reclaimable = oldest !== null && this.clock - oldest.idleSince >= this.limits.reclaimIdleMs;
-      if (reclaimable && this.connections.size < 2 * max) {
-        this.idle.remove(oldest!);
-        this.counters.reclaimed++;
-        oldest!.reclaim();
-      } else {
+      // SPEC §6: make room by closing the connection idle the longest, however recently it was
+      // used (nginx drains its reusable connections the same way); only when none is idle is the
+      // newcomer refused. Lingering connections end within LINGER_MS, but are bounded too.
+      if (this.connections.size >= 2 * max || !this.reclaimOldestIdle()) {
         this.counters.refused++;
         socket.end(this.refusal);
         return;
@@ -121,6 +118,45 @@ export class DaemonCore implements ConnectionHost {
     socket.data = connection;
     this.connections.add(connection);
     this.idle.add(connection); // idle until its first byte
+  }
+
+  /**
+   * Chooses the connection idle the longest to make room, and closes it once the events of this
+   * turn of the event loop have been handled: a request that reached it in the same read of the
+   * sockets as the newcomer (the client sent it before our close could tell it to stop) is then
+   * served instead of being dropped unread (see rescue). False when no connection is idle.
+   */
+  private reclaimOldestIdle(): boolean {
+    const oldest = this.idle.oldest();
+    if (oldest === null) return false;
+    this.idle.remove(oldest);
+    oldest.reclaimPending = true;
+    this.reclaiming.push(oldest);
+    if (this.reclaiming.length === 1) setImmediate(this.closeReclaimedBound);
+    return true;
+  }
+
+  /** Closes the connections chosen this turn that are still idle. */
+  private closeReclaimed(): void {
+    const chosen = this.reclaiming;
+    for (let i = 0; i < chosen.length; i++) {
+      const c = chosen[i]!;
+      if (!c.reclaimPending) continue; // rescued: a request arrived
+      c.reclaimPending = false;
+      if (c.reclaim()) this.counters.reclaimed++;
+    }
+    chosen.length = 0;
+  }
+
+  /**
+   * Bytes arrived on a connection chosen to make room: it has a request in progress now, so it
+   * keeps its place and the next idle connection goes instead. With none idle the daemon holds
+   * one connection more than its limit until one closes (bounded: only a connection whose
+   * request raced the choice is rescued, and never past twice the limit).
+   */
+  rescue(connection: IdleConnection): void {
+    connection.reclaimPending = false;
+    this.reclaimOldestIdle();
   }
 
   /** a connection closed; `wasLingering` when it had half-closed (lingerStarted). */

@@ -167,8 +167,8 @@ export class HttpConnection implements Connection, IdleConnection {
   idleNext: IdleConnection | null = null;
   /** True while in that list. */
   idleListed = false;
-  /** The daemon's clock when this connection last became idle. */
-  idleSince: number;
+  /** Chosen to make room at the limit; closed at the end of this turn unless a request arrives. */
+  reclaimPending = false;
   /** Bytes read and discarded while lingering (past LINGER_MAX_BYTES: close at once). */
   private lingerBytes = 0;
   /** The daemon counted this connection as lingering (it is uncounted at the close event). */
@@ -198,7 +198,6 @@ export class HttpConnection implements Connection, IdleConnection {
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
     this.deadline = daemon.clock + limits.headTimeoutMs;
-    this.idleSince = daemon.clock;
   }
 
   // ── Connection (what requests see) ──────────────────────────────────────────────────────
@@ -298,6 +297,8 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** Bun `data`: the chunk is valid only during this call. */
   onData(chunk: Uint8Array): void {
+    // A request reached a connection chosen to make room: it is not idle, and is served.
+    if (this.reclaimPending) this.daemon.rescue(this);
     if (this.state !== OPEN) {
       // Nothing after a close was decided is parsed. Lingering, the input is discarded — but a
       // client that keeps flooding gets closed at once.
@@ -455,12 +456,16 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /**
    * Closes an idle connection to make room for a new one at the connection limit (nginx reuses
-   * idle keep-alive connections the same way). Nothing is in flight, so it closes at once.
+   * idle keep-alive connections the same way): nothing is in flight, so it ends at once. A
+   * client that sends a request after this gets our FIN without an answer, the signal on which
+   * HTTP/1.1 clients retry an idempotent request on a new connection (RFC 9112 §9.3.1). False when
+   * it is no longer idle (closing on its own, or a request arrived).
    */
-  reclaim(): void {
-    if (this.state >= ENDED) return;
+  reclaim(): boolean {
+    if (this.state !== OPEN || this.phase !== IDLE || this.recvEnd > this.recvStart) return false;
     this.endNow();
     this.socket.end();
+    return true;
   }
 
   /**
@@ -470,7 +475,6 @@ export class HttpConnection implements Connection, IdleConnection {
   private becomeIdleIfQuiet(): void {
     if (this.idleListed || this.state !== OPEN || this.phase !== IDLE) return;
     if (this.output.pending > 0 || this.recvEnd > this.recvStart) return;
-    this.idleSince = this.daemon.clock;
     this.daemon.idle.add(this);
   }
 

@@ -23,8 +23,10 @@ export const OUTPUT_HIGH_WATER_MARK = 64 * 1024;
 /** Output pending with no byte written for this long (ms) → close. */
 export const SEND_TIMEOUT_MS = 30_000;
 /**
- * Open connections beyond this are refused with 503 and closed — after the oldest idle
- * connection (between requests, or silent since it connected) has been closed to make room.
+ * Open connections at most. At the limit a newcomer takes the place of the connection idle the
+ * longest (between requests, or silent since it connected), closed at once however recently it
+ * was used (nginx drains its reusable connections the same way); only when every connection has
+ * a request in progress is the newcomer refused: 503, then close.
  */
 export const MAX_CONNECTIONS = 1024;
 /**
@@ -43,11 +45,6 @@ export const LINGER_MS = 2_000;
  * still flooding after its last answered request gets no more of our time.
  */
 export const LINGER_MAX_BYTES = 1024 * 1024;
-/**
- * At the connection limit, only a connection idle at least this long (ms) is reclaimed for a
- * newcomer: a client using its keep-alive connection between frequent requests keeps its slot.
- */
-export const RECLAIM_IDLE_MS = 2_000;
 
 /** Limits and timeouts, all optional; defaults are the constants above. */
 export interface Limits {
@@ -79,8 +76,6 @@ export interface Limits {
   minBodyRate?: number;
   /** See LINGER_MS. */
   lingerMs?: number;
-  /** See RECLAIM_IDLE_MS. */
-  reclaimIdleMs?: number;
 }
 
 /** Limits with every field present. */
@@ -103,6 +98,5 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
     maxConnections: limits.maxConnections ?? MAX_CONNECTIONS,
     minBodyRate: limits.minBodyRate ?? MIN_BODY_RATE,
     lingerMs: limits.lingerMs ?? LINGER_MS,
-    reclaimIdleMs: limits.reclaimIdleMs ?? RECLAIM_IDLE_MS,
   };
 }

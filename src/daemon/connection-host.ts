@@ -8,6 +8,7 @@ import type { HttpSession } from "../servers/http-session.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { IdleLink, IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
+import type { ParserPool } from "./parser-pool.ts";
 import type { Counters } from "./stats.ts";
 
 /** A connection as the daemon's idle list holds it. */
@@ -26,6 +27,8 @@ export interface ConnectionHost {
   readonly clock: number;
   /** Receive, head-copy and output buffers shared by the connections. */
   readonly buffers: BufferPool;
+  /** Request heads and body decoders shared by the connections. */
+  readonly parsers: ParserPool;
   /** Counters behind HttpDaemon.stats(). */
   readonly counters: Counters;
   /** Idle connections, oldest first. */

@@ -16,6 +16,7 @@ import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
+import { ParserPool } from "./parser-pool.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 import { control } from "../servers/session-control.ts";
 import { isRefused } from "../servers/refusal.ts";
@@ -43,6 +44,8 @@ export class DaemonCore implements ConnectionHost {
   readonly idle = new IdleList<IdleConnection>();
   /** Receive, head-copy and output buffers shared by the connections. */
   readonly buffers: BufferPool;
+  /** Request heads and body decoders shared by the connections. */
+  readonly parsers: ParserPool;
   /** Attached server objects by path. */
   readonly trie = new PrefixTrie<HttpServer>();
   /** Open connections. */
@@ -69,6 +72,7 @@ export class DaemonCore implements ConnectionHost {
   ) {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
+    this.parsers = new ParserPool(limits);
     this.refreshDate(Math.floor(Date.now() / 1000));
   }
 
@@ -92,10 +96,11 @@ export class DaemonCore implements ConnectionHost {
   /** a connection was accepted. */
   accept(socket: Socket<unknown>): void {
     let allowed = false;
+    const remote = socket.remoteAddress;
     try {
-      allowed = !this.stopping && this.authorise(socket.remoteAddress);
+      allowed = !this.stopping && this.authorise(remote);
     } catch (e) {
-      this.logError(`authorise(${socket.remoteAddress}) threw`, e);
+      this.logError(`authorise(${remote}) threw`, e);
     }
     if (!allowed) {
       this.counters.denied++;
@@ -114,7 +119,7 @@ export class DaemonCore implements ConnectionHost {
       }
     }
     this.counters.accepted++;
-    const connection = new HttpConnection(this, socket);
+    const connection = new HttpConnection(this, socket, remote, socket.localAddress);
     socket.data = connection;
     this.connections.add(connection);
     this.idle.add(connection); // idle until its first byte

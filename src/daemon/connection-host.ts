@@ -15,6 +15,8 @@ import type { Counters } from "./stats.ts";
 export interface IdleConnection extends IdleLink<IdleConnection> {
   /** Chosen to make room for a newcomer and not closed yet (see ConnectionHost.rescue). */
   reclaimPending: boolean;
+  /** True once it has served a request (idle between requests, not silent since it connected). */
+  isReused(): boolean;
   /** Closes it to make room for a newcomer if it is still idle; true when it did. */
   reclaim(): boolean;
 }

@@ -155,13 +155,15 @@ export class DaemonCore implements ConnectionHost {
 
   /**
    * Bytes arrived on a connection chosen to make room: it has a request in progress now, so it
-   * keeps its place and the next idle connection goes instead. With none idle the daemon holds
-   * one connection more than its limit until one closes (bounded: only a connection whose
-   * request raced the choice is rescued, and never past twice the limit).
+   * keeps its place, and the connection idle the longest goes instead if it is a reused one (a
+   * client retries a request our close cuts on a connection it reused, RFC 9112 §9.3.1). A silent
+   * connection is not taken here: when every older one turned out busy, the silent one is likely
+   * a new client whose first request is on its way, and that client would not retry. Then the
+   * daemon holds one connection more than its limit until one closes (never past twice the limit).
    */
   rescue(connection: IdleConnection): void {
     connection.reclaimPending = false;
-    this.reclaimOldestIdle();
+    if (this.idle.oldest()?.isReused()) this.reclaimOldestIdle();
   }
 
   /** a connection closed; `wasLingering` when it had half-closed (lingerStarted). */

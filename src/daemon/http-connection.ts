@@ -471,6 +471,11 @@ export class HttpConnection implements Connection, IdleConnection {
     }
   }
 
+  /** True once a request was read on this connection. */
+  isReused(): boolean {
+    return this.requests > 0;
+  }
+
   /**
    * Closes an idle connection to make room for a new one at the connection limit (nginx reuses
    * idle keep-alive connections the same way): nothing is in flight, so it ends at once. A
@@ -560,6 +565,9 @@ export class HttpConnection implements Connection, IdleConnection {
    * servlet, if it had one, is destroyed and reads empty values from now on).
    */
   private releaseParsers(): void {
+    // The bytes go with the head: Bun's data chunk is not ours past its callback, and an idle
+    // connection should not keep it (nor its memory) alive.
+    if (this.headBytes !== this.headCopy) this.headBytes = EMPTY;
     const parsers = this.daemon.parsers;
     if (this.head !== IDLE_HEAD) {
       parsers.giveHead(this.head);

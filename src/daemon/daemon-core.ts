@@ -66,6 +66,8 @@ export class DaemonCore implements ConnectionHost {
   /** `authorise` is the daemon's client authorisation (SPEC §2.1), asked for every connection. */
   constructor(
     readonly limits: ResolvedLimits,
+    /** Sockets held at most, lingering and closing ones included (see socketCap in limits.ts). */
+    private readonly maxSockets: number,
     private readonly accessLog: AccessLog | null,
     private readonly errorLog: (message: string, error?: unknown) => void,
     private readonly authorise: (host: string) => boolean,
@@ -107,16 +109,16 @@ export class DaemonCore implements ConnectionHost {
       socket.terminate(); // SPEC §2.1: dropped at once, no bytes written
       return;
     }
-    const max = this.limits.maxConnections;
-    if (this.connections.size - this.lingering >= max) {
-      // SPEC §6: make room by closing the connection idle the longest, however recently it was
-      // used (nginx drains its reusable connections the same way); only when none is idle is the
-      // newcomer refused. Lingering connections end within LINGER_MS, but are bounded too.
-      if (this.connections.size >= 2 * max || !this.reclaimOldestIdle()) {
-        this.counters.refused++;
-        socket.end(this.refusal);
-        return;
-      }
+    // SPEC §6: at the limit, make room by closing the connection idle the longest, however
+    // recently it was used (nginx drains its reusable connections the same way); only when none
+    // is idle is the newcomer refused. Lingering and closing connections do not count, but are
+    // bounded with the rest by maxSockets: there descriptors are short, and the room is made now.
+    const open = this.connections.size;
+    const atDescriptorCap = open >= this.maxSockets;
+    if ((atDescriptorCap || open - this.lingering >= this.limits.maxConnections) && !this.reclaimOldestIdle(atDescriptorCap)) {
+      this.counters.refused++;
+      socket.end(this.refusal); // closes at once: the descriptor is free for the next accept
+      return;
     }
     this.counters.accepted++;
     const connection = new HttpConnection(this, socket, remote, socket.localAddress);
@@ -129,12 +131,18 @@ export class DaemonCore implements ConnectionHost {
    * Chooses the connection idle the longest to make room, and closes it once the events of this
    * turn of the event loop have been handled: a request that reached it in the same read of the
    * sockets as the newcomer (the client sent it before our close could tell it to stop) is then
-   * served instead of being dropped unread (see rescue). False when no connection is idle.
+   * served instead of being dropped unread (see rescue). `now`: close it at once instead (at the
+   * descriptor cap, where the accept that follows in this turn needs its descriptor). False when
+   * no connection is idle.
    */
-  private reclaimOldestIdle(): boolean {
+  private reclaimOldestIdle(now = false): boolean {
     const oldest = this.idle.oldest();
     if (oldest === null) return false;
     this.idle.remove(oldest);
+    if (now) {
+      if (oldest.reclaim()) this.counters.reclaimed++;
+      return true;
+    }
     oldest.reclaimPending = true;
     this.reclaiming.push(oldest);
     if (this.reclaiming.length === 1) setImmediate(this.closeReclaimedBound);
@@ -159,7 +167,7 @@ export class DaemonCore implements ConnectionHost {
    * client retries a request our close cuts on a connection it reused, RFC 9112 §9.3.1). A silent
    * connection is not taken here: when every older one turned out busy, the silent one is likely
    * a new client whose first request is on its way, and that client would not retry. Then the
-   * daemon holds one connection more than its limit until one closes (never past twice the limit).
+   * daemon holds one connection more than its limit until one closes (bounded by maxSockets).
    */
   rescue(connection: IdleConnection): void {
     connection.reclaimPending = false;

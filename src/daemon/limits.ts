@@ -23,12 +23,24 @@ export const OUTPUT_HIGH_WATER_MARK = 64 * 1024;
 /** Output pending with no byte written for this long (ms) → close. */
 export const SEND_TIMEOUT_MS = 30_000;
 /**
- * Open connections at most. At the limit a newcomer takes the place of the connection idle the
- * longest (between requests, or silent since it connected), closed at once however recently it
- * was used (nginx drains its reusable connections the same way); only when every connection has
- * a request in progress is the newcomer refused: 503, then close.
+ * Open connections at most (`--max-connections`). At the limit a newcomer takes the place of the
+ * connection idle the longest (between requests, or silent since it connected), closed at once
+ * however recently it was used (nginx drains its reusable connections the same way); only when
+ * every connection has a request in progress is the newcomer refused: 503, then close.
+ *
+ * 10,000 by default: an idle connection costs 1.3 KB of memory (10,000 idle keep-alive
+ * connections: 13 MB; bench/stress, "idle flood"), one in the middle of a request a pooled 17 KB
+ * receive buffer more while its head or body is arriving. Lowered, with one warning line, to what
+ * the open-file limit allows (see FD_RESERVE).
  */
-export const MAX_CONNECTIONS = 1024;
+export const MAX_CONNECTIONS = 10_000;
+/**
+ * Descriptors of the open-file limit kept back from connections, for everything else a daemon
+ * opens: files being sent, logs, the listening socket, the runtime's own. maxConnections is
+ * lowered to the open-file limit minus this, so accept() never fails for want of a descriptor
+ * (Bun retries a failed accept in a busy loop while newcomers wait unanswered in the backlog).
+ */
+export const FD_RESERVE = 64;
 /**
  * A body must average at least this many bytes per second once its first BODY_IDLE_TIMEOUT_MS
  * have passed → 408 (the idle timeout alone restarts on every byte a trickling client sends).
@@ -99,4 +111,22 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
     minBodyRate: limits.minBodyRate ?? MIN_BODY_RATE,
     lingerMs: limits.lingerMs ?? LINGER_MS,
   };
+}
+
+/**
+ * `limits` under an open-file limit of `fdLimit` descriptors: maxConnections at most fdLimit −
+ * FD_RESERVE. The same object when it fits already.
+ */
+export function fitOpenFileLimit(limits: ResolvedLimits, fdLimit: number): ResolvedLimits {
+  const most = Math.max(1, fdLimit - FD_RESERVE);
+  return limits.maxConnections <= most ? limits : { ...limits, maxConnections: most };
+}
+
+/**
+ * Sockets a daemon holds at most, counted or not (lingering after our close, closing to make
+ * room): twice maxConnections, and never past half of FD_RESERVE into the reserve. A newcomer
+ * beyond it is refused (503, then close) whatever is idle.
+ */
+export function socketCap(limits: ResolvedLimits, fdLimit: number): number {
+  return Math.min(2 * limits.maxConnections, Math.max(1, fdLimit - FD_RESERVE / 2));
 }

@@ -61,6 +61,8 @@ export class DaemonCore implements ConnectionHost {
   private lastSummary = performance.now();
   /** Connections chosen to make room during this turn, closed at its end (see reclaimOldestIdle). */
   private readonly reclaiming: IdleConnection[] = [];
+  /** Of those, the ones neither closed nor rescued yet (they no longer count toward the limit). */
+  private pendingReclaims = 0;
   private readonly closeReclaimedBound = () => this.closeReclaimed();
 
   /** `authorise` is the daemon's client authorisation (SPEC §2.1), asked for every connection. */
@@ -111,11 +113,22 @@ export class DaemonCore implements ConnectionHost {
     }
     // SPEC §6: at the limit, make room by closing the connection idle the longest, however
     // recently it was used (nginx drains its reusable connections the same way); only when none
-    // is idle is the newcomer refused. Lingering and closing connections do not count, but are
-    // bounded with the rest by maxSockets: there descriptors are short, and the room is made now.
+    // is idle is the newcomer refused. Lingering connections, and those already chosen to make
+    // room, do not count; all are bounded by maxSockets: there descriptors are short, and the
+    // room is made at once.
     const open = this.connections.size;
-    const atDescriptorCap = open >= this.maxSockets;
-    if ((atDescriptorCap || open - this.lingering >= this.limits.maxConnections) && !this.reclaimOldestIdle(atDescriptorCap)) {
+    let room = true;
+    if (open >= this.maxSockets) {
+      room = this.reclaimOldestIdle(true);
+    } else {
+      let need = open - this.lingering - this.pendingReclaims + 1 - this.limits.maxConnections;
+      if (need > 0) {
+        room = this.reclaimOldestIdle();
+        // More than one when rescues left the daemon above its limit: paid back now.
+        while (room && --need > 0 && this.reclaimOldestIdle()) {}
+      }
+    }
+    if (!room) {
       this.counters.refused++;
       socket.end(this.refusal); // closes at once: the descriptor is free for the next accept
       return;
@@ -144,6 +157,7 @@ export class DaemonCore implements ConnectionHost {
       return true;
     }
     oldest.reclaimPending = true;
+    this.pendingReclaims++;
     this.reclaiming.push(oldest);
     if (this.reclaiming.length === 1) setImmediate(this.closeReclaimedBound);
     return true;
@@ -156,6 +170,7 @@ export class DaemonCore implements ConnectionHost {
       const c = chosen[i]!;
       if (!c.reclaimPending) continue; // rescued: a request arrived
       c.reclaimPending = false;
+      this.pendingReclaims--;
       if (c.reclaim()) this.counters.reclaimed++;
     }
     chosen.length = 0;
@@ -167,10 +182,12 @@ export class DaemonCore implements ConnectionHost {
    * client retries a request our close cuts on a connection it reused, RFC 9112 §9.3.1). A silent
    * connection is not taken here: when every older one turned out busy, the silent one is likely
    * a new client whose first request is on its way, and that client would not retry. Then the
-   * daemon holds one connection more than its limit until one closes (bounded by maxSockets).
+   * daemon holds one connection more than its limit until one closes or the next newcomer pays
+   * it back (it makes room for two); bounded by maxSockets.
    */
   rescue(connection: IdleConnection): void {
     connection.reclaimPending = false;
+    this.pendingReclaims--;
     if (this.idle.oldest()?.isReused()) this.reclaimOldestIdle();
   }
 
@@ -178,6 +195,11 @@ export class DaemonCore implements ConnectionHost {
   connectionClosed(connection: IdleConnection, wasLingering: boolean): void {
     if (!this.connections.delete(connection as HttpConnection)) return;
     if (connection.idleListed) this.idle.remove(connection);
+    if (connection.reclaimPending) {
+      // Chosen to make room and gone before its close: the room is made.
+      connection.reclaimPending = false;
+      this.pendingReclaims--;
+    }
     if (wasLingering) this.lingering--;
     if (this.stopping) this.checkStopped();
   }

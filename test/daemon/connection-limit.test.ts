@@ -165,4 +165,26 @@ describe("connections at the limit", () => {
     expect(parseResponses(other.text(), true).map((r) => r.body)).toEqual(["GET /b1 [b1]"]);
     expect(srv.daemon.stats()).toMatchObject({ refused: 0, reclaimed: 1, abandoned: 0 });
   });
+  test("one over the limit after such a race (only a silent connection was left to close) is paid back by the next newcomer", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, { maxConnections: 2 });
+    using reused = await RawClient.connect(srv.port);
+    expect((await reused.request(get("/a1"))).status).toBe(200);
+    using silent = await RawClient.connect(srv.port); // a new client whose request may be on its way: never closed in a race
+    await until(() => srv.daemon.stats().open === 2, "two open");
+    const connecting = RawClient.connect(srv.port);
+    reused.send(get("/a2"));
+    using first = await connecting;
+    expect((await first.request(get("/f"))).body).toBe("GET /f [f]");
+    expect((await reused.responses(2)).map((r) => r.body)).toEqual(["GET /a1 [a1]", "GET /a2 [a2]"]);
+    expect(silent.closed).toBe(false);
+    expect(srv.daemon.stats().open).toBe(3);
+    // The next newcomer makes room for two: the silent connection and the next idle the longest.
+    using second = await RawClient.connect(srv.port);
+    expect((await second.request(get("/s"))).body).toBe("GET /s [s]");
+    await silent.untilClosed();
+    await reused.untilClosed();
+    expect(first.closed).toBe(false);
+    await until(() => srv.daemon.stats().open === 2, "back at the limit");
+    expect(srv.daemon.stats()).toMatchObject({ refused: 0, reclaimed: 2, abandoned: 0 });
+  });
 });

@@ -1,4 +1,5 @@
 /** The shape of a probe and of what it reports. */
+import type { NormalMode, NormalSummary } from "./normal-client.ts";
 import type { StressSettings } from "./settings.ts";
 import type { ProcSampler } from "./proc.ts";
 import type { Target } from "./targets.ts";
@@ -34,5 +35,9 @@ export interface Probe {
   name: string;
   /** One line: what the attack does. */
   describe(s: StressSettings): string;
+  /** How the normal client connects during this probe (default: one kept-alive connection). */
+  normalMode?: NormalMode;
   attack(ctx: ProbeContext): Promise<AttackOutcome>;
+  /** Goals of this probe on the normal client's figures, beside the harness's own. */
+  normalGoals?(normal: NormalSummary): Goal[];
 }

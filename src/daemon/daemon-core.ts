@@ -68,7 +68,7 @@ export class DaemonCore implements ConnectionHost {
   /** `authorise` is the daemon's client authorisation (SPEC §2.1), asked for every connection. */
   constructor(
     readonly limits: ResolvedLimits,
-    /** Sockets held at most, lingering and closing ones included (see socketCap in limits.ts). */
+    /** Sockets held at most, lingering and closing ones included (see socketCap in open-file-limit.ts). */
     private readonly maxSockets: number,
     private readonly accessLog: AccessLog | null,
     private readonly errorLog: (message: string, error?: unknown) => void,

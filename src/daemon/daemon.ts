@@ -8,8 +8,8 @@ import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
 import { DaemonCore } from "./daemon-core.ts";
 import { HttpConnection } from "./http-connection.ts";
-import { FD_RESERVE, fitOpenFileLimit, resolveLimits, socketCap, type Limits, type ResolvedLimits } from "./limits.ts";
-import { openFileLimit } from "./open-file-limit.ts";
+import { FD_RESERVE, resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
+import { fitOpenFileLimit, openFileLimit, socketCap } from "./open-file-limit.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import type { DaemonStats } from "./stats.ts";
 

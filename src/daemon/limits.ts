@@ -28,10 +28,13 @@ export const SEND_TIMEOUT_MS = 30_000;
  * however recently it was used (nginx drains its reusable connections the same way); only when
  * every connection has a request in progress is the newcomer refused: 503, then close.
  *
- * 10,000 by default: an idle connection costs 1.3 KB of memory (10,000 idle keep-alive
- * connections: 13 MB; bench/stress, "idle flood"), one in the middle of a request a pooled 17 KB
- * receive buffer more while its head or body is arriving. Lowered, with one warning line, to what
- * the open-file limit allows (see FD_RESERVE).
+ * 10,000 by default, from what a connection costs (RSS, 10,000 held; bench/stress "idle flood"):
+ * 1.8 KB idle after a request, 1.4 KB silent (a bare Bun.listen socket 1.0 / 0.9 KB of that,
+ * nginx 0.5 KB), so 10,000 idle connections take under 20 MB; one whose head is still arriving
+ * holds a pooled receive buffer, 8 KB in all (nginx: 9 KB), so 10,000 slowloris sockets 80 MB.
+ * Lowered, with one warning line, to what the open-file limit allows (see FD_RESERVE). The limit
+ * can be passed, never beyond socketCap, by connections whose request raced their closing (see
+ * DaemonCore.rescue); the next newcomers pay the excess back.
  */
 export const MAX_CONNECTIONS = 10_000;
 /**
@@ -111,22 +114,4 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
     minBodyRate: limits.minBodyRate ?? MIN_BODY_RATE,
     lingerMs: limits.lingerMs ?? LINGER_MS,
   };
-}
-
-/**
- * `limits` under an open-file limit of `fdLimit` descriptors: maxConnections at most fdLimit −
- * FD_RESERVE. The same object when it fits already.
- */
-export function fitOpenFileLimit(limits: ResolvedLimits, fdLimit: number): ResolvedLimits {
-  const most = Math.max(1, fdLimit - FD_RESERVE);
-  return limits.maxConnections <= most ? limits : { ...limits, maxConnections: most };
-}
-
-/**
- * Sockets a daemon holds at most, counted or not (lingering after our close, closing to make
- * room): twice maxConnections, and never past half of FD_RESERVE into the reserve. A newcomer
- * beyond it is refused (503, then close) whatever is idle.
- */
-export function socketCap(limits: ResolvedLimits, fdLimit: number): number {
-  return Math.min(2 * limits.maxConnections, Math.max(1, fdLimit - FD_RESERVE / 2));
 }

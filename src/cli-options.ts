@@ -23,6 +23,8 @@ export interface Options {
   log: string | null;
   workers: number;
   maxRequests: number;
+  /** --max-connections; null: the daemon's default (MAX_CONNECTIONS). */
+  maxConnections: number | null;
   cache: number | null;
   cors: string | null;
   spa: boolean;
@@ -50,6 +52,7 @@ const SPEC = {
   log: { type: "string" },
   workers: { type: "string" },
   "max-requests": { type: "string" },
+  "max-connections": { type: "string" },
   cache: { type: "string" },
   cors: { type: "string" },
   spa: { type: "boolean" },
@@ -119,6 +122,7 @@ export function parseOptions(argv: string[]): Options {
     log: v.log ?? null,
     workers: 1,
     maxRequests: 1000,
+    maxConnections: null,
     cache: null,
     cors: v.cors ?? null,
     spa: v.spa ?? false,
@@ -167,6 +171,11 @@ export function parseOptions(argv: string[]): Options {
     const n = wholeNumber(maxRequests, 0, Number.MAX_SAFE_INTEGER);
     if (Number.isNaN(n)) throw new CliError("--max-requests takes a whole number (0: no limit)");
     o.maxRequests = n === 0 ? Number.POSITIVE_INFINITY : n;
+  }
+  const maxConnections = v["max-connections"];
+  if (maxConnections !== undefined) {
+    o.maxConnections = wholeNumber(maxConnections, 1, Number.MAX_SAFE_INTEGER);
+    if (Number.isNaN(o.maxConnections)) throw new CliError("--max-connections takes a whole number of connections, 1 or more");
   }
   if (v.workers !== undefined) {
     o.workers = wholeNumber(v.workers, 1, 256);

@@ -53,6 +53,9 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         a worker that dies is restarted
   --max-requests N      requests per connection before it is closed (default 1000;
                         0: no limit, as behind a load balancer or in a benchmark)
+  --max-connections N   open connections at most (default 10000, lowered to what the
+                        open-file limit allows); past it the connection idle the longest
+                        is closed for a newcomer, and 503 only when all are busy
   --rpc PATH            attach a JSON-RPC 2.0 gateway at PATH: POST PATH/<service>
                         calls any service (with --nats: every service on the bus)
   --nats URL            join the NATS bus at URL (e.g. nats://127.0.0.1:4222); while it
@@ -119,6 +122,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       deny: o.deny,
       accessLog: accessLogSink(o.log),
       maxRequestsPerConnection: o.maxRequests,
+      maxConnections: o.maxConnections ?? undefined,
     });
   } catch (e) {
     fail((e as Error).message);

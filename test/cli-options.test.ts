@@ -23,6 +23,7 @@ const ROWS: [flag: string, value: string, expected: Partial<Options>][] = [
   ["--workers", "4", { workers: 4 }],
   ["--max-requests", "0", { maxRequests: Number.POSITIVE_INFINITY }],
   ["--max-requests", "50", { maxRequests: 50 }],
+  ["--max-connections", "20000", { maxConnections: 20000 }],
   ["--cache", "3600", { cache: 3600 }],
   ["--cors", "https://example.com", { cors: "https://example.com" }],
   ["--rpc", "/rpc", { rpc: "/rpc" }],
@@ -74,6 +75,8 @@ describe("bad command lines", () => {
     [["--nats", "127.0.0.1:4222"], "--nats takes a URL"],
     [["--cache=-1"], "--cache takes whole seconds"],
     [["--max-requests", "1.5"], "--max-requests takes a whole number"],
+    [["--max-connections", "0"], "--max-connections takes a whole number of connections, 1 or more"],
+    [["--max-connections", "1e4"], "--max-connections takes a whole number of connections, 1 or more"],
     [["--workers", "0"], "--workers takes 1-256"],
     [["a", "b"], "one root only"],
   ];

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { firstValue } from "./helpers/eventually.ts";
+import { RawClient } from "./helpers/raw-client.ts";
 import { spawnWithOutput, withCli } from "./helpers/spawn.ts";
 
 let dir = "";
@@ -34,6 +35,7 @@ test("--help prints the flags and exits 0", async () => {
     "--log",
     "--workers",
     "--max-requests",
+    "--max-connections",
     "--cache",
     "--cors",
     "--spa",
@@ -66,6 +68,20 @@ test("root, --index, --hide, --map, --echo, --log", async () => {
   expect(lines[0]).toMatch(
     /^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET http:\/\/127\.0\.0\.1:\d+\/ HTTP\/1\.1" 200 \d+$/,
   );
+});
+
+test("--max-connections sets the connection limit: past it, the connection idle the longest is closed for a newcomer", async () => {
+  await withCli([join(dir, "site"), "--port", "0", "--max-connections", "2"], async (base) => {
+    const port = Number(new URL(base).port);
+    using first = await RawClient.connect(port);
+    using second = await RawClient.connect(port);
+    expect((await second.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("index");
+    using third = await RawClient.connect(port);
+    expect((await third.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("index");
+    await first.untilClosed(); // silent since it connected: the oldest idle one
+    expect(first.length).toBe(0);
+    expect(second.closed).toBe(false);
+  });
 });
 
 test("NETSVC_ACCESS_LOG switches the access log on without --log", async () => {

@@ -12,7 +12,8 @@ import { spawnNormalClient, type NormalSummary } from "./normal-client.ts";
 import type { AttackOutcome, Goal, Probe, Scenario } from "./probe.ts";
 import { abandonedPolls } from "./probes/abandoned-polls.ts";
 import { fuzz } from "./probes/fuzz.ts";
-import { bareIdle, idleBytesPerConnection, idleFlood } from "./probes/idle-flood.ts";
+import { idleAtScale, idleBytesPerConnection, idleFlood, type IdleKind } from "./probes/idle-flood.ts";
+import { keepaliveLockout } from "./probes/keepalive-lockout.ts";
 import { pipelineFlood } from "./probes/pipeline-flood.ts";
 import { rpcBatch } from "./probes/rpc-batch.ts";
 import { slowReaders } from "./probes/slow-readers.ts";
@@ -23,14 +24,16 @@ import { ProcSampler, readProc } from "./proc.ts";
 import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, type StressSettings } from "./settings.ts";
 import { closeAll } from "./sockets.ts";
 import { readStats } from "./target-stats.ts";
-import { startBare, startNetsvc, startNginx, type Target } from "./targets.ts";
+import { startBare, startBunServe, startNetsvc, startNginx, type Target } from "./targets.ts";
 
 /** Every probe, in the order they run. */
-export const PROBES: Probe[] = [slowloris, idleFlood, slowReaders, pipelineFlood, abandonedPolls, rpcBatch, fuzz, soak];
+export const PROBES: Probe[] = [slowloris, idleFlood, keepaliveLockout, slowReaders, pipelineFlood, abandonedPolls, rpcBatch, fuzz, soak];
 /** Every scenario (servers of its own, see Scenario), run after the probes. */
 export const SCENARIOS: Scenario[] = [supervisorKill];
 
-/** Descriptors the harness itself may hold at once (attack sockets plus slack). */
+/** Descriptors the harness needs beyond the most sockets a probe holds at once. */
+export const FDS_SLACK = 1024;
+/** The fewest descriptors the harness runs with. */
 export const FDS_NEEDED = 4096;
 
 /** One probe against one server. */
@@ -88,17 +91,20 @@ const STEADY_EVERY_MS = 200;
 const STEADY_LIMIT_MS = 5000;
 
 /**
- * Fails early when this process may not open enough sockets for the attacks. Bun raises its soft
- * limit to the hard limit at startup, so this reads what is really in force.
+ * Fails early when this process may not open enough sockets for the attacks (the idle figures
+ * hold `idle.atScale` at once). Bun raises its soft limit to the hard limit at startup, so this
+ * reads what is really in force; the servers are separate processes with limits of their own.
  */
-export function checkFdLimit(): void {
+export function checkFdLimit(s: StressSettings): void {
+  const needed = Math.max(FDS_NEEDED, s.idle.atScale + FDS_SLACK);
   const m = readFileSync("/proc/self/limits", "utf8").match(/Max open files\s+(\d+)/);
   const soft = m ? Number(m[1]) : Infinity;
-  if (soft < FDS_NEEDED) throw new Error(`open-file limit ${soft} < ${FDS_NEEDED}: run \`ulimit -n ${FDS_NEEDED * 2}\` first`);
+  if (soft < needed)
+    throw new Error(`open-file limit ${soft} < ${needed}: raise the hard limit (\`ulimit -Hn ${needed * 2}\` as root) first`);
 }
 
-async function startTarget(kind: "netsvc" | "nginx", o: RunOptions): Promise<Target> {
-  return kind === "netsvc" ? startNetsvc(o.fixture, o.settings.maxConnections) : startNginx(o.work, o.fixture, o.settings.maxConnections);
+async function startTarget(kind: "netsvc" | "nginx", o: RunOptions, maxConnections = o.settings.maxConnections): Promise<Target> {
+  return kind === "netsvc" ? startNetsvc(o.fixture, maxConnections) : startNginx(o.work, o.fixture, maxConnections);
 }
 
 /** Requests of the warm-up before a baseline is read (kept-alive, over WARMUP_CLIENTS connections). */
@@ -106,20 +112,29 @@ const WARMUP_REQUESTS = 4000;
 const WARMUP_CLIENTS = 32;
 /** Requests of the warm-up that close their connection (the accept and close paths). */
 const WARMUP_CLOSING = 200;
+/**
+ * The light warm-up before an idle figure: enough requests to compile the paths, little garbage
+ * (the full warm-up leaves tens of MiB of freed heap that the idle connections then fill without
+ * RSS growing, which hides their cost: a bare Bun.listen measured 490 B after it, 866 B without).
+ */
+const LIGHT_WARMUP = { requests: 100, clients: 1, closing: 10 };
 
 /**
  * Warms the server, then reads a steady baseline. A first load costs a JIT-compiled runtime a
  * one-time ~10 MiB (compiled code, allocator pools: measured flat over later rounds of the same
  * load), which is not what a probe leaves behind; both servers get the same warm-up.
  */
-async function baselineOf(target: Target): Promise<{ fds: number; rssKiB: number }> {
+async function baselineOf(
+  target: Target,
+  warmup = { requests: WARMUP_REQUESTS, clients: WARMUP_CLIENTS, closing: WARMUP_CLOSING },
+): Promise<{ fds: number; rssKiB: number }> {
   const url = `http://127.0.0.1:${target.port}${SMALL_PATH}`;
   await Promise.all(
-    Array.from({ length: WARMUP_CLIENTS }, async () => {
-      for (let i = 0; i < WARMUP_REQUESTS / WARMUP_CLIENTS; i++) await fetch(url).then((r) => r.arrayBuffer());
+    Array.from({ length: warmup.clients }, async () => {
+      for (let i = 0; i < warmup.requests / warmup.clients; i++) await fetch(url).then((r) => r.arrayBuffer());
     }),
   );
-  for (let i = 0; i < WARMUP_CLOSING; i++) await fetch(url, { headers: { connection: "close" } }).then((r) => r.arrayBuffer());
+  for (let i = 0; i < warmup.closing; i++) await fetch(url, { headers: { connection: "close" } }).then((r) => r.arrayBuffer());
   let last = readProc(target.pid).fds;
   await waitFor(
     async () => {
@@ -151,7 +166,7 @@ async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): 
     const baseline = await baselineOf(target);
     const sampler = new ProcSampler(target.pid);
     sampler.start();
-    const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs);
+    const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs, probe.normalMode);
     const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log });
     const normal = await client.stop();
     const t0 = performance.now();
@@ -195,6 +210,7 @@ async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): 
           : `${mib(after.rssKiB)} MiB after ${s.rssRecoveryLimitMs / 1000} s more${Number.isNaN(uncollectedKiB) ? "" : ` and a full GC (${mib(uncollectedKiB)} before it)`} (limit ${mib(rssBackLimit(baseline.rssKiB))})`,
         met: heldBack,
       },
+      ...(probe.normalGoals?.(normal) ?? []),
       ...outcome.goals,
     ];
     return {
@@ -217,21 +233,44 @@ async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): 
   }
 }
 
-/** The bare Bun.listen server's bytes per idle connection, for the idle probe's subtraction. */
-async function measureBareIdle(o: RunOptions): Promise<void> {
-  const bare = await startBare();
-  try {
-    const { bytes, held } = await idleBytesPerConnection(bare, o.settings.idle.measured);
-    bareIdle.bytes = bytes;
-    closeAll(held);
-  } finally {
-    await bare.stop();
+/** Connections a server's limit allows above `idle.atScale` while its idle figure is measured. */
+const AT_SCALE_SLACK = 100;
+
+/**
+ * Bytes per idle connection at `idle.atScale` of every server of the run and of the Bun peers
+ * (bare Bun.listen, Bun.serve), each kind of idle connection on a fresh server whose limit is
+ * above the count, lightly warmed; kept in idleAtScale for the idle probe.
+ */
+async function measureIdleAtScale(o: RunOptions): Promise<void> {
+  const n = o.settings.idle.atScale;
+  const starts: [string, () => Promise<Target>][] = [
+    ["bare Bun.listen", startBare],
+    ["Bun.serve", startBunServe],
+    ...o.servers.map((kind): [string, () => Promise<Target>] => [kind, () => startTarget(kind, o, n + AT_SCALE_SLACK)]),
+  ];
+  for (const [name, start] of starts) {
+    const figures: Record<IdleKind, number> = { "keep-alive": NaN, silent: NaN };
+    for (const kind of ["keep-alive", "silent"] as const) {
+      const target = await start();
+      try {
+        await baselineOf(target, LIGHT_WARMUP);
+        const { bytes, held } = await idleBytesPerConnection(target, n, kind);
+        figures[kind] = bytes;
+        closeAll(held);
+      } finally {
+        await target.stop();
+      }
+    }
+    idleAtScale.set(name, figures);
+    o.log(
+      `idle at ${n}: ${name} ${Math.round(figures["keep-alive"])} B per keep-alive connection, ${Math.round(figures.silent)} B per silent one`,
+    );
   }
 }
 
 /** Runs the selected probes against each selected server. */
 export async function runStress(o: RunOptions): Promise<ServerRecord[]> {
-  checkFdLimit();
+  checkFdLimit(o.settings);
   const wanted = (name: string) => o.only.length === 0 || o.only.includes(name) || o.only.includes(name.replace(/ /g, "-"));
   const probes = PROBES.filter((p) => wanted(p.name));
   const scenarios = SCENARIOS.filter((p) => wanted(p.name));
@@ -239,7 +278,7 @@ export async function runStress(o: RunOptions): Promise<ServerRecord[]> {
     const names = [...PROBES, ...SCENARIOS].map((p) => p.name.replace(/ /g, "-"));
     throw new Error(`no probe named ${o.only.join(", ")} (have: ${names.join(", ")})`);
   }
-  if (probes.includes(idleFlood)) await measureBareIdle(o);
+  if (probes.includes(idleFlood)) await measureIdleAtScale(o);
   const out: ServerRecord[] = [];
   for (const kind of o.servers) {
     const rec: ServerRecord = { server: kind, probes: [], scenarios: [] };

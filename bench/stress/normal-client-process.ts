@@ -1,13 +1,14 @@
 /**
  * The normal client in its own process, so the attack's work in the harness does not show up as
- * the normal client's latency: `bun normal-client-process.ts PORT INTERVAL_MS TIMEOUT_MS` prints
+ * the normal client's latency: `bun normal-client-process.ts PORT INTERVAL_MS TIMEOUT_MS [MODE]` prints
  * "ready" once its first request was answered (or failed), and on SIGTERM prints its
  * NormalSummary as one JSON line and exits.
  */
-import { NormalClient } from "./normal-client.ts";
+import { NormalClient, type NormalMode } from "./normal-client.ts";
 
-const [port, interval, timeout] = process.argv.slice(2).map(Number);
-const client = new NormalClient(port!, interval!, timeout!);
+const [port, interval, timeout] = process.argv.slice(2, 5).map(Number);
+const mode = (process.argv[5] ?? "keep-alive") as NormalMode;
+const client = new NormalClient(port!, interval!, timeout!, mode);
 client.start();
 await client.firstDone;
 console.log("ready");

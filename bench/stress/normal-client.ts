@@ -2,7 +2,9 @@
  * The normal client timed during every attack: one keep-alive connection sending GET of the
  * 13-byte file every `intervalMs`, waiting for each answer. A connection the server closes is
  * reopened (the reconnect counts in that request's latency); a request not answered with 200
- * within `timeoutMs` counts as failed.
+ * within `timeoutMs` counts as failed. In "new connection" mode (a probe asks for it) each request
+ * opens its own connection (`Connection: close`), timed from the connect, as a client making its
+ * first request does; a new connection closed without an answer is a failure, not retried.
  */
 import type { Socket } from "bun";
 import { pause } from "./clock.ts";
@@ -12,6 +14,10 @@ import { ReplyReader } from "./reply-reader.ts";
 import { NORMAL_LATENCY_GOAL_MS } from "./settings.ts";
 
 const REQUEST = Buffer.from(`GET ${SMALL_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+const REQUEST_CLOSE = Buffer.from(`GET ${SMALL_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+
+/** How the normal client connects: one kept-alive connection, or a new one for each request. */
+export type NormalMode = "keep-alive" | "new connection";
 
 /** Latency summary of the normal client. */
 export interface NormalSummary {
@@ -23,6 +29,10 @@ export interface NormalSummary {
   maxMs: number;
   /** Requests (failed ones included) answered with 200 within NORMAL_LATENCY_GOAL_MS, in %. */
   withinGoalPercent: number;
+  /** Requests answered 200 within NORMAL_LATENCY_GOAL_MS. */
+  withinGoal: number;
+  /** How it connected. */
+  mode: NormalMode;
   /** Status codes other than 200, and "timeout"/"refused", with counts. */
   failures: Record<string, number>;
 }
@@ -51,6 +61,7 @@ export class NormalClient {
     private readonly port: number,
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
+    private readonly mode: NormalMode = "keep-alive",
   ) {}
 
   /** Starts sending. */
@@ -74,6 +85,8 @@ export class NormalClient {
       p99Ms: at(0.99),
       maxMs: s.length ? s[s.length - 1]! : NaN,
       withinGoalPercent: (100 * s.filter((ms) => ms <= NORMAL_LATENCY_GOAL_MS).length) / Math.max(1, s.length + this.failed),
+      withinGoal: s.filter((ms) => ms <= NORMAL_LATENCY_GOAL_MS).length,
+      mode: this.mode,
       failures: this.failures,
     };
   }
@@ -106,7 +119,8 @@ export class NormalClient {
 
   /** One request: returns the status, "timeout", "refused", or "closed" (closed before any answer). */
   private async once(deadline: number): Promise<string | number> {
-    if (!this.conn || this.conn.closed) {
+    const fresh = this.mode === "new connection";
+    if (!this.conn || this.conn.closed || fresh) {
       try {
         this.conn = await this.connect();
       } catch {
@@ -116,11 +130,14 @@ export class NormalClient {
     }
     const conn = this.conn;
     const before = conn.reader.responses.length;
-    conn.socket.write(REQUEST);
+    conn.socket.write(fresh ? REQUEST_CLOSE : REQUEST);
     for (;;) {
       if (conn.reader.responses.length > before) {
         const r = conn.reader.responses[before]!;
-        if (r.close) conn.socket.end();
+        if (r.close || fresh) {
+          conn.socket.end();
+          this.conn = null;
+        }
         return r.status;
       }
       if (conn.closed) return "closed";
@@ -146,7 +163,7 @@ export class NormalClient {
       const deadline = t0 + this.timeoutMs;
       let outcome = await this.once(deadline);
       // A keep-alive connection the server closed between requests: reopen once and resend.
-      if (outcome === "closed" && this.running) {
+      if (outcome === "closed" && this.running && this.mode === "keep-alive") {
         this.reconnects++;
         this.conn = null;
         outcome = await this.once(deadline);
@@ -166,9 +183,14 @@ export interface NormalClientProcess {
 }
 
 /** Starts normal-client-process.ts against `port` and resolves once its first request is done. */
-export async function spawnNormalClient(port: number, intervalMs: number, timeoutMs: number): Promise<NormalClientProcess> {
+export async function spawnNormalClient(
+  port: number,
+  intervalMs: number,
+  timeoutMs: number,
+  mode: NormalMode = "keep-alive",
+): Promise<NormalClientProcess> {
   const proc = Bun.spawn(
-    [process.execPath, `${import.meta.dir}/normal-client-process.ts`, String(port), String(intervalMs), String(timeoutMs)],
+    [process.execPath, `${import.meta.dir}/normal-client-process.ts`, String(port), String(intervalMs), String(timeoutMs), mode],
     {
       stdout: "pipe",
       stderr: "inherit",

@@ -1,4 +1,5 @@
 /** The shape of a probe (or a scenario) and of what it reports. */
+import type { NormalMode, NormalSummary } from "./normal-client.ts";
 import type { StressSettings } from "./settings.ts";
 import type { ProcSampler } from "./proc.ts";
 import type { Target } from "./targets.ts";
@@ -39,7 +40,11 @@ export interface Probe {
   netsvcOnly?: boolean;
   /** One line: what the attack does. */
   describe(s: StressSettings): string;
+  /** How the normal client connects during this probe (default: one kept-alive connection). */
+  normalMode?: NormalMode;
   attack(ctx: ProbeContext): Promise<AttackOutcome>;
+  /** Goals of this probe on the normal client's figures, beside the harness's own. */
+  normalGoals?(normal: NormalSummary): Goal[];
 }
 
 /** What a scenario gets: the settings, a work directory of its own to write in, the log. */

@@ -1,7 +1,8 @@
 /**
  * The servers under test, each started fresh per probe: netsvc (netsvc-target.ts), nginx
  * (Debian nginx-light, 1 worker, its own prefix under the work directory) and, for the idle
- * baseline only, a bare Bun.listen server (bench/server/bare-listen.ts).
+ * figures only, a bare Bun.listen server (bench/server/bare-listen.ts) and Bun.serve
+ * (bench/server/bun-serve-hello.ts).
  */
 import type { Subprocess } from "bun";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
@@ -33,7 +34,7 @@ export interface Target {
 }
 
 /** Which servers a run covers. */
-export type TargetKind = "netsvc" | "nginx" | "bare";
+export type TargetKind = "netsvc" | "nginx" | "bare" | "Bun.serve";
 
 /** A free loopback port (bound and released at once). */
 export function freePort(): number {
@@ -94,13 +95,22 @@ export async function startNetsvc(fixture: string, maxConnections: number): Prom
 }
 
 /** Starts the bare Bun.listen responder (the cost of a socket alone). */
-export async function startBare(): Promise<Target> {
+export function startBare(): Promise<Target> {
+  return startBunScript("bare Bun.listen", "../server/bare-listen.ts");
+}
+
+/** Starts Bun.serve answering every request with 13 bytes (no connection limit of its own). */
+export function startBunServe(): Promise<Target> {
+  return startBunScript("Bun.serve", "../server/bun-serve-hello.ts");
+}
+
+async function startBunScript(name: string, script: string): Promise<Target> {
   const port = freePort();
-  const proc = Bun.spawn([process.execPath, join(HERE, "../server/bare-listen.ts"), String(port)], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn([process.execPath, join(HERE, script), String(port)], { stdout: "ignore", stderr: "pipe" });
   const stderr = countBytes(proc.stderr as ReadableStream<Uint8Array>);
-  if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) throw new Error("bare Bun.listen did not start");
+  if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) throw new Error(`${name} did not start`);
   return {
-    name: "bare Bun.listen",
+    name,
     port,
     pid: proc.pid,
     errorLogBytes: () => stderr.bytes,

@@ -10,14 +10,17 @@ import type { BufferPool } from "./buffer-pool.ts";
 import type { DateLines } from "./date-lines.ts";
 import type { IdleLink, IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
+import type { ParserPool } from "./parser-pool.ts";
 import type { Counters } from "./stats.ts";
 
 /** A connection as the daemon's idle list holds it. */
 export interface IdleConnection extends IdleLink<IdleConnection> {
-  /** The host's clock when it became idle (accepted, or its last response finished). */
-  readonly idleSince: number;
-  /** Closes it to make room for a newcomer (it is idle: nothing is lost). */
-  reclaim(): void;
+  /** Chosen to make room for a newcomer and not closed yet (see ConnectionHost.rescue). */
+  reclaimPending: boolean;
+  /** True once it has served a request (idle between requests, not silent since it connected). */
+  isReused(): boolean;
+  /** Closes it to make room for a newcomer if it is still idle; true when it did. */
+  reclaim(): boolean;
 }
 
 /** The daemon as its connections see it. */
@@ -28,6 +31,8 @@ export interface ConnectionHost {
   readonly clock: number;
   /** Receive, head-copy and output buffers shared by the connections. */
   readonly buffers: BufferPool;
+  /** Request heads and body decoders shared by the connections. */
+  readonly parsers: ParserPool;
   /** Counters behind HttpDaemon.stats(). */
   readonly counters: Counters;
   /** Idle connections, oldest first. */
@@ -50,6 +55,8 @@ export interface ConnectionHost {
   contentDropped(status: number): void;
   /** The connection is closed; `wasLingering` when it closed from its linger. */
   connectionClosed(c: IdleConnection, wasLingering: boolean): void;
+  /** Bytes arrived on a connection chosen to make room: it stays, another idle one goes. */
+  rescue(c: IdleConnection): void;
   /** The connection half-closed and lingers. */
   lingerStarted(): void;
 }

@@ -16,6 +16,7 @@ import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
+import { ParserPool } from "./parser-pool.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 import { control } from "../servers/session-control.ts";
 import { isRefused } from "../servers/refusal.ts";
@@ -37,6 +38,8 @@ export class DaemonCore implements ConnectionHost {
   readonly idle = new IdleList<IdleConnection>();
   /** Receive, head-copy and output buffers shared by the connections. */
   readonly buffers: BufferPool;
+  /** Request heads and body decoders shared by the connections. */
+  readonly parsers: ParserPool;
   /** Attached server objects by path. */
   readonly trie = new PrefixTrie<HttpServer>();
   /** Open connections. */
@@ -47,16 +50,24 @@ export class DaemonCore implements ConnectionHost {
   /** Connections half-closed by us and lingering (they do not count toward maxConnections). */
   private lingering = 0;
   private lastSummary = performance.now();
+  /** Connections chosen to make room during this turn, closed at its end (see reclaimOldestIdle). */
+  private readonly reclaiming: IdleConnection[] = [];
+  /** Of those, the ones neither closed nor rescued yet (they no longer count toward the limit). */
+  private pendingReclaims = 0;
+  private readonly closeReclaimedBound = () => this.closeReclaimed();
 
   /** `authorise` is the daemon's client authorisation (SPEC §2.1), asked for every connection. */
   constructor(
     readonly limits: ResolvedLimits,
+    /** Sockets held at most, lingering and closing ones included (see socketCap in open-file-limit.ts). */
+    private readonly maxSockets: number,
     readonly accessLog: AccessLog | null,
     private readonly errorLog: (message: string, error?: unknown) => void,
     private readonly authorise: (host: string) => boolean,
   ) {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
+    this.parsers = new ParserPool(limits);
   }
 
   /** A snapshot of the counters, with the connections open now. */
@@ -69,44 +80,106 @@ export class DaemonCore implements ConnectionHost {
   /** a connection was accepted. */
   accept(socket: Socket<unknown>): void {
     let allowed = false;
+    const remote = socket.remoteAddress;
     try {
-      allowed = !this.stopping && this.authorise(socket.remoteAddress);
+      allowed = !this.stopping && this.authorise(remote);
     } catch (e) {
-      this.logError(`authorise(${socket.remoteAddress}) threw`, e);
+      this.logError(`authorise(${remote}) threw`, e);
     }
     if (!allowed) {
       this.counters.denied++;
       socket.terminate(); // SPEC §2.1: dropped at once, no bytes written
       return;
     }
-    const max = this.limits.maxConnections;
-    if (this.connections.size - this.lingering >= max) {
-      // Make room by closing the connection idle the longest (at least reclaimIdleMs), as nginx
-      // does; only when none is is the newcomer refused. Lingering connections end within LINGER_MS, but are
-      // bounded too.
-      const oldest = this.idle.oldest();
-      const reclaimable = oldest !== null && this.clock - oldest.idleSince >= this.limits.reclaimIdleMs;
-      if (reclaimable && this.connections.size < 2 * max) {
-        this.idle.remove(oldest!);
-        this.counters.reclaimed++;
-        oldest!.reclaim();
-      } else {
-        this.counters.refused++;
-        socket.end(this.dates.refusal503(Date.now()));
-        return;
+    // SPEC §6: at the limit, make room by closing the connection idle the longest, however
+    // recently it was used (nginx drains its reusable connections the same way); only when none
+    // is idle is the newcomer refused. Lingering connections, and those already chosen to make
+    // room, do not count; all are bounded by maxSockets: there descriptors are short, and the
+    // room is made at once.
+    const open = this.connections.size;
+    let room = true;
+    if (open >= this.maxSockets) {
+      room = this.reclaimOldestIdle(true);
+    } else {
+      let need = open - this.lingering - this.pendingReclaims + 1 - this.limits.maxConnections;
+      if (need > 0) {
+        room = this.reclaimOldestIdle();
+        // More than one when rescues left the daemon above its limit: paid back now.
+        while (room && --need > 0 && this.reclaimOldestIdle()) {}
       }
     }
+    if (!room) {
+      this.counters.refused++;
+      socket.end(this.dates.refusal503(Date.now())); // closes at once: the descriptor is free for the next accept
+      return;
+    }
     this.counters.accepted++;
-    const connection = new HttpConnection(this, socket);
+    const connection = new HttpConnection(this, socket, remote, socket.localAddress);
     socket.data = connection;
     this.connections.add(connection);
     this.idle.add(connection); // idle until its first byte
+  }
+
+  /**
+   * Chooses the connection idle the longest to make room, and closes it once the events of this
+   * turn of the event loop have been handled: a request that reached it in the same read of the
+   * sockets as the newcomer (the client sent it before our close could tell it to stop) is then
+   * served instead of being dropped unread (see rescue). `now`: close it at once instead (at the
+   * descriptor cap, where the accept that follows in this turn needs its descriptor). False when
+   * no connection is idle.
+   */
+  private reclaimOldestIdle(now = false): boolean {
+    const oldest = this.idle.oldest();
+    if (oldest === null) return false;
+    this.idle.remove(oldest);
+    if (now) {
+      if (oldest.reclaim()) this.counters.reclaimed++;
+      return true;
+    }
+    oldest.reclaimPending = true;
+    this.pendingReclaims++;
+    this.reclaiming.push(oldest);
+    if (this.reclaiming.length === 1) setImmediate(this.closeReclaimedBound);
+    return true;
+  }
+
+  /** Closes the connections chosen this turn that are still idle. */
+  private closeReclaimed(): void {
+    const chosen = this.reclaiming;
+    for (let i = 0; i < chosen.length; i++) {
+      const c = chosen[i]!;
+      if (!c.reclaimPending) continue; // rescued: a request arrived
+      c.reclaimPending = false;
+      this.pendingReclaims--;
+      if (c.reclaim()) this.counters.reclaimed++;
+    }
+    chosen.length = 0;
+  }
+
+  /**
+   * Bytes arrived on a connection chosen to make room: it has a request in progress now, so it
+   * keeps its place, and the connection idle the longest goes instead if it is a reused one (a
+   * client retries a request our close cuts on a connection it reused, RFC 9112 §9.3.1). A silent
+   * connection is not taken here: when every older one turned out busy, the silent one is likely
+   * a new client whose first request is on its way, and that client would not retry. Then the
+   * daemon holds one connection more than its limit until one closes or the next newcomer pays
+   * it back (it makes room for two); bounded by maxSockets.
+   */
+  rescue(connection: IdleConnection): void {
+    connection.reclaimPending = false;
+    this.pendingReclaims--;
+    if (this.idle.oldest()?.isReused()) this.reclaimOldestIdle();
   }
 
   /** a connection closed; `wasLingering` when it had half-closed (lingerStarted). */
   connectionClosed(connection: IdleConnection, wasLingering: boolean): void {
     if (!this.connections.delete(connection as HttpConnection)) return;
     if (connection.idleListed) this.idle.remove(connection);
+    if (connection.reclaimPending) {
+      // Chosen to make room and gone before its close: the room is made.
+      connection.reclaimPending = false;
+      this.pendingReclaims--;
+    }
     if (wasLingering) this.lingering--;
     if (this.stopping) this.checkStopped();
   }

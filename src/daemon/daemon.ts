@@ -8,7 +8,8 @@ import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
 import { DaemonCore } from "./daemon-core.ts";
 import { HttpConnection } from "./http-connection.ts";
-import { resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
+import { FD_RESERVE, resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
+import { fitOpenFileLimit, openFileLimit, socketCap } from "./open-file-limit.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import type { DaemonStats } from "./stats.ts";
 
@@ -79,13 +80,20 @@ export class HttpDaemon {
     this.requestedPort = port;
     this.host = options.host ?? "127.0.0.1";
     this.reusePort = options.reusePort ?? false;
-    this.limits = resolveLimits(options);
+    const errorLog = options.errorLog ?? ((message: string, error?: unknown) => console.error(`netsvc: ${message}`, error ?? ""));
+    const wanted = resolveLimits(options);
+    const fds = openFileLimit();
+    this.limits = fitOpenFileLimit(wanted, fds);
+    if (this.limits !== wanted)
+      errorLog(
+        `maxConnections ${wanted.maxConnections} lowered to ${this.limits.maxConnections}: the open-file limit is ${fds} ` +
+          `(${FD_RESERVE} kept for files and logs); raise it with ulimit -n`,
+      );
     this.filter = new AddressFilter(options.allow, options.deny);
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
-    const errorLog = options.errorLog ?? ((message: string, error?: unknown) => console.error(`netsvc: ${message}`, error ?? ""));
     // authorise() is asked through the daemon, so a subclass's override applies.
-    this.core = new DaemonCore(this.limits, this.accessLog, errorLog, (host) => this.authorise(host));
+    this.core = new DaemonCore(this.limits, socketCap(this.limits, fds), this.accessLog, errorLog, (host) => this.authorise(host));
     this.core.onAllClosed = () => this.finishStop();
   }
 

@@ -24,7 +24,16 @@
  * responses already sent to a reset caused by input it sent after them.
  */
 import type { Socket } from "bun";
-import { BodyDecoder, headerValues, INCOMPLETE, METHOD_CONNECT, RequestHead, parseHead, reasonOf, statusOf } from "../parser/index.ts";
+import {
+  type BodyDecoder,
+  headerValues,
+  INCOMPLETE,
+  METHOD_CONNECT,
+  type RequestHead,
+  parseHead,
+  reasonOf,
+  statusOf,
+} from "../parser/index.ts";
 import type { Connection } from "../servers/connection.ts";
 import { HttpSession } from "../servers/http-session.ts";
 import { RequestAborted } from "../servers/request-aborted.ts";
@@ -33,6 +42,7 @@ import { OutputQueue } from "./output.ts";
 import { AccessLogQueue, CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
 import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { LINGER_MAX_BYTES } from "./limits.ts";
+import { IDLE_DECODER, IDLE_HEAD } from "./parser-pool.ts";
 import { control } from "../servers/session-control.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -97,15 +107,15 @@ const DISCARDING = 4;
 
 /** Per-connection state; `socket.data`. */
 export class HttpConnection implements Connection, IdleConnection {
-  readonly head: RequestHead;
+  /** The current request's head: pooled while a request is in progress, IDLE_HEAD between requests. */
+  head: RequestHead = IDLE_HEAD;
   headBytes: Uint8Array = EMPTY;
   readonly output: OutputQueue;
-  readonly localAddress: string;
   readonly localPort: number;
-  readonly remoteAddress: string;
   readonly remotePort: number;
 
-  private readonly decoder: BodyDecoder;
+  /** The current body's decoder: pooled while a request has a body, IDLE_DECODER otherwise. */
+  private decoder: BodyDecoder = IDLE_DECODER;
   /**
    * Bytes received but not processed yet: [recvStart, recvEnd). A pooled buffer, held only while
    * it holds bytes (an idle connection has none).
@@ -165,45 +175,43 @@ export class HttpConnection implements Connection, IdleConnection {
   private deadlineKind = DEADLINE_FIRST_BYTE;
   private deadline: number;
   private sendDeadline = 0;
-  private drainWaiters: (() => void)[] = [];
+  /** Callbacks of whenDrained(); null until the first (most connections never wait). */
+  private drainWaiters: (() => void)[] | null = null;
 
   /** Neighbours in the daemon's list of idle connections (reclaimed oldest first at the limit). */
   idlePrev: IdleConnection | null = null;
   idleNext: IdleConnection | null = null;
   /** True while in that list. */
   idleListed = false;
-  /** The daemon's clock when this connection last became idle. */
-  idleSince: number;
+  /** Chosen to make room at the limit; closed at the end of this turn unless a request arrives. */
+  reclaimPending = false;
   /** Bytes read and discarded while lingering (past LINGER_MAX_BYTES: close at once). */
   private lingerBytes = 0;
   /** The daemon counted this connection as lingering (it is uncounted at the close event). */
   private countedLingering = false;
 
-  private readonly flushBound = () => {
-    this.flushScheduled = false;
-    this.flush();
-  };
-  private readonly resumeBound = () => this.resume();
+  /**
+   * The microtasks of flushSoon() and scheduleResume(), made on first use: a connection answered
+   * within its read turn (most are) never needs them, and an idle one should not pay for them.
+   */
+  private flushTask: (() => void) | null = null;
+  private resumeTask: (() => void) | null = null;
 
-  /** Creates the connection for a newly accepted socket. */
+  /**
+   * Creates the connection for a newly accepted socket. The addresses are read once by the
+   * daemon (the runtime has none to give in the close event, when a log line may still need them).
+   */
   constructor(
     private readonly daemon: ConnectionHost,
     private readonly socket: Socket<unknown>,
+    readonly remoteAddress: string,
+    readonly localAddress: string,
   ) {
     const limits = daemon.limits;
-    this.head = new RequestHead(limits);
-    this.decoder = new BodyDecoder({
-      maxChunkExtension: limits.maxChunkExtension,
-      maxTrailerBytes: limits.maxHead,
-      maxTrailers: limits.maxHeaders,
-    });
     this.output = new OutputQueue(limits.outputHighWaterMark, daemon.buffers);
-    this.localAddress = socket.localAddress;
     this.localPort = socket.localPort;
-    this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
     this.deadline = daemon.clock + limits.headTimeoutMs;
-    this.idleSince = daemon.clock;
     this.accessLines = daemon.accessLog === null ? null : new AccessLogQueue(daemon.accessLog);
   }
 
@@ -237,13 +245,18 @@ export class HttpConnection implements Connection, IdleConnection {
   flushSoon(): void {
     if (this.inReadTurn || this.flushScheduled || this.state === CLOSED) return;
     this.flushScheduled = true;
-    queueMicrotask(this.flushBound);
+    queueMicrotask(
+      (this.flushTask ??= () => {
+        this.flushScheduled = false;
+        this.flush();
+      }),
+    );
   }
 
   /** Calls `callback` once the output drops below its high-water mark. */
   whenDrained(callback: () => void): void {
     if (this.state === CLOSED) return;
-    this.drainWaiters.push(callback);
+    (this.drainWaiters ??= []).push(callback);
     this.flushSoon();
   }
 
@@ -282,7 +295,7 @@ export class HttpConnection implements Connection, IdleConnection {
   /** Reading may go on: the servlet is ready for more of its body. */
   resumeReading(): void {
     if (this.state !== OPEN || this.processing) return;
-    queueMicrotask(this.resumeBound);
+    this.scheduleResume();
   }
 
   /** The current response is complete (HttpSession calls this exactly once per request). */
@@ -301,6 +314,7 @@ export class HttpConnection implements Connection, IdleConnection {
       this.beginClosing();
       this.current = null;
       this.phase = IDLE;
+      this.releaseParsers();
       this.flushSoon();
       return;
     }
@@ -313,6 +327,8 @@ export class HttpConnection implements Connection, IdleConnection {
 
   /** Bun `data`: the chunk is valid only during this call. */
   onData(chunk: Uint8Array): void {
+    // A request reached a connection chosen to make room: it is not idle, and is served.
+    if (this.reclaimPending) this.daemon.rescue(this);
     if (this.state !== OPEN) {
       // Nothing after a close was decided is parsed. Lingering, the input is discarded — but a
       // client that keeps flooding gets closed at once.
@@ -370,6 +386,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.recvStart = this.recvEnd = 0;
     this.releaseRecv();
     this.releaseHeadCopy();
+    this.releaseParsers();
     this.output.clear();
   }
 
@@ -392,6 +409,7 @@ export class HttpConnection implements Connection, IdleConnection {
       this.accessLines?.addResponse(s, status, this.outputEnd(), false);
     }
     if (!s.isDestroyed()) control(s).destroy();
+    this.releaseParsers();
     this.releaseHeadCopy();
     this.releaseDrainWaiters();
   }
@@ -478,14 +496,23 @@ export class HttpConnection implements Connection, IdleConnection {
     }
   }
 
+  /** True once a request was read on this connection. */
+  isReused(): boolean {
+    return this.requests > 0;
+  }
+
   /**
    * Closes an idle connection to make room for a new one at the connection limit (nginx reuses
-   * idle keep-alive connections the same way). Nothing is in flight, so it closes at once.
+   * idle keep-alive connections the same way): nothing is in flight, so it ends at once. A
+   * client that sends a request after this gets our FIN without an answer, the signal on which
+   * HTTP/1.1 clients retry an idempotent request on a new connection (RFC 9112 §9.3.1). False when
+   * it is no longer idle (closing on its own, or a request arrived).
    */
-  reclaim(): void {
-    if (this.state >= ENDED) return;
+  reclaim(): boolean {
+    if (this.state !== OPEN || this.phase !== IDLE || this.recvEnd > this.recvStart) return false;
     this.endNow();
     this.socket.end();
+    return true;
   }
 
   /**
@@ -495,7 +522,6 @@ export class HttpConnection implements Connection, IdleConnection {
   private becomeIdleIfQuiet(): void {
     if (this.idleListed || this.state !== OPEN || this.phase !== IDLE) return;
     if (this.output.pending > 0 || this.recvEnd > this.recvStart) return;
-    this.idleSince = this.daemon.clock;
     this.daemon.idle.add(this);
   }
 
@@ -559,6 +585,25 @@ export class HttpConnection implements Connection, IdleConnection {
     this.daemon.buffers.give(recv);
   }
 
+  /**
+   * Gives the head and the decoder back to the daemon's pool: no request is in progress (its
+   * servlet, if it had one, is destroyed and reads empty values from now on).
+   */
+  private releaseParsers(): void {
+    // The bytes go with the head: Bun's data chunk is not ours past its callback, and an idle
+    // connection should not keep it (nor its memory) alive.
+    if (this.headBytes !== this.headCopy) this.headBytes = EMPTY;
+    const parsers = this.daemon.parsers;
+    if (this.head !== IDLE_HEAD) {
+      parsers.giveHead(this.head);
+      this.head = IDLE_HEAD;
+    }
+    if (this.decoder !== IDLE_DECODER) {
+      parsers.giveDecoder(this.decoder);
+      this.decoder = IDLE_DECODER;
+    }
+  }
+
   /** Gives the head copy back once no current request reads from it. */
   private releaseHeadCopy(): void {
     const copy = this.headCopy;
@@ -566,6 +611,11 @@ export class HttpConnection implements Connection, IdleConnection {
     this.headCopy = null;
     if (this.headBytes === copy) this.headBytes = EMPTY;
     this.daemon.buffers.give(copy);
+  }
+
+  /** Resumes processing at the end of this job (a microtask). */
+  private scheduleResume(): void {
+    queueMicrotask((this.resumeTask ??= () => this.resume()));
   }
 
   /** Resumes processing buffered input after an asynchronous completion. */
@@ -606,7 +656,8 @@ export class HttpConnection implements Connection, IdleConnection {
       }
       if (this.phase === IDLE) {
         if (this.idleListed) this.daemon.idle.remove(this);
-        this.head.reset();
+        if (this.head === IDLE_HEAD) this.head = this.daemon.parsers.takeHead();
+        else this.head.reset();
         this.phase = HEAD;
         this.deadlineKind = DEADLINE_HEAD;
         this.deadline = this.daemon.clock + this.daemon.limits.headTimeoutMs;
@@ -749,6 +800,7 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.bodyDone) {
       this.deadlineKind = NO_DEADLINE;
     } else {
+      if (this.decoder === IDLE_DECODER) this.decoder = this.daemon.parsers.takeDecoder();
       this.decoder.start(head.contentLength, head.chunked);
       this.startBodyDeadline();
       if (head.versionMajor === 1 && head.versionMinor >= 1 && isContinueExpected(head, this.headBytes)) this.expect = EXPECT_PENDING;
@@ -771,7 +823,7 @@ export class HttpConnection implements Connection, IdleConnection {
         if (this.phase === AUTHORISING) this.phase = SERVING;
         if (ok) this.daemon.startServlet(s, server);
         this.afterStart(s);
-        if (!this.processing) queueMicrotask(this.resumeBound);
+        if (!this.processing) this.scheduleResume();
       });
       return;
     }
@@ -806,6 +858,7 @@ export class HttpConnection implements Connection, IdleConnection {
   private finishRequest(): void {
     this.current = null;
     this.phase = IDLE;
+    this.releaseParsers();
     // A response begun before the daemon began stopping promised keep-alive; now that it is
     // over, the connection closes as an idle one would have at stop(), not at its idle timeout.
     if (!this.responseKeepAlive || this.peerEnded || this.daemon.stopping) {
@@ -817,7 +870,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.releaseHeadCopy();
     if (this.recvEnd > this.recvStart) {
       // An asynchronous completion: pipelined requests may be waiting in the buffer.
-      if (!this.processing) queueMicrotask(this.resumeBound);
+      if (!this.processing) this.scheduleResume();
     } else {
       this.becomeIdleIfQuiet();
     }
@@ -831,6 +884,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.output.append(canned.afterDate);
     this.accessLines?.addRefusal(this.remoteAddress, canned.status, canned.length(dateLine.length), this.outputEnd());
     this.phase = IDLE;
+    this.releaseParsers();
     this.beginClosing();
     this.flushSoon();
   }
@@ -843,9 +897,9 @@ export class HttpConnection implements Connection, IdleConnection {
   }
 
   private callDrainWaiters(): void {
-    if (this.drainWaiters.length === 0) return;
     const waiters = this.drainWaiters;
-    this.drainWaiters = [];
+    if (waiters === null || waiters.length === 0) return;
+    this.drainWaiters = null;
     for (const w of waiters) w();
   }
 
@@ -927,7 +981,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.callDrainWaiters();
     if (this.stalledOnOutput && !this.processing) {
       this.stalledOnOutput = false;
-      queueMicrotask(this.resumeBound);
+      this.scheduleResume();
     }
   }
 }

@@ -30,6 +30,13 @@ export interface DaemonStats {
   timeouts: number;
   /** Servlet callbacks that threw or rejected (each logged with its stack). */
   servletErrors: number;
+  /**
+   * Servlet callbacks that failed because their own signal aborted — the client left (or the
+   * response was complete) while, say, `services.call(…, { signal: this.signal })` was pending.
+   * Expected: counted here, never logged, not in servletErrors (the leaving itself is in
+   * `abandoned`, which the summary line reports).
+   */
+  servletAborts: number;
   /** Socket errors reported by the runtime (resets and the like). */
   socketErrors: number;
 }
@@ -46,6 +53,7 @@ export class Counters {
   abandoned = 0;
   timeouts = 0;
   servletErrors = 0;
+  servletAborts = 0;
   socketErrors = 0;
 
   private reported = new Map<string, number>();
@@ -68,6 +76,7 @@ export class Counters {
       abandoned: this.abandoned,
       timeouts: this.timeouts,
       servletErrors: this.servletErrors,
+      servletAborts: this.servletAborts,
       socketErrors: this.socketErrors,
     };
   }

@@ -57,4 +57,9 @@ export interface Connection {
   abort(): void;
   /** Logs a servlet failure (a bug in application code: logged with its stack, and counted). */
   logError(message: string, error?: unknown): void;
+  /**
+   * Counts a servlet callback that failed because the request's own signal aborted (its client
+   * left): expected, so counted (DaemonStats.servletAborts) and never logged.
+   */
+  countServletAbort(): void;
 }

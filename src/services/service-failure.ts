@@ -47,8 +47,10 @@ export class ServiceFailure extends Error {
     readonly origin = "",
     /** Further detail. Default "". */
     readonly details = "",
+    /** Standard Error options: `cause` says what caused the failure (never sent by a codec). Default none. */
+    options?: ErrorOptions,
   ) {
-    super(description);
+    super(description, options);
     this.name = "ServiceFailure";
   }
 

@@ -11,6 +11,7 @@ import { spawnNormalClient, type NormalSummary } from "./normal-client.ts";
 import type { AttackOutcome, Goal, Probe } from "./probe.ts";
 import { abandonedPolls } from "./probes/abandoned-polls.ts";
 import { fuzz } from "./probes/fuzz.ts";
+import { natsKill } from "./probes/nats-kill.ts";
 import { bareIdle, idleBytesPerConnection, idleFlood } from "./probes/idle-flood.ts";
 import { pipelineFlood } from "./probes/pipeline-flood.ts";
 import { slowReaders } from "./probes/slow-readers.ts";
@@ -21,9 +22,10 @@ import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, typ
 import { closeAll } from "./sockets.ts";
 import { readStats } from "./target-stats.ts";
 import { startBare, startNetsvc, startNginx, type Target } from "./targets.ts";
+import { NatsServer } from "../../test/helpers/nats-server.ts";
 
 /** Every probe, in the order they run. */
-export const PROBES: Probe[] = [slowloris, idleFlood, slowReaders, pipelineFlood, abandonedPolls, fuzz, soak];
+export const PROBES: Probe[] = [slowloris, idleFlood, slowReaders, pipelineFlood, abandonedPolls, fuzz, soak, natsKill];
 
 /** Descriptors the harness itself may hold at once (attack sockets plus slack). */
 export const FDS_NEEDED = 4096;
@@ -82,8 +84,10 @@ export function checkFdLimit(): void {
   if (soft < FDS_NEEDED) throw new Error(`open-file limit ${soft} < ${FDS_NEEDED}: run \`ulimit -n ${FDS_NEEDED * 2}\` first`);
 }
 
-async function startTarget(kind: "netsvc" | "nginx", o: RunOptions): Promise<Target> {
-  return kind === "netsvc" ? startNetsvc(o.fixture, o.settings.maxConnections) : startNginx(o.work, o.fixture, o.settings.maxConnections);
+async function startTarget(kind: "netsvc" | "nginx", o: RunOptions, natsUrl: string): Promise<Target> {
+  return kind === "netsvc"
+    ? startNetsvc(o.fixture, o.settings.maxConnections, natsUrl || undefined)
+    : startNginx(o.work, o.fixture, o.settings.maxConnections);
 }
 
 /** Requests of the warm-up before a baseline is read (kept-alive, over WARMUP_CLIENTS connections). */
@@ -128,16 +132,25 @@ function rssBackLimit(baselineKiB: number): number {
   return baselineKiB + Math.max(baselineKiB * RSS_TOLERANCE, RSS_SLACK_MIB * KIB_PER_MIB);
 }
 
-/** Runs one probe against a fresh server. */
+/** Runs one probe against a fresh server (on a fresh nats-server for a probe with `bus`). */
 async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): Promise<ProbeRecord> {
+  const nats = probe.bus ? await NatsServer.start() : null;
+  try {
+    return await runProbeOn(kind, probe, o, nats?.url ?? "");
+  } finally {
+    await nats?.stop();
+  }
+}
+
+async function runProbeOn(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions, natsUrl: string): Promise<ProbeRecord> {
   const s = o.settings;
-  const target = await startTarget(kind, o);
+  const target = await startTarget(kind, o, natsUrl);
   try {
     const baseline = await baselineOf(target);
     const sampler = new ProcSampler(target.pid);
     sampler.start();
     const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs);
-    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log });
+    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log, natsUrl });
     const normal = await client.stop();
     const t0 = performance.now();
     // fds first (bounded by recoveryLimitMs), then RSS (bounded by rssRecoveryLimitMs).
@@ -225,14 +238,15 @@ export async function runStress(o: RunOptions): Promise<ServerRecord[]> {
   for (const kind of o.servers) {
     const rec: ServerRecord = { server: kind, probes: [] };
     for (const p of probes) {
-      o.log(`${kind}: ${p.name} — ${p.describe(o.settings)}`);
+      if (p.netsvcOnly && kind !== "netsvc") continue; // reported for netsvc only (see the probe)
+      o.log(`${kind}: ${p.name}${p.netsvcOnly ? " (netsvc only)" : ""} — ${p.describe(o.settings)}`);
       const r = await runProbe(kind, p, o);
       o.log(
         `  normal p50/p99/max ${r.normal.p50Ms.toFixed(1)}/${r.normal.p99Ms.toFixed(1)}/${r.normal.maxMs.toFixed(1)} ms, ${r.normal.failed} failed; RSS ${r.before.rssMiB}/${r.peak.rssMiB}/${r.after.rssMiB} MiB; fds ${r.before.fds}/${r.peak.fds}/${r.after.fds}${r.alive ? "" : "; SERVER GONE"}`,
       );
       rec.probes.push(r);
     }
-    out.push(rec);
+    if (rec.probes.length > 0) out.push(rec); // none: every probe selected was netsvc's only
   }
   return out;
 }

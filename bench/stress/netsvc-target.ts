@@ -7,11 +7,23 @@
  * - `/stats` JSON: `daemon.stats()` and the poll counters; `/stats?polls` adds every recorded
  *            destroy time as `[id, epochMs]` pairs; `/stats?gc` first runs a full garbage collection
  *            (diagnostic only). Cheap otherwise: no file system, no loop over sessions.
+ * - `/rpc`   with NATS_URL only: an RpcGateway (JSON-RPC) over the services of that NATS bus, as
+ *            `netsvc --rpc /rpc --nats URL` runs it (the nats-kill probe).
  *
- * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS=1024]
- * Prints "ready" on stdout once listening; SIGINT/SIGTERM stop it in order.
+ * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS=1024] [NATS_URL]
+ * Prints "ready" on stdout once listening (and on the bus); SIGINT/SIGTERM stop it in order.
  */
-import { Dispatcher, FileServer, HttpDaemon, HttpServer, HttpServlet, MAX_CONNECTIONS, type HttpSession } from "../../src/index.ts";
+import {
+  Dispatcher,
+  Exchange,
+  FileServer,
+  HttpDaemon,
+  HttpServer,
+  HttpServlet,
+  MAX_CONNECTIONS,
+  RpcGateway,
+  type HttpSession,
+} from "../../src/index.ts";
 import { epochMs } from "./clock.ts";
 
 /** What the long-polls saw. */
@@ -61,8 +73,8 @@ class ServletServer extends HttpServer {
   }
 }
 
-const [portArg, fixture, maxArg] = process.argv.slice(2);
-if (!portArg || !fixture) throw new Error("usage: netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS]");
+const [portArg, fixture, maxArg, natsUrl] = process.argv.slice(2);
+if (!portArg || !fixture) throw new Error("usage: netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS] [NATS_URL]");
 const daemon = new HttpDaemon(Number(portArg), { maxConnections: Number(maxArg ?? MAX_CONNECTIONS) });
 daemon.attach("/", new FileServer(fixture));
 daemon.attach("/poll", new ServletServer(LongPoll));
@@ -70,6 +82,12 @@ daemon.attach("/stats", new ServletServer(Stats));
 const dispatcher = new Dispatcher();
 dispatcher.monitor("SIGINT");
 dispatcher.monitor("SIGTERM");
+if (natsUrl) {
+  const exchange = new Exchange({ servers: natsUrl });
+  exchange.subscribeShutdown(dispatcher);
+  await exchange.connect();
+  daemon.attach("/rpc", new RpcGateway());
+}
 daemon.start();
 console.log("ready");
 await dispatcher.run();

@@ -5,7 +5,8 @@
  *   bun bench/stress/run.ts [--quick] [--only NAME[,NAME]] [--no-nginx] [--no-write]
  *
  * --quick: CI-size (seconds per probe, a few thousand fuzz cases). --only: probes by name
- * (slowloris, idle-flood, slow-readers, pipeline-flood, abandoned-polls, mutation-fuzz, soak).
+ * (slowloris, idle-flood, slow-readers, pipeline-flood, abandoned-polls, mutation-fuzz, soak,
+ * nats-kill; nats-kill runs against netsvc only, on a nats-server of its own).
  * Writes bench/results/stress.json, stress.md and stress-fuzz-findings.json unless --no-write.
  * Needs an open-file limit of 4096 or more: Bun raises its soft limit to the hard one by itself,
  * so only a hard limit below that needs `ulimit -Hn 8192` (as root). nginx from nginx-light.

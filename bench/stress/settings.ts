@@ -21,6 +21,11 @@ export interface StressSettings {
   /** `hangMs`: no byte and no close this long after the input (and again after a FIN) → hang. */
   fuzz: { cases: number; seed: number; concurrency: number; hangMs: number; keepAliveQuietMs: number };
   soak: { durationMs: number; workers: number };
+  /**
+   * nats-kill: `clients` call a service over NATS through the gateway; its process is killed once
+   * `killAfter` calls were answered; clients stop at most `afterKillLimitMs` after the kill.
+   */
+  natsKill: { clients: number; killAfter: number; afterKillLimitMs: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -39,6 +44,7 @@ export const FULL: StressSettings = {
   polls: { clients: 1100 },
   fuzz: { cases: 20_000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
   soak: { durationMs: 300_000, workers: 16 },
+  natsKill: { clients: 32, killAfter: 20_000, afterKillLimitMs: 10_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -55,6 +61,7 @@ export const QUICK: StressSettings = {
   polls: { clients: 1100 },
   fuzz: { cases: 3000, seed: 9, concurrency: 48, hangMs: 2000, keepAliveQuietMs: 250 },
   soak: { durationMs: 10_000, workers: 8 },
+  natsKill: { clients: 8, killAfter: 300, afterKillLimitMs: 10_000 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,

@@ -2,8 +2,9 @@
  * The stress probes of issue 9 in CI size, against netsvc only (bench/stress, `--quick` with
  * shorter waits): asserts only outcomes that do not depend on timing — the server survives every
  * probe, its fds come back to the baseline, every abandoned long-poll was destroyed with its
- * signal aborted, and the fuzz found no crash, no hang and no response a strict reading forbids.
- * Latency and memory goals are judged by `npm run stress`, not here.
+ * signal aborted, the fuzz found no crash, no hang and no response a strict reading forbids, and
+ * a serving process killed under load left every call accounted once, none reported unavailable
+ * that ran (issue 19). Latency and memory goals are judged by `npm run stress`, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +14,7 @@ import { makeFixture } from "../../bench/stress/fixture.ts";
 import { runStress, type ProbeRecord, type ServerRecord } from "../../bench/stress/harness.ts";
 import type { PollData } from "../../bench/stress/probes/abandoned-polls.ts";
 import { MIXED_09, type FuzzData } from "../../bench/stress/probes/fuzz.ts";
+import type { NatsKillData } from "../../bench/stress/probes/nats-kill.ts";
 import { QUICK, type StressSettings } from "../../bench/stress/settings.ts";
 
 /** QUICK, trimmed so the whole run stays near a minute on a shared machine. */
@@ -59,6 +61,7 @@ describe("stress probes against netsvc (quick)", () => {
         "abandoned polls",
         "mutation fuzz",
         "soak",
+        "nats kill",
       ]);
       for (const p of netsvc!.probes) {
         expect({ probe: p.probe, alive: p.alive, fdsBack: Number.isFinite(p.fdsBackMs) }).toEqual({
@@ -99,6 +102,21 @@ describe("stress probes against netsvc (quick)", () => {
       // Mutations mostly make bad requests: each was refused, and none wrote to the error log.
       expect(data.badRequests).toBeGreaterThan(SETTINGS.fuzz.cases / 2);
       expect(data.errorLogBytes).toBe(0);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  test(
+    "a serving process killed under load: every call accounted once, and none reported unavailable ran",
+    async () => {
+      const data = (await probe("nats kill")).data as NatsKillData;
+      expect(data.answered).toBeGreaterThanOrEqual(SETTINGS.natsKill.killAfter);
+      expect(data.unavailable).toBeGreaterThan(0); // the kill happened, and NATS said so
+      expect(data.unavailableThatRan).toBe(0);
+      expect(data.unaccounted).toBe(0);
+      expect(data.ranTwiceOrUnasked).toBe(0);
+      expect(data.answered + data.unavailable + data.unknown).toBe(data.calls);
+      expect(data.ran).toBe(data.answered + data.unknownThatRan);
     },
     RUN_LIMIT_MS,
   );

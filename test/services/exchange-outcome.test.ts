@@ -15,6 +15,7 @@ import {
   EXCHANGE_DEAD_AFTER_MS,
   Exchange,
   INSTANCE_LOST,
+  NO_SUCH_SERVICE,
   RpcGateway,
   SERVICE_UNAVAILABLE,
   ServiceFailure,
@@ -115,8 +116,8 @@ test(
           () => null,
           (err: unknown) => err,
         );
-        if (!(e instanceof errors.NoRespondersError || (e as { isNoResponders?: () => boolean })?.isNoResponders?.()))
-          throw new Error("NATS still has a subscriber");
+        const noResponders = e instanceof errors.NoRespondersError || (e instanceof errors.RequestError && e.isNoResponders());
+        if (!noResponders) throw new Error("NATS still has a subscriber");
       });
     } finally {
       await probe.close();
@@ -167,25 +168,44 @@ test(
   NATS_TEST_TIMEOUT_MS,
 );
 
+/**
+ * Keeps the instance busy while `count` calls queue up behind `method` (which ends its service
+ * or its exchange), so that it reads them only afterwards; returns their outcomes.
+ */
+async function callsBehind(side: Awaited<ReturnType<typeof callerSide>>, method: string, count: number) {
+  const stall = side.r.call("ledger", "stall", [500], { timeoutMs: 30_000 });
+  const ending = side.r.call("ledger", method, [], { timeoutMs: 30_000 });
+  const ids = Array.from({ length: count }, (_, i) => `late-${i}`);
+  const got = await outcomes(ids.map((id) => side.r.call("ledger", "run", [id], { timeoutMs: 30_000 })));
+  expect(await stall).toBe(500);
+  expect(await ending).toBe(true);
+  for (const f of got) expect(f).toBeInstanceOf(ServiceFailure);
+  return got as ServiceFailure[];
+}
+
 test(
   "calls that reach an instance after it began closing are refused as unavailable, and none of them ran",
   async () => {
     await using nats = await NatsServer.start();
     const host = await recordingHost(nats.url);
     await using side = await callerSide(nats.url);
-    // The instance is kept busy while the calls behind it arrive; then it begins to close, and
-    // only then reads them (its subscription drains: they are delivered, not dropped).
-    const stall = side.r.call("ledger", "stall", [500], { timeoutMs: 30_000 });
-    const closing = side.r.call("ledger", "closeExchange", [], { timeoutMs: 30_000 });
-    const ids = Array.from({ length: 50 }, (_, i) => `late-${i}`);
-    const got = await outcomes(ids.map((id) => side.r.call("ledger", "run", [id], { timeoutMs: 30_000 })));
-    expect(await stall).toBe(500);
-    expect(await closing).toBe(true);
-    for (const f of got) {
-      expect(f).toBeInstanceOf(ServiceFailure);
-      expect((f as ServiceFailure).error).toBe(SERVICE_UNAVAILABLE);
-    }
-    expect(got.map((f) => (f as ServiceFailure).description)).toContain("the instance is closing; the call did not run");
+    // Its subscription drains: the calls on their way are delivered, and refused, not dropped.
+    const got = await callsBehind(side, "closeExchange", 50);
+    expect(new Set(got.map((f) => f.error))).toEqual(new Set([SERVICE_UNAVAILABLE]));
+    expect(got.map((f) => f.description)).toContain("the instance is closing; the call did not run");
+    expect(await host.ran()).toEqual([]);
+  },
+  NATS_TEST_TIMEOUT_MS,
+);
+
+test(
+  "calls that reach an instance after it retired the service find no such service, and none of them ran",
+  async () => {
+    await using nats = await NatsServer.start();
+    const host = await recordingHost(nats.url);
+    await using side = await callerSide(nats.url);
+    const got = await callsBehind(side, "retire", 50);
+    expect(new Set(got.map((f) => f.error))).toEqual(new Set([NO_SUCH_SERVICE]));
     expect(await host.ran()).toEqual([]);
   },
   NATS_TEST_TIMEOUT_MS,

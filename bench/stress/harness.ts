@@ -14,6 +14,7 @@ import { abandonedPolls } from "./probes/abandoned-polls.ts";
 import { fuzz } from "./probes/fuzz.ts";
 import { idleAtScale, idleBytesPerConnection, idleFlood, type IdleKind } from "./probes/idle-flood.ts";
 import { keepaliveLockout } from "./probes/keepalive-lockout.ts";
+import { natsKill } from "./probes/nats-kill.ts";
 import { pipelineFlood } from "./probes/pipeline-flood.ts";
 import { rpcBatch } from "./probes/rpc-batch.ts";
 import { slowReaders } from "./probes/slow-readers.ts";
@@ -25,9 +26,21 @@ import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, typ
 import { closeAll } from "./sockets.ts";
 import { readStats } from "./target-stats.ts";
 import { startBare, startBunServe, startNetsvc, startNginx, type Target } from "./targets.ts";
+import { NatsServer } from "../../test/helpers/nats-server.ts";
 
 /** Every probe, in the order they run. */
-export const PROBES: Probe[] = [slowloris, idleFlood, keepaliveLockout, slowReaders, pipelineFlood, abandonedPolls, rpcBatch, fuzz, soak];
+export const PROBES: Probe[] = [
+  slowloris,
+  idleFlood,
+  keepaliveLockout,
+  slowReaders,
+  pipelineFlood,
+  abandonedPolls,
+  rpcBatch,
+  fuzz,
+  soak,
+  natsKill,
+];
 /** Every scenario (servers of its own, see Scenario), run after the probes. */
 export const SCENARIOS: Scenario[] = [supervisorKill];
 
@@ -103,8 +116,13 @@ export function checkFdLimit(s: StressSettings): void {
     throw new Error(`open-file limit ${soft} < ${needed}: raise the hard limit (\`ulimit -Hn ${needed * 2}\` as root) first`);
 }
 
-async function startTarget(kind: "netsvc" | "nginx", o: RunOptions, maxConnections = o.settings.maxConnections): Promise<Target> {
-  return kind === "netsvc" ? startNetsvc(o.fixture, maxConnections) : startNginx(o.work, o.fixture, maxConnections);
+async function startTarget(
+  kind: "netsvc" | "nginx",
+  o: RunOptions,
+  natsUrl = "",
+  maxConnections = o.settings.maxConnections,
+): Promise<Target> {
+  return kind === "netsvc" ? startNetsvc(o.fixture, maxConnections, natsUrl || undefined) : startNginx(o.work, o.fixture, maxConnections);
 }
 
 /** Requests of the warm-up before a baseline is read (kept-alive, over WARMUP_CLIENTS connections). */
@@ -158,16 +176,25 @@ function rssBackLimit(baselineKiB: number): number {
   return baselineKiB + Math.max(baselineKiB * RSS_TOLERANCE, RSS_SLACK_MIB * KIB_PER_MIB);
 }
 
-/** Runs one probe against a fresh server. */
+/** Runs one probe against a fresh server (on a fresh nats-server for a probe with `bus`). */
 async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): Promise<ProbeRecord> {
+  const nats = probe.bus ? await NatsServer.start() : null;
+  try {
+    return await runProbeOn(kind, probe, o, nats?.url ?? "");
+  } finally {
+    await nats?.stop();
+  }
+}
+
+async function runProbeOn(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions, natsUrl: string): Promise<ProbeRecord> {
   const s = o.settings;
-  const target = await startTarget(kind, o);
+  const target = await startTarget(kind, o, natsUrl);
   try {
     const baseline = await baselineOf(target);
     const sampler = new ProcSampler(target.pid);
     sampler.start();
     const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs, probe.normalMode);
-    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log });
+    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log, natsUrl });
     const normal = await client.stop();
     const t0 = performance.now();
     // fds first (bounded by recoveryLimitMs), then RSS (bounded by rssRecoveryLimitMs).
@@ -246,7 +273,7 @@ async function measureIdleAtScale(o: RunOptions): Promise<void> {
   const starts: [string, () => Promise<Target>][] = [
     ["bare Bun.listen", startBare],
     ["Bun.serve", startBunServe],
-    ...o.servers.map((kind): [string, () => Promise<Target>] => [kind, () => startTarget(kind, o, n + AT_SCALE_SLACK)]),
+    ...o.servers.map((kind): [string, () => Promise<Target>] => [kind, () => startTarget(kind, o, "", n + AT_SCALE_SLACK)]),
   ];
   for (const [name, start] of starts) {
     const figures: Record<IdleKind, number> = { "keep-alive": NaN, silent: NaN };

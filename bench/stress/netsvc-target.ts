@@ -9,12 +9,15 @@
  *            (diagnostic only). Cheap otherwise: no file system, no loop over sessions;
  * - `/rpc`   a JSON-RPC RpcGateway (default limits) to the service `stress`, whose `echo(x)`
  *            returns `x` (RPC_PATH; the rpc-batch probe's target).
+ *            With NATS_URL the process also joins that NATS bus, so the gateway fronts the bus's
+ *            services too, as `netsvc --rpc /rpc --nats URL` runs it (the nats-kill probe).
  *
- * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS=1024]
- * Prints "ready" on stdout once listening; SIGINT/SIGTERM stop it in order.
+ * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS=1024] [NATS_URL]
+ * Prints "ready" on stdout once listening (and on the bus); SIGINT/SIGTERM stop it in order.
  */
 import {
   Dispatcher,
+  Exchange,
   FileServer,
   HttpDaemon,
   HttpServer,
@@ -74,8 +77,8 @@ class ServletServer extends HttpServer {
   }
 }
 
-const [portArg, fixture, maxArg] = process.argv.slice(2);
-if (!portArg || !fixture) throw new Error("usage: netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS]");
+const [portArg, fixture, maxArg, natsUrl] = process.argv.slice(2);
+if (!portArg || !fixture) throw new Error("usage: netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS] [NATS_URL]");
 const daemon = new HttpDaemon(Number(portArg), { maxConnections: Number(maxArg ?? MAX_CONNECTIONS) });
 daemon.attach("/", new FileServer(fixture));
 daemon.attach("/poll", new ServletServer(LongPoll));
@@ -86,6 +89,11 @@ daemon.attach(`/${rpcRoot}`, new RpcGateway(""));
 const dispatcher = new Dispatcher();
 dispatcher.monitor("SIGINT");
 dispatcher.monitor("SIGTERM");
+if (natsUrl) {
+  const exchange = new Exchange({ servers: natsUrl });
+  exchange.subscribeShutdown(dispatcher);
+  await exchange.connect();
+}
 daemon.start();
 console.log("ready");
 await dispatcher.run();

@@ -28,16 +28,20 @@ export interface ProbeContext {
   /** Baseline fds and RSS (KiB) read before the attack. */
   baseline: { fds: number; rssKiB: number };
   log: (line: string) => void;
+  /** The NATS server the target is on (`nats://…`), for a probe with `bus`; "" otherwise. */
+  natsUrl: string;
 }
 
 /** A probe: runs its attack against a fresh target and stops it before returning. */
 export interface Probe {
   name: string;
   /**
-   * True when the attack has no counterpart on nginx (it needs a netsvc feature, e.g. the RPC
-   * gateway): the harness runs it against netsvc only and says so. Default false.
+   * An attack with no nginx counterpart (netsvc's own services, say): the harness runs it against
+   * netsvc only and says so. Default false: every server gets the same probe.
    */
   netsvcOnly?: boolean;
+  /** The harness starts a nats-server for the probe and puts the target on it (/rpc). Default false. */
+  bus?: boolean;
   /** One line: what the attack does. */
   describe(s: StressSettings): string;
   /** How the normal client connects during this probe (default: one kept-alive connection). */

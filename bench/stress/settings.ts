@@ -33,6 +33,11 @@ export interface StressSettings {
   rpcBatch: { clients: number; batchBytes: number; durationMs: number };
   /** `workers` under one master killed with SIGKILL; `exitLimitMs` for them all to exit; then `requests` after a redeploy. */
   supervisorKill: { workers: number; requests: number; exitLimitMs: number };
+  /**
+   * nats-kill: `clients` call a service over NATS through the gateway; its process is killed once
+   * `killAfter` calls were answered; clients stop at most `afterKillLimitMs` after the kill.
+   */
+  natsKill: { clients: number; killAfter: number; afterKillLimitMs: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -54,6 +59,7 @@ export const FULL: StressSettings = {
   soak: { durationMs: 300_000, workers: 16 },
   rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 10_000 },
   supervisorKill: { workers: 2, requests: 20, exitLimitMs: 10_000 },
+  natsKill: { clients: 32, killAfter: 20_000, afterKillLimitMs: 10_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -73,6 +79,7 @@ export const QUICK: StressSettings = {
   soak: { durationMs: 10_000, workers: 8 },
   rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 3000 },
   supervisorKill: { workers: 2, requests: 20, exitLimitMs: 5000 },
+  natsKill: { clients: 8, killAfter: 300, afterKillLimitMs: 10_000 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,

@@ -75,10 +75,11 @@ async function stopProcess(proc: Subprocess): Promise<void> {
   }
 }
 
-/** Starts netsvc-target.ts on a free port. */
-export async function startNetsvc(fixture: string, maxConnections: number): Promise<Target> {
+/** Starts netsvc-target.ts on a free port; with `natsUrl`, also an RPC gateway (/rpc) over that bus. */
+export async function startNetsvc(fixture: string, maxConnections: number, natsUrl?: string): Promise<Target> {
   const port = freePort();
-  const proc = Bun.spawn([process.execPath, join(HERE, "netsvc-target.ts"), String(port), fixture, String(maxConnections)], {
+  const args = [String(port), fixture, String(maxConnections), ...(natsUrl ? [natsUrl] : [])];
+  const proc = Bun.spawn([process.execPath, join(HERE, "netsvc-target.ts"), ...args], {
     stdout: "ignore",
     stderr: "pipe",
   });

@@ -271,6 +271,11 @@ export class HttpConnection implements Connection, IdleConnection {
     this.daemon.contentDropped(status);
   }
 
+  /** A servlet failed because its own signal aborted (its client left): expected, so only counted. */
+  countServletAbort(): void {
+    this.daemon.counters.servletAborts++;
+  }
+
   /** A socket error (a reset and the like): expected when clients leave, so only counted. */
   onError(): void {
     this.daemon.counters.socketErrors++;

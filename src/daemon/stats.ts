@@ -35,6 +35,13 @@ export interface DaemonStats {
    * anyway: it was dropped, never sent. The first is logged with its stack.
    */
   droppedContent: number;
+  /**
+   * Servlet callbacks that failed because their own signal aborted — the client left (or the
+   * response was complete) while, say, `services.call(…, { signal: this.signal })` was pending.
+   * Expected: counted here, never logged, not in servletErrors (the leaving itself is in
+   * `abandoned`, which the summary line reports).
+   */
+  servletAborts: number;
   /** Socket errors reported by the runtime (resets and the like). */
   socketErrors: number;
 }
@@ -52,6 +59,7 @@ export class Counters {
   timeouts = 0;
   servletErrors = 0;
   droppedContent = 0;
+  servletAborts = 0;
   socketErrors = 0;
 
   private reported = new Map<string, number>();
@@ -75,6 +83,7 @@ export class Counters {
       timeouts: this.timeouts,
       servletErrors: this.servletErrors,
       droppedContent: this.droppedContent,
+      servletAborts: this.servletAborts,
       socketErrors: this.socketErrors,
     };
   }

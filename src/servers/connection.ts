@@ -65,4 +65,9 @@ export interface Connection {
    * Counted; the first one per daemon is logged, with the stack of the call that gave it.
    */
   contentDropped(status: number): void;
+  /**
+   * Counts a servlet callback that failed because the request's own signal aborted (its client
+   * left): expected, so counted (DaemonStats.servletAborts) and never logged.
+   */
+  countServletAbort(): void;
 }

@@ -33,6 +33,9 @@ const CONTENT = 2; // headers ended, content may follow
 const COMPLETE = 3;
 const DESTROYED = 4;
 
+/** How deep isOwnAbort() follows an error's `cause` chain (a cycle or a long chain ends there). */
+const MAX_CAUSE_DEPTH = 8;
+
 /** The servlet side of the lifecycle, as the session calls it. */
 export interface ServletHooks {
   /** A piece of the body; a returned Promise pauses delivery until it settles. */
@@ -224,9 +227,11 @@ export class HttpSession extends HttpRequest {
   }
 
   /**
-   * A servlet callback threw or rejected: an HttpError is answered with its status;
-   * anything else is logged once with its stack (a RequestAborted is expected and not logged);
-   * 500 if nothing was sent, else the connection closes after what was sent.
+   * A servlet callback threw or rejected: an HttpError is answered with its status; a failure
+   * caused by the request's own signal aborting (the client left, e.g. `services.call(…,
+   * { signal: this.signal })` rejecting) is counted, never logged; anything else is logged once
+   * with its stack (a RequestAborted is expected and not logged); 500 if nothing was sent, else
+   * the connection closes after what was sent.
    */
   protected servletFailed(where: string, e: unknown): void {
     // An HttpError is an answer, not a failure: its status, not logged.
@@ -234,6 +239,7 @@ export class HttpSession extends HttpRequest {
       if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
       return;
     }
+    if (this.isOwnAbort(e)) return this.connection.countServletAbort();
     if (!(e instanceof RequestAborted)) this.noteFailure(`${where} threw`, e);
     // A RequestAborted that carries a status (a malformed multipart body: 400) is the client's
     // fault: it gets that status; anything else is a 500.
@@ -247,6 +253,23 @@ export class HttpSession extends HttpRequest {
     this.failureLogged = true;
     const request = this.phase === DESTROYED ? "a finished request" : `${this.requestMethod()} ${this.rawPath()}`;
     this.connection.logError(`${what} for ${request}`, e);
+  }
+
+  /**
+   * True when `e` is this request's signal's abort reason, or an error caused by it (its `cause`
+   * chain, followed at most MAX_CAUSE_DEPTH deep: what a service call, a fetch or a stream given
+   * `this.signal` rejects with). The signal aborts only when the client left or the response was
+   * complete: the failure is the servlet's work being stopped, not a fault.
+   */
+  private isOwnAbort(e: unknown): boolean {
+    const signal = this.controller?.signal;
+    if (!signal?.aborted) return false;
+    let x = e;
+    for (let depth = 0; depth < MAX_CAUSE_DEPTH && x !== null && typeof x === "object"; depth++) {
+      if (x === signal.reason) return true;
+      x = (x as { cause?: unknown }).cause;
+    }
+    return false;
   }
 
   private joinCollected(): Uint8Array {

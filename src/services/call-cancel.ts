@@ -14,7 +14,7 @@ const PROCESS_ID = /^[0-9a-f]{32}$/;
 
 /** A call given up before its acknowledgement arrived. */
 interface Abandoned {
-  /** When to stop waiting for its acknowledgement (ms since the epoch). */
+  /** When to stop waiting for its acknowledgement: the call's own timeout (ms since the epoch). */
   until: number;
   /** The failure code the caller got (the cancel says CALL_TIMED_OUT or else CALL_ABORTED). */
   error: number;

@@ -10,23 +10,27 @@
  * - The instance answers `{r: value}` or `{f: failure fields}` on the reply subject. A delayed
  *   reply (a method returning a Promise) is first acknowledged with `{a: process}`: when that
  *   process disappears, its unanswered calls fail at once with INSTANCE_LOST instead of waiting
- *   for their timeout. A call acknowledged by nobody within EXCHANGE_ACK_TIMEOUT_MS fails with
- *   SERVICE_UNAVAILABLE (no live instance took it). (outgoing-calls.ts: the caller's side of
- *   these two; incoming-calls.ts: the instance's.)
+ *   for their timeout. A call nobody has acknowledged yet fails with CALL_OUTCOME_UNKNOWN when a
+ *   process hosting its service disappears (it may have taken the call). A call NATS had no
+ *   subscriber for gets the server's "no responders" status and fails with SERVICE_UNAVAILABLE,
+ *   as does one a closing instance refuses (`{f}` with that code): those provably did not run.
+ *   No clock alone fails a call short of its timeout: a call waiting in a busy instance's queue,
+ *   or an answer waiting in this process's, is not a lost one. (outgoing-calls.ts: the caller's
+ *   side of these; incoming-calls.ts: the instance's.)
  * - `<prefix>.members` — every process publishes `{pid, services: [{name, groups}]}` at once when
  *   its services change and every EXCHANGE_HEARTBEAT_MS; a process not heard of for
  *   EXCHANGE_DEAD_AFTER_MS is dead (its services are withdrawn); `{pid, bye: true}` on close.
  *   `<prefix>.members.query` asks everyone to publish now (sent on every (re)connection).
  *   A closing process first announces an empty list (no new calls come) and keeps its heartbeat
- *   until the calls it took are answered; only then "bye". (membership.ts)
+ *   until the calls it took are answered; only then "bye". Silence is judged after a round trip
+ *   to the server, so that the announcements already delivered are read first. (membership.ts)
  * - `<prefix>.cancel.<process>` — the caller gave up on a call that process acknowledged (its
  *   signal aborted, its timeout passed, it lost NATS or closed): `{c: reply subject, e: code}`
  *   (e: CALL_ABORTED or CALL_TIMED_OUT). The instance aborts the method's CallContext signal with
  *   that failure and sends no reply. A call given up before its acknowledgement arrived is
  *   remembered until the acknowledgement (then the cancel goes to the process that sent it) or
- *   until EXCHANGE_ACK_TIMEOUT_MS (nobody took it: the call fails with SERVICE_UNAVAILABLE, and
- *   an acknowledgement within a further EXCHANGE_ACK_TIMEOUT_MS still gets a cancel, e:
- *   CALL_ABORTED). Calls answered at once are never cancelled.
+ *   until the call's own timeout, which the instance applies too. Calls answered at once are
+ *   never cancelled.
  *   A caller that dies sends nothing: the instance aborts the calls it serves for a process when
  *   it forgets that process (its "bye", or EXCHANGE_DEAD_AFTER_MS of silence, checked every
  *   EXCHANGE_HEARTBEAT_MS), the caller being named by its reply subject. (call-cancel.ts, both
@@ -35,9 +39,10 @@
  *   standard tooling: each local service is also a micro service (discovery.ts; option
  *   `discovery`). It is beside the call path above, not on it.
  *
- * NATS down: local services keep working; remote calls in flight and new ones fail at once with
- * SERVICE_UNAVAILABLE (the gateway answers 503); what is known of remote services is kept, not
- * aged, until the client — which retries by itself, forever — is back.
+ * NATS down: local services keep working; remote calls in flight fail at once with
+ * CALL_OUTCOME_UNKNOWN (they may have reached their instance; the gateway answers 502), new ones
+ * with SERVICE_UNAVAILABLE (never sent; the gateway answers 503); what is known of remote
+ * services is kept, not aged, until the client — which retries by itself, forever — is back.
  *
  * This file holds the Exchange itself: the connection (connect, the client's status: lost and
  * back), the subscriptions wired to the modules above, discovery, and closing. exchange-link.ts
@@ -52,7 +57,7 @@ import { EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { Membership } from "./membership.ts";
 import { OutgoingCalls } from "./outgoing-calls.ts";
 import { services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
-import { SERVICE_UNAVAILABLE, frameworkFailure } from "./service-failure.ts";
+import { CALL_OUTCOME_UNKNOWN, frameworkFailure } from "./service-failure.ts";
 
 /** Options of an Exchange. */
 export interface ExchangeOptions {
@@ -116,7 +121,7 @@ export class Exchange implements RemoteTransport {
     this.wantDiscovery = options.discovery ?? true;
     this.link = { pid: this.pid, prefix, replyPrefix: `${prefix}.reply.${this.pid}`, nc: null, connected: false, closing: false };
     this.cancelSubject = `${prefix}.cancel.${this.pid}`;
-    this.membership = new Membership(this.link, this.registry, (pid) => this.onGone(pid));
+    this.membership = new Membership(this.link, this.registry, (pid, names) => this.onGone(pid, names));
     this.outgoing = new OutgoingCalls(this.link, this.membership);
     this.incoming = new IncomingCalls(this.link, this.registry, this.membership, this.cancellable);
   }
@@ -213,7 +218,9 @@ export class Exchange implements RemoteTransport {
       if (s.type === "disconnect") {
         this.link.connected = false;
         if (!this.link.closing) this.log("lost the connection to NATS; remote calls fail until it is back");
-        this.outgoing.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange lost its connection to NATS"));
+        // Calls in flight may have reached their instance (and the client sends what it still
+        // holds once reconnected): their outcome is unknown. New calls fail SERVICE_UNAVAILABLE.
+        this.outgoing.failAll(frameworkFailure(CALL_OUTCOME_UNKNOWN, "the exchange lost its connection to NATS during the call"));
       } else if (s.type === "reconnect") {
         this.link.connected = true;
         this.log("connected to NATS again");
@@ -236,10 +243,11 @@ export class Exchange implements RemoteTransport {
 
   /**
    * A process is gone (Membership forgot it, its services withdrawn): the calls it acknowledged
-   * fail, and the calls served here for it are aborted.
+   * or may have taken (unacknowledged calls to the services it hosted) fail, and the calls served
+   * here for it are aborted.
    */
-  private onGone(pid: string): void {
-    this.outgoing.failCallsTakenBy(pid);
+  private onGone(pid: string, services: readonly string[]): void {
+    this.outgoing.failCallsTakenBy(pid, services);
     this.cancellable.abortCallsOf(pid);
   }
 
@@ -278,7 +286,7 @@ export class Exchange implements RemoteTransport {
     if (this.heartbeat) clearInterval(this.heartbeat);
     // Calls this process made fail with the closing's reason before the other processes are
     // forgotten (forgetting them would fail the acknowledged ones as INSTANCE_LOST instead).
-    this.outgoing.failAll(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is closed"));
+    this.outgoing.failAll(frameworkFailure(CALL_OUTCOME_UNKNOWN, "the exchange closed during the call"));
     this.membership.forgetAll();
     this.membership.sayGoodbye();
     const nc = this.link.nc;

@@ -2,15 +2,18 @@
  * Incoming calls of an Exchange: the calls other processes make to the services hosted here
  * (`<prefix>.call.<service>` in the queue group `<prefix>`; see the protocol in exchange.ts).
  * A call answered at once gets its reply; a delayed one is first acknowledged, and can be
- * cancelled until answered (call-cancel.ts).
+ * cancelled until answered (call-cancel.ts). No call that reaches this process goes unanswered:
+ * a subscription that ends is drained (the calls already on their way still come), and a call
+ * that comes while closing is refused with SERVICE_UNAVAILABLE — it did not run, so its caller
+ * may safely send it again.
  */
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import type { CancellableCalls, Serving } from "./call-cancel.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
-import { EXCHANGE_ACK_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS } from "./limits.ts";
+import { EXCHANGE_FOREIGN_CALL_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS } from "./limits.ts";
 import type { Membership } from "./membership.ts";
 import { isThenable, type ServiceRegistry } from "./registry.ts";
-import { INTERNAL_ERROR, ServiceFailure, frameworkFailure } from "./service-failure.ts";
+import { INTERNAL_ERROR, SERVICE_UNAVAILABLE, ServiceFailure, frameworkFailure } from "./service-failure.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
 
 /**
@@ -48,14 +51,14 @@ export class IncomingCalls {
         }),
       );
     } else if (!hosted && sub) {
-      sub.unsubscribe();
+      endSubscription(sub); // the calls still on their way get NO_SUCH_SERVICE, not silence
       this.callSubs.delete(name);
     }
   }
 
-  /** Takes no more calls (closing): every call subscription ends. */
+  /** Takes no more calls (closing): every call subscription ends; the calls still on their way are refused. */
   unsubscribeAll(): void {
-    for (const sub of this.callSubs.values()) sub.unsubscribe();
+    for (const sub of this.callSubs.values()) endSubscription(sub);
     this.callSubs.clear();
   }
 
@@ -68,6 +71,7 @@ export class IncomingCalls {
     const reply = msg.reply;
     if (!reply || !this.link.nc) return;
     const nc = this.link.nc;
+    if (this.link.closing) return void nc.publish(reply, failureBody(frameworkFailure(SERVICE_UNAVAILABLE, REFUSED_CLOSING)));
     let req: { m?: unknown; p?: unknown; t?: unknown };
     try {
       req = JSON.parse(decoder.decode(msg.data));
@@ -83,7 +87,8 @@ export class IncomingCalls {
       return void nc.publish(reply, failureBody(e as ServiceFailure));
     }
     // The caller's bound, capped: it decides how long this process holds the call's state.
-    const timeoutMs = typeof req.t === "number" && req.t > 0 ? Math.min(req.t, EXCHANGE_MAX_CALL_TIMEOUT_MS) : EXCHANGE_ACK_TIMEOUT_MS;
+    const timeoutMs =
+      typeof req.t === "number" && req.t > 0 ? Math.min(req.t, EXCHANGE_MAX_CALL_TIMEOUT_MS) : EXCHANGE_FOREIGN_CALL_TIMEOUT_MS;
     // Asked for by the registry only when the reply is delayed: then the call can be cancelled.
     let serving: Serving | null = null;
     const signal = () => {
@@ -125,6 +130,19 @@ export class IncomingCalls {
     const dot = reply.indexOf(".", head.length);
     return dot < 0 ? "" : reply.slice(head.length, dot);
   }
+}
+
+/** Description of the refusal a closing process answers calls with (they did not run). */
+const REFUSED_CLOSING = "the instance is closing; the call did not run";
+
+/**
+ * Ends a call subscription by draining it: NATS stops sending at once, and the calls it sent
+ * before it knew are still delivered to the callback (an unsubscribe would drop them unanswered,
+ * and their callers could not tell whether they ran). A drain that fails (the connection closed)
+ * has nothing left to deliver.
+ */
+function endSubscription(sub: Subscription): void {
+  sub.drain().catch(() => {});
 }
 
 /** The answer `{r: value}` (undefined is sent as null); a value that cannot be sent becomes an INTERNAL_ERROR failure. */

@@ -12,16 +12,26 @@
  * - Errors: -32700 parse error (not JSON, or not UTF-8), -32600 invalid request (not a request
  *   object, an empty or too long batch, a batch with an invalid member), -32601 method not found,
  *   -32602 invalid params (`params` neither an array nor an object), -32603 internal error (the
- *   service threw something else than a ServiceFailure, or its result cannot be sent as JSON). A ServiceFailure becomes `{code: error, message: description, data: {origin,
- *   details}}`. JSON-RPC errors travel with HTTP 200, except a single call whose service is
- *   unreachable (the exchange is down): 503, with the same error body.
+ *   service threw something else than a ServiceFailure, or its result cannot be sent as JSON). A
+ *   ServiceFailure becomes `{code: error, message: description, data: {origin, details}}`.
+ *   JSON-RPC errors travel with HTTP 200, except for a single call that failed on the way to its
+ *   service, with the same error body: 503 when it provably did not run (SERVICE_UNAVAILABLE: safe
+ *   to retry), 502 when it may have run (CALL_OUTCOME_UNKNOWN, INSTANCE_LOST: not safe to retry
+ *   blindly).
  * - Parameters by position are the method's arguments; parameters by name (an object) are passed
  *   as ONE argument, the object itself (netsvc methods have no declared parameter names to match).
  * - Uint8Array and Date travel as `{"$base64": …}` and `{"$date": …}` (see values.ts).
  */
 import { streamBatch, type BatchFrame } from "./batch-stream.ts";
 import type { Invoke, RpcAnswer, RpcCodec, RpcStream } from "./rpc-codec.ts";
-import { INTERNAL_ERROR, INVALID_PARAMS, SERVICE_UNAVAILABLE, ServiceFailure } from "./service-failure.ts";
+import {
+  CALL_OUTCOME_UNKNOWN,
+  INSTANCE_LOST,
+  INTERNAL_ERROR,
+  INVALID_PARAMS,
+  SERVICE_UNAVAILABLE,
+  ServiceFailure,
+} from "./service-failure.ts";
 import { isThenable } from "./registry.ts";
 import { RPC_MAX_BATCH, VALUE_MAX_DEPTH } from "./limits.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
@@ -111,10 +121,19 @@ function answerRequest(req: JsonRpcRequest & { method: string }, invoke: Invoke)
 
 const NO_CONTENT: RpcAnswer = { status: 204, contentType: JSON_MEDIA_TYPE, body: null };
 
+/**
+ * HTTP status of a single call's response: 503 for a call that provably did not run (a client
+ * or proxy may retry it), 502 for one that may have run (its outcome is unknown: a retry could
+ * run it twice), 200 for everything else.
+ */
+function singleStatus(code: number | undefined): number {
+  if (code === SERVICE_UNAVAILABLE) return 503;
+  return code === CALL_OUTCOME_UNKNOWN || code === INSTANCE_LOST ? 502 : 200;
+}
+
 function singleAnswer(one: object | null): RpcAnswer {
   if (one === null) return NO_CONTENT;
-  const unavailable = (one as { error?: { code: number } }).error?.code === SERVICE_UNAVAILABLE;
-  return jsonAnswer(unavailable ? 503 : 200, one);
+  return jsonAnswer(singleStatus((one as { error?: { code: number } }).error?.code), one);
 }
 
 function jsonAnswer(status: number, v: unknown): RpcAnswer {

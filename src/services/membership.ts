@@ -3,6 +3,11 @@
  * (`<prefix>.members`, see the protocol in exchange.ts). This process announces its local
  * services; the others' announcements feed the registry's remote entries; a process silent for
  * EXCHANGE_DEAD_AFTER_MS, or one that said "bye", is forgotten.
+ *
+ * Silence is judged only after a round trip to the NATS server (a flush): its answer comes after
+ * everything the server had for this process when it got the question, so the announcements that
+ * had arrived but waited behind a busy event loop are read first. A process is never taken for
+ * dead because this one was slow to read its heartbeats.
  */
 import type { Msg } from "@nats-io/transport-node";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
@@ -22,17 +27,22 @@ interface Announcement {
  */
 export class Membership {
   private readonly lastSeen = new Map<string, number>();
+  /** The service names each process announced last (what the calls it may have taken were for). */
+  private readonly hosted = new Map<string, readonly string[]>();
   /** Set by withdraw(): announcements then list no services (the heartbeat goes on while draining). */
   private withdrawn = false;
+  /** True while a round trip to the server is under way before silence is judged. */
+  private judging = false;
 
   /**
    * @param onGone called when a process is forgotten, after its services were withdrawn from
-   *   the registry: the calls it took and the calls served here for it end there.
+   *   the registry, with the names it hosted: the calls it took (or may have taken) and the
+   *   calls served here for it end there.
    */
   constructor(
     private readonly link: ExchangeLink,
     private readonly registry: ServiceRegistry,
-    private readonly onGone: (pid: string) => void,
+    private readonly onGone: (pid: string, services: readonly string[]) => void,
   ) {}
 
   /** Publishes this process's services (none once withdrawn); nothing while disconnected. */
@@ -72,6 +82,10 @@ export class Membership {
       entries.push({ name: s.name, groups: s.groups.filter((g): g is string => typeof g === "string") });
     }
     this.lastSeen.set(a.pid, Date.now());
+    this.hosted.set(
+      a.pid,
+      entries.map((e) => e.name),
+    );
     this.registry.updateRemote(a.pid, entries);
   }
 
@@ -89,11 +103,26 @@ export class Membership {
     for (const pid of this.lastSeen.keys()) this.lastSeen.set(pid, now);
   }
 
-  /** Forgets every process not heard of for EXCHANGE_DEAD_AFTER_MS (nothing while disconnected). Every heartbeat. */
+  /**
+   * Forgets every process not heard of for EXCHANGE_DEAD_AFTER_MS before now, once what the
+   * server had delivered by now has been read (nothing while disconnected, nor when the round
+   * trip fails: the connection was lost meanwhile). Every heartbeat; one round trip at a time.
+   */
   expireSilent(): void {
-    if (!this.link.connected) return;
+    const nc = this.link.nc;
+    if (!this.link.connected || !nc || this.judging) return;
     const limit = Date.now() - EXCHANGE_DEAD_AFTER_MS;
-    for (const [pid, seen] of this.lastSeen) if (seen < limit) this.forget(pid);
+    this.judging = true;
+    nc.flush().then(
+      () => {
+        this.judging = false;
+        if (!this.link.connected) return;
+        for (const [pid, seen] of this.lastSeen) if (seen < limit) this.forget(pid);
+      },
+      () => {
+        this.judging = false;
+      },
+    );
   }
 
   /** Forgets every process (close()). */
@@ -106,8 +135,10 @@ export class Membership {
    * and the calls served here for it are aborted).
    */
   private forget(pid: string): void {
+    const services = this.hosted.get(pid) ?? [];
     this.lastSeen.delete(pid);
+    this.hosted.delete(pid);
     this.registry.updateRemote(pid, []);
-    this.onGone(pid);
+    this.onGone(pid, services);
   }
 }

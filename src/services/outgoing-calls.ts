@@ -1,16 +1,23 @@
 /**
  * Outgoing calls of an Exchange: the calls this process makes to services hosted elsewhere
  * (`<prefix>.call.<service>`, replies on `<prefix>.reply.<process>.<call id>`; see the protocol
- * in exchange.ts). Each waits for its acknowledgement (EXCHANGE_ACK_TIMEOUT_MS) and its answer
- * (the call's timeout); a call given up on is cancelled through call-cancel.ts.
+ * in exchange.ts). Each waits for its answer within the call's timeout; a call given up on is
+ * cancelled through call-cancel.ts.
+ *
+ * How a call fails says whether it may have run (issue 19): SERVICE_UNAVAILABLE only when it
+ * provably did not (it never left, NATS answered "no responders", the instance refused it);
+ * CALL_OUTCOME_UNKNOWN or INSTANCE_LOST when it may have. No clock alone decides that a call
+ * was lost: a call waiting in a live instance's queue, or an answer waiting in this process's,
+ * looks the same to a clock as a lost one. An unacknowledged call fails when a process hosting
+ * its service is gone (membership.ts judges that after reading what has arrived).
  */
 import type { Msg } from "@nats-io/transport-node";
 import { AbandonedCalls } from "./call-cancel.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
-import { EXCHANGE_ACK_TIMEOUT_MS } from "./limits.ts";
 import type { Membership } from "./membership.ts";
 import { abortFailureOf } from "./registry.ts";
 import {
+  CALL_OUTCOME_UNKNOWN,
   CALL_TIMED_OUT,
   INSTANCE_LOST,
   INTERNAL_ERROR,
@@ -25,21 +32,27 @@ import { fromTagged, stringifyValue } from "./values.ts";
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: ServiceFailure) => void;
+  /** The call's timeout: when it fails with CALL_TIMED_OUT (ms since the epoch). */
   deadline: number;
-  /** Until acknowledged or answered: when to give up on an acknowledgement. 0 once acknowledged. */
-  ackDeadline: number;
+  /** The service called: an unacknowledged call fails when a process hosting it is gone. */
+  service: string;
   /** Process that acknowledged the call ("" until then). */
   handler: string;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | null;
 }
 
-/** How often pending calls are checked against their deadlines (ms). */
+/** The status NATS sends, with no body, to the reply subject of a message nobody subscribes to. */
+const NO_RESPONDERS_STATUS = 503;
+/** Description of CALL_OUTCOME_UNKNOWN for an unacknowledged call whose possible instance is gone. */
+const LOST_UNACKNOWLEDGED = "no instance had acknowledged the call when one that may have taken it went away";
+
+/** How often pending calls are checked against their timeouts (ms). */
 const SWEEP_MS = 50;
 
 /**
  * The calls this process is waiting on, by call id (a counter, unique per Exchange). A sweeper
- * checks their deadlines every SWEEP_MS, and runs only while a call is pending or abandoned.
+ * checks their timeouts every SWEEP_MS, and runs only while a call is pending or abandoned.
  * Every call settles exactly once: answered, failed, timed out, aborted, or given up on.
  */
 export class OutgoingCalls {
@@ -60,7 +73,7 @@ export class OutgoingCalls {
   /**
    * Calls `method` of an instance of `name` elsewhere, within `timeoutMs`; `signal` aborts it.
    * Fails at once with SERVICE_UNAVAILABLE when not connected (or closing), INTERNAL_ERROR when
-   * the parameters cannot be sent.
+   * the parameters cannot be sent: in both cases nothing was published.
    */
   call(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
     const nc = this.link.nc;
@@ -73,13 +86,12 @@ export class OutgoingCalls {
       return Promise.reject(frameworkFailure(INTERNAL_ERROR, "the parameters cannot be sent"));
     }
     const id = ++this.nextId;
-    const now = Date.now();
     return new Promise((resolve, reject) => {
       const p: Pending = {
         resolve,
         reject,
-        deadline: now + timeoutMs,
-        ackDeadline: now + EXCHANGE_ACK_TIMEOUT_MS,
+        deadline: Date.now() + timeoutMs,
+        service: name,
         handler: "",
         signal,
         onAbort: null,
@@ -94,7 +106,11 @@ export class OutgoingCalls {
     });
   }
 
-  /** A message on this process's reply subjects: an acknowledgement, an answer, or junk (the call fails). */
+  /**
+   * A message on this process's reply subjects: an acknowledgement, an answer, NATS's "no
+   * responders" status (nobody subscribes to the call's subject: it went nowhere), or junk (the
+   * call fails).
+   */
   onReply(msg: Msg): void {
     const id = Number(msg.subject.slice(this.link.replyPrefix.length + 1));
     const p = this.pending.get(id);
@@ -102,6 +118,11 @@ export class OutgoingCalls {
       // settled already (timeout, abort, lost): an acknowledgement of an abandoned call gets its cancel
       if (this.abandoned.onLateReply(id, msg)) this.stopSweeperIfIdle();
       return;
+    }
+    // NATS's "no responders" status (503, no body; the client asks for it on connecting): the
+    // server had no subscriber for the call's subject, so the call was delivered nowhere.
+    if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS_STATUS) {
+      return this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service is on the bus")));
     }
     let body: { a?: unknown; r?: unknown; f?: FailureFields };
     try {
@@ -111,7 +132,6 @@ export class OutgoingCalls {
     }
     if (typeof body.a === "string") {
       p.handler = body.a;
-      p.ackDeadline = 0;
       this.membership.noteAlive(body.a);
     } else if (body.f) {
       const f = body.f;
@@ -136,11 +156,19 @@ export class OutgoingCalls {
     }
   }
 
-  /** Process `pid` is gone: the calls it acknowledged fail with INSTANCE_LOST (no cancel: nobody to tell). */
-  failCallsTakenBy(pid: string): void {
+  /**
+   * Process `pid`, which hosted `services`, is gone: the calls it acknowledged fail with
+   * INSTANCE_LOST (no cancel: nobody to tell), and the calls to those services nobody has
+   * acknowledged yet with CALL_OUTCOME_UNKNOWN — `pid` may have taken them (NATS gave each to one
+   * instance of the queue group, unknown to the caller until its acknowledgement), and a
+   * survivor still answers those it holds, but that answer then finds the call settled.
+   */
+  failCallsTakenBy(pid: string, services: readonly string[]): void {
     for (const [id, p] of this.pending) {
       if (p.handler === pid)
         this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
+      else if (p.handler === "" && services.includes(p.service))
+        this.giveUp(id, p, frameworkFailure(CALL_OUTCOME_UNKNOWN, LOST_UNACKNOWLEDGED));
     }
   }
 
@@ -172,8 +200,9 @@ export class OutgoingCalls {
     if (!this.pending.has(id)) return;
     this.settle(id, p, () => p.reject(f));
     if (p.handler) this.abandoned.sendCancel(p.handler, id, f.error);
-    else if (p.ackDeadline !== 0) {
-      this.abandoned.remember(id, p.ackDeadline, f.error);
+    else {
+      // until the call's own timeout, which the instance holding it applies too
+      this.abandoned.remember(id, p.deadline, f.error);
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
     }
   }
@@ -189,11 +218,6 @@ export class OutgoingCalls {
     const now = Date.now();
     for (const [id, p] of this.pending) {
       if (now >= p.deadline) this.giveUp(id, p, frameworkFailure(CALL_TIMED_OUT, "call timed out"));
-      else if (p.ackDeadline !== 0 && now >= p.ackDeadline) {
-        this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service took the call")));
-        // An acknowledgement arriving late still gets its cancel (nobody waits for that call).
-        this.abandoned.remember(id, now + EXCHANGE_ACK_TIMEOUT_MS, SERVICE_UNAVAILABLE);
-      }
     }
     this.abandoned.expire(now);
     this.stopSweeperIfIdle();

@@ -12,6 +12,7 @@ import type { CallContext, ExportedMethod } from "./call-context.ts";
 import {
   CALL_ABORTED,
   CALL_TIMED_OUT,
+  FRAMEWORK_ORIGIN,
   INTERNAL_ERROR,
   NO_SUCH_METHOD,
   NO_SUCH_SERVICE,
@@ -360,17 +361,19 @@ export class ServiceRegistry {
   }
 }
 
-/** The failure of an aborted call. */
-export function abortedFailure(): ServiceFailure {
-  return frameworkFailure(CALL_ABORTED, "call aborted");
+/** The failure of an aborted call; `cause` (default none) is what aborted it, e.g. its signal's reason. */
+export function abortedFailure(cause?: unknown): ServiceFailure {
+  return new ServiceFailure(CALL_ABORTED, "call aborted", FRAMEWORK_ORIGIN, "", cause === undefined ? undefined : { cause });
 }
 
 /**
  * The failure a call gets when `signal` aborts: the signal's reason when it is a ServiceFailure
- * (so a cancel that says "timed out" stays CALL_TIMED_OUT), else CALL_ABORTED.
+ * (so a cancel that says "timed out" stays CALL_TIMED_OUT), else CALL_ABORTED caused by that
+ * reason (its `cause`), so that whoever aborted the signal can recognise its own abort — a
+ * servlet's `this.signal`: the client left, counted and not logged.
  */
 export function abortFailureOf(signal: AbortSignal): ServiceFailure {
-  return signal.reason instanceof ServiceFailure ? signal.reason : abortedFailure();
+  return signal.reason instanceof ServiceFailure ? signal.reason : abortedFailure(signal.reason);
 }
 
 /** True for a Promise or any object with a then() method. */

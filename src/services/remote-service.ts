@@ -6,12 +6,14 @@
  * Every failure rejects with a ServiceFailure: the service's own fields as the server sent them
  * (JSON-RPC error code/message/data, or an XML-RPC fault split back into origin, description and
  * details); for an HTTP-level refusal, `error` is NO_SUCH_SERVICE (404), SERVICE_UNAVAILABLE (503,
- * or the server unreachable) or otherwise the HTTP status itself (401, 413, 415 …), with the
- * status line as description and origin "http".
+ * or the server refused the connection: the call was not sent) or otherwise the HTTP status itself
+ * (401, 413, 415 …), with the status line as description and origin "http". A connection that
+ * failed once the request may have been sent is CALL_OUTCOME_UNKNOWN: the call may have run.
  */
 import { jsonRpc } from "./json-rpc.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, abortedFailure } from "./registry.ts";
 import {
+  CALL_OUTCOME_UNKNOWN,
   CALL_TIMED_OUT,
   INTERNAL_ERROR,
   NO_SUCH_SERVICE,
@@ -76,7 +78,10 @@ export class RemoteService {
     } catch (e) {
       if (timeout.aborted) throw frameworkFailure(CALL_TIMED_OUT, "call timed out");
       if (signal?.aborted) throw abortedFailure();
-      throw frameworkFailure(SERVICE_UNAVAILABLE, "cannot reach the server", e instanceof Error ? e.message : "");
+      const message = e instanceof Error ? e.message : "";
+      if ((e as { code?: unknown })?.code === "ECONNREFUSED")
+        throw frameworkFailure(SERVICE_UNAVAILABLE, "cannot reach the server", message);
+      throw frameworkFailure(CALL_OUTCOME_UNKNOWN, "the connection to the server failed during the call", message);
     }
     const type = (res.headers.get("content-type") ?? "").split(";")[0]!.trim();
     if (xml && res.status === 200 && type === XML_MEDIA_TYPE) {
@@ -87,7 +92,8 @@ export class RemoteService {
         throw new ServiceFailure(INTERNAL_ERROR, "unreadable XML-RPC response", HTTP_ORIGIN);
       }
     }
-    if (!xml && (res.status === 200 || res.status === 503) && type === jsonRpc.mediaType) {
+    // The gateway sends a JSON-RPC body with 200, and with 503 / 502 for a call that did not / may have run.
+    if (!xml && (res.status === 200 || res.status === 503 || res.status === 502) && type === jsonRpc.mediaType) {
       let doc: { result?: unknown; error?: { code?: unknown; message?: unknown; data?: { origin?: unknown; details?: unknown } } };
       try {
         doc = JSON.parse(text);

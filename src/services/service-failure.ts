@@ -17,10 +17,24 @@ export const INTERNAL_ERROR = -32603;
 export const CALL_TIMED_OUT = -32002;
 /** The caller's AbortSignal was aborted before the reply arrived. */
 export const CALL_ABORTED = -32003;
-/** The service is remote and the exchange cannot reach it now (NATS down; the gateway answers 503). */
+/**
+ * The call provably did not run, so it is safe to retry: it never left this process (the exchange
+ * is not connected to NATS), NATS had no subscriber for it ("no responders"), or the instance
+ * refused it (it was closing). The RPC gateway answers a single call failing so with 503.
+ */
 export const SERVICE_UNAVAILABLE = -32004;
-/** The instance handling the call went away before it replied. */
+/**
+ * The instance that acknowledged the call went away before it replied: the call may have run,
+ * wholly or in part. Not safe to retry blindly; the RPC gateway answers 502.
+ */
 export const INSTANCE_LOST = -32005;
+/**
+ * The call left this process but its outcome is unknown: it may have run. No instance had
+ * acknowledged it when one that could have taken it went away, or this process lost its
+ * connection to NATS (or closed its exchange) while the call was in flight. Not safe to retry
+ * blindly; the RPC gateway answers 502.
+ */
+export const CALL_OUTCOME_UNKNOWN = -32006;
 
 /** Origin of the failures the framework itself produces. */
 export const FRAMEWORK_ORIGIN = "netsvc";
@@ -47,8 +61,10 @@ export class ServiceFailure extends Error {
     readonly origin = "",
     /** Further detail. Default "". */
     readonly details = "",
+    /** Standard Error options: `cause` says what caused the failure (never sent by a codec). Default none. */
+    options?: ErrorOptions,
   ) {
-    super(description);
+    super(description, options);
     this.name = "ServiceFailure";
   }
 

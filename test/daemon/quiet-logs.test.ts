@@ -71,6 +71,42 @@ describe("quiet logs", () => {
     expect(srv.daemon.stats().servletErrors).toBe(1);
   });
 
+  test("a servlet whose fetch the client's leaving aborted is counted, not logged; a bug after the leaving still is", async () => {
+    // A peer that takes the request and never answers: the servlet's fetch waits until its signal aborts.
+    const reached = Promise.withResolvers<void>();
+    using peer = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => reached.resolve() } });
+    const caughtUp = Promise.withResolvers<void>();
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override async processRequest(): Promise<void> {
+            if (this.servletPath() === "fetch") {
+              const r = await fetch(`http://127.0.0.1:${peer.port}/`, { signal: this.signal });
+              return this.sendDocument(200, "text/plain", await r.text());
+            }
+            await new Promise((resolve) => this.signal.addEventListener("abort", resolve));
+            caughtUp.resolve();
+            throw new Error("a real bug after the client left");
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server });
+    const fetching = await RawClient.connect(srv.port);
+    fetching.send("GET /fetch HTTP/1.1\r\nHost: x\r\n\r\n");
+    await reached.promise;
+    fetching.terminate();
+    const buggy = await RawClient.connect(srv.port);
+    buggy.send("GET /bug HTTP/1.1\r\nHost: x\r\n\r\n");
+    await buggy.until(() => srv.daemon.stats().requests === 2, 5000, "the second request");
+    buggy.terminate();
+    await caughtUp.promise;
+    await fetching.until(() => srv.daemon.stats().servletAborts + srv.daemon.stats().servletErrors === 2, 5000, "both failures");
+    expect(srv.daemon.stats().servletAborts).toBe(1);
+    expect(srv.errors.length).toBe(1);
+    expect(srv.errors[0]).toContain("a real bug after the client left");
+    expect(srv.daemon.stats().servletErrors).toBe(1);
+  });
+
   test("quotes, backslashes and control bytes in a request line are escaped as Apache does", () => {
     expect(escapeLogField('GET http://h/a"b\\c\x1b HTTP/1.0')).toBe('GET http://h/a\\"b\\\\c\\x1b HTTP/1.0');
     expect(escapeLogField("GET http://h/caf\xe9 HTTP/1.0")).toBe("GET http://h/caf\\xe9 HTTP/1.0");

@@ -82,6 +82,13 @@ export class ResponseRecorder implements Connection {
     this.dropped.push(status);
   }
 
+  /** Servlet failures caused by the request's own signal aborting (counted, never logged). */
+  servletAborts = 0;
+
+  countServletAbort(): void {
+    this.servletAborts++;
+  }
+
   /** Moves queued output to the record (a socket that takes everything). */
   drain(): void {
     const sink = {

@@ -4,7 +4,16 @@
  * binary's --rpc/--nats.
  */
 import { expect, test } from "bun:test";
-import { NO_SUCH_SERVICE, RemoteService, RpcGateway, Service, ServiceFailure, ServiceRegistry } from "../../src/index.ts";
+import {
+  CALL_OUTCOME_UNKNOWN,
+  NO_SUCH_SERVICE,
+  RemoteService,
+  RpcGateway,
+  SERVICE_UNAVAILABLE,
+  Service,
+  ServiceFailure,
+  ServiceRegistry,
+} from "../../src/index.ts";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
@@ -93,6 +102,50 @@ test(
   },
   NATS_TEST_TIMEOUT_MS,
 );
+
+test("RemoteService says whether a failed call may have run: refused, cut off after sending, the gateway's 502", async () => {
+  // Nothing listens: the request never left, the call is safe to retry.
+  const gone = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const gonePort = gone.port;
+  gone.stop(true);
+  expect((await failureOf(new RemoteService(`http://127.0.0.1:${gonePort}/rpc/x`).call("m"))).error).toBe(SERVICE_UNAVAILABLE);
+
+  // The server reads the request and drops the connection: it may have run the call.
+  const read = Promise.withResolvers<void>();
+  using cutter = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(socket) {
+        read.resolve();
+        socket.terminate();
+      },
+    },
+  });
+  const cut = await failureOf(new RemoteService(`http://127.0.0.1:${cutter.port}/rpc/x`).call("m"));
+  await read.promise;
+  expect(cut.error).toBe(CALL_OUTCOME_UNKNOWN);
+
+  // The gateway's 502 carries the failure: its code reaches the client.
+  const r = new ServiceRegistry();
+  new Service("relay", r).exportMethod(() => {
+    throw new ServiceFailure(CALL_OUTCOME_UNKNOWN, "lost on the way", "netsvc");
+  }, "m");
+  await using d = startDaemon({ "/rpc": new RpcGateway("", { registry: r }) });
+  const res = await fetch(`http://127.0.0.1:${d.port}/rpc/relay`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: '{"jsonrpc":"2.0","method":"m","id":1}',
+  });
+  expect(res.status).toBe(502);
+  await res.text();
+  expect((await failureOf(new RemoteService(`http://127.0.0.1:${d.port}/rpc/relay`).call("m"))).fields()).toEqual({
+    error: CALL_OUTCOME_UNKNOWN,
+    description: "lost on the way",
+    origin: "netsvc",
+    details: "",
+  });
+});
 
 peerTest(
   ["nats-server"],

@@ -4,8 +4,9 @@
  * probe, its fds come back to the baseline, every abandoned long-poll was destroyed with its
  * signal aborted, keep-alive clients past the connection limit lock no newcomer out, the fuzz
  * found no crash, no hang and no response a strict reading forbids, no RPC batch drew an answer
- * larger than 4x its request, and the workers of a killed supervisor all exited, leaving a
- * redeploy every request.
+ * larger than 4x its request, the workers of a killed supervisor all exited, leaving a redeploy
+ * every request, and a serving process killed under load left every call accounted once, none
+ * reported unavailable that ran (issue 19).
  * Latency and memory goals are judged by `npm run stress`, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -13,13 +14,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeFixture } from "../../bench/stress/fixture.ts";
-import { runStress, type ProbeRecord, type ServerRecord } from "../../bench/stress/harness.ts";
+import { PROBES, runStress, SCENARIOS, type ProbeRecord, type ServerRecord } from "../../bench/stress/harness.ts";
 import type { PollData } from "../../bench/stress/probes/abandoned-polls.ts";
 import type { LockoutData } from "../../bench/stress/probes/keepalive-lockout.ts";
 import type { RpcBatchData } from "../../bench/stress/probes/rpc-batch.ts";
 import { MIXED_09, type FuzzData } from "../../bench/stress/probes/fuzz.ts";
+import type { NatsKillData } from "../../bench/stress/probes/nats-kill.ts";
 import type { SupervisorKillData } from "../../bench/stress/probes/supervisor-kill.ts";
 import { QUICK, RPC_AMPLIFICATION_GOAL, type StressSettings } from "../../bench/stress/settings.ts";
+import { hasPeer } from "../../scripts/peers.ts";
+import { peerTest } from "../helpers/peers.ts";
 
 /** QUICK, trimmed so the whole run stays near a minute on a shared machine. */
 const SETTINGS: StressSettings = {
@@ -29,6 +33,8 @@ const SETTINGS: StressSettings = {
   soak: { ...QUICK.soak, durationMs: 4000 },
   rssRecoveryLimitMs: 0,
 };
+/** Every probe and scenario but nats-kill where no nats-server is installed (its test says so). */
+const ONLY = hasPeer("nats-server") ? [] : [...PROBES, ...SCENARIOS].map((p) => p.name).filter((n) => n !== "nats kill");
 /** The whole run's bound (ms): every probe is bounded, this catches a harness that is not. */
 const RUN_LIMIT_MS = 240_000;
 
@@ -37,7 +43,7 @@ let run: Promise<ServerRecord[]>;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "netsvc-stress-test-"));
-  run = runStress({ settings: SETTINGS, servers: ["netsvc"], only: [], work, fixture: makeFixture(join(work, "site")), log: () => {} });
+  run = runStress({ settings: SETTINGS, servers: ["netsvc"], only: ONLY, work, fixture: makeFixture(join(work, "site")), log: () => {} });
   run.catch(() => {}); // reported by the tests that await it
 });
 
@@ -67,6 +73,7 @@ describe("stress probes against netsvc (quick)", () => {
         "rpc batch",
         "mutation fuzz",
         "soak",
+        "nats kill",
       ]);
       for (const p of netsvc!.probes) {
         expect({ probe: p.probe, alive: p.alive, fdsBack: Number.isFinite(p.fdsBackMs) }).toEqual({
@@ -134,6 +141,22 @@ describe("stress probes against netsvc (quick)", () => {
       // The limit was reached (room was made by closing idle connections), and nobody was refused.
       expect(data.server!.reclaimed).toBeGreaterThan(0);
       expect(data.server!.refused).toBe(0);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  peerTest(
+    ["nats-server"],
+    "a serving process killed under load: every call accounted once, and none reported unavailable ran",
+    async () => {
+      const data = (await probe("nats kill")).data as NatsKillData;
+      expect(data.answered).toBeGreaterThanOrEqual(SETTINGS.natsKill.killAfter);
+      expect(data.unavailable).toBeGreaterThan(0); // the kill happened, and NATS said so
+      expect(data.unavailableThatRan).toBe(0);
+      expect(data.unaccounted).toBe(0);
+      expect(data.ranTwiceOrUnasked).toBe(0);
+      expect(data.answered + data.unavailable + data.unknown).toBe(data.calls);
+      expect(data.ran).toBe(data.answered + data.unknownThatRan);
     },
     RUN_LIMIT_MS,
   );

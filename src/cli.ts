@@ -45,12 +45,14 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --compress            compress text files on the fly (br, gzip) when no .br/.gz sibling
                         exists (siblings are always served to clients that accept them)
   --echo PATH           attach an EchoServlet (request description) at PATH
-  --auth USER:PASSWORD  require HTTP Basic authentication for everything
+  --auth USER:PASSWORD  require HTTP Basic authentication for everything (both compared
+                        in constant time; another scheme gets 401 with the challenge)
   --allow CIDR          accept connections only from these ranges (repeatable)
   --deny CIDR           refuse connections from these ranges (repeatable)
   --log [FILE]          access log in Common Log Format to FILE (default: stdout)
   --workers N           run N processes sharing the port (SO_REUSEPORT; default 1);
-                        a worker that dies is restarted
+                        a worker that dies is restarted, and workers exit (finishing
+                        what is in flight) when the supervisor dies, even by kill -9
   --max-requests N      requests per connection before it is closed (default 1000;
                         0: no limit, as behind a load balancer or in a benchmark)
   --max-connections N   open connections at most (default 10000, lowered to what the
@@ -59,7 +61,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --rpc PATH            attach a JSON-RPC 2.0 gateway at PATH: POST PATH/<service>
                         calls any service (with --nats: every service on the bus)
   --nats URL            join the NATS bus at URL (e.g. nats://127.0.0.1:4222); while it
-                        is unreachable, remote calls fail (503) and it keeps retrying
+                        is unreachable, remote calls fail (503: not run) and it keeps
+                        retrying; a call that may have run fails with 502
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;

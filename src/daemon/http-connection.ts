@@ -957,7 +957,9 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.state >= LINGERING) return;
     const before = this.output.written;
     const empty = this.output.flush(this.socket);
-    if (this.accessLines !== null && this.output.written > before) this.accessLines.release(this.output.written);
+    // Also when nothing was written now: a response whose last byte went out in an earlier turn
+    // (a deferred HEAD's head) completes without adding a byte, and its line is due already.
+    this.accessLines?.release(this.output.written);
     if (this.output.written > before || empty) this.sendDeadline = 0;
     if (!empty) {
       if (this.sendDeadline === 0) this.sendDeadline = this.daemon.clock + this.daemon.limits.sendTimeoutMs;

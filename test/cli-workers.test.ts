@@ -5,10 +5,12 @@
  * them). Run from source with `bun src/cli.ts`.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "bun";
+import { childrenOf, isAlive } from "../bench/stress/proc.ts";
+import { accepts } from "../bench/stress/sockets.ts";
 import { firstValue } from "./helpers/eventually.ts";
 import { RawClient } from "./helpers/raw-client.ts";
 import { Output, spawnWithOutput, withCli } from "./helpers/spawn.ts";
@@ -38,44 +40,14 @@ beforeAll(() => {
   writeFileSync(join(dir, "old", "big.bin"), Buffer.alloc(BIG_BYTES, 0x61));
 });
 afterAll(() => {
-  for (const pid of started) if (isRunning(pid)) process.kill(pid, "SIGKILL");
+  for (const pid of started) if (isAlive(pid)) process.kill(pid, "SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The child processes of `pid` (Linux). */
-function childrenOf(pid: number): number[] {
-  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-  return text === "" ? [] : text.split(/\s+/).map(Number);
-}
-
-/**
- * Whether `pid` still runs. A zombie has exited: an orphan is reparented to PID 1, which in a
- * container may never reap it.
- */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** Whether anything accepts a connection on 127.0.0.1:port. */
-async function accepts(port: number): Promise<boolean> {
-  try {
-    const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    s.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Waits (bounded) until none of `pids` runs; returns those still running at the limit. */
 async function untilExited(pids: number[], ms: number): Promise<number[]> {
-  await firstValue(() => (pids.some(isRunning) ? undefined : true), ms);
-  return pids.filter(isRunning);
+  await firstValue(() => (pids.some(isAlive) ? undefined : true), ms);
+  return pids.filter(isAlive);
 }
 
 /** Starts `--workers 2` on a free port; returns the supervisor, its port and its two workers. */
@@ -98,7 +70,7 @@ test(
       expect(await untilExited(old.workers, ORPHAN_EXIT_LIMIT_MS)).toEqual([]);
       expect(await accepts(old.port)).toBe(false);
     } finally {
-      for (const pid of old.workers) if (isRunning(pid)) process.kill(pid, "SIGKILL");
+      for (const pid of old.workers) if (isAlive(pid)) process.kill(pid, "SIGKILL");
     }
     await withCli([join(dir, "new"), "--port", String(old.port), "--workers", "2"], async () => {
       const bodies: string[] = [];
@@ -215,7 +187,7 @@ test(
       expect(lines).toEqual([1, 2].map((n) => `netsvc: worker ${n}: the supervisor is gone; stopping (responses in flight finish)`));
     } finally {
       for (const d of downloads) if (!d.closed) d.finishReading().catch(() => {});
-      for (const pid of workers) if (isRunning(pid)) process.kill(pid, "SIGKILL");
+      for (const pid of workers) if (isAlive(pid)) process.kill(pid, "SIGKILL");
     }
   },
   TEST_LIMIT_MS,

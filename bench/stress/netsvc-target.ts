@@ -12,7 +12,7 @@
  *            With NATS_URL the process also joins that NATS bus, so the gateway fronts the bus's
  *            services too, as `netsvc --rpc /rpc --nats URL` runs it (the nats-kill probe).
  *
- * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS=1024] [NATS_URL]
+ * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS (default: the daemon's, MAX_CONNECTIONS)] [NATS_URL]
  * Prints "ready" on stdout once listening (and on the bus); SIGINT/SIGTERM stop it in order.
  */
 import {

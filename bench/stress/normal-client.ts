@@ -6,11 +6,10 @@
  * opens its own connection (`Connection: close`), timed from the connect, as a client making its
  * first request does; a new connection closed without an answer is a failure, not retried.
  */
-import type { Socket } from "bun";
 import { pause } from "./clock.ts";
 import { SMALL_PATH } from "./fixture.ts";
 import { median } from "./proc.ts";
-import { ReplyReader } from "./reply-reader.ts";
+import { awaitReply, openReplyConnection, type ReplyConnection } from "./reply-connection.ts";
 import { NORMAL_LATENCY_GOAL_MS } from "./settings.ts";
 
 const REQUEST = Buffer.from(`GET ${SMALL_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
@@ -37,13 +36,6 @@ export interface NormalSummary {
   failures: Record<string, number>;
 }
 
-interface Conn {
-  socket: Socket<undefined>;
-  reader: ReplyReader;
-  closed: boolean;
-  wake: () => void;
-}
-
 /** The normal client; start() begins the loop, stop() ends it and summarises (see spawnNormalClient). */
 export class NormalClient {
   private readonly latencies: number[] = [];
@@ -52,7 +44,7 @@ export class NormalClient {
   private reconnects = 0;
   private running = false;
   private loop: Promise<void> = Promise.resolve();
-  private conn: Conn | null = null;
+  private conn: ReplyConnection | null = null;
   private readonly first = Promise.withResolvers<void>();
   /** Settles once the first request was answered or failed. */
   readonly firstDone = this.first.promise;
@@ -96,65 +88,26 @@ export class NormalClient {
     this.failures[reason] = (this.failures[reason] ?? 0) + 1;
   }
 
-  private async connect(): Promise<Conn> {
-    const conn = { reader: new ReplyReader(), closed: false, wake: () => {} } as Conn;
-    conn.socket = await Bun.connect({
-      hostname: "127.0.0.1",
-      port: this.port,
-      socket: {
-        data: (_s, chunk) => {
-          conn.reader.push(chunk);
-          conn.wake();
-        },
-        close: () => {
-          conn.closed = true;
-          conn.reader.closed();
-          conn.wake();
-        },
-        error: () => {},
-      },
-    });
-    return conn;
-  }
-
   /** One request: returns the status, "timeout", "refused", or "closed" (closed before any answer). */
   private async once(deadline: number): Promise<string | number> {
     const fresh = this.mode === "new connection";
     if (!this.conn || this.conn.closed || fresh) {
       try {
-        this.conn = await this.connect();
+        this.conn = await openReplyConnection(this.port);
       } catch {
         this.conn = null;
         return "refused";
       }
     }
     const conn = this.conn;
-    const before = conn.reader.responses.length;
-    conn.socket.write(fresh ? REQUEST_CLOSE : REQUEST);
-    for (;;) {
-      if (conn.reader.responses.length > before) {
-        const r = conn.reader.responses[before]!;
-        if (r.close || fresh) {
-          conn.socket.end();
-          this.conn = null;
-        }
-        return r.status;
-      }
-      if (conn.closed) return "closed";
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        conn.socket.terminate();
-        this.conn = null;
-        return "timeout";
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        conn.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+    const r = await awaitReply(conn, fresh ? REQUEST_CLOSE : REQUEST, deadline);
+    if (r === "timeout") this.conn = null; // awaitReply reset it
+    if (typeof r === "string") return r;
+    if (r.close || fresh) {
+      conn.socket.end();
+      this.conn = null;
     }
+    return r.status;
   }
 
   private async run(): Promise<void> {

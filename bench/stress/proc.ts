@@ -27,6 +27,16 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The child processes of `pid` (Linux); none when it is gone. */
+export function childrenOf(pid: number): number[] {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    return text === "" ? [] : text.split(/\s+/).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Reads `pid`'s RSS, fds and CPU time; throws if the process is gone. */
 export function readProc(pid: number): ProcReading {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

@@ -31,6 +31,17 @@ export interface HeldHooks {
   drain?(h: Held): void;
 }
 
+/** Whether something accepts a connection on 127.0.0.1:port (the connection is closed at once). */
+export async function accepts(port: number): Promise<boolean> {
+  try {
+    const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    s.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Opens one connection to 127.0.0.1:port, or null if refused. */
 export async function openHeld(port: number, hooks: HeldHooks = {}): Promise<Held | null> {
   const h = { closed: false, closedByServer: false, received: 0 } as Held;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BlackHole } from "./black-hole.ts";
 import { waitFor } from "./clock.ts";
 import { isAlive } from "./proc.ts";
+import { accepts } from "./sockets.ts";
 
 /** Where nginx lives on Debian. */
 export const NGINX = "/usr/sbin/nginx";
@@ -42,17 +43,6 @@ export function freePort(): number {
   const p = l.port;
   l.stop(true);
   return p;
-}
-
-/** Whether something accepts on 127.0.0.1:port. */
-async function accepts(port: number): Promise<boolean> {
-  try {
-    const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    s.end();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Counts a stream's bytes in the background. */

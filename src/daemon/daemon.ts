@@ -99,7 +99,8 @@ export class HttpDaemon {
 
   /**
    * Counters since the daemon was created: connections accepted, refused, reclaimed, requests,
-   * bad requests by status, abandoned requests, timeouts, servlet errors (see DaemonStats).
+   * bad requests by status, abandoned requests, timeouts, servlet errors, servlet aborts (failures
+   * caused by the client leaving), content dropped from 204/304 responses (see DaemonStats).
    * Expected conditions are counted here rather than logged one line each.
    */
   stats(): DaemonStats {

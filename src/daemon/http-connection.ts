@@ -165,8 +165,11 @@ export class HttpConnection implements Connection, IdleConnection {
   private bodyWindowBytes = 0;
   /** The current request's access-log line was queued (once per request). */
   private logged = false;
-  /** Access-log lines waiting for their responses to reach the socket; null without an access log. */
-  private readonly accessLines: AccessLogQueue | null;
+  /**
+   * Access-log lines waiting for their responses to reach the socket (see accessQueue): made with
+   * the first line, so a connection that never sends a request (an idle flood) holds none.
+   */
+  private accessLines: AccessLogQueue | null = null;
   /** The current request's `Expect: 100-continue` (EXPECT_*). */
   private expect = EXPECT_NONE;
   /** Buffered requests wait for the output to drain. */
@@ -212,7 +215,6 @@ export class HttpConnection implements Connection, IdleConnection {
     this.localPort = socket.localPort;
     this.remotePort = socket.remotePort;
     this.deadline = daemon.clock + limits.headTimeoutMs;
-    this.accessLines = daemon.accessLog === null ? null : new AccessLogQueue(daemon.accessLog);
   }
 
   // ── Connection (what requests see) ──────────────────────────────────────────────────────
@@ -311,7 +313,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.responseKeepAlive = keepAlive;
     this.logged = true;
     // Logged once its last byte reaches the socket, or as 499 if the client leaves first.
-    this.accessLines?.addResponse(s, s.status, this.outputEnd(), true);
+    this.accessQueue()?.addResponse(s, s.status, this.outputEnd(), true);
     control(s).destroy();
     if (!keepAlive || (!this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody)) {
       // Nothing after this response is read (discarding a body that long is not worth it,
@@ -411,7 +413,7 @@ export class HttpConnection implements Connection, IdleConnection {
       // 499 (nginx's "client closed request") when the client left before the response was
       // complete, or when nothing was sent; else the status of the response we cut short.
       const status = clientLeft || !s.hasStarted() ? CLIENT_CLOSED_REQUEST : s.status;
-      this.accessLines?.addResponse(s, status, this.outputEnd(), false);
+      this.accessQueue()?.addResponse(s, status, this.outputEnd(), false);
     }
     if (!s.isDestroyed()) control(s).destroy();
     this.releaseParsers();
@@ -887,7 +889,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.output.append(canned.beforeDate);
     this.output.append(dateLine);
     this.output.append(canned.afterDate);
-    this.accessLines?.addRefusal(this.remoteAddress, canned.status, canned.length(dateLine.length), this.outputEnd());
+    this.accessQueue()?.addRefusal(this.remoteAddress, canned.status, canned.length(dateLine.length), this.outputEnd());
     this.phase = IDLE;
     this.releaseParsers();
     this.beginClosing();
@@ -895,6 +897,12 @@ export class HttpConnection implements Connection, IdleConnection {
   }
 
   // ── writing ─────────────────────────────────────────────────────────────────────────────
+
+  /** The connection's access-log queue, made on first use; null without an access log. */
+  private accessQueue(): AccessLogQueue | null {
+    const log = this.daemon.accessLog;
+    return log === null ? null : (this.accessLines ??= new AccessLogQueue(log));
+  }
 
   /** Where the queued output ends, in OutputQueue.written terms (the access log's positions). */
   private outputEnd(): number {
@@ -957,7 +965,9 @@ export class HttpConnection implements Connection, IdleConnection {
     if (this.state >= LINGERING) return;
     const before = this.output.written;
     const empty = this.output.flush(this.socket);
-    if (this.accessLines !== null && this.output.written > before) this.accessLines.release(this.output.written);
+    // Also when nothing was written now: a response whose last byte went out in an earlier turn
+    // (a deferred HEAD's head) completes without adding a byte, and its line is due already.
+    this.accessLines?.release(this.output.written);
     if (this.output.written > before || empty) this.sendDeadline = 0;
     if (!empty) {
       if (this.sendDeadline === 0) this.sendDeadline = this.daemon.clock + this.daemon.limits.sendTimeoutMs;

@@ -32,14 +32,15 @@ export interface DaemonStats {
   servletErrors: number;
   /**
    * Responses with a status that has no content (204, 304) to which a servlet gave content
-   * anyway: it was dropped, never sent. The first is logged with its stack.
+   * anyway: it was dropped, never sent. The first is logged with its stack; the count is in the
+   * summary line.
    */
   droppedContent: number;
   /**
    * Servlet callbacks that failed because their own signal aborted — the client left (or the
    * response was complete) while, say, `services.call(…, { signal: this.signal })` was pending.
-   * Expected: counted here, never logged, not in servletErrors (the leaving itself is in
-   * `abandoned`, which the summary line reports).
+   * Expected: counted here and in the summary line, never logged one by one, not in
+   * servletErrors (the leaving itself is in `abandoned`).
    */
   servletAborts: number;
   /** Socket errors reported by the runtime (resets and the like). */
@@ -99,6 +100,9 @@ export class Counters {
       ["denied", this.denied],
       ["abandoned", this.abandoned],
       ["timeouts", this.timeouts],
+      ["servlet aborts", this.servletAborts],
+      // A servlet bug logged once (the first); its repeats are only counted, and show here.
+      ["responses with dropped content", this.droppedContent],
       ["socket errors", this.socketErrors],
     ];
     for (const [status, n] of this.badRequests) now.push([`bad requests ${status}`, n]);

@@ -220,6 +220,33 @@ describe("the access log of a response the client did not get whole", () => {
     expect(logged(lines, "/half")).toEqual([[499, received]]);
   });
 
+  test("a response whose last byte was written before it completed is logged when it completes, not at the close", async () => {
+    // A deferred HEAD: its head (all it sends) reaches the socket in one turn, endContent() comes
+    // in a later one and appends nothing, so no later write would release its line.
+    const lines: string[] = [];
+    let finish = () => {};
+    const server = new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest(): void {
+            this.sendResponse(200);
+            this.sendHeader("Content-Type", "text/plain");
+            this.endHeaders();
+            this.flushContent();
+            finish = () => this.endContent();
+          }
+        })(s),
+    );
+    await using srv = startDaemon({ "/": server }, { accessLog: (t) => lines.push(t) });
+    using c = await RawClient.connect(srv.port);
+    c.send("HEAD /deferred HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until(() => c.text().includes("\r\n\r\n"), 3000, "the head");
+    finish();
+    await c.until(() => lines.length === 1, 3000, "the access-log line while the connection is open");
+    expect(c.closed).toBe(false);
+    expect(lines[0]).toMatch(/"HEAD http:\/\/[^ ]+\/deferred HTTP\/1\.1" 200 \d+\n/);
+  });
+
   test("responses the client read whole keep their status and sizes, in order, after its FIN too", async () => {
     const lines: string[] = [];
     await using srv = startDaemon({ "/": pathEcho() }, { accessLog: (t) => lines.push(t) });

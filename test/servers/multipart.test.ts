@@ -43,6 +43,14 @@ async function curl(args: string[]): Promise<{ code: number; out: string }> {
   return { code: Number(text.slice(i + 1)), out: text.slice(0, i) };
 }
 
+/** Opens a connection and sends the start of an upload: the head, one file part's header, a few bytes of its 100,000. */
+async function startUpload(port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  const head = '--b\r\nContent-Disposition: form-data; name="f"; filename="x"\r\n\r\n';
+  c.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n${head}some bytes`);
+  return c;
+}
+
 describe("parts()", () => {
   peerTest(["curl"], "curl -F: fields and a 3 MiB file arrive whole, in order, with their names and types", async () => {
     await using srv = startDaemon({ "/": new FnServer((s) => new Describe(s)) });
@@ -145,11 +153,7 @@ describe("parts()", () => {
         })(s),
     );
     await using srv = startDaemon({ "/": server });
-    const c = await RawClient.connect(srv.port);
-    const head = '--b\r\nContent-Disposition: form-data; name="f"; filename="x"\r\n\r\n';
-    c.send(
-      `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n${head}some bytes`,
-    );
+    const c = await startUpload(srv.port);
     await c.until(() => ended === "reading", 5000, "the first bytes of the part");
     c.terminate();
     await c.until(() => ended === "RequestAborted", 5000, "the loop to end");
@@ -175,11 +179,7 @@ describe("parts()", () => {
         })(s),
     );
     await using srv = startDaemon({ "/": server });
-    const c = await RawClient.connect(srv.port);
-    const head = '--b\r\nContent-Disposition: form-data; name="f"; filename="x"\r\n\r\n';
-    c.send(
-      `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n${head}some bytes`,
-    );
+    const c = await startUpload(srv.port);
     await c.until(() => held, 5000, "the part to be handed out");
     c.terminate(); // the part's stream is destroyed with a RequestAborted while nobody reads it
     await c.until(() => ended !== "", 5000, "the reader to hear");

@@ -26,6 +26,7 @@ import { startDaemon } from "../helpers/servers.ts";
 import { type Output, spawnWithOutput } from "../helpers/spawn.ts";
 import { failureOf } from "../helpers/failure.ts";
 import { peerTest } from "../helpers/peers.ts";
+import { callerSide } from "../helpers/bus-caller.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -48,22 +49,7 @@ async function host(url: string) {
 }
 
 /** This process's side: a registry with an exchange, once it knows "calc". */
-async function callerSide(url: string) {
-  const r = new ServiceRegistry();
-  r.errorLog = () => {};
-  const exchange = new Exchange({ servers: url, registry: r, log: () => {} });
-  await exchange.connect();
-  await new Promise<void>((resolve) => {
-    if (r.has("calc")) return resolve();
-    const stop = r.subscribe(() => {
-      if (r.has("calc")) {
-        stop();
-        resolve();
-      }
-    });
-  });
-  return { r, exchange, [Symbol.asyncDispose]: () => exchange.close() };
-}
+const calcCaller = (url: string) => callerSide(url, "calc");
 
 /**
  * A test with its own nats-server and a process hosting "calc" on it (both gone after the test),
@@ -100,7 +86,7 @@ async function abortSeen(out: Output, tag: string, bound: number) {
 }
 
 busTest("the caller's AbortController aborts the remote method's signal, acknowledged or not yet", async (nats, calc) => {
-  await using side = await callerSide(nats.url);
+  await using side = await calcCaller(nats.url);
 
   const ac = new AbortController();
   const call = side.r.call("calc", "held", ["acked"], { signal: ac.signal });
@@ -120,7 +106,7 @@ busTest("the caller's AbortController aborts the remote method's signal, acknowl
 });
 
 busTest("the caller's timeout aborts the remote method's signal", async (nats, calc) => {
-  await using side = await callerSide(nats.url);
+  await using side = await calcCaller(nats.url);
   const call = side.r.call("calc", "held", ["timed"], { timeoutMs: 300 });
   await calc.out.waitFor(/started timed/);
   expect((await failureOf(call)).error).toBe(CALL_TIMED_OUT);
@@ -128,7 +114,7 @@ busTest("the caller's timeout aborts the remote method's signal", async (nats, c
 });
 
 busTest("an RpcGateway client that closes its socket mid-call aborts the method in the other process", async (nats, calc) => {
-  await using side = await callerSide(nats.url);
+  await using side = await calcCaller(nats.url);
   await using d = startDaemon({ "/rpc": new RpcGateway("", { registry: side.r }) });
   const c = await RawClient.connect(d.port);
   const body = '{"jsonrpc":"2.0","method":"held","params":["http"],"id":1}';
@@ -150,7 +136,7 @@ busTest("a killed caller process: the instance aborts its calls once the caller'
 });
 
 busTest("a caller that closes its exchange mid-call: the instance aborts the call", async (nats, calc) => {
-  const side = await callerSide(nats.url);
+  const side = await calcCaller(nats.url);
   const failed = failureOf(side.r.call("calc", "held", ["closing"]));
   await calc.out.waitFor(/started closing/);
   await side.exchange.close();

@@ -13,13 +13,11 @@ import { join } from "node:path";
 import {
   CALL_OUTCOME_UNKNOWN,
   EXCHANGE_DEAD_AFTER_MS,
-  Exchange,
   INSTANCE_LOST,
   NO_SUCH_SERVICE,
   RpcGateway,
   SERVICE_UNAVAILABLE,
   ServiceFailure,
-  ServiceRegistry,
 } from "../../src/index.ts";
 import { connect, errors } from "@nats-io/transport-node";
 import { eventually } from "../helpers/eventually.ts";
@@ -27,6 +25,7 @@ import { NatsServer } from "../helpers/nats-server.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { spawnWithOutput } from "../helpers/spawn.ts";
 import { peerTest } from "../helpers/peers.ts";
+import { callerSide } from "../helpers/bus-caller.ts";
 
 /** Child processes start slowly on a loaded machine: these tests get more than the default 20 s. */
 const NATS_TEST_TIMEOUT_MS = 60_000;
@@ -54,21 +53,7 @@ async function recordingHost(url: string) {
 }
 
 /** This process's side: a registry with an exchange, once it knows "ledger". */
-async function callerSide(url: string) {
-  const r = new ServiceRegistry();
-  r.errorLog = () => {};
-  const exchange = new Exchange({ servers: url, registry: r, log: () => {} });
-  await exchange.connect();
-  await new Promise<void>((resolve) => {
-    if (r.has("ledger")) return resolve();
-    const stop = r.subscribe(() => {
-      if (!r.has("ledger")) return;
-      stop();
-      resolve();
-    });
-  });
-  return { r, exchange, [Symbol.asyncDispose]: () => exchange.close() };
-}
+const ledgerCaller = (url: string) => callerSide(url, "ledger");
 
 /** Keeps this process's event loop busy for `ms` (a loaded gateway: nothing else runs meanwhile). */
 function busy(ms: number): void {
@@ -100,7 +85,7 @@ peerTest(
   async () => {
     await using nats = await NatsServer.start();
     const host = await recordingHost(nats.url);
-    await using side = await callerSide(nats.url);
+    await using side = await ledgerCaller(nats.url);
     await using d = startDaemon({ "/rpc": new RpcGateway("", { registry: side.r, timeoutMs: 30_000 }) });
 
     // The instance runs the call, then stops before its reply goes out, and is killed.
@@ -139,7 +124,7 @@ peerTest(
   async () => {
     await using nats = await NatsServer.start();
     const host = await recordingHost(nats.url);
-    await using side = await callerSide(nats.url);
+    await using side = await ledgerCaller(nats.url);
     const ids = Array.from({ length: 2000 }, (_, i) => `burst-${i}`);
     const calls = ids.map((id) => side.r.call("ledger", "run", [id], { timeoutMs: 30_000 }));
     // The answers arrive while this process is busy; it processes them only afterwards, later
@@ -159,7 +144,7 @@ peerTest(
   async () => {
     await using nats = await NatsServer.start();
     const host = await recordingHost(nats.url);
-    await using side = await callerSide(nats.url);
+    await using side = await ledgerCaller(nats.url);
     // Under EXCHANGE_DEAD_AFTER_MS: the instance is busy, not dead.
     const stall = side.r.call("ledger", "stall", [EXCHANGE_DEAD_AFTER_MS * 0.75], { timeoutMs: 30_000 });
     const ids = Array.from({ length: 500 }, (_, i) => `queued-${i}`);
@@ -176,7 +161,7 @@ peerTest(
  * Keeps the instance busy while `count` calls queue up behind `method` (which ends its service
  * or its exchange), so that it reads them only afterwards; returns their outcomes.
  */
-async function callsBehind(side: Awaited<ReturnType<typeof callerSide>>, method: string, count: number) {
+async function callsBehind(side: Awaited<ReturnType<typeof ledgerCaller>>, method: string, count: number) {
   const stall = side.r.call("ledger", "stall", [500], { timeoutMs: 30_000 });
   const ending = side.r.call("ledger", method, [], { timeoutMs: 30_000 });
   const ids = Array.from({ length: count }, (_, i) => `late-${i}`);
@@ -193,7 +178,7 @@ peerTest(
   async () => {
     await using nats = await NatsServer.start();
     const host = await recordingHost(nats.url);
-    await using side = await callerSide(nats.url);
+    await using side = await ledgerCaller(nats.url);
     // Its subscription drains: the calls on their way are delivered, and refused, not dropped.
     const got = await callsBehind(side, "closeExchange", 50);
     expect(new Set(got.map((f) => f.error))).toEqual(new Set([SERVICE_UNAVAILABLE]));
@@ -209,7 +194,7 @@ peerTest(
   async () => {
     await using nats = await NatsServer.start();
     const host = await recordingHost(nats.url);
-    await using side = await callerSide(nats.url);
+    await using side = await ledgerCaller(nats.url);
     const got = await callsBehind(side, "retire", 50);
     expect(new Set(got.map((f) => f.error))).toEqual(new Set([NO_SUCH_SERVICE]));
     expect(await host.ran()).toEqual([]);
@@ -231,7 +216,7 @@ peerTest(
   async () => {
     await using nats = await NatsServer.start();
     const host = await recordingHost(nats.url);
-    await using side = await callerSide(nats.url);
+    await using side = await ledgerCaller(nats.url);
     await using d = startDaemon({ "/rpc": new RpcGateway("", { registry: side.r, timeoutMs: 30_000 }) });
     const KILL_AFTER = 150;
     const CLIENTS = 8;

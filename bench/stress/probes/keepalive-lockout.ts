@@ -8,12 +8,11 @@
  * without an answer is a lost request. Meanwhile the normal client opens a new connection for
  * each request, as a client arriving does: at the limit it must take an idle connection's place.
  */
-import type { Socket } from "bun";
 import { pause } from "../clock.ts";
 import { SMALL_PATH } from "../fixture.ts";
 import type { NormalSummary } from "../normal-client.ts";
 import type { Goal, Probe } from "../probe.ts";
-import { ReplyReader } from "../reply-reader.ts";
+import { awaitReply, openReplyConnection, type ReplyConnection } from "../reply-connection.ts";
 import { NORMAL_LATENCY_GOAL_MS, NORMAL_SHARE_GOAL } from "../settings.ts";
 import { readStats } from "../target-stats.ts";
 
@@ -39,67 +38,20 @@ export interface LockoutData {
   server: { reclaimed: number; refused: number } | null;
 }
 
-/** One keep-alive connection as a client holds it. */
-interface Conn {
-  socket: Socket<undefined>;
-  reader: ReplyReader;
-  closed: boolean;
-  /** Responses read on it (0: new, its first request not answered yet). */
-  served: number;
-  wake: () => void;
+/** A new keep-alive connection, or null when it is refused. */
+async function connect(port: number): Promise<ReplyConnection | null> {
+  return openReplyConnection(port).catch(() => null);
 }
 
-async function connect(port: number): Promise<Conn | null> {
-  const conn = { reader: new ReplyReader(), closed: false, served: 0, wake: () => {} } as Conn;
-  try {
-    conn.socket = await Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        data: (_s, chunk) => {
-          conn.reader.push(chunk);
-          conn.wake();
-        },
-        close: () => {
-          conn.closed = true;
-          conn.reader.closed();
-          conn.wake();
-        },
-        error: () => {},
-      },
-    });
-  } catch {
-    return null;
-  }
-  return conn;
-}
+/** Whether a request was answered on `conn` (it is a reused connection, not a new one). */
+const isReused = (conn: ReplyConnection) => conn.reader.responses.length > 0;
 
 /** Sends one GET on `conn` and waits for its answer: the status, "closed", or "timeout". */
-async function ask(conn: Conn, timeoutMs: number): Promise<number | "closed" | "timeout"> {
-  const before = conn.reader.responses.length;
-  conn.socket.write(GET);
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (conn.reader.responses.length > before) {
-      const r = conn.reader.responses[before]!;
-      conn.served++;
-      if (r.close) conn.socket.end();
-      return r.status;
-    }
-    if (conn.closed) return "closed";
-    const left = deadline - performance.now();
-    if (left <= 0) {
-      conn.socket.terminate();
-      return "timeout";
-    }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, left);
-      conn.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
+async function ask(conn: ReplyConnection, timeoutMs: number): Promise<number | "closed" | "timeout"> {
+  const r = await awaitReply(conn, GET, performance.now() + timeoutMs);
+  if (typeof r === "string") return r;
+  if (r.close) conn.socket.end();
+  return r.status;
 }
 
 /** One client's loop until `endAt` (performance.now() ms). */
@@ -112,15 +64,15 @@ async function runClient(
   d: LockoutData,
 ): Promise<void> {
   await pause(startMs);
-  let conn: Conn | null = null;
+  let conn: ReplyConnection | null = null;
   while (performance.now() < endAt) {
     const t0 = performance.now();
     d.requests++;
-    if (conn?.closed) d.closedByServer += conn.served > 0 ? 1 : 0;
+    if (conn?.closed) d.closedByServer += isReused(conn) ? 1 : 0;
     if (!conn || conn.closed) conn = await connect(port);
     let outcome: number | "closed" | "timeout" = "closed";
     if (conn) {
-      const reused = conn.served > 0;
+      const reused = isReused(conn);
       outcome = await ask(conn, timeoutMs);
       if (outcome === "closed" && reused) {
         d.retried++;

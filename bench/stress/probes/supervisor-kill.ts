@@ -10,11 +10,11 @@
  * figures apply: the harness reports it in its own table.
  */
 import type { Subprocess } from "bun";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "../clock.ts";
 import type { Goal, Scenario } from "../probe.ts";
-import { isAlive } from "../proc.ts";
+import { childrenOf, isAlive } from "../proc.ts";
 import { NGINX, freePort } from "../targets.ts";
 
 /** The file each root holds: its body names the root. */
@@ -47,16 +47,6 @@ interface Deployment {
   workers: number[];
   /** Stops it in order (SIGTERM; nginx: SIGQUIT) and waits, bounded. */
   stop(): Promise<void>;
-}
-
-/** The child processes of `pid` (Linux). */
-function childrenOf(pid: number): number[] {
-  try {
-    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-    return text === "" ? [] : text.split(/\s+/).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** A directory whose MARKER_PATH says `name`. */

@@ -1,10 +1,13 @@
+/// <reference types="bun" preserve="true" />
 /**
  * netsvc's public face, the root `netsvc`: the daemon, server objects, servlets, the session,
  * errors, Router and FileServer — what a program serving HTTP imports. Everything else is a
  * subpath, one file each in src/entry/ (package.json maps `netsvc/<name>` to
  * src/entry/<name>.ts): services, rpc, limits, testing. docs/api.md has the "where is X" table.
  * Invariant: at most 70 runtime names here (test/public-face.test.ts counts them). Re-exports
- * only.
+ * only. The reference above ships in the declarations: they name Bun's and Node's types
+ * (Socket, Buffer, NodeJS.Signals), so a consumer's compilation needs @types/bun (a dependency)
+ * whatever its own `types` setting says.
  */
 export { HttpDaemon, type HttpDaemonOptions } from "./daemon/daemon.ts";
 export { Dispatcher, type ShutdownPhase } from "./daemon/dispatcher.ts";

@@ -1,3 +1,4 @@
+/// <reference types="bun" preserve="true" />
 /**
  * `netsvc/rpc` (SPEC §8.3): RpcGateway (the server object that answers JSON-RPC and XML-RPC
  * calls), the two codecs, the XML-RPC encode/decode functions and the bounded XML reader.

@@ -1,3 +1,4 @@
+/// <reference types="bun" preserve="true" />
 /**
  * `netsvc/services` (SPEC §8.1, §8.2, §8.4): services in process, the registry and its calls,
  * failures and their codes, the NATS Exchange, and RemoteService (a service behind an RPC URL).

@@ -4,7 +4,8 @@
  *   nats-server -p 4222 &
  *   bun examples/calc-service.ts nats://127.0.0.1:4222
  */
-import { type CallContext, Dispatcher, Exchange, Service, ServiceFailure } from "netsvc";
+import { Dispatcher } from "netsvc";
+import { type CallContext, Exchange, Service, ServiceFailure } from "netsvc/services";
 
 class Calc extends Service {
   constructor() {

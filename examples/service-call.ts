@@ -6,17 +6,8 @@
  *   bun examples/service-call.ts 8000 nats://127.0.0.1:4222
  *   curl 'http://127.0.0.1:8000/add?a=2&b=3'     curl 'http://127.0.0.1:8000/slow?ms=2000'
  */
-import {
-  Dispatcher,
-  Exchange,
-  HttpDaemon,
-  HttpServer,
-  HttpServlet,
-  SERVICE_UNAVAILABLE,
-  type ServiceFailure,
-  services,
-  type HttpSession,
-} from "netsvc";
+import { Dispatcher, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "netsvc";
+import { Exchange, SERVICE_UNAVAILABLE, type ServiceFailure, services } from "netsvc/services";
 
 class CalcPage extends HttpServlet {
   override async processRequest(): Promise<void> {

@@ -6,20 +6,24 @@
  */
 import { statSync } from "node:fs";
 import { CliError, parseOptions, type Options } from "./cli-options.ts";
+import * as limits from "./entry/limits.ts";
+import * as rpc from "./entry/rpc.ts";
+import * as services from "./entry/services.ts";
+import * as testing from "./entry/testing.ts";
 import * as netsvc from "./index.ts";
 import {
   credentialsMatcher,
   Dispatcher,
   EchoServlet,
-  Exchange,
   FileServer,
   HttpDaemon,
   HttpServer,
   ModulePlugin,
-  RpcGateway,
   type AccessLogSink,
   type HttpSession,
 } from "./index.ts";
+import { RpcGateway } from "./entry/rpc.ts";
+import { Exchange } from "./entry/services.ts";
 
 /** First line a worker process prints once it listens. */
 const WORKER_READY = "netsvc: worker";
@@ -104,8 +108,12 @@ class EchoServer extends HttpServer {
 /** Builds and starts the daemon for these options. */
 function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   if (!isDirectory(o.root)) fail(`${o.root} is not a directory`);
-  // Plugin files import "netsvc": inside the compiled binary there is no node_modules to find it in.
-  ModulePlugin.provide("netsvc", netsvc as unknown as Record<string, unknown>);
+  // Plugin files import "netsvc" and its subpaths: inside the compiled binary there is no
+  // node_modules to find them in.
+  ModulePlugin.provide("netsvc", netsvc);
+  for (const [name, exports] of Object.entries({ services, rpc, limits, testing })) {
+    ModulePlugin.provide(`netsvc/${name}`, exports);
+  }
   const files = new FileServer(o.root);
   for (const name of o.index) files.index(name);
   for (const ext of o.hide) files.hide(ext);

@@ -80,8 +80,9 @@ test("npm pack → install in a fresh project → npx netsvc, bunx netsvc, impor
   writeFileSync(join(project, "tsconfig.json"), JSON.stringify(TSCONFIG));
   ok(await run(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", tarball], project), "npm install");
   expect(readdirSync(join(project, "node_modules"))).toContain("bun"); // the peer dependency came along
-  // Only the package's files are shipped: sources, the bin shim, docs, README.
-  expect(readdirSync(join(project, "node_modules", "netsvc")).sort()).toEqual(["README.md", "bin", "docs", "package.json", "src"]);
+  // Only the package's files are shipped: sources, their declarations (types/, written by
+  // prepack), the bin shim, docs, README.
+  expect(readdirSync(join(project, "node_modules", "netsvc")).sort()).toEqual(["README.md", "bin", "docs", "package.json", "src", "types"]);
 
   const npx = ok(await run(["npx", "--no-install", "netsvc", "--help"], project), "npx netsvc --help");
   expect(npx).toContain("usage: netsvc [root] [options]");

@@ -20,7 +20,7 @@ import { connect } from "@nats-io/transport-node";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Exchange, ServiceRegistry } from "../../src/index.ts";
+import { Exchange, ServiceRegistry } from "../../src/entry/services.ts";
 import { NatsServer } from "../../test/helpers/nats-server.ts";
 import { Output } from "../../test/helpers/spawn.ts";
 

@@ -9,7 +9,9 @@
  *   natsgw PORT NATS_URL    a gateway whose only services are on the bus
  */
 import { connect } from "@nats-io/transport-node";
-import { Exchange, HttpDaemon, RpcGateway, Service } from "../../src/index.ts";
+import { HttpDaemon } from "../../src/index.ts";
+import { Exchange, Service } from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
 
 const [role, a, b] = process.argv.slice(2);
 

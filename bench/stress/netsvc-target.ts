@@ -15,18 +15,10 @@
  * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS (default: the daemon's, MAX_CONNECTIONS)] [NATS_URL]
  * Prints "ready" on stdout once listening (and on the bus); SIGINT/SIGTERM stop it in order.
  */
-import {
-  Dispatcher,
-  Exchange,
-  FileServer,
-  HttpDaemon,
-  HttpServer,
-  HttpServlet,
-  MAX_CONNECTIONS,
-  RpcGateway,
-  Service,
-  type HttpSession,
-} from "../../src/index.ts";
+import { Dispatcher, FileServer, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
+import { Exchange, Service } from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
+import { MAX_CONNECTIONS } from "../../src/entry/limits.ts";
 import { epochMs } from "./clock.ts";
 import { RPC_PATH } from "./fixture.ts";
 

@@ -5,7 +5,7 @@
  * wait unanswered in the listen backlog).
  */
 import { expect, test } from "bun:test";
-import { FD_RESERVE } from "../../src/index.ts";
+import { FD_RESERVE } from "../../src/entry/limits.ts";
 import { RawClient, parseResponses } from "../helpers/raw-client.ts";
 import { Output } from "../helpers/spawn.ts";
 

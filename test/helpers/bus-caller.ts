@@ -3,7 +3,7 @@
  * wait until a registry knows a service (its announcement arrived), or set up a registry with an
  * Exchange that knows it. The wait is on the registry's own change events, bounded.
  */
-import { Exchange, ServiceRegistry } from "../../src/index.ts";
+import { Exchange, ServiceRegistry } from "../../src/entry/services.ts";
 
 /** How long a service's announcement may take to reach a new member of the bus (ms), on a loaded machine. */
 const KNOWN_LIMIT_MS = 15_000;

@@ -1,6 +1,6 @@
 /** The ServiceFailure a call rejects with (the test fails if it resolves, or rejects with anything else). */
 import { expect } from "bun:test";
-import { ServiceFailure } from "../../src/index.ts";
+import { ServiceFailure } from "../../src/entry/services.ts";
 
 /** Awaits `p`, expecting it to reject with a ServiceFailure; returns that failure. */
 export async function failureOf(p: Promise<unknown>): Promise<ServiceFailure> {

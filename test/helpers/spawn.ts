@@ -59,9 +59,17 @@ export function spawnWithOutput(cmd: string[], options: { cwd?: string; env?: Re
   return { child, out: new Output(child.stdout as ReadableStream<Uint8Array>) };
 }
 
-/** Runs a command to completion (killed after `timeoutMs`); returns its exit code and output. */
-export async function run(cmd: string[], timeoutMs = 60_000): Promise<{ code: number; out: string; err: string }> {
-  const child = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
+/**
+ * Runs a command to completion (killed after `timeoutMs`); returns its exit code and output.
+ * `options.env` is added to this process's environment; stdin is closed.
+ */
+export async function run(
+  cmd: string[],
+  timeoutMs = 60_000,
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const env = { ...process.env, ...options.env };
+  const child = Bun.spawn(cmd, { cwd: options.cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   clearTimeout(timer);

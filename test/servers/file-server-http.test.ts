@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
-import { clearCompressionCache, FileServer } from "../../src/index.ts";
+import { FileServer } from "../../src/index.ts";
+import { clearCompressionCache } from "../../src/entry/testing.ts";
 import { GZIP } from "../../src/servers/accept-encoding.ts";
 import { compressedFile } from "../../src/servers/compression-cache.ts";
 import { MAX_CONCURRENT_COMPRESSIONS } from "../../src/servers/file-limits.ts";

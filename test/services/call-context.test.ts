@@ -4,7 +4,8 @@
  * opt in get their parameters only. (Over NATS: exchange-abort.test.ts.)
  */
 import { expect, test } from "bun:test";
-import { CALL_ABORTED, CALL_TIMED_OUT, type CallContext, RpcGateway, Service, ServiceFailure, ServiceRegistry } from "../../src/index.ts";
+import { CALL_ABORTED, CALL_TIMED_OUT, type CallContext, Service, ServiceFailure, ServiceRegistry } from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { failureOf } from "../helpers/failure.ts";

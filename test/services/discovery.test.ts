@@ -7,7 +7,7 @@
 import { afterEach, expect } from "bun:test";
 import { connect, createInbox, errors, type NatsConnection } from "@nats-io/transport-node";
 import { Svcm, type ServiceInfo } from "@nats-io/services";
-import { Exchange, MICRO_VERSION, Service, ServiceRegistry } from "../../src/index.ts";
+import { Exchange, MICRO_VERSION, Service, ServiceRegistry } from "../../src/entry/services.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { peerTest } from "../helpers/peers.ts";

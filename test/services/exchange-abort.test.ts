@@ -10,14 +10,13 @@ import {
   CALL_ABORTED,
   CALL_OUTCOME_UNKNOWN,
   CALL_TIMED_OUT,
-  EXCHANGE_DEAD_AFTER_MS,
-  EXCHANGE_HEARTBEAT_MS,
   Exchange,
-  RpcGateway,
   Service,
   type ServiceFailure,
   ServiceRegistry,
-} from "../../src/index.ts";
+} from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
+import { EXCHANGE_DEAD_AFTER_MS, EXCHANGE_HEARTBEAT_MS } from "../../src/entry/limits.ts";
 import { connect } from "@nats-io/transport-node";
 import { eventually } from "../helpers/eventually.ts";
 import { NatsServer } from "../helpers/nats-server.ts";

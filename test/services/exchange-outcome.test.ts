@@ -10,15 +10,9 @@ import { afterEach, expect } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CALL_OUTCOME_UNKNOWN,
-  EXCHANGE_DEAD_AFTER_MS,
-  INSTANCE_LOST,
-  NO_SUCH_SERVICE,
-  RpcGateway,
-  SERVICE_UNAVAILABLE,
-  ServiceFailure,
-} from "../../src/index.ts";
+import { CALL_OUTCOME_UNKNOWN, INSTANCE_LOST, NO_SUCH_SERVICE, SERVICE_UNAVAILABLE, ServiceFailure } from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
+import { EXCHANGE_DEAD_AFTER_MS } from "../../src/entry/limits.ts";
 import { connect, errors } from "@nats-io/transport-node";
 import { eventually } from "../helpers/eventually.ts";
 import { NatsServer } from "../helpers/nats-server.ts";

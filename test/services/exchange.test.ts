@@ -8,13 +8,13 @@ import {
   Exchange,
   INSTANCE_LOST,
   NO_SUCH_SERVICE,
-  RpcGateway,
   SERVICE_UNAVAILABLE,
   Service,
   ServiceFailure,
   ServiceRegistry,
   type ServiceEvent,
-} from "../../src/index.ts";
+} from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
 import { connect } from "@nats-io/transport-node";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { startDaemon } from "../helpers/servers.ts";

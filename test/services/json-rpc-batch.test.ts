@@ -5,7 +5,9 @@
  * clients' calls are not queued behind a thousand of one request's.
  */
 import { expect, test } from "bun:test";
-import { INVALID_REQUEST, RPC_BATCH_CONCURRENCY, RPC_MAX_BATCH, RpcGateway, Service, ServiceRegistry } from "../../src/index.ts";
+import { Service, ServiceRegistry } from "../../src/entry/services.ts";
+import { INVALID_REQUEST, RpcGateway } from "../../src/entry/rpc.ts";
+import { RPC_BATCH_CONCURRENCY, RPC_MAX_BATCH } from "../../src/entry/limits.ts";
 import { RawClient, parseResponses } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 

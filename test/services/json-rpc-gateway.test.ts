@@ -1,6 +1,7 @@
 /** RpcGateway with JSON-RPC 2.0 over a real HttpDaemon (SPEC §8.3): fetch and curl as clients. */
 import { expect, test } from "bun:test";
-import { CALL_ABORTED, RpcGateway, Service, ServiceFailure, ServiceRegistry } from "../../src/index.ts";
+import { CALL_ABORTED, Service, ServiceFailure, ServiceRegistry } from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { peerTest } from "../helpers/peers.ts";

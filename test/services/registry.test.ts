@@ -11,7 +11,7 @@ import {
   ServiceRegistry,
   services,
   type ServiceEvent,
-} from "../../src/index.ts";
+} from "../../src/entry/services.ts";
 import { failureOf } from "../helpers/failure.ts";
 
 /** A registry of its own whose stray-throw log is collected. */

@@ -8,7 +8,9 @@
  * Every shape below is fed to a real daemon over a socket, JSON-RPC and XML-RPC.
  */
 import { expect, test } from "bun:test";
-import { RPC_MAX_BATCH, RpcGateway, Service, ServiceRegistry } from "../../src/index.ts";
+import { Service, ServiceRegistry } from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
+import { RPC_MAX_BATCH } from "../../src/entry/limits.ts";
 import { RawClient, parseResponses } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
 

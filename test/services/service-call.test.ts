@@ -8,12 +8,12 @@ import {
   CALL_OUTCOME_UNKNOWN,
   NO_SUCH_SERVICE,
   RemoteService,
-  RpcGateway,
   SERVICE_UNAVAILABLE,
   Service,
   ServiceFailure,
   ServiceRegistry,
-} from "../../src/index.ts";
+} from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";

@@ -4,7 +4,8 @@
  * clear 4xx without the input echoed.
  */
 import { expect, test } from "bun:test";
-import { RpcGateway, Service, ServiceFailure, ServiceRegistry } from "../../src/index.ts";
+import { Service, ServiceFailure, ServiceRegistry } from "../../src/entry/services.ts";
+import { RpcGateway } from "../../src/entry/rpc.ts";
 import { decodeCall, encodeCall, decodeResponse } from "../../src/services/xml-rpc.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { peerTest } from "../helpers/peers.ts";

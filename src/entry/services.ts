@@ -1,0 +1,22 @@
+/// <reference types="bun" preserve="true" />
+/**
+ * `netsvc/services` (SPEC §8.1, §8.2, §8.4): services in process, the registry and its calls,
+ * failures and their codes, the NATS Exchange, and RemoteService (a service behind an RPC URL).
+ * Re-exports only.
+ */
+export { Service, SERVICE_NAME } from "../services/service.ts";
+export type { CallContext, ExportOptions } from "../services/call-context.ts";
+export {
+  ServiceRegistry,
+  services,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type CallOptions,
+  type ServiceEvent,
+  type ServiceInfo,
+  type ErrorLog,
+} from "../services/registry.ts";
+export type { ServiceValue } from "../services/values.ts";
+export * from "../services/service-failure.ts";
+export { Exchange, type ExchangeOptions, type ShutdownSource } from "../services/exchange.ts";
+export { MICRO_VERSION, microName } from "../services/discovery.ts";
+export { RemoteService, type RemoteServiceOptions } from "../services/remote-service.ts";

@@ -1,6 +1,6 @@
 /**
  * RouteTree: method + path patterns (`/items/:id`, `/files/*`) matched segment by segment on a
- * path's bytes. Static segments win over a `:param`, which wins over a trailing `*`; a branch
+ * path's bytes (the segment lookup PrefixTrie uses too: segment-trie.ts). Static segments win over a `:param`, which wins over a trailing `*`; a branch
  * that does not end in a route for the method is backtracked, so `GET /items/new` and
  * `PUT /items/:id` both work. Matching allocates nothing: the result is the matched route and
  * the parameter spans, written into this object's fields (`route`, `starts`, `ends`).
@@ -18,6 +18,7 @@ import {
   METHOD_TRACE,
   SLASH,
 } from "../parser/index.ts";
+import { SegmentNode, segmentEnd } from "./segment-trie.ts";
 
 const encoder = new TextEncoder();
 
@@ -102,10 +103,8 @@ function paramsFactory(names: readonly string[]): Route<unknown>["makeParams"] {
   return new Function("buf", "starts", "ends", "decode", `return { ${fields.join(", ")} };`) as Route<unknown>["makeParams"];
 }
 
-class RouteNode<H> {
-  /** Static children: their segment's bytes and the child, in registration order. */
-  keys: Uint8Array[] = [];
-  children: RouteNode<H>[] = [];
+/** A node: static children (SegmentNode), a `:param` and a `*` child, the routes ending here. */
+class RouteNode<H> extends SegmentNode<RouteNode<H>> {
   /** The `:param` child (one per position; the names live on the routes). */
   param: RouteNode<H> | null = null;
   /** The trailing-`*` endpoint below this node. */
@@ -117,19 +116,6 @@ class RouteNode<H> {
   hasRoutes = false;
   /** The `Allow` value for a 405 here (rebuilt when a route is added). */
   allow = "";
-
-  /** The static child whose segment equals buf[start..end), or null. Hot path: no allocation. */
-  find(buf: Uint8Array, start: number, end: number): RouteNode<H> | null {
-    const keys = this.keys;
-    const n = end - start;
-    outer: for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      if (key.length !== n) continue;
-      for (let i = 0; i < n; i++) if (key[i] !== buf[start + i]) continue outer;
-      return this.children[k]!;
-    }
-    return null;
-  }
 
   /** The route for this method; HEAD falls back to GET (RFC 9110 §9.3.2). */
   routeFor(code: number, name: string): Route<H> | null {
@@ -218,16 +204,7 @@ export class RouteTree<H> {
     for (const segment of segments) {
       if (segment === WILDCARD_PARAM) node = node.wildcard ??= new RouteNode<H>();
       else if (segment.startsWith(":")) node = node.param ??= new RouteNode<H>();
-      else {
-        const key = encoder.encode(segment);
-        let child = node.find(key, 0, key.length);
-        if (!child) {
-          child = new RouteNode<H>();
-          node.keys.push(key);
-          node.children.push(child);
-        }
-        node = child;
-      }
+      else node = node.childFor(segment, () => new RouteNode<H>());
     }
     const route = new Route(method, pattern, names, handler);
     node.add(route);
@@ -323,8 +300,7 @@ export class RouteTree<H> {
 
   /** Tries the segment at buf[p..) and what follows below `node`; true once a route is found. */
   private walk(node: RouteNode<H>, buf: Uint8Array, p: number, end: number, k: number): boolean {
-    let e = p;
-    while (e < end && buf[e] !== SLASH) e++; // segments are short: a loop beats indexOf's call
+    const e = segmentEnd(buf, p, end);
     const last = e === end;
     const child = node.find(buf, p, e);
     if (child !== null && (last ? this.endAt(child, buf, end, k) : this.walk(child, buf, e + 1, end, k))) return true;

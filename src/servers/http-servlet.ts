@@ -13,15 +13,98 @@ import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
 import { MultipartReader, type Part } from "./multipart.ts";
 import { control } from "./session-control.ts";
-import { installSessionForwards, type SessionForwards } from "./session-forwards.ts";
+import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
 
 const utf8 = new TextDecoder();
 
 /**
- * The session calls every servlet offers as its own (request accessors, response calls, content()
- * and drained()): declared in SessionForwards, forwarded to `this.session` (installed below).
+ * The session calls every servlet offers as its own (SPEC §2.3–2.4): declared here, as methods
+ * with their doc comments and signatures, and installed on the prototype from SESSION_FORWARDS
+ * below, each a forwarder to `this.session` (session-forwards.ts). Methods, not
+ * `Pick<HttpSession, …>` (properties): a subclass overrides one and calls `super` as usual.
  */
-export interface HttpServlet extends SessionForwards {}
+export interface HttpServlet {
+  // ── the body (SPEC §2.4) ──────────────────────────────────────────────────────────────────
+  /**
+   * The whole body, gathered up to the body limit (see HttpSession.content: it may be called
+   * after an await; not after pieces went to processContent()).
+   */
+  content(): Promise<Uint8Array>;
+
+  // ── request accessors (SPEC §2.3) ────────────────────────────────────────────────────────
+  /** See HttpSession.requestMethod. */
+  requestMethod(): string;
+  /** See HttpSession.requestPath. */
+  requestPath(): string;
+  /** See HttpSession.queryString. */
+  queryString(): string;
+  /** See HttpSession.url. */
+  url(): string;
+  /** See HttpSession.protocolVersion. */
+  protocolVersion(): string;
+  /** See HttpSession.serverHost. */
+  serverHost(): string;
+  /** See HttpSession.serverPort. */
+  serverPort(): number;
+  /** See HttpSession.clientHost. */
+  clientHost(): string;
+  /** See HttpSession.clientPort. */
+  clientPort(): number;
+  /** See HttpSession.remoteUser. */
+  remoteUser(): string;
+  /** See HttpSession.contentLength. */
+  contentLength(): number;
+  /** See HttpSession.hasBody. */
+  hasBody(): boolean;
+  /** See HttpSession.isChunked. */
+  isChunked(): boolean;
+  /** See HttpSession.methodCode: the method as a parser METHOD_* number. */
+  methodCode(): number;
+  /** See HttpSession.isHead. */
+  isHead(): boolean;
+  /** See HttpSession.isComplete: the response is complete (or the client left). */
+  isComplete(): boolean;
+  /** See HttpSession.contentType. */
+  contentType(): string;
+  /** See HttpSession.containsHeader. */
+  containsHeader(name: string): boolean;
+  /** See HttpSession.headerIs. */
+  headerIs(name: string, value: string): boolean;
+  /** See HttpSession.header. */
+  header(name: string): string | null;
+  /** See HttpSession.headers. */
+  headers(): Record<string, string>;
+  /** See HttpSession.serverPath. */
+  serverPath(): string;
+  /** See HttpSession.serverRoot. */
+  serverRoot(): string;
+  /** See HttpSession.servletPath. */
+  servletPath(): string;
+  /** See HttpSession.servletInfo. */
+  servletInfo(): string;
+
+  // ── response (SPEC §2.4) ─────────────────────────────────────────────────────────────────
+  /** See HttpSession.sendResponse. */
+  sendResponse(code: number, reason?: string): void;
+  /** See HttpSession.sendHeader. */
+  sendHeader(name: string, value: string | number): void;
+  /** See HttpSession.endHeaders. */
+  endHeaders(): void;
+  /** See HttpSession.sendContent. */
+  sendContent(data: string | Uint8Array): boolean;
+  /** See HttpSession.endContent. */
+  endContent(): void;
+  /** See HttpSession.sendDocument. */
+  sendDocument(code: number, contentType: string, body: string | Uint8Array, headers?: [string, string][]): void;
+  /** See HttpSession.sendError. */
+  sendError(code: number, html?: string): void;
+  /** See HttpSession.flushContent. */
+  flushContent(): void;
+  /** See HttpSession.shutdown. */
+  shutdown(delayMs?: number): void;
+  /** Resolves when the output queue has drained below its high-water mark. */
+  drained(): Promise<void>;
+}
 
 /** Base class of servlets. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: SessionForwards' members are installed on the prototype below, from a list the compiler checks against it
@@ -157,7 +240,58 @@ export class HttpServlet {
   }
 }
 
-installSessionForwards(HttpServlet.prototype);
+/** Members a servlet shares with its session and writes out itself (accessors) instead of forwarding. */
+type WrittenOut = "signal" | "bodyLimit";
+
+/**
+ * Every member a servlet shares with its session, forwarded: one entry each. Its type makes the
+ * compiler check the list against the declarations above (none missing, none extra) and each
+ * declaration against HttpSession's own (`true` only when the two signatures are the same type
+ * and a forwarder passes on every argument).
+ */
+const SESSION_FORWARDS: {
+  readonly [K in Exclude<keyof HttpServlet & keyof HttpSession, WrittenOut>]: Same<HttpServlet[K], HttpSession[K]> &
+    FitsForwarder<HttpServlet[K]>;
+} = {
+  content: true,
+  requestMethod: true,
+  requestPath: true,
+  queryString: true,
+  url: true,
+  protocolVersion: true,
+  serverHost: true,
+  serverPort: true,
+  clientHost: true,
+  clientPort: true,
+  remoteUser: true,
+  contentLength: true,
+  hasBody: true,
+  isChunked: true,
+  methodCode: true,
+  isHead: true,
+  isComplete: true,
+  contentType: true,
+  containsHeader: true,
+  headerIs: true,
+  header: true,
+  headers: true,
+  serverPath: true,
+  serverRoot: true,
+  servletPath: true,
+  servletInfo: true,
+  sendResponse: true,
+  sendHeader: true,
+  endHeaders: true,
+  sendContent: true,
+  endContent: true,
+  sendDocument: true,
+  sendError: true,
+  flushContent: true,
+  shutdown: true,
+  drained: true,
+};
+
+installSessionForwards(HttpServlet.prototype, Object.keys(SESSION_FORWARDS));
 
 /**
  * True when `servlet` reads its body as it arrives (it overrides processContent() or

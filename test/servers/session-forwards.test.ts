@@ -8,9 +8,9 @@ import { HttpServlet, type HttpSession } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { FnServer, startDaemon } from "../helpers/servers.ts";
 
-/** Answers the request accessors as read through the servlet and through the session. */
+/** Answers the request accessors as read through the servlet and through the session, and the body. */
 class AccessorServlet extends HttpServlet {
-  override processRequest(): void {
+  override async processRequest(): Promise<void> {
     const s = this.session;
     const viaServlet = [
       this.requestMethod(),
@@ -66,7 +66,10 @@ class AccessorServlet extends HttpServlet {
       s.servletPath(),
       s.servletInfo(),
     ];
-    this.sendDocument(200, "application/json", JSON.stringify({ viaServlet, viaSession }), [["X-Extra", "4th argument"]]);
+    const body = new TextDecoder().decode(await this.content());
+    this.sendDocument(200, "application/json", JSON.stringify({ viaServlet, viaSession, body }), [["X-Extra", "4th argument"]]);
+    this.flushContent();
+    await this.drained();
   }
 }
 
@@ -101,8 +104,9 @@ test("every accessor read through the servlet equals the session's own answer", 
   );
   expect(r.statusLine).toBe("HTTP/1.1 200 OK");
   expect(r.headers["x-extra"]).toBe("4th argument");
-  const { viaServlet, viaSession } = JSON.parse(r.body) as { viaServlet: unknown[]; viaSession: unknown[] };
+  const { viaServlet, viaSession, body } = JSON.parse(r.body) as { viaServlet: unknown[]; viaSession: unknown[]; body: string };
   expect(viaServlet).toEqual(viaSession);
+  expect(body).toBe("hi");
   expect(viaServlet.slice(0, 4)).toEqual(["POST", "/app/a/b", "q=1", "http://h.test:81/app/a/b?q=1"]);
   expect(c.closed).toBe(false);
   expect(srv.errors).toEqual([]);
@@ -137,4 +141,22 @@ test("the response calls answer through a servlet typed as the base class", asyn
   expect(r.body).toBe("through the base");
   expect(flowing).toEqual([true]);
   expect(c.closed).toBe(false);
+});
+
+test("shutdown() through the servlet closes the connection at once, with no response", async () => {
+  await using srv = startDaemon({
+    "/": new FnServer(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest(): void {
+            this.shutdown();
+          }
+        })(s),
+    ),
+  });
+  using c = await RawClient.connect(srv.port);
+  c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  await c.untilClosed();
+  expect(c.text()).toBe("");
+  expect(srv.errors).toEqual([]);
 });

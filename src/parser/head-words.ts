@@ -1,6 +1,6 @@
 /**
  * The fixed words of a request head, recognised in place (no string made): method names
- * (RFC 9110 §9.1, case-sensitive) to METHOD_* numbers, the version `HTTP/` DIGIT `.` DIGIT
+ * (RFC 9110 §9.1, case-sensitive) to METHOD_* numbers (and the same for a name given as text), the version `HTTP/` DIGIT `.` DIGIT
  * (RFC 9112 §2.3, case-sensitive), and the field name `host` in any case (RFC 9110 §5.1: field
  * names are case-insensitive). parseHead calls these on its hot path: no allocation.
  */
@@ -86,6 +86,27 @@ export function methodCode(buf: Uint8Array, start: number, end: number): number 
     default:
       return METHOD_OTHER;
   }
+}
+
+/** The methods the parser numbers, by name (everything else is METHOD_OTHER). */
+const METHOD_CODES: Record<string, number> = {
+  GET: METHOD_GET,
+  HEAD: METHOD_HEAD,
+  POST: METHOD_POST,
+  PUT: METHOD_PUT,
+  DELETE: METHOD_DELETE,
+  OPTIONS: METHOD_OPTIONS,
+  PATCH: METHOD_PATCH,
+  CONNECT: METHOD_CONNECT,
+  TRACE: METHOD_TRACE,
+};
+
+/**
+ * The METHOD_* number of a method name given as text (a Router pattern's method), as methodCode()
+ * numbers it on bytes: METHOD_OTHER for a method the parser does not number.
+ */
+export function methodCodeOfName(method: string): number {
+  return METHOD_CODES[method] ?? METHOD_OTHER;
 }
 
 /** True when buf at `start` holds the ASCII `word` (the caller has checked the length). */

@@ -5,35 +5,11 @@
  * `PUT /items/:id` both work. Matching allocates nothing: the result is the matched route and
  * the parameter spans, written into this object's fields (`route`, `starts`, `ends`).
  */
-import {
-  METHOD_CONNECT,
-  METHOD_DELETE,
-  METHOD_GET,
-  METHOD_HEAD,
-  METHOD_OPTIONS,
-  METHOD_OTHER,
-  METHOD_PATCH,
-  METHOD_POST,
-  METHOD_PUT,
-  METHOD_TRACE,
-  SLASH,
-} from "../parser/index.ts";
+import { METHOD_GET, METHOD_HEAD, METHOD_OTHER, METHOD_TRACE, methodCodeOfName, SLASH } from "../parser/index.ts";
 import { SegmentNode, segmentEnd } from "./segment-trie.ts";
 
 const encoder = new TextEncoder();
 
-/** The methods the parser numbers, by name (everything else is METHOD_OTHER). */
-const METHOD_CODES: Record<string, number> = {
-  GET: METHOD_GET,
-  HEAD: METHOD_HEAD,
-  POST: METHOD_POST,
-  PUT: METHOD_PUT,
-  DELETE: METHOD_DELETE,
-  OPTIONS: METHOD_OPTIONS,
-  PATCH: METHOD_PATCH,
-  CONNECT: METHOD_CONNECT,
-  TRACE: METHOD_TRACE,
-};
 /** One slot per numbered method (METHOD_OTHER included, unused). */
 const METHOD_SLOTS = METHOD_TRACE + 1;
 /** RFC 9110 §5.6.2 token, the grammar of a method name. */
@@ -65,9 +41,7 @@ function hashBytes(buf: Uint8Array, start: number, end: number): number {
 }
 
 /** The METHOD_* number of a method name (METHOD_OTHER when the parser does not number it). */
-export function methodCode(method: string): number {
-  return METHOD_CODES[method] ?? METHOD_OTHER;
-}
+export const methodCode = methodCodeOfName;
 
 /** One registered route: what a match returns. */
 export class Route<H> {

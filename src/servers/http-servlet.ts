@@ -107,7 +107,7 @@ export interface HttpServlet {
 }
 
 /** Base class of servlets. */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: SessionForwards' members are installed on the prototype below, from a list the compiler checks against it
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface's methods are installed on the prototype below from SESSION_FORWARDS, a list the compiler checks against them
 export class HttpServlet {
   /** Creates the servlet for `session`. */
   constructor(

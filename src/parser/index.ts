@@ -4,6 +4,7 @@ export * from "./errors.ts";
 export * from "./limits.ts";
 export * from "./request-head.ts";
 export { parseHead } from "./parse-head.ts";
+export { methodCodeOfName } from "./head-words.ts";
 export * from "./body.ts";
 export * from "./spans.ts";
 export { equalsLower } from "./framing.ts";

@@ -14,7 +14,6 @@
  */
 import {
   allIn8,
-  CASE_BIT,
   COLON,
   CR,
   DEL,
@@ -52,19 +51,22 @@ import {
 import { HOST_NAME, HOST_UNKNOWN, NAME_HOST, checkHead, equalsLower, interpretField, mayBeFramingField } from "./framing.ts";
 import { checkTargetForm } from "./target-form.ts";
 import { BLOCK, scanFieldValue } from "./value-scan.ts";
-import {
-  METHOD_CONNECT,
-  METHOD_DELETE,
-  METHOD_GET,
-  METHOD_HEAD,
-  METHOD_OPTIONS,
-  METHOD_OTHER,
-  METHOD_PATCH,
-  METHOD_POST,
-  METHOD_PUT,
-  METHOD_TRACE,
-  type RequestHead,
-} from "./request-head.ts";
+import { isHostName, isVersionCR, methodCode } from "./head-words.ts";
+import { METHOD_GET, METHOD_POST, type RequestHead } from "./request-head.ts";
+
+// Bytes the hot path compares with, as constants of this module: JSC folds a module's own
+// constant in place, and not always an imported one (measured: imported from head-words.ts or
+// chars.ts, parseHead lost 4% on the chunked corpus of bench/parser/ab.ts).
+const G = 0x47;
+const E = 0x45;
+const H = 0x48;
+const T = 0x54;
+const P = 0x50;
+const O = 0x4f;
+const S = 0x53;
+const DIGIT_0 = 0x30;
+const DOT = 0x2e;
+const SLASH = 0x2f;
 
 // Grammar positions. The request-line states are the ones below FIELD_LINE_START.
 const LINE_START = 0; // before the request line, or before another leading empty line
@@ -80,21 +82,6 @@ const FIELD_VALUE_DISCARD_WS = 9;
 const FIELD_VALUE_CHARS = 10;
 const FIELD_LINE_ALMOST_DONE = 11; // CR after a value seen, LF expected
 const HEAD_ALMOST_DONE = 12; // CR of the final empty line seen, LF expected
-
-const LOWER_H = 0x68;
-const LOWER_O = 0x6f;
-const LOWER_S = 0x73;
-const LOWER_T = 0x74;
-const G = 0x47;
-const E = 0x45;
-const H = 0x48;
-const T = 0x54;
-const P = 0x50;
-const O = 0x4f;
-const S = 0x53;
-const DIGIT_0 = 0x30;
-const DOT = 0x2e;
-const SLASH = 0x2f;
 
 /**
  * Parses one request head from `buf[start..end)` into `head`.
@@ -431,64 +418,4 @@ export function parseHead(buf: Uint8Array, start: number, end: number, head: Req
         break;
     }
   }
-}
-
-/** True when buf[p..p+4) is `host` in any case. */
-function isHostName(buf: Uint8Array, p: number): boolean {
-  // Unrolled (equalsLower's loop costs ~2 ns more here); OR-ing CASE_BIT folds only A-Z onto a-z
-  // for these four letters, so no other byte can pass.
-  return (
-    (buf[p]! | CASE_BIT) === LOWER_H &&
-    (buf[p + 1]! | CASE_BIT) === LOWER_O &&
-    (buf[p + 2]! | CASE_BIT) === LOWER_S &&
-    (buf[p + 3]! | CASE_BIT) === LOWER_T
-  );
-}
-
-/** True when buf[p..p+9) is exactly `HTTP/` DIGIT `.` DIGIT CR (the caller checked the length). */
-function isVersionCR(buf: Uint8Array, p: number): boolean {
-  return (
-    buf[p] === H &&
-    buf[p + 1] === T &&
-    buf[p + 2] === T &&
-    buf[p + 3] === P &&
-    buf[p + 4] === SLASH &&
-    (buf[p + 5]! - DIGIT_0) >>> 0 <= 9 &&
-    buf[p + 6] === DOT &&
-    (buf[p + 7]! - DIGIT_0) >>> 0 <= 9 &&
-    buf[p + 8] === CR
-  );
-}
-
-/** Maps a method span to a METHOD_* number (case-sensitive, RFC 9110 §9.1). */
-function methodCode(buf: Uint8Array, start: number, end: number): number {
-  const c0 = buf[start]!;
-  switch (end - start) {
-    case 3:
-      if (c0 === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === T) return METHOD_GET;
-      if (c0 === P && buf[start + 1] === 0x55 && buf[start + 2] === T) return METHOD_PUT;
-      return METHOD_OTHER;
-    case 4:
-      if (c0 === H && matches(buf, start, "HEAD")) return METHOD_HEAD;
-      if (c0 === P && matches(buf, start, "POST")) return METHOD_POST;
-      return METHOD_OTHER;
-    case 5:
-      if (c0 === P && matches(buf, start, "PATCH")) return METHOD_PATCH;
-      if (c0 === T && matches(buf, start, "TRACE")) return METHOD_TRACE;
-      return METHOD_OTHER;
-    case 6:
-      return matches(buf, start, "DELETE") ? METHOD_DELETE : METHOD_OTHER;
-    case 7:
-      if (matches(buf, start, "OPTIONS")) return METHOD_OPTIONS;
-      if (matches(buf, start, "CONNECT")) return METHOD_CONNECT;
-      return METHOD_OTHER;
-    default:
-      return METHOD_OTHER;
-  }
-}
-
-/** True when buf at `start` holds the ASCII `word` (the caller has checked the length). */
-function matches(buf: Uint8Array, start: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (buf[start + i] !== word.charCodeAt(i)) return false;
-  return true;
 }

@@ -3,6 +3,11 @@
  * daemon/limits.ts; the servers layer does not import the daemon). Each names what happens past it.
  */
 
+/** Default of FileServer.revalidate(): a known file is stat'ed again at most this often (ms). */
+export const REVALIDATE_MS = 1000;
+/** How many resolved paths a FileServer remembers; one more clears the memory (then it refills). */
+export const RESOLVED_CAPACITY = 4096;
+
 /** Files up to this size (bytes) are answered from the in-memory small-file cache. */
 export const SMALL_FILE = 64 * 1024;
 /** The small-file cache holds at most this many bytes; the oldest entries go first. */

@@ -11,7 +11,8 @@
  * Metadata calls (stat, realpath) are synchronous: servlet() must choose a servlet at once, and a
  * stat is microseconds. A path that resolved to a regular file is remembered (with its device and
  * inode) and trusted for revalidate() ms before one stat checks it again; a changed inode means a
- * full resolution. File contents are read asynchronously or from the small-file cache.
+ * full resolution (resolved-files.ts). File contents are read asynchronously or from the
+ * small-file cache.
  *
  * Beyond OSE (SPEC §4.2; docs/file-server.md): precompressed `x.br`/`x.gz` siblings (on by
  * default), on-the-fly compression (compress()), Cache-Control (cacheControl()), CORS (cors()),
@@ -19,10 +20,9 @@
  * directory listings (listing()). The fields these add are computed when an option changes, not
  * per request.
  */
-import { realpathSync, statSync, type Stats } from "node:fs";
+import { realpathSync, type Stats } from "node:fs";
 import { join, resolve, sep } from "node:path";
-import { BytesMap } from "./bytes-map.ts";
-import { statusForFsError } from "./fs-status.ts";
+import { statOrError, statusForFsError } from "./fs-status.ts";
 import { HttpServer } from "./http-server.ts";
 import type { HttpServlet } from "./http-servlet.ts";
 import type { HttpSession } from "./http-session.ts";
@@ -36,6 +36,7 @@ import { RedirectServlet } from "./servlets/redirect-servlet.ts";
 import { METHOD_GET, METHOD_HEAD, METHOD_OPTIONS } from "../parser/index.ts";
 import { control } from "./session-control.ts";
 import type { Refused } from "./refusal.ts";
+import { ResolvedFiles } from "./resolved-files.ts";
 
 const encoder = new TextEncoder();
 
@@ -47,30 +48,12 @@ export interface PluginObject {
   servlet(session: HttpSession, absolutePath: string): HttpServlet | null;
 }
 
-/** A request path known to name a regular file inside the root (see FileServer.servlet). */
-interface Resolved {
-  absolute: string;
-  type: string;
-  dev: number;
-  ino: number;
-  stats: Stats;
-  checkedAt: number;
-  /** How the file is served (fields, siblings), made when it was resolved or revalidated. */
-  options: FileServeOptions;
-}
-
 /** The page served (with status 404) for every 404 when it exists at the root. */
 export const NOT_FOUND_PAGE = "404.html";
 
 const VARY_ACCEPT_ENCODING: HeaderField = ["Vary", "Accept-Encoding"];
 /** Response fields a cross-origin script may read (the simple ones are readable anyway). */
 const CORS_EXPOSED = "Content-Range, Content-Length, Content-Encoding, Accept-Ranges, ETag";
-
-/** Default: a known file is stat'ed again at most this often (ms). */
-export const REVALIDATE_MS = 1000;
-
-/** How many resolved paths are remembered before the memory is cleared. */
-const RESOLVED_CAPACITY = 4096;
 
 interface Plugin {
   ext: string;
@@ -82,14 +65,6 @@ function lower(ext: string): string {
   return ext.toLowerCase();
 }
 
-function statOrError(path: string): Stats | Refused {
-  try {
-    return statSync(path);
-  } catch (e) {
-    return statusForFsError(e);
-  }
-}
-
 /** A server object for a directory. */
 export class FileServer extends HttpServer {
   private readonly root: string;
@@ -98,8 +73,7 @@ export class FileServer extends HttpServer {
   private readonly indexes: string[] = ["index.html"];
   private readonly hidden: string[] = [];
   private readonly plugins: Plugin[] = [];
-  private readonly resolved = new BytesMap<Resolved>();
-  private revalidateMs = REVALIDATE_MS;
+  private readonly resolved = new ResolvedFiles((absolute, type, st) => this.fileOptions(absolute, type, st));
   private cacheControlValue: string | null = null;
   private corsOrigin: string | null = null;
   private usePrecompressed = true;
@@ -170,7 +144,7 @@ export class FileServer extends HttpServer {
    * with nginx's open_file_cache_valid — and no system call is made for a hot file.
    */
   revalidate(ms: number): this {
-    this.revalidateMs = Math.max(0, ms);
+    this.resolved.revalidateMs = Math.max(0, ms);
     return this;
   }
 
@@ -270,7 +244,7 @@ export class FileServer extends HttpServer {
     const c = control(session);
     const plain = c.isPlainPath();
     if (plain) {
-      const known = this.recall(c.headBytes, c.servletPathStart(), c.pathEnd);
+      const known = this.resolved.recall(c.headBytes, c.servletPathStart(), c.pathEnd);
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats, known.options);
     }
     const path = session.requestPath();
@@ -279,7 +253,7 @@ export class FileServer extends HttpServer {
     const rel = session.servletPath();
     if (!plain) {
       const key = encoder.encode(rel);
-      const known = this.recall(key, 0, key.length);
+      const known = this.resolved.recall(key, 0, key.length);
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats, known.options);
     }
 
@@ -307,23 +281,6 @@ export class FileServer extends HttpServer {
       return plugin ? this.runPlugin(session, plugin, absolute, name, "") : this.notFound(session);
     }
     return this.serveFile(session, absolute, name, "", st, true);
-  }
-
-  /** The remembered file for a servlet path key, revalidated if its time is up; null to resolve afresh. */
-  private recall(key: Uint8Array, start: number, end: number): Resolved | null {
-    const known = this.resolved.get(key, start, end);
-    if (known === undefined) return null;
-    const now = performance.now();
-    if (now - known.checkedAt < this.revalidateMs) return known;
-    const st = statOrError(known.absolute);
-    if (typeof st !== "number" && st.isFile() && st.ino === known.ino && st.dev === known.dev) {
-      known.stats = st;
-      known.checkedAt = now;
-      known.options = this.fileOptions(known.absolute, known.type, st);
-      return known;
-    }
-    this.resolved.delete(key, start, end);
-    return null;
   }
 
   /**
@@ -459,11 +416,7 @@ export class FileServer extends HttpServer {
     if (refused) return new ErrorServlet(session, refused);
     const type = this.typeOf(absolute, rel);
     const options = this.fileOptions(absolute, type, st);
-    if (remember) {
-      if (this.resolved.size >= RESOLVED_CAPACITY) this.resolved.clear();
-      const key = encoder.encode(rel);
-      this.resolved.set(key, 0, key.length, { absolute, type, dev: st.dev, ino: st.ino, stats: st, checkedAt: performance.now(), options });
-    }
+    if (remember) this.resolved.remember(rel, absolute, type, st, options);
     return new FileServlet(session, absolute, type, st, options);
   }
 

@@ -13,10 +13,101 @@ import { HttpError } from "./http-error.ts";
 import type { HttpSession } from "./http-session.ts";
 import { MultipartReader, type Part } from "./multipart.ts";
 import { control } from "./session-control.ts";
+import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
 
 const utf8 = new TextDecoder();
 
+/**
+ * The session calls every servlet offers as its own (SPEC §2.3–2.4): declared here, as methods
+ * with their doc comments and signatures, and installed on the prototype from SESSION_FORWARDS
+ * below, each a forwarder to `this.session` (session-forwards.ts). Methods, not
+ * `Pick<HttpSession, …>` (properties): a subclass overrides one and calls `super` as usual.
+ */
+export interface HttpServlet {
+  // ── the body (SPEC §2.4) ──────────────────────────────────────────────────────────────────
+  /**
+   * The whole body, gathered up to the body limit (see HttpSession.content: it may be called
+   * after an await; not after pieces went to processContent()).
+   */
+  content(): Promise<Uint8Array>;
+
+  // ── request accessors (SPEC §2.3) ────────────────────────────────────────────────────────
+  /** See HttpSession.requestMethod. */
+  requestMethod(): string;
+  /** See HttpSession.requestPath. */
+  requestPath(): string;
+  /** See HttpSession.queryString. */
+  queryString(): string;
+  /** See HttpSession.url. */
+  url(): string;
+  /** See HttpSession.protocolVersion. */
+  protocolVersion(): string;
+  /** See HttpSession.serverHost. */
+  serverHost(): string;
+  /** See HttpSession.serverPort. */
+  serverPort(): number;
+  /** See HttpSession.clientHost. */
+  clientHost(): string;
+  /** See HttpSession.clientPort. */
+  clientPort(): number;
+  /** See HttpSession.remoteUser. */
+  remoteUser(): string;
+  /** See HttpSession.contentLength. */
+  contentLength(): number;
+  /** See HttpSession.hasBody. */
+  hasBody(): boolean;
+  /** See HttpSession.isChunked. */
+  isChunked(): boolean;
+  /** See HttpSession.methodCode: the method as a parser METHOD_* number. */
+  methodCode(): number;
+  /** See HttpSession.isHead. */
+  isHead(): boolean;
+  /** See HttpSession.isComplete: the response is complete (or the client left). */
+  isComplete(): boolean;
+  /** See HttpSession.contentType. */
+  contentType(): string;
+  /** See HttpSession.containsHeader. */
+  containsHeader(name: string): boolean;
+  /** See HttpSession.headerIs. */
+  headerIs(name: string, value: string): boolean;
+  /** See HttpSession.header. */
+  header(name: string): string | null;
+  /** See HttpSession.headers. */
+  headers(): Record<string, string>;
+  /** See HttpSession.serverPath. */
+  serverPath(): string;
+  /** See HttpSession.serverRoot. */
+  serverRoot(): string;
+  /** See HttpSession.servletPath. */
+  servletPath(): string;
+  /** See HttpSession.servletInfo. */
+  servletInfo(): string;
+
+  // ── response (SPEC §2.4) ─────────────────────────────────────────────────────────────────
+  /** See HttpSession.sendResponse. */
+  sendResponse(code: number, reason?: string): void;
+  /** See HttpSession.sendHeader. */
+  sendHeader(name: string, value: string | number): void;
+  /** See HttpSession.endHeaders. */
+  endHeaders(): void;
+  /** See HttpSession.sendContent. */
+  sendContent(data: string | Uint8Array): boolean;
+  /** See HttpSession.endContent. */
+  endContent(): void;
+  /** See HttpSession.sendDocument. */
+  sendDocument(code: number, contentType: string, body: string | Uint8Array, headers?: [string, string][]): void;
+  /** See HttpSession.sendError. */
+  sendError(code: number, html?: string): void;
+  /** See HttpSession.flushContent. */
+  flushContent(): void;
+  /** See HttpSession.shutdown. */
+  shutdown(delayMs?: number): void;
+  /** Resolves when the output queue has drained below its high-water mark. */
+  drained(): Promise<void>;
+}
+
 /** Base class of servlets. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface's methods are installed on the prototype below from SESSION_FORWARDS, a list the compiler checks against them
 export class HttpServlet {
   /** Creates the servlet for `session`. */
   constructor(
@@ -60,14 +151,6 @@ export class HttpServlet {
   }
 
   /**
-   * The whole body, gathered up to the body limit (see HttpSession.content: it may be called
-   * after an await; not after pieces went to processContent()).
-   */
-  content(): Promise<Uint8Array> {
-    return this.session.content();
-  }
-
-  /**
    * A multipart/form-data body, part by part: `for await (const part of this.parts())`, each part
    * with `name`, `filename` (undefined for a plain field), `contentType`, itself iterable for its
    * bytes. The body is read only as fast as the parts are (backpressure to the client); an unread
@@ -82,7 +165,7 @@ export class HttpServlet {
 
   /** The whole body as UTF-8 text (see content()). */
   async contentText(): Promise<string> {
-    return utf8.decode(await this.session.content());
+    return utf8.decode(await this.content());
   }
 
   /**
@@ -123,71 +206,6 @@ export class HttpServlet {
     this.session.sendDocument(status, JSON_TYPE, JSON.stringify(value) ?? "null");
   }
 
-  // ── request accessors (SPEC §2.3) ────────────────────────────────────────────────────────
-  /** See HttpSession.requestMethod. */
-  requestMethod(): string {
-    return this.session.requestMethod();
-  }
-  /** See HttpSession.requestPath. */
-  requestPath(): string {
-    return this.session.requestPath();
-  }
-  /** See HttpSession.queryString. */
-  queryString(): string {
-    return this.session.queryString();
-  }
-  /** See HttpSession.url. */
-  url(): string {
-    return this.session.url();
-  }
-  /** See HttpSession.protocolVersion. */
-  protocolVersion(): string {
-    return this.session.protocolVersion();
-  }
-  /** See HttpSession.serverHost. */
-  serverHost(): string {
-    return this.session.serverHost();
-  }
-  /** See HttpSession.serverPort. */
-  serverPort(): number {
-    return this.session.serverPort();
-  }
-  /** See HttpSession.clientHost. */
-  clientHost(): string {
-    return this.session.clientHost();
-  }
-  /** See HttpSession.clientPort. */
-  clientPort(): number {
-    return this.session.clientPort();
-  }
-  /** See HttpSession.remoteUser. */
-  remoteUser(): string {
-    return this.session.remoteUser();
-  }
-  /** See HttpSession.contentLength. */
-  contentLength(): number {
-    return this.session.contentLength();
-  }
-  /** See HttpSession.hasBody. */
-  hasBody(): boolean {
-    return this.session.hasBody();
-  }
-  /** See HttpSession.isChunked. */
-  isChunked(): boolean {
-    return this.session.isChunked();
-  }
-  /** See HttpSession.methodCode: the method as a parser METHOD_* number. */
-  methodCode(): number {
-    return this.session.methodCode();
-  }
-  /** See HttpSession.isHead. */
-  isHead(): boolean {
-    return this.session.isHead();
-  }
-  /** See HttpSession.isComplete: the response is complete (or the client left). */
-  isComplete(): boolean {
-    return this.session.isComplete();
-  }
   /** Largest request body accepted (413 beyond); raise it in processRequest() for large uploads. */
   get bodyLimit(): number {
     return this.session.bodyLimit;
@@ -195,85 +213,6 @@ export class HttpServlet {
   set bodyLimit(bytes: number) {
     this.session.bodyLimit = bytes;
   }
-  /** See HttpSession.contentType. */
-  contentType(): string {
-    return this.session.contentType();
-  }
-  /** See HttpSession.containsHeader. */
-  containsHeader(name: string): boolean {
-    return this.session.containsHeader(name);
-  }
-  /** See HttpSession.headerIs. */
-  headerIs(name: string, value: string): boolean {
-    return this.session.headerIs(name, value);
-  }
-  /** See HttpSession.header. */
-  header(name: string): string | null {
-    return this.session.header(name);
-  }
-  /** See HttpSession.headers. */
-  headers(): Record<string, string> {
-    return this.session.headers();
-  }
-  /** See HttpSession.serverPath. */
-  serverPath(): string {
-    return this.session.serverPath();
-  }
-  /** See HttpSession.serverRoot. */
-  serverRoot(): string {
-    return this.session.serverRoot();
-  }
-  /** See HttpSession.servletPath. */
-  servletPath(): string {
-    return this.session.servletPath();
-  }
-  /** See HttpSession.servletInfo. */
-  servletInfo(): string {
-    return this.session.servletInfo();
-  }
-
-  // ── response (SPEC §2.4) ─────────────────────────────────────────────────────────────────
-  /** See HttpSession.sendResponse. */
-  sendResponse(code: number, reason?: string): void {
-    this.session.sendResponse(code, reason);
-  }
-  /** See HttpSession.sendHeader. */
-  sendHeader(name: string, value: string | number): void {
-    this.session.sendHeader(name, value);
-  }
-  /** See HttpSession.endHeaders. */
-  endHeaders(): void {
-    this.session.endHeaders();
-  }
-  /** See HttpSession.sendContent. */
-  sendContent(data: string | Uint8Array): boolean {
-    return this.session.sendContent(data);
-  }
-  /** See HttpSession.endContent. */
-  endContent(): void {
-    this.session.endContent();
-  }
-  /** See HttpSession.sendDocument. */
-  sendDocument(code: number, contentType: string, body: string | Uint8Array, headers?: [string, string][]): void {
-    this.session.sendDocument(code, contentType, body, headers);
-  }
-  /** See HttpSession.sendError. */
-  sendError(code: number, html?: string): void {
-    this.session.sendError(code, html);
-  }
-  /** See HttpSession.flushContent. */
-  flushContent(): void {
-    this.session.flushContent();
-  }
-  /** See HttpSession.shutdown. */
-  shutdown(delayMs?: number): void {
-    this.session.shutdown(delayMs);
-  }
-  /** Resolves when the output queue has drained below its high-water mark. */
-  drained(): Promise<void> {
-    return this.session.drained();
-  }
-
   private congestionCallback: (() => void) | null = null;
 
   /**
@@ -300,6 +239,59 @@ export class HttpServlet {
     });
   }
 }
+
+/** Members a servlet shares with its session and writes out itself (accessors) instead of forwarding. */
+type WrittenOut = "signal" | "bodyLimit";
+
+/**
+ * Every member a servlet shares with its session, forwarded: one entry each. Its type makes the
+ * compiler check the list against the declarations above (none missing, none extra) and each
+ * declaration against HttpSession's own (`true` only when the two signatures are the same type
+ * and a forwarder passes on every argument).
+ */
+const SESSION_FORWARDS: {
+  readonly [K in Exclude<keyof HttpServlet & keyof HttpSession, WrittenOut>]: Same<HttpServlet[K], HttpSession[K]> &
+    FitsForwarder<HttpServlet[K]>;
+} = {
+  content: true,
+  requestMethod: true,
+  requestPath: true,
+  queryString: true,
+  url: true,
+  protocolVersion: true,
+  serverHost: true,
+  serverPort: true,
+  clientHost: true,
+  clientPort: true,
+  remoteUser: true,
+  contentLength: true,
+  hasBody: true,
+  isChunked: true,
+  methodCode: true,
+  isHead: true,
+  isComplete: true,
+  contentType: true,
+  containsHeader: true,
+  headerIs: true,
+  header: true,
+  headers: true,
+  serverPath: true,
+  serverRoot: true,
+  servletPath: true,
+  servletInfo: true,
+  sendResponse: true,
+  sendHeader: true,
+  endHeaders: true,
+  sendContent: true,
+  endContent: true,
+  sendDocument: true,
+  sendError: true,
+  flushContent: true,
+  shutdown: true,
+  drained: true,
+};
+
+installSessionForwards(HttpServlet.prototype, Object.keys(SESSION_FORWARDS));
 
 /**
  * True when `servlet` reads its body as it arrives (it overrides processContent() or

@@ -1,31 +1,18 @@
 /**
  * PrefixTrie: server objects attached to parts of the URL namespace, by whole path segments.
  * A request goes to the deepest attached path that is a whole-segment prefix of its path
- * (`/logs` matches `/logs` and `/logs/a`, never `/logsfoo`). Keys are UTF-8 bytes, so a raw
- * request path can be looked up straight from the receive buffer. Lookup allocates nothing.
+ * (`/logs` matches `/logs` and `/logs/a`, never `/logsfoo`). The segment lookup is the one
+ * RouteTree uses (segment-trie.ts): keys are UTF-8 bytes, so a raw request path can be looked up
+ * straight from the receive buffer. Lookup allocates nothing.
  */
-import { SLASH } from "../parser/index.ts";
+import { SegmentNode, segmentEnd } from "./segment-trie.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-class TrieNode<T> {
+/** A node: what is attached at its path (null: nothing). */
+class TrieNode<T> extends SegmentNode<TrieNode<T>> {
   value: T | null = null;
-  keys: Uint8Array[] = [];
-  children: TrieNode<T>[] = [];
-
-  /** The child whose segment equals buf[start..end), or null. */
-  find(buf: Uint8Array, start: number, end: number): TrieNode<T> | null {
-    const keys = this.keys;
-    const n = end - start;
-    outer: for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      if (key.length !== n) continue;
-      for (let i = 0; i < n; i++) if (key[i] !== buf[start + i]) continue outer;
-      return this.children[k]!;
-    }
-    return null;
-  }
 }
 
 /**
@@ -59,14 +46,9 @@ export class PrefixTrie<T> {
     let node = this.root;
     if (path !== "/") {
       for (const segment of path.slice(1).split("/")) {
-        const key = encoder.encode(segment);
-        let child = node.find(key, 0, key.length);
-        if (!child) {
-          if (value === null) return;
-          child = new TrieNode<T>();
-          node.keys.push(key);
-          node.children.push(child);
-        }
+        // Detaching never creates nodes: a path that was never attached has nothing to remove.
+        const child = value === null ? node.childAt(segment) : node.childFor(segment, () => new TrieNode<T>());
+        if (child === null) return;
         node = child;
       }
     }
@@ -86,8 +68,7 @@ export class PrefixTrie<T> {
     let bestEnd = start;
     let p = start + 1;
     while (p <= end && node.keys.length > 0) {
-      let e = p;
-      while (e < end && buf[e] !== SLASH) e++;
+      const e = segmentEnd(buf, p, end);
       const child = node.find(buf, p, e);
       if (child === null) break;
       node = child;

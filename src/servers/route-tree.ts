@@ -1,38 +1,15 @@
 /**
  * RouteTree: method + path patterns (`/items/:id`, `/files/*`) matched segment by segment on a
- * path's bytes. Static segments win over a `:param`, which wins over a trailing `*`; a branch
+ * path's bytes (the segment lookup PrefixTrie uses too: segment-trie.ts). Static segments win over a `:param`, which wins over a trailing `*`; a branch
  * that does not end in a route for the method is backtracked, so `GET /items/new` and
  * `PUT /items/:id` both work. Matching allocates nothing: the result is the matched route and
  * the parameter spans, written into this object's fields (`route`, `starts`, `ends`).
  */
-import {
-  METHOD_CONNECT,
-  METHOD_DELETE,
-  METHOD_GET,
-  METHOD_HEAD,
-  METHOD_OPTIONS,
-  METHOD_OTHER,
-  METHOD_PATCH,
-  METHOD_POST,
-  METHOD_PUT,
-  METHOD_TRACE,
-  SLASH,
-} from "../parser/index.ts";
+import { METHOD_GET, METHOD_HEAD, METHOD_OTHER, METHOD_TRACE, methodCodeOfName, SLASH } from "../parser/index.ts";
+import { SegmentNode, segmentEnd } from "./segment-trie.ts";
 
 const encoder = new TextEncoder();
 
-/** The methods the parser numbers, by name (everything else is METHOD_OTHER). */
-const METHOD_CODES: Record<string, number> = {
-  GET: METHOD_GET,
-  HEAD: METHOD_HEAD,
-  POST: METHOD_POST,
-  PUT: METHOD_PUT,
-  DELETE: METHOD_DELETE,
-  OPTIONS: METHOD_OPTIONS,
-  PATCH: METHOD_PATCH,
-  CONNECT: METHOD_CONNECT,
-  TRACE: METHOD_TRACE,
-};
 /** One slot per numbered method (METHOD_OTHER included, unused). */
 const METHOD_SLOTS = METHOD_TRACE + 1;
 /** RFC 9110 §5.6.2 token, the grammar of a method name. */
@@ -64,9 +41,7 @@ function hashBytes(buf: Uint8Array, start: number, end: number): number {
 }
 
 /** The METHOD_* number of a method name (METHOD_OTHER when the parser does not number it). */
-export function methodCode(method: string): number {
-  return METHOD_CODES[method] ?? METHOD_OTHER;
-}
+export const methodCode = methodCodeOfName;
 
 /** One registered route: what a match returns. */
 export class Route<H> {
@@ -102,10 +77,8 @@ function paramsFactory(names: readonly string[]): Route<unknown>["makeParams"] {
   return new Function("buf", "starts", "ends", "decode", `return { ${fields.join(", ")} };`) as Route<unknown>["makeParams"];
 }
 
-class RouteNode<H> {
-  /** Static children: their segment's bytes and the child, in registration order. */
-  keys: Uint8Array[] = [];
-  children: RouteNode<H>[] = [];
+/** A node: static children (SegmentNode), a `:param` and a `*` child, the routes ending here. */
+class RouteNode<H> extends SegmentNode<RouteNode<H>> {
   /** The `:param` child (one per position; the names live on the routes). */
   param: RouteNode<H> | null = null;
   /** The trailing-`*` endpoint below this node. */
@@ -117,19 +90,6 @@ class RouteNode<H> {
   hasRoutes = false;
   /** The `Allow` value for a 405 here (rebuilt when a route is added). */
   allow = "";
-
-  /** The static child whose segment equals buf[start..end), or null. Hot path: no allocation. */
-  find(buf: Uint8Array, start: number, end: number): RouteNode<H> | null {
-    const keys = this.keys;
-    const n = end - start;
-    outer: for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      if (key.length !== n) continue;
-      for (let i = 0; i < n; i++) if (key[i] !== buf[start + i]) continue outer;
-      return this.children[k]!;
-    }
-    return null;
-  }
 
   /** The route for this method; HEAD falls back to GET (RFC 9110 §9.3.2). */
   routeFor(code: number, name: string): Route<H> | null {
@@ -218,16 +178,7 @@ export class RouteTree<H> {
     for (const segment of segments) {
       if (segment === WILDCARD_PARAM) node = node.wildcard ??= new RouteNode<H>();
       else if (segment.startsWith(":")) node = node.param ??= new RouteNode<H>();
-      else {
-        const key = encoder.encode(segment);
-        let child = node.find(key, 0, key.length);
-        if (!child) {
-          child = new RouteNode<H>();
-          node.keys.push(key);
-          node.children.push(child);
-        }
-        node = child;
-      }
+      else node = node.childFor(segment, () => new RouteNode<H>());
     }
     const route = new Route(method, pattern, names, handler);
     node.add(route);
@@ -323,8 +274,7 @@ export class RouteTree<H> {
 
   /** Tries the segment at buf[p..) and what follows below `node`; true once a route is found. */
   private walk(node: RouteNode<H>, buf: Uint8Array, p: number, end: number, k: number): boolean {
-    let e = p;
-    while (e < end && buf[e] !== SLASH) e++; // segments are short: a loop beats indexOf's call
+    const e = segmentEnd(buf, p, end);
     const last = e === end;
     const child = node.find(buf, p, e);
     if (child !== null && (last ? this.endAt(child, buf, end, k) : this.walk(child, buf, e + 1, end, k))) return true;

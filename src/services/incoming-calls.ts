@@ -12,7 +12,7 @@ import type { CancellableCalls, Serving } from "./call-cancel.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import { EXCHANGE_FOREIGN_CALL_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS } from "./limits.ts";
 import type { Membership } from "./membership.ts";
-import { isThenable, type ServiceRegistry } from "./registry.ts";
+import { isThenable, LOCAL_ONLY, type ServiceRegistry } from "./registry.ts";
 import { INTERNAL_ERROR, SERVICE_UNAVAILABLE, ServiceFailure, frameworkFailure } from "./service-failure.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
 
@@ -98,7 +98,7 @@ export class IncomingCalls {
     };
     let result: unknown;
     try {
-      result = this.registry.invokeLocal(name, method, params, timeoutMs, signal);
+      result = this.registry.callFast(name, method, params, timeoutMs, signal, LOCAL_ONLY);
     } catch (e) {
       return void nc.publish(reply, failureBody(e as ServiceFailure));
     }

@@ -20,6 +20,9 @@ import {
   frameworkFailure,
 } from "./service-failure.ts";
 
+/** callFast()'s last argument for a call that must be served in this process (never forwarded). */
+export const LOCAL_ONLY = true;
+
 /** Default bound of a call (ms), as SPEC §8.1 says. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
@@ -218,35 +221,11 @@ export class ServiceRegistry {
    * throw (logged with its stack, never sent).
    */
   call(name: string, method: string, params: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    if (options.signal?.aborted) return Promise.reject(abortFailureOf(options.signal));
-    if (this.local.has(name)) return this.callLocal(name, method, params, timeoutMs, options.signal);
-    if (this.remote.has(name) && this.transport) return this.transport.callRemote(name, method, params, timeoutMs, options.signal);
-    return Promise.reject(frameworkFailure(NO_SUCH_SERVICE, "no such service"));
-  }
-
-  /**
-   * @internal call() for the gateway's hot path: returns a synchronous method's value as it is
-   * (no Promise, no timer), a Promise for a delayed or remote reply, and throws a ServiceFailure
-   * for a synchronous failure. `signal` is asked for only when the reply is delayed.
-   */
-  callFast(name: string, method: string, params: unknown[], timeoutMs: number, signal: () => AbortSignal | undefined): unknown {
-    if (this.local.has(name)) {
-      // invokeLocal() written out: this path must stay small enough to be inlined
-      const m = this.methodOf(name, method);
-      if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal);
-      const result = this.run(m, name, method, params);
-      return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signal(), null) : result;
-    }
-    if (this.remote.has(name) && this.transport) return this.transport.callRemote(name, method, params, timeoutMs, signal());
-    throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
-  }
-
-  /** @internal calls a local instance only; always a Promise. */
-  callLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: SignalSource): Promise<unknown> {
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(abortFailureOf(signal));
     let result: unknown;
     try {
-      result = this.invokeLocal(name, method, params, timeoutMs, signal);
+      result = this.callFast(name, method, params, options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, signal);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -254,18 +233,27 @@ export class ServiceRegistry {
   }
 
   /**
-   * @internal runs a method of a local instance (the exchange answers remote calls with it):
-   * returns a synchronous method's value as it is (hot path: no timer, no Promise), or a Promise
-   * for a delayed reply, bounded by `timeoutMs` and the signal and rejecting with ServiceFailures
-   * only. Throws a ServiceFailure. A method exported with `context: true` gets a CallContext
-   * whose signal aborts when the bound does (a method without it gets no extra argument and no
-   * extra allocation). `signal` is resolved only for a delayed reply.
+   * @internal the one way into a call: call() wraps it in a Promise, the RPC gateway runs it per
+   * request (hot path), the exchange answers other processes' calls with it (`localOnly`, also
+   * Discovery's). A local instance is preferred (several: in turn); otherwise, unless
+   * `localOnly`, the exchange carries the call. Returns a synchronous method's value as it is (no
+   * Promise, no timer), or a Promise for a delayed or remote reply, bounded by `timeoutMs` and
+   * the signal and rejecting with ServiceFailures only; throws a ServiceFailure for a synchronous
+   * failure. A method exported with `context: true` gets a CallContext whose signal aborts when
+   * the bound does (a method without it gets no extra argument and no extra allocation).
+   * `signal` (a function: the gateway's and the exchange's) is asked for only when the reply is
+   * delayed. Keep the local path small: JSC inlines it into its callers only while it is.
    */
-  invokeLocal(name: string, method: string, params: unknown[], timeoutMs: number, signal: SignalSource): unknown {
-    const m = this.methodOf(name, method);
-    if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal);
-    const result = this.run(m, name, method, params);
-    return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), null) : result;
+  callFast(name: string, method: string, params: unknown[], timeoutMs: number, signal: SignalSource, localOnly = false): unknown {
+    if (this.local.has(name)) {
+      const m = this.methodOf(name, method);
+      if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal);
+      const result = this.run(m, name, method, params);
+      return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), null) : result;
+    }
+    if (!localOnly && this.remote.has(name) && this.transport)
+      return this.transport.callRemote(name, method, params, timeoutMs, signalOf(signal));
+    throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
   }
 
   /** The method of the local instance of `name` whose turn it is (several instances take calls in turn). */
@@ -292,7 +280,7 @@ export class ServiceRegistry {
     }
   }
 
-  /** invokeLocal() for a method that takes a CallContext (kept apart so the plain path stays small). */
+  /** callFast() for a method that takes a CallContext (kept apart so the plain path stays small). */
   private invokeWithContext(
     m: ExportedMethod,
     name: string,

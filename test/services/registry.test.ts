@@ -12,6 +12,7 @@ import {
   services,
   type ServiceEvent,
 } from "../../src/entry/services.ts";
+import { LOCAL_ONLY } from "../../src/services/registry.ts";
 import { failureOf } from "../helpers/failure.ts";
 
 /** A registry of its own whose stray-throw log is collected. */
@@ -158,4 +159,33 @@ test("tagged values: bytes and dates both ways; a __proto__ key stays a plain ke
   expect(JSON.parse(stringifyValue(v))).toEqual(
     JSON.parse('{"__proto__":{"$base64":"AQI="},"d":{"$date":"2026-01-01T00:00:00.000Z"},"n":{"$base64":"AQI=","x":1}}'),
   );
+});
+
+test("a call served for another process (LOCAL_ONLY) is never carried on to the exchange", async () => {
+  const { r } = registry();
+  // The exchange's side of the registry: one remote process hosts "validator"; what the
+  // registry hands to it is recorded (and answered), as the Exchange would carry it over NATS.
+  const carried: string[] = [];
+  r.setTransport({
+    callRemote: (name, method) => {
+      carried.push(`${name}.${method}`);
+      return Promise.resolve("from elsewhere");
+    },
+  });
+  r.updateRemote("other-process", [{ name: "validator", groups: [] }]);
+  expect(await r.call("validator", "sum", [1, 2])).toBe("from elsewhere");
+  let refused: unknown;
+  try {
+    r.callFast("validator", "sum", [1, 2], 1000, undefined, LOCAL_ONLY);
+  } catch (e) {
+    refused = e;
+  }
+  expect(refused).toBeInstanceOf(ServiceFailure);
+  expect((refused as ServiceFailure).error).toBe(NO_SUCH_SERVICE);
+  expect(carried).toEqual(["validator.sum"]);
+  // Hosted here as well: served here, local first, whichever way the call came in.
+  new Validator(r);
+  expect(r.callFast("validator", "echo", [7], 1000, undefined, LOCAL_ONLY)).toEqual([7]);
+  expect(await r.call("validator", "echo", [8])).toEqual([8]);
+  expect(carried).toEqual(["validator.sum"]);
 });

@@ -3,8 +3,7 @@
  * connection sees only this, so the daemon imports the connection and never the reverse (the
  * way servers/connection.ts reverses the dependency between a request and its connection).
  */
-import type { HttpServer } from "../servers/http-server.ts";
-import type { HttpSession } from "../servers/http-session.ts";
+import type { MountTable } from "../servers/mount-table.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { DateLines } from "./date-lines.ts";
@@ -41,12 +40,8 @@ export interface ConnectionHost {
   readonly dates: DateLines;
   /** True once the daemon is stopping (no response may keep its connection). */
   readonly stopping: boolean;
-  /** The server for a request, null for none, or the status refusing its path. */
-  route(s: HttpSession): HttpServer | null | number;
-  /** Basic authentication for a server that asks for it; `done(true)` lets the request through. */
-  authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void;
-  /** Makes the servlet and runs processRequest(). */
-  startServlet(s: HttpSession, server: HttpServer): void;
+  /** The attached server objects: each connection's request cycle routes through them. */
+  readonly mounts: MountTable;
   /** Where access-log lines go (each connection queues its own until their responses are written); null: none. */
   readonly accessLog: AccessLog | null;
   /** Reports an error. */

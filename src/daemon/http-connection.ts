@@ -24,35 +24,19 @@
  * responses already sent to a reset caused by input it sent after them.
  */
 import type { Socket } from "bun";
-import {
-  type BodyDecoder,
-  headerValues,
-  INCOMPLETE,
-  METHOD_CONNECT,
-  type RequestHead,
-  parseHead,
-  reasonOf,
-  statusOf,
-} from "../parser/index.ts";
-import type { Connection } from "../servers/connection.ts";
-import { HttpSession } from "../servers/http-session.ts";
-import { RequestAborted } from "../servers/request-aborted.ts";
+import { type BodyDecoder, INCOMPLETE, type RequestHead, parseHead, reasonOf, statusOf } from "../parser/index.ts";
+import type { RequestChannel } from "../servers/request-channel.ts";
+import { RequestCycle } from "../servers/request-cycle.ts";
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import { OutputQueue } from "./output.ts";
 import { AccessLogQueue, CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
 import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
 import { LINGER_MAX_BYTES } from "./limits.ts";
 import { IDLE_DECODER, IDLE_HEAD } from "./parser-pool.ts";
-import { control } from "../servers/session-control.ts";
 
 const EMPTY = new Uint8Array(0);
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
-
-/** `Expect: 100-continue`: none, asked and not answered yet, answered with 100. */
-const EXPECT_NONE = 0;
-const EXPECT_PENDING = 1;
-const EXPECT_CONTINUED = 2;
 
 /** Which deadline is running. */
 const NO_DEADLINE = 0;
@@ -90,23 +74,21 @@ const ENDED = 3;
 /** The close event came; everything pooled was given back. Any → CLOSED. */
 const CLOSED = 4;
 
-// ── Request phase: IDLE → HEAD → (AUTHORISING →) SERVING → (DISCARDING →) IDLE. ───────────────
-/** Between requests: nothing parsed, nothing owed. `current` is null. */
+// ── Request phase: IDLE → HEAD → SERVING → (DISCARDING →) IDLE. ───────────────────────────────
+/** Between requests: nothing parsed, nothing owed. */
 const IDLE = 0;
-/** A head is arriving (IDLE → HEAD at its first byte; → IDLE when refused). `current` is null. */
+/** A head is arriving (IDLE → HEAD at its first byte; → IDLE when refused). */
 const HEAD = 1;
-/** The server's authorise() is pending: the body waits (HEAD → AUTHORISING). */
-const AUTHORISING = 2;
 /**
- * A servlet owns the request; its body is delivered as the servlet is ready (HEAD or
- * AUTHORISING → SERVING). → IDLE when the response is complete and the body consumed.
+ * The request cycle owns the request; its body is read as the cycle wants it (HEAD → SERVING).
+ * → IDLE when the response is complete and the body consumed.
  */
 const SERVING = 3;
 /** The response is complete; the rest of the body is read and dropped (SERVING → DISCARDING → IDLE). */
 const DISCARDING = 4;
 
 /** Per-connection state; `socket.data`. */
-export class HttpConnection implements Connection, IdleConnection {
+export class HttpConnection implements RequestChannel, IdleConnection {
   /** The current request's head: pooled while a request is in progress, IDLE_HEAD between requests. */
   head: RequestHead = IDLE_HEAD;
   headBytes: Uint8Array = EMPTY;
@@ -130,8 +112,8 @@ export class HttpConnection implements Connection, IdleConnection {
   private state = OPEN;
   /** Request phase (IDLE … DISCARDING above). */
   private phase = IDLE;
-  /** The request being answered: non-null exactly in AUTHORISING, SERVING and DISCARDING. */
-  private current: HttpSession | null = null;
+  /** The framework's side of the requests on this connection: made at the first request, reused for each. */
+  private cycle: RequestCycle | null = null;
   /** The current head's span in headBytes. */
   private headStart = 0;
   private headEnd = 0;
@@ -170,8 +152,6 @@ export class HttpConnection implements Connection, IdleConnection {
    * the first line, so a connection that never sends a request (an idle flood) holds none.
    */
   private accessLines: AccessLogQueue | null = null;
-  /** The current request's `Expect: 100-continue` (EXPECT_*). */
-  private expect = EXPECT_NONE;
   /** Buffered requests wait for the output to drain. */
   private stalledOnOutput = false;
 
@@ -217,19 +197,21 @@ export class HttpConnection implements Connection, IdleConnection {
     this.deadline = daemon.clock + limits.headTimeoutMs;
   }
 
-  // ── Connection (what requests see) ──────────────────────────────────────────────────────
+  // ── RequestChannel (what a request's cycle sees) ────────────────────────────────────────
+
+  /** Plain TCP (TLS is a later transport). */
+  isSecure(): boolean {
+    return false;
+  }
 
   /** True while the cap of requests per connection allows another and the daemon is not stopping. */
   mayKeepAlive(): boolean {
     // A body longer than the limit is not worth discarding: the response says close (SPEC §3).
     const bodyTooLong = !this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody;
-    // A client still waiting for 100 Continue may or may not send its body now: close rather than guess.
-    const bodyUnasked = !this.bodyDone && this.expect === EXPECT_PENDING;
     return (
       this.state === OPEN &&
       !this.peerEnded &&
       !bodyTooLong &&
-      !bodyUnasked &&
       !this.daemon.stopping &&
       this.requests < this.daemon.limits.maxRequestsPerConnection
     );
@@ -241,6 +223,17 @@ export class HttpConnection implements Connection, IdleConnection {
    */
   headerTail(keepAlive: boolean): Uint8Array {
     return this.daemon.dates.tail(keepAlive, this.inReadTurn ? this.turnClock : Date.now());
+  }
+
+  /** RFC 9110 §15.2.1: the interim response, queued before the servlet's response. */
+  sendContinue(): void {
+    this.output.append(CONTINUE);
+    this.flushSoon();
+  }
+
+  /** No request after this one is read: the response in progress says `Connection: close`. */
+  closeAfterResponse(): void {
+    this.beginClosing();
   }
 
   /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */
@@ -305,21 +298,19 @@ export class HttpConnection implements Connection, IdleConnection {
     this.scheduleResume();
   }
 
-  /** The current response is complete (HttpSession calls this exactly once per request). */
+  /** The current response is complete and its servlet destroyed (the cycle calls this once per request). */
   responseComplete(keepAlive: boolean): void {
-    const s = this.current;
-    if (!s || this.phase === DISCARDING) return;
+    const s = this.cycle?.session;
+    if (!s || this.phase !== SERVING) return;
     this.phase = DISCARDING;
     this.responseKeepAlive = keepAlive;
     this.logged = true;
     // Logged once its last byte reaches the socket, or as 499 if the client leaves first.
     this.accessQueue()?.addResponse(s, s.status, this.outputEnd(), true);
-    control(s).destroy();
     if (!keepAlive || (!this.bodyDone && this.decoder.remainingLength() > this.daemon.limits.maxBody)) {
       // Nothing after this response is read (discarding a body that long is not worth it,
       // SPEC §3): close once it is written.
       this.beginClosing();
-      this.current = null;
       this.phase = IDLE;
       this.releaseParsers();
       this.flushSoon();
@@ -374,7 +365,7 @@ export class HttpConnection implements Connection, IdleConnection {
     this.beginClosing();
     // Responses already complete stay queued and are sent before the close (the client may
     // still read: it only closed its side); the current one is abandoned where it stands.
-    if (this.phase === AUTHORISING || this.phase === SERVING) this.abandonCurrent(true);
+    if (this.phase === SERVING) this.abandonCurrent(true);
     this.flush();
   }
 
@@ -402,12 +393,12 @@ export class HttpConnection implements Connection, IdleConnection {
    * (we close it: a timeout, a cut response, an abort): log it, destroy its servlet.
    */
   private abandonCurrent(clientLeft: boolean): void {
-    const s = this.current;
     const phase = this.phase;
-    this.current = null;
-    if (s === null) return;
+    if (phase < SERVING) return;
     this.phase = IDLE;
-    if (!this.logged) {
+    const cycle = this.cycle!;
+    const s = cycle.session;
+    if (!this.logged && s !== null) {
       this.logged = true;
       if (phase !== DISCARDING) this.daemon.counters.abandoned++;
       // 499 (nginx's "client closed request") when the client left before the response was
@@ -415,7 +406,7 @@ export class HttpConnection implements Connection, IdleConnection {
       const status = clientLeft || !s.hasStarted() ? CLIENT_CLOSED_REQUEST : s.status;
       this.accessQueue()?.addResponse(s, status, this.outputEnd(), false);
     }
-    if (!s.isDestroyed()) control(s).destroy();
+    cycle.abandon();
     this.releaseParsers();
     this.releaseHeadCopy();
     this.releaseDrainWaiters();
@@ -461,7 +452,7 @@ export class HttpConnection implements Connection, IdleConnection {
       this.reject(cannedStatus(408));
     } else if (kind === DEADLINE_BODY) {
       this.daemon.counters.timeouts++;
-      const s = this.current;
+      const s = this.phase === SERVING ? this.cycle!.session : null;
       this.beginClosing(); // the body is cut short: nothing after it can be framed
       if (s && !s.hasStarted()) s.sendError(408);
       else this.close();
@@ -474,12 +465,8 @@ export class HttpConnection implements Connection, IdleConnection {
    * has been sent it or is sending anyway.
    */
   private isWaitingForBody(): boolean {
-    const s = this.current;
-    if (s === null || this.phase === DISCARDING) return true; // a body left to discard or cut
-    if (this.phase === AUTHORISING) return false;
-    // A response already started means no 100 Continue will come: the client must send now.
-    if (this.expect === EXPECT_PENDING && !s.hasStarted()) return false;
-    return control(s).isReadyForBody();
+    if (this.phase !== SERVING) return true; // a body left to discard or cut
+    return this.cycle!.wantsBody();
   }
 
   /**
@@ -586,7 +573,7 @@ export class HttpConnection implements Connection, IdleConnection {
   /** Gives the receive buffer back once it is empty and no current head points into it. */
   private releaseRecv(): void {
     const recv = this.recv;
-    if (recv === null || this.recvEnd > this.recvStart || (this.current !== null && this.headBytes === recv)) return;
+    if (recv === null || this.recvEnd > this.recvStart || (this.phase >= SERVING && this.headBytes === recv)) return;
     this.recv = null;
     this.recvStart = this.recvEnd = 0;
     this.daemon.buffers.give(recv);
@@ -614,7 +601,7 @@ export class HttpConnection implements Connection, IdleConnection {
   /** Gives the head copy back once no current request reads from it. */
   private releaseHeadCopy(): void {
     const copy = this.headCopy;
-    if (copy === null || (this.current !== null && this.headBytes === copy)) return;
+    if (copy === null || (this.phase >= SERVING && this.headBytes === copy)) return;
     this.headCopy = null;
     if (this.headBytes === copy) this.headBytes = EMPTY;
     this.daemon.buffers.give(copy);
@@ -628,7 +615,6 @@ export class HttpConnection implements Connection, IdleConnection {
   /** Resumes processing buffered input after an asynchronous completion. */
   private resume(): void {
     if (this.state === CLOSED || this.processing) return;
-    if (this.current !== null && !this.bodyDone) this.continueIfWanted(this.current);
     const wasInTurn = this.inReadTurn;
     if (!wasInTurn) this.turnClock = Date.now();
     this.inReadTurn = true;
@@ -646,15 +632,14 @@ export class HttpConnection implements Connection, IdleConnection {
     this.processing = true;
     let p = start;
     while (p < end && this.state === OPEN) {
-      const s = this.current;
-      if (s !== null) {
-        if (this.bodyDone || this.phase === AUTHORISING) break; // response (or authorisation) pending
-        if (!control(s).isReadyForBody()) {
+      if (this.phase >= SERVING) {
+        if (this.bodyDone) break; // response pending
+        if (!this.cycle!.wantsBody()) {
           this.holdBody();
           break;
         }
         if (this.bodyHeld) this.releaseBody();
-        p = this.readBody(s, buf, p, end);
+        p = this.readBody(this.cycle!, buf, p, end);
         continue;
       }
       if (this.output.isCongested()) {
@@ -703,18 +688,16 @@ export class HttpConnection implements Connection, IdleConnection {
       this.appendToRecv(buf.subarray(p, end));
     }
     // A request still being answered after this turn reads its head from a stable copy.
-    if (this.current !== null && !this.headIsStable) this.stabiliseHead();
+    if (this.phase >= SERVING && !this.headIsStable) this.stabiliseHead();
     this.releaseRecv();
   }
 
   /** Consumes body bytes for the current request; returns the offset reached. */
-  private readBody(s: HttpSession, buf: Uint8Array, p: number, end: number): number {
-    // Body bytes (framing included) arrived: a client that asked for 100 Continue did not wait.
-    if (this.expect === EXPECT_PENDING) this.expect = EXPECT_NONE;
+  private readBody(cycle: RequestCycle, buf: Uint8Array, p: number, end: number): number {
     const decoder = this.decoder;
     const q = decoder.decode(buf, p, end);
     if (q < 0) {
-      this.failBody(s, statusOf(q) || 400, reasonOf(q));
+      this.refuseBody(statusOf(q) || 400, reasonOf(q));
       return end;
     }
     const pieceStart = decoder.pieceStart;
@@ -727,28 +710,26 @@ export class HttpConnection implements Connection, IdleConnection {
           this.beginClosing(); // SPEC §3: discard up to the body limit, past it close
           return end;
         }
-      } else if (decoder.received > s.bodyLimit) {
-        this.failBody(s, 413, "body over the limit");
-        return end;
       } else {
-        control(s).deliverContent(buf.subarray(pieceStart, pieceEnd));
+        cycle.piece(buf.subarray(pieceStart, pieceEnd));
+        if (this.phase === IDLE) return end; // refused (over the limit), or answered with a close
       }
     }
     if (decoder.done) {
       this.bodyDone = true;
       this.deadlineKind = NO_DEADLINE;
-      control(s).contentEnded();
       if (this.phase === DISCARDING) this.finishRequest();
+      else cycle.end();
     }
     return q;
   }
 
-  /** The body cannot be read (malformed or too large): answer if possible, and close. */
-  private failBody(s: HttpSession, status: number, reason: string): void {
+  /** The body cannot be read (malformed, or over the limit): answer if possible, and close. */
+  refuseBody(status: number, reason: string): void {
+    if (this.phase < SERVING) return;
     this.daemon.counters.badRequest(status);
-    control(s).contentFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
     this.beginClosing(); // before the error page, so it says Connection: close
-    if (!s.hasStarted() && this.phase !== DISCARDING) s.sendError(status);
+    this.cycle!.fail(status, reason);
     this.abandonCurrent(false);
   }
 
@@ -791,79 +772,28 @@ export class HttpConnection implements Connection, IdleConnection {
 
   // ── requests ────────────────────────────────────────────────────────────────────────────
 
-  /** Hands the parsed head to a server and a servlet. */
+  /** Hands the parsed head to the request cycle: the one place a request crosses into servers/. */
   private dispatch(): void {
     const head = this.head;
     this.requests++;
     this.daemon.counters.requests++;
-    const s = new HttpSession(this, this.daemon.limits.maxBody);
-    this.current = s;
     this.phase = SERVING;
     this.logged = false;
     this.bodyHeld = false;
     this.discarded = 0;
     this.bodyDone = !head.hasBody();
-    this.expect = EXPECT_NONE;
     if (this.bodyDone) {
       this.deadlineKind = NO_DEADLINE;
     } else {
       if (this.decoder === IDLE_DECODER) this.decoder = this.daemon.parsers.takeDecoder();
       this.decoder.start(head.contentLength, head.chunked);
       this.startBodyDeadline();
-      if (head.versionMajor === 1 && head.versionMinor >= 1 && isContinueExpected(head, this.headBytes)) this.expect = EXPECT_PENDING;
     }
-    if (head.method === METHOD_CONNECT) {
-      this.beginClosing(); // a client may follow CONNECT with tunnel bytes at once: never parse them
-      return s.sendError(501);
-    }
-    const server = this.daemon.route(s);
-    if (typeof server === "number") {
-      this.beginClosing(); // a target that cannot be a path (bad escapes, above the root): close
-      return s.sendError(server);
-    }
-    if (server === null) return s.sendError(404);
-    control(s).errorSource = server; // its errorPage() answers the framework's errors from here on
-    if (server.requiresAuthorisation()) {
-      this.phase = AUTHORISING;
-      this.daemon.authenticate(s, server, (ok) => {
-        if (this.current !== s || s.isDestroyed()) return;
-        if (this.phase === AUTHORISING) this.phase = SERVING;
-        if (ok) this.daemon.startServlet(s, server);
-        this.afterStart(s);
-        if (!this.processing) this.scheduleResume();
-      });
-      return;
-    }
-    this.daemon.startServlet(s, server);
-    this.afterStart(s);
-  }
-
-  /**
-   * After processRequest(): a declared body over the (possibly raised) limit is refused; a
-   * request without a body has it complete already (contentComplete() is called for every
-   * request whose response is not complete by then, SPEC §2.4).
-   */
-  private afterStart(s: HttpSession): void {
-    if (this.current !== s || this.phase === DISCARDING) return;
-    if (this.bodyDone) control(s).contentEnded();
-    else if (this.head.contentLength > s.bodyLimit) this.failBody(s, 413, "declared body over the limit");
-    else this.continueIfWanted(s);
-  }
-
-  /**
-   * RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` gets `100 Continue` once the
-   * servlet wants the body — not when it answers first (a 401, a 413) and not before it asks.
-   */
-  private continueIfWanted(s: HttpSession): void {
-    if (this.expect !== EXPECT_PENDING || s.hasStarted() || this.phase === DISCARDING || !control(s).isReadyForBody()) return;
-    this.expect = EXPECT_CONTINUED;
-    this.output.append(CONTINUE);
-    this.flushSoon();
+    (this.cycle ??= new RequestCycle(this, this.daemon.mounts, this.daemon.limits.maxBody)).begin();
   }
 
   /** The current request is finished (response complete and body consumed). */
   private finishRequest(): void {
-    this.current = null;
     this.phase = IDLE;
     this.releaseParsers();
     // A response begun before the daemon began stopping promised keep-alive; now that it is
@@ -985,7 +915,7 @@ export class HttpConnection implements Connection, IdleConnection {
       this.endGracefully();
       return;
     }
-    if (this.current === null) {
+    if (this.phase < SERVING) {
       this.output.shrink(); // idle: no grown buffer kept
       this.becomeIdleIfQuiet();
     }
@@ -999,10 +929,4 @@ export class HttpConnection implements Connection, IdleConnection {
       this.scheduleResume();
     }
   }
-}
-
-/** True when the request carries `Expect: 100-continue` (case-insensitive, RFC 9110 §10.1.1). */
-function isContinueExpected(head: RequestHead, bytes: Uint8Array): boolean {
-  const value = headerValues(head, bytes, "expect");
-  return value !== null && value.toLowerCase() === "100-continue";
 }

@@ -1,13 +1,17 @@
 /**
  * HttpSession: one request and its response. The request's accessors (read lazily from the
  * parser's offsets) are HttpRequest's, in http-request.ts; this file is the response's phase
- * machine and the request's lifecycle (body delivery, destroyServlet, the signal). The response
- * API here is what HttpServlet delegates to: it enforces the order status → headers → content,
- * adds Date, Server and exactly one Connection header, and decides persistence (SPEC §3).
+ * machine. The request's lifecycle (routing, the servlet, body delivery, destroy) belongs to its
+ * RequestCycle (request-cycle.ts), which makes the session and passes itself in as its
+ * SessionOwner: the session keeps that link in a `#private` field, so no servlet reaches it, and
+ * the cycle reaches the few members a servlet must not call through `sessionInternals` below,
+ * which netsvc does not export (fastify keeps its internals under module-private keys the same way).
+ * The response API here is what HttpServlet delegates to: it enforces the order status → headers
+ * → content, adds Date, Server and exactly one Connection header, and decides persistence (SPEC §3).
  * Hot path: header lines come pre-encoded from header-lines.ts; the Date/Server/Connection tail is
  * one cached array per second.
  */
-import type { Connection } from "./connection.ts";
+import type { RequestChannel } from "./request-channel.ts";
 import { HttpRequest } from "./http-request.ts";
 import { isBodyless, reasonPhrase, statusLine } from "../http/status.ts";
 import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, type ErrorDocument } from "../http/error-page.ts";
@@ -17,6 +21,7 @@ import { RequestAborted } from "./request-aborted.ts";
 import type { BodySink } from "./body-sink.ts";
 import { HttpError } from "./http-error.ts";
 import { isRecognisedMethod } from "../parser/index.ts";
+import type { Refused } from "./refusal.ts";
 
 const encoder = new TextEncoder();
 const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
@@ -36,7 +41,7 @@ const DESTROYED = 4;
 /** How deep isOwnAbort() follows an error's `cause` chain (a cycle or a long chain ends there). */
 const MAX_CAUSE_DEPTH = 8;
 
-/** The servlet side of the lifecycle, as the session calls it. */
+/** The servlet side of the lifecycle, as the request cycle calls it. */
 export interface ServletHooks {
   /** A piece of the body; a returned Promise pauses delivery until it settles. */
   processContent(chunk: Uint8Array): void | Promise<void>;
@@ -57,19 +62,86 @@ export interface ErrorPageSource {
 }
 
 /**
- * One request (its accessors: HttpRequest) and its response (the phase machine here). Created by
- * the daemon for every request.
+ * What a session asks of the request cycle that made it (the cycle implements it). After the
+ * request is destroyed the session asks a detached owner instead, which answers as a finished
+ * request would: the cycle may already serve the connection's next request.
+ */
+export interface SessionOwner {
+  /** The whole body, gathered (see HttpSession.content). */
+  content(): Promise<Uint8Array>;
+  /** Hands the body to `sink` instead of processContent() (see HttpServlet.parts). */
+  consumeBody(sink: BodySink): void;
+  /** The response is complete. */
+  responseComplete(keepAlive: boolean): void;
+  /** True when this response may keep its transport (and no client is left waiting for 100 Continue). */
+  mayKeepAlive(): boolean;
+  /** The servlet's `Allow` value for a 405, undefined when it names none. */
+  allowedMethods(): string | undefined;
+  /** The routed server's error body for `code`, or null for the framework's own. May throw (the server's code). */
+  errorPage(code: number, message?: string): string | ErrorDocument | null;
+  /** The routed server's view of the method (HttpServer.recognisesMethod); null when it has none. May throw. */
+  recognisesMethod(): boolean | null;
+}
+
+/** The owner of a destroyed session: it answers as a finished request. */
+const DETACHED: SessionOwner = {
+  content: () => Promise.reject(new RequestAborted("the request ended before its body was read")),
+  consumeBody: (sink) => sink.fail(new RequestAborted("the request ended before its body was read")),
+  responseComplete: () => {},
+  mayKeepAlive: () => false,
+  allowedMethods: () => undefined,
+  errorPage: () => null,
+  recognisesMethod: () => null,
+};
+
+/**
+ * The members of a session only the framework uses: routing on the request's bytes (the mount
+ * table, Router and FileServer: no string is made on the hot path), the lifecycle steps the
+ * request cycle takes, and the file server's pre-encoded headers. Module-internal: netsvc does
+ * not export it, so a servlet cannot call these by mistake.
+ */
+export interface SessionInternals {
+  /** The bytes the head's spans point into (empty once the request is retired). */
+  headBytes(s: HttpSession): Uint8Array;
+  /** True when the raw path is already normal (no escapes, no dot or empty segments). */
+  isPlainPath(s: HttpSession): boolean;
+  /** Start and end of the path part of the target in headBytes. */
+  pathStart(s: HttpSession): number;
+  pathEnd(s: HttpSession): number;
+  /** The normalised path, or the status code that refuses it. */
+  pathOrStatus(s: HttpSession): string | Refused;
+  /** Where servletPath() begins in headBytes, for a plain path. */
+  servletPathStart(s: HttpSession): number;
+  /** Routing's result: the attached path and where it ends in the request path. */
+  route(s: HttpSession, attachedPath: string, matchEnd: number): void;
+  /** The login that passed authentication. */
+  setUser(s: HttpSession, user: string): void;
+  /** Pre-encoded header lines including `Content-Length: contentLength` (the file server's cached ones). */
+  sendEncodedHeaders(s: HttpSession, lines: Uint8Array, contentLength: number): void;
+  /** Hands the body to `sink` (parts()). */
+  consumeBody(s: HttpSession, sink: BodySink): void;
+  /** A servlet callback threw or rejected (see HttpSession's servletFailed). */
+  failed(s: HttpSession, where: string, e: unknown): void;
+  /** The response ends where it stands (a half-made head is rolled back); output calls are no-ops from now on. */
+  endResponse(s: HttpSession): void;
+  /** Aborts the request's signal. */
+  abortSignal(s: HttpSession): void;
+  /** destroyServlet() has returned: the request's bytes are no longer read, and the cycle is let go. */
+  retire(s: HttpSession): void;
+}
+
+let internals: SessionInternals | undefined;
+
+/**
+ * One request (its accessors: HttpRequest) and its response (the phase machine here). Made by
+ * its RequestCycle for every request.
  */
 export class HttpSession extends HttpRequest {
-  /** The servlet answering this request (set by the daemon). */
-  protected servlet: ServletHooks | null = null;
   /** Largest request body accepted (413 beyond); a servlet may raise it in processRequest(). */
   bodyLimit: number;
   /** Bytes appended for this response (see bytesSent). */
   private sentBytes = 0;
   private responseStatus = 0;
-  /** The server object the request was routed to (set by the daemon): its errorPage() is asked first. */
-  protected errorSource: ErrorPageSource | null = null;
 
   private phase = NONE;
   private declaredLength = -1;
@@ -80,28 +152,36 @@ export class HttpSession extends HttpRequest {
   private chunked = false;
   private responseMark = 0;
   private controller: AbortController | null = null;
-  private collected: Uint8Array[] | null = null;
-  private collectedBytes = 0;
-  private contentWaiter: PromiseWithResolvers<Uint8Array> | null = null;
-  private bodyDone = false;
-  /**
-   * Body bytes may be delivered as they arrive: the servlet overrides processContent() or
-   * contentComplete() (set by the daemon), or asked for content(). Until then the body waits in
-   * the socket, so a content() called after an await still gets all of it.
-   */
-  protected readsBody = false;
-  /** A Promise returned by processContent() (or the sink) has not settled yet: delivery is paused. */
-  private contentBusy = false;
-  /** Takes the body instead of processContent() (parts()); null when none. */
-  private sink: BodySink | null = null;
-  /** Body bytes handed to processContent() so far. */
-  private delivered = 0;
-  /** contentEnded() ran (it runs once). */
-  private bodyEndSeen = false;
   /** A servlet failure was logged for this request (each is logged once). */
   private failureLogged = false;
   /** Content given to a response whose status has none was reported (once per response). */
   private droppedReported = false;
+  /** The request cycle that made this session; DETACHED once it is destroyed. */
+  #owner: SessionOwner;
+
+  static {
+    internals = {
+      headBytes: (s) => s.headBytes,
+      isPlainPath: (s) => s.isPlainPath(),
+      pathStart: (s) => s.pathStart,
+      pathEnd: (s) => s.pathEnd,
+      pathOrStatus: (s) => s.pathOrStatus(),
+      servletPathStart: (s) => s.servletPathStart(),
+      route: (s, attachedPath, matchEnd) => s.route(attachedPath, matchEnd),
+      setUser: (s, user) => {
+        s.user = user;
+      },
+      sendEncodedHeaders: (s, lines, contentLength) => s.sendEncodedHeaders(lines, contentLength),
+      consumeBody: (s, sink) => s.#owner.consumeBody(sink),
+      failed: (s, where, e) => s.servletFailed(where, e),
+      endResponse: (s) => s.endResponse(),
+      abortSignal: (s) => s.controller?.abort(),
+      retire: (s) => {
+        s.#owner = DETACHED;
+        s.retire();
+      },
+    };
+  }
 
   /** Response status once sent, 0 before. */
   get status(): number {
@@ -113,9 +193,10 @@ export class HttpSession extends HttpRequest {
     return this.sentBytes;
   }
 
-  /** Created by the daemon with the connection and the parsed head. */
-  constructor(connection: Connection, bodyLimit: number) {
-    super(connection);
+  /** Made by `owner` (its request cycle) for the request current on `channel`. */
+  constructor(channel: RequestChannel, owner: SessionOwner, bodyLimit: number) {
+    super(channel);
+    this.#owner = owner;
     this.bodyLimit = bodyLimit;
   }
 
@@ -146,94 +227,13 @@ export class HttpSession extends HttpRequest {
   }
 
   /**
-   * True when the daemon may deliver body bytes now: the response is complete (the
-   * rest is discarded), or the servlet reads the body and is not busy with the previous piece.
-   */
-  protected isReadyForBody(): boolean {
-    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null || this.sink !== null) && !this.contentBusy);
-  }
-
-  /** The daemon delivers a piece of the body (a view valid only during the call). */
-  protected deliverContent(chunk: Uint8Array): void {
-    if (this.phase >= COMPLETE) return;
-    if (this.collected) {
-      this.collected.push(chunk.slice());
-      this.collectedBytes += chunk.length;
-    }
-    const servlet = this.servlet;
-    if (servlet === null) return;
-    this.delivered += chunk.length;
-    let r: void | Promise<void>;
-    try {
-      r = this.sink !== null ? this.sink.write(chunk) : servlet.processContent(chunk);
-    } catch (e) {
-      return this.servletFailed("processContent()", e);
-    }
-    if (r instanceof Promise) {
-      // Backpressure: no more pieces until this one is taken (SPEC §2.4).
-      this.contentBusy = true;
-      r.then(
-        () => {
-          this.contentBusy = false;
-          this.connection.resumeReading();
-        },
-        (e) => {
-          this.contentBusy = false;
-          this.servletFailed("processContent()", e);
-        },
-      );
-    }
-  }
-
-  /** The daemon saw the end of the body (an empty or absent body included). */
-  protected contentEnded(): void {
-    if (this.bodyEndSeen) return;
-    this.bodyEndSeen = true;
-    this.bodyDone = true;
-    if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
-    this.sink?.end();
-    if (this.phase >= COMPLETE || this.servlet === null) return;
-    try {
-      const r = this.servlet.contentComplete();
-      if (r instanceof Promise) r.catch((e) => this.servletFailed("contentComplete()", e));
-    } catch (e) {
-      this.servletFailed("contentComplete()", e);
-    }
-  }
-
-  /** The body was refused (over the limit) or the client went away. */
-  protected contentFailed(reason: Error): void {
-    if (this.contentWaiter) this.contentWaiter.reject(reason);
-    this.sink?.fail(reason);
-  }
-
-  /**
-   * Hands the body to `sink` instead of processContent() (parts() does): pieces go to it as it
-   * takes them. Throws if pieces were already delivered another way.
-   */
-  protected consumeBody(sink: BodySink): void {
-    if (this.delivered > 0 || this.sink !== null) {
-      throw new Error("the body was already being read another way (processContent, content() or parts())");
-    }
-    this.sink = sink;
-    if (this.bodyDone || !this.head.hasBody()) {
-      this.bodyDone = true;
-      sink.end();
-    } else if (this.phase >= DESTROYED) {
-      sink.fail(new RequestAborted("the request ended before its body was read"));
-    } else {
-      this.connection.resumeReading();
-    }
-  }
-
-  /**
    * A servlet callback threw or rejected: an HttpError is answered with its status; a failure
    * caused by the request's own signal aborting (the client left, e.g. `services.call(…,
    * { signal: this.signal })` rejecting) is counted, never logged; anything else is logged once
    * with its stack (a RequestAborted is expected and not logged); 500 if nothing was sent, else
    * the connection closes after what was sent.
    */
-  protected servletFailed(where: string, e: unknown): void {
+  private servletFailed(where: string, e: unknown): void {
     // An HttpError is an answer, not a failure: its status, not logged.
     if (e instanceof HttpError) {
       if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
@@ -272,16 +272,6 @@ export class HttpSession extends HttpRequest {
     return false;
   }
 
-  private joinCollected(): Uint8Array {
-    const out = new Uint8Array(this.collectedBytes);
-    let p = 0;
-    for (const c of this.collected ?? []) {
-      out.set(c, p);
-      p += c.length;
-    }
-    return out;
-  }
-
   /**
    * The whole request body, gathered (bounded by bodyLimit; over it the promise rejects with a
    * RequestAborted and the client gets 413). It may be asked for at any time before the response
@@ -290,47 +280,17 @@ export class HttpSession extends HttpRequest {
    * to processContent(), and with a RequestAborted if the client leaves first.
    */
   content(): Promise<Uint8Array> {
-    if (!this.contentWaiter) {
-      this.contentWaiter = Promise.withResolvers<Uint8Array>();
-      if (this.delivered > 0) {
-        this.contentWaiter.reject(
-          new Error(`content() was asked for after ${this.delivered} body bytes had gone to processContent(); read the body one way only`),
-        );
-        return this.contentWaiter.promise;
-      }
-      this.collected ??= [];
-      if (this.bodyDone || !this.head.hasBody()) {
-        this.bodyDone = true;
-        this.contentWaiter.resolve(this.joinCollected());
-      } else if (this.phase >= DESTROYED) {
-        this.contentWaiter.reject(new RequestAborted("the request ended before its body was read"));
-      } else {
-        this.connection.resumeReading();
-      }
-    }
-    return this.contentWaiter.promise;
+    return this.#owner.content();
   }
 
-  /** Called once by the daemon: destroys the servlet and aborts the signal. */
-  protected destroy(): void {
+  /** The response ends where it stands: a head left half-made (the client left, or the connection ends) is never sent. */
+  private endResponse(): void {
     if (this.phase === DESTROYED) return;
     if (this.phase === HEADERS) {
-      // A head left half-made (the client left, or the connection ends): never sent.
       this.connection.output.rollback(this.responseMark);
       this.connection.output.unhold();
     }
     this.phase = DESTROYED;
-    // Everything waiting on the body — content(), parts() — hears that it will not come. (Only
-    // when something waits: an Error captures a stack, and most requests end with nobody waiting.)
-    if (!this.bodyDone && (this.contentWaiter !== null || this.sink !== null))
-      this.contentFailed(new RequestAborted("the request ended before its body was complete"));
-    this.controller?.abort(); // first, so destroyServlet() sees it aborted
-    try {
-      this.servlet?.destroyServlet();
-    } catch (e) {
-      this.connection.logError("destroyServlet threw", e);
-    }
-    this.retire();
   }
 
   // ── the response ─────────────────────────────────────────────────────────────────────────
@@ -389,7 +349,7 @@ export class HttpSession extends HttpRequest {
    * (the file server's cached headers). Ignored outside the header phase, and for a 204 or 304
    * (the lines carry a Content-Length those must not have).
    */
-  protected sendEncodedHeaders(lines: Uint8Array, contentLength: number): void {
+  private sendEncodedHeaders(lines: Uint8Array, contentLength: number): void {
     if (this.phase !== HEADERS || this.declaredLength >= 0) return;
     if (isBodyless(this.responseStatus)) return this.noteDroppedContent(contentLength);
     this.declaredLength = contentLength;
@@ -411,7 +371,7 @@ export class HttpSession extends HttpRequest {
       this.emit(TRANSFER_ENCODING_CHUNKED);
     }
     const selfDelimited = this.declaredLength >= 0 || bodyless || this.chunked;
-    this.keepAlive = !this.closeAfter && selfDelimited && this.head.isKeepAliveRequested() && this.connection.mayKeepAlive();
+    this.keepAlive = !this.closeAfter && selfDelimited && this.head.isKeepAliveRequested() && this.#owner.mayKeepAlive();
     if (!this.head.isSimpleRequest()) this.emit(this.connection.headerTail(this.keepAlive));
     if (isBodyless(this.responseStatus) || this.declaredLength === 0) this.complete();
   }
@@ -498,16 +458,14 @@ export class HttpSession extends HttpRequest {
     // refusal; only a recognised method refused here is 405, naming the methods the resource
     // answers (§15.5.6).
     if (code === 405 && !this.isMethodRecognised()) code = 501;
-    const allow = code === 405 ? (this.servlet?.allowedMethods?.() ?? "GET, HEAD") : "";
+    const allow = code === 405 ? (this.#owner.allowedMethods() ?? "GET, HEAD") : "";
     this.sendErrorWithHeaders(code, allow ? [["Allow", allow]] : [], html);
   }
 
   /** RFC 9110 §9.1: whether the server the request was routed to recognises its method. */
   private isMethodRecognised(): boolean {
-    const source = this.errorSource;
-    if (source?.recognisesMethod === undefined) return isRecognisedMethod(this.methodCode());
     try {
-      return source.recognisesMethod(this);
+      return this.#owner.recognisesMethod() ?? isRecognisedMethod(this.methodCode());
     } catch (e) {
       this.connection.logError("recognisesMethod() threw", e);
       return isRecognisedMethod(this.methodCode());
@@ -564,14 +522,12 @@ export class HttpSession extends HttpRequest {
    * application's text (an HttpError's), never request input.
    */
   private errorDocument(code: number, message?: string): ErrorDocument {
-    if (this.errorSource !== null) {
-      try {
-        const own = this.errorSource.errorPage(code, this, message);
-        if (typeof own === "string") return { contentType: HTML_TYPE, body: own };
-        if (own) return own;
-      } catch (e) {
-        this.connection.logError(`errorPage(${code}) threw`, e);
-      }
+    try {
+      const own = this.#owner.errorPage(code, message);
+      if (typeof own === "string") return { contentType: HTML_TYPE, body: own };
+      if (own) return own;
+    } catch (e) {
+      this.connection.logError(`errorPage(${code}) threw`, e);
     }
     return this.frameworkErrorDocument(code, message);
   }
@@ -642,6 +598,9 @@ export class HttpSession extends HttpRequest {
   private complete(): void {
     if (this.phase >= COMPLETE) return;
     this.phase = COMPLETE;
-    this.connection.responseComplete(this.keepAlive);
+    this.#owner.responseComplete(this.keepAlive);
   }
 }
+
+/** The framework's hold on a session (see SessionInternals); not exported by netsvc. */
+export const sessionInternals: SessionInternals = internals!;

@@ -8,7 +8,7 @@ import { MountTable } from "../servers/mount-table.ts";
 import type { AccessLog } from "./access-log.ts";
 import { DateLines } from "./date-lines.ts";
 import { BufferPool } from "./buffer-pool.ts";
-import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
+import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";

@@ -16,12 +16,14 @@
  * destroy it is detached (it asks a detached owner from then on), and every callback the cycle
  * leaves behind checks that its session is still the current one.
  */
-import { headerValues, METHOD_CONNECT, type RequestHead } from "../parser/index.ts";
+import { METHOD_CONNECT } from "../parser/index.ts";
+import { isContinueExpected } from "./expect-continue.ts";
 import type { BodySink } from "./body-sink.ts";
 import { HttpError } from "./http-error.ts";
 import { parseAuthorization, type AuthDecision, type HttpServer } from "./http-server.ts";
 import { readsBodyAsItArrives } from "./http-servlet.ts";
-import { HttpSession, sessionInternals as internals, type ServletHooks, type SessionOwner } from "./http-session.ts";
+import { HttpSession, sessionInternals as internals } from "./http-session.ts";
+import type { ServletHooks, SessionOwner } from "./session-owner.ts";
 import type { ErrorDocument } from "../http/error-page.ts";
 import type { MountTable } from "./mount-table.ts";
 import { isRefused } from "./refusal.ts";
@@ -444,11 +446,4 @@ export class RequestCycle implements SessionOwner {
     this.waiter = null;
     this.sink = null;
   }
-}
-
-/** True when the request carries `Expect: 100-continue` (case-insensitive, RFC 9110 §10.1.1) on HTTP/1.1 or later. */
-function isContinueExpected(head: RequestHead, bytes: Uint8Array): boolean {
-  if (head.versionMajor !== 1 || head.versionMinor < 1) return false;
-  const value = headerValues(head, bytes, "expect");
-  return value !== null && value.toLowerCase() === "100-continue";
 }

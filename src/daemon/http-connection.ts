@@ -1,142 +1,56 @@
 /**
- * HttpConnection: one per accepted socket, and the HTTP/1.x transport of the requests on it (it
- * is their RequestChannel). It owns the connection's lifecycle, its output, the linger and its
- * place in the idle list; its RequestReader parses and decodes what arrives, its Deadlines say
- * which timeout runs, and one RequestCycle (made at the first request, reused for each) is the
- * framework's side of every request. Its state is one machine (Go's conn/ConnState is the model):
- * the lifecycle below, with its transition rules next to its values.
- *
- * Order: one request at a time, strictly in order (SPEC §3). All output produced in one turn goes
- * out in one socket.write.
+ * HttpConnection: HTTP/1.x on an accepted socket, and the transport of the requests on it (it is
+ * their RequestChannel). Its lifecycle, output, linger and idle-list place are SocketConnection's;
+ * its RequestReader parses and decodes what arrives, its Deadlines say which timeout runs, and one
+ * RequestCycle (made at the first request, reused for each) is the framework's side of every
+ * request. What is HTTP/1's alone is here: the 100 Continue bytes, the `Connection:` tail, the
+ * keep-alive decision, one request at a time in order (SPEC §3), the canned refusals.
  *
  * Leaving: a client's FIN or reset while its response is incomplete means it is gone (as Go's
  * net/http cancels the request context): the cycle destroys the servlet and aborts its signal at
- * once. Our own closes are graceful: stop reading requests, send what is queued, half-close, and
- * read and discard the client's input for a short linger before closing, so a client never loses
- * responses already sent to a reset caused by input it sent after them.
+ * once.
  */
 import type { Socket } from "bun";
+import { cannedStatus, type Canned } from "../http/canned.ts";
+import type { RequestHead } from "../parser/index.ts";
 import type { RequestChannel } from "../servers/request-channel.ts";
 import { RequestCycle } from "../servers/request-cycle.ts";
-import { cannedStatus, type Canned } from "../http/canned.ts";
-import { OutputQueue } from "./output.ts";
-import { AccessLogQueue, CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
-import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
-import {
-  DEADLINE_BODY,
-  DEADLINE_FIRST_BYTE,
-  DEADLINE_HEAD,
-  DEADLINE_KEEP_ALIVE,
-  DEADLINE_LINGER,
-  DEADLINE_SEND,
-  Deadlines,
-} from "./deadlines.ts";
-import { LINGER_MAX_BYTES } from "./limits.ts";
+import { CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
+import type { ConnectionHost } from "./daemon-resources.ts";
+import { DEADLINE_BODY, DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import { type ReaderEvents, RequestReader } from "./request-reader.ts";
-import type { RequestHead } from "../parser/index.ts";
+import { CLOSED, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
 
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 /** Pipelined input held beyond this many heads' worth pauses the socket (the kernel holds the rest). */
 const RECV_BACKLOG_HEADS = 4;
 
-// ── Lifecycle: it only moves forward. ────────────────────────────────────────────────────────
-/** Reading and answering requests. */
-const OPEN = 0;
-/**
- * No more requests are read (a close was decided: error, `Connection: close`, the request cap, a
- * timeout, the client's FIN); queued output is still sent. OPEN → CLOSING at that decision.
- */
-const CLOSING = 1;
-/**
- * Our side half-closed (socket.shutdown) once the output was sent; the client's input is read and
- * discarded until its FIN, LINGER_MS or LINGER_MAX_BYTES. CLOSING → LINGERING when the queue
- * empties and the client has not closed its side.
- */
-const LINGERING = 2;
-/**
- * socket.end() (or terminate) was called; Bun's close event follows. CLOSING → ENDED when the
- * queue empties after the client's FIN; LINGERING → ENDED at its FIN or deadline; any → ENDED on
- * abort() or reclaim().
- */
-const ENDED = 3;
-/** The close event came; everything pooled was given back. Any → CLOSED. */
-const CLOSED = 4;
-
 /** Per-connection state; `socket.data`. */
-export class HttpConnection implements RequestChannel, IdleConnection, ReaderEvents {
-  readonly output: OutputQueue;
-  readonly localPort: number;
-  readonly remotePort: number;
-
-  /** Lifecycle (OPEN … CLOSED above). */
-  private state = OPEN;
-  private readonly deadlines: Deadlines;
-  private readonly reader: RequestReader;
+export class HttpConnection extends SocketConnection implements RequestChannel, ReaderEvents {
+  /** The reading side: receive buffer, head, body decoding. */
+  protected readonly input: RequestReader;
   /** The framework's side of the requests on this connection: made at the first request, reused for each. */
   private cycle: RequestCycle | null = null;
-  /** The wall clock (ms) when the current read turn began (the Date of the responses it makes); 0 outside one. */
-  private turnClock = 0;
-  /** A microtask flush is pending. */
-  private flushScheduled = false;
-  /** The client sent its FIN (or reset): nothing more will be read. */
-  private peerEnded = false;
-  /** socket.pause() is in force (receive buffer full, or output above its high-water mark). */
-  private paused = false;
-  /** The daemon counted this connection as lingering (it is uncounted at the close event). */
-  private countedLingering = false;
-  /** Bytes read and discarded while lingering (past LINGER_MAX_BYTES: close at once). */
-  private lingerBytes = 0;
-  /**
-   * Access-log lines waiting for their responses to reach the socket (see accessQueue): made with
-   * the first line, so a connection that never sends a request (an idle flood) holds none.
-   */
-  private accessLines: AccessLogQueue | null = null;
-  /** Callbacks of whenDrained(); null until the first (most connections never wait). */
-  private drainWaiters: (() => void)[] | null = null;
-
-  /** Neighbours in the daemon's list of idle connections (reclaimed oldest first at the limit). */
-  idlePrev: IdleConnection | null = null;
-  idleNext: IdleConnection | null = null;
-  /** True while in that list. */
-  idleListed = false;
-  /** Chosen to make room at the limit; closed at the end of this turn unless a request arrives. */
-  reclaimPending = false;
-
-  /**
-   * The microtasks of flushSoon() and scheduleResume(), made on first use: a connection answered
-   * within its read turn (most are) never needs them, and an idle one should not pay for them.
-   */
-  private flushTask: (() => void) | null = null;
+  /** The microtask of scheduleResume(), made on first use (an idle connection should not pay for it). */
   private resumeTask: (() => void) | null = null;
 
-  /**
-   * Creates the connection for a newly accepted socket. The addresses are read once by the
-   * daemon (the runtime has none to give in the close event, when a log line may still need them).
-   */
-  constructor(
-    private readonly daemon: ConnectionHost,
-    private readonly socket: Socket<unknown>,
-    readonly remoteAddress: string,
-    readonly localAddress: string,
-  ) {
-    this.output = new OutputQueue(daemon.limits.outputHighWaterMark, daemon.buffers);
-    this.localPort = socket.localPort;
-    this.remotePort = socket.remotePort;
-    this.deadlines = new Deadlines(daemon.limits, daemon.clock);
-    this.reader = new RequestReader(daemon, this.deadlines, this);
+  /** Creates the connection for a newly accepted socket (see SocketConnection). */
+  constructor(daemon: ConnectionHost, socket: Socket<unknown>, remoteAddress: string, localAddress: string) {
+    super(daemon, socket, remoteAddress, localAddress);
+    this.input = new RequestReader(daemon, this.deadlines, this);
   }
 
   // ── RequestChannel (what a request's cycle sees) ────────────────────────────────────────
 
   /** The current request's head (the reader's). */
   get head(): RequestHead {
-    return this.reader.head;
+    return this.input.head;
   }
 
   /** The bytes the head's spans point into. */
   get headBytes(): Uint8Array {
-    return this.reader.headBytes;
+    return this.input.headBytes;
   }
 
   /** Plain TCP (TLS is a later transport). */
@@ -150,9 +64,9 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
       this.state === OPEN &&
       !this.peerEnded &&
       // A body longer than the limit is not worth discarding: the response says close (SPEC §3).
-      !this.reader.isBodyTooLong() &&
+      !this.input.isBodyTooLong() &&
       !this.daemon.stopping &&
-      this.reader.requests < this.daemon.limits.maxRequestsPerConnection
+      this.input.requests < this.daemon.limits.maxRequestsPerConnection
     );
   }
 
@@ -170,35 +84,16 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
     this.flushSoon();
   }
 
-  /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */
-  flushSoon(): void {
-    if (this.turnClock > 0 || this.flushScheduled || this.state === CLOSED) return;
-    this.flushScheduled = true;
-    queueMicrotask(
-      (this.flushTask ??= () => {
-        this.flushScheduled = false;
-        this.flush();
-      }),
-    );
-  }
-
-  /** Calls `callback` once the output drops below its high-water mark. */
-  whenDrained(callback: () => void): void {
-    if (this.state === CLOSED) return;
-    (this.drainWaiters ??= []).push(callback);
-    this.flushSoon();
-  }
-
   /** Reading may go on: the servlet is ready for more of its body. */
   resumeReading(): void {
-    if (this.state !== OPEN || this.reader.isProcessing()) return;
+    if (this.state !== OPEN || this.input.isProcessing()) return;
     this.scheduleResume();
   }
 
   /** The current response is complete and its servlet destroyed (the cycle calls this once per request). */
   responseComplete(keepAlive: boolean): void {
     const s = this.cycle?.session;
-    const reader = this.reader;
+    const reader = this.input;
     if (!s || !reader.hasRequest() || reader.isDiscarding()) return;
     reader.responded();
     // Logged once its last byte reaches the socket, or as 499 if the client leaves first.
@@ -215,7 +110,7 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
 
   /** The body cannot be read (malformed, or over the limit): answer if possible, and close. */
   refuseBody(status: number, reason: string): void {
-    if (!this.reader.hasRequest()) return;
+    if (!this.input.hasRequest()) return;
     this.daemon.counters.badRequest(status);
     this.beginClosing(); // before the error page, so it says Connection: close
     this.cycle!.fail(status, reason);
@@ -233,30 +128,6 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
     this.beginClosing();
     this.abandonCurrent(false);
     this.flushSoon();
-  }
-
-  /** Closes at once, dropping unsent output (a reset: shutdown(), a stop past its grace). */
-  abort(): void {
-    if (this.state >= ENDED) return;
-    this.output.clear();
-    this.endNow();
-    this.socket.terminate();
-  }
-
-  /** Logs a servlet failure with the connection's peer, and counts it. */
-  logError(message: string, error?: unknown): void {
-    this.daemon.counters.servletErrors++;
-    this.daemon.logError(`${this.remoteAddress}:${this.remotePort} ${message}`, error);
-  }
-
-  /** Content a servlet gave a 204 or 304 was dropped: counted, the first one logged (by the daemon). */
-  contentDropped(status: number): void {
-    this.daemon.contentDropped(status);
-  }
-
-  /** A servlet failed because its own signal aborted (its client left): expected, so only counted. */
-  countServletAbort(): void {
-    this.daemon.counters.servletAborts++;
   }
 
   // ── ReaderEvents (what the reader reports) ──────────────────────────────────────────────
@@ -301,7 +172,7 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
   }
 
   bodyEnded(): void {
-    if (this.reader.isDiscarding()) this.finishRequest();
+    if (this.input.isDiscarding()) this.finishRequest();
     else this.cycle!.end();
   }
 
@@ -319,25 +190,15 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
   onData(chunk: Uint8Array): void {
     // A request reached a connection chosen to make room: it is not idle, and is served.
     if (this.reclaimPending) this.daemon.rescue(this);
-    if (this.state !== OPEN) {
-      // Nothing after a close was decided is parsed. Lingering, the input is discarded — but a
-      // client that keeps flooding gets closed at once.
-      if (this.state === LINGERING && (this.lingerBytes += chunk.length) > LINGER_MAX_BYTES) this.finishClose(true);
-      return;
-    }
+    if (this.discardsInput(chunk)) return;
     this.turnClock = Date.now();
-    this.reader.receive(chunk);
+    this.input.receive(chunk);
     this.turnClock = 0;
     // Pipelined input piling up behind a pending response: let the kernel hold the rest.
-    if (this.reader.buffered() > this.daemon.limits.maxHead * RECV_BACKLOG_HEADS && !this.paused) {
+    if (this.input.buffered() > this.daemon.limits.maxHead * RECV_BACKLOG_HEADS && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
-    this.flush();
-  }
-
-  /** Bun `drain`: the socket takes more. */
-  onDrain(): void {
     this.flush();
   }
 
@@ -356,7 +217,7 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
     this.beginClosing();
     // Responses already complete stay queued and are sent before the close (the client may
     // still read: it only closed its side); the current one is abandoned where it stands.
-    if (this.reader.hasRequest() && !this.reader.isDiscarding()) this.abandonCurrent(true);
+    if (this.input.hasRequest() && !this.input.isDiscarding()) this.abandonCurrent(true);
     this.flush();
   }
 
@@ -371,13 +232,8 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
     this.accessLines?.close(this.output.written, clientLeft);
     this.daemon.connectionClosed(this, this.countedLingering);
     this.callDrainWaiters();
-    this.reader.close(); // everything pooled goes back
+    this.input.close(); // everything pooled goes back
     this.output.clear();
-  }
-
-  /** A socket error (a reset and the like): expected when clients leave, so only counted. */
-  onError(): void {
-    this.daemon.counters.socketErrors++;
   }
 
   /**
@@ -387,7 +243,7 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
    * which is how it tells), so no servlet hangs in a wait.
    */
   private abandonCurrent(clientLeft: boolean): void {
-    const reader = this.reader;
+    const reader = this.input;
     if (!reader.hasRequest()) return;
     const cycle = this.cycle!;
     const s = cycle.session;
@@ -407,7 +263,7 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
   /** Called by the daemon's sweep timer: enforces the deadlines. */
   sweep(now: number): void {
     if (this.state === CLOSED) return;
-    const reader = this.reader;
+    const reader = this.input;
     const bodyWanted = !reader.hasRequest() || reader.isDiscarding() || this.cycle!.wantsBody();
     const busy = this.output.pending > 0 || reader.buffered() > 0;
     const due = this.deadlines.due(now, bodyWanted, reader.bodyReceived(), busy);
@@ -437,37 +293,16 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
     }
   }
 
-  /** Closes an idle connection (daemon stopping); a connection with a request in flight finishes it first. */
-  closeIfIdle(): void {
-    if (this.state === CLOSED || !this.reader.isIdle()) return;
-    this.beginClosing();
-    this.flush();
-  }
-
   /** True once a request was read on this connection. */
   isReused(): boolean {
-    return this.reader.requests > 0;
-  }
-
-  /**
-   * Closes an idle connection to make room for a new one at the connection limit (nginx reuses
-   * idle keep-alive connections the same way): nothing is in flight, so it ends at once. A
-   * client that sends a request after this gets our FIN without an answer, the signal on which
-   * HTTP/1.1 clients retry an idempotent request on a new connection (RFC 9112 §9.3.1). False when
-   * it is no longer idle (closing on its own, or a request arrived).
-   */
-  reclaim(): boolean {
-    if (this.state !== OPEN || !this.reader.isIdle() || this.reader.buffered() > 0) return false;
-    this.endNow();
-    this.socket.end();
-    return true;
+    return this.input.requests > 0;
   }
 
   // ── requests ────────────────────────────────────────────────────────────────────────────
 
   /** The current request is finished (response complete and body consumed). */
   private finishRequest(): void {
-    this.reader.finish();
+    this.input.finish();
     // A response begun before the daemon began stopping promised keep-alive; now that it is
     // over, the connection closes as an idle one would have at stop(), not at its idle timeout.
     if (this.peerEnded || this.daemon.stopping) {
@@ -475,9 +310,9 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
       return;
     }
     this.deadlines.keepAlive(this.daemon.clock);
-    if (this.reader.buffered() > 0) {
+    if (this.input.buffered() > 0) {
       // An asynchronous completion: pipelined requests may be waiting in the buffer.
-      if (!this.reader.isProcessing()) this.scheduleResume();
+      if (!this.input.isProcessing()) this.scheduleResume();
     } else {
       this.becomeIdleIfQuiet();
     }
@@ -490,9 +325,14 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
     this.output.append(dateLine);
     this.output.append(canned.afterDate);
     this.accessQueue()?.addRefusal(this.remoteAddress, canned.status, canned.length(dateLine.length), this.outputEnd());
-    this.reader.drop();
+    this.input.drop();
     this.beginClosing();
     this.flushSoon();
+  }
+
+  /** The output drained: the requests waiting in the buffer are read again. */
+  protected resumeInput(): void {
+    this.scheduleResume();
   }
 
   /** Resumes processing at the end of this job (a microtask). */
@@ -502,126 +342,15 @@ export class HttpConnection implements RequestChannel, IdleConnection, ReaderEve
 
   /** Resumes processing buffered input after an asynchronous completion. */
   private resume(): void {
-    if (this.state === CLOSED || this.reader.isProcessing()) return;
+    if (this.state === CLOSED || this.input.isProcessing()) return;
     const outer = this.turnClock;
     if (outer === 0) this.turnClock = Date.now();
-    this.reader.processBuffered();
+    this.input.processBuffered();
     this.turnClock = outer;
-    if (this.paused && !this.output.isCongested() && this.reader.buffered() <= this.daemon.limits.maxHead) {
+    if (this.paused && !this.output.isCongested() && this.input.buffered() <= this.daemon.limits.maxHead) {
       this.paused = false;
       this.socket.resume();
     }
     this.flush();
-  }
-
-  // ── lifecycle and output ────────────────────────────────────────────────────────────────
-
-  /**
-   * Joins the idle list (a candidate for reclaiming) only between requests with nothing queued
-   * either way: a response still being written to a slow reader is not idle.
-   */
-  private becomeIdleIfQuiet(): void {
-    if (this.idleListed || this.state !== OPEN || !this.reader.isIdle()) return;
-    if (this.output.pending > 0 || this.reader.buffered() > 0) return;
-    this.daemon.idle.add(this);
-  }
-
-  /** OPEN → CLOSING: no more requests are read. */
-  private beginClosing(): void {
-    if (this.state === OPEN) this.state = CLOSING;
-  }
-
-  /**
-   * → ENDED: our side is finished (end or terminate follows at once). A socket that has not
-   * closed LINGER_MS later (a client that never answers our FIN) is reset by the sweep.
-   */
-  private endNow(): void {
-    if (this.idleListed) this.daemon.idle.remove(this);
-    this.state = ENDED;
-    this.deadlines.linger(this.daemon.clock);
-  }
-
-  /**
-   * Our side is done: half-close and linger (read and discard) until the client closes too, or
-   * LINGER_MS pass — a full close with the client's input unread would reset the connection and
-   * destroy responses it has not read yet (nginx's lingering close).
-   */
-  private endGracefully(): void {
-    if (this.peerEnded) {
-      this.endNow();
-      this.socket.end();
-      return;
-    }
-    if (this.idleListed) this.daemon.idle.remove(this);
-    this.state = LINGERING;
-    this.countedLingering = true;
-    this.daemon.lingerStarted();
-    this.socket.shutdown();
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
-    this.deadlines.linger(this.daemon.clock);
-  }
-
-  /**
-   * Closes for good: after the client's FIN (both sides done: a plain close), or — `abrupt` —
-   * when the linger runs out or the client floods it (a reset is the only way to stop a client
-   * still sending). Called for a connection already ENDED, it completes the close Bun held.
-   */
-  private finishClose(abrupt: boolean): void {
-    if (this.state === CLOSED) return;
-    this.endNow();
-    if (abrupt) this.socket.terminate();
-    else this.socket.end();
-  }
-
-  /** The connection's access-log queue, made on first use; null without an access log. */
-  private accessQueue(): AccessLogQueue | null {
-    const log = this.daemon.accessLog;
-    return log === null ? null : (this.accessLines ??= new AccessLogQueue(log));
-  }
-
-  /** Where the queued output ends, in OutputQueue.written terms (the access log's positions). */
-  private outputEnd(): number {
-    return this.output.written + this.output.pending;
-  }
-
-  private callDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    if (waiters === null || waiters.length === 0) return;
-    this.drainWaiters = null;
-    for (const w of waiters) w();
-  }
-
-  /** Writes what is queued; closes when closing and empty; manages pause and drain waiters. */
-  flush(): void {
-    if (this.state >= LINGERING) return;
-    const output = this.output;
-    const before = output.written;
-    const empty = output.flush(this.socket);
-    // Also when nothing was written now: a response whose last byte went out in an earlier turn
-    // (a deferred HEAD's head) completes without adding a byte, and its line is due already.
-    this.accessLines?.release(output.written);
-    this.deadlines.sent(this.daemon.clock, output.written > before || empty, !empty);
-    if (!empty) {
-      if (!output.isCongested()) this.callDrainWaiters();
-      else if (!this.paused) {
-        this.paused = true;
-        this.socket.pause();
-      }
-      return;
-    }
-    if (this.state === CLOSING) return this.endGracefully();
-    if (!this.reader.hasRequest()) {
-      output.shrink(); // idle: no grown buffer kept
-      this.becomeIdleIfQuiet();
-    }
-    if (this.paused && this.reader.buffered() <= this.daemon.limits.maxHead) {
-      this.paused = false;
-      this.socket.resume();
-    }
-    this.callDrainWaiters();
-    if (!this.reader.isProcessing() && this.reader.takeStalled()) this.scheduleResume();
   }
 }

@@ -99,9 +99,7 @@ export class RequestCycle implements SessionOwner {
     const s = new HttpSession(channel, this, this.maxBody);
     const head = channel.head;
     this.session = s;
-    this.phase = ROUTING;
-    this.server = null;
-    this.servlet = null;
+    this.phase = ROUTING; // server, servlet, waiter, sink and collected are null since finish()
     this.readsBody = false;
     this.busy = false;
     this.bodyEnded = !head.hasBody();
@@ -344,8 +342,7 @@ export class RequestCycle implements SessionOwner {
     this.servlet = servlet;
     this.readsBody = readsBodyAsItArrives(servlet);
     try {
-      const r = servlet.processRequest();
-      if (r instanceof Promise) r.catch((e) => internals.failed(s, "processRequest()", e));
+      watch(s, "processRequest()", servlet.processRequest());
     } catch (e) {
       internals.failed(s, "processRequest()", e);
     }
@@ -395,8 +392,7 @@ export class RequestCycle implements SessionOwner {
     const servlet = this.servlet;
     if (s.isComplete() || servlet === null) return;
     try {
-      const r = servlet.contentComplete();
-      if (r instanceof Promise) r.catch((e) => internals.failed(s, "contentComplete()", e));
+      watch(s, "contentComplete()", servlet.contentComplete());
     } catch (e) {
       internals.failed(s, "contentComplete()", e);
     }
@@ -446,4 +442,9 @@ export class RequestCycle implements SessionOwner {
     this.waiter = null;
     this.sink = null;
   }
+}
+
+/** A servlet callback `where` returned `r`: its rejection, if it is a Promise, is the servlet's failure. */
+function watch(s: HttpSession, where: string, r: void | Promise<void>): void {
+  if (r instanceof Promise) r.catch((e) => internals.failed(s, where, e));
 }

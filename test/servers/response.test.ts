@@ -159,3 +159,39 @@ describe("the response machine, recorded", () => {
     expect(rec.errors[0]).toContain("broken");
   });
 });
+
+describe("the recorder as a transport", () => {
+  test("leave(): the servlet is destroyed once, its signal aborted, and nothing more is sent", () => {
+    const rec = new ResponseRecorder("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let destroyed = 0;
+    const { servlet } = rec.serve(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest(): void {} // answers later
+          override destroyServlet(): void {
+            destroyed++;
+          }
+        })(s),
+    );
+    rec.leave();
+    servlet.sendDocument(200, "text/plain", "too late");
+    expect(destroyed).toBe(1);
+    expect(servlet.signal.aborted).toBe(true);
+    expect(rec.text()).toBe("");
+    expect(rec.completed).toBe(null);
+  });
+
+  test("a body over the limit is refused with 413 through the transport, and the servlet hears it", async () => {
+    const rec = new ResponseRecorder("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n");
+    const { servlet } = rec.serve(
+      (s) =>
+        new (class extends HttpServlet {
+          override processRequest(): void {}
+        })(s),
+      4,
+    );
+    expect(rec.refused).toBe(413); // declared over the limit: refused before any piece
+    expect(rec.response().status).toBe(413);
+    await expect(servlet.content()).rejects.toThrow();
+  });
+});

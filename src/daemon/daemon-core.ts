@@ -12,6 +12,7 @@ import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
+import { CyclePool } from "./cycle-pool.ts";
 import { ParserPool } from "./parser-pool.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 
@@ -36,6 +37,8 @@ export class DaemonCore implements ConnectionHost {
   readonly parsers: ParserPool;
   /** Attached server objects by path: what every request is routed through. */
   readonly mounts = new MountTable();
+  /** Request cycles shared by the connections. */
+  readonly cycles: CyclePool;
   /** Open connections. */
   readonly connections = new Set<HttpConnection>();
   /** Called once every connection has closed while stopping. */
@@ -62,6 +65,7 @@ export class DaemonCore implements ConnectionHost {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
     this.parsers = new ParserPool(limits);
+    this.cycles = new CyclePool(this.mounts, limits.maxBody);
   }
 
   /** A snapshot of the counters, with the connections open now. */

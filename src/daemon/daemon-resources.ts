@@ -1,12 +1,13 @@
 /**
  * What a connection needs from the daemon that accepted it, named for what it is: the shared
- * resources (clock, Date lines, buffers, parsers, counters, limits, logs, the mount table) and the
+ * resources (clock, Date lines, buffers, parsers, cycles, counters, limits, logs, the mount table) and the
  * registry of connections (the idle list and the accounting of closes and lingers). DaemonCore
  * implements both; a connection sees only these, so the daemon imports the connection and never
  * the reverse (as servers/request-channel.ts reverses the dependency between a request and its
  * transport).
  */
 import type { MountTable } from "../servers/mount-table.ts";
+import type { CyclePool } from "./cycle-pool.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { DateLines } from "./date-lines.ts";
@@ -41,8 +42,10 @@ export interface DaemonResources {
   readonly dates: DateLines;
   /** True once the daemon is stopping (no response may keep its connection). */
   readonly stopping: boolean;
-  /** The attached server objects: each connection's request cycle routes through them. */
+  /** The attached server objects: each request cycle routes through them. */
   readonly mounts: MountTable;
+  /** Request cycles (routing through `mounts`) shared by the connections, one per request in progress. */
+  readonly cycles: CyclePool;
   /** Where access-log lines go (each connection queues its own until their responses are written); null: none. */
   readonly accessLog: AccessLog | null;
   /** Reports an error. */

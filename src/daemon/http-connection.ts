@@ -1,9 +1,9 @@
 /**
  * HttpConnection: HTTP/1.x on an accepted socket, and the transport of the requests on it (it is
  * their RequestChannel). Its lifecycle, output, linger and idle-list place are SocketConnection's;
- * its RequestReader parses and decodes what arrives, its Deadlines say which timeout runs, and one
- * RequestCycle (made at the first request, reused for each) is the framework's side of every
- * request. What is HTTP/1's alone is here: the 100 Continue bytes, the `Connection:` tail, the
+ * its RequestReader parses and decodes what arrives, its Deadlines say which timeout runs, and a
+ * RequestCycle from the daemon's pool (held only while a request is in progress) is the
+ * framework's side of each request. What is HTTP/1's alone is here: the 100 Continue bytes, the `Connection:` tail, the
  * keep-alive decision, one request at a time in order (SPEC §3), the canned refusals.
  *
  * Leaving: a client's FIN or reset while its response is incomplete means it is gone (as Go's
@@ -14,7 +14,7 @@ import type { Socket } from "bun";
 import { cannedStatus, type Canned } from "../http/canned.ts";
 import type { RequestHead } from "../parser/index.ts";
 import type { RequestChannel } from "../servers/request-channel.ts";
-import { RequestCycle } from "../servers/request-cycle.ts";
+import type { RequestCycle } from "../servers/request-cycle.ts";
 import { CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
 import type { ConnectionHost } from "./daemon-resources.ts";
 import { DEADLINE_BODY, DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
@@ -30,7 +30,7 @@ const RECV_BACKLOG_HEADS = 4;
 export class HttpConnection extends SocketConnection implements RequestChannel, ReaderEvents {
   /** The reading side: receive buffer, head, body decoding. */
   protected readonly input: RequestReader;
-  /** The framework's side of the requests on this connection: made at the first request, reused for each. */
+  /** The framework's side of the current request: taken from the daemon's pool for it, given back after. */
   private cycle: RequestCycle | null = null;
   /** The microtask of scheduleResume(), made on first use (an idle connection should not pay for it). */
   private resumeTask: (() => void) | null = null;
@@ -154,7 +154,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   /** Hands the parsed head to the request cycle: the one place a request crosses into servers/. */
   headParsed(): void {
     this.daemon.counters.requests++;
-    (this.cycle ??= new RequestCycle(this, this.daemon.mounts, this.daemon.limits.maxBody)).begin();
+    (this.cycle ??= this.daemon.cycles.take(this)).begin();
   }
 
   /** Bad input is expected: counted by status, never logged line by line. */
@@ -233,7 +233,18 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     this.daemon.connectionClosed(this, this.countedLingering);
     this.callDrainWaiters();
     this.input.close(); // everything pooled goes back
+    this.releaseCycle();
     this.output.clear();
+  }
+
+  /**
+   * The request is over: its cycle goes back to the daemon's pool, so an idle connection holds
+   * none (it is finished, or finishes as the responseComplete() that got here returns).
+   */
+  private releaseCycle(): void {
+    if (this.cycle === null) return;
+    this.daemon.cycles.give(this.cycle);
+    this.cycle = null;
   }
 
   /**
@@ -303,6 +314,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   /** The current request is finished (response complete and body consumed). */
   private finishRequest(): void {
     this.input.finish();
+    this.releaseCycle();
     // A response begun before the daemon began stopping promised keep-alive; now that it is
     // over, the connection closes as an idle one would have at stop(), not at its idle timeout.
     if (this.peerEnded || this.daemon.stopping) {

@@ -10,11 +10,11 @@
  * fail, abandon — and one question, wantsBody(); it answers only through the RequestChannel port.
  * Nothing here knows HTTP/1.x or TCP: an HTTP/2 stream or a TLS connection is another channel.
  *
- * One cycle serves its transport's requests one after another (an HTTP/1 connection makes one and
- * reuses it: no allocation per request beyond the session and the servlet; an HTTP/2 connection
- * would keep one per open stream). A session outlives its request in the servlet's hands: at
- * destroy it is detached (it asks a detached owner from then on), and every callback the cycle
- * leaves behind checks that its session is still the current one.
+ * A cycle serves one request at a time and is reused (the daemon pools them: no allocation per
+ * request beyond the session and the servlet; an HTTP/2 connection would hold one per open
+ * stream). A session outlives its request in the servlet's hands: at destroy it is detached (it
+ * asks a detached owner from then on), and every callback the cycle leaves behind checks that its
+ * session is still the current one.
  */
 import { METHOD_CONNECT } from "../parser/index.ts";
 import { isContinueExpected } from "./expect-continue.ts";
@@ -83,10 +83,15 @@ export class RequestCycle implements SessionOwner {
    * `maxBody` as its body limit (a servlet may raise it).
    */
   constructor(
-    private readonly channel: RequestChannel,
+    private channel: RequestChannel,
     private readonly mounts: MountTable,
     private readonly maxBody: number,
   ) {}
+
+  /** Serves `channel`'s requests from now on (a pooled cycle moving on); only between requests. */
+  bind(channel: RequestChannel): void {
+    this.channel = channel;
+  }
 
   // ── the transport's calls ─────────────────────────────────────────────────────────────────
 
@@ -128,10 +133,8 @@ export class RequestCycle implements SessionOwner {
   }
 
   /**
-   * True when the transport should read the body now: the servlet takes pieces and is not busy
-   * with the last one, or the response is complete (the rest is discarded). False while routing
-   * and authenticating, and while the servlet has not asked: the body then waits in the transport
-   * (and its deadlines with it).
+   * Read the body now? Yes while the servlet takes pieces and is not busy, or once the response is
+   * complete (the rest is discarded); else it waits in the transport, and its deadlines with it.
    */
   wantsBody(): boolean {
     const phase = this.phase;
@@ -189,10 +192,7 @@ export class RequestCycle implements SessionOwner {
     if (!s.hasStarted()) s.sendError(status);
   }
 
-  /**
-   * The client is gone, or the transport ends, before the response is complete: the servlet is
-   * destroyed and its signal aborted now (as Go's net/http cancels the request's context).
-   */
+  /** The client left, or the transport ends: the servlet is destroyed and its signal aborted now (Go cancels the context). */
   abandon(): void {
     const s = this.session;
     if (s === null) return;

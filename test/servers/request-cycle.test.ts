@@ -1,8 +1,8 @@
 /**
- * The request cycle is made once per connection and reused for each request on it (no allocation
- * per request beyond the session and the servlet). A servlet may keep its session and its
- * promises past its request: none of that may reach the next request's cycle. Real sockets; the
- * second request's body is pipelined behind the first so both run on the same connection.
+ * Request cycles are pooled by the daemon and reused request after request (no allocation per
+ * request beyond the session and the servlet): the next request on a connection gets the cycle
+ * the last one gave back. A servlet may keep its session and its promises past its request: none
+ * of that may reach the next request's cycle. Real sockets, one connection for both requests.
  */
 import { expect, test } from "bun:test";
 import { HttpServlet, RequestAborted } from "../../src/index.ts";

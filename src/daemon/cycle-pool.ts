@@ -1,9 +1,8 @@
 /**
- * CyclePool: the request cycles shared by a daemon's connections. A connection holds a cycle only
- * while a request is in progress on it (from its head until the request is finished), so an idle
+ * CyclePool: the request cycles shared by a daemon's connections. A connection takes a cycle at a
+ * head and gives it back when it goes idle (a burst of pipelined requests keeps one), so an idle
  * keep-alive connection holds none — at 10,000 of them that is 1.5 MB kept for nothing — and the
- * steady state allocates no cycle: one given back is kept for the next request, up to
- * CYCLE_SPARES. A cycle given back is finished (its session detached), and every callback a
+ * steady state allocates no cycle: one given back is kept for the next, up to CYCLE_SPARES. A cycle given back is finished (its session detached), and every callback a
  * finished request left behind checks its own session, so moving it to another connection is safe.
  */
 import type { MountTable } from "../servers/mount-table.ts";

@@ -2,7 +2,7 @@
  * HttpConnection: HTTP/1.x on an accepted socket, and the transport of the requests on it (it is
  * their RequestChannel). Its lifecycle, output, linger and idle-list place are SocketConnection's;
  * its RequestReader parses and decodes what arrives, its Deadlines say which timeout runs, and a
- * RequestCycle from the daemon's pool (held only while a request is in progress) is the
+ * RequestCycle from the daemon's pool (held while requests come, given back when idle) is the
  * framework's side of each request. What is HTTP/1's alone is here: the 100 Continue bytes, the `Connection:` tail, the
  * keep-alive decision, one request at a time in order (SPEC §3), the canned refusals.
  *
@@ -30,7 +30,7 @@ const RECV_BACKLOG_HEADS = 4;
 export class HttpConnection extends SocketConnection implements RequestChannel, ReaderEvents {
   /** The reading side: receive buffer, head, body decoding. */
   protected readonly input: RequestReader;
-  /** The framework's side of the current request: taken from the daemon's pool for it, given back after. */
+  /** The framework's side of its requests: taken from the daemon's pool at a head, given back when idle. */
   private cycle: RequestCycle | null = null;
   /** The microtask of scheduleResume(), made on first use (an idle connection should not pay for it). */
   private resumeTask: (() => void) | null = null;
@@ -237,10 +237,12 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     this.output.clear();
   }
 
-  /**
-   * The request is over: its cycle goes back to the daemon's pool, so an idle connection holds
-   * none (it is finished, or finishes as the responseComplete() that got here returns).
-   */
+  /** Idle now: the cycle goes back to the daemon's pool (a burst of pipelined requests keeps one). */
+  protected becameIdle(): void {
+    this.releaseCycle();
+  }
+
+  /** Gives the cycle back to the daemon's pool; it is finished (no request is in progress). */
   private releaseCycle(): void {
     if (this.cycle === null) return;
     this.daemon.cycles.give(this.cycle);
@@ -314,7 +316,6 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   /** The current request is finished (response complete and body consumed). */
   private finishRequest(): void {
     this.input.finish();
-    this.releaseCycle();
     // A response begun before the daemon began stopping promised keep-alive; now that it is
     // over, the connection closes as an idle one would have at stop(), not at its idle timeout.
     if (this.peerEnded || this.daemon.stopping) {

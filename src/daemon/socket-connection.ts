@@ -99,6 +99,8 @@ export abstract class SocketConnection implements IdleConnection {
   protected abstract resumeInput(): void;
   /** True once a request was read on this connection. */
   abstract isReused(): boolean;
+  /** The connection joined the idle list: what it holds only for requests may go back. */
+  protected abstract becameIdle(): void;
 
   /**
    * Creates the connection for a newly accepted socket. The addresses are read once by the
@@ -201,6 +203,7 @@ export abstract class SocketConnection implements IdleConnection {
     if (this.idleListed || this.state !== OPEN || !this.input.isIdle()) return;
     if (this.output.pending > 0 || this.input.buffered() > 0) return;
     this.daemon.idle.add(this);
+    this.becameIdle();
   }
 
   /** OPEN → CLOSING: no more requests are read. */

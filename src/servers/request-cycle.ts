@@ -52,7 +52,7 @@ const EXPECT_CONTINUED = 2;
 /** The framework's side of a request (see the file comment). */
 export class RequestCycle implements SessionOwner {
   /** The current request's session; null between requests. */
-  session: HttpSession | null = null;
+  private current: HttpSession | null = null;
 
   private phase = DONE;
   /** The server object the request was routed to: its errorPage() answers the framework's errors. */
@@ -78,10 +78,7 @@ export class RequestCycle implements SessionOwner {
   /** The request's `Expect: 100-continue` (EXPECT_*). */
   private expect = EXPECT_NONE;
 
-  /**
-   * A cycle for the requests on `channel`, routed through `mounts`; each session starts with
-   * `maxBody` as its body limit (a servlet may raise it).
-   */
+  /** Serves `channel`, routing through `mounts`; sessions start with `maxBody` as their body limit (a servlet may raise it). */
   constructor(
     private channel: RequestChannel,
     private readonly mounts: MountTable,
@@ -91,6 +88,11 @@ export class RequestCycle implements SessionOwner {
   /** Serves `channel`'s requests from now on (a pooled cycle moving on); only between requests. */
   bind(channel: RequestChannel): void {
     this.channel = channel;
+  }
+
+  /** The current request's session (the transport logs it); null between requests. */
+  get session(): HttpSession | null {
+    return this.current;
   }
 
   // ── the transport's calls ─────────────────────────────────────────────────────────────────
@@ -103,7 +105,7 @@ export class RequestCycle implements SessionOwner {
     const channel = this.channel;
     const s = new HttpSession(channel, this, this.maxBody);
     const head = channel.head;
-    this.session = s;
+    this.current = s;
     this.phase = ROUTING; // server, servlet, waiter, sink and collected are null since finish()
     this.readsBody = false;
     this.busy = false;
@@ -146,7 +148,7 @@ export class RequestCycle implements SessionOwner {
   piece(chunk: Uint8Array): void {
     // Body bytes arrived: a client that asked for 100 Continue did not wait for it.
     if (this.expect === EXPECT_PENDING) this.expect = EXPECT_NONE;
-    const s = this.session;
+    const s = this.current;
     if (this.phase !== SERVING || s === null) return;
     if ((this.received += chunk.length) > s.bodyLimit) return this.channel.refuseBody(413, "body over the limit");
     if (this.collected !== null) {
@@ -166,12 +168,12 @@ export class RequestCycle implements SessionOwner {
       this.busy = true;
       r.then(
         () => {
-          if (this.session !== s) return;
+          if (this.current !== s) return;
           this.busy = false;
           this.wake();
         },
         (e) => {
-          if (this.session === s) this.busy = false;
+          if (this.current === s) this.busy = false;
           internals.failed(s, "processContent()", e);
         },
       );
@@ -186,7 +188,7 @@ export class RequestCycle implements SessionOwner {
 
   /** The body was refused (`status`: malformed, over the limit): whoever waits for it hears so; the client gets `status` if nothing was sent. */
   fail(status: number, reason: string): void {
-    const s = this.session;
+    const s = this.current;
     if (s === null || this.phase >= RESPONDED) return;
     this.bodyFailed(new RequestAborted(`request body refused with ${status}: ${reason}`, status));
     if (!s.hasStarted()) s.sendError(status);
@@ -194,7 +196,7 @@ export class RequestCycle implements SessionOwner {
 
   /** The client left, or the transport ends: the servlet is destroyed and its signal aborted now (Go cancels the context). */
   abandon(): void {
-    const s = this.session;
+    const s = this.current;
     if (s === null) return;
     if (this.phase < RESPONDED) {
       this.phase = ABANDONED;
@@ -211,9 +213,7 @@ export class RequestCycle implements SessionOwner {
     if (w !== null) return w.promise;
     w = this.waiter = Promise.withResolvers<Uint8Array>();
     if (this.received > 0) {
-      w.reject(
-        new Error(`content() was asked for after ${this.received} body bytes had gone to processContent(); read the body one way only`),
-      );
+      w.reject(new Error(`content() was asked for after ${this.received} body bytes went to processContent(); read the body one way only`));
       return w.promise;
     }
     this.collected ??= [];
@@ -236,7 +236,7 @@ export class RequestCycle implements SessionOwner {
 
   /** The response is complete: the servlet is destroyed, then the transport hears it. */
   responseComplete(keepAlive: boolean): void {
-    const s = this.session;
+    const s = this.current;
     if (s === null || this.phase >= RESPONDED) return;
     this.phase = RESPONDED;
     this.destroy(s);
@@ -258,13 +258,13 @@ export class RequestCycle implements SessionOwner {
 
   /** The routed server's error body (HttpServer.errorPage), null without one. */
   errorPage(code: number, message?: string): string | ErrorDocument | null {
-    const s = this.session;
+    const s = this.current;
     return this.server === null || s === null ? null : this.server.errorPage(code, s, message);
   }
 
   /** The routed server's view of the request's method, null without a server. */
   recognisesMethod(): boolean | null {
-    const s = this.session;
+    const s = this.current;
     return this.server === null || s === null ? null : this.server.recognisesMethod(s);
   }
 
@@ -288,7 +288,7 @@ export class RequestCycle implements SessionOwner {
   }
 
   private authDecided(s: HttpSession, server: HttpServer, decision: unknown): void {
-    if (this.session !== s || s.isDestroyed()) return;
+    if (this.current !== s || s.isDestroyed()) return;
     if (decision === true || typeof decision === "string") {
       internals.setUser(s, decision === true ? "" : decision);
       this.authorised(s, server, true);
@@ -296,7 +296,7 @@ export class RequestCycle implements SessionOwner {
   }
 
   private authFailed(s: HttpSession, server: HttpServer, e: unknown, how: string): void {
-    if (this.session !== s || s.isDestroyed()) return;
+    if (this.current !== s || s.isDestroyed()) return;
     if (e instanceof HttpError) {
       // the server's decision, e.g. 403 for a known user without the right, 400 for a bad token
       s.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
@@ -321,7 +321,7 @@ export class RequestCycle implements SessionOwner {
 
   /** Authentication is decided: `ok` starts the servlet; either way the body may be read (or discarded) now. */
   private authorised(s: HttpSession, server: HttpServer, ok: boolean): void {
-    if (this.session !== s || s.isDestroyed()) return;
+    if (this.current !== s || s.isDestroyed()) return;
     if (this.phase === AUTHORISING) this.phase = SERVING;
     if (ok) this.start(s, server);
     this.afterStart(s);
@@ -354,7 +354,7 @@ export class RequestCycle implements SessionOwner {
    * request whose response is not complete by then, SPEC §2.4).
    */
   private afterStart(s: HttpSession): void {
-    if (this.session !== s || this.phase !== SERVING) return;
+    if (this.current !== s || this.phase !== SERVING) return;
     if (this.bodyEnded) this.contentEnded();
     else if (s.contentLength() > s.bodyLimit) this.channel.refuseBody(413, "declared body over the limit");
     else this.continueIfWanted();
@@ -365,7 +365,7 @@ export class RequestCycle implements SessionOwner {
     return (this.readsBody || this.collected !== null || this.sink !== null) && !this.busy;
   }
 
-  /** The servlet is ready for more of its body: invite the client if it waits, and read. */
+  /** The servlet takes pieces again: invite the client if it waits (100 Continue), and read. */
   private wake(): void {
     this.continueIfWanted();
     this.channel.resumeReading();
@@ -376,7 +376,7 @@ export class RequestCycle implements SessionOwner {
    * servlet wants the body — not when it answers first (a 401, a 413) and not before it asks.
    */
   private continueIfWanted(): void {
-    const s = this.session;
+    const s = this.current;
     if (this.expect !== EXPECT_PENDING || s === null || this.phase !== SERVING || s.hasStarted() || !this.isReady()) return;
     this.expect = EXPECT_CONTINUED;
     this.channel.sendContinue();
@@ -384,7 +384,7 @@ export class RequestCycle implements SessionOwner {
 
   /** The body is whole: content() resolves, the sink ends, contentComplete() runs (once). */
   private contentEnded(): void {
-    const s = this.session;
+    const s = this.current;
     if (this.endSeen || s === null) return;
     this.endSeen = true;
     this.waiter?.resolve(this.joinCollected());
@@ -434,8 +434,8 @@ export class RequestCycle implements SessionOwner {
   /** destroyServlet() has returned: the session is detached, and the cycle is free for the next request. */
   private finish(s: HttpSession): void {
     internals.retire(s);
-    if (this.session !== s) return;
-    this.session = null;
+    if (this.current !== s) return;
+    this.current = null;
     this.phase = DONE;
     this.server = null;
     this.collected = null;

@@ -29,6 +29,7 @@ const STEP_MS = 60_000;
 const APP = `import { HttpDaemon, HttpServer, HttpServlet, type HttpSession, Router } from "netsvc";
 import { RpcGateway } from "netsvc/rpc";
 import { Service, ServiceFailure, services } from "netsvc/services";
+import { ResponseRecorder } from "netsvc/testing";
 
 class Hello extends HttpServlet {
   override processRequest(): void {
@@ -67,6 +68,11 @@ const port: number = daemon.port();
 console.log(port);
 await daemon.stop();
 
+const rec = new ResponseRecorder("GET /hello HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n");
+rec.serve((s) => new Hello(s));
+const recorded: string = rec.text();
+console.log(recorded);
+
 /** Never called: each line must be a type error, so the declarations are really read. */
 export function misuse(): void {
   // @ts-expect-error: attach takes a path string
@@ -75,6 +81,8 @@ export function misuse(): void {
   void services.call("adder");
   // @ts-expect-error: the gateway's group is a string
   new RpcGateway(42);
+  // @ts-expect-error: a recorder serves a servlet made from the session, not a string
+  rec.serve("Hello");
 }
 `;
 

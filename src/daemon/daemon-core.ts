@@ -4,22 +4,17 @@
  * logging — kept out of HttpDaemon's public surface (the daemon owns one; users never see it).
  */
 import type { Socket } from "bun";
-import { HttpError } from "../servers/http-error.ts";
-import { parseAuthorization, type AuthDecision, type HttpServer } from "../servers/http-server.ts";
-import { readsBodyAsItArrives } from "../servers/http-servlet.ts";
-import type { HttpSession } from "../servers/http-session.ts";
-import { PrefixTrie } from "../servers/prefix-trie.ts";
+import { MountTable } from "../servers/mount-table.ts";
 import type { AccessLog } from "./access-log.ts";
 import { DateLines } from "./date-lines.ts";
 import { BufferPool } from "./buffer-pool.ts";
-import type { ConnectionHost, IdleConnection } from "./connection-host.ts";
+import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
+import { CyclePool } from "./cycle-pool.ts";
 import { ParserPool } from "./parser-pool.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
-import { control } from "../servers/session-control.ts";
-import { isRefused } from "../servers/refusal.ts";
 
 /** Pooled buffers hold a full head and this much more. */
 const RECV_SLACK = 1024;
@@ -40,8 +35,10 @@ export class DaemonCore implements ConnectionHost {
   readonly buffers: BufferPool;
   /** Request heads and body decoders shared by the connections. */
   readonly parsers: ParserPool;
-  /** Attached server objects by path. */
-  readonly trie = new PrefixTrie<HttpServer>();
+  /** Attached server objects by path: what every request is routed through. */
+  readonly mounts = new MountTable();
+  /** Request cycles shared by the connections. */
+  readonly cycles: CyclePool;
   /** Open connections. */
   readonly connections = new Set<HttpConnection>();
   /** Called once every connection has closed while stopping. */
@@ -68,6 +65,7 @@ export class DaemonCore implements ConnectionHost {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
     this.parsers = new ParserPool(limits);
+    this.cycles = new CyclePool(this.mounts, limits.maxBody);
   }
 
   /** A snapshot of the counters, with the connections open now. */
@@ -187,85 +185,6 @@ export class DaemonCore implements ConnectionHost {
   /** a connection half-closed and lingers (it no longer counts toward the limit). */
   lingerStarted(): void {
     this.lingering++;
-  }
-
-  /** the server for a request, null for none, or the status refusing its path (400, 403). */
-  route(s: HttpSession): HttpServer | null | number {
-    const c = control(s);
-    let server: HttpServer | null;
-    if (c.isPlainPath()) {
-      // hot path: route on the raw bytes, no string is made.
-      server = this.trie.lookupBytes(c.headBytes, c.pathStart, c.pathEnd);
-      if (server !== null) c.route(this.trie.matchedPath(), this.trie.matchEnd - c.pathStart);
-      return server;
-    }
-    const path = c.pathOrStatus();
-    if (typeof path === "number") return path;
-    server = path === "*" ? null : this.trie.lookup(path);
-    if (server !== null) c.route(this.trie.matchedPath(), this.trie.matchEnd);
-    return server;
-  }
-
-  /** authentication for a server that asks for it: its authenticate(), Basic by default (SPEC §2.2). */
-  authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void {
-    const challenge = () => {
-      let value: string;
-      try {
-        value = server.challenge();
-      } catch (e) {
-        this.logError("challenge() threw", e);
-        value = 'Basic realm="netsvc"';
-      }
-      s.sendErrorWithHeaders(401, [["WWW-Authenticate", value]]);
-      done(false);
-    };
-    const settle = (decision: unknown) => {
-      if (decision === true || typeof decision === "string") {
-        control(s).user = decision === true ? "" : decision;
-        done(true);
-      } else challenge();
-    };
-    const fail = (e: unknown, how: string) => {
-      if (e instanceof HttpError) {
-        // the server's decision, e.g. 403 for a known user without the right, 400 for a bad token
-        s.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
-        return done(false);
-      }
-      this.logError(`authenticate() ${how}`, e);
-      challenge();
-    };
-    const auth = parseAuthorization(s.header("authorization"));
-    if (isRefused(auth)) return challenge();
-    let result: AuthDecision | Promise<AuthDecision>;
-    try {
-      result = server.authenticate(s, auth?.scheme ?? "", auth?.credentials ?? "");
-    } catch (e) {
-      return fail(e, "threw");
-    }
-    if (typeof result === "boolean" || typeof result === "string") return settle(result);
-    Promise.resolve(result).then(settle, (e) => fail(e, "rejected"));
-  }
-
-  /** makes the servlet and runs processRequest(); failures become 404/500. */
-  startServlet(s: HttpSession, server: HttpServer): void {
-    let servlet: ReturnType<HttpServer["servlet"]>;
-    try {
-      servlet = server.servlet(s);
-    } catch (e) {
-      if (e instanceof HttpError) return control(s).servletFailed("servlet()", e);
-      this.logError(`servlet() threw for ${s.requestMethod()} ${s.rawPath()}`, e);
-      return s.sendError(500);
-    }
-    if (!servlet) return s.sendError(404);
-    const c = control(s);
-    c.servlet = servlet;
-    c.readsBody = readsBodyAsItArrives(servlet);
-    try {
-      const r = servlet.processRequest();
-      if (r instanceof Promise) r.catch((e) => control(s).servletFailed("processRequest()", e));
-    } catch (e) {
-      control(s).servletFailed("processRequest()", e);
-    }
   }
 
   /** reports an error. */

@@ -3,7 +3,7 @@
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
 import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
-import type { HttpServer } from "../servers/http-server.ts";
+import type { MountedServer } from "../servers/mount-table.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
 import { DaemonCore } from "./daemon-core.ts";
@@ -111,8 +111,8 @@ export class HttpDaemon {
    * Attaches a server object at `path` (normalised, else TypeError); null detaches. One server may
    * be attached at several paths; the deepest whole-segment match wins.
    */
-  attach(path: string, server: HttpServer | null): void {
-    this.core.trie.attach(path, server);
+  attach(path: string, server: MountedServer | null): void {
+    this.core.mounts.attach(path, server);
   }
 
   /**

@@ -4,12 +4,19 @@
  * stays here and is written on `drain`. Above the high-water mark the connection is congested:
  * sendContent returns false and the session stops reading requests.
  */
-import type { Socket } from "bun";
 import { BufferPool } from "./buffer-pool.ts";
 
 const INITIAL_CAPACITY = 16 * 1024;
 /** Queues made without a daemon's pool share this one. */
 const SHARED_POOL = new BufferPool(INITIAL_CAPACITY);
+
+/**
+ * Where a queue flushes to: Bun's socket (`socket.write(buf, offset, length)` returns the bytes
+ * it took, -1 once closed), or anything that takes bytes the same way (the response recorder).
+ */
+export interface ByteWriter {
+  write(buf: Uint8Array, offset: number, length: number): number;
+}
 
 /** Latin1/UTF-8 writers of Bun's Buffer, used to put strings into the queue without a copy. */
 type BufferWithWriters = Buffer & {
@@ -193,7 +200,7 @@ export class OutputQueue {
    * nothing writable is left (the queue is empty, or holds only a head being built), false when
    * bytes remain (wait for drain), or when the socket is closed (written < 0).
    */
-  flush(socket: Socket<unknown>): boolean {
+  flush(socket: ByteWriter): boolean {
     let pending = this.tail - this.head;
     if (pending === 0) {
       this.release();

@@ -25,7 +25,7 @@ import { join, resolve, sep } from "node:path";
 import { statOrError, statusForFsError } from "./fs-status.ts";
 import { HttpServer } from "./http-server.ts";
 import type { HttpServlet } from "./http-servlet.ts";
-import type { HttpSession } from "./http-session.ts";
+import { sessionInternals as internals, type HttpSession } from "./http-session.ts";
 import { ErrorServlet } from "./servlets/error-servlet.ts";
 import { CODINGS, GZIP, BROTLI, type Coding } from "./accept-encoding.ts";
 import { isCompressible } from "./compression-cache.ts";
@@ -34,7 +34,6 @@ import { DirectoryListingServlet } from "./servlets/directory-listing-servlet.ts
 import { contentTypeOf, FileServlet, type FileServeOptions, type FileVariant, type HeaderField } from "./servlets/file-servlet.ts";
 import { RedirectServlet } from "./servlets/redirect-servlet.ts";
 import { METHOD_GET, METHOD_HEAD, METHOD_OPTIONS } from "../parser/index.ts";
-import { control } from "./session-control.ts";
 import type { Refused } from "./refusal.ts";
 import { ResolvedFiles } from "./resolved-files.ts";
 
@@ -241,10 +240,9 @@ export class FileServer extends HttpServer {
     // the servlet path's UTF-8 bytes; a plain path (already normal, ASCII) is looked up in the
     // request's own bytes, so no string is made for it.
     if (this.corsOrigin !== null && session.methodCode() === METHOD_OPTIONS) return new CorsPreflightServlet(session, this.corsOrigin);
-    const c = control(session);
-    const plain = c.isPlainPath();
+    const plain = internals.isPlainPath(session);
     if (plain) {
-      const known = this.resolved.recall(c.headBytes, c.servletPathStart(), c.pathEnd);
+      const known = this.resolved.recall(internals.headBytes(session), internals.servletPathStart(session), internals.pathEnd(session));
       if (known !== null) return new FileServlet(session, known.absolute, known.type, known.stats, known.options);
     }
     const path = session.requestPath();

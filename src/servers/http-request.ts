@@ -1,9 +1,9 @@
 /**
  * HttpRequest: one request as a servlet reads it, lazily from the parser's offsets (SPEC §2.3).
  * Nothing is decoded until asked; each string is decoded once and cached. HttpSession extends it
- * with the response; the daemon routes on its bytes without making strings (hot path). Members
- * only the framework uses are protected and reached through session-control.ts, which netsvc
- * does not export: no user calls them by mistake.
+ * with the response; the mount table routes on its bytes without making strings (hot path). Members
+ * only the framework uses are protected and reached through http-session.ts's sessionInternals,
+ * which netsvc does not export: no user calls them by mistake.
  */
 import {
   COLON,
@@ -16,7 +16,7 @@ import {
   SLASH,
   spanEqualsIgnoreCase,
 } from "../parser/index.ts";
-import type { Connection } from "./connection.ts";
+import type { RequestChannel } from "./request-channel.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import type { Refused } from "./refusal.ts";
 
@@ -33,7 +33,7 @@ const ASTERISK = 0x2a;
 
 /** The request side of an HttpSession. */
 export class HttpRequest {
-  /** The login that passed authentication, "" otherwise (set by the daemon). */
+  /** The login that passed authentication, "" otherwise (set by the request cycle). */
   protected user = "";
   /**
    * Where the head and its bytes are read: the connection, until the request is retired (then
@@ -48,8 +48,8 @@ export class HttpRequest {
 
   /** Reads the request on `connection` (its current head). */
   constructor(
-    /** The connection this request arrived on. */
-    readonly connection: Connection,
+    /** The transport this request arrived on (the port: an HTTP/1 connection today). */
+    readonly connection: RequestChannel,
   ) {
     this.source = connection;
   }
@@ -316,7 +316,7 @@ export class HttpRequest {
 
   // ── where the request landed ────────────────────────────────────────────────────────────
 
-  /** Set by the daemon after routing: attached path and where it ends in requestPath. */
+  /** Set by the mount table after routing: attached path and where it ends in requestPath. */
   protected route(attachedPath: string, matchEnd: number): void {
     this.attachedPath = attachedPath;
     this.attachedEnd = matchEnd;

@@ -10,9 +10,8 @@
  */
 import { JSON_TYPE } from "../http/error-page.ts";
 import { HttpError } from "./http-error.ts";
-import type { HttpSession } from "./http-session.ts";
+import { sessionInternals as internals, type HttpSession } from "./http-session.ts";
 import { MultipartReader, type Part } from "./multipart.ts";
-import { control } from "./session-control.ts";
 import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
 
 const utf8 = new TextDecoder();
@@ -159,7 +158,7 @@ export class HttpServlet {
    */
   parts(): AsyncGenerator<Part> {
     const reader = new MultipartReader(this.contentType(), this.session.bodyLimit);
-    control(this.session).consumeBody(reader);
+    internals.consumeBody(this.session, reader);
     return reader.parts();
   }
 

@@ -1,125 +1,104 @@
 /**
- * HttpSession: one request and its response. The request's accessors (read lazily from the
- * parser's offsets) are HttpRequest's, in http-request.ts; this file is the response's phase
- * machine and the request's lifecycle (body delivery, destroyServlet, the signal). The response
- * API here is what HttpServlet delegates to: it enforces the order status → headers → content,
- * adds Date, Server and exactly one Connection header, and decides persistence (SPEC §3).
- * Hot path: header lines come pre-encoded from header-lines.ts; the Date/Server/Connection tail is
- * one cached array per second.
+ * HttpSession: one request and its response, as a servlet sees them. The request's accessors
+ * (read lazily from the parser's offsets) are HttpRequest's (http-request.ts), the response's
+ * phase machine is HttpResponse's (http-response.ts); this file adds error responses, the
+ * request's signal, servlet failures and the body reader. The request's lifecycle (routing, the
+ * servlet, body delivery, destroy) belongs to its RequestCycle (request-cycle.ts), which makes the
+ * session and passes itself in as its SessionOwner, kept in a `#private` field. The few members a
+ * servlet must not call are reached through `sessionInternals` below, made in the class's static
+ * block (so no cast) and not exported by netsvc (fastify keeps its internals under module-private
+ * keys the same way).
  */
-import type { Connection } from "./connection.ts";
-import { HttpRequest } from "./http-request.ts";
-import { isBodyless, reasonPhrase, statusLine } from "../http/status.ts";
 import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, type ErrorDocument } from "../http/error-page.ts";
-import { headerLine } from "../http/header-lines.ts";
-import { messageHtml } from "./html.ts";
-import { RequestAborted } from "./request-aborted.ts";
-import type { BodySink } from "./body-sink.ts";
-import { HttpError } from "./http-error.ts";
+import { reasonPhrase } from "../http/status.ts";
 import { isRecognisedMethod } from "../parser/index.ts";
-
-const encoder = new TextEncoder();
-const CONTENT_LENGTH_PREFIX = encoder.encode("Content-Length: ");
-const CRLF = encoder.encode("\r\n");
-const TRANSFER_ENCODING_CHUNKED = encoder.encode("Transfer-Encoding: chunked\r\n");
-/** RFC 9112 §7.1: last-chunk, no trailers, the final CRLF. */
-const LAST_CHUNK = encoder.encode("0\r\n\r\n");
-const HEX = 16;
-
-/** Response phases, in order; calls that do not fit the phase are ignored. */
-const NONE = 0;
-const HEADERS = 1; // status sent, headers open
-const CONTENT = 2; // headers ended, content may follow
-const COMPLETE = 3;
-const DESTROYED = 4;
+import type { BodySink } from "./body-sink.ts";
+import { messageHtml } from "./html.ts";
+import { HttpError } from "./http-error.ts";
+import { COMPLETE, DESTROYED, HttpResponse, NONE } from "./http-response.ts";
+import type { Refused } from "./refusal.ts";
+import { RequestAborted } from "./request-aborted.ts";
+import type { RequestChannel } from "./request-channel.ts";
+import type { SessionOwner } from "./session-owner.ts";
 
 /** How deep isOwnAbort() follows an error's `cause` chain (a cycle or a long chain ends there). */
 const MAX_CAUSE_DEPTH = 8;
 
-/** The servlet side of the lifecycle, as the session calls it. */
-export interface ServletHooks {
-  /** A piece of the body; a returned Promise pauses delivery until it settles. */
-  processContent(chunk: Uint8Array): void | Promise<void>;
-  /** The body is whole (empty included). */
-  contentComplete(): void | Promise<void>;
-  /** Called once, after the response is complete or the client left. */
-  destroyServlet(): void;
-  /** The `Allow` value of a 405 from sendError(405). */
-  allowedMethods?(): string;
+/**
+ * The members of a session only the framework uses: routing on the request's bytes (the mount
+ * table, Router and FileServer: no string is made on the hot path), the lifecycle steps the
+ * request cycle takes, and the file server's pre-encoded headers. Module-internal: netsvc does
+ * not export it, so a servlet cannot call these by mistake.
+ */
+export interface SessionInternals {
+  /** The bytes the head's spans point into (empty once the request is retired). */
+  headBytes(s: HttpSession): Uint8Array;
+  /** True when the raw path is already normal (no escapes, no dot or empty segments). */
+  isPlainPath(s: HttpSession): boolean;
+  /** Start and end of the path part of the target in headBytes. */
+  pathStart(s: HttpSession): number;
+  pathEnd(s: HttpSession): number;
+  /** The normalised path, or the status code that refuses it. */
+  pathOrStatus(s: HttpSession): string | Refused;
+  /** Where servletPath() begins in headBytes, for a plain path. */
+  servletPathStart(s: HttpSession): number;
+  /** Routing's result: the attached path and where it ends in the request path. */
+  route(s: HttpSession, attachedPath: string, matchEnd: number): void;
+  /** The login that passed authentication. */
+  setUser(s: HttpSession, user: string): void;
+  /** Pre-encoded header lines including `Content-Length: contentLength` (the file server's cached ones). */
+  sendEncodedHeaders(s: HttpSession, lines: Uint8Array, contentLength: number): void;
+  /** Hands the body to `sink` (parts()). */
+  consumeBody(s: HttpSession, sink: BodySink): void;
+  /** A servlet callback threw or rejected (see HttpSession's servletFailed). */
+  failed(s: HttpSession, where: string, e: unknown): void;
+  /** The response ends where it stands (a half-made head is rolled back); output calls are no-ops from now on. */
+  endResponse(s: HttpSession): void;
+  /** Aborts the request's signal. */
+  abortSignal(s: HttpSession): void;
+  /** destroyServlet() has returned: the request's bytes are no longer read, and the cycle is let go. */
+  retire(s: HttpSession): void;
 }
 
-/** What shapes a request's error responses: the server object it was routed to. */
-export interface ErrorPageSource {
-  /** An error body for `code`, or null for the framework's own (see HttpServer.errorPage). */
-  errorPage(code: number, session: HttpSession, message?: string): string | ErrorDocument | null;
-  /** Whether the server recognises the request's method (see HttpServer.recognisesMethod); a 405 for one it does not is a 501. */
-  recognisesMethod?(session: HttpSession): boolean;
-}
+let internals: SessionInternals | undefined;
 
 /**
- * One request (its accessors: HttpRequest) and its response (the phase machine here). Created by
- * the daemon for every request.
+ * One request (its accessors: HttpRequest), its response (HttpResponse) and what a servlet does
+ * with both. Made by its RequestCycle for every request.
  */
-export class HttpSession extends HttpRequest {
-  /** The servlet answering this request (set by the daemon). */
-  protected servlet: ServletHooks | null = null;
+export class HttpSession extends HttpResponse {
   /** Largest request body accepted (413 beyond); a servlet may raise it in processRequest(). */
   bodyLimit: number;
-  /** Bytes appended for this response (see bytesSent). */
-  private sentBytes = 0;
-  private responseStatus = 0;
-  /** The server object the request was routed to (set by the daemon): its errorPage() is asked first. */
-  protected errorSource: ErrorPageSource | null = null;
-
-  private phase = NONE;
-  private declaredLength = -1;
-  private contentSent = 0;
-  private closeAfter = false;
-  private keepAlive = false;
-  /** The body goes out in chunks (an HTTP/1.1 response without Content-Length). */
-  private chunked = false;
-  private responseMark = 0;
   private controller: AbortController | null = null;
-  private collected: Uint8Array[] | null = null;
-  private collectedBytes = 0;
-  private contentWaiter: PromiseWithResolvers<Uint8Array> | null = null;
-  private bodyDone = false;
-  /**
-   * Body bytes may be delivered as they arrive: the servlet overrides processContent() or
-   * contentComplete() (set by the daemon), or asked for content(). Until then the body waits in
-   * the socket, so a content() called after an await still gets all of it.
-   */
-  protected readsBody = false;
-  /** A Promise returned by processContent() (or the sink) has not settled yet: delivery is paused. */
-  private contentBusy = false;
-  /** Takes the body instead of processContent() (parts()); null when none. */
-  private sink: BodySink | null = null;
-  /** Body bytes handed to processContent() so far. */
-  private delivered = 0;
-  /** contentEnded() ran (it runs once). */
-  private bodyEndSeen = false;
   /** A servlet failure was logged for this request (each is logged once). */
   private failureLogged = false;
-  /** Content given to a response whose status has none was reported (once per response). */
-  private droppedReported = false;
 
-  /** Response status once sent, 0 before. */
-  get status(): number {
-    return this.responseStatus;
+  static {
+    internals = {
+      headBytes: (s) => s.headBytes,
+      isPlainPath: (s) => s.isPlainPath(),
+      pathStart: (s) => s.pathStart,
+      pathEnd: (s) => s.pathEnd,
+      pathOrStatus: (s) => s.pathOrStatus(),
+      servletPathStart: (s) => s.servletPathStart(),
+      route: (s, attachedPath, matchEnd) => s.route(attachedPath, matchEnd),
+      setUser: (s, user) => {
+        s.user = user;
+      },
+      sendEncodedHeaders: (s, lines, contentLength) => s.sendEncodedHeaders(lines, contentLength),
+      consumeBody: (s, sink) => s.owner.consumeBody(sink),
+      failed: (s, where, e) => s.servletFailed(where, e),
+      endResponse: (s) => s.endResponse(),
+      abortSignal: (s) => s.controller?.abort(),
+      retire: (s) => s.detach(),
+    };
   }
 
-  /** Bytes produced for this response so far (status line, headers, content): the access log's count. */
-  get bytesSent(): number {
-    return this.sentBytes;
-  }
-
-  /** Created by the daemon with the connection and the parsed head. */
-  constructor(connection: Connection, bodyLimit: number) {
-    super(connection);
+  /** Made by `owner` (its request cycle) for the request current on `channel`. */
+  constructor(channel: RequestChannel, owner: SessionOwner, bodyLimit: number) {
+    super(channel, owner);
     this.bodyLimit = bodyLimit;
   }
-
-  // ── lifecycle ────────────────────────────────────────────────────────────────────────────
 
   /** Aborted when the response is complete or the client went away (same moment as destroyServlet). */
   get signal(): AbortSignal {
@@ -130,102 +109,6 @@ export class HttpSession extends HttpRequest {
     return this.controller.signal;
   }
 
-  /** True once the servlet has been destroyed; every output call is then a no-op. */
-  isDestroyed(): boolean {
-    return this.phase === DESTROYED;
-  }
-
-  /** True once the response is complete (or the session destroyed). */
-  isComplete(): boolean {
-    return this.phase >= COMPLETE;
-  }
-
-  /** True once the status line has been produced. */
-  hasStarted(): boolean {
-    return this.phase >= HEADERS;
-  }
-
-  /**
-   * True when the daemon may deliver body bytes now: the response is complete (the
-   * rest is discarded), or the servlet reads the body and is not busy with the previous piece.
-   */
-  protected isReadyForBody(): boolean {
-    return this.phase >= COMPLETE || ((this.readsBody || this.collected !== null || this.sink !== null) && !this.contentBusy);
-  }
-
-  /** The daemon delivers a piece of the body (a view valid only during the call). */
-  protected deliverContent(chunk: Uint8Array): void {
-    if (this.phase >= COMPLETE) return;
-    if (this.collected) {
-      this.collected.push(chunk.slice());
-      this.collectedBytes += chunk.length;
-    }
-    const servlet = this.servlet;
-    if (servlet === null) return;
-    this.delivered += chunk.length;
-    let r: void | Promise<void>;
-    try {
-      r = this.sink !== null ? this.sink.write(chunk) : servlet.processContent(chunk);
-    } catch (e) {
-      return this.servletFailed("processContent()", e);
-    }
-    if (r instanceof Promise) {
-      // Backpressure: no more pieces until this one is taken (SPEC §2.4).
-      this.contentBusy = true;
-      r.then(
-        () => {
-          this.contentBusy = false;
-          this.connection.resumeReading();
-        },
-        (e) => {
-          this.contentBusy = false;
-          this.servletFailed("processContent()", e);
-        },
-      );
-    }
-  }
-
-  /** The daemon saw the end of the body (an empty or absent body included). */
-  protected contentEnded(): void {
-    if (this.bodyEndSeen) return;
-    this.bodyEndSeen = true;
-    this.bodyDone = true;
-    if (this.contentWaiter) this.contentWaiter.resolve(this.joinCollected());
-    this.sink?.end();
-    if (this.phase >= COMPLETE || this.servlet === null) return;
-    try {
-      const r = this.servlet.contentComplete();
-      if (r instanceof Promise) r.catch((e) => this.servletFailed("contentComplete()", e));
-    } catch (e) {
-      this.servletFailed("contentComplete()", e);
-    }
-  }
-
-  /** The body was refused (over the limit) or the client went away. */
-  protected contentFailed(reason: Error): void {
-    if (this.contentWaiter) this.contentWaiter.reject(reason);
-    this.sink?.fail(reason);
-  }
-
-  /**
-   * Hands the body to `sink` instead of processContent() (parts() does): pieces go to it as it
-   * takes them. Throws if pieces were already delivered another way.
-   */
-  protected consumeBody(sink: BodySink): void {
-    if (this.delivered > 0 || this.sink !== null) {
-      throw new Error("the body was already being read another way (processContent, content() or parts())");
-    }
-    this.sink = sink;
-    if (this.bodyDone || !this.head.hasBody()) {
-      this.bodyDone = true;
-      sink.end();
-    } else if (this.phase >= DESTROYED) {
-      sink.fail(new RequestAborted("the request ended before its body was read"));
-    } else {
-      this.connection.resumeReading();
-    }
-  }
-
   /**
    * A servlet callback threw or rejected: an HttpError is answered with its status; a failure
    * caused by the request's own signal aborting (the client left, e.g. `services.call(…,
@@ -233,7 +116,7 @@ export class HttpSession extends HttpRequest {
    * with its stack (a RequestAborted is expected and not logged); 500 if nothing was sent, else
    * the connection closes after what was sent.
    */
-  protected servletFailed(where: string, e: unknown): void {
+  private servletFailed(where: string, e: unknown): void {
     // An HttpError is an answer, not a failure: its status, not logged.
     if (e instanceof HttpError) {
       if (this.phase < COMPLETE) this.sendErrorWithHeaders(e.status, e.headers, undefined, e.publicMessage);
@@ -272,16 +155,6 @@ export class HttpSession extends HttpRequest {
     return false;
   }
 
-  private joinCollected(): Uint8Array {
-    const out = new Uint8Array(this.collectedBytes);
-    let p = 0;
-    for (const c of this.collected ?? []) {
-      out.set(c, p);
-      p += c.length;
-    }
-    return out;
-  }
-
   /**
    * The whole request body, gathered (bounded by bodyLimit; over it the promise rejects with a
    * RequestAborted and the client gets 413). It may be asked for at any time before the response
@@ -290,200 +163,7 @@ export class HttpSession extends HttpRequest {
    * to processContent(), and with a RequestAborted if the client leaves first.
    */
   content(): Promise<Uint8Array> {
-    if (!this.contentWaiter) {
-      this.contentWaiter = Promise.withResolvers<Uint8Array>();
-      if (this.delivered > 0) {
-        this.contentWaiter.reject(
-          new Error(`content() was asked for after ${this.delivered} body bytes had gone to processContent(); read the body one way only`),
-        );
-        return this.contentWaiter.promise;
-      }
-      this.collected ??= [];
-      if (this.bodyDone || !this.head.hasBody()) {
-        this.bodyDone = true;
-        this.contentWaiter.resolve(this.joinCollected());
-      } else if (this.phase >= DESTROYED) {
-        this.contentWaiter.reject(new RequestAborted("the request ended before its body was read"));
-      } else {
-        this.connection.resumeReading();
-      }
-    }
-    return this.contentWaiter.promise;
-  }
-
-  /** Called once by the daemon: destroys the servlet and aborts the signal. */
-  protected destroy(): void {
-    if (this.phase === DESTROYED) return;
-    if (this.phase === HEADERS) {
-      // A head left half-made (the client left, or the connection ends): never sent.
-      this.connection.output.rollback(this.responseMark);
-      this.connection.output.unhold();
-    }
-    this.phase = DESTROYED;
-    // Everything waiting on the body — content(), parts() — hears that it will not come. (Only
-    // when something waits: an Error captures a stack, and most requests end with nobody waiting.)
-    if (!this.bodyDone && (this.contentWaiter !== null || this.sink !== null))
-      this.contentFailed(new RequestAborted("the request ended before its body was complete"));
-    this.controller?.abort(); // first, so destroyServlet() sees it aborted
-    try {
-      this.servlet?.destroyServlet();
-    } catch (e) {
-      this.connection.logError("destroyServlet threw", e);
-    }
-    this.retire();
-  }
-
-  // ── the response ─────────────────────────────────────────────────────────────────────────
-
-  /** Starts the response: `HTTP/1.0 code reason`. Ignored unless nothing was sent yet. */
-  sendResponse(code: number, reason?: string): void {
-    if (this.phase !== NONE || !Number.isInteger(code) || code < 200 || code > 999) return;
-    this.phase = HEADERS;
-    this.responseStatus = code;
-    this.responseMark = this.connection.output.mark();
-    // Until endHeaders() the head stays in the queue: a throw or sendError() before then can
-    // always replace it (a client never gets half a head).
-    this.connection.output.holdFrom(this.responseMark);
-    const head = this.head;
-    if (!head.isSimpleRequest()) this.emit(statusLine(code, reason, head.versionMinor >= 1 ? 1 : 0));
-  }
-
-  /**
-   * Adds a header. Throws a TypeError naming the field when it cannot be sent — a name that is not
-   * a token, a value with CR, LF or another control, or a character above U+00FF (percent-encode
-   * a URI first), a Content-Length that is not a decimal integer: a servlet's bug, which becomes
-   * a 500 logged once when it propagates. Ignored outside the header phase, and for the fields
-   * the framework owns (Date, Server, exactly one Connection, Transfer-Encoding). Content-Length
-   * is remembered for framing (a second one is ignored), and never sent with a 204 or 304
-   * (RFC 9110 §8.6: those have no content; see noteDroppedContent).
-   */
-  sendHeader(name: string, value: string | number): void {
-    if (this.phase !== HEADERS) return;
-    const line = headerLine(name, value);
-    if (line === null) return;
-    if (line.contentLength >= 0) {
-      if (isBodyless(this.responseStatus)) return this.noteDroppedContent(line.contentLength);
-      if (this.declaredLength >= 0) return;
-      this.declaredLength = line.contentLength;
-    }
-    if (!this.head.isSimpleRequest()) this.emit(line.bytes);
-  }
-
-  /**
-   * Shorthand used by predefined servlets: Content-Length as a number, pre-encoded prefix. As
-   * sendHeader: ignored outside the header phase or after a first length, never sent with a 204
-   * or 304.
-   */
-  sendContentLength(length: number): void {
-    if (this.phase !== HEADERS || this.declaredLength >= 0) return;
-    if (isBodyless(this.responseStatus)) return this.noteDroppedContent(length);
-    this.declaredLength = length;
-    if (this.head.isSimpleRequest()) return;
-    this.emit(CONTENT_LENGTH_PREFIX);
-    this.emitLatin1(String(length));
-    this.emit(CRLF);
-  }
-
-  /**
-   * Appends pre-encoded header lines that include `Content-Length: contentLength`
-   * (the file server's cached headers). Ignored outside the header phase, and for a 204 or 304
-   * (the lines carry a Content-Length those must not have).
-   */
-  protected sendEncodedHeaders(lines: Uint8Array, contentLength: number): void {
-    if (this.phase !== HEADERS || this.declaredLength >= 0) return;
-    if (isBodyless(this.responseStatus)) return this.noteDroppedContent(contentLength);
-    this.declaredLength = contentLength;
-    if (!this.head.isSimpleRequest()) this.emit(lines);
-  }
-
-  /**
-   * Ends the headers; decides and sends `Connection`. Ignored outside the header phase. An
-   * HTTP/1.1 response with a body and no Content-Length is sent chunked (RFC 9112 §7.1), so it
-   * stays self-delimited and the connection may persist; to HTTP/1.0 it is delimited by the close.
-   */
-  endHeaders(): void {
-    if (this.phase !== HEADERS) return;
-    this.phase = CONTENT;
-    this.connection.output.unhold();
-    const bodyless = this.isHead() || isBodyless(this.responseStatus);
-    if (this.declaredLength < 0 && !bodyless && this.isHttp11()) {
-      this.chunked = true;
-      this.emit(TRANSFER_ENCODING_CHUNKED);
-    }
-    const selfDelimited = this.declaredLength >= 0 || bodyless || this.chunked;
-    this.keepAlive = !this.closeAfter && selfDelimited && this.head.isKeepAliveRequested() && this.connection.mayKeepAlive();
-    if (!this.head.isSimpleRequest()) this.emit(this.connection.headerTail(this.keepAlive));
-    if (isBodyless(this.responseStatus) || this.declaredLength === 0) this.complete();
-  }
-
-  /**
-   * Sends a piece of the body (strings as UTF-8). Ends the headers first if needed. Returns false
-   * once the connection's output is above its high-water mark: wait for drained() then.
-   * Bytes beyond a declared Content-Length are dropped; HEAD responses send none; a 204 or 304
-   * sends none either (its response is complete at its headers; see noteDroppedContent).
-   */
-  sendContent(data: string | Uint8Array): boolean {
-    if (this.phase === HEADERS) this.endHeaders();
-    const output = this.connection.output;
-    if (this.phase !== CONTENT) {
-      if (isBodyless(this.responseStatus) && data.length > 0) this.noteDroppedContent(data.length);
-      return !output.isCongested();
-    }
-    const sent = !this.isHead() && !isBodyless(this.responseStatus);
-    let length: number;
-    if (this.chunked) {
-      // RFC 9112 §7.1: chunk-size CRLF chunk-data CRLF; an empty piece would read as the last chunk.
-      length = typeof data === "string" ? Buffer.byteLength(data) : data.length;
-      if (sent && length > 0) {
-        this.emitLatin1(length.toString(HEX));
-        this.emit(CRLF);
-        if (typeof data === "string") this.sentBytes += output.appendUtf8(data);
-        else this.emit(data);
-        this.emit(CRLF);
-      }
-    } else if (typeof data === "string") {
-      // Encoded straight into the queue; bytes past a declared Content-Length are taken back.
-      length = sent ? output.appendUtf8(data) : Buffer.byteLength(data);
-      const over = this.declaredLength >= 0 ? this.contentSent + length - this.declaredLength : 0;
-      if (over > 0) {
-        if (sent) output.dropTail(over);
-        length -= over;
-      }
-      if (sent) this.sentBytes += length;
-    } else {
-      length = data.length;
-      if (this.declaredLength >= 0 && this.contentSent + length > this.declaredLength) {
-        length = this.declaredLength - this.contentSent;
-        data = data.subarray(0, length);
-      }
-      if (sent) this.emit(data);
-    }
-    this.contentSent += length;
-    if (this.declaredLength >= 0 && this.contentSent >= this.declaredLength) this.complete();
-    else this.connection.flushSoon();
-    return !this.connection.output.isCongested();
-  }
-
-  /**
-   * Content given to a response whose status has none (204, 304; RFC 9110 §6.4.1, §15.3.5,
-   * §15.4.5) is never sent — on a persistent connection it would be read as the start of the
-   * next response — and it is a servlet's bug, but a harmless one to the client, which gets the
-   * status the servlet chose. So it is dropped, counted (stats().droppedContent) and the first
-   * one per daemon is logged with the servlet's stack; never a 500, never a log line per request.
-   */
-  private noteDroppedContent(bytes: number): void {
-    if (bytes <= 0 || this.droppedReported) return;
-    this.droppedReported = true;
-    this.connection.contentDropped(this.responseStatus);
-  }
-
-  /** Ends the body; the response is complete. A body shorter than its Content-Length closes the connection. */
-  endContent(): void {
-    if (this.phase === HEADERS) this.endHeaders();
-    if (this.phase !== CONTENT) return;
-    if (this.declaredLength >= 0 && this.contentSent < this.declaredLength && !this.isHead()) this.keepAlive = false;
-    if (this.chunked && !this.isHead()) this.emit(LAST_CHUNK);
-    this.complete();
+    return this.owner.content();
   }
 
   /**
@@ -498,16 +178,14 @@ export class HttpSession extends HttpRequest {
     // refusal; only a recognised method refused here is 405, naming the methods the resource
     // answers (§15.5.6).
     if (code === 405 && !this.isMethodRecognised()) code = 501;
-    const allow = code === 405 ? (this.servlet?.allowedMethods?.() ?? "GET, HEAD") : "";
+    const allow = code === 405 ? (this.owner.allowedMethods() ?? "GET, HEAD") : "";
     this.sendErrorWithHeaders(code, allow ? [["Allow", allow]] : [], html);
   }
 
   /** RFC 9110 §9.1: whether the server the request was routed to recognises its method. */
   private isMethodRecognised(): boolean {
-    const source = this.errorSource;
-    if (source?.recognisesMethod === undefined) return isRecognisedMethod(this.methodCode());
     try {
-      return source.recognisesMethod(this);
+      return this.owner.recognisesMethod() ?? isRecognisedMethod(this.methodCode());
     } catch (e) {
       this.connection.logError("recognisesMethod() threw", e);
       return isRecognisedMethod(this.methodCode());
@@ -548,30 +226,18 @@ export class HttpSession extends HttpRequest {
     }
   }
 
-  /** Forgets a response that was rolled back before any of it reached the socket. */
-  private resetResponse(): void {
-    this.sentBytes = 0;
-    this.declaredLength = -1;
-    this.contentSent = 0;
-    this.chunked = false;
-    this.droppedReported = false;
-    this.phase = NONE;
-  }
-
   /**
    * The body of an error response the framework makes: the server object's errorPage() if it
    * gives one, else JSON when the request accepts JSON, else the HTML page. `message` is the
    * application's text (an HttpError's), never request input.
    */
   private errorDocument(code: number, message?: string): ErrorDocument {
-    if (this.errorSource !== null) {
-      try {
-        const own = this.errorSource.errorPage(code, this, message);
-        if (typeof own === "string") return { contentType: HTML_TYPE, body: own };
-        if (own) return own;
-      } catch (e) {
-        this.connection.logError(`errorPage(${code}) threw`, e);
-      }
+    try {
+      const own = this.owner.errorPage(code, message);
+      if (typeof own === "string") return { contentType: HTML_TYPE, body: own };
+      if (own) return own;
+    } catch (e) {
+      this.connection.logError(`errorPage(${code}) threw`, e);
     }
     return this.frameworkErrorDocument(code, message);
   }
@@ -582,66 +248,7 @@ export class HttpSession extends HttpRequest {
     if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
     return { contentType: HTML_TYPE, body: errorPage(code, reason, messageHtml(message)) };
   }
-
-  /**
-   * Sends a whole response in one call: the status, Content-Type, `headers`, Content-Length and
-   * `body` (a string goes out as UTF-8). Ignored unless nothing of the response was sent yet.
-   * A 204 or 304 gets `headers` only: no Content-Type, length or body (see noteDroppedContent).
-   * Throws as sendHeader for a field that cannot be sent.
-   */
-  sendDocument(code: number, contentType: string, body: string | Uint8Array, headers: [string, string][] = []): void {
-    if (this.phase !== NONE) return;
-    this.sendResponse(code);
-    if (!isBodyless(code)) this.sendHeader("Content-Type", contentType);
-    for (const [name, value] of headers) this.sendHeader(name, value);
-    this.sendContentLength(typeof body === "string" ? Buffer.byteLength(body) : body.length);
-    this.endHeaders();
-    this.sendContent(body);
-    this.endContent();
-  }
-
-  /** Asks for queued output to be written now rather than at the end of the turn. */
-  flushContent(): void {
-    if (this.phase < COMPLETE) this.connection.flushSoon();
-  }
-
-  /** Aborts: closes the connection at once (after `delayMs`), dropping unsent data. */
-  shutdown(delayMs = 0): void {
-    if (this.phase === DESTROYED) return;
-    if (delayMs > 0) setTimeout(() => this.phase !== DESTROYED && this.connection.abort(), delayMs);
-    else this.connection.abort();
-  }
-
-  /** True while the connection's output queue is above its high-water mark. */
-  isCongested(): boolean {
-    return this.phase < COMPLETE && this.connection.output.isCongested();
-  }
-
-  /** Resolves when the output queue has drained below its high-water mark (at once if it is). */
-  drained(): Promise<void> {
-    if (!this.isCongested()) return Promise.resolve();
-    return new Promise((resolve) => this.connection.whenDrained(resolve));
-  }
-
-  /** Calls `callback` when the output drains (OSE's monitorCongestion); once per congestion. */
-  whenDrained(callback: () => void): void {
-    if (!this.isCongested()) queueMicrotask(callback);
-    else this.connection.whenDrained(() => this.phase < COMPLETE && callback());
-  }
-
-  private emit(bytes: Uint8Array): void {
-    this.connection.output.append(bytes);
-    this.sentBytes += bytes.length;
-  }
-
-  private emitLatin1(s: string): void {
-    this.connection.output.appendLatin1(s);
-    this.sentBytes += s.length;
-  }
-
-  private complete(): void {
-    if (this.phase >= COMPLETE) return;
-    this.phase = COMPLETE;
-    this.connection.responseComplete(this.keepAlive);
-  }
 }
+
+/** The framework's hold on a session (see SessionInternals); not exported by netsvc. */
+export const sessionInternals: SessionInternals = internals!;

@@ -21,9 +21,8 @@
 import { latin1, METHOD_OTHER } from "../parser/index.ts";
 import { HttpServer } from "./http-server.ts";
 import { HttpServlet } from "./http-servlet.ts";
-import type { HttpSession } from "./http-session.ts";
+import { sessionInternals as internals, type HttpSession } from "./http-session.ts";
 import { RouteTree, type Route } from "./route-tree.ts";
-import { control } from "./session-control.ts";
 
 /** Path parameters of a match: `{ id: "1" }` for `/items/:id`; `*` holds a wildcard's rest. */
 export type RouteParams = Record<string, string>;
@@ -146,12 +145,12 @@ export class Router extends HttpServer {
     let route: Route<RouteHandler> | null;
     let buf: Uint8Array;
     let ascii: boolean;
-    const c = control(s);
-    if (c.isPlainPath()) {
+    if (internals.isPlainPath(s)) {
       // hot path: the servlet path is matched in the head's bytes (plain: ASCII, no escapes).
-      buf = c.headBytes;
+      buf = internals.headBytes(s);
       ascii = true;
-      route = tree.match(s.methodCode(), s.methodCode() === METHOD_OTHER ? s.requestMethod() : "", buf, c.servletPathStart(), c.pathEnd);
+      const method = s.methodCode() === METHOD_OTHER ? s.requestMethod() : "";
+      route = tree.match(s.methodCode(), method, buf, internals.servletPathStart(s), internals.pathEnd(s));
     } else {
       route = tree.matchPath(s.requestMethod(), s.servletPath());
       buf = tree.lastPathBytes;

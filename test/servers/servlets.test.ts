@@ -1,7 +1,7 @@
 /** The predefined servlets and the session accessors, over real sockets. */
 import { describe, expect, test } from "bun:test";
 import { EchoServlet, ErrorServlet, FormServlet, HttpServer, HttpServlet, RedirectServlet, type HttpSession } from "../../src/index.ts";
-import { control } from "../../src/servers/session-control.ts";
+import { sessionInternals as internals } from "../../src/servers/http-session.ts";
 import { RawClient, parseResponses } from "../helpers/raw-client.ts";
 import { FnServer, TextServlet, startDaemon } from "../helpers/servers.ts";
 
@@ -116,9 +116,9 @@ describe("routing and session accessors", () => {
   test("a plain path's servlet path lies in the request bytes where servletPathStart() says", async () => {
     // FileServer looks its remembered files up by these bytes; they must spell servletPath().
     const probe = new FnServer((s) => {
-      const c = control(s);
-      const plain = c.isPlainPath();
-      const fromBytes = plain ? Buffer.from(c.headBytes.subarray(c.servletPathStart(), c.pathEnd)).toString("latin1") : "-";
+      const plain = internals.isPlainPath(s);
+      const bytes = internals.headBytes(s).subarray(internals.servletPathStart(s), internals.pathEnd(s));
+      const fromBytes = plain ? Buffer.from(bytes).toString("latin1") : "-";
       return new TextServlet(s, `${plain} [${fromBytes}] [${s.servletPath()}]`);
     });
     await using srv = startDaemon({ "/": probe, "/static": probe, "/a/b": probe });

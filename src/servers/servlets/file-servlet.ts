@@ -33,10 +33,9 @@ import {
 } from "../file-request-fields.ts";
 import { statusForFsError } from "../fs-status.ts";
 import { HttpServlet } from "../http-servlet.ts";
-import type { HttpSession } from "../http-session.ts";
+import { sessionInternals as internals, type HttpSession } from "../http-session.ts";
 import { reasonPhrase } from "../../http/status.ts";
 import { etagOf, evaluatePreconditions, ifRangeHolds, lastModifiedOf, NOT_MODIFIED, PRECONDITION_FAILED } from "../validators.ts";
-import { control } from "../session-control.ts";
 
 export { CACHE_BYTES, SMALL_FILE } from "../file-limits.ts";
 
@@ -198,7 +197,7 @@ export class FileServlet extends HttpServlet {
     const status = this.options.status ?? 200;
     if (status !== 200) return this.sendPlain(status, st, type);
     const connection = this.session.connection;
-    const fields = fileRequestFields(connection.head, control(this.session).headBytes);
+    const fields = fileRequestFields(connection.head, internals.headBytes(this.session));
     if (fields === 0 && st.size <= SMALL_FILE) {
       let entry: CachedFile;
       try {
@@ -208,7 +207,7 @@ export class FileServlet extends HttpServlet {
       }
       // hot path: status line, one pre-encoded header block, one body copy.
       this.sendResponse(200);
-      control(this.session).sendEncodedHeaders(headerBlock(entry, this.options.headers ?? NO_FIELDS), entry.size);
+      internals.sendEncodedHeaders(this.session, headerBlock(entry, this.options.headers ?? NO_FIELDS), entry.size);
       this.endHeaders();
       this.sendContent(entry.bytes);
       return;

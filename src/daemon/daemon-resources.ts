@@ -1,10 +1,13 @@
 /**
- * What a connection needs from the daemon that accepted it. HttpDaemon implements it; the
- * connection sees only this, so the daemon imports the connection and never the reverse (the
- * way servers/connection.ts reverses the dependency between a request and its connection).
+ * What a connection needs from the daemon that accepted it, named for what it is: the shared
+ * resources (clock, Date lines, buffers, parsers, cycles, counters, limits, logs, the mount table) and the
+ * registry of connections (the idle list and the accounting of closes and lingers). DaemonCore
+ * implements both; a connection sees only these, so the daemon imports the connection and never
+ * the reverse (as servers/request-channel.ts reverses the dependency between a request and its
+ * transport).
  */
-import type { HttpServer } from "../servers/http-server.ts";
-import type { HttpSession } from "../servers/http-session.ts";
+import type { MountTable } from "../servers/mount-table.ts";
+import type { CyclePool } from "./cycle-pool.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { DateLines } from "./date-lines.ts";
@@ -15,7 +18,7 @@ import type { Counters } from "./stats.ts";
 
 /** A connection as the daemon's idle list holds it. */
 export interface IdleConnection extends IdleLink<IdleConnection> {
-  /** Chosen to make room for a newcomer and not closed yet (see ConnectionHost.rescue). */
+  /** Chosen to make room for a newcomer and not closed yet (see ConnectionRegistry.rescue). */
   reclaimPending: boolean;
   /** True once it has served a request (idle between requests, not silent since it connected). */
   isReused(): boolean;
@@ -23,8 +26,8 @@ export interface IdleConnection extends IdleLink<IdleConnection> {
   reclaim(): boolean;
 }
 
-/** The daemon as its connections see it. */
-export interface ConnectionHost {
+/** The daemon's resources its connections share. */
+export interface DaemonResources {
   /** Limits and timeouts in force. */
   readonly limits: ResolvedLimits;
   /** Coarse clock (ms), advanced by the daemon's sweep timer. */
@@ -35,24 +38,26 @@ export interface ConnectionHost {
   readonly parsers: ParserPool;
   /** Counters behind HttpDaemon.stats(). */
   readonly counters: Counters;
-  /** Idle connections, oldest first. */
-  readonly idle: IdleList<IdleConnection>;
   /** The Date line and the response tails around it, true to the second. */
   readonly dates: DateLines;
   /** True once the daemon is stopping (no response may keep its connection). */
   readonly stopping: boolean;
-  /** The server for a request, null for none, or the status refusing its path. */
-  route(s: HttpSession): HttpServer | null | number;
-  /** Basic authentication for a server that asks for it; `done(true)` lets the request through. */
-  authenticate(s: HttpSession, server: HttpServer, done: (ok: boolean) => void): void;
-  /** Makes the servlet and runs processRequest(). */
-  startServlet(s: HttpSession, server: HttpServer): void;
+  /** The attached server objects: each request cycle routes through them. */
+  readonly mounts: MountTable;
+  /** Request cycles (routing through `mounts`) shared by the connections, one per request in progress. */
+  readonly cycles: CyclePool;
   /** Where access-log lines go (each connection queues its own until their responses are written); null: none. */
   readonly accessLog: AccessLog | null;
   /** Reports an error. */
   logError(message: string, error?: unknown): void;
   /** A 204 or 304 was given content, which was dropped: counted; the first one is logged. */
   contentDropped(status: number): void;
+}
+
+/** The daemon's registry of its connections: the idle list, closes and lingers. */
+export interface ConnectionRegistry {
+  /** Idle connections, oldest first. */
+  readonly idle: IdleList<IdleConnection>;
   /** The connection is closed; `wasLingering` when it closed from its linger. */
   connectionClosed(c: IdleConnection, wasLingering: boolean): void;
   /** Bytes arrived on a connection chosen to make room: it stays, another idle one goes. */
@@ -60,3 +65,6 @@ export interface ConnectionHost {
   /** The connection half-closed and lingers. */
   lingerStarted(): void;
 }
+
+/** The daemon as its connections see it. */
+export type ConnectionHost = DaemonResources & ConnectionRegistry;

@@ -1,0 +1,314 @@
+/**
+ * SocketConnection: what every connection on an accepted socket is, whatever protocol it speaks
+ * (HTTP/1.x now; TLS underneath and HTTP/2 later): its lifecycle, its output queue and flushing
+ * (one socket.write per turn), the lingering close, and its place in the daemon's idle list. The
+ * protocol's subclass reads (through its ConnectionInput) and answers requests; this class
+ * decides when the socket pauses, half-closes, lingers and closes. The lifecycle is one machine
+ * (Go's conn/ConnState is the model), with its transition rules next to its values below.
+ *
+ * Our closes are graceful: stop reading requests, send what is queued, half-close, and read and
+ * discard the client's input for a short linger before closing, so a client never loses
+ * responses already sent to a reset caused by input it sent after them (nginx's lingering close).
+ */
+import type { Socket } from "bun";
+import { AccessLogQueue } from "./access-log-queue.ts";
+import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
+import { Deadlines } from "./deadlines.ts";
+import { LINGER_MAX_BYTES } from "./limits.ts";
+import { OutputQueue } from "./output.ts";
+
+// ── Lifecycle: it only moves forward. ────────────────────────────────────────────────────────
+/** Reading and answering requests. */
+export const OPEN = 0;
+/**
+ * No more requests are read (a close was decided: error, `Connection: close`, the request cap, a
+ * timeout, the client's FIN); queued output is still sent. OPEN → CLOSING at that decision.
+ */
+export const CLOSING = 1;
+/**
+ * Our side half-closed (socket.shutdown) once the output was sent; the client's input is read and
+ * discarded until its FIN, LINGER_MS or LINGER_MAX_BYTES. CLOSING → LINGERING when the queue
+ * empties and the client has not closed its side.
+ */
+export const LINGERING = 2;
+/**
+ * socket.end() (or terminate) was called; Bun's close event follows. CLOSING → ENDED when the
+ * queue empties after the client's FIN; LINGERING → ENDED at its FIN or deadline; any → ENDED on
+ * abort() or reclaim().
+ */
+export const ENDED = 3;
+/** The close event came; everything pooled was given back. Any → CLOSED. */
+export const CLOSED = 4;
+
+/** The reading side of a connection, as its lifecycle asks about it (RequestReader for HTTP/1). */
+export interface ConnectionInput {
+  /** No request in progress, nothing parsed. */
+  isIdle(): boolean;
+  /** A request is in progress. */
+  hasRequest(): boolean;
+  /** Bytes received and not processed yet. */
+  buffered(): number;
+  /** Inside the read loop. */
+  isProcessing(): boolean;
+  /** True (once) when reading stopped for congested output. */
+  takeStalled(): boolean;
+}
+
+/** A connection's lifecycle, output, linger and idle-list place (see the file comment). */
+export abstract class SocketConnection implements IdleConnection {
+  readonly output: OutputQueue;
+  readonly localPort: number;
+  readonly remotePort: number;
+
+  /** Neighbours in the daemon's list of idle connections (reclaimed oldest first at the limit). */
+  idlePrev: IdleConnection | null = null;
+  idleNext: IdleConnection | null = null;
+  /** True while in that list. */
+  idleListed = false;
+  /** Chosen to make room at the limit; closed at the end of this turn unless a request arrives. */
+  reclaimPending = false;
+
+  /** Lifecycle (OPEN … CLOSED above). */
+  protected state = OPEN;
+  protected readonly deadlines: Deadlines;
+  /** The wall clock (ms) when the current read turn began (the Date of the responses it makes); 0 outside one. */
+  protected turnClock = 0;
+  /** The client sent its FIN (or reset): nothing more will be read. */
+  protected peerEnded = false;
+  /** socket.pause() is in force (receive buffer full, or output above its high-water mark). */
+  protected paused = false;
+  /** A microtask flush is pending. */
+  private flushScheduled = false;
+  /** The daemon counted this connection as lingering (it is uncounted at the close event). */
+  protected countedLingering = false;
+  /** Bytes read and discarded while lingering (past LINGER_MAX_BYTES: close at once). */
+  private lingerBytes = 0;
+  /**
+   * Access-log lines waiting for their responses to reach the socket (see accessQueue): made with
+   * the first line, so a connection that never sends a request (an idle flood) holds none.
+   */
+  protected accessLines: AccessLogQueue | null = null;
+  /** Callbacks of whenDrained(); null until the first (most connections never wait). */
+  private drainWaiters: (() => void)[] | null = null;
+  /** The microtask of flushSoon(), made on first use (a connection answered within its read turn never needs it). */
+  private flushTask: (() => void) | null = null;
+
+  /** The reading side (the protocol's). */
+  protected abstract readonly input: ConnectionInput;
+  /** Reading stopped for congested output may go on: the output drained. */
+  protected abstract resumeInput(): void;
+  /** True once a request was read on this connection. */
+  abstract isReused(): boolean;
+  /** The connection joined the idle list: what it holds only for requests may go back. */
+  protected abstract becameIdle(): void;
+
+  /**
+   * Creates the connection for a newly accepted socket. The addresses are read once by the
+   * daemon (the runtime has none to give in the close event, when a log line may still need them).
+   */
+  constructor(
+    protected readonly daemon: ConnectionHost,
+    protected readonly socket: Socket<unknown>,
+    readonly remoteAddress: string,
+    readonly localAddress: string,
+  ) {
+    this.output = new OutputQueue(daemon.limits.outputHighWaterMark, daemon.buffers);
+    this.localPort = socket.localPort;
+    this.remotePort = socket.remotePort;
+    this.deadlines = new Deadlines(daemon.limits, daemon.clock);
+  }
+
+  /**
+   * Input after a close was decided is never parsed. Lingering, it is discarded — but a client
+   * that keeps flooding gets closed at once. False when the connection is open (the caller reads).
+   */
+  protected discardsInput(chunk: Uint8Array): boolean {
+    if (this.state === OPEN) return false;
+    if (this.state === LINGERING && (this.lingerBytes += chunk.length) > LINGER_MAX_BYTES) this.finishClose(true);
+    return true;
+  }
+
+  /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */
+  flushSoon(): void {
+    if (this.turnClock > 0 || this.flushScheduled || this.state === CLOSED) return;
+    this.flushScheduled = true;
+    queueMicrotask(
+      (this.flushTask ??= () => {
+        this.flushScheduled = false;
+        this.flush();
+      }),
+    );
+  }
+
+  /** Calls `callback` once the output drops below its high-water mark. */
+  whenDrained(callback: () => void): void {
+    if (this.state === CLOSED) return;
+    (this.drainWaiters ??= []).push(callback);
+    this.flushSoon();
+  }
+
+  /** Closes at once, dropping unsent output (a reset: shutdown(), a stop past its grace). */
+  abort(): void {
+    if (this.state >= ENDED) return;
+    this.output.clear();
+    this.endNow();
+    this.socket.terminate();
+  }
+
+  /** Logs a servlet failure with the connection's peer, and counts it. */
+  logError(message: string, error?: unknown): void {
+    this.daemon.counters.servletErrors++;
+    this.daemon.logError(`${this.remoteAddress}:${this.remotePort} ${message}`, error);
+  }
+
+  /** Content a servlet gave a 204 or 304 was dropped: counted, the first one logged (by the daemon). */
+  contentDropped(status: number): void {
+    this.daemon.contentDropped(status);
+  }
+
+  /** A servlet failed because its own signal aborted (its client left): expected, so only counted. */
+  countServletAbort(): void {
+    this.daemon.counters.servletAborts++;
+  }
+
+  /** Bun `drain`: the socket takes more. */
+  onDrain(): void {
+    this.flush();
+  }
+
+  /** A socket error (a reset and the like): expected when clients leave, so only counted. */
+  onError(): void {
+    this.daemon.counters.socketErrors++;
+  }
+
+  /**
+   * Closes an idle connection to make room for a new one at the connection limit (nginx reuses
+   * idle keep-alive connections the same way): nothing is in flight, so it ends at once. A
+   * client that sends a request after this gets our FIN without an answer, the signal on which
+   * HTTP/1.1 clients retry an idempotent request on a new connection (RFC 9112 §9.3.1). False when
+   * it is no longer idle (closing on its own, or a request arrived).
+   */
+  reclaim(): boolean {
+    if (this.state !== OPEN || !this.input.isIdle() || this.input.buffered() > 0) return false;
+    this.endNow();
+    this.socket.end();
+    return true;
+  }
+
+  /**
+   * Joins the idle list (a candidate for reclaiming) only between requests with nothing queued
+   * either way: a response still being written to a slow reader is not idle.
+   */
+  protected becomeIdleIfQuiet(): void {
+    if (this.idleListed || this.state !== OPEN || !this.input.isIdle()) return;
+    if (this.output.pending > 0 || this.input.buffered() > 0) return;
+    this.daemon.idle.add(this);
+    this.becameIdle();
+  }
+
+  /** OPEN → CLOSING: no more requests are read. */
+  protected beginClosing(): void {
+    if (this.state === OPEN) this.state = CLOSING;
+  }
+
+  /**
+   * → ENDED: our side is finished (end or terminate follows at once). A socket that has not
+   * closed LINGER_MS later (a client that never answers our FIN) is reset by the sweep.
+   */
+  protected endNow(): void {
+    if (this.idleListed) this.daemon.idle.remove(this);
+    this.state = ENDED;
+    this.deadlines.linger(this.daemon.clock);
+  }
+
+  /**
+   * Our side is done: half-close and linger (read and discard) until the client closes too, or
+   * LINGER_MS pass — a full close with the client's input unread would reset the connection and
+   * destroy responses it has not read yet (nginx's lingering close).
+   */
+  protected endGracefully(): void {
+    if (this.peerEnded) {
+      this.endNow();
+      this.socket.end();
+      return;
+    }
+    if (this.idleListed) this.daemon.idle.remove(this);
+    this.state = LINGERING;
+    this.countedLingering = true;
+    this.daemon.lingerStarted();
+    this.socket.shutdown();
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    this.deadlines.linger(this.daemon.clock);
+  }
+
+  /**
+   * Closes for good: after the client's FIN (both sides done: a plain close), or — `abrupt` —
+   * when the linger runs out or the client floods it (a reset is the only way to stop a client
+   * still sending). Called for a connection already ENDED, it completes the close Bun held.
+   */
+  protected finishClose(abrupt: boolean): void {
+    if (this.state === CLOSED) return;
+    this.endNow();
+    if (abrupt) this.socket.terminate();
+    else this.socket.end();
+  }
+
+  /** The connection's access-log queue, made on first use; null without an access log. */
+  protected accessQueue(): AccessLogQueue | null {
+    const log = this.daemon.accessLog;
+    return log === null ? null : (this.accessLines ??= new AccessLogQueue(log));
+  }
+
+  /** Where the queued output ends, in OutputQueue.written terms (the access log's positions). */
+  protected outputEnd(): number {
+    return this.output.written + this.output.pending;
+  }
+
+  protected callDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (waiters === null || waiters.length === 0) return;
+    this.drainWaiters = null;
+    for (const w of waiters) w();
+  }
+
+  /** Writes what is queued; closes when closing and empty; manages pause and drain waiters. */
+  flush(): void {
+    if (this.state >= LINGERING) return;
+    const output = this.output;
+    const before = output.written;
+    const empty = output.flush(this.socket);
+    // Also when nothing was written now: a response whose last byte went out in an earlier turn
+    // (a deferred HEAD's head) completes without adding a byte, and its line is due already.
+    this.accessLines?.release(output.written);
+    this.deadlines.sent(this.daemon.clock, output.written > before || empty, !empty);
+    if (!empty) {
+      if (!output.isCongested()) this.callDrainWaiters();
+      else if (!this.paused) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      return;
+    }
+    if (this.state === CLOSING) return this.endGracefully();
+    if (!this.input.hasRequest()) {
+      output.shrink(); // idle: no grown buffer kept
+      this.becomeIdleIfQuiet();
+    }
+    if (this.paused && this.input.buffered() <= this.daemon.limits.maxHead) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    this.callDrainWaiters();
+    if (!this.input.isProcessing() && this.input.takeStalled()) this.resumeInput();
+  }
+
+  /** Closes an idle connection (daemon stopping); a connection with a request in flight finishes it first. */
+  closeIfIdle(): void {
+    if (this.state === CLOSED || !this.input.isIdle()) return;
+    this.beginClosing();
+    this.flush();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * RequestChannel: the transport port. One request (an HTTP/1.x exchange on a connection; later
+ * one HTTP/2 stream, or one exchange over TLS) as the framework's side of it — the RequestCycle,
+ * its HttpSession and the servlet — sees its transport. The cycle talks to the transport only
+ * through this interface; the transport talks to the cycle through RequestCycle's handful of calls
+ * (begin, piece, end, fail, abandon, and the one question wantsBody). So the dependency points
+ * daemon → servers, and a new transport is a new implementation of this port, never a branch in
+ * the cycle, the session or a servlet (DESIGN: "a request's data crosses into servers/ once").
+ *
+ * What a transport must provide, per request stream (not per socket: HTTP/2 runs many at once):
+ * - the parsed head and the bytes its spans point into, stable for the request's life;
+ * - an output sink for this stream's response bytes, with its own high-water mark (its flow
+ *   control: a TCP socket's send buffer for HTTP/1, the stream's window for HTTP/2), and drain
+ *   notification;
+ * - the response framing the protocol owns: whether this response may keep the transport open,
+ *   the cached tail of every response head (Date, Server; HTTP/1 adds `Connection`), and the
+ *   interim 100 Continue (HTTP/1: the status line's bytes; HTTP/2: a HEADERS frame);
+ * - reading on demand: the cycle asks for body bytes only when its servlet is ready
+ *   (resumeReading), so a slow servlet slows the client (TCP or stream window, not memory);
+ * - the ends of a request: the response is complete, the body is refused, no more requests after
+ *   this one, close gracefully, abort; and whether the transport is secure (TLS);
+ * - the host's logs and counters for what application code does wrong.
+ * A WebSocket upgrade will be a cycle that hands its transport over; that is a call added here,
+ * answered by each transport that can do it.
+ */
+import type { RequestHead } from "../parser/index.ts";
+
+/** The output side of a request's transport: a byte queue with a high-water mark. */
+export interface OutputSink {
+  append(bytes: Uint8Array, start?: number, end?: number): void;
+  appendLatin1(s: string): void;
+  /** Appends `s` as UTF-8; returns the bytes appended. */
+  appendUtf8(s: string): number;
+  /** Drops the last `n` appended bytes, none of them written yet. */
+  dropTail(n: number): void;
+  isCongested(): boolean;
+  mark(): number;
+  rollback(mark: number): boolean;
+  /** Keeps bytes from `mark` on unwritten until unhold() (a response head being built). */
+  holdFrom(mark: number): void;
+  unhold(): void;
+}
+
+/** A request's transport as the request cycle and its session see it (see the file comment). */
+export interface RequestChannel {
+  /** The parsed head of the current request. */
+  readonly head: RequestHead;
+  /** The bytes the head's spans point into; valid while the request is current. */
+  readonly headBytes: Uint8Array;
+  /** Where responses go. */
+  readonly output: OutputSink;
+  /** Local address of the transport. */
+  readonly localAddress: string;
+  /** Local port. */
+  readonly localPort: number;
+  /** Peer address. */
+  readonly remoteAddress: string;
+  /** Peer port. */
+  readonly remotePort: number;
+  /** True when the request arrived over TLS (false for plain TCP). */
+  isSecure(): boolean;
+  /** True when this response may keep the transport for another request (cap not reached, not stopping). */
+  mayKeepAlive(): boolean;
+  /** The end of every response head: `Date`, `Server` (HTTP/1: and `Connection`) and the final CRLF, cached per second. */
+  headerTail(keepAlive: boolean): Uint8Array;
+  /** RFC 9110 §10.1.1: the interim `100 Continue` that invites the client to send its body. */
+  sendContinue(): void;
+  /** Ask for the queued output to be written soon (at the end of the current turn). */
+  flushSoon(): void;
+  /** Calls `callback` once when the output queue drops below its high-water mark. */
+  whenDrained(callback: () => void): void;
+  /**
+   * The request's servlet is ready for (more of) its body again: content() was asked for late, or
+   * a Promise returned by processContent() settled. Reading resumes at the end of this turn.
+   */
+  resumeReading(): void;
+  /** The response for the current request is complete (its servlet is destroyed next). */
+  responseComplete(keepAlive: boolean): void;
+  /**
+   * The body cannot be taken (`status`: 413 over the body limit): the transport counts it, reads
+   * no more requests after this one, and has the cycle fail (RequestCycle.fail).
+   */
+  refuseBody(status: number, reason: string): void;
+  /** No request after this one is read (a target that cannot be routed, CONNECT): the response says so. */
+  closeAfterResponse(): void;
+  /**
+   * Ends the transport after what is queued: no more requests are read, the queued output is
+   * sent, then it closes gracefully. The current request, if any, is abandoned.
+   */
+  close(): void;
+  /** Close at once, dropping unsent output (a reset). */
+  abort(): void;
+  /** Logs a failure of application code (a bug: logged with its stack, and counted). */
+  logError(message: string, error?: unknown): void;
+  /**
+   * A servlet gave content to a response whose status has none (204, 304): it was not sent.
+   * Counted; the first one per daemon is logged, with the stack of the call that gave it.
+   */
+  contentDropped(status: number): void;
+  /**
+   * Counts a servlet callback that failed because the request's own signal aborted (its client
+   * left): expected, so counted (DaemonStats.servletAborts) and never logged.
+   */
+  countServletAbort(): void;
+}

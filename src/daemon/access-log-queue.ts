@@ -10,21 +10,11 @@
  * Positions are in OutputQueue.written terms (bytes handed to the socket since the connection
  * opened): a line waits until `written` reaches the end of its response.
  */
+import type { ExchangeRecord } from "../servers/request-channel.ts";
 import type { AccessLog } from "./access-log.ts";
 
 /** The status logged for a response its client left before it had all of it (nginx's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
-
-/** What a line is made of: the request's session (HttpSession has all of it). */
-export interface LoggedRequest {
-  clientHost(): string;
-  remoteUser(): string;
-  requestMethod(): string;
-  url(): string;
-  protocolVersion(): string;
-  /** Bytes produced for the response (status line, headers, content). */
-  readonly bytesSent: number;
-}
 
 /** One line waiting for its response's last byte. */
 interface PendingLine {
@@ -52,11 +42,11 @@ export class AccessLogQueue {
   constructor(private readonly log: AccessLog) {}
 
   /**
-   * A response to `s` ends at `end` of the output (its `s.bytesSent` bytes are the last ones
+   * A response to `s` (what the request cycle hands its transport) ends at `end` of the output (its `s.bytesSent` bytes are the last ones
    * queued). `complete`: the servlet finished it (its fate is decided when the connection
    * closes, if it has not been written whole by then); otherwise `status` stands.
    */
-  addResponse(s: LoggedRequest, status: number, end: number, complete: boolean): void {
+  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean): void {
     const bytes = s.bytesSent;
     this.lines.push({
       client: s.clientHost(),

@@ -2,8 +2,10 @@
  * CyclePool: the request cycles shared by a daemon's connections. A connection takes a cycle at a
  * head and gives it back when it goes idle (a burst of pipelined requests keeps one), so an idle
  * keep-alive connection holds none — at 10,000 of them that is 1.5 MB kept for nothing — and the
- * steady state allocates no cycle: one given back is kept for the next, up to CYCLE_SPARES. A cycle given back is finished (its session detached), and every callback a
- * finished request left behind checks its own session, so moving it to another connection is safe.
+ * steady state allocates no cycle: one given back is kept for the next, up to CYCLE_SPARES. A
+ * cycle given back is finished (its session detached), and every callback a finished request left
+ * behind checks its own session, so moving it to another connection is safe
+ * (test/servers/request-cycle.test.ts).
  */
 import type { MountTable } from "../servers/mount-table.ts";
 import type { RequestChannel } from "../servers/request-channel.ts";

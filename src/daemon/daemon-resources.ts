@@ -1,10 +1,10 @@
 /**
  * What a connection needs from the daemon that accepted it, named for what it is: the shared
- * resources (clock, Date lines, buffers, parsers, cycles, counters, limits, logs, the mount table) and the
- * registry of connections (the idle list and the accounting of closes and lingers). DaemonCore
- * implements both; a connection sees only these, so the daemon imports the connection and never
- * the reverse (as servers/request-channel.ts reverses the dependency between a request and its
- * transport).
+ * resources (clock, Date lines, buffers, parsers, cycles, counters, limits, logs, the mount
+ * table) and the registry of connections (the idle list and the accounting of closes and
+ * lingers). DaemonCore implements both; a connection sees only these, so the daemon imports the
+ * connection and never the reverse (as servers/request-channel.ts reverses the dependency
+ * between a request and its transport).
  */
 import type { MountTable } from "../servers/mount-table.ts";
 import type { CyclePool } from "./cycle-pool.ts";
@@ -44,7 +44,7 @@ export interface DaemonResources {
   readonly stopping: boolean;
   /** The attached server objects: each request cycle routes through them. */
   readonly mounts: MountTable;
-  /** Request cycles (routing through `mounts`) shared by the connections, one per request in progress. */
+  /** Request cycles (routing through `mounts`) shared by the connections: one held by each connection that is not idle. */
   readonly cycles: CyclePool;
   /** Where access-log lines go (each connection queues its own until their responses are written); null: none. */
   readonly accessLog: AccessLog | null;

@@ -13,7 +13,7 @@
 import type { Socket } from "bun";
 import { cannedStatus, type Canned } from "../http/canned.ts";
 import type { RequestHead } from "../parser/index.ts";
-import type { RequestChannel } from "../servers/request-channel.ts";
+import type { ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
 import type { RequestCycle } from "../servers/request-cycle.ts";
 import { CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
 import type { ConnectionHost } from "./daemon-resources.ts";
@@ -90,11 +90,10 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     this.scheduleResume();
   }
 
-  /** The current response is complete and its servlet destroyed (the cycle calls this once per request). */
-  responseComplete(keepAlive: boolean): void {
-    const s = this.cycle?.session;
+  /** The current response is complete and its servlet destroyed (the cycle calls this once per request, handing what the log needs). */
+  responseComplete(keepAlive: boolean, s: ExchangeRecord): void {
     const reader = this.input;
-    if (!s || !reader.hasRequest() || reader.isDiscarding()) return;
+    if (!reader.hasRequest() || reader.isDiscarding()) return;
     reader.responded();
     // Logged once its last byte reaches the socket, or as 499 if the client leaves first.
     this.accessQueue()?.addResponse(s, s.status, this.outputEnd(), true);
@@ -259,7 +258,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     const reader = this.input;
     if (!reader.hasRequest()) return;
     const cycle = this.cycle!;
-    const s = cycle.session;
+    const s = cycle.exchange;
     if (!reader.isDiscarding() && s !== null) {
       this.daemon.counters.abandoned++;
       // 499 (nginx's "client closed request") when the client left before the response was
@@ -299,10 +298,11 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       this.reject(cannedStatus(408));
     } else if (due === DEADLINE_BODY) {
       this.daemon.counters.timeouts++;
-      const s = reader.hasRequest() ? this.cycle!.session : null;
       this.beginClosing(); // the body is cut short: nothing after it can be framed
-      if (s && !s.hasStarted()) s.sendError(408);
-      else this.close();
+      // RFC 9110 §15.5.9: the cycle answers 408 if nothing of the response was sent; either way
+      // whoever waits for the body hears it will not come, and what is left is abandoned.
+      if (reader.hasRequest()) this.cycle!.fail(408, "the body timed out");
+      this.close();
     }
   }
 

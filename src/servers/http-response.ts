@@ -29,7 +29,9 @@ export const NONE = 0;
 export const HEADERS = 1;
 /** Headers ended, content may follow. */
 export const CONTENT = 2;
+/** The response is complete (its owner heard responseComplete); output calls are ignored. */
 export const COMPLETE = 3;
+/** The servlet is destroyed (or being destroyed): the session reads as a finished request. */
 export const DESTROYED = 4;
 
 /** The response of one request (see the file comment); HttpSession adds errors and the lifecycle. */

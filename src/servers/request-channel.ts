@@ -41,6 +41,26 @@ export interface OutputSink {
   unhold(): void;
 }
 
+/**
+ * What a transport may read of a request it carried, to log it (the access-log line): a read-only
+ * view of the session, handed over by the cycle (responseComplete, RequestCycle.exchange). The
+ * transport never calls into the session: anything it wants done to a request goes through the cycle.
+ */
+export interface ExchangeRecord {
+  /** The response's status once sent, 0 before. */
+  readonly status: number;
+  /** Bytes produced for the response (status line, headers, content). */
+  readonly bytesSent: number;
+  /** True once the response's status line was produced. */
+  hasStarted(): boolean;
+  clientHost(): string;
+  /** The login that passed authentication, "" without one. */
+  remoteUser(): string;
+  requestMethod(): string;
+  url(): string;
+  protocolVersion(): string;
+}
+
 /** A request's transport as the request cycle and its session see it (see the file comment). */
 export interface RequestChannel {
   /** The parsed head of the current request. */
@@ -74,8 +94,8 @@ export interface RequestChannel {
    * a Promise returned by processContent() settled. Reading resumes at the end of this turn.
    */
   resumeReading(): void;
-  /** The response for the current request is complete (its servlet is destroyed next). */
-  responseComplete(keepAlive: boolean): void;
+  /** The response for the current request is complete (its servlet is destroyed); `exchange` is what the transport logs of it. */
+  responseComplete(keepAlive: boolean, exchange: ExchangeRecord): void;
   /**
    * The body cannot be taken (`status`: 413 over the body limit): the transport counts it, reads
    * no more requests after this one, and has the cycle fail (RequestCycle.fail).

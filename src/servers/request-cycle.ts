@@ -27,7 +27,7 @@ import type { ServletHooks, SessionOwner } from "./session-owner.ts";
 import type { ErrorDocument } from "../http/error-page.ts";
 import type { MountTable } from "./mount-table.ts";
 import { isRefused } from "./refusal.ts";
-import type { RequestChannel } from "./request-channel.ts";
+import type { ExchangeRecord, RequestChannel } from "./request-channel.ts";
 import { RequestAborted } from "./request-aborted.ts";
 
 // ── Phase: ROUTING → (AUTHORISING →) SERVING → RESPONDED → DONE, or → ABANDONED. ─────────────
@@ -90,8 +90,8 @@ export class RequestCycle implements SessionOwner {
     this.channel = channel;
   }
 
-  /** The current request's session (the transport logs it); null between requests. */
-  get session(): HttpSession | null {
+  /** What the transport may read of the current request to log it (never the session's calls); null between requests. */
+  get exchange(): ExchangeRecord | null {
     return this.current;
   }
 
@@ -240,7 +240,7 @@ export class RequestCycle implements SessionOwner {
     if (s === null || this.phase >= RESPONDED) return;
     this.phase = RESPONDED;
     this.destroy(s);
-    this.channel.responseComplete(keepAlive);
+    this.channel.responseComplete(keepAlive, s);
     this.finish(s);
   }
 

@@ -2,13 +2,14 @@
  * Request cycles are pooled by the daemon and reused request after request (no allocation per
  * request beyond the session and the servlet): the next request on a connection gets the cycle
  * the last one gave back. A servlet may keep its session and its promises past its request: none
- * of that may reach the next request's cycle. Real sockets, one connection for both requests.
+ * of that may reach the next request's cycle — on the same connection, or on another one that
+ * took the cycle from the daemon's pool. Real sockets.
  */
 import { expect, test } from "bun:test";
-import { HttpServlet, RequestAborted } from "../../src/index.ts";
+import { HttpServer, HttpServlet, RequestAborted } from "../../src/index.ts";
 import type { HttpSession } from "../../src/servers/http-session.ts";
 import { RawClient } from "../helpers/raw-client.ts";
-import { FnServer, startDaemon } from "../helpers/servers.ts";
+import { FnServer, TextServlet, startDaemon } from "../helpers/servers.ts";
 
 /** One turn of the event loop: every microtask queued before it (a settled promise's callbacks, a resume) has run. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -92,4 +93,45 @@ test("a session kept past its request reads as finished; the next request on the
   expect(second.status).toBe(200);
   expect(second.body).toBe("hello aborted true []");
   expect(c.closed).toBe(false);
+});
+
+test("a late authentication decision of a request whose client left does not reach the request that took its cycle", async () => {
+  // Each authenticate() call waits on its own promise; the test decides them in its own order.
+  const decisions: PromiseWithResolvers<string>[] = [];
+  const asked = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+  const servedFor: string[] = [];
+  const server = new (class extends HttpServer {
+    override authenticate(): Promise<string> {
+      const d = Promise.withResolvers<string>();
+      asked[decisions.push(d) - 1]!.resolve();
+      return d.promise;
+    }
+    override servlet(s: HttpSession): HttpServlet {
+      servedFor.push(s.remoteUser());
+      return new TextServlet(s, `hello ${s.remoteUser()}`);
+    }
+  })();
+  await using srv = startDaemon({ "/": server });
+  const a = await RawClient.connect(srv.port);
+  a.send("GET /a HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YTph\r\n\r\n");
+  await asked[0]!.promise;
+  // The first client leaves while its authentication is pending: its connection closes and the
+  // cycle goes back to the pool, whence the next connection's request takes it.
+  a.close();
+  await a.until(() => srv.daemon.stats().open === 0, 5000, "the first connection closed");
+  using b = await RawClient.connect(srv.port);
+  b.send("GET /b HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Yjpi\r\n\r\n");
+  await asked[1]!.promise;
+  decisions[0]!.resolve("alice"); // the abandoned request's decision, late
+  await decisions[0]!.promise;
+  await nextTurn();
+  expect(servedFor).toEqual([]); // no servlet for the abandoned request, nor for the waiting one
+  expect(b.text()).toBe("");
+  decisions[1]!.resolve("bob");
+  const [response] = await b.responses(1);
+  expect(response?.status).toBe(200);
+  expect(response?.body).toBe("hello bob");
+  expect(servedFor).toEqual(["bob"]);
+  expect(b.closed).toBe(false);
+  expect(srv.daemon.stats().abandoned).toBe(1);
 });

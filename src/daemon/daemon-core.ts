@@ -169,8 +169,8 @@ export class DaemonCore implements ConnectionHost {
     if (this.idle.oldest()?.isReused()) this.reclaimOldestIdle();
   }
 
-  /** a connection closed; `wasLingering` when it had half-closed (lingerStarted). */
-  connectionClosed(connection: IdleConnection, wasLingering: boolean): void {
+  /** a connection closed (a lingering one has left its linger first: lingerEnded). */
+  connectionClosed(connection: IdleConnection): void {
     if (!this.connections.delete(connection as HttpConnection)) return;
     if (connection.idleListed) this.idle.remove(connection);
     if (connection.reclaimPending) {
@@ -178,13 +178,17 @@ export class DaemonCore implements ConnectionHost {
       connection.reclaimPending = false;
       this.pendingReclaims--;
     }
-    if (wasLingering) this.lingering--;
     if (this.stopping) this.checkStopped();
   }
 
   /** a connection half-closed and lingers (it no longer counts toward the limit). */
   lingerStarted(): void {
     this.lingering++;
+  }
+
+  /** a connection left its linger (it ended, or the client closed): it counts toward the limit until its close event. */
+  lingerEnded(): void {
+    this.lingering--;
   }
 
   /** reports an error. */

@@ -58,12 +58,14 @@ export interface DaemonResources {
 export interface ConnectionRegistry {
   /** Idle connections, oldest first. */
   readonly idle: IdleList<IdleConnection>;
-  /** The connection is closed; `wasLingering` when it closed from its linger. */
-  connectionClosed(c: IdleConnection, wasLingering: boolean): void;
+  /** The connection is closed (a lingering one has called lingerEnded() first). */
+  connectionClosed(c: IdleConnection): void;
   /** Bytes arrived on a connection chosen to make room: it stays, another idle one goes. */
   rescue(c: IdleConnection): void;
-  /** The connection half-closed and lingers. */
+  /** The connection half-closed and lingers (it stops counting toward maxConnections). */
   lingerStarted(): void;
+  /** The connection left its linger: it ended, or the client closed. */
+  lingerEnded(): void;
 }
 
 /** The daemon as its connections see it. */

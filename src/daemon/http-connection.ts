@@ -225,11 +225,12 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     if (this.state === CLOSED) return;
     // Closed before we ended it: the client closed or reset the connection (it left).
     const clientLeft = this.state < ENDED;
+    this.leaveLinger();
     this.state = CLOSED;
     this.abandonCurrent(clientLeft);
     // Before connectionClosed: a stopping daemon flushes its access log once the last one closes.
     this.accessLines?.close(this.output.written, clientLeft);
-    this.daemon.connectionClosed(this, this.countedLingering);
+    this.daemon.connectionClosed(this);
     this.callDrainWaiters();
     this.input.close(); // everything pooled goes back
     this.releaseCycle();

@@ -79,8 +79,6 @@ export abstract class SocketConnection implements IdleConnection {
   protected paused = false;
   /** A microtask flush is pending. */
   private flushScheduled = false;
-  /** The daemon counted this connection as lingering (it is uncounted at the close event). */
-  protected countedLingering = false;
   /** Bytes read and discarded while lingering (past LINGER_MAX_BYTES: close at once). */
   private lingerBytes = 0;
   /**
@@ -217,6 +215,7 @@ export abstract class SocketConnection implements IdleConnection {
    */
   protected endNow(): void {
     if (this.idleListed) this.daemon.idle.remove(this);
+    this.leaveLinger();
     this.state = ENDED;
     this.deadlines.linger(this.daemon.clock);
   }
@@ -234,7 +233,6 @@ export abstract class SocketConnection implements IdleConnection {
     }
     if (this.idleListed) this.daemon.idle.remove(this);
     this.state = LINGERING;
-    this.countedLingering = true;
     this.daemon.lingerStarted();
     this.socket.shutdown();
     if (this.paused) {
@@ -242,6 +240,11 @@ export abstract class SocketConnection implements IdleConnection {
       this.socket.resume();
     }
     this.deadlines.linger(this.daemon.clock);
+  }
+
+  /** Leaving LINGERING (to ENDED, or CLOSED by the client): the daemon counts it toward the limit again. */
+  protected leaveLinger(): void {
+    if (this.state === LINGERING) this.daemon.lingerEnded();
   }
 
   /**

@@ -11,6 +11,7 @@ import { EXCHANGE_RECONNECT_WAIT_MS } from "../../src/services/limits.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { peerTest } from "../helpers/peers.ts";
+import { run } from "../helpers/spawn.ts";
 
 /** Starting nats-servers and connecting is slow on a loaded machine. */
 const AUTH_TEST_TIMEOUT_MS = 30_000;
@@ -167,6 +168,25 @@ peerTest(
       servers: nats.url,
       tls: { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/client.pem`, key: await Bun.file(`${TLS_DIR}/client-key.pem`).text() },
     });
+  },
+  AUTH_TEST_TIMEOUT_MS,
+);
+
+peerTest(
+  ["nats-server"],
+  "the binary: --nats repeated for a cluster's nodes, credentials in the URL; a refusal is one line and exit 1",
+  async () => {
+    await using nats = await NatsServer.start(USERS);
+    const url = `nats://svc:wrong@127.0.0.1:${nats.port}`;
+    const r = await run([process.execPath, "src/cli.ts", "--port", "0", "--nats", url, "--nats", url], 20_000);
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split("\n");
+    expect(lines).toEqual([
+      expect.stringContaining(
+        `netsvc: NATS at nats://127.0.0.1:${nats.port}, nats://127.0.0.1:${nats.port} refused the credentials (user/pass)`,
+      ),
+    ]);
+    expect(r.err).not.toContain("wrong");
   },
   AUTH_TEST_TIMEOUT_MS,
 );

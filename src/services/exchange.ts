@@ -54,7 +54,7 @@ import { MicroDiscovery } from "./discovery.ts";
 import { isRefusal, type NatsConnectPlan, type NatsCredentials, planConnection } from "./nats-credentials.ts";
 import type { ExchangeLink } from "./exchange-link.ts";
 import { IncomingCalls } from "./incoming-calls.ts";
-import { EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
+import { EXCHANGE_CONNECT_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { Membership } from "./membership.ts";
 import { OutgoingCalls } from "./outgoing-calls.ts";
 import { services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
@@ -165,6 +165,7 @@ export class Exchange implements RemoteTransport {
       try {
         this.link.nc = await connect({
           ...this.plan.options,
+          timeout: EXCHANGE_CONNECT_TIMEOUT_MS,
           maxReconnectAttempts: -1,
           reconnectTimeWait: EXCHANGE_RECONNECT_WAIT_MS,
           name: `netsvc ${this.pid}`,

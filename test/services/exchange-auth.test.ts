@@ -159,7 +159,7 @@ const TLS_DIR = "test/fixtures/tls/nats";
 
 peerTest(
   ["nats-server"],
-  "TLS with a CA and a client certificate the server verifies",
+  "TLS with a CA and a client certificate the server verifies; a certificate it did not sign is not let in",
   async () => {
     await using nats = await NatsServer.start(
       `tls { cert_file: "${TLS_DIR}/server.pem", key_file: "${TLS_DIR}/server-key.pem", ca_file: "${TLS_DIR}/ca.pem", verify: true }`,
@@ -168,6 +168,22 @@ peerTest(
       servers: nats.url,
       tls: { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/client.pem`, key: await Bun.file(`${TLS_DIR}/client-key.pem`).text() },
     });
+    // A certificate its CA did not sign: the server ends the handshake. Under Bun the client sees
+    // no reason ("write EBADF", or with reconnects enabled only its connect timeout), which cannot
+    // be told from a network failure, so it is "unreachable" (retried every
+    // EXCHANGE_CONNECT_TIMEOUT_MS, unless retry: false) rather than "refused" — see docs/services.md.
+    await using stranger = exchange({
+      servers: nats.url,
+      retry: false,
+      tls: { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/stranger.pem`, key: `${TLS_DIR}/stranger-key.pem` },
+    });
+    const err = await stranger.exchange.connect().then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toStartWith(`NATS at ${nats.url} is unreachable`);
+    expect(stranger.exchange.isConnected()).toBe(false);
+    await eventually(async () => expect(nats.countLog(/TLS handshake error: .*certificate/)).toBe(1));
   },
   AUTH_TEST_TIMEOUT_MS,
 );

@@ -185,6 +185,7 @@ export class Exchange implements RemoteTransport {
     if (reported) this.log(`connected to NATS at ${nc.getServer()}`);
     this.link.connected = true;
     this.watchStatus(nc);
+    void this.watchClosed(nc);
     nc.subscribe(`${this.link.replyPrefix}.*`, {
       callback: (err, msg) => {
         if (!err) this.outgoing.onReply(msg);
@@ -241,6 +242,20 @@ export class Exchange implements RemoteTransport {
         nc.publish(`${this.link.prefix}.members.query`);
       }
     }
+  }
+
+  /**
+   * The client closes the connection by itself only when it gives up: after the server refused
+   * the credentials twice in a row on reconnecting (a password changed, a user removed). Then
+   * nothing will reconnect it, so it is said once, with the reason.
+   */
+  private async watchClosed(nc: NatsConnection): Promise<void> {
+    const err = await nc.closed();
+    if (this.link.closing) return;
+    this.link.connected = false;
+    this.log(
+      `NATS at ${this.plan.shown} closed the connection for good (${err ? messageOf(err) : "closed"}): remote calls fail until this process restarts`,
+    );
   }
 
   /** Syncs discovery once the current turn is over (a constructor exports its methods after it registered). */

@@ -57,6 +57,13 @@ export class NatsServer implements AsyncDisposable {
     void out.waitFor(/$^/, 24 * 3600_000).catch(() => {}); // keep draining stderr until it exits
   }
 
+  /** Replaces its configuration and has it reload it (SIGHUP), as an operator changing a password does. */
+  reload(config: string): void {
+    if (!this.configDir || !this.child) throw new Error("reload: started without a configuration, or stopped");
+    writeFileSync(join(this.configDir, "nats.conf"), config);
+    this.child.kill("SIGHUP");
+  }
+
   /** Stops it (SIGKILL: the connections drop at once, as in a crash) and waits for the exit. */
   async stop(): Promise<void> {
     const c = this.child;

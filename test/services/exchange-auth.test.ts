@@ -206,3 +206,20 @@ peerTest(
   },
   AUTH_TEST_TIMEOUT_MS,
 );
+
+peerTest(
+  ["nats-server"],
+  "a password changed on the server while connected: one line saying the connection is closed for good",
+  async () => {
+    await using nats = await NatsServer.start(USERS);
+    await using side = exchange({ servers: nats.url, user: "svc", pass: "s3cret" });
+    await side.exchange.connect();
+    nats.reload("authorization { user: svc, password: changed }");
+    await eventually(async () => expect(side.log.some((m) => m.includes("closed the connection for good"))).toBe(true));
+    expect(side.exchange.isConnected()).toBe(false);
+    expect(side.log.filter((m) => m.includes("for good"))).toEqual([
+      `NATS at ${nats.url} closed the connection for good (Authorization Violation): remote calls fail until this process restarts`,
+    ]);
+  },
+  AUTH_TEST_TIMEOUT_MS,
+);

@@ -1,14 +1,19 @@
 /**
  * An Exchange on a bus that authenticates (SPEC §10, issue 21 item 3): real nats-servers with
- * user/password, a token, an NKey and TLS with a client certificate, each also given the wrong
+ * user/password, a token, an NKey, accounts with a .creds file and TLS with a client
+ * certificate, each also given the wrong
  * credential — then connect() rejects with one line naming the server and the reason, and the
  * client does not try again in a loop (the server's log counts the refused attempts).
  */
 import { expect } from "bun:test";
 import { Exchange, Service, ServiceRegistry } from "../../src/entry/services.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { nkeys } from "@nats-io/transport-node";
 import { EXCHANGE_RECONNECT_WAIT_MS } from "../../src/services/limits.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { operatorAccount } from "../helpers/nats-jwt.ts";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { peerTest } from "../helpers/peers.ts";
 import { run } from "../helpers/spawn.ts";
@@ -220,6 +225,27 @@ peerTest(
     expect(side.log.filter((m) => m.includes("for good"))).toEqual([
       `NATS at ${nats.url} closed the connection for good (Authorization Violation): remote calls fail until this process restarts`,
     ]);
+  },
+  AUTH_TEST_TIMEOUT_MS,
+);
+
+peerTest(
+  ["nats-server"],
+  "accounts and a .creds file (JWT + NKey seed), as a path and in the binary; a user of another operator is refused once",
+  async () => {
+    const trusted = operatorAccount();
+    await using nats = await NatsServer.start(trusted.config);
+    const dir = mkdtempSync(join(tmpdir(), "netsvc-creds-"));
+    await using _dir = { [Symbol.asyncDispose]: async () => rmSync(dir, { recursive: true, force: true }) };
+    const good = join(dir, "svc.creds");
+    writeFileSync(good, trusted.creds());
+    await expectCallAcross({ servers: nats.url, creds: good });
+    const stranger = join(dir, "stranger.creds");
+    writeFileSync(stranger, operatorAccount().creds());
+    await expectRefused(nats, { servers: nats.url, creds: stranger }, "creds file", /Authorization Violation/);
+    const r = await run([process.execPath, "src/cli.ts", "--port", "0", "--nats", nats.url, "--nats-creds", stranger], 20_000);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`netsvc: NATS at ${nats.url} refused the credentials (creds file)`);
   },
   AUTH_TEST_TIMEOUT_MS,
 );

@@ -4,7 +4,7 @@
  * without one. Values are checked here, with one clear message each (CliError), so cli.ts only
  * builds what they describe.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 /** What the command line asks for. */
@@ -31,7 +31,10 @@ export interface Options {
   list: boolean;
   compress: boolean;
   rpc: string | null;
-  nats: string | null;
+  /** --nats, repeatable: the URLs of one NATS cluster (empty: no bus). */
+  nats: string[];
+  /** --nats-creds FILE: a `.creds` file (JWT + NKey seed) presented to NATS; null: none. */
+  natsCreds: string | null;
   help: boolean;
 }
 
@@ -59,7 +62,8 @@ const SPEC = {
   list: { type: "boolean" },
   compress: { type: "boolean" },
   rpc: { type: "string" },
-  nats: { type: "string" },
+  nats: { type: "string", multiple: true },
+  "nats-creds": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -129,7 +133,8 @@ export function parseOptions(argv: string[]): Options {
     list: v.list ?? false,
     compress: v.compress ?? false,
     rpc: null,
-    nats: null,
+    nats: [],
+    natsCreds: null,
     help: v.help ?? false,
   };
   if (parsed.positionals.length > 1)
@@ -158,9 +163,15 @@ export function parseOptions(argv: string[]): Options {
     if (!v.rpc.startsWith("/")) throw new CliError("--rpc takes a path such as /rpc");
     o.rpc = v.rpc;
   }
-  if (v.nats !== undefined) {
-    if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(v.nats)) throw new CliError("--nats takes a URL such as nats://127.0.0.1:4222");
-    o.nats = v.nats;
+  // ── the bus (issue 21: a cluster, credentials) ──
+  for (const url of v.nats ?? []) {
+    if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(url)) throw new CliError("--nats takes a URL such as nats://127.0.0.1:4222");
+    o.nats.push(url);
+  }
+  if (v["nats-creds"] !== undefined) {
+    if (o.nats.length === 0) throw new CliError("--nats-creds goes with --nats");
+    if (!existsSync(v["nats-creds"])) throw new CliError(`--nats-creds: no file ${JSON.stringify(v["nats-creds"])}`);
+    o.natsCreds = v["nats-creds"];
   }
   if (v.cache !== undefined) {
     o.cache = wholeNumber(v.cache, 0, Number.MAX_SAFE_INTEGER);

@@ -66,7 +66,10 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         calls any service (with --nats: every service on the bus)
   --nats URL            join the NATS bus at URL (e.g. nats://127.0.0.1:4222); while it
                         is unreachable, remote calls fail (503: not run) and it keeps
-                        retrying; a call that may have run fails with 502
+                        retrying; a call that may have run fails with 502. Repeat it for
+                        the nodes of a cluster; nats://user:pass@host and nats://token@host
+                        present those credentials (a refusal is one line, then exit 1)
+  --nats-creds FILE     present the .creds file FILE (a JWT and NKey seed, as nsc makes)
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -344,11 +347,15 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   const worker = process.env.NETSVC_WORKER;
   serve(options, options.workers > 1 || worker !== undefined, worker !== undefined);
   if (worker !== undefined) followSupervisor(dispatcher, worker);
-  if (options.nats) {
-    // In the background: the HTTP side serves at once; an unreachable NATS is one clear line, retried.
-    const exchange = new Exchange({ servers: options.nats });
+  if (options.nats.length > 0) {
+    // In the background: the HTTP side serves at once; an unreachable NATS is one clear line,
+    // retried. Refused credentials cannot get better by retrying: one line, and the process ends.
+    const exchange = new Exchange({ servers: options.nats, ...(options.natsCreds ? { creds: options.natsCreds } : {}) });
     exchange.subscribeShutdown(dispatcher);
-    void exchange.connect();
+    exchange.connect().catch((e: unknown) => {
+      console.error(`netsvc: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    });
   }
   await dispatcher.run();
 }

@@ -27,7 +27,7 @@ const ROWS: [flag: string, value: string, expected: Partial<Options>][] = [
   ["--cache", "3600", { cache: 3600 }],
   ["--cors", "https://example.com", { cors: "https://example.com" }],
   ["--rpc", "/rpc", { rpc: "/rpc" }],
-  ["--nats", "nats://127.0.0.1:4222", { nats: "nats://127.0.0.1:4222" }],
+  ["--nats", "nats://127.0.0.1:4222", { nats: ["nats://127.0.0.1:4222"] }],
 ];
 
 describe("every option, both forms", () => {
@@ -44,6 +44,9 @@ describe("every option, both forms", () => {
     const o = parseOptions(["--index", "a.htm", "--index=b.htm", "--hide", ".x", "--hide=.y"]);
     expect(o.index).toEqual(["a.htm", "b.htm"]);
     expect(o.hide).toEqual([".x", ".y"]);
+    const bus = parseOptions(["--nats", "nats://a:4222", "--nats=nats://b:4222", "--nats-creds", "package.json"]);
+    expect(bus.nats).toEqual(["nats://a:4222", "nats://b:4222"]);
+    expect(bus.natsCreds).toBe("package.json");
   });
 
   test("flags without values, and -h", () => {
@@ -73,6 +76,8 @@ describe("bad command lines", () => {
     [["--auth", "nopassword"], "--auth takes USER:PASSWORD"],
     [["--rpc", "rpc"], "--rpc takes a path"],
     [["--nats", "127.0.0.1:4222"], "--nats takes a URL"],
+    [["--nats-creds", "package.json"], "--nats-creds goes with --nats"],
+    [["--nats", "nats://127.0.0.1:4222", "--nats-creds", "no/such.creds"], "--nats-creds: no file"],
     [["--cache=-1"], "--cache takes whole seconds"],
     [["--max-requests", "1.5"], "--max-requests takes a whole number"],
     [["--max-connections", "0"], "--max-connections takes a whole number of connections, 1 or more"],

@@ -18,5 +18,6 @@ export {
 export type { ServiceValue } from "../services/values.ts";
 export * from "../services/service-failure.ts";
 export { Exchange, type ExchangeOptions, type ShutdownSource } from "../services/exchange.ts";
+export type { NatsCredentials, NatsTlsOptions } from "../services/nats-credentials.ts";
 export { MICRO_VERSION, microName } from "../services/discovery.ts";
 export { RemoteService, type RemoteServiceOptions } from "../services/remote-service.ts";

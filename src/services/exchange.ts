@@ -51,17 +51,24 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CancellableCalls } from "./call-cancel.ts";
 import { MicroDiscovery } from "./discovery.ts";
+import { isRefusal, type NatsConnectPlan, type NatsCredentials, planConnection } from "./nats-credentials.ts";
 import type { ExchangeLink } from "./exchange-link.ts";
 import { IncomingCalls } from "./incoming-calls.ts";
-import { EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
+import { EXCHANGE_CONNECT_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { Membership } from "./membership.ts";
 import { OutgoingCalls } from "./outgoing-calls.ts";
 import { services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
 import { CALL_OUTCOME_UNKNOWN, frameworkFailure } from "./service-failure.ts";
 
-/** Options of an Exchange. */
-export interface ExchangeOptions {
-  /** NATS server URL(s), e.g. "nats://127.0.0.1:4222". Required. */
+/**
+ * Options of an Exchange. The credentials (user/pass, token, creds, nkey, tls) are described in
+ * nats-credentials.ts; a server that refuses them makes connect() reject, never retry.
+ */
+export interface ExchangeOptions extends NatsCredentials {
+  /**
+   * NATS server URL(s), e.g. "nats://127.0.0.1:4222"; several: nodes of one cluster, any of which
+   * will do. A URL may carry credentials (`nats://user:pass@host`, `nats://token@host`). Required.
+   */
   servers: string | string[];
   /** Registry whose services are shared. Default the shared `services`. */
   registry?: ServiceRegistry;
@@ -92,7 +99,8 @@ export class Exchange implements RemoteTransport {
   readonly pid = crypto.randomUUID().replaceAll("-", "");
   /** See ExchangeOptions. */
   readonly registry: ServiceRegistry;
-  private readonly servers: string[];
+  /** The client's options and how the servers are named in messages (never with credentials). */
+  private readonly plan: NatsConnectPlan;
   private readonly retry: boolean;
   private readonly log: (message: string) => void;
   private readonly wantDiscovery: boolean;
@@ -115,7 +123,7 @@ export class Exchange implements RemoteTransport {
   constructor(options: ExchangeOptions) {
     this.registry = options.registry ?? services;
     const prefix = options.prefix ?? "netsvc";
-    this.servers = Array.isArray(options.servers) ? options.servers : [options.servers];
+    this.plan = planConnection(Array.isArray(options.servers) ? options.servers : [options.servers], options);
     this.retry = options.retry ?? true;
     this.log = options.log ?? ((m) => console.error(`netsvc: ${m}`));
     this.wantDiscovery = options.discovery ?? true;
@@ -133,7 +141,9 @@ export class Exchange implements RemoteTransport {
 
   /**
    * Connects; resolves once connected and this process's services are announced. While NATS is
-   * unreachable it logs one clear line and keeps trying (unless `retry: false`: it rejects).
+   * unreachable it logs one clear line and keeps trying (unless `retry: false`: it rejects). A
+   * server that refuses the credentials rejects it at once, whatever `retry` says: trying again
+   * with the same credentials cannot succeed, and would only flood the server's log.
    */
   connect(): Promise<void> {
     // A second call while connecting or connected shares the first (never a second connection).
@@ -154,16 +164,18 @@ export class Exchange implements RemoteTransport {
     while (!this.link.closing) {
       try {
         this.link.nc = await connect({
-          servers: this.servers,
+          ...this.plan.options,
+          timeout: EXCHANGE_CONNECT_TIMEOUT_MS,
           maxReconnectAttempts: -1,
           reconnectTimeWait: EXCHANGE_RECONNECT_WAIT_MS,
           name: `netsvc ${this.pid}`,
         });
         break;
       } catch (e) {
-        if (!this.retry) throw new Error(`NATS at ${this.servers.join(", ")} is unreachable: ${messageOf(e)}`);
-        if (!reported)
-          this.log(`NATS at ${this.servers.join(", ")} is unreachable (${messageOf(e)}); retrying every ${EXCHANGE_RECONNECT_WAIT_MS} ms`);
+        const at = this.plan.shown;
+        if (isRefusal(e)) throw new Error(`NATS at ${at} refused the credentials (${this.plan.kind}): ${messageOf(e)}`);
+        if (!this.retry) throw new Error(`NATS at ${at} is unreachable: ${messageOf(e)}`);
+        if (!reported) this.log(`NATS at ${at} is unreachable (${messageOf(e)}); retrying every ${EXCHANGE_RECONNECT_WAIT_MS} ms`);
         reported = true;
         await new Promise((r) => setTimeout(r, EXCHANGE_RECONNECT_WAIT_MS));
       }
@@ -173,6 +185,7 @@ export class Exchange implements RemoteTransport {
     if (reported) this.log(`connected to NATS at ${nc.getServer()}`);
     this.link.connected = true;
     this.watchStatus(nc);
+    void this.watchClosed(nc);
     nc.subscribe(`${this.link.replyPrefix}.*`, {
       callback: (err, msg) => {
         if (!err) this.outgoing.onReply(msg);
@@ -229,6 +242,20 @@ export class Exchange implements RemoteTransport {
         nc.publish(`${this.link.prefix}.members.query`);
       }
     }
+  }
+
+  /**
+   * The client closes the connection by itself only when it gives up: after the server refused
+   * the credentials twice in a row on reconnecting (a password changed, a user removed). Then
+   * nothing will reconnect it, so it is said once, with the reason.
+   */
+  private async watchClosed(nc: NatsConnection): Promise<void> {
+    const err = await nc.closed();
+    if (this.link.closing) return;
+    this.link.connected = false;
+    this.log(
+      `NATS at ${this.plan.shown} closed the connection for good (${err ? messageOf(err) : "closed"}): remote calls fail until this process restarts`,
+    );
   }
 
   /** Syncs discovery once the current turn is over (a constructor exports its methods after it registered). */

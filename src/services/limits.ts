@@ -48,3 +48,9 @@ export const EXCHANGE_FOREIGN_CALL_TIMEOUT_MS = 1_000;
 export const EXCHANGE_MAX_CALL_TIMEOUT_MS = 10 * 60_000;
 /** Exchange: wait between connection attempts while NATS is unreachable (ms). */
 export const EXCHANGE_RECONNECT_WAIT_MS = 250;
+/**
+ * Exchange: longest wait (ms) for one connection attempt to NATS (TCP, TLS handshake, INFO and
+ * CONNECT) before it counts as failed. The client's default is 20 s; a server that ends a TLS
+ * handshake (a client certificate its CA did not sign) shows only as this timeout under Bun.
+ */
+export const EXCHANGE_CONNECT_TIMEOUT_MS = 5_000;

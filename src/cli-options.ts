@@ -33,6 +33,8 @@ export interface Options {
   rpc: string | null;
   nats: string | null;
   help: boolean;
+  /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
+  trustProxy: string[];
 }
 
 /** A command line that cannot be served; the message names the option and what it takes. */
@@ -49,6 +51,7 @@ const SPEC = {
   auth: { type: "string" },
   allow: { type: "string", multiple: true },
   deny: { type: "string", multiple: true },
+  "trust-proxy": { type: "string", multiple: true },
   log: { type: "string" },
   workers: { type: "string" },
   "max-requests": { type: "string" },
@@ -131,6 +134,7 @@ export function parseOptions(argv: string[]): Options {
     rpc: null,
     nats: null,
     help: v.help ?? false,
+    trustProxy: v["trust-proxy"] ?? [],
   };
   if (parsed.positionals.length > 1)
     throw new CliError(`one root only (got ${parsed.positionals.map((p) => JSON.stringify(p)).join(" and ")})`);

@@ -36,6 +36,8 @@ export interface Options {
   /** --nats-creds FILE: a `.creds` file (JWT + NKey seed) presented to NATS; null: none. */
   natsCreds: string | null;
   help: boolean;
+  /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
+  trustProxy: string[];
 }
 
 /** A command line that cannot be served; the message names the option and what it takes. */
@@ -52,6 +54,7 @@ const SPEC = {
   auth: { type: "string" },
   allow: { type: "string", multiple: true },
   deny: { type: "string", multiple: true },
+  "trust-proxy": { type: "string", multiple: true },
   log: { type: "string" },
   workers: { type: "string" },
   "max-requests": { type: "string" },
@@ -136,6 +139,7 @@ export function parseOptions(argv: string[]): Options {
     nats: [],
     natsCreds: null,
     help: v.help ?? false,
+    trustProxy: v["trust-proxy"] ?? [],
   };
   if (parsed.positionals.length > 1)
     throw new CliError(`one root only (got ${parsed.positionals.map((p) => JSON.stringify(p)).join(" and ")})`);

@@ -53,6 +53,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         in constant time; another scheme gets 401 with the challenge)
   --allow CIDR          accept connections only from these ranges (repeatable)
   --deny CIDR           refuse connections from these ranges (repeatable)
+  --trust-proxy CIDR    believe these proxies about the client: a PROXY protocol v1/v2
+                        header, else Forwarded / X-Forwarded-For (repeatable)
   --log [FILE]          access log in Common Log Format to FILE (default: stdout)
   --workers N           run N processes sharing the port (SO_REUSEPORT; default 1);
                         a worker that dies is restarted, and workers exit (finishing
@@ -134,6 +136,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       reusePort,
       allow: o.allow,
       deny: o.deny,
+      trustProxy: o.trustProxy,
       accessLog: accessLogSink(o.log),
       maxRequestsPerConnection: o.maxRequests,
       maxConnections: o.maxConnections ?? undefined,

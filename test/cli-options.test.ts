@@ -19,6 +19,7 @@ const ROWS: [flag: string, value: string, expected: Partial<Options>][] = [
   ["--auth", "user:pa:ss", { auth: ["user", "pa:ss"] }],
   ["--allow", "127.0.0.0/8", { allow: ["127.0.0.0/8"] }],
   ["--deny", "10.0.0.0/8", { deny: ["10.0.0.0/8"] }],
+  ["--trust-proxy", "10.0.0.0/8", { trustProxy: ["10.0.0.0/8"] }],
   ["--log", "access.log", { log: "access.log" }],
   ["--workers", "4", { workers: 4 }],
   ["--max-requests", "0", { maxRequests: Number.POSITIVE_INFINITY }],

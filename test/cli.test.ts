@@ -173,3 +173,16 @@ test("--workers restarts a worker that dies", async () => {
     child.kill("SIGKILL");
   }
 });
+
+test("--trust-proxy: the proxy's X-Forwarded-For names the client, which meets --deny", async () => {
+  await withCli(
+    [join(dir, "site"), "--port", "0", "--echo", "/echo", "--trust-proxy", "127.0.0.1", "--deny", "203.0.113.0/24"],
+    async (base) => {
+      const ok = await fetch(`${base}/echo`, { headers: { "X-Forwarded-For": "6.6.6.6, 198.51.100.1" } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain("198.51.100.1");
+      // A denied client: the connection is dropped with no answer.
+      await expect(fetch(`${base}/echo`, { headers: { "X-Forwarded-For": "203.0.113.9" } })).rejects.toThrow();
+    },
+  );
+});

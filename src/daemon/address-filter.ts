@@ -10,7 +10,7 @@
  */
 
 /** One parsed range: address bits as a bigint, prefix length, and family width. */
-interface Range {
+export interface Range {
   bits: bigint;
   prefix: number;
   width: 32 | 128;
@@ -112,7 +112,8 @@ export function parseRange(text: string): Range {
   return { bits, prefix, width };
 }
 
-function contains(range: Range, bits: bigint, width: number): boolean {
+/** True when `range` holds the address `bits` of family `width`. */
+export function contains(range: Range, bits: bigint, width: number): boolean {
   if (range.width !== width) return false;
   const shift = BigInt(width - range.prefix);
   return bits >> shift === range.bits >> shift;

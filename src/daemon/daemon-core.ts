@@ -3,6 +3,7 @@
  * lines, counters, idle list and buffer pool, routing, authentication, starting servlets,
  * logging — kept out of HttpDaemon's public surface (the daemon owns one; users never see it).
  */
+import type { TrustedProxies } from "./trusted-proxies.ts";
 import type { Socket } from "bun";
 import { MountTable } from "../servers/mount-table.ts";
 import type { AccessLog } from "./access-log.ts";
@@ -41,6 +42,8 @@ export class DaemonCore implements ConnectionHost {
   readonly cycles: CyclePool;
   /** Open connections. */
   readonly connections = new Set<HttpConnection>();
+  /** trustProxy (set by the daemon): peers whose word about the client is believed. */
+  trustedProxies: TrustedProxies | null = null;
   /** Called once every connection has closed while stopping. */
   onAllClosed: (() => void) | null = null;
 
@@ -75,16 +78,23 @@ export class DaemonCore implements ConnectionHost {
     return snapshot;
   }
 
+  /** See DaemonResources.authoriseClient. */
+  authoriseClient(host: string): boolean {
+    try {
+      return this.authorise(host);
+    } catch (e) {
+      this.logError(`authorise(${host}) threw`, e);
+      return false;
+    }
+  }
+
   /** a connection was accepted. */
   accept(socket: Socket<unknown>): void {
-    let allowed = false;
     const remote = socket.remoteAddress;
-    try {
-      allowed = !this.stopping && this.authorise(remote);
-    } catch (e) {
-      this.logError(`authorise(${remote}) threw`, e);
-    }
-    if (!allowed) {
+    // A trusted proxy's connections are authorised for the client it names, once it has named
+    // one: when its PROXY header is read, else per request (HttpConnection.headParsed).
+    const trusted = this.trustedProxies?.trusts(remote) ?? false;
+    if (this.stopping || !(trusted || this.authoriseClient(remote))) {
       this.counters.denied++;
       socket.terminate(); // SPEC §2.1: dropped at once, no bytes written
       return;
@@ -113,6 +123,7 @@ export class DaemonCore implements ConnectionHost {
     }
     this.counters.accepted++;
     const connection = new HttpConnection(this, socket, remote, socket.localAddress);
+    if (trusted) connection.trustPeer();
     socket.data = connection;
     this.connections.add(connection);
     this.idle.add(connection); // idle until its first byte

@@ -15,6 +15,7 @@ import type { IdleLink, IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import type { ParserPool } from "./parser-pool.ts";
 import type { Counters } from "./stats.ts";
+import type { TrustedProxies } from "./trusted-proxies.ts";
 
 /** A connection as the daemon's idle list holds it. */
 export interface IdleConnection extends IdleLink<IdleConnection> {
@@ -48,6 +49,10 @@ export interface DaemonResources {
   readonly cycles: CyclePool;
   /** Where access-log lines go (each connection queues its own until their responses are written); null: none. */
   readonly accessLog: AccessLog | null;
+  /** trustProxy: the peers whose word about the client is believed; null when none is. */
+  readonly trustedProxies: TrustedProxies | null;
+  /** The daemon's authorise(host) (allow/deny by default), a throw logged and taken as false. */
+  authoriseClient(host: string): boolean;
   /** Reports an error. */
   logError(message: string, error?: unknown): void;
   /** A 204 or 304 was given content, which was dropped: counted; the first one is logged. */

@@ -6,6 +6,7 @@ import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
 import type { MountedServer } from "../servers/mount-table.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
+import { TrustedProxies } from "./trusted-proxies.ts";
 import { DaemonCore } from "./daemon-core.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { FD_RESERVE, resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
@@ -23,6 +24,14 @@ export interface HttpDaemonOptions extends Limits {
   allow?: string[];
   /** These addresses or CIDR ranges are refused. */
   deny?: string[];
+  /**
+   * trustProxy (SPEC §10): addresses or CIDR ranges of proxies whose word about the client is
+   * believed — a PROXY protocol v1/v2 header opening the connection, else each request's
+   * `Forwarded` / `X-Forwarded-For` (the rightmost address not itself trusted). clientHost(),
+   * clientPort(), authorise(host), allow/deny and the access log then see the client. From any
+   * other peer those headers are ignored and a PROXY header is a 400. Default: none.
+   */
+  trustProxy?: string[];
   /** Access log: "-" (stdout), a file path, a function, or an AccessLog. Default: off, unless NETSVC_ACCESS_LOG is set. */
   accessLog?: AccessLogSink | AccessLog | null;
   /** Where errors are reported. Default: console.error. */
@@ -95,6 +104,7 @@ export class HttpDaemon {
     // authorise() is asked through the daemon, so a subclass's override applies.
     this.core = new DaemonCore(this.limits, socketCap(this.limits, fds), this.accessLog, errorLog, (host) => this.authorise(host));
     this.core.onAllClosed = () => this.finishStop();
+    if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy);
   }
 
   /**
@@ -116,7 +126,8 @@ export class HttpDaemon {
   }
 
   /**
-   * Client authorisation, called with the peer's address when a connection is accepted.
+   * Client authorisation, called with the peer's address when a connection is accepted (behind a
+   * trusted proxy: with the client's, when its PROXY header is read or else at every request).
    * false (or a throw) drops the connection at once, no bytes written. Default: the allow/deny
    * lists, which allow everyone when empty. Override to decide otherwise.
    */

@@ -12,7 +12,7 @@
  */
 import type { Socket } from "bun";
 import { cannedStatus, type Canned } from "../http/canned.ts";
-import type { RequestHead } from "../parser/index.ts";
+import { type ProxyHeader, type RequestHead, proxySourceText } from "../parser/index.ts";
 import type { ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
 import type { RequestCycle } from "../servers/request-cycle.ts";
 import { CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
@@ -32,6 +32,10 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   protected readonly input: RequestReader;
   /** The framework's side of its requests: taken from the daemon's pool at a head, given back when idle. */
   private cycle: RequestCycle | null = null;
+  /** The peer is a trusted proxy (trustProxy): its PROXY header or forwarded headers name the client. */
+  private peerTrusted = false;
+  /** A PROXY header named the client for the whole connection (forwarded headers are not asked). */
+  private proxied = false;
   /** The microtask of scheduleResume(), made on first use (an idle connection should not pay for it). */
   private resumeTask: (() => void) | null = null;
 
@@ -150,8 +154,38 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     if (this.idleListed) this.daemon.idle.remove(this);
   }
 
+  /** The peer is a trusted proxy (set at accept, before any byte): see HttpDaemonOptions.trustProxy. */
+  trustPeer(): void {
+    this.peerTrusted = true;
+    this.input.expectProxyHeader();
+  }
+
+  /** The PROXY header names the client for the whole connection (LOCAL or UNKNOWN: the peer stays), authorised now. */
+  proxyHeaderRead(header: ProxyHeader): boolean {
+    if (header.family !== 0) {
+      this.proxied = true;
+      this.remoteAddress = proxySourceText(header);
+      this.remotePort = header.sourcePort;
+    }
+    return this.authoriseClient();
+  }
+
+  /** The client (as now known) may be served; else the connection is dropped at once, counted as at accept. */
+  private authoriseClient(): boolean {
+    if (this.daemon.authoriseClient(this.remoteAddress)) return true;
+    this.daemon.counters.denied++;
+    this.input.drop(); // a head just parsed is no request of ours: nothing to abandon
+    this.abort();
+    return false;
+  }
+
   /** Hands the parsed head to the request cycle: the one place a request crosses into servers/. */
   headParsed(): void {
+    if (this.peerTrusted && !this.proxied) {
+      // Each request from a trusted proxy names its own client (RFC 7239; X-Forwarded-For).
+      this.remoteAddress = this.daemon.trustedProxies!.clientOf(this.input.head, this.input.headBytes, this.peerAddress);
+      if (!this.authoriseClient()) return;
+    }
     this.daemon.counters.requests++;
     (this.cycle ??= this.daemon.cycles.take(this)).begin();
   }

@@ -15,7 +15,17 @@
  * the current response is complete and its body consumed. Bodies are read only as fast as the
  * cycle takes them: while it does not want them the bytes stay in the buffer, then the kernel.
  */
-import { type BodyDecoder, INCOMPLETE, type RequestHead, parseHead, reasonOf, statusOf } from "../parser/index.ts";
+import {
+  type BodyDecoder,
+  INCOMPLETE,
+  NOT_PROXY_HEADER,
+  ProxyHeader,
+  type RequestHead,
+  parseHead,
+  parseProxyHeader,
+  reasonOf,
+  statusOf,
+} from "../parser/index.ts";
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { Deadlines } from "./deadlines.ts";
@@ -23,8 +33,12 @@ import type { ResolvedLimits } from "./limits.ts";
 import { IDLE_DECODER, IDLE_HEAD, type ParserPool } from "./parser-pool.ts";
 
 const EMPTY = new Uint8Array(0);
+/** Where PROXY headers are parsed: one for the daemon, as each is used within the call that parsed it. */
+const PROXY = new ProxyHeader();
 
-// ── Request phase: IDLE → HEAD → SERVING → (DISCARDING →) IDLE. ──────────────────────────────────
+// ── Request phase: (PROXY_HEADER →) IDLE → HEAD → SERVING → (DISCARDING →) IDLE. ────────────────
+/** A trusted proxy's connection, before its first byte: a PROXY header may come (→ IDLE once it is read or is not one). */
+const PROXY_HEADER = -1;
 /** Between requests: nothing parsed, nothing owed. */
 const IDLE = 0;
 /** A head is arriving (IDLE → HEAD at its first byte; → IDLE when refused). */
@@ -42,6 +56,8 @@ export interface ReaderEvents {
   isClosed(): boolean;
   /** False when a head may not be parsed now (output above its mark: SPEC §6 stops reading). */
   mayParseHead(): boolean;
+  /** A trusted proxy's PROXY header was read (valid during the call); false: the client is refused (closed). */
+  proxyHeaderRead(header: ProxyHeader): boolean;
   /** A head's first byte arrived: the connection is no longer idle. */
   headStarted(): void;
   /** A head is parsed (the reader's head and headBytes hold it): hand it to the request's cycle. */
@@ -108,9 +124,14 @@ export class RequestReader {
     private readonly events: ReaderEvents,
   ) {}
 
-  /** No request in progress, nothing parsed. */
+  /** No request in progress, nothing parsed (a PROXY header may be arriving). */
   isIdle(): boolean {
-    return this.phase === IDLE;
+    return this.phase <= IDLE;
+  }
+
+  /** The peer is a trusted proxy: the connection may begin with a PROXY header (before any byte was read). */
+  expectProxyHeader(): void {
+    if (this.phase === IDLE && this.requests === 0) this.phase = PROXY_HEADER;
   }
 
   /** A request is in progress (its cycle serving it, or its body being discarded). */
@@ -220,6 +241,20 @@ export class RequestReader {
           this.deadlines.body(this.resources.clock, this.decoder.received);
         }
         p = this.readBody(buf, p, end);
+        continue;
+      }
+      if (this.phase === PROXY_HEADER) {
+        // Re-parsed from the connection's first byte until whole (the parser keeps no state).
+        const r = parseProxyHeader(buf, p, end, PROXY);
+        if (r === INCOMPLETE) break;
+        this.phase = IDLE;
+        if (r === NOT_PROXY_HEADER) continue;
+        if (r < 0) {
+          this.refuseHead(CANNED_BY_ERROR[-r] ?? cannedStatus(400));
+          break;
+        }
+        p = r;
+        if (!events.proxyHeaderRead(PROXY)) break;
         continue;
       }
       if (!events.mayParseHead()) {

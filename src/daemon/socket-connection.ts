@@ -58,7 +58,13 @@ export interface ConnectionInput {
 export abstract class SocketConnection implements IdleConnection {
   readonly output: OutputQueue;
   readonly localPort: number;
-  readonly remotePort: number;
+  /** The client's port: the peer's, or what a trusted proxy's PROXY header said (trustProxy). */
+  remotePort: number;
+  /**
+   * The client's address: the peer's, or the client a trusted proxy named (trustProxy: its PROXY
+   * header for the whole connection, else each request's forwarded headers).
+   */
+  remoteAddress: string;
 
   /** Neighbours in the daemon's list of idle connections (reclaimed oldest first at the limit). */
   idlePrev: IdleConnection | null = null;
@@ -107,9 +113,11 @@ export abstract class SocketConnection implements IdleConnection {
   constructor(
     protected readonly daemon: ConnectionHost,
     protected readonly socket: Socket<unknown>,
-    readonly remoteAddress: string,
+    /** The address of the socket's other end (a trusted proxy's, when remoteAddress is its client's). */
+    readonly peerAddress: string,
     readonly localAddress: string,
   ) {
+    this.remoteAddress = peerAddress;
     this.output = new OutputQueue(daemon.limits.outputHighWaterMark, daemon.buffers);
     this.localPort = socket.localPort;
     this.remotePort = socket.remotePort;

@@ -68,6 +68,23 @@ export const E_TRAILER_TOO_LARGE = -29;
 export const E_BAD_TARGET = -30;
 /** A "%" in the request-target not followed by two hex digits (RFC 3986 §2.1). 400. */
 export const E_BAD_PERCENT_ENCODING = -31;
+
+// ── PROXY protocol header (HAProxy's proxy-protocol.txt, v1 and v2): proxy-header.ts. ──────────
+/** The connection does not begin with a PROXY header signature (not an error: read HTTP). */
+export const NOT_PROXY_HEADER = -32;
+/** v1 protocol other than TCP4/TCP6/UNKNOWN; v2 version other than 2, an unknown command, family or transport. 400. */
+export const E_PROXY_BAD_PROTOCOL = -33;
+/** An address that is not canonical IPv4 / IPv6 text (v1), or of the other family than announced. 400. */
+export const E_PROXY_BAD_ADDRESS = -34;
+/** A port that is not a decimal 0..65535 without leading zeros (v1). 400. */
+export const E_PROXY_BAD_PORT = -35;
+/** A v1 line that has no CRLF within its 107 bytes. 400. */
+export const E_PROXY_LINE_TOO_LONG = -36;
+/** A v1 line with the wrong spacing, a missing field or a field too many. 400. */
+export const E_PROXY_BAD_LINE = -37;
+/** A v2 length shorter than its address block, or longer than MAX_PROXY_V2_LENGTH. 400. */
+export const E_PROXY_BAD_LENGTH = -38;
+
 /** Every outcome with its HTTP status and log reason: the one table (DESIGN rule 3). */
 const TABLE: readonly (readonly [code: number, status: number, reason: string])[] = [
   [INCOMPLETE, 0, "incomplete"],
@@ -101,6 +118,13 @@ const TABLE: readonly (readonly [code: number, status: number, reason: string])[
   [E_BAD_CHUNK_DATA_END, 400, "chunk data not followed by CRLF"],
   [E_BAD_TRAILER, 400, "invalid trailer field"],
   [E_TRAILER_TOO_LARGE, 431, "trailer section too large"],
+  [NOT_PROXY_HEADER, 0, "not a PROXY header"],
+  [E_PROXY_BAD_PROTOCOL, 400, "PROXY header: unknown protocol, version, command or family"],
+  [E_PROXY_BAD_ADDRESS, 400, "PROXY header: address not canonical IPv4/IPv6 or of the wrong family"],
+  [E_PROXY_BAD_PORT, 400, "PROXY header: port not 0..65535"],
+  [E_PROXY_LINE_TOO_LONG, 400, "PROXY header: v1 line longer than 107 bytes"],
+  [E_PROXY_BAD_LINE, 400, "PROXY header: malformed v1 line"],
+  [E_PROXY_BAD_LENGTH, 400, "PROXY header: v2 length too short for its addresses or over the limit"],
 ];
 
 /** Number of distinct outcomes (index = -code), derived from the table. */

@@ -8,3 +8,4 @@ export { methodCodeOfName } from "./head-words.ts";
 export * from "./body.ts";
 export * from "./spans.ts";
 export { equalsLower } from "./framing.ts";
+export { ProxyHeader, parseProxyHeader, proxySourceText, addressText } from "./proxy-header.ts";

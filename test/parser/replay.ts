@@ -52,7 +52,7 @@ function describe(result: number, buf: Uint8Array, start: number, head: RequestH
 }
 
 /** Copies `data[0..length)` into a new buffer at `offset`, with junk around it. */
-function relocate(data: Uint8Array, length: number, offset: number): Uint8Array {
+export function relocate(data: Uint8Array, length: number, offset: number): Uint8Array {
   const buf = new Uint8Array(offset + length + 16).fill(0x5a);
   buf.set(data.subarray(0, length), offset);
   return buf;

@@ -29,6 +29,7 @@ export const PEERS = {
   python3: { command: "python3", debianPackage: "python3", usedFor: "interop: Python's http.client and xmlrpc.client" },
   chromium: { command: "chromium", debianPackage: "chromium", usedFor: "a real browser: pages, SPA, media seeking" },
   "nats-server": { command: "nats-server", debianPackage: "nats-server", usedFor: "the exchange over a real NATS bus" },
+  openssl: { command: "openssl", debianPackage: "openssl", usedFor: "TLS: protocols and ciphers offered (s_client)" },
   npm: { command: "npm", debianPackage: "npm", usedFor: "the packed package installed into throwaway projects" },
 } as const satisfies Record<string, Peer>;
 

@@ -32,6 +32,8 @@ export interface Options {
   compress: boolean;
   rpc: string | null;
   nats: string | null;
+  /** --tls-cert / --tls-key: HTTPS on the port (both or neither); null: cleartext. */
+  tls: { cert: string; key: string } | null;
   help: boolean;
 }
 
@@ -60,6 +62,8 @@ const SPEC = {
   compress: { type: "boolean" },
   rpc: { type: "string" },
   nats: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -92,6 +96,14 @@ function fillOptionalValues(argv: string[]): string[] {
 
 function wholeNumber(value: string, min: number, max: number): number {
   return /^\d{1,9}$/.test(value) && Number(value) >= min && Number(value) <= max ? Number(value) : Number.NaN;
+}
+
+/** `--tls-cert FILE --tls-key FILE`: both or neither (the files are read by the daemon, SPEC §10). */
+function tlsPair(cert: string | undefined, key: string | undefined): Options["tls"] {
+  if (cert === undefined && key === undefined) return null;
+  if (cert === undefined) throw new CliError("--tls-key needs --tls-cert FILE too");
+  if (key === undefined) throw new CliError("--tls-cert needs --tls-key FILE too");
+  return { cert, key };
 }
 
 /** Parses argv (without the runtime and script); throws a CliError for anything it cannot serve. */
@@ -130,6 +142,7 @@ export function parseOptions(argv: string[]): Options {
     compress: v.compress ?? false,
     rpc: null,
     nats: null,
+    tls: tlsPair(v["tls-cert"], v["tls-key"]),
     help: v.help ?? false,
   };
   if (parsed.positionals.length > 1)

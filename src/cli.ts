@@ -67,6 +67,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --nats URL            join the NATS bus at URL (e.g. nats://127.0.0.1:4222); while it
                         is unreachable, remote calls fail (503: not run) and it keeps
                         retrying; a call that may have run fails with 502
+  --tls-cert FILE       HTTPS: the certificate chain (PEM), with --tls-key FILE its
+  --tls-key FILE        private key (TLS 1.2/1.3, forward-secret ciphers only)
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -134,6 +136,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       accessLog: accessLogSink(o.log),
       maxRequestsPerConnection: o.maxRequests,
       maxConnections: o.maxConnections ?? undefined,
+      tls: o.tls ?? undefined,
     });
   } catch (e) {
     fail((e as Error).message);
@@ -178,7 +181,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     console.log(`${WORKER_READY} ${process.env.NETSVC_WORKER} on port ${daemon.port()}`);
   } else {
     const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-    console.log(`netsvc: serving ${files.directory()} at http://${host}:${daemon.port()}/`);
+    console.log(`netsvc: serving ${files.directory()} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
   }
   return daemon;
 }
@@ -284,7 +287,7 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
     fail((e as Error).message);
   }
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-  console.log(`netsvc: serving ${o.root} at http://${host}:${port}/ with ${o.workers} workers`);
+  console.log(`netsvc: serving ${o.root} at ${o.tls ? "https" : "http"}://${host}:${port}/ with ${o.workers} workers`);
   let stopping = false;
   let failed = false;
   const forward = (signal: NodeJS.Signals) => () => {

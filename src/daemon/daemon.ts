@@ -2,7 +2,7 @@
  * HttpDaemon: owns a port (Bun.listen), the server objects attached to the URL namespace, the
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
-import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
+import type { Socket, TCPSocketListenOptions, TCPSocketListener, TLSOptions } from "bun";
 import type { MountedServer } from "../servers/mount-table.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
@@ -12,6 +12,7 @@ import { FD_RESERVE, resolveLimits, type Limits, type ResolvedLimits } from "./l
 import { fitOpenFileLimit, openFileLimit, socketCap } from "./open-file-limit.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import type { DaemonStats } from "./stats.ts";
+import { listenerTls, type TlsSettings } from "./tls-options.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
 export interface HttpDaemonOptions extends Limits {
@@ -27,6 +28,13 @@ export interface HttpDaemonOptions extends Limits {
   accessLog?: AccessLogSink | AccessLog | null;
   /** Where errors are reported. Default: console.error. */
   errorLog?: (message: string, error?: unknown) => void;
+  /**
+   * HTTPS on this port: the certificate and key, each a PEM file path or PEM text, read and
+   * checked when the daemon is created (a TlsConfigError, one line, when missing, unreadable or
+   * not a pair). TLS 1.2/1.3, forward-secret ciphers, the server's order (see tls-options.ts).
+   * Default: none (cleartext HTTP).
+   */
+  tls?: TlsSettings;
 }
 
 type SocketData = HttpConnection | DaemonCore;
@@ -53,6 +61,12 @@ const handlers = {
     const connection = socket.data;
     if (connection instanceof HttpConnection) connection.onClose();
   },
+  handshake(socket: Socket<SocketData>, success: boolean) {
+    // Only TLS sockets call this. A refused handshake closes the socket (onClose follows); the
+    // protocol of a good one is HTTP/1.1 until ALPN offers more (see protocols.ts).
+    const connection = socket.data;
+    if (!success && connection instanceof HttpConnection) connection.onHandshakeFailed();
+  },
   error(socket: Socket<SocketData>) {
     // Resets and the like are expected when clients leave: counted, not logged.
     const connection = socket.data;
@@ -71,6 +85,8 @@ export class HttpDaemon {
   private readonly reusePort: boolean;
   private readonly filter: AddressFilter;
   private readonly accessLog: AccessLog | null;
+  /** Bun.listen's `tls`, checked at construction; null for cleartext. */
+  private readonly tls: TLSOptions | null;
   private listener: TCPSocketListener<SocketData> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private stopped: PromiseWithResolvers<void> | null = null;
@@ -89,11 +105,19 @@ export class HttpDaemon {
         `maxConnections ${wanted.maxConnections} lowered to ${this.limits.maxConnections}: the open-file limit is ${fds} ` +
           `(${FD_RESERVE} kept for files and logs); raise it with ulimit -n`,
       );
+    this.tls = options.tls ? listenerTls(options.tls) : null;
     this.filter = new AddressFilter(options.allow, options.deny);
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
     // authorise() is asked through the daemon, so a subclass's override applies.
-    this.core = new DaemonCore(this.limits, socketCap(this.limits, fds), this.accessLog, errorLog, (host) => this.authorise(host));
+    this.core = new DaemonCore(
+      this.limits,
+      socketCap(this.limits, fds),
+      this.accessLog,
+      errorLog,
+      (host) => this.authorise(host),
+      this.tls !== null,
+    );
     this.core.onAllClosed = () => this.finishStop();
   }
 
@@ -139,6 +163,7 @@ export class HttpDaemon {
       data: this.core,
       socket: handlers,
     };
+    if (this.tls) options.tls = this.tls;
     this.listener = Bun.listen<SocketData>(options);
     const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));
     this.sweepTimer = setInterval(() => this.core.sweep(), tick);
@@ -148,6 +173,11 @@ export class HttpDaemon {
   /** The bound port (after start()), or the requested one before. */
   port(): number {
     return this.listener?.port ?? this.requestedPort;
+  }
+
+  /** True when the port speaks HTTPS. */
+  isSecure(): boolean {
+    return this.tls !== null;
   }
 
   /** The bound host. */

@@ -32,8 +32,8 @@ export interface Options {
   compress: boolean;
   rpc: string | null;
   nats: string | null;
-  /** --tls-cert / --tls-key: HTTPS on the port (both or neither); null: cleartext. */
-  tls: { cert: string; key: string } | null;
+  /** --tls-cert / --tls-key pairs, in order (the first is the default; SNI picks the others); null: cleartext. */
+  tls: { cert: string; key: string }[] | null;
   help: boolean;
 }
 
@@ -62,8 +62,8 @@ const SPEC = {
   compress: { type: "boolean" },
   rpc: { type: "string" },
   nats: { type: "string" },
-  "tls-cert": { type: "string" },
-  "tls-key": { type: "string" },
+  "tls-cert": { type: "string", multiple: true },
+  "tls-key": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -98,12 +98,17 @@ function wholeNumber(value: string, min: number, max: number): number {
   return /^\d{1,9}$/.test(value) && Number(value) >= min && Number(value) <= max ? Number(value) : Number.NaN;
 }
 
-/** `--tls-cert FILE --tls-key FILE`: both or neither (the files are read by the daemon, SPEC §10). */
-function tlsPair(cert: string | undefined, key: string | undefined): Options["tls"] {
-  if (cert === undefined && key === undefined) return null;
-  if (cert === undefined) throw new CliError("--tls-key needs --tls-cert FILE too");
-  if (key === undefined) throw new CliError("--tls-cert needs --tls-key FILE too");
-  return { cert, key };
+/**
+ * `--tls-cert FILE --tls-key FILE`, repeatable in pairs (the n-th key is the n-th certificate's);
+ * the files are read and checked by the daemon (SPEC §10).
+ */
+function tlsPairs(certs: string[] | undefined, keys: string[] | undefined): Options["tls"] {
+  const c = certs ?? [];
+  const k = keys ?? [];
+  if (c.length === 0 && k.length === 0) return null;
+  if (c.length !== k.length)
+    throw new CliError(`--tls-cert and --tls-key go in pairs (got ${c.length} --tls-cert and ${k.length} --tls-key)`);
+  return c.map((cert, i) => ({ cert, key: k[i]! }));
 }
 
 /** Parses argv (without the runtime and script); throws a CliError for anything it cannot serve. */
@@ -142,7 +147,7 @@ export function parseOptions(argv: string[]): Options {
     compress: v.compress ?? false,
     rpc: null,
     nats: null,
-    tls: tlsPair(v["tls-cert"], v["tls-key"]),
+    tls: tlsPairs(v["tls-cert"], v["tls-key"]),
     help: v.help ?? false,
   };
   if (parsed.positionals.length > 1)

@@ -68,7 +68,10 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         is unreachable, remote calls fail (503: not run) and it keeps
                         retrying; a call that may have run fails with 502
   --tls-cert FILE       HTTPS: the certificate chain (PEM), with --tls-key FILE its
-  --tls-key FILE        private key (TLS 1.2/1.3, forward-secret ciphers only)
+  --tls-key FILE        private key (TLS 1.2/1.3, forward-secret ciphers only); repeat
+                        the pair for more names on the port (chosen by SNI from each
+                        certificate's DNS names; the first is the default); SIGHUP
+                        re-reads them (open connections keep theirs)
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -177,6 +180,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     if (code === "EADDRNOTAVAIL") fail(`${o.host} is not an address of this machine (--host)`);
     fail(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
   }
+  if (o.tls) reloadOnHangup(daemon);
   if (quiet) {
     console.log(`${WORKER_READY} ${process.env.NETSVC_WORKER} on port ${daemon.port()}`);
   } else {
@@ -184,6 +188,16 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     console.log(`netsvc: serving ${files.directory()} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
   }
   return daemon;
+}
+
+/** SIGHUP re-reads the certificates (SPEC §10); a bad one is reported and the old ones stay. */
+function reloadOnHangup(daemon: HttpDaemon): void {
+  process.on("SIGHUP", () => {
+    daemon.reloadTls().then(
+      () => console.log("netsvc: certificates reloaded"),
+      (e: unknown) => console.error(`netsvc: ${(e as Error).message}; the certificates in force are kept`),
+    );
+  });
 }
 
 /** Finds a free port for workers to share when --port 0 was asked for. */
@@ -296,6 +310,11 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
+  // Each worker re-reads the certificates itself.
+  if (o.tls)
+    process.on("SIGHUP", () => {
+      for (const w of workers) w.kill("SIGHUP");
+    });
   const watch = async (n: number): Promise<void> => {
     const deaths: number[] = [];
     for (;;) {

@@ -2,7 +2,7 @@
  * HttpDaemon: owns a port (Bun.listen), the server objects attached to the URL namespace, the
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
-import type { Socket, TCPSocketListenOptions, TCPSocketListener, TLSOptions } from "bun";
+import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
 import type { MountedServer } from "../servers/mount-table.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
@@ -12,7 +12,8 @@ import { FD_RESERVE, resolveLimits, type Limits, type ResolvedLimits } from "./l
 import { fitOpenFileLimit, openFileLimit, socketCap } from "./open-file-limit.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import type { DaemonStats } from "./stats.ts";
-import { listenerTls, type TlsSettings } from "./tls-options.ts";
+import { ListenerContexts } from "./tls-contexts.ts";
+import { listenerTls, loadSettings, type LoadedCertificate, type TlsSettings } from "./tls-options.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
 export interface HttpDaemonOptions extends Limits {
@@ -31,7 +32,8 @@ export interface HttpDaemonOptions extends Limits {
   /**
    * HTTPS on this port: the certificate and key, each a PEM file path or PEM text, read and
    * checked when the daemon is created (a TlsConfigError, one line, when missing, unreadable or
-   * not a pair). TLS 1.2/1.3, forward-secret ciphers, the server's order (see tls-options.ts).
+   * not a pair). A list: chosen by the name the client asks for (SNI), the first by default.
+   * TLS 1.2/1.3, forward-secret ciphers, the server's order (see tls-options.ts).
    * Default: none (cleartext HTTP).
    */
   tls?: TlsSettings;
@@ -85,8 +87,12 @@ export class HttpDaemon {
   private readonly reusePort: boolean;
   private readonly filter: AddressFilter;
   private readonly accessLog: AccessLog | null;
-  /** Bun.listen's `tls`, checked at construction; null for cleartext. */
-  private readonly tls: TLSOptions | null;
+  /** The `tls` option (re-read by reloadTls), or null for cleartext. */
+  private readonly tlsSettings: TlsSettings | null;
+  /** Its certificates as last read and checked, the default first. */
+  private certificates: LoadedCertificate[] | null;
+  /** SNI names and reloads on the listener (made when first needed). */
+  private contexts: ListenerContexts | null = null;
   private listener: TCPSocketListener<SocketData> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private stopped: PromiseWithResolvers<void> | null = null;
@@ -105,7 +111,8 @@ export class HttpDaemon {
         `maxConnections ${wanted.maxConnections} lowered to ${this.limits.maxConnections}: the open-file limit is ${fds} ` +
           `(${FD_RESERVE} kept for files and logs); raise it with ulimit -n`,
       );
-    this.tls = options.tls ? listenerTls(options.tls) : null;
+    this.tlsSettings = options.tls ?? null;
+    this.certificates = this.tlsSettings ? loadSettings(this.tlsSettings) : null;
     this.filter = new AddressFilter(options.allow, options.deny);
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
@@ -116,7 +123,7 @@ export class HttpDaemon {
       this.accessLog,
       errorLog,
       (host) => this.authorise(host),
-      this.tls !== null,
+      this.certificates !== null,
     );
     this.core.onAllClosed = () => this.finishStop();
   }
@@ -163,8 +170,10 @@ export class HttpDaemon {
       data: this.core,
       socket: handlers,
     };
-    if (this.tls) options.tls = this.tls;
+    const certificates = this.certificates;
+    if (certificates) options.tls = listenerTls(certificates[0]!);
     this.listener = Bun.listen<SocketData>(options);
+    if (certificates && certificates.length > 1) this.tlsContexts(this.listener).install(certificates, false);
     const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));
     this.sweepTimer = setInterval(() => this.core.sweep(), tick);
     registerDaemon(this);
@@ -177,7 +186,25 @@ export class HttpDaemon {
 
   /** True when the port speaks HTTPS. */
   isSecure(): boolean {
-    return this.tls !== null;
+    return this.certificates !== null;
+  }
+
+  /**
+   * Re-reads the certificates and keys of the `tls` option (SPEC §10): new handshakes use them,
+   * open connections go on with theirs. Checked first: a TlsConfigError (one line) leaves the
+   * certificates in force unchanged. A server name dropped from the list keeps its last
+   * certificate until the daemon restarts. Rejects with a TypeError on a cleartext daemon.
+   */
+  async reloadTls(): Promise<void> {
+    if (!this.tlsSettings) throw new TypeError("reloadTls(): this daemon has no tls option");
+    const certificates = loadSettings(this.tlsSettings);
+    this.certificates = certificates;
+    if (this.listener) this.tlsContexts(this.listener).install(certificates, true);
+  }
+
+  private tlsContexts(listener: TCPSocketListener<SocketData>): ListenerContexts {
+    if (!this.contexts) this.contexts = new ListenerContexts(listener);
+    return this.contexts;
   }
 
   /** The bound host. */
@@ -197,6 +224,8 @@ export class HttpDaemon {
       core.stopping = true;
       this.listener?.stop(false);
       this.listener = null;
+      this.contexts?.release();
+      this.contexts = null;
       for (const c of core.connections) c.closeIfIdle();
       if (core.connections.size === 0) this.finishStop();
     }

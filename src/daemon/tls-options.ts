@@ -11,14 +11,22 @@ import { ALPN_WIRE } from "./protocols.ts";
 
 /** A certificate (chain) and its private key: each a PEM file path or the PEM text itself. */
 export interface TlsCertificate {
+  /**
+   * The name (SNI, RFC 6066 §3) this certificate answers for. Default: the certificate's DNS
+   * names (subjectAltName, else its CN). The first certificate of a list is also the default.
+   */
+  serverName?: string;
   /** The certificate chain, leaf first: a file path, or PEM text (starts with `-----BEGIN`). */
   cert: string;
   /** The unencrypted private key of the leaf: a file path, or PEM text. */
   key: string;
 }
 
-/** The daemon's `tls` option. */
-export type TlsSettings = TlsCertificate;
+/**
+ * The daemon's `tls` option: one certificate, or several chosen by the name the client asks for
+ * (SNI); the first answers clients that ask for no name or for another one.
+ */
+export type TlsSettings = TlsCertificate | readonly TlsCertificate[];
 
 /** A certificate or key that cannot be served; the message is one line naming the file and why. */
 export class TlsConfigError extends Error {}
@@ -68,11 +76,31 @@ function readPem(source: string, what: "certificate" | "key"): { pem: string; or
   return { pem, origin: `${what} file ${source}` };
 }
 
+/** A certificate and key read and checked, and the server names it answers for (SNI). */
+export interface LoadedCertificate {
+  cert: string;
+  key: string;
+  /** `serverName` when given, else the certificate's DNS names (subjectAltName, else its CN). */
+  names: string[];
+}
+
+/** The DNS names a certificate is for: its subjectAltName DNS entries, else its subject CN. */
+function certificateNames(x509: X509Certificate): string[] {
+  const alt = (x509.subjectAltName ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.startsWith("DNS:"))
+    .map((entry) => entry.slice(4));
+  if (alt.length > 0) return alt;
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(x509.subject);
+  return cn ? [cn[1]!] : [];
+}
+
 /**
  * Reads and checks one certificate and key: both parse, and the key is the certificate's.
  * Throws TlsConfigError with one line otherwise.
  */
-export function loadCertificate(source: TlsCertificate): { cert: string; key: string } {
+export function loadCertificate(source: TlsCertificate): LoadedCertificate {
   const cert = readPem(source.cert, "certificate");
   const key = readPem(source.key, "key");
   let x509: X509Certificate;
@@ -88,11 +116,22 @@ export function loadCertificate(source: TlsCertificate): { cert: string; key: st
     throw new TlsConfigError(`tls: ${key.origin} holds no valid unencrypted private key`);
   }
   if (!x509.checkPrivateKey(privateKey)) throw new TlsConfigError(`tls: ${key.origin} does not match ${cert.origin}`);
-  return { cert: cert.pem, key: key.pem };
+  return { cert: cert.pem, key: key.pem, names: source.serverName ? [source.serverName] : certificateNames(x509) };
 }
 
-/** The options for `Bun.listen`'s `tls`: the checked pair, the versions, the ciphers, ALPN. */
-export function listenerTls(settings: TlsSettings): TLSOptions {
-  const { cert, key } = loadCertificate(settings);
-  return { cert, key, ciphers: TLS12_CIPHERS, secureOptions: TLS_SECURE_OPTIONS, ALPNProtocols: ALPN_WIRE };
+/** Every certificate of `settings`, read and checked, the default first. */
+export function loadSettings(settings: TlsSettings): LoadedCertificate[] {
+  const list = Array.isArray(settings) ? settings : [settings];
+  if (list.length === 0) throw new TlsConfigError("tls: no certificate given");
+  return list.map(loadCertificate);
+}
+
+/** A certificate's TLS context settings: the pair, the versions and the ciphers (node:tls shape too). */
+export function contextOptions(c: LoadedCertificate): { cert: string; key: string; ciphers: string; secureOptions: number } {
+  return { cert: c.cert, key: c.key, ciphers: TLS12_CIPHERS, secureOptions: TLS_SECURE_OPTIONS };
+}
+
+/** The options for `Bun.listen`'s `tls`: the default certificate's context, and ALPN. */
+export function listenerTls(first: LoadedCertificate): TLSOptions {
+  return { ...contextOptions(first), ALPNProtocols: ALPN_WIRE };
 }

@@ -63,6 +63,6 @@ describe("the binary", () => {
   test("--tls-cert without --tls-key", async () => {
     const r = await run([process.execPath, "src/cli.ts", "--tls-cert", CERT], 20_000);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("--tls-cert needs --tls-key FILE too");
+    expect(r.err).toContain("--tls-cert and --tls-key go in pairs (got 1 --tls-cert and 0 --tls-key)");
   });
 });

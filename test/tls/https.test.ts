@@ -80,20 +80,25 @@ describe("HTTPS with curl", () => {
     expect(Bun.hash(a)).toBe(Bun.hash(b));
   });
 
-  peerTest(["curl"], "a redirect to a path says https, without :443 only on 443", async () => {
+  peerTest(["curl"], "a redirect to a path says https; a Host without a port means 443, left out", async () => {
     await using srv = startDaemon({ "/old": new FnServer((s) => new RedirectServlet(s, "/new", 301)) }, TLS);
-    const r = await run([
+    const url = `https://localhost:${srv.port}/old`;
+    const withPort = await run(["curl", "-s", "--cacert", CERT, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", url]);
+    expect(withPort.out).toBe(`301 https://localhost:${srv.port}/new`);
+    const noPort = await run([
       "curl",
       "-s",
       "--cacert",
       CERT,
+      "-H",
+      "Host: localhost",
       "-o",
       "/dev/null",
       "-w",
       "%{http_code} %{redirect_url}",
-      `https://localhost:${srv.port}/old`,
+      url,
     ]);
-    expect(r.out).toBe(`301 https://localhost:${srv.port}/new`);
+    expect(noPort.out).toBe("301 https://localhost/new");
   });
 
   peerTest(["curl"], "the access log's URL says https", async () => {

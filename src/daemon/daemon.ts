@@ -63,16 +63,21 @@ const handlers = {
     const connection = socket.data;
     if (connection instanceof HttpConnection) connection.onClose();
   },
-  handshake(socket: Socket<SocketData>, success: boolean) {
-    // Only TLS sockets call this. A refused handshake closes the socket (onClose follows); the
-    // protocol of a good one is HTTP/1.1 until ALPN offers more (see protocols.ts).
-    const connection = socket.data;
-    if (!success && connection instanceof HttpConnection) connection.onHandshakeFailed();
-  },
   error(socket: Socket<SocketData>) {
     // Resets and the like are expected when clients leave: counted, not logged.
     const connection = socket.data;
     if (connection instanceof HttpConnection) connection.onError();
+  },
+};
+
+/** A TLS listener's handlers: the same, and the end of each handshake (cleartext has none). */
+const tlsHandlers = {
+  ...handlers,
+  handshake(socket: Socket<SocketData>, success: boolean) {
+    // A refused handshake closes the socket (onClose follows); the protocol of a good one is
+    // HTTP/1.1 until ALPN offers more (see protocols.ts).
+    const connection = socket.data;
+    if (!success && connection instanceof HttpConnection) connection.onHandshakeFailed();
   },
 };
 
@@ -171,7 +176,10 @@ export class HttpDaemon {
       socket: handlers,
     };
     const certificates = this.certificates;
-    if (certificates) options.tls = listenerTls(certificates[0]!);
+    if (certificates) {
+      options.tls = listenerTls(certificates[0]!);
+      options.socket = tlsHandlers;
+    }
     this.listener = Bun.listen<SocketData>(options);
     if (certificates && certificates.length > 1) this.tlsContexts(this.listener).install(certificates, false);
     const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));

@@ -10,7 +10,7 @@
  * Handshakes already done keep their context: open connections go on.
  */
 import type { TCPSocketListener } from "bun";
-import { createServer, type Server } from "node:tls";
+import type { Server } from "node:tls";
 import { SUPPORTED_PROTOCOLS } from "./protocols.ts";
 import { contextOptions, type LoadedCertificate } from "./tls-options.ts";
 
@@ -25,6 +25,8 @@ export class ListenerContexts {
   constructor(listener: TCPSocketListener<unknown>) {
     // ALPNProtocols: a context made by setSecureContext carries the server's ALPN list; without
     // it handshakes after a reload negotiate no protocol.
+    // node:tls loaded here, not at import: a daemon without SNI or reloads never loads it.
+    const { createServer } = require("node:tls") as typeof import("node:tls");
     this.owner = createServer({ ALPNProtocols: [...SUPPORTED_PROTOCOLS] }) as ListenerOwner;
     this.owner._handle = listener;
   }

@@ -30,6 +30,7 @@ export const PEERS = {
   chromium: { command: "chromium", debianPackage: "chromium", usedFor: "a real browser: pages, SPA, media seeking" },
   "nats-server": { command: "nats-server", debianPackage: "nats-server", usedFor: "the exchange over a real NATS bus" },
   nginx: { command: "nginx", debianPackage: "nginx-light", usedFor: "a real proxy in front: X-Forwarded-For for trustProxy" },
+  openssl: { command: "openssl", debianPackage: "openssl", usedFor: "TLS: protocols and ciphers offered (s_client)" },
   npm: { command: "npm", debianPackage: "npm", usedFor: "the packed package installed into throwaway projects" },
 } as const satisfies Record<string, Peer>;
 

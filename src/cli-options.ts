@@ -35,6 +35,8 @@ export interface Options {
   nats: string[];
   /** --nats-creds FILE: a `.creds` file (JWT + NKey seed) presented to NATS; null: none. */
   natsCreds: string | null;
+  /** --tls-cert / --tls-key pairs, in order (the first is the default; SNI picks the others); null: cleartext. */
+  tls: { cert: string; key: string }[] | null;
   help: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
@@ -67,6 +69,8 @@ const SPEC = {
   rpc: { type: "string" },
   nats: { type: "string", multiple: true },
   "nats-creds": { type: "string" },
+  "tls-cert": { type: "string", multiple: true },
+  "tls-key": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -99,6 +103,19 @@ function fillOptionalValues(argv: string[]): string[] {
 
 function wholeNumber(value: string, min: number, max: number): number {
   return /^\d{1,9}$/.test(value) && Number(value) >= min && Number(value) <= max ? Number(value) : Number.NaN;
+}
+
+/**
+ * `--tls-cert FILE --tls-key FILE`, repeatable in pairs (the n-th key is the n-th certificate's);
+ * the files are read and checked by the daemon (SPEC §10).
+ */
+function tlsPairs(certs: string[] | undefined, keys: string[] | undefined): Options["tls"] {
+  const c = certs ?? [];
+  const k = keys ?? [];
+  if (c.length === 0 && k.length === 0) return null;
+  if (c.length !== k.length)
+    throw new CliError(`--tls-cert and --tls-key go in pairs (got ${c.length} --tls-cert and ${k.length} --tls-key)`);
+  return c.map((cert, i) => ({ cert, key: k[i]! }));
 }
 
 /** Parses argv (without the runtime and script); throws a CliError for anything it cannot serve. */
@@ -138,6 +155,7 @@ export function parseOptions(argv: string[]): Options {
     rpc: null,
     nats: [],
     natsCreds: null,
+    tls: tlsPairs(v["tls-cert"], v["tls-key"]),
     help: v.help ?? false,
     trustProxy: v["trust-proxy"] ?? [],
   };

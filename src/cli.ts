@@ -72,6 +72,11 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         the nodes of a cluster; nats://user:pass@host and nats://token@host
                         present those credentials (a refusal is one line, then exit 1)
   --nats-creds FILE     present the .creds file FILE (a JWT and NKey seed, as nsc makes)
+  --tls-cert FILE       HTTPS: the certificate chain (PEM), with --tls-key FILE its
+  --tls-key FILE        private key (TLS 1.2/1.3, forward-secret ciphers only); repeat
+                        the pair for more names on the port (chosen by SNI from each
+                        certificate's DNS names; the first is the default); SIGHUP
+                        re-reads them (open connections keep theirs)
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -140,6 +145,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       accessLog: accessLogSink(o.log),
       maxRequestsPerConnection: o.maxRequests,
       maxConnections: o.maxConnections ?? undefined,
+      tls: o.tls ?? undefined,
     });
   } catch (e) {
     fail((e as Error).message);
@@ -180,13 +186,24 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     if (code === "EADDRNOTAVAIL") fail(`${o.host} is not an address of this machine (--host)`);
     fail(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
   }
+  if (o.tls) reloadOnHangup(daemon);
   if (quiet) {
     console.log(`${WORKER_READY} ${process.env.NETSVC_WORKER} on port ${daemon.port()}`);
   } else {
     const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-    console.log(`netsvc: serving ${files.directory()} at http://${host}:${daemon.port()}/`);
+    console.log(`netsvc: serving ${files.directory()} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
   }
   return daemon;
+}
+
+/** SIGHUP re-reads the certificates (SPEC §10); a bad one is reported and the old ones stay. */
+function reloadOnHangup(daemon: HttpDaemon): void {
+  process.on("SIGHUP", () => {
+    daemon.reloadTls().then(
+      () => console.log("netsvc: certificates reloaded"),
+      (e: unknown) => console.error(`netsvc: ${(e as Error).message}; the certificates in force are kept`),
+    );
+  });
 }
 
 /** Finds a free port for workers to share when --port 0 was asked for. */
@@ -290,7 +307,7 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
     fail((e as Error).message);
   }
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-  console.log(`netsvc: serving ${o.root} at http://${host}:${port}/ with ${o.workers} workers`);
+  console.log(`netsvc: serving ${o.root} at ${o.tls ? "https" : "http"}://${host}:${port}/ with ${o.workers} workers`);
   let stopping = false;
   let failed = false;
   const forward = (signal: NodeJS.Signals) => () => {
@@ -299,6 +316,11 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
+  // Each worker re-reads the certificates itself.
+  if (o.tls)
+    process.on("SIGHUP", () => {
+      for (const w of workers) w.kill("SIGHUP");
+    });
   const watch = async (n: number): Promise<void> => {
     const deaths: number[] = [];
     for (;;) {

@@ -10,6 +10,7 @@
  * whatever its own `types` setting says.
  */
 export { HttpDaemon, type HttpDaemonOptions } from "./daemon/daemon.ts";
+export { TlsConfigError, type TlsCertificate, type TlsSettings } from "./daemon/tls-options.ts";
 export { Dispatcher, type ShutdownPhase } from "./daemon/dispatcher.ts";
 export { AccessLog, type AccessLogSink } from "./daemon/access-log.ts";
 export type { DaemonStats } from "./daemon/stats.ts";

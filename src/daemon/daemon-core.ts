@@ -64,6 +64,8 @@ export class DaemonCore implements ConnectionHost {
     readonly accessLog: AccessLog | null,
     private readonly errorLog: (message: string, error?: unknown) => void,
     private readonly authorise: (host: string) => boolean,
+    /** True when the listener speaks TLS: every connection's isSecure(). */
+    readonly secure = false,
   ) {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);

@@ -31,6 +31,8 @@ export interface IdleConnection extends IdleLink<IdleConnection> {
 export interface DaemonResources {
   /** Limits and timeouts in force. */
   readonly limits: ResolvedLimits;
+  /** True when connections arrive over TLS (the listener's, so the same for all). */
+  readonly secure: boolean;
   /** Coarse clock (ms), advanced by the daemon's sweep timer. */
   readonly clock: number;
   /** Receive, head-copy and output buffers shared by the connections. */

@@ -13,6 +13,8 @@ import { FD_RESERVE, resolveLimits, type Limits, type ResolvedLimits } from "./l
 import { fitOpenFileLimit, openFileLimit, socketCap } from "./open-file-limit.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import type { DaemonStats } from "./stats.ts";
+import { ListenerContexts } from "./tls-contexts.ts";
+import { listenerTls, loadSettings, type LoadedCertificate, type TlsSettings } from "./tls-options.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
 export interface HttpDaemonOptions extends Limits {
@@ -36,6 +38,14 @@ export interface HttpDaemonOptions extends Limits {
   accessLog?: AccessLogSink | AccessLog | null;
   /** Where errors are reported. Default: console.error. */
   errorLog?: (message: string, error?: unknown) => void;
+  /**
+   * HTTPS on this port: the certificate and key, each a PEM file path or PEM text, read and
+   * checked when the daemon is created (a TlsConfigError, one line, when missing, unreadable or
+   * not a pair). A list: chosen by the name the client asks for (SNI), the first by default.
+   * TLS 1.2/1.3, forward-secret ciphers, the server's order (see tls-options.ts).
+   * Default: none (cleartext HTTP).
+   */
+  tls?: TlsSettings;
 }
 
 type SocketData = HttpConnection | DaemonCore;
@@ -69,6 +79,17 @@ const handlers = {
   },
 };
 
+/** A TLS listener's handlers: the same, and the end of each handshake (cleartext has none). */
+const tlsHandlers = {
+  ...handlers,
+  handshake(socket: Socket<SocketData>, success: boolean) {
+    // A refused handshake closes the socket (onClose follows); the protocol of a good one is
+    // HTTP/1.1 until ALPN offers more (see protocols.ts).
+    const connection = socket.data;
+    if (!success && connection instanceof HttpConnection) connection.onHandshakeFailed();
+  },
+};
+
 /** The HTTP daemon. */
 export class HttpDaemon {
   /** Limits and timeouts in force. */
@@ -80,6 +101,12 @@ export class HttpDaemon {
   private readonly reusePort: boolean;
   private readonly filter: AddressFilter;
   private readonly accessLog: AccessLog | null;
+  /** The `tls` option (re-read by reloadTls), or null for cleartext. */
+  private readonly tlsSettings: TlsSettings | null;
+  /** Its certificates as last read and checked, the default first. */
+  private certificates: LoadedCertificate[] | null;
+  /** SNI names and reloads on the listener (made when first needed). */
+  private contexts: ListenerContexts | null = null;
   private listener: TCPSocketListener<SocketData> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private stopped: PromiseWithResolvers<void> | null = null;
@@ -98,11 +125,20 @@ export class HttpDaemon {
         `maxConnections ${wanted.maxConnections} lowered to ${this.limits.maxConnections}: the open-file limit is ${fds} ` +
           `(${FD_RESERVE} kept for files and logs); raise it with ulimit -n`,
       );
+    this.tlsSettings = options.tls ?? null;
+    this.certificates = this.tlsSettings ? loadSettings(this.tlsSettings) : null;
     this.filter = new AddressFilter(options.allow, options.deny);
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
     // authorise() is asked through the daemon, so a subclass's override applies.
-    this.core = new DaemonCore(this.limits, socketCap(this.limits, fds), this.accessLog, errorLog, (host) => this.authorise(host));
+    this.core = new DaemonCore(
+      this.limits,
+      socketCap(this.limits, fds),
+      this.accessLog,
+      errorLog,
+      (host) => this.authorise(host),
+      this.certificates !== null,
+    );
     this.core.onAllClosed = () => this.finishStop();
     if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy);
   }
@@ -150,7 +186,13 @@ export class HttpDaemon {
       data: this.core,
       socket: handlers,
     };
+    const certificates = this.certificates;
+    if (certificates) {
+      options.tls = listenerTls(certificates[0]!);
+      options.socket = tlsHandlers;
+    }
     this.listener = Bun.listen<SocketData>(options);
+    if (certificates && certificates.length > 1) this.tlsContexts(this.listener).install(certificates, false);
     const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));
     this.sweepTimer = setInterval(() => this.core.sweep(), tick);
     registerDaemon(this);
@@ -159,6 +201,29 @@ export class HttpDaemon {
   /** The bound port (after start()), or the requested one before. */
   port(): number {
     return this.listener?.port ?? this.requestedPort;
+  }
+
+  /** True when the port speaks HTTPS. */
+  isSecure(): boolean {
+    return this.certificates !== null;
+  }
+
+  /**
+   * Re-reads the certificates and keys of the `tls` option (SPEC §10): new handshakes use them,
+   * open connections go on with theirs. Checked first: a TlsConfigError (one line) leaves the
+   * certificates in force unchanged. A server name dropped from the list keeps its last
+   * certificate until the daemon restarts. Rejects with a TypeError on a cleartext daemon.
+   */
+  async reloadTls(): Promise<void> {
+    if (!this.tlsSettings) throw new TypeError("reloadTls(): this daemon has no tls option");
+    const certificates = loadSettings(this.tlsSettings);
+    this.certificates = certificates;
+    if (this.listener) this.tlsContexts(this.listener).install(certificates, true);
+  }
+
+  private tlsContexts(listener: TCPSocketListener<SocketData>): ListenerContexts {
+    if (!this.contexts) this.contexts = new ListenerContexts(listener);
+    return this.contexts;
   }
 
   /** The bound host. */
@@ -178,6 +243,8 @@ export class HttpDaemon {
       core.stopping = true;
       this.listener?.stop(false);
       this.listener = null;
+      this.contexts?.release();
+      this.contexts = null;
       for (const c of core.connections) c.closeIfIdle();
       if (core.connections.size === 0) this.finishStop();
     }

@@ -57,9 +57,14 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     return this.input.headBytes;
   }
 
-  /** Plain TCP (TLS is a later transport). */
+  /** True over TLS: the same connection runs over the daemon's TLS socket. */
   isSecure(): boolean {
-    return false;
+    return this.daemon.secure;
+  }
+
+  /** The TLS handshake failed (counted: expected from scanners and old clients). */
+  onHandshakeFailed(): void {
+    this.daemon.counters.tlsFailures++;
   }
 
   /** True while the cap of requests per connection allows another and the daemon is not stopping. */

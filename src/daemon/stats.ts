@@ -45,6 +45,11 @@ export interface DaemonStats {
   servletAborts: number;
   /** Socket errors reported by the runtime (resets and the like). */
   socketErrors: number;
+  /**
+   * TLS handshakes that failed (an old protocol, no shared cipher, a client that does not trust
+   * the certificate): expected on a public port, so counted, never logged one by one.
+   */
+  tlsFailures: number;
 }
 
 /** Mutable counters behind DaemonStats. */
@@ -62,6 +67,7 @@ export class Counters {
   droppedContent = 0;
   servletAborts = 0;
   socketErrors = 0;
+  tlsFailures = 0;
 
   private reported = new Map<string, number>();
 
@@ -86,6 +92,7 @@ export class Counters {
       droppedContent: this.droppedContent,
       servletAborts: this.servletAborts,
       socketErrors: this.socketErrors,
+      tlsFailures: this.tlsFailures,
     };
   }
 
@@ -104,6 +111,7 @@ export class Counters {
       // A servlet bug logged once (the first); its repeats are only counted, and show here.
       ["responses with dropped content", this.droppedContent],
       ["socket errors", this.socketErrors],
+      ["failed TLS handshakes", this.tlsFailures],
     ];
     for (const [status, n] of this.badRequests) now.push([`bad requests ${status}`, n]);
     const parts: string[] = [];

@@ -216,12 +216,25 @@ export class HttpRequest {
     return m ? m[1]! : a;
   }
 
-  /** Port of the authority (80 when the client named a host without one), else the local port. */
+  /**
+   * Port of the authority (the scheme's default when the client named a host without one: 80, or
+   * 443 over TLS, RFC 9110 §4.2), else the local port.
+   */
   serverPort(): number {
     const a = this.authority();
     if (a === "") return this.connection.localPort;
     const m = /:(\d+)$/.exec(a);
-    return m ? Number(m[1]) : 80;
+    return m ? Number(m[1]) : this.connection.isSecure() ? 443 : 80;
+  }
+
+  /** True when the request came over TLS (SPEC §10). */
+  isSecure(): boolean {
+    return this.connection.isSecure();
+  }
+
+  /** "https" over TLS, else "http": the scheme of url(), serverRoot() and redirects. */
+  scheme(): "http" | "https" {
+    return this.connection.isSecure() ? "https" : "http";
   }
 
   /** `host[:port]` for absolute URLs. */
@@ -242,10 +255,10 @@ export class HttpRequest {
     return this.connection.remotePort;
   }
 
-  /** Absolute URL of the request: `http://host[:port]/path?query` (path as sent, still encoded). */
+  /** Absolute URL of the request: `http[s]://host[:port]/path?query` (path as sent, still encoded). */
   url(): string {
     const q = this.queryString();
-    return `http://${this.hostAndPort()}${this.rawPath()}${q ? "?" + q : this.targetHasQuestion() ? "?" : ""}`;
+    return `${this.scheme()}://${this.hostAndPort()}${this.rawPath()}${q ? "?" + q : this.targetHasQuestion() ? "?" : ""}`;
   }
 
   private targetHasQuestion(): boolean {
@@ -327,9 +340,9 @@ export class HttpRequest {
     return this.attachedPath;
   }
 
-  /** Absolute URL of the attached path. */
+  /** Absolute URL of the attached path (`https` over TLS). */
   serverRoot(): string {
-    return `http://${this.hostAndPort()}${this.attachedPath}`;
+    return `${this.scheme()}://${this.hostAndPort()}${this.attachedPath}`;
   }
 
   /** The rest of the path below the attached path, without a leading `/`. */

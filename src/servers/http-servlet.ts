@@ -77,6 +77,10 @@ export interface HttpServlet {
   serverPath(): string;
   /** See HttpSession.serverRoot. */
   serverRoot(): string;
+  /** See HttpSession.isSecure: the request came over TLS. */
+  isSecure(): boolean;
+  /** See HttpSession.scheme: "https" over TLS, else "http". */
+  scheme(): "http" | "https";
   /** See HttpSession.servletPath. */
   servletPath(): string;
   /** See HttpSession.servletInfo. */
@@ -276,6 +280,8 @@ const SESSION_FORWARDS: {
   headers: true,
   serverPath: true,
   serverRoot: true,
+  isSecure: true,
+  scheme: true,
   servletPath: true,
   servletInfo: true,
   sendResponse: true,

@@ -42,9 +42,9 @@ export class Output {
     }
   }
 
-  /** Waits for the `http://…/` URL a server prints when it listens. */
+  /** Waits for the `http://…/` (or `https://…/`) URL a server prints when it listens. */
   async url(): Promise<string> {
-    return (await this.waitFor(/http:\/\/\S+\//))[0];
+    return (await this.waitFor(/https?:\/\/\S+\//))[0];
   }
 }
 

@@ -26,7 +26,10 @@ export class RedirectServlet extends HttpServlet {
     if (location.startsWith("/")) {
       const port = this.serverPort();
       const host = this.serverHost();
-      location = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}${port === 80 ? "" : `:${port}`}${location}`;
+      const scheme = this.scheme();
+      // The scheme's default port is left out (RFC 9110 §4.2.1, §4.2.2).
+      const defaultPort = scheme === "https" ? 443 : 80;
+      location = `${scheme}://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}${port === defaultPort ? "" : `:${port}`}${location}`;
     }
     location = percentEncodeUri(location);
     const body = `<!DOCTYPE html>\n<html><head><title>${this.code}</title></head><body><a href="${escapeHtml(location)}">${escapeHtml(location)}</a></body></html>\n`;

@@ -6,7 +6,10 @@
  * - `<prefix>.call.<service>` — calls, subscribed by every process hosting the service in the
  *   queue group `<prefix>`, so the instances of one name share the calls. A call carries
  *   `{m: method, p: params, t: timeoutMs}` (values tagged as values.ts says) and a reply subject
- *   `<prefix>.reply.<process>.<call id>`.
+ *   `<prefix>.reply.<process>.<call id>`; its headers `Netsvc-Caller-Address` and
+ *   `Netsvc-Caller-User` say who the caller calls for, when it knows (caller.ts; none from a
+ *   local caller or an old peer). A call NATS refuses to publish (the user's permissions) fails
+ *   at once with SERVICE_UNAVAILABLE: it went nowhere.
  * - The instance answers `{r: value}` or `{f: failure fields}` on the reply subject. A delayed
  *   reply (a method returning a Promise) is first acknowledged with `{a: process}`: when that
  *   process disappears, its unanswered calls fail at once with INSTANCE_LOST instead of waiting
@@ -50,7 +53,7 @@
  */
 import { connect, type NatsConnection, PermissionViolationError } from "@nats-io/transport-node";
 import { CancellableCalls } from "./call-cancel.ts";
-import { type Caller, CallerFields } from "./caller.ts";
+import { CallerFields } from "./caller.ts";
 import { MicroDiscovery } from "./discovery.ts";
 import { isRefusal, type NatsConnectPlan, type NatsCredentials, planConnection } from "./nats-credentials.ts";
 import type { ExchangeLink } from "./exchange-link.ts";
@@ -300,16 +303,9 @@ export class Exchange implements RemoteTransport {
 
   // ── calling elsewhere ────────────────────────────────────────────────────────────────────
 
-  /** @internal the registry hands remote calls here. */
-  callRemote(
-    name: string,
-    method: string,
-    params: unknown[],
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    caller: Caller,
-  ): Promise<unknown> {
-    return this.outgoing.call(name, method, params, timeoutMs, signal, caller);
+  /** @internal the registry hands remote calls here (see RemoteTransport.callRemote). */
+  callRemote(...call: Parameters<RemoteTransport["callRemote"]>): Promise<unknown> {
+    return this.outgoing.call(...call);
   }
 
   // ── closing ──────────────────────────────────────────────────────────────────────────────

@@ -15,6 +15,7 @@ import { NatsServer } from "../helpers/nats-server.ts";
 import { peerTest } from "../helpers/peers.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
+import type { HttpDaemonOptions } from "../../src/index.ts";
 import { spawnWithOutput } from "../helpers/spawn.ts";
 
 /** Child processes and nats-servers start slowly on a loaded machine. */
@@ -118,12 +119,27 @@ peerTest(["python3"], "XML-RPC through the gateway: the same caller (Python's xm
   expect(seen).toEqual([http, http]);
 });
 
-/** Starts test/fixtures/service-host.ts ("calc") on `url`; resolves once it is on the bus. */
-async function calcHost(url: string) {
+/**
+ * A child process hosting "calc" (test/fixtures/service-host.ts) on `url`, and in this process an
+ * Exchange and a daemon with `gateway` at /rpc over it; `ask(curlArgs)` is calc.whoCalled() through
+ * the gateway with curl. `await using` stops the daemon and the exchange (afterEach the child).
+ */
+async function gatewayOverBus(url: string, gateway: (r: ServiceRegistry) => RpcGateway, options: HttpDaemonOptions = {}) {
   const { child, out } = spawnWithOutput([process.execPath, "test/fixtures/service-host.ts", url]);
   children.push(child);
   await out.waitFor(/ready \d+/);
-  return child;
+  const here = await callerSide(url, "calc");
+  const d = startDaemon({ "/rpc": gateway(here.r) }, options);
+  const ask = async (args: string[]) =>
+    JSON.parse(await curl(`http://127.0.0.1:${d.port}/rpc/calc`, JSON.stringify(call("whoCalled", 1)), args)).result;
+  return {
+    here,
+    ask,
+    async [Symbol.asyncDispose]() {
+      await d[Symbol.asyncDispose]();
+      await here[Symbol.asyncDispose]();
+    },
+  };
 }
 
 peerTest(
@@ -131,47 +147,39 @@ peerTest(
   "across the bus: a service in a child process sees the gateway's HTTP client (address and user); code here calling it is { via: 'bus' }",
   async () => {
     await using nats = await NatsServer.start();
-    await calcHost(nats.url);
-    await using here = await callerSide(nats.url, "calc");
-    await using d = startDaemon({ "/rpc": new AliceOnly("", { registry: here.r }) }, { trustProxy: ["127.0.0.1"] });
-    const answer = await curl(`http://127.0.0.1:${d.port}/rpc/calc`, JSON.stringify(call("whoCalled", 1)), [
-      "-u",
-      "alice:pw",
-      "-H",
-      `X-Forwarded-For: ${CLIENT}`,
-    ]);
-    expect(JSON.parse(answer).result).toEqual({ via: "bus", address: CLIENT, user: "alice" });
+    await using bus = await gatewayOverBus(nats.url, (r) => new AliceOnly("", { registry: r }), { trustProxy: ["127.0.0.1"] });
+    expect(await bus.ask(["-u", "alice:pw", "-H", `X-Forwarded-For: ${CLIENT}`])).toEqual({ via: "bus", address: CLIENT, user: "alice" });
     // Code here knew no client: the child hears nothing more than "the bus".
-    expect(await here.r.call("calc", "whoCalled")).toEqual({ via: "bus" });
+    const r = bus.here.r;
+    expect(await r.call("calc", "whoCalled")).toEqual({ via: "bus" });
     // A caller passed on explicitly crosses the same way (a method calling on with its ctx.caller).
-    expect(await here.r.call("calc", "whoCalled", [], { caller: { via: "bus", user: "bob" } })).toEqual({ via: "bus", user: "bob" });
-    expect(here.exchange.stats().callerFieldsDropped).toBe(0);
+    expect(await r.call("calc", "whoCalled", [], { caller: { via: "bus", user: "bob" } })).toEqual({ via: "bus", user: "bob" });
+    expect(bus.here.exchange.stats().callerFieldsDropped).toBe(0);
   },
   BUS_TEST_TIMEOUT_MS,
 );
+
+/** A gateway that lets everyone in, whatever the user name. */
+class Anyone extends RpcGateway {
+  override authorise() {
+    return true;
+  }
+}
 
 peerTest(
   ["nats-server", "curl"],
   "a user name with CR/LF or over the bound never leaves the process: dropped and counted, the call goes on (curl)",
   async () => {
     await using nats = await NatsServer.start();
-    await calcHost(nats.url);
-    await using here = await callerSide(nats.url, "calc");
-    class Anyone extends RpcGateway {
-      override authorise() {
-        return true;
-      }
-    }
-    await using d = startDaemon({ "/rpc": new Anyone("", { registry: here.r }) });
-    const basic = (user: string) => ["-H", `Authorization: Basic ${Buffer.from(`${user}:pw`).toString("base64")}`];
-    const ask = async (user: string) =>
-      JSON.parse(await curl(`http://127.0.0.1:${d.port}/rpc/calc`, JSON.stringify(call("whoCalled", 1)), basic(user))).result;
+    await using bus = await gatewayOverBus(nats.url, (r) => new Anyone("", { registry: r }));
+    const as = (user: string) => bus.ask(["-H", `Authorization: Basic ${Buffer.from(`${user}:pw`).toString("base64")}`]);
+    const dropped = () => bus.here.exchange.stats().callerFieldsDropped;
 
-    expect(await ask("ev\r\nNetsvc-Caller-User: root")).toEqual({ via: "bus", address: "127.0.0.1" });
-    expect(await ask("x".repeat(CALLER_USER_MAX + 1))).toEqual({ via: "bus", address: "127.0.0.1" });
-    expect(here.exchange.stats().callerFieldsDropped).toBe(2);
-    expect(await ask("x".repeat(CALLER_USER_MAX))).toEqual({ via: "bus", address: "127.0.0.1", user: "x".repeat(CALLER_USER_MAX) });
-    expect(here.exchange.stats().callerFieldsDropped).toBe(2);
+    expect(await as("ev\r\nNetsvc-Caller-User: root")).toEqual({ via: "bus", address: "127.0.0.1" });
+    expect(await as("x".repeat(CALLER_USER_MAX + 1))).toEqual({ via: "bus", address: "127.0.0.1" });
+    expect(dropped()).toBe(2);
+    expect(await as("x".repeat(CALLER_USER_MAX))).toEqual({ via: "bus", address: "127.0.0.1", user: "x".repeat(CALLER_USER_MAX) });
+    expect(dropped()).toBe(2);
   },
   BUS_TEST_TIMEOUT_MS,
 );

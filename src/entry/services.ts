@@ -6,6 +6,7 @@
  */
 export { Service, SERVICE_NAME } from "../services/service.ts";
 export type { CallContext, ExportOptions } from "../services/call-context.ts";
+export { LOCAL_CALLER, type Caller } from "../services/caller.ts";
 export {
   ServiceRegistry,
   services,
@@ -17,7 +18,7 @@ export {
 } from "../services/registry.ts";
 export type { ServiceValue } from "../services/values.ts";
 export * from "../services/service-failure.ts";
-export { Exchange, type ExchangeOptions, type ShutdownSource } from "../services/exchange.ts";
+export { Exchange, type ExchangeOptions, type ExchangeStats, type ShutdownSource } from "../services/exchange.ts";
 export type { NatsCredentials, NatsTlsOptions } from "../services/nats-credentials.ts";
 export { MICRO_VERSION, microName } from "../services/discovery.ts";
 export { RemoteService, type RemoteServiceOptions } from "../services/remote-service.ts";

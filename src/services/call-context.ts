@@ -4,6 +4,7 @@
  * argument, before the call's parameters (a fixed place: the caller chooses how many parameters
  * it sends, so a place after them would be the caller's to move). Methods that do not opt in get nothing extra and cost nothing extra.
  */
+import type { Caller } from "./caller.ts";
 
 /** The call a method is serving (the first argument of methods exported with `context: true`). */
 export interface CallContext {
@@ -16,6 +17,14 @@ export interface CallContext {
    * that answered synchronously.
    */
   readonly signal: AbortSignal;
+  /**
+   * Who called (SPEC §10; OSE's REMOTE_ADDR and REMOTE_USER): `{ via: "local" }` for code in
+   * this process, `{ via: "http", address, user? }` through an RpcGateway (the HTTP client's
+   * address after trustProxy, the user its server object authenticated), `{ via: "bus",
+   * address?, user? }` from another process (what that process knew of its caller). Frozen. The
+   * bus is trusted to carry it: see caller.ts.
+   */
+  readonly caller: Caller;
 }
 
 /** Options of Service.exportMethod. */

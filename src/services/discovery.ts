@@ -27,6 +27,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm, type Service as MicroService, type ServiceMsg } from "@nats-io/services";
+import { BUS_CALLER } from "./caller.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, LOCAL_ONLY, type ServiceRegistry } from "./registry.ts";
 import { INTERNAL_ERROR, INVALID_PARAMS, ServiceFailure } from "./service-failure.ts";
 import { fromTagged, stringifyValue } from "./values.ts";
@@ -148,7 +149,7 @@ export class MicroDiscovery {
     } catch {
       return void fail(msg, new ServiceFailure(INVALID_PARAMS, "the request is not a JSON array (or object) of parameters", "netsvc"));
     }
-    Promise.try(() => this.registry.callFast(name, method, params, DEFAULT_CALL_TIMEOUT_MS, undefined, LOCAL_ONLY)).then(
+    Promise.try(() => this.registry.callFast(name, method, params, DEFAULT_CALL_TIMEOUT_MS, undefined, BUS_CALLER, LOCAL_ONLY)).then(
       (v) => {
         try {
           msg.respond(stringifyValue(v === undefined ? null : v));

@@ -6,7 +6,10 @@
  * - `<prefix>.call.<service>` — calls, subscribed by every process hosting the service in the
  *   queue group `<prefix>`, so the instances of one name share the calls. A call carries
  *   `{m: method, p: params, t: timeoutMs}` (values tagged as values.ts says) and a reply subject
- *   `<prefix>.reply.<process>.<call id>`.
+ *   `<prefix>.reply.<process>.<call id>`; its headers `Netsvc-Caller-Address` and
+ *   `Netsvc-Caller-User` say who the caller calls for, when it knows (caller.ts; none from a
+ *   local caller or an old peer). A call NATS refuses to publish (the user's permissions) fails
+ *   at once with SERVICE_UNAVAILABLE: it went nowhere.
  * - The instance answers `{r: value}` or `{f: failure fields}` on the reply subject. A delayed
  *   reply (a method returning a Promise) is first acknowledged with `{a: process}`: when that
  *   process disappears, its unanswered calls fail at once with INSTANCE_LOST instead of waiting
@@ -48,8 +51,9 @@
  * back), the subscriptions wired to the modules above, discovery, and closing. exchange-link.ts
  * is the connection state they share.
  */
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection, PermissionViolationError } from "@nats-io/transport-node";
 import { CancellableCalls } from "./call-cancel.ts";
+import { CallerFields } from "./caller.ts";
 import { MicroDiscovery } from "./discovery.ts";
 import { isRefusal, type NatsConnectPlan, type NatsCredentials, planConnection } from "./nats-credentials.ts";
 import type { ExchangeLink } from "./exchange-link.ts";
@@ -88,6 +92,16 @@ export interface ExchangeOptions extends NatsCredentials {
   discovery?: boolean;
 }
 
+/** A snapshot of an Exchange's counters (Exchange.stats()). */
+export interface ExchangeStats {
+  /**
+   * Caller fields dropped (caller.ts): an address or user over its bound (CALLER_ADDRESS_MAX,
+   * CALLER_USER_MAX) or with a control character, sent or received, a repeated one, or call
+   * headers that could not be read. The call itself goes on without the field.
+   */
+  callerFieldsDropped: number;
+}
+
 /** Something that announces an orderly shutdown (the Dispatcher). */
 export interface ShutdownSource {
   subscribeShutdown(callback: (phase: "pending" | "arrived") => void): void;
@@ -114,6 +128,8 @@ export class Exchange implements RemoteTransport {
   private readonly outgoing: OutgoingCalls;
   /** The delayed calls served here, while they can be cancelled (call-cancel.ts). */
   private readonly cancellable = new CancellableCalls();
+  /** Who called, in the calls' headers both ways (caller.ts). */
+  private readonly callerFields = new CallerFields();
   /** The calls served here (incoming-calls.ts). */
   private readonly incoming: IncomingCalls;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
@@ -130,8 +146,13 @@ export class Exchange implements RemoteTransport {
     this.link = { pid: this.pid, prefix, replyPrefix: `${prefix}.reply.${this.pid}`, nc: null, connected: false, closing: false };
     this.cancelSubject = `${prefix}.cancel.${this.pid}`;
     this.membership = new Membership(this.link, this.registry, (pid, names) => this.onGone(pid, names));
-    this.outgoing = new OutgoingCalls(this.link, this.membership);
-    this.incoming = new IncomingCalls(this.link, this.registry, this.membership, this.cancellable);
+    this.outgoing = new OutgoingCalls(this.link, this.membership, this.callerFields);
+    this.incoming = new IncomingCalls(this.link, this.registry, this.membership, this.cancellable, this.callerFields);
+  }
+
+  /** Its counters since it was created. */
+  stats(): ExchangeStats {
+    return { callerFieldsDropped: this.callerFields.dropped };
   }
 
   /** True while connected to NATS. */
@@ -240,6 +261,8 @@ export class Exchange implements RemoteTransport {
         this.membership.refreshAll(); // give everyone time to re-announce
         this.membership.announce();
         nc.publish(`${this.link.prefix}.members.query`);
+      } else if (s.type === "error" && s.error instanceof PermissionViolationError && s.error.operation === "publish") {
+        this.outgoing.failRefused(s.error.subject); // a call this user may not make: refused, not left to its timeout
       }
     }
   }
@@ -280,9 +303,9 @@ export class Exchange implements RemoteTransport {
 
   // ── calling elsewhere ────────────────────────────────────────────────────────────────────
 
-  /** @internal the registry hands remote calls here. */
-  callRemote(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
-    return this.outgoing.call(name, method, params, timeoutMs, signal);
+  /** @internal the registry hands remote calls here (see RemoteTransport.callRemote). */
+  callRemote(...call: Parameters<RemoteTransport["callRemote"]>): Promise<unknown> {
+    return this.outgoing.call(...call);
   }
 
   // ── closing ──────────────────────────────────────────────────────────────────────────────

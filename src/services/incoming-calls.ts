@@ -9,6 +9,7 @@
  */
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import type { CancellableCalls, Serving } from "./call-cancel.ts";
+import type { CallerFields } from "./caller.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import { EXCHANGE_FOREIGN_CALL_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS } from "./limits.ts";
 import type { Membership } from "./membership.ts";
@@ -28,12 +29,14 @@ export class IncomingCalls {
   /**
    * @param membership told of every Exchange that calls here with a delayed reply, so that its death is noticed.
    * @param cancellable where the delayed calls are kept while they can be cancelled.
+   * @param callerFields reads who called from a call's headers.
    */
   constructor(
     private readonly link: ExchangeLink,
     private readonly registry: ServiceRegistry,
     private readonly membership: Membership,
     private readonly cancellable: CancellableCalls,
+    private readonly callerFields: CallerFields,
   ) {}
 
   /** Subscribes to the calls of service `name` if it is hosted here (and not closing), unsubscribes if no longer. */
@@ -96,9 +99,11 @@ export class IncomingCalls {
       if (serving.caller) this.membership.noteAlive(serving.caller);
       return serving.controller.signal;
     };
+    // Read from the headers only when a method asks (its CallContext): most calls never do.
+    const caller = () => this.callerFields.callerOf(msg);
     let result: unknown;
     try {
-      result = this.registry.callFast(name, method, params, timeoutMs, signal, LOCAL_ONLY);
+      result = this.registry.callFast(name, method, params, timeoutMs, signal, caller, LOCAL_ONLY);
     } catch (e) {
       return void nc.publish(reply, failureBody(e as ServiceFailure));
     }

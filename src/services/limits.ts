@@ -54,3 +54,15 @@ export const EXCHANGE_RECONNECT_WAIT_MS = 250;
  * handshake (a client certificate its CA did not sign) shows only as this timeout under Bun.
  */
 export const EXCHANGE_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * Longest caller address carried in a call's NATS header (characters): an IPv6 address with a
+ * zone fits (45 + the zone). Longer, sent or received: the field is dropped (the callee sees no
+ * address) and counted in Exchange.stats().callerFieldsDropped.
+ */
+export const CALLER_ADDRESS_MAX = 64;
+/**
+ * Longest caller user name carried in a call's NATS header (characters). Longer, sent or
+ * received: the field is dropped (the callee sees no user) and counted in
+ * Exchange.stats().callerFieldsDropped.
+ */
+export const CALLER_USER_MAX = 256;

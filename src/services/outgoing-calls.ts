@@ -13,6 +13,7 @@
  */
 import type { Msg } from "@nats-io/transport-node";
 import { AbandonedCalls } from "./call-cancel.ts";
+import type { Caller, CallerFields } from "./caller.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import type { Membership } from "./membership.ts";
 import { abortFailureOf } from "./registry.ts";
@@ -62,20 +63,32 @@ export class OutgoingCalls {
   private nextId = 0;
   private sweeper: ReturnType<typeof setInterval> | null = null;
 
-  /** @param membership told of every process that acknowledges a call, so that its death is noticed. */
+  /**
+   * @param membership told of every process that acknowledges a call, so that its death is noticed.
+   * @param callerFields makes the headers that tell the instance who called.
+   */
   constructor(
     private readonly link: ExchangeLink,
     private readonly membership: Membership,
+    private readonly callerFields: CallerFields,
   ) {
     this.abandoned = new AbandonedCalls(link);
   }
 
   /**
-   * Calls `method` of an instance of `name` elsewhere, within `timeoutMs`; `signal` aborts it.
+   * Calls `method` of an instance of `name` elsewhere, within `timeoutMs`, on behalf of `caller`
+   * (its fields go in the call's headers; none for a local caller); `signal` aborts it.
    * Fails at once with SERVICE_UNAVAILABLE when not connected (or closing), INTERNAL_ERROR when
    * the parameters cannot be sent: in both cases nothing was published.
    */
-  call(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+  call(
+    name: string,
+    method: string,
+    params: unknown[],
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    caller: Caller,
+  ): Promise<unknown> {
     const nc = this.link.nc;
     if (!nc || !this.link.connected || this.link.closing)
       return Promise.reject(frameworkFailure(SERVICE_UNAVAILABLE, "the exchange is not connected to NATS"));
@@ -102,7 +115,8 @@ export class OutgoingCalls {
       }
       this.pending.set(id, p);
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
-      nc.publish(`${this.link.prefix}.call.${name}`, data, { reply: `${this.link.replyPrefix}.${id}` });
+      const headers = this.callerFields.headersOf(caller);
+      nc.publish(`${this.link.prefix}.call.${name}`, data, { reply: `${this.link.replyPrefix}.${id}`, headers });
     });
   }
 
@@ -170,6 +184,22 @@ export class OutgoingCalls {
       else if (p.handler === "" && services.includes(p.service))
         this.giveUp(id, p, frameworkFailure(CALL_OUTCOME_UNKNOWN, LOST_UNACKNOWLEDGED));
     }
+  }
+
+  /**
+   * NATS refused this connection permission to publish on `subject` (its `-ERR 'Permissions
+   * Violation for Publish to "…"'`; the connection stays up). A refused call subject fails the
+   * unacknowledged calls to that service with SERVICE_UNAVAILABLE: the server dropped them, so
+   * they did not run, and no answer will ever come (before, they waited for their timeout).
+   * Permissions are per subject and user, so every such call on this connection was refused; an
+   * acknowledged call went through (permissions changed since) and is left alone.
+   */
+  failRefused(subject: string): void {
+    const head = `${this.link.prefix}.call.`;
+    if (!subject.startsWith(head)) return;
+    const service = subject.slice(head.length);
+    const f = frameworkFailure(SERVICE_UNAVAILABLE, `NATS refused this process permission to publish on ${subject}; the call did not run`);
+    for (const [id, p] of this.pending) if (p.handler === "" && p.service === service) this.settle(id, p, () => p.reject(f));
   }
 
   /** Gives up on every pending call with `f` (lost NATS, closing); each is cancelled as giveUp says. */

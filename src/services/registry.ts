@@ -9,6 +9,7 @@
  * the signal.
  */
 import type { CallContext, ExportedMethod } from "./call-context.ts";
+import { type Caller, type CallerSource, callerOf, LOCAL_CALLER } from "./caller.ts";
 import {
   CALL_ABORTED,
   CALL_TIMED_OUT,
@@ -36,6 +37,13 @@ export interface CallOptions {
    * this process or, over NATS, in the one serving the call. A reply that comes later is dropped.
    */
   signal?: AbortSignal;
+  /**
+   * On whose behalf the call is made: the method's CallContext.caller (over NATS: carried in the
+   * call's headers). Default LOCAL_CALLER (`{ via: "local" }`). A servlet may pass its HTTP
+   * client (`{ via: "http", address: this.clientHost(), user: this.remoteUser() }`); a method
+   * calling on may pass its own `ctx.caller`.
+   */
+  caller?: Caller;
 }
 
 /** A service's appearance (announce: new, or its groups changed) or disappearance (withdraw). */
@@ -78,8 +86,18 @@ export type SignalSource = AbortSignal | undefined | (() => AbortSignal | undefi
 
 /** The exchange as the registry sees it (Exchange implements it). */
 export interface RemoteTransport {
-  /** Calls `method` of a remote instance of `name`; settles with its value or a ServiceFailure. */
-  callRemote(name: string, method: string, params: unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown>;
+  /**
+   * Calls `method` of a remote instance of `name` on behalf of `caller`; settles with its value
+   * or a ServiceFailure.
+   */
+  callRemote(
+    name: string,
+    method: string,
+    params: unknown[],
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    caller: Caller,
+  ): Promise<unknown>;
 }
 
 /** Where errors that are not failures (a method's stray throw, a listener's throw) are reported. */
@@ -225,7 +243,7 @@ export class ServiceRegistry {
     if (signal?.aborted) return Promise.reject(abortFailureOf(signal));
     let result: unknown;
     try {
-      result = this.callFast(name, method, params, options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, signal);
+      result = this.callFast(name, method, params, options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, signal, options.caller ?? LOCAL_CALLER);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -242,17 +260,26 @@ export class ServiceRegistry {
    * failure. A method exported with `context: true` gets a CallContext whose signal aborts when
    * the bound does (a method without it gets no extra argument and no extra allocation).
    * `signal` (a function: the gateway's and the exchange's) is asked for only when the reply is
-   * delayed. Keep the local path small: JSC inlines it into its callers only while it is.
+   * delayed, `caller` (default LOCAL_CALLER; a function likewise) only by a method's CallContext
+   * or a remote call. Keep the local path small: JSC inlines it into its callers only while it is.
    */
-  callFast(name: string, method: string, params: unknown[], timeoutMs: number, signal: SignalSource, localOnly = false): unknown {
+  callFast(
+    name: string,
+    method: string,
+    params: unknown[],
+    timeoutMs: number,
+    signal: SignalSource,
+    caller: CallerSource = LOCAL_CALLER,
+    localOnly = false,
+  ): unknown {
     if (this.local.has(name)) {
       const m = this.methodOf(name, method);
-      if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal);
+      if (m.context) return this.invokeWithContext(m, name, method, params, timeoutMs, signal, caller);
       const result = this.run(m, name, method, params);
       return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), null) : result;
     }
     if (!localOnly && this.remote.has(name) && this.transport)
-      return this.transport.callRemote(name, method, params, timeoutMs, signalOf(signal));
+      return this.transport.callRemote(name, method, params, timeoutMs, signalOf(signal), callerOf(caller));
     throw frameworkFailure(NO_SUCH_SERVICE, "no such service");
   }
 
@@ -288,9 +315,10 @@ export class ServiceRegistry {
     params: unknown[],
     timeoutMs: number,
     signal: SignalSource,
+    caller: CallerSource,
   ): unknown {
     const context = new AbortController();
-    const ctx: CallContext = { signal: context.signal };
+    const ctx: CallContext = { signal: context.signal, caller: callerOf(caller) };
     // First, at a fixed place: after the parameters, a caller's count of them would move it.
     const result = this.run(m, name, method, [ctx, ...params]);
     return isThenable(result) ? this.bounded(result, name, method, timeoutMs, signalOf(signal), context) : result;

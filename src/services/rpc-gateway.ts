@@ -11,11 +11,15 @@
  * text and never repeats the request.
  *
  * The call is a deferred response: the servlet answers when the service replies; when the client
- * goes away first, the servlet's signal aborts the call (the service sees CALL_ABORTED). A batch
+ * goes away first, the servlet's signal aborts the call (the service sees CALL_ABORTED). Every
+ * call is made on behalf of the HTTP client: its CallContext.caller is `{ via: "http", address:
+ * clientHost() (after trustProxy), user: remoteUser() (absent when none) }`, made once per
+ * request and only when a method or the bus asks for it. A batch
  * (JSON-RPC) is answered member by member through sendContent()/drained() (ServletOutput): a
  * client that does not read holds up only its own batch, never more than the output high-water
  * mark of it.
  */
+import { type Caller, makeCaller } from "./caller.ts";
 import { RPC_MAX_BODY } from "./limits.ts";
 import { isRecognisedMethod, METHOD_POST } from "../parser/index.ts";
 import { HttpServer } from "../servers/http-server.ts";
@@ -90,6 +94,8 @@ class RpcServlet extends HttpServlet {
   private pieces: Uint8Array[] | null = null;
   private received = 0;
   private name = "";
+  /** The HTTP client as the calls' caller, made when first asked for (a batch's calls share it). */
+  private httpCaller: Caller | null = null;
 
   constructor(
     session: HttpSession,
@@ -150,7 +156,8 @@ class RpcServlet extends HttpServlet {
     const g = this.gateway;
     const name = this.name;
     const signal = () => this.signal;
-    const a = g.codec.answer(body, (method, params) => g.registry.callFast(name, method, params, g.timeoutMs, signal));
+    const caller = () => (this.httpCaller ??= makeCaller("http", this.clientHost(), this.remoteUser()));
+    const a = g.codec.answer(body, (method, params) => g.registry.callFast(name, method, params, g.timeoutMs, signal, caller));
     if (a instanceof Promise) a.then((x) => this.send(x));
     else if (isStream(a)) a.writeTo(new ServletOutput(this, a.status, a.contentType));
     else this.send(a);

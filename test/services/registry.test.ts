@@ -13,6 +13,7 @@ import {
   type ServiceEvent,
 } from "../../src/entry/services.ts";
 import { LOCAL_ONLY } from "../../src/services/registry.ts";
+import { LOCAL_CALLER } from "../../src/services/caller.ts";
 import { failureOf } from "../helpers/failure.ts";
 
 /** A registry of its own whose stray-throw log is collected. */
@@ -176,7 +177,7 @@ test("a call served for another process (LOCAL_ONLY) is never carried on to the 
   expect(await r.call("validator", "sum", [1, 2])).toBe("from elsewhere");
   let refused: unknown;
   try {
-    r.callFast("validator", "sum", [1, 2], 1000, undefined, LOCAL_ONLY);
+    r.callFast("validator", "sum", [1, 2], 1000, undefined, LOCAL_CALLER, LOCAL_ONLY);
   } catch (e) {
     refused = e;
   }
@@ -185,7 +186,7 @@ test("a call served for another process (LOCAL_ONLY) is never carried on to the 
   expect(carried).toEqual(["validator.sum"]);
   // Hosted here as well: served here, local first, whichever way the call came in.
   new Validator(r);
-  expect(r.callFast("validator", "echo", [7], 1000, undefined, LOCAL_ONLY)).toEqual([7]);
+  expect(r.callFast("validator", "echo", [7], 1000, undefined, LOCAL_CALLER, LOCAL_ONLY)).toEqual([7]);
   expect(await r.call("validator", "echo", [8])).toEqual([8]);
   expect(carried).toEqual(["validator.sum"]);
 });

@@ -37,6 +37,8 @@ export interface Options {
   natsCreds: string | null;
   /** --tls-cert / --tls-key pairs, in order (the first is the default; SNI picks the others); null: cleartext. */
   tls: { cert: string; key: string }[] | null;
+  /** --redirect-http PORT: a cleartext port answering 308 to HTTPS (needs --tls-cert); null: none. */
+  redirectHttp: number | null;
   help: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
@@ -71,6 +73,7 @@ const SPEC = {
   "nats-creds": { type: "string" },
   "tls-cert": { type: "string", multiple: true },
   "tls-key": { type: "string", multiple: true },
+  "redirect-http": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -156,6 +159,7 @@ export function parseOptions(argv: string[]): Options {
     nats: [],
     natsCreds: null,
     tls: tlsPairs(v["tls-cert"], v["tls-key"]),
+    redirectHttp: null,
     help: v.help ?? false,
     trustProxy: v["trust-proxy"] ?? [],
   };
@@ -213,6 +217,15 @@ export function parseOptions(argv: string[]): Options {
   if (v.workers !== undefined) {
     o.workers = wholeNumber(v.workers, 1, 256);
     if (Number.isNaN(o.workers)) throw new CliError("--workers takes 1-256");
+  }
+  // ── HTTPS's companion (issue 21): the cleartext redirect port ──
+  if (v["redirect-http"] !== undefined) {
+    if (!o.tls) throw new CliError("--redirect-http goes with --tls-cert and --tls-key (it redirects to HTTPS)");
+    o.redirectHttp = wholeNumber(v["redirect-http"], 0, 65535);
+    if (Number.isNaN(o.redirectHttp))
+      throw new CliError(`--redirect-http takes a port, 0-65535 (got ${JSON.stringify(v["redirect-http"])})`);
+    // Each worker would pick its own free port: the port must be one all of them share.
+    if (o.redirectHttp === 0 && o.workers > 1) throw new CliError("--redirect-http 0 cannot be shared by --workers: name the port");
   }
   return o;
 }

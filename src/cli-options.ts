@@ -39,6 +39,8 @@ export interface Options {
   tls: { cert: string; key: string }[] | null;
   /** --redirect-http PORT: a cleartext port answering 308 to HTTPS (needs --tls-cert); null: none. */
   redirectHttp: number | null;
+  /** --hsts SECONDS: Strict-Transport-Security max-age on HTTPS answers (needs --tls-cert); null: none. */
+  hsts: number | null;
   help: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
@@ -74,6 +76,7 @@ const SPEC = {
   "tls-cert": { type: "string", multiple: true },
   "tls-key": { type: "string", multiple: true },
   "redirect-http": { type: "string" },
+  hsts: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -160,6 +163,7 @@ export function parseOptions(argv: string[]): Options {
     natsCreds: null,
     tls: tlsPairs(v["tls-cert"], v["tls-key"]),
     redirectHttp: null,
+    hsts: null,
     help: v.help ?? false,
     trustProxy: v["trust-proxy"] ?? [],
   };
@@ -218,7 +222,7 @@ export function parseOptions(argv: string[]): Options {
     o.workers = wholeNumber(v.workers, 1, 256);
     if (Number.isNaN(o.workers)) throw new CliError("--workers takes 1-256");
   }
-  // ── HTTPS's companion (issue 21): the cleartext redirect port ──
+  // ── HTTPS's companions (issue 21): the cleartext redirect port, HSTS ──
   if (v["redirect-http"] !== undefined) {
     if (!o.tls) throw new CliError("--redirect-http goes with --tls-cert and --tls-key (it redirects to HTTPS)");
     o.redirectHttp = wholeNumber(v["redirect-http"], 0, 65535);
@@ -226,6 +230,11 @@ export function parseOptions(argv: string[]): Options {
       throw new CliError(`--redirect-http takes a port, 0-65535 (got ${JSON.stringify(v["redirect-http"])})`);
     // Each worker would pick its own free port: the port must be one all of them share.
     if (o.redirectHttp === 0 && o.workers > 1) throw new CliError("--redirect-http 0 cannot be shared by --workers: name the port");
+  }
+  if (v.hsts !== undefined) {
+    if (!o.tls) throw new CliError("--hsts goes with --tls-cert and --tls-key (HSTS is sent over HTTPS only)");
+    o.hsts = wholeNumber(v.hsts, 0, Number.MAX_SAFE_INTEGER);
+    if (Number.isNaN(o.hsts)) throw new CliError("--hsts takes whole seconds (e.g. 31536000, a year; 0 tells browsers to forget)");
   }
   return o;
 }

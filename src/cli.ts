@@ -79,6 +79,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         re-reads them (open connections keep theirs)
   --redirect-http PORT  also listen on PORT in cleartext and answer every request
                         308 to the same URL over HTTPS (needs --tls-cert)
+  --hsts SECONDS        Strict-Transport-Security: max-age=SECONDS on every HTTPS
+                        answer (never on cleartext; needs --tls-cert)
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -149,6 +151,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       maxConnections: o.maxConnections ?? undefined,
       tls: o.tls ?? undefined,
       redirectHttp: o.redirectHttp ?? undefined,
+      hsts: o.hsts === null ? undefined : { maxAge: o.hsts },
     });
   } catch (e) {
     fail((e as Error).message);

@@ -9,6 +9,7 @@ import { AddressFilter } from "./address-filter.ts";
 import { TrustedProxies } from "./trusted-proxies.ts";
 import { DaemonCore } from "./daemon-core.ts";
 import { HttpConnection } from "./http-connection.ts";
+import { hstsLine, type HstsOptions } from "./hsts.ts";
 import { PortProfile } from "./port-profile.ts";
 import { redirectPort, type RedirectHttp, type RedirectPort } from "./redirect-port.ts";
 import { FD_RESERVE, resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
@@ -16,7 +17,7 @@ import { fitOpenFileLimit, openFileLimit, socketCap } from "./open-file-limit.ts
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import type { DaemonStats } from "./stats.ts";
 import { ListenerContexts } from "./tls-contexts.ts";
-import { listenerTls, loadSettings, type LoadedCertificate, type TlsSettings } from "./tls-options.ts";
+import { listenerTls, loadSettings, TlsConfigError, type LoadedCertificate, type TlsSettings } from "./tls-options.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
 export interface HttpDaemonOptions extends Limits {
@@ -58,6 +59,12 @@ export interface HttpDaemonOptions extends Limits {
    * stop(). Needs `tls` (a TlsConfigError otherwise). Default: none.
    */
   redirectHttp?: RedirectHttp;
+  /**
+   * HSTS (RFC 6797): `Strict-Transport-Security` on every answer over TLS, errors and refusals
+   * included, never on the cleartext port; the line is built once. Needs `tls` (a TlsConfigError
+   * otherwise). Default: none.
+   */
+  hsts?: HstsOptions;
 }
 
 /** A listener's `data`: the daemon's core, and the port (main or redirect) its sockets arrive on. */
@@ -157,7 +164,8 @@ export class HttpDaemon {
     // authorise() is asked through the daemon, so a subclass's override applies.
     this.core = new DaemonCore(this.limits, socketCap(this.limits, fds), this.accessLog, errorLog, (host) => this.authorise(host));
     const secure = this.certificates !== null;
-    this.mainPort = new PortProfile(secure, this.core.mounts, "", this.limits.maxBody);
+    if (options.hsts && !secure) throw new TlsConfigError("tls: hsts needs the tls option (HSTS is sent over HTTPS only)");
+    this.mainPort = new PortProfile(secure, this.core.mounts, options.hsts ? hstsLine(options.hsts) : "", this.limits.maxBody);
     this.redirect =
       options.redirectHttp === undefined ? null : redirectPort(options.redirectHttp, secure, this.core.mounts, this.limits.maxBody);
     this.core.onAllClosed = () => this.finishStop();

@@ -153,11 +153,16 @@ describe("redirectHttp { all: false }: only requests asking to be upgraded", () 
 });
 
 describe("options", () => {
-  test("redirectHttp without tls: one line at creation", () => {
+  test("redirectHttp or hsts without tls: one line at creation", () => {
     expect(() => new HttpDaemon(0, { redirectHttp: 8080 })).toThrow(
       new TlsConfigError("tls: redirectHttp needs the tls option (a port to redirect to)"),
     );
+    expect(() => new HttpDaemon(0, { hsts: { maxAge: 60 } })).toThrow(
+      new TlsConfigError("tls: hsts needs the tls option (HSTS is sent over HTTPS only)"),
+    );
     expect(() => new HttpDaemon(0, { tls: TLS, redirectHttp: 70_000 })).toThrow(TlsConfigError);
+    expect(() => new HttpDaemon(0, { tls: TLS, hsts: { maxAge: -1 } })).toThrow(TlsConfigError);
+    expect(() => new HttpDaemon(0, { tls: TLS, hsts: { maxAge: 60, preload: true } })).toThrow(/preload needs includeSubDomains/);
   });
 
   test("the redirect port taken: start() fails and the main port is closed again", async () => {

@@ -16,6 +16,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "../bench/stress/clock.ts";
+import { accepts } from "../bench/stress/sockets.ts";
+import { freePort, NGINX } from "../bench/stress/targets.ts";
 import { HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../src/index.ts";
 
 /** testssl.sh's severities, least first; a finding at LOW or above is a flag. */
@@ -123,7 +126,6 @@ export function markdown(names: string[], rows: Row[]): string {
 const FIXTURES = join(import.meta.dir, "../test/fixtures/tls");
 const CERT = join(FIXTURES, "localhost.crt");
 const KEY = join(FIXTURES, "localhost.key");
-const NGINX = "/usr/sbin/nginx";
 /** Bounds one testssl.sh run. */
 const TESTSSL_DEADLINE_MS = 15 * 60_000;
 /** How long nginx may take to listen. */
@@ -132,25 +134,6 @@ const START_LIMIT_MS = 5000;
 class Hello extends HttpServlet {
   override processRequest(): void {
     this.sendDocument(200, "text/plain", "hello\n");
-  }
-}
-
-/** A free port on the loopback (the listener is closed again at once). */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
-
-/** Whether something accepts connections on 127.0.0.1:port. */
-async function accepts(port: number): Promise<boolean> {
-  try {
-    const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    s.end();
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -180,13 +163,9 @@ http {
 `,
   );
   const proc = Bun.spawn([NGINX, "-p", dir, "-c", conf], { stdout: "ignore", stderr: "inherit" });
-  const until = Date.now() + START_LIMIT_MS;
-  while (!(await accepts(port))) {
-    if (Date.now() > until || proc.exitCode !== null) {
-      proc.kill("SIGKILL");
-      throw new Error("nginx did not start");
-    }
-    await Bun.sleep(20); // polling a port the child is opening: no event to wait on
+  if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) {
+    proc.kill("SIGKILL");
+    throw new Error("nginx did not start");
   }
   return async () => {
     proc.kill("SIGQUIT");

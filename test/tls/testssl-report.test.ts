@@ -5,39 +5,22 @@
 import { describe, expect, test } from "bun:test";
 import { flagCount, isFlag, markdown, parseReport, sideBySide } from "../../scripts/testssl.ts";
 
-/** Entries in testssl.sh 3.0's shape (more fields than the script reads). */
+/** An entry in testssl.sh 3.0's shape (more fields than the script reads). */
+const entry = (port: string, id: string, severity: string, finding: string) => ({ id, ip: "127.0.0.1/127.0.0.1", port, severity, finding });
+
 const NETSVC = JSON.stringify([
-  {
-    id: "engine_problem",
-    ip: "127.0.0.1/127.0.0.1",
-    port: "8443",
-    severity: "WARN",
-    finding: "No engine or GOST support via engine with your /usr/bin/openssl",
-  },
-  { id: "TLS1", ip: "127.0.0.1/127.0.0.1", port: "8443", severity: "INFO", finding: "not offered" },
-  { id: "TLS1_2", ip: "127.0.0.1/127.0.0.1", port: "8443", severity: "OK", finding: "offered" },
-  { id: "cipher_order", ip: "127.0.0.1/127.0.0.1", port: "8443", severity: "OK", finding: "server" },
-  {
-    id: "LUCKY13",
-    ip: "127.0.0.1/127.0.0.1",
-    port: "8443",
-    severity: "OK",
-    finding: "not vulnerable, no CBC ciphers",
-    cve: "CVE-2013-0169",
-  },
+  entry("8443", "engine_problem", "WARN", "No engine or GOST support via engine with your /usr/bin/openssl"),
+  entry("8443", "TLS1", "INFO", "not offered"),
+  entry("8443", "TLS1_2", "OK", "offered"),
+  entry("8443", "cipher_order", "OK", "server"),
+  entry("8443", "LUCKY13", "OK", "not vulnerable, no CBC ciphers"),
 ]);
 const NGINX = JSON.stringify([
-  { id: "TLS1", ip: "127.0.0.1/127.0.0.1", port: "443", severity: "INFO", finding: "not offered" },
-  { id: "TLS1_2", ip: "127.0.0.1/127.0.0.1", port: "443", severity: "OK", finding: "offered" },
-  { id: "cipherlist_STRONG_NOFS", ip: "127.0.0.1/127.0.0.1", port: "443", severity: "OK", finding: "offered" },
-  { id: "cipher_order", ip: "127.0.0.1/127.0.0.1", port: "443", severity: "MEDIUM", finding: "NOT a cipher order configured" },
-  {
-    id: "LUCKY13",
-    ip: "127.0.0.1/127.0.0.1",
-    port: "443",
-    severity: "LOW",
-    finding: "potentially VULNERABLE, uses cipher block chaining (CBC) ciphers with TLS",
-  },
+  entry("443", "TLS1", "INFO", "not offered"),
+  entry("443", "TLS1_2", "OK", "offered"),
+  entry("443", "cipherlist_STRONG_NOFS", "OK", "offered"),
+  entry("443", "cipher_order", "MEDIUM", "NOT a cipher order configured"),
+  entry("443", "LUCKY13", "LOW", "potentially VULNERABLE, uses cipher block chaining (CBC) ciphers with TLS"),
 ]);
 
 describe("testssl.sh report", () => {

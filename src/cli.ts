@@ -317,6 +317,7 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   }
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
   console.log(`netsvc: serving ${o.root} at ${o.tls ? "https" : "http"}://${host}:${port}/ with ${o.workers} workers`);
+  if (o.redirectHttp !== null) console.log(`netsvc: http://${host}:${o.redirectHttp}/ redirects to https`);
   let stopping = false;
   let failed = false;
   const forward = (signal: NodeJS.Signals) => () => {

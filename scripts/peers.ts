@@ -31,6 +31,11 @@ export const PEERS = {
   "nats-server": { command: "nats-server", debianPackage: "nats-server", usedFor: "the exchange over a real NATS bus" },
   nginx: { command: "nginx", debianPackage: "nginx-light", usedFor: "a real proxy in front: X-Forwarded-For for trustProxy" },
   openssl: { command: "openssl", debianPackage: "openssl", usedFor: "TLS: protocols and ciphers offered (s_client)" },
+  testssl: {
+    command: "testssl",
+    debianPackage: "testssl.sh",
+    usedFor: "npm run tls:check: what the TLS port offers, beside nginx (minutes; not run by npm test)",
+  },
   npm: { command: "npm", debianPackage: "npm", usedFor: "the packed package installed into throwaway projects" },
 } as const satisfies Record<string, Peer>;
 

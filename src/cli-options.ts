@@ -37,6 +37,10 @@ export interface Options {
   natsCreds: string | null;
   /** --tls-cert / --tls-key pairs, in order (the first is the default; SNI picks the others); null: cleartext. */
   tls: { cert: string; key: string }[] | null;
+  /** --redirect-http PORT: a cleartext port answering 308 to HTTPS (needs --tls-cert); null: none. */
+  redirectHttp: number | null;
+  /** --hsts SECONDS: Strict-Transport-Security max-age on HTTPS answers (needs --tls-cert); null: none. */
+  hsts: number | null;
   help: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
@@ -71,6 +75,8 @@ const SPEC = {
   "nats-creds": { type: "string" },
   "tls-cert": { type: "string", multiple: true },
   "tls-key": { type: "string", multiple: true },
+  "redirect-http": { type: "string" },
+  hsts: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -156,6 +162,8 @@ export function parseOptions(argv: string[]): Options {
     nats: [],
     natsCreds: null,
     tls: tlsPairs(v["tls-cert"], v["tls-key"]),
+    redirectHttp: null,
+    hsts: null,
     help: v.help ?? false,
     trustProxy: v["trust-proxy"] ?? [],
   };
@@ -213,6 +221,20 @@ export function parseOptions(argv: string[]): Options {
   if (v.workers !== undefined) {
     o.workers = wholeNumber(v.workers, 1, 256);
     if (Number.isNaN(o.workers)) throw new CliError("--workers takes 1-256");
+  }
+  // ── HTTPS's companions (issue 21): the cleartext redirect port, HSTS ──
+  if (v["redirect-http"] !== undefined) {
+    if (!o.tls) throw new CliError("--redirect-http goes with --tls-cert and --tls-key (it redirects to HTTPS)");
+    o.redirectHttp = wholeNumber(v["redirect-http"], 0, 65535);
+    if (Number.isNaN(o.redirectHttp))
+      throw new CliError(`--redirect-http takes a port, 0-65535 (got ${JSON.stringify(v["redirect-http"])})`);
+    // Each worker would pick its own free port: the port must be one all of them share.
+    if (o.redirectHttp === 0 && o.workers > 1) throw new CliError("--redirect-http 0 cannot be shared by --workers: name the port");
+  }
+  if (v.hsts !== undefined) {
+    if (!o.tls) throw new CliError("--hsts goes with --tls-cert and --tls-key (HSTS is sent over HTTPS only)");
+    o.hsts = wholeNumber(v.hsts, 0, Number.MAX_SAFE_INTEGER);
+    if (Number.isNaN(o.hsts)) throw new CliError("--hsts takes whole seconds (e.g. 31536000, a year; 0 tells browsers to forget)");
   }
   return o;
 }

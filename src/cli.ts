@@ -77,6 +77,10 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         the pair for more names on the port (chosen by SNI from each
                         certificate's DNS names; the first is the default); SIGHUP
                         re-reads them (open connections keep theirs)
+  --redirect-http PORT  also listen on PORT in cleartext and answer every request
+                        308 to the same URL over HTTPS (needs --tls-cert)
+  --hsts SECONDS        Strict-Transport-Security: max-age=SECONDS on every HTTPS
+                        answer (never on cleartext; needs --tls-cert)
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -146,6 +150,8 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       maxRequestsPerConnection: o.maxRequests,
       maxConnections: o.maxConnections ?? undefined,
       tls: o.tls ?? undefined,
+      redirectHttp: o.redirectHttp ?? undefined,
+      hsts: o.hsts === null ? undefined : { maxAge: o.hsts },
     });
   } catch (e) {
     fail((e as Error).message);
@@ -181,6 +187,8 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     daemon.start();
   } catch (e) {
     const code = (e as { code?: string }).code;
+    if (code === "EADDRINUSE" && o.redirectHttp !== null)
+      fail(`port ${o.port} or ${o.redirectHttp} (--redirect-http) on ${o.host} is already in use (choose others, or 0 for any free one)`);
     if (code === "EADDRINUSE") fail(`port ${o.port} on ${o.host} is already in use (choose another with --port, or 0 for any free one)`);
     if (code === "EACCES") fail(`not allowed to listen on ${o.host}:${o.port} (ports below 1024 need privileges)`);
     if (code === "EADDRNOTAVAIL") fail(`${o.host} is not an address of this machine (--host)`);
@@ -192,6 +200,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   } else {
     const host = o.host.includes(":") ? `[${o.host}]` : o.host;
     console.log(`netsvc: serving ${files.directory()} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
+    if (o.redirectHttp !== null) console.log(`netsvc: http://${host}:${daemon.redirectPort()}/ redirects to https`);
   }
   return daemon;
 }
@@ -308,6 +317,7 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   }
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
   console.log(`netsvc: serving ${o.root} at ${o.tls ? "https" : "http"}://${host}:${port}/ with ${o.workers} workers`);
+  if (o.redirectHttp !== null) console.log(`netsvc: http://${host}:${o.redirectHttp}/ redirects to https`);
   let stopping = false;
   let failed = false;
   const forward = (signal: NodeJS.Signals) => () => {

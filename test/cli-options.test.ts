@@ -50,6 +50,14 @@ describe("every option, both forms", () => {
     expect(bus.natsCreds).toBe("package.json");
   });
 
+  test("--redirect-http and --hsts, with a certificate, both forms", () => {
+    const tls = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+    const spaced = parseOptions([...tls, "--redirect-http", "8080", "--hsts", "31536000"]);
+    expect(spaced).toMatchObject({ redirectHttp: 8080, hsts: 31536000 });
+    expect(parseOptions([...tls, "--redirect-http=8080", "--hsts=31536000"])).toEqual(spaced);
+    expect(parseOptions(tls)).toMatchObject({ redirectHttp: null, hsts: null });
+  });
+
   test("flags without values, and -h", () => {
     expect(parseOptions(["--spa", "--list", "--compress"])).toMatchObject({ spa: true, list: true, compress: true });
     expect(parseOptions(["-h"]).help).toBe(true);
@@ -84,6 +92,11 @@ describe("bad command lines", () => {
     [["--max-connections", "0"], "--max-connections takes a whole number of connections, 1 or more"],
     [["--max-connections", "1e4"], "--max-connections takes a whole number of connections, 1 or more"],
     [["--workers", "0"], "--workers takes 1-256"],
+    [["--redirect-http", "8080"], "--redirect-http goes with --tls-cert and --tls-key"],
+    [["--hsts", "60"], "--hsts goes with --tls-cert and --tls-key"],
+    [["--tls-cert", "c", "--tls-key", "k", "--redirect-http", "http"], "--redirect-http takes a port, 0-65535"],
+    [["--tls-cert", "c", "--tls-key", "k", "--redirect-http", "0", "--workers", "2"], "--redirect-http 0 cannot be shared by --workers"],
+    [["--tls-cert", "c", "--tls-key", "k", "--hsts", "1y"], "--hsts takes whole seconds"],
     [["a", "b"], "one root only"],
   ];
   for (const [argv, message] of BAD) {

@@ -7,20 +7,20 @@
  * behind checks its own session, so moving it to another connection is safe
  * (test/servers/request-cycle.test.ts).
  */
-import type { MountTable } from "../servers/mount-table.ts";
+import type { Routing } from "../servers/mount-table.ts";
 import type { RequestChannel } from "../servers/request-channel.ts";
 import { RequestCycle } from "../servers/request-cycle.ts";
 
 /** Spare cycles kept at most; more are left to the garbage collector. */
 export const CYCLE_SPARES = 256;
 
-/** Request cycles routing through one daemon's mount table. */
+/** Request cycles routing through one daemon port's routing (its mount table, or the HTTPS redirect). */
 export class CyclePool {
   private readonly spares: RequestCycle[] = [];
 
   /** Cycles route through `mounts`; their sessions start with `maxBody` as their body limit. */
   constructor(
-    private readonly mounts: MountTable,
+    private readonly mounts: Routing,
     private readonly maxBody: number,
   ) {}
 

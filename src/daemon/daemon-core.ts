@@ -7,13 +7,12 @@ import type { TrustedProxies } from "./trusted-proxies.ts";
 import type { Socket } from "bun";
 import { MountTable } from "../servers/mount-table.ts";
 import type { AccessLog } from "./access-log.ts";
-import { DateLines } from "./date-lines.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { HttpConnection } from "./http-connection.ts";
+import type { PortProfile } from "./port-profile.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
-import { CyclePool } from "./cycle-pool.ts";
 import { ParserPool } from "./parser-pool.ts";
 import { Counters, SUMMARY_INTERVAL_MS, type DaemonStats } from "./stats.ts";
 
@@ -24,8 +23,6 @@ const RECV_SLACK = 1024;
 export class DaemonCore implements ConnectionHost {
   /** Coarse clock (ms), advanced by the sweep timer. */
   clock = performance.now();
-  /** The Date line and the response tails around it, true to the second. */
-  readonly dates = new DateLines();
   /** True once stop() was called. */
   stopping = false;
   /** The counters behind stats(). */
@@ -36,10 +33,8 @@ export class DaemonCore implements ConnectionHost {
   readonly buffers: BufferPool;
   /** Request heads and body decoders shared by the connections. */
   readonly parsers: ParserPool;
-  /** Attached server objects by path: what every request is routed through. */
+  /** Attached server objects by path: what the requests of the TLS (or only) port route through. */
   readonly mounts = new MountTable();
-  /** Request cycles shared by the connections. */
-  readonly cycles: CyclePool;
   /** Open connections. */
   readonly connections = new Set<HttpConnection>();
   /** trustProxy (set by the daemon): peers whose word about the client is believed. */
@@ -64,13 +59,10 @@ export class DaemonCore implements ConnectionHost {
     readonly accessLog: AccessLog | null,
     private readonly errorLog: (message: string, error?: unknown) => void,
     private readonly authorise: (host: string) => boolean,
-    /** True when the listener speaks TLS: every connection's isSecure(). */
-    readonly secure = false,
   ) {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
     this.parsers = new ParserPool(limits);
-    this.cycles = new CyclePool(this.mounts, limits.maxBody);
   }
 
   /** A snapshot of the counters, with the connections open now. */
@@ -90,8 +82,8 @@ export class DaemonCore implements ConnectionHost {
     }
   }
 
-  /** a connection was accepted. */
-  accept(socket: Socket<unknown>): void {
+  /** a connection was accepted on `port` (the main one, or the cleartext redirect port). */
+  accept(socket: Socket<unknown>, port: PortProfile): void {
     const remote = socket.remoteAddress;
     // A trusted proxy's connections are authorised for the client it names, once it has named
     // one: when its PROXY header is read, else per request (HttpConnection.headParsed).
@@ -120,11 +112,11 @@ export class DaemonCore implements ConnectionHost {
     }
     if (!room) {
       this.counters.refused++;
-      socket.end(this.dates.refusal503(Date.now())); // closes at once: the descriptor is free for the next accept
+      socket.end(port.dates.refusal503(Date.now())); // closes at once: the descriptor is free for the next accept
       return;
     }
     this.counters.accepted++;
-    const connection = new HttpConnection(this, socket, remote, socket.localAddress);
+    const connection = new HttpConnection(this, port, socket, remote, socket.localAddress);
     if (trusted) connection.trustPeer();
     socket.data = connection;
     this.connections.add(connection);

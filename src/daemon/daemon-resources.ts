@@ -1,12 +1,12 @@
 /**
  * What a connection needs from the daemon that accepted it, named for what it is: the shared
- * resources (clock, Date lines, buffers, parsers, cycles, counters, limits, logs, the mount
- * table) and the registry of connections (the idle list and the accounting of closes and
- * lingers). DaemonCore implements both; a connection sees only these, so the daemon imports the
+ * resources (clock, buffers, parsers, counters, limits, logs) and the registry of connections
+ * (the idle list and the accounting of closes and lingers), which DaemonCore implements, and
+ * what is its port's (PortResources: TLS or not, Date lines, request cycles), which its
+ * PortProfile does. A connection sees only these, so the daemon imports the
  * connection and never the reverse (as servers/request-channel.ts reverses the dependency
  * between a request and its transport).
  */
-import type { MountTable } from "../servers/mount-table.ts";
 import type { CyclePool } from "./cycle-pool.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
@@ -31,8 +31,6 @@ export interface IdleConnection extends IdleLink<IdleConnection> {
 export interface DaemonResources {
   /** Limits and timeouts in force. */
   readonly limits: ResolvedLimits;
-  /** True when connections arrive over TLS (the listener's, so the same for all). */
-  readonly secure: boolean;
   /** Coarse clock (ms), advanced by the daemon's sweep timer. */
   readonly clock: number;
   /** Receive, head-copy and output buffers shared by the connections. */
@@ -41,14 +39,8 @@ export interface DaemonResources {
   readonly parsers: ParserPool;
   /** Counters behind HttpDaemon.stats(). */
   readonly counters: Counters;
-  /** The Date line and the response tails around it, true to the second. */
-  readonly dates: DateLines;
   /** True once the daemon is stopping (no response may keep its connection). */
   readonly stopping: boolean;
-  /** The attached server objects: each request cycle routes through them. */
-  readonly mounts: MountTable;
-  /** Request cycles (routing through `mounts`) shared by the connections: one held by each connection that is not idle. */
-  readonly cycles: CyclePool;
   /** Where access-log lines go (each connection queues its own until their responses are written); null: none. */
   readonly accessLog: AccessLog | null;
   /** trustProxy: the peers whose word about the client is believed; null when none is. */
@@ -59,6 +51,16 @@ export interface DaemonResources {
   logError(message: string, error?: unknown): void;
   /** A 204 or 304 was given content, which was dropped: counted; the first one is logged. */
   contentDropped(status: number): void;
+}
+
+/** What differs between a daemon's ports (PortProfile): a connection sees its own port's. */
+export interface PortResources {
+  /** True when connections arrive over TLS (the listener's, so the same for all its connections). */
+  readonly secure: boolean;
+  /** The Date line and the response tails around it (with the port's fixed lines), true to the second. */
+  readonly dates: DateLines;
+  /** Request cycles (routing through the port's routing): one held by each of its connections that is not idle. */
+  readonly cycles: CyclePool;
 }
 
 /** The daemon's registry of its connections: the idle list, closes and lingers. */

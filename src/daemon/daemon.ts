@@ -9,12 +9,15 @@ import { AddressFilter } from "./address-filter.ts";
 import { TrustedProxies } from "./trusted-proxies.ts";
 import { DaemonCore } from "./daemon-core.ts";
 import { HttpConnection } from "./http-connection.ts";
+import { hstsLine, type HstsOptions } from "./hsts.ts";
+import { PortProfile } from "./port-profile.ts";
+import { redirectPort, type RedirectHttp, type RedirectPort } from "./redirect-port.ts";
 import { FD_RESERVE, resolveLimits, type Limits, type ResolvedLimits } from "./limits.ts";
 import { fitOpenFileLimit, openFileLimit, socketCap } from "./open-file-limit.ts";
 import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import type { DaemonStats } from "./stats.ts";
 import { ListenerContexts } from "./tls-contexts.ts";
-import { listenerTls, loadSettings, type LoadedCertificate, type TlsSettings } from "./tls-options.ts";
+import { listenerTls, loadSettings, TlsConfigError, type LoadedCertificate, type TlsSettings } from "./tls-options.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
 export interface HttpDaemonOptions extends Limits {
@@ -46,14 +49,37 @@ export interface HttpDaemonOptions extends Limits {
    * Default: none (cleartext HTTP).
    */
   tls?: TlsSettings;
+  /**
+   * A second, cleartext port (SPEC §10) whose requests are answered `308 Permanent Redirect` to
+   * the same path and query over HTTPS on this daemon's port (named unless 443), for the host
+   * the client asked for (a missing or unusable one: 400). `{ port, all: false }`: only GET and
+   * HEAD requests with `Upgrade-Insecure-Requests: 1` are redirected; the others are served by
+   * the same server objects in cleartext. Every answer there carries `Vary:
+   * Upgrade-Insecure-Requests`. Same connections, limits and timeouts as the main port; closed by
+   * stop(). Needs `tls` (a TlsConfigError otherwise). Default: none.
+   */
+  redirectHttp?: RedirectHttp;
+  /**
+   * HSTS (RFC 6797): `Strict-Transport-Security` on every answer over TLS, errors and refusals
+   * included, never on the cleartext port; the line is built once. Needs `tls` (a TlsConfigError
+   * otherwise). Default: none.
+   */
+  hsts?: HstsOptions;
 }
 
-type SocketData = HttpConnection | DaemonCore;
+/** A listener's `data`: the daemon's core, and the port (main or redirect) its sockets arrive on. */
+interface Listening {
+  readonly core: DaemonCore;
+  readonly port: PortProfile;
+}
+
+type SocketData = HttpConnection | Listening;
 
 // Socket handlers live at module level; per-connection state is socket.data (SPEC, DESIGN).
 const handlers = {
   open(socket: Socket<SocketData>) {
-    (socket.data as DaemonCore).accept(socket as Socket<unknown>);
+    const listening = socket.data as Listening;
+    listening.core.accept(socket as Socket<unknown>, listening.port);
   },
   data(socket: Socket<SocketData>, chunk: Uint8Array) {
     const connection = socket.data;
@@ -108,6 +134,11 @@ export class HttpDaemon {
   /** SNI names and reloads on the listener (made when first needed). */
   private contexts: ListenerContexts | null = null;
   private listener: TCPSocketListener<SocketData> | null = null;
+  /** The main port's profile: TLS or not, HSTS, routing through the mount table. */
+  private readonly mainPort: PortProfile;
+  /** The cleartext redirect port (redirectHttp), or null. */
+  private readonly redirect: RedirectPort | null;
+  private redirectListener: TCPSocketListener<SocketData> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private stopped: PromiseWithResolvers<void> | null = null;
 
@@ -131,14 +162,12 @@ export class HttpDaemon {
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
     this.accessLog = log === null || log === "" ? null : log instanceof AccessLog ? log : new AccessLog(log);
     // authorise() is asked through the daemon, so a subclass's override applies.
-    this.core = new DaemonCore(
-      this.limits,
-      socketCap(this.limits, fds),
-      this.accessLog,
-      errorLog,
-      (host) => this.authorise(host),
-      this.certificates !== null,
-    );
+    this.core = new DaemonCore(this.limits, socketCap(this.limits, fds), this.accessLog, errorLog, (host) => this.authorise(host));
+    const secure = this.certificates !== null;
+    if (options.hsts && !secure) throw new TlsConfigError("tls: hsts needs the tls option (HSTS is sent over HTTPS only)");
+    this.mainPort = new PortProfile(secure, this.core.mounts, options.hsts ? hstsLine(options.hsts) : "", this.limits.maxBody);
+    this.redirect =
+      options.redirectHttp === undefined ? null : redirectPort(options.redirectHttp, secure, this.core.mounts, this.limits.maxBody);
     this.core.onAllClosed = () => this.finishStop();
     if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy);
   }
@@ -183,7 +212,7 @@ export class HttpDaemon {
       reusePort: this.reusePort,
       // The client's FIN reaches onEnd (a client that closes its side is gone; see HttpConnection).
       allowHalfOpen: true,
-      data: this.core,
+      data: { core: this.core, port: this.mainPort },
       socket: handlers,
     };
     const certificates = this.certificates;
@@ -192,10 +221,34 @@ export class HttpDaemon {
       options.socket = tlsHandlers;
     }
     this.listener = Bun.listen<SocketData>(options);
+    if (this.redirect) this.listenForRedirects(options, this.redirect);
     if (certificates && certificates.length > 1) this.tlsContexts(this.listener).install(certificates, false);
     const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));
     this.sweepTimer = setInterval(() => this.core.sweep(), tick);
     registerDaemon(this);
+  }
+
+  /** Opens the cleartext redirect port beside the main one (which is closed again if it cannot). */
+  private listenForRedirects(main: TCPSocketListenOptions<SocketData>, redirect: RedirectPort): void {
+    redirect.redirect.httpsPort = this.listener!.port;
+    try {
+      this.redirectListener = Bun.listen<SocketData>({
+        ...main,
+        port: redirect.port,
+        tls: undefined,
+        data: { core: this.core, port: redirect.profile },
+        socket: handlers,
+      });
+    } catch (e) {
+      this.listener!.stop(true);
+      this.listener = null;
+      throw e;
+    }
+  }
+
+  /** The bound cleartext redirect port (after start()), the requested one before, null without redirectHttp. */
+  redirectPort(): number | null {
+    return this.redirectListener?.port ?? this.redirect?.port ?? null;
   }
 
   /** The bound port (after start()), or the requested one before. */
@@ -243,6 +296,8 @@ export class HttpDaemon {
       core.stopping = true;
       this.listener?.stop(false);
       this.listener = null;
+      this.redirectListener?.stop(false);
+      this.redirectListener = null;
       this.contexts?.release();
       this.contexts = null;
       for (const c of core.connections) c.closeIfIdle();

@@ -15,7 +15,12 @@ import { cannedStatus } from "../http/canned.ts";
 const encoder = new TextEncoder();
 const MS_PER_SECOND = 1000;
 
-/** The Date-bearing bytes a daemon sends, for the current second of the wall clock. */
+/**
+ * The Date-bearing bytes a daemon's port sends, for the current second of the wall clock, each
+ * followed by the port's constant header lines (HSTS over TLS, `Vary` on the cleartext redirect
+ * port): built with the Date line once a second, so they cost nothing per response and reach
+ * every answer, the canned errors and the 503 refusal included.
+ */
 export class DateLines {
   /** Wall-clock ms where the second the lines name starts, and where the next one starts. */
   private secondStart = 0;
@@ -25,12 +30,15 @@ export class DateLines {
   private closeTail: Uint8Array = this.dateLine;
   private refusal: Uint8Array = this.dateLine;
 
-  /** Builds the lines for the current second. */
-  constructor() {
+  /**
+   * Builds the lines for the current second. `fixedLines`: header lines (each ending CRLF) sent
+   * after Date in every response of the port; default none.
+   */
+  constructor(private readonly fixedLines = "") {
     this.refresh(Date.now());
   }
 
-  /** `Date: …\r\n` at wall-clock time `now` (ms; the canned error responses are split around it). */
+  /** `Date: …\r\n` and the fixed lines at wall-clock time `now` (ms; the canned error responses are split around it). */
   line(now: number): Uint8Array {
     this.at(now);
     return this.dateLine;
@@ -60,7 +68,7 @@ export class DateLines {
     const second = Math.floor(now / MS_PER_SECOND);
     this.secondStart = second * MS_PER_SECOND;
     this.secondEnd = this.secondStart + MS_PER_SECOND;
-    const date = `Date: ${new Date(this.secondStart).toUTCString()}\r\n`;
+    const date = `Date: ${new Date(this.secondStart).toUTCString()}\r\n${this.fixedLines}`;
     this.dateLine = encoder.encode(date);
     this.keepAliveTail = encoder.encode(`${date}Server: netsvc\r\nConnection: keep-alive\r\n\r\n`);
     this.closeTail = encoder.encode(`${date}Server: netsvc\r\nConnection: close\r\n\r\n`);

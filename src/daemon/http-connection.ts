@@ -16,7 +16,7 @@ import { type ProxyHeader, type RequestHead, proxySourceText } from "../parser/i
 import type { ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
 import type { RequestCycle } from "../servers/request-cycle.ts";
 import { CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
-import type { ConnectionHost } from "./daemon-resources.ts";
+import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_BODY, DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import { type ReaderEvents, RequestReader } from "./request-reader.ts";
 import { CLOSED, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
@@ -39,8 +39,15 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   /** The microtask of scheduleResume(), made on first use (an idle connection should not pay for it). */
   private resumeTask: (() => void) | null = null;
 
-  /** Creates the connection for a newly accepted socket (see SocketConnection). */
-  constructor(daemon: ConnectionHost, socket: Socket<unknown>, remoteAddress: string, localAddress: string) {
+  /** Creates the connection for a socket newly accepted on `port` (see SocketConnection). */
+  constructor(
+    daemon: ConnectionHost,
+    /** What is its port's: TLS or not, the response tails, the routing of its requests. */
+    private readonly port: PortResources,
+    socket: Socket<unknown>,
+    remoteAddress: string,
+    localAddress: string,
+  ) {
     super(daemon, socket, remoteAddress, localAddress);
     this.input = new RequestReader(daemon, this.deadlines, this);
   }
@@ -59,7 +66,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
 
   /** True over TLS: the same connection runs over the daemon's TLS socket. */
   isSecure(): boolean {
-    return this.daemon.secure;
+    return this.port.secure;
   }
 
   /** The TLS handshake failed (counted: expected from scanners and old clients). */
@@ -80,11 +87,11 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   }
 
   /**
-   * The cached end of a response head: Date, Server, Connection, CRLF. Hot path: a response made
+   * The cached end of a response head: Date, the port's fixed lines, Server, Connection, CRLF. Hot path: a response made
    * in a read turn takes the turn's clock reading (one per turn, not per pipelined response).
    */
   headerTail(keepAlive: boolean): Uint8Array {
-    return this.daemon.dates.tail(keepAlive, this.turnClock || Date.now());
+    return this.port.dates.tail(keepAlive, this.turnClock || Date.now());
   }
 
   /** RFC 9110 §15.2.1: the interim response, queued before the servlet's response. */
@@ -192,7 +199,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       if (!this.authoriseClient()) return;
     }
     this.daemon.counters.requests++;
-    (this.cycle ??= this.daemon.cycles.take(this)).begin();
+    (this.cycle ??= this.port.cycles.take(this)).begin();
   }
 
   /** Bad input is expected: counted by status, never logged line by line. */
@@ -284,7 +291,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   /** Gives the cycle back to the daemon's pool; it is finished (no request is in progress). */
   private releaseCycle(): void {
     if (this.cycle === null) return;
-    this.daemon.cycles.give(this.cycle);
+    this.port.cycles.give(this.cycle);
     this.cycle = null;
   }
 
@@ -373,7 +380,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
 
   /** Answers a request that cannot be parsed with a canned response, then closes. */
   private reject(canned: Canned): void {
-    const dateLine = this.daemon.dates.line(this.turnClock || Date.now());
+    const dateLine = this.port.dates.line(this.turnClock || Date.now());
     this.output.append(canned.beforeDate);
     this.output.append(dateLine);
     this.output.append(canned.afterDate);

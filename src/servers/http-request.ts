@@ -195,7 +195,7 @@ export class HttpRequest {
   // ── hosts and ports ──────────────────────────────────────────────────────────────────────
 
   /** The authority the client addressed: absolute-form host, else Host, else "". */
-  private authority(): string {
+  protected authority(): string {
     const buf = this.bytes;
     const s = this.head.targetStart;
     if (buf[s] !== SLASH && buf[s] !== ASTERISK) {

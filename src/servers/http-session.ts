@@ -40,6 +40,8 @@ export interface SessionInternals {
   pathEnd(s: HttpSession): number;
   /** The normalised path, or the status code that refuses it. */
   pathOrStatus(s: HttpSession): string | Refused;
+  /** The authority the client addressed (absolute-form target, else Host), as sent; "" for none. */
+  authority(s: HttpSession): string;
   /** Where servletPath() begins in headBytes, for a plain path. */
   servletPathStart(s: HttpSession): number;
   /** Routing's result: the attached path and where it ends in the request path. */
@@ -80,6 +82,7 @@ export class HttpSession extends HttpResponse {
       pathStart: (s) => s.pathStart,
       pathEnd: (s) => s.pathEnd,
       pathOrStatus: (s) => s.pathOrStatus(),
+      authority: (s) => s.authority(),
       servletPathStart: (s) => s.servletPathStart(),
       route: (s, attachedPath, matchEnd) => s.route(attachedPath, matchEnd),
       setUser: (s, user) => {

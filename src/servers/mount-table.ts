@@ -14,8 +14,17 @@ import { PrefixTrie } from "./prefix-trie.ts";
  */
 export type MountedServer = HttpServer;
 
+/**
+ * What a request cycle routes through: the daemon's MountTable, or on its cleartext port the
+ * HTTPS redirect (https-redirect.ts). Same contract as MountTable.route.
+ */
+export interface Routing {
+  /** The server for `s`, null for none (404), or the status refusing its path. */
+  route(s: HttpSession): HttpServer | null | number;
+}
+
 /** Attached server objects by path. Invariant: every attached path is normalised (attach throws otherwise). */
-export class MountTable {
+export class MountTable implements Routing {
   private readonly trie = new PrefixTrie<HttpServer>();
 
   /** Attaches `server` at `path` (normalised, else a TypeError naming it); null detaches. */

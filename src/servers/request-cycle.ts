@@ -25,7 +25,7 @@ import { readsBodyAsItArrives } from "./http-servlet.ts";
 import { HttpSession, sessionInternals as internals } from "./http-session.ts";
 import type { ServletHooks, SessionOwner } from "./session-owner.ts";
 import type { ErrorDocument } from "../http/error-page.ts";
-import type { MountTable } from "./mount-table.ts";
+import type { Routing } from "./mount-table.ts";
 import { isRefused } from "./refusal.ts";
 import type { ExchangeRecord, RequestChannel } from "./request-channel.ts";
 import { RequestAborted } from "./request-aborted.ts";
@@ -81,7 +81,7 @@ export class RequestCycle implements SessionOwner {
   /** Serves `channel`, routing through `mounts`; sessions start with `maxBody` as their body limit (a servlet may raise it). */
   constructor(
     private channel: RequestChannel,
-    private readonly mounts: MountTable,
+    private readonly mounts: Routing,
     private readonly maxBody: number,
   ) {}
 

@@ -59,3 +59,24 @@ peerTest(["curl", "openssl"], "two pairs: https URL printed, each name its certi
     child.kill("SIGKILL");
   }
 });
+
+peerTest(["curl"], "--redirect-http and --hsts: http:// 308 to the https URL, HSTS on HTTPS answers only", async () => {
+  const f = (name: string) => join(dir, name);
+  const args = ["--port", "0", "--tls-cert", f("localhost.crt"), "--tls-key", f("localhost.key"), "--redirect-http", "0", "--hsts", "600"];
+  const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", dir, ...args]);
+  try {
+    const port = /:(\d+)\/$/.exec(await out.url())![1]!;
+    const redirect = (await out.waitFor(/netsvc: http:\/\/127\.0\.0\.1:(\d+)\/ redirects to https/))[1]!;
+    const plain = await run(["curl", "-sI", `http://localhost:${redirect}/index.html?x=1`]);
+    expect(plain.out).toMatch(/^HTTP\/1\.1 308 Permanent Redirect\r\n/);
+    expect(plain.out).toContain(`Location: https://localhost:${port}/index.html?x=1\r\n`);
+    expect(plain.out).not.toContain("Strict-Transport-Security");
+    const secure = await run(["curl", "-sI", "--cacert", f("localhost.crt"), `https://localhost:${port}/`]);
+    expect(secure.out).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(secure.out).toContain("Strict-Transport-Security: max-age=600\r\n");
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});

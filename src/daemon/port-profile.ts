@@ -1,0 +1,35 @@
+/**
+ * PortProfile: what differs between the ports one daemon listens on — whether connections arrive
+ * over TLS, the constant header lines every answer carries (HSTS over TLS, `Vary:
+ * Upgrade-Insecure-Requests` on the cleartext redirect port), and what requests route through
+ * (the mount table, or the HTTPS redirect). Everything else (limits, counters, buffers, the
+ * registry of connections and its connection limit, shutdown) is the daemon's, shared by its
+ * ports: a connection on the redirect port is counted, limited, timed out and closed at stop()
+ * like any other.
+ */
+import type { Routing } from "../servers/mount-table.ts";
+import { CyclePool } from "./cycle-pool.ts";
+import type { PortResources } from "./daemon-resources.ts";
+import { DateLines } from "./date-lines.ts";
+
+/** One listener's side of the daemon (see the file comment). */
+export class PortProfile implements PortResources {
+  /** The Date line and the response tails around it, with this port's fixed lines. */
+  readonly dates: DateLines;
+  /** Request cycles routing through this port's routing. */
+  readonly cycles: CyclePool;
+
+  /**
+   * `secure`: the listener speaks TLS. `routing`: what its requests route through. `fixedLines`:
+   * header lines (each ending CRLF) in every answer; "" for none. `maxBody`: the sessions' body limit.
+   */
+  constructor(
+    readonly secure: boolean,
+    routing: Routing,
+    fixedLines: string,
+    maxBody: number,
+  ) {
+    this.dates = new DateLines(fixedLines);
+    this.cycles = new CyclePool(routing, maxBody);
+  }
+}

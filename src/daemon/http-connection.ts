@@ -175,6 +175,14 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     return this.authoriseClient();
   }
 
+  /** The PROXY phase ended: TLS starts here when the daemon speaks it after the header (tls-after-proxy.ts). */
+  proxyPhaseEnded(rest: Uint8Array): boolean {
+    const upgrader = this.daemon.tlsUpgrader;
+    if (upgrader === null) return false;
+    this.startTls(upgrader, rest);
+    return true;
+  }
+
   /** The client (as now known) may be served; else the connection is dropped at once, counted as at accept. */
   private authoriseClient(): boolean {
     if (this.daemon.authoriseClient(this.remoteAddress)) return true;

@@ -89,7 +89,7 @@ const tlsHandlers = {
     // A refused handshake closes the socket (onClose follows); the protocol of a good one is
     // HTTP/1.1 until ALPN offers more (see protocols.ts).
     const connection = socket.data;
-    if (!success && connection instanceof HttpConnection) connection.onHandshakeFailed();
+    if (connection instanceof HttpConnection) connection.onHandshake(success);
   },
 };
 

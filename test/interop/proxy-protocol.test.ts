@@ -7,13 +7,15 @@
  * allow/deny and the access log; without trustProxy the header is a 400 and a closed connection.
  */
 import { describe, expect } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HttpDaemon, HttpDaemonOptions } from "../../src/index.ts";
 import { peerTest, type PeerName } from "../helpers/peers.ts";
 import { startHaproxy, startNginxStream, type RunningProxy } from "../helpers/proxies.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { FnServer, TextServlet, startDaemon } from "../helpers/servers.ts";
-import { run } from "../helpers/spawn.ts";
+import { run, spawnWithOutput } from "../helpers/spawn.ts";
 
 const FIXTURES = join(import.meta.dir, "../fixtures/tls");
 const CERT = join(FIXTURES, "localhost.crt");
@@ -101,3 +103,39 @@ for (const [name, peer, start] of proxies) {
     });
   });
 }
+
+describe("the binary behind nginx stream, TLS passed through (docs/tls.md, Behind a proxy)", () => {
+  peerTest(
+    ["nginx-stream", "curl"],
+    "--tls-cert, --tls-key and --trust-proxy: the file served, the access log names curl",
+    async () => {
+      const site = mkdtempSync(join(tmpdir(), "netsvc-edge-site-"));
+      writeFileSync(join(site, "index.html"), "hello through the proxy\n");
+      const args = ["--port", "0", "--tls-cert", CERT, "--tls-key", KEY, "--trust-proxy", "127.0.0.2", "--log"];
+      const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", site, ...args]);
+      try {
+        const port = Number(/:(\d+)\/$/.exec(await out.url())![1]);
+        await using proxy = await startNginxStream(port);
+        const r = await run([
+          "curl",
+          "-s",
+          "--interface",
+          "127.0.0.3",
+          "--cacert",
+          CERT,
+          "--resolve",
+          `localhost:${proxy.port}:127.0.0.1`,
+          `https://localhost:${proxy.port}/`,
+        ]);
+        expect(r.out).toBe("hello through the proxy\n");
+        child.kill("SIGTERM"); // the access log is flushed when the daemon stops
+        expect((await out.waitFor(/^\S+ .*"GET https:\/\/localhost:\d+\/ HTTP\/1\.1" 200 /m))[0]).toStartWith("127.0.0.3 ");
+        expect(await child.exited).toBe(0);
+      } finally {
+        child.kill("SIGKILL");
+        rmSync(site, { recursive: true, force: true });
+      }
+    },
+    20_000,
+  );
+});

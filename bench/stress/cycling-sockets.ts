@@ -3,6 +3,8 @@
  * attacker), each timed from its open to the server's close: the probes of the TLS and PROXY
  * phases (stalled handshakes, garbage, untrusted and dribbled PROXY headers) share it.
  */
+import type { Goal } from "./probe.ts";
+import { HEAD_TIMEOUT_SLACK_MS } from "./settings.ts";
 import { openHeld, openMany, closeAll, type Held } from "./sockets.ts";
 
 /** One connection of the set, with when it opened (performance.now() ms) and its slot. */
@@ -84,6 +86,29 @@ export class CyclingSockets {
     let n = 0;
     for (const h of this.held) if (!h.closed && now - h.openedAt > ms) n++;
     return n;
+  }
+
+  /** The figures every probe using them reports. */
+  notes(): Record<string, number> {
+    return {
+      "connections opened": this.opened,
+      "closed by the server": this.closedByServer,
+      "longest held before the server closed it (ms)": Math.round(this.longestHeldMs),
+      "connects refused": this.refused,
+    };
+  }
+
+  /**
+   * The goal of an attack the head timeout must end: `heldPast` connections were still open
+   * past the timeout plus HEAD_TIMEOUT_SLACK_MS when it stopped (none allowed), and the server
+   * closed some.
+   */
+  closedByTimeoutGoal(what: string, heldPast: number): Goal {
+    return {
+      goal: `every ${what} cut by the head timeout (+${HEAD_TIMEOUT_SLACK_MS / 1000} s)`,
+      measured: `${this.closedByServer} closed, longest held ${Math.round(this.longestHeldMs)} ms, ${heldPast} held past it`,
+      met: heldPast === 0 && this.closedByServer > 0,
+    };
   }
 
   /** Stops reopening and closes every connection still open. */

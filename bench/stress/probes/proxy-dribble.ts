@@ -58,19 +58,8 @@ export const proxyDribble: Probe = {
       longestHeldMs: Math.round(sockets.longestHeldMs),
     };
     return {
-      notes: {
-        "connections opened": data.opened,
-        "closed by the server": data.closedByServer,
-        "longest held before the server closed it (ms)": data.longestHeldMs,
-        "connects refused": sockets.refused,
-      },
-      goals: [
-        {
-          goal: `every dribbled PROXY header cut by the head timeout (+${HEAD_TIMEOUT_SLACK_MS / 1000} s)`,
-          measured: `${data.closedByServer} closed, longest held ${data.longestHeldMs} ms, ${heldPastTimeout} held past it`,
-          met: heldPastTimeout === 0 && data.closedByServer > 0,
-        },
-      ],
+      notes: sockets.notes(),
+      goals: [sockets.closedByTimeoutGoal("dribbled PROXY header", heldPastTimeout)],
       data,
     };
   },

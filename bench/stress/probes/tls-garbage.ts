@@ -57,9 +57,7 @@ export const tlsGarbage: Probe = {
     const perThousand = (data.errorLogBytes * 1000) / Math.max(1, data.closedByServer);
     return {
       notes: {
-        "connections opened": data.opened,
-        "closed by the server": data.closedByServer,
-        "longest held before the server closed it (ms)": data.longestHeldMs,
+        ...sockets.notes(),
         ...(counted === null ? {} : { "counted in tlsFailures": counted }),
         "error log bytes": data.errorLogBytes,
       },

@@ -52,19 +52,9 @@ export const tlsStall: Probe = {
       counted,
     };
     return {
-      notes: {
-        "connections opened": data.opened,
-        "closed by the server": data.closedByServer,
-        "longest held before the server closed it (ms)": data.longestHeldMs,
-        "connects refused": sockets.refused,
-        ...(counted === null ? {} : { "counted in tlsFailures": counted }),
-      },
+      notes: { ...sockets.notes(), ...(counted === null ? {} : { "counted in tlsFailures": counted }) },
       goals: [
-        {
-          goal: `every stalled handshake closed by the head timeout (+${HEAD_TIMEOUT_SLACK_MS / 1000} s)`,
-          measured: `${data.closedByServer} closed, longest held ${data.longestHeldMs} ms, ${heldPastTimeout} held past it`,
-          met: heldPastTimeout === 0 && data.closedByServer > 0,
-        },
+        sockets.closedByTimeoutGoal("stalled handshake", heldPastTimeout),
         {
           goal: "each one counted (netsvc: stats().tlsFailures)",
           measured: counted === null ? "n/a" : `${counted} counted of ${data.closedByServer} closed`,

@@ -10,6 +10,7 @@
  * name; with CI=true it fails instead, so a CI machine without its peers cannot pass by skipping.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 /** One program the tests drive. */
 export interface Peer {
@@ -19,6 +20,8 @@ export interface Peer {
   readonly debianPackage: string;
   /** What the tests use it for (printed when it is missing). */
   readonly usedFor: string;
+  /** A file the package installs beside the command (a module the command loads), if the test needs it. */
+  readonly file?: string;
 }
 
 /** Every program a test drives; a test naming another one is a programming error. */
@@ -30,6 +33,13 @@ export const PEERS = {
   chromium: { command: "chromium", debianPackage: "chromium", usedFor: "a real browser: pages, SPA, media seeking" },
   "nats-server": { command: "nats-server", debianPackage: "nats-server", usedFor: "the exchange over a real NATS bus" },
   nginx: { command: "nginx", debianPackage: "nginx-light", usedFor: "a real proxy in front: X-Forwarded-For for trustProxy" },
+  "nginx-stream": {
+    command: "nginx",
+    debianPackage: "libnginx-mod-stream",
+    usedFor: "a real proxy sending the PROXY protocol v1 (nginx's stream module, loaded by load_module)",
+    file: "/usr/lib/nginx/modules/ngx_stream_module.so",
+  },
+  haproxy: { command: "haproxy", debianPackage: "haproxy", usedFor: "a real proxy sending the PROXY protocol v2 (send-proxy-v2)" },
   openssl: { command: "openssl", debianPackage: "openssl", usedFor: "TLS: protocols and ciphers offered (s_client)" },
   testssl: {
     command: "testssl",
@@ -42,9 +52,10 @@ export const PEERS = {
 /** A program of the table. */
 export type PeerName = keyof typeof PEERS;
 
-/** Whether `name` is on PATH. */
+/** Whether `name` is on PATH (and its file, if it names one, is installed). */
 export function hasPeer(name: PeerName): boolean {
-  return Bun.which(PEERS[name].command) !== null;
+  const peer: Peer = PEERS[name];
+  return Bun.which(peer.command) !== null && (peer.file === undefined || existsSync(peer.file));
 }
 
 /** The programs of the table that are not on PATH. */

@@ -15,6 +15,13 @@ export const BIG_SIZE = 200 * 1024 * 1024;
  */
 export const RPC_PATH = "/rpc/stress";
 
+/**
+ * The certificate and key of the servers' TLS variant (TargetVariant.tls): the tests' self-signed
+ * localhost pair (clients do not verify it: the probes time TLS, not trust).
+ */
+export const TLS_CERT = join(import.meta.dir, "../../test/fixtures/tls/localhost.crt");
+export const TLS_KEY = join(import.meta.dir, "../../test/fixtures/tls/localhost.key");
+
 /** Creates the fixture under `dir` and returns `dir`. */
 export function makeFixture(dir: string): string {
   mkdirSync(dir, { recursive: true });

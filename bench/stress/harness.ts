@@ -16,16 +16,20 @@ import { idleAtScale, idleBytesPerConnection, idleFlood, type IdleKind } from ".
 import { keepaliveLockout } from "./probes/keepalive-lockout.ts";
 import { natsKill } from "./probes/nats-kill.ts";
 import { pipelineFlood } from "./probes/pipeline-flood.ts";
+import { proxyDribble } from "./probes/proxy-dribble.ts";
+import { proxyUntrusted } from "./probes/proxy-untrusted.ts";
 import { rpcBatch } from "./probes/rpc-batch.ts";
 import { slowReaders } from "./probes/slow-readers.ts";
 import { slowloris } from "./probes/slowloris.ts";
 import { soak } from "./probes/soak.ts";
 import { supervisorKill } from "./probes/supervisor-kill.ts";
+import { tlsGarbage } from "./probes/tls-garbage.ts";
+import { tlsStall } from "./probes/tls-stall.ts";
 import { ProcSampler, readProc } from "./proc.ts";
 import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, type StressSettings } from "./settings.ts";
 import { closeAll } from "./sockets.ts";
 import { readStats } from "./target-stats.ts";
-import { startBare, startBunServe, startNetsvc, startNginx, type Target } from "./targets.ts";
+import { startBare, startBunServe, startNetsvc, startNginx, type Target, type TargetVariant } from "./targets.ts";
 import { NatsServer } from "../../test/helpers/nats-server.ts";
 
 /** Every probe, in the order they run. */
@@ -40,6 +44,11 @@ export const PROBES: Probe[] = [
   fuzz,
   soak,
   natsKill,
+  // issue 21: the TLS handshake and the PROXY header
+  tlsStall,
+  tlsGarbage,
+  proxyUntrusted,
+  proxyDribble,
 ];
 /** Every scenario (servers of its own, see Scenario), run after the probes. */
 export const SCENARIOS: Scenario[] = [supervisorKill];
@@ -121,8 +130,11 @@ async function startTarget(
   o: RunOptions,
   natsUrl = "",
   maxConnections = o.settings.maxConnections,
+  variant: TargetVariant = {},
 ): Promise<Target> {
-  return kind === "netsvc" ? startNetsvc(o.fixture, maxConnections, natsUrl || undefined) : startNginx(o.work, o.fixture, maxConnections);
+  return kind === "netsvc"
+    ? startNetsvc(o.fixture, maxConnections, natsUrl || undefined, variant)
+    : startNginx(o.work, o.fixture, maxConnections, variant);
 }
 
 /** Requests of the warm-up before a baseline is read (kept-alive, over WARMUP_CLIENTS connections). */
@@ -146,13 +158,14 @@ async function baselineOf(
   target: Target,
   warmup = { requests: WARMUP_REQUESTS, clients: WARMUP_CLIENTS, closing: WARMUP_CLOSING },
 ): Promise<{ fds: number; rssKiB: number }> {
-  const url = `http://127.0.0.1:${target.port}${SMALL_PATH}`;
+  const url = `${target.tls ? "https" : "http"}://127.0.0.1:${target.port}${SMALL_PATH}`;
+  const tls = { rejectUnauthorized: false };
   await Promise.all(
     Array.from({ length: warmup.clients }, async () => {
-      for (let i = 0; i < warmup.requests / warmup.clients; i++) await fetch(url).then((r) => r.arrayBuffer());
+      for (let i = 0; i < warmup.requests / warmup.clients; i++) await fetch(url, { tls }).then((r) => r.arrayBuffer());
     }),
   );
-  for (let i = 0; i < warmup.closing; i++) await fetch(url, { headers: { connection: "close" } }).then((r) => r.arrayBuffer());
+  for (let i = 0; i < warmup.closing; i++) await fetch(url, { tls, headers: { connection: "close" } }).then((r) => r.arrayBuffer());
   let last = readProc(target.pid).fds;
   await waitFor(
     async () => {
@@ -188,12 +201,12 @@ async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): 
 
 async function runProbeOn(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions, natsUrl: string): Promise<ProbeRecord> {
   const s = o.settings;
-  const target = await startTarget(kind, o, natsUrl);
+  const target = await startTarget(kind, o, natsUrl, undefined, probe.target?.(s));
   try {
     const baseline = await baselineOf(target);
     const sampler = new ProcSampler(target.pid);
     sampler.start();
-    const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs, probe.normalMode);
+    const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs, probe.normalMode, target.tls);
     const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log, natsUrl });
     const normal = await client.stop();
     const t0 = performance.now();
@@ -213,7 +226,7 @@ async function runProbeOn(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions,
     // for yet (an idle server allocates nothing that would trigger it): a full collection tells
     // garbage from memory the server still holds, and only the latter fails the goal.
     let uncollectedKiB = NaN;
-    if (alive && !back && target.name === "netsvc" && (await readStats(target.port, "gc"))) {
+    if (alive && !back && target.name === "netsvc" && (await readStats(target.port, "gc", target.tls))) {
       uncollectedKiB = after.rssKiB;
       after = readProc(target.pid);
       outcome.notes["RSS before / after a forced full GC (MiB)"] = `${mib(uncollectedKiB)} / ${mib(after.rssKiB)}`;

@@ -13,6 +13,9 @@
  *            services too, as `netsvc --rpc /rpc --nats URL` runs it (the nats-kill probe).
  *
  * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS (default: the daemon's, MAX_CONNECTIONS)] [NATS_URL]
+ * The environment sets a probe's variant (TargetVariant in targets.ts): STRESS_TLS_CERT and
+ * STRESS_TLS_KEY (HTTPS), STRESS_TRUST_PROXY (trustProxy, one address or CIDR),
+ * STRESS_HEAD_TIMEOUT_MS (headTimeoutMs).
  * Prints "ready" on stdout once listening (and on the bus); SIGINT/SIGTERM stop it in order.
  */
 import { Dispatcher, FileServer, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
@@ -71,7 +74,13 @@ class ServletServer extends HttpServer {
 
 const [portArg, fixture, maxArg, natsUrl] = process.argv.slice(2);
 if (!portArg || !fixture) throw new Error("usage: netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS] [NATS_URL]");
-const daemon = new HttpDaemon(Number(portArg), { maxConnections: Number(maxArg ?? MAX_CONNECTIONS) });
+const env = process.env;
+const daemon = new HttpDaemon(Number(portArg), {
+  maxConnections: Number(maxArg ?? MAX_CONNECTIONS),
+  ...(env.STRESS_TLS_CERT && env.STRESS_TLS_KEY ? { tls: { cert: env.STRESS_TLS_CERT, key: env.STRESS_TLS_KEY } } : {}),
+  ...(env.STRESS_TRUST_PROXY ? { trustProxy: [env.STRESS_TRUST_PROXY] } : {}),
+  ...(env.STRESS_HEAD_TIMEOUT_MS ? { headTimeoutMs: Number(env.STRESS_HEAD_TIMEOUT_MS) } : {}),
+});
 daemon.attach("/", new FileServer(fixture));
 daemon.attach("/poll", new ServletServer(LongPoll));
 daemon.attach("/stats", new ServletServer(Stats));

@@ -54,6 +54,8 @@ export class NormalClient {
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
     private readonly mode: NormalMode = "keep-alive",
+    /** Over TLS (a new connection is then a handshake too). */
+    private readonly tls = false,
   ) {}
 
   /** Starts sending. */
@@ -93,7 +95,7 @@ export class NormalClient {
     const fresh = this.mode === "new connection";
     if (!this.conn || this.conn.closed || fresh) {
       try {
-        this.conn = await openReplyConnection(this.port);
+        this.conn = await openReplyConnection(this.port, this.tls);
       } catch {
         this.conn = null;
         return "refused";
@@ -135,15 +137,24 @@ export interface NormalClientProcess {
   stop(): Promise<NormalSummary>;
 }
 
-/** Starts normal-client-process.ts against `port` and resolves once its first request is done. */
+/** Starts normal-client-process.ts against `port` (over TLS when `tls`) and resolves once its first request is done. */
 export async function spawnNormalClient(
   port: number,
   intervalMs: number,
   timeoutMs: number,
   mode: NormalMode = "keep-alive",
+  tls = false,
 ): Promise<NormalClientProcess> {
   const proc = Bun.spawn(
-    [process.execPath, `${import.meta.dir}/normal-client-process.ts`, String(port), String(intervalMs), String(timeoutMs), mode],
+    [
+      process.execPath,
+      `${import.meta.dir}/normal-client-process.ts`,
+      String(port),
+      String(intervalMs),
+      String(timeoutMs),
+      mode,
+      ...(tls ? ["tls"] : []),
+    ],
     {
       stdout: "pipe",
       stderr: "inherit",

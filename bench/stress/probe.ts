@@ -2,7 +2,7 @@
 import type { NormalMode, NormalSummary } from "./normal-client.ts";
 import type { StressSettings } from "./settings.ts";
 import type { ProcSampler } from "./proc.ts";
-import type { Target } from "./targets.ts";
+import type { Target, TargetVariant } from "./targets.ts";
 
 /** One goal checked by a probe: met, not met, or not applicable to this server (null). */
 export interface Goal {
@@ -42,6 +42,8 @@ export interface Probe {
   netsvcOnly?: boolean;
   /** The harness starts a nats-server for the probe and puts the target on it (/rpc). Default false. */
   bus?: boolean;
+  /** How the servers run for this probe (TLS, trusted proxies, head timeout); default: as for every probe. */
+  target?(s: StressSettings): TargetVariant;
   /** One line: what the attack does. */
   describe(s: StressSettings): string;
   /** How the normal client connects during this probe (default: one kept-alive connection). */

@@ -17,13 +17,20 @@ export interface ReplyConnection {
   wake: () => void;
 }
 
-/** Opens a connection to 127.0.0.1:`port`; rejects when it is refused. */
-export async function openReplyConnection(port: number): Promise<ReplyConnection> {
+/**
+ * Opens a connection to 127.0.0.1:`port` (TLS when `tls`, the certificate not checked: the
+ * probes time the server, not trust); rejects when it is refused. Over TLS it resolves once the
+ * handshake ended: Bun drops what a TLS client socket is given to write before that (write() 0).
+ */
+export async function openReplyConnection(port: number, tls = false): Promise<ReplyConnection> {
   const conn = { reader: new ReplyReader(), closed: false, wake: () => {} } as ReplyConnection;
+  const handshaken = Promise.withResolvers<void>();
   conn.socket = await Bun.connect({
     hostname: "127.0.0.1",
     port,
+    ...(tls ? { tls: { rejectUnauthorized: false } } : {}),
     socket: {
+      handshake: () => handshaken.resolve(),
       data: (_s, chunk) => {
         conn.reader.push(chunk);
         conn.wake();
@@ -32,10 +39,12 @@ export async function openReplyConnection(port: number): Promise<ReplyConnection
         conn.closed = true;
         conn.reader.closed();
         conn.wake();
+        handshaken.resolve(); // a failed handshake closes: the request then finds it closed
       },
       error: () => {},
     },
   });
+  if (tls) await handshaken.promise;
   return conn;
 }
 

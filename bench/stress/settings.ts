@@ -38,6 +38,20 @@ export interface StressSettings {
    * `killAfter` calls were answered; clients stop at most `afterKillLimitMs` after the kill.
    */
   natsKill: { clients: number; killAfter: number; afterKillLimitMs: number };
+  /**
+   * tls-stall: `sockets` connect to the TLS port and send nothing or part of a ClientHello, and
+   * hold, reopened when closed, for `durationMs`; the servers' head timeout is `headTimeoutMs`.
+   */
+  tlsStall: { sockets: number; headTimeoutMs: number; durationMs: number };
+  /** tls-garbage: `clients` write garbage (or a cleartext request) to the TLS port, again on each close. */
+  tlsGarbage: { clients: number; durationMs: number };
+  /** proxy-untrusted: `clients` open with a PROXY v1 header and a GET from a peer netsvc does not trust, again on each close. */
+  proxyUntrusted: { clients: number; durationMs: number };
+  /**
+   * proxy-dribble: `sockets` from a trusted proxy send a PROXY header a byte every `byteEveryMs`,
+   * reopened when closed, for `durationMs`; netsvc's head timeout is `headTimeoutMs`.
+   */
+  proxyDribble: { sockets: number; byteEveryMs: number; headTimeoutMs: number; durationMs: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -60,6 +74,10 @@ export const FULL: StressSettings = {
   rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 10_000 },
   supervisorKill: { workers: 2, requests: 20, exitLimitMs: 10_000 },
   natsKill: { clients: 32, killAfter: 20_000, afterKillLimitMs: 10_000 },
+  tlsStall: { sockets: 1000, headTimeoutMs: 10_000, durationMs: 15_000 },
+  tlsGarbage: { clients: 32, durationMs: 10_000 },
+  proxyUntrusted: { clients: 32, durationMs: 10_000 },
+  proxyDribble: { sockets: 1000, byteEveryMs: 1000, headTimeoutMs: 10_000, durationMs: 15_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -80,6 +98,11 @@ export const QUICK: StressSettings = {
   rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 3000 },
   supervisorKill: { workers: 2, requests: 20, exitLimitMs: 5000 },
   natsKill: { clients: 8, killAfter: 300, afterKillLimitMs: 10_000 },
+  // Head timeouts of a second, so a held socket is closed (and reopened) within a quick probe.
+  tlsStall: { sockets: 500, headTimeoutMs: 1000, durationMs: 2500 },
+  tlsGarbage: { clients: 16, durationMs: 2000 },
+  proxyUntrusted: { clients: 16, durationMs: 2000 },
+  proxyDribble: { sockets: 500, byteEveryMs: 100, headTimeoutMs: 1000, durationMs: 2500 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,
@@ -111,5 +134,11 @@ export const IDLE_BYTES_SCALE = 10_000;
 export const NORMAL_SHARE_GOAL = 0.99;
 /** Goal: no RPC response body larger than this many times its request body (issue 19). */
 export const RPC_AMPLIFICATION_GOAL = 4;
+/**
+ * Goal of the TLS and PROXY phase probes: no attack connection outlives the head timeout by more
+ * than this (ms): the servers check their deadlines on a coarse tick (netsvc: a quarter of its
+ * shortest timeout) and close gracefully (netsvc lingers up to 2 s for the client's FIN).
+ */
+export const HEAD_TIMEOUT_SLACK_MS = 3000;
 /** Goal: stderr bytes per 1,000 bad requests. */
 export const STDERR_GOAL_PER_1000 = 1024;

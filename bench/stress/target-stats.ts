@@ -13,6 +13,7 @@ export interface TargetStats {
     timeouts: number;
     servletErrors: number;
     socketErrors: number;
+    tlsFailures: number;
   };
   polls: { started: number; destroyed: number; signalled: number };
   destroyedAt?: [string, number][];
@@ -21,10 +22,11 @@ export interface TargetStats {
 /** How long a /stats request may take (ms). */
 const STATS_TIMEOUT_MS = 5000;
 
-/** GET /stats (with `query`), or null if it failed or was refused. */
-export async function readStats(port: number, query = ""): Promise<TargetStats | null> {
+/** GET /stats (with `query`; over HTTPS when `tls`), or null if it failed or was refused. */
+export async function readStats(port: number, query = "", tls = false): Promise<TargetStats | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/stats${query ? "?" + query : ""}`, {
+    const res = await fetch(`${tls ? "https" : "http"}://127.0.0.1:${port}/stats${query ? "?" + query : ""}`, {
+      tls: { rejectUnauthorized: false },
       signal: AbortSignal.timeout(STATS_TIMEOUT_MS),
       keepalive: false,
       headers: { connection: "close" },

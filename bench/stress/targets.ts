@@ -11,6 +11,7 @@ import { BlackHole } from "./black-hole.ts";
 import { waitFor } from "./clock.ts";
 import { isAlive } from "./proc.ts";
 import { accepts } from "./sockets.ts";
+import { TLS_CERT, TLS_KEY } from "./fixture.ts";
 
 /** Where nginx lives on Debian. */
 export const NGINX = "/usr/sbin/nginx";
@@ -18,10 +19,25 @@ export const NGINX = "/usr/sbin/nginx";
 const START_LIMIT_MS = 15_000;
 const HERE = import.meta.dir;
 
+/**
+ * How a probe wants its server, where it differs from the default (cleartext, no trusted proxy,
+ * the 10 s head timeout): both servers get the same.
+ */
+export interface TargetVariant {
+  /** HTTPS on the port (TLS_CERT, TLS_KEY): netsvc's `tls`, nginx's `listen … ssl`. */
+  tls?: boolean;
+  /** netsvc's trustProxy (one address or CIDR); nginx has no counterpart that leaves plain clients alone. */
+  trustProxy?: string;
+  /** netsvc's headTimeoutMs, nginx's client_header_timeout (which also bounds its TLS handshake). */
+  headTimeoutMs?: number;
+}
+
 /** A running server. */
 export interface Target {
   name: string;
   port: number;
+  /** The port speaks HTTPS (TargetVariant.tls). */
+  tls: boolean;
   /** The process measured (nginx: its single worker). */
   pid: number;
   /** Bytes the server wrote to its error log so far (stderr; nginx: error.log). */
@@ -66,18 +82,24 @@ async function stopProcess(proc: Subprocess): Promise<void> {
 }
 
 /** Starts netsvc-target.ts on a free port; with `natsUrl`, also an RPC gateway (/rpc) over that bus. */
-export async function startNetsvc(fixture: string, maxConnections: number, natsUrl?: string): Promise<Target> {
+export async function startNetsvc(fixture: string, maxConnections: number, natsUrl?: string, variant: TargetVariant = {}): Promise<Target> {
   const port = freePort();
   const args = [String(port), fixture, String(maxConnections), ...(natsUrl ? [natsUrl] : [])];
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (variant.tls) Object.assign(env, { STRESS_TLS_CERT: TLS_CERT, STRESS_TLS_KEY: TLS_KEY });
+  if (variant.trustProxy) env.STRESS_TRUST_PROXY = variant.trustProxy;
+  if (variant.headTimeoutMs) env.STRESS_HEAD_TIMEOUT_MS = String(variant.headTimeoutMs);
   const proc = Bun.spawn([process.execPath, join(HERE, "netsvc-target.ts"), ...args], {
     stdout: "ignore",
     stderr: "pipe",
+    env,
   });
   const stderr = countBytes(proc.stderr as ReadableStream<Uint8Array>);
   if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) throw new Error("netsvc target did not start");
   return {
     name: "netsvc",
     port,
+    tls: variant.tls ?? false,
     pid: proc.pid,
     errorLogBytes: () => stderr.bytes,
     alive: () => isAlive(proc.pid),
@@ -103,6 +125,7 @@ async function startBunScript(name: string, script: string): Promise<Target> {
   return {
     name,
     port,
+    tls: false,
     pid: proc.pid,
     errorLogBytes: () => stderr.bytes,
     alive: () => isAlive(proc.pid),
@@ -111,7 +134,16 @@ async function startBunScript(name: string, script: string): Promise<Target> {
 }
 
 /** nginx.conf for the stress run: 1 worker, the same limit, the same timeouts as netsvc's defaults. */
-function nginxConfig(dir: string, port: number, fixture: string, maxConnections: number, holePort: number): string {
+function nginxConfig(dir: string, port: number, fixture: string, maxConnections: number, holePort: number, variant: TargetVariant): string {
+  // TLS as netsvc offers it (docs/tls.md): 1.2 and 1.3, ECDHE with AEAD, the server's order.
+  const tls = variant.tls
+    ? ` ssl;
+    ssl_certificate ${TLS_CERT};
+    ssl_certificate_key ${TLS_KEY};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;
+    ssl_prefer_server_ciphers on`
+    : "";
   return `worker_processes 1;
 user root;
 daemon off;
@@ -123,14 +155,14 @@ http {
   access_log off;
   sendfile on;
   keepalive_timeout 5s;
-  client_header_timeout 10s;
+  client_header_timeout ${(variant.headTimeoutMs ?? 10_000) / 1000}s;
   client_body_timeout 10s;
   send_timeout 30s;
   types { text/plain txt; application/octet-stream bin; }
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${tls};
     root ${fixture};
     location /poll { proxy_pass http://127.0.0.1:${holePort}; proxy_read_timeout 1h; }
   }
@@ -139,14 +171,14 @@ http {
 }
 
 /** Starts nginx (1 worker) in its own prefix under `work`, with a black hole behind /poll. */
-export async function startNginx(work: string, fixture: string, maxConnections: number): Promise<Target> {
+export async function startNginx(work: string, fixture: string, maxConnections: number, variant: TargetVariant = {}): Promise<Target> {
   if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing (apt-get install nginx-light), or run with --no-nginx`);
   const port = freePort();
   const dir = join(work, `nginx-${port}`);
   mkdirSync(dir, { recursive: true });
   const hole = new BlackHole();
   const conf = join(dir, "nginx.conf");
-  writeFileSync(conf, nginxConfig(dir, port, fixture, maxConnections, hole.port));
+  writeFileSync(conf, nginxConfig(dir, port, fixture, maxConnections, hole.port, variant));
   const proc = Bun.spawn([NGINX, "-p", dir, "-c", conf], { stdout: "ignore", stderr: "pipe" });
   const stderr = countBytes(proc.stderr as ReadableStream<Uint8Array>);
   if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) {
@@ -159,6 +191,7 @@ export async function startNginx(work: string, fixture: string, maxConnections: 
   return {
     name: "nginx",
     port,
+    tls: variant.tls ?? false,
     pid: worker,
     blackHole: hole,
     errorLogBytes: () => stderr.bytes + (existsSync(errorLog) ? statSync(errorLog).size : 0),

@@ -15,6 +15,7 @@ import type { IdleLink, IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import type { ParserPool } from "./parser-pool.ts";
 import type { Counters } from "./stats.ts";
+import type { TlsUpgrader } from "./tls-after-proxy.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
 
 /** A connection as the daemon's idle list holds it. */
@@ -45,6 +46,8 @@ export interface DaemonResources {
   readonly accessLog: AccessLog | null;
   /** trustProxy: the peers whose word about the client is believed; null when none is. */
   readonly trustedProxies: TrustedProxies | null;
+  /** Starts TLS on cleartext sockets when the daemon has both tls and trustProxy (tls-after-proxy.ts); null otherwise. */
+  readonly tlsUpgrader: TlsUpgrader | null;
   /** The daemon's authorise(host) (allow/deny by default), a throw logged and taken as false. */
   authoriseClient(host: string): boolean;
   /** Reports an error. */

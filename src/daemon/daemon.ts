@@ -2,7 +2,7 @@
  * HttpDaemon: owns a port (Bun.listen), the server objects attached to the URL namespace, the
  * connections, their limits and deadlines, and the access log (SPEC §2.1).
  */
-import type { Socket, TCPSocketListenOptions, TCPSocketListener } from "bun";
+import type { Socket, TCPSocketListenOptions, TCPSocketListener, TLSOptions } from "bun";
 import type { MountedServer } from "../servers/mount-table.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
@@ -18,6 +18,7 @@ import { registerDaemon, unregisterDaemon } from "./registry.ts";
 import type { DaemonStats } from "./stats.ts";
 import { ListenerContexts } from "./tls-contexts.ts";
 import { listenerTls, loadSettings, TlsConfigError, type LoadedCertificate, type TlsSettings } from "./tls-options.ts";
+import { TlsUpgrader, UNDER_TLS } from "./tls-after-proxy.ts";
 
 /** Options of HttpDaemon; every limit of SPEC §6 is one too (see limits.ts). */
 export interface HttpDaemonOptions extends Limits {
@@ -73,7 +74,8 @@ interface Listening {
   readonly port: PortProfile;
 }
 
-type SocketData = HttpConnection | Listening;
+/** An accepted socket's data: its connection; the listener's before that (or after a refusal); UNDER_TLS under a TLS socket. */
+type SocketData = HttpConnection | Listening | typeof UNDER_TLS;
 
 // Socket handlers live at module level; per-connection state is socket.data (SPEC, DESIGN).
 const handlers = {
@@ -92,7 +94,8 @@ const handlers = {
   end(socket: Socket<SocketData>) {
     const connection = socket.data;
     if (connection instanceof HttpConnection) connection.onEnd();
-    else socket.end(); // a socket refused with 503: the client's FIN completes its close
+    else if (connection !== UNDER_TLS) socket.end(); // a socket refused with 503: the client's FIN completes its close
+    // else: the cleartext socket under a TLS one (tls-after-proxy.ts): the TLS socket's events decide
   },
   close(socket: Socket<SocketData>) {
     const connection = socket.data;
@@ -112,9 +115,12 @@ const tlsHandlers = {
     // A refused handshake closes the socket (onClose follows); the protocol of a good one is
     // HTTP/1.1 until ALPN offers more (see protocols.ts).
     const connection = socket.data;
-    if (!success && connection instanceof HttpConnection) connection.onHandshakeFailed();
+    if (connection instanceof HttpConnection) connection.onHandshake(success);
   },
 };
+
+/** A TLS socket started on an accepted cleartext one (tls-after-proxy.ts): its connection exists already. */
+const upgradedTlsHandlers = { ...tlsHandlers, open() {} };
 
 /** The HTTP daemon. */
 export class HttpDaemon {
@@ -139,6 +145,8 @@ export class HttpDaemon {
   /** The cleartext redirect port (redirectHttp), or null. */
   private readonly redirect: RedirectPort | null;
   private redirectListener: TCPSocketListener<SocketData> | null = null;
+  /** The TLS options each upgrade gets (tls + trustProxy), made once per set of certificates. */
+  private upgradeTls: TLSOptions | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private stopped: PromiseWithResolvers<void> | null = null;
 
@@ -170,6 +178,15 @@ export class HttpDaemon {
       options.redirectHttp === undefined ? null : redirectPort(options.redirectHttp, secure, this.core.mounts, this.limits.maxBody);
     this.core.onAllClosed = () => this.finishStop();
     if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy);
+    if (this.certificates && this.core.trustedProxies) {
+      // A proxy passing TLS through sends its PROXY header before the ClientHello: TLS starts after it.
+      this.core.tlsUpgrader = new TlsUpgrader(upgradedTlsHandlers, () => (this.upgradeTls ??= listenerTls(this.certificates![0]!)));
+      if (this.certificates.length > 1)
+        errorLog(
+          "tls: with trustProxy, TLS starts after the PROXY header and every client gets the first certificate " +
+            "(Bun's socket.upgradeTLS takes one; SNI needs a listener of its own without trustProxy, see docs/tls.md)",
+        );
+    }
   }
 
   /**
@@ -216,13 +233,15 @@ export class HttpDaemon {
       socket: handlers,
     };
     const certificates = this.certificates;
-    if (certificates) {
+    if (certificates && this.core.tlsUpgrader === null) {
       options.tls = listenerTls(certificates[0]!);
       options.socket = tlsHandlers;
     }
+    // With tls and trustProxy the listener is cleartext and TLS starts per socket (tls-after-proxy.ts).
     this.listener = Bun.listen<SocketData>(options);
     if (this.redirect) this.listenForRedirects(options, this.redirect);
-    if (certificates && certificates.length > 1) this.tlsContexts(this.listener).install(certificates, false);
+    if (certificates && certificates.length > 1 && this.core.tlsUpgrader === null)
+      this.tlsContexts(this.listener).install(certificates, false);
     const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));
     this.sweepTimer = setInterval(() => this.core.sweep(), tick);
     registerDaemon(this);
@@ -271,7 +290,8 @@ export class HttpDaemon {
     if (!this.tlsSettings) throw new TypeError("reloadTls(): this daemon has no tls option");
     const certificates = loadSettings(this.tlsSettings);
     this.certificates = certificates;
-    if (this.listener) this.tlsContexts(this.listener).install(certificates, true);
+    this.upgradeTls = null; // the next upgrade (tls + trustProxy) gets the new default certificate
+    if (this.listener && this.core.tlsUpgrader === null) this.tlsContexts(this.listener).install(certificates, true);
   }
 
   private tlsContexts(listener: TCPSocketListener<SocketData>): ListenerContexts {

@@ -34,6 +34,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   private cycle: RequestCycle | null = null;
   /** The peer is a trusted proxy (trustProxy): its PROXY header or forwarded headers name the client. */
   private peerTrusted = false;
+  /** Over TLS: the handshake ended (either way), or the head timeout ended it. */
+  private handshakeEnded = false;
   /** A PROXY header named the client for the whole connection (forwarded headers are not asked). */
   private proxied = false;
   /** The microtask of scheduleResume(), made on first use (an idle connection should not pay for it). */
@@ -69,9 +71,14 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     return this.port.secure;
   }
 
-  /** The TLS handshake failed (counted: expected from scanners and old clients). */
-  onHandshakeFailed(): void {
-    this.daemon.counters.tlsFailures++;
+  /**
+   * Bun `handshake`: the TLS handshake ended. A failure is counted (expected from scanners and old
+   * clients), once: a handshake the head timeout already ended (see sweep) is not counted again.
+   */
+  onHandshake(success: boolean): void {
+    if (this.handshakeEnded) return;
+    this.handshakeEnded = true;
+    if (!success) this.daemon.counters.tlsFailures++;
   }
 
   /** True while the cap of requests per connection allows another and the daemon is not stopping. */
@@ -180,6 +187,14 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       this.remotePort = header.sourcePort;
     }
     return this.authoriseClient();
+  }
+
+  /** The PROXY phase ended: TLS starts here when the daemon speaks it after the header (tls-after-proxy.ts). */
+  proxyPhaseEnded(rest: Uint8Array): boolean {
+    const upgrader = this.daemon.tlsUpgrader;
+    if (upgrader === null || !this.port.secure) return false; // the cleartext redirect port stays cleartext
+    this.startTls(upgrader, rest);
+    return true;
   }
 
   /** The client (as now known) may be served; else the connection is dropped at once, counted as at accept. */
@@ -334,6 +349,9 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       this.abandonCurrent(false);
       this.flush();
     } else if (due === DEADLINE_FIRST_BYTE || due === DEADLINE_KEEP_ALIVE) {
+      // A TLS handshake not finished by the head timeout (nothing, or part of a ClientHello, sent
+      // and held) failed: counted as one, so a flood of stalled handshakes shows in stats().
+      if (this.port.secure && !this.handshakeEnded) this.onHandshake(false);
       this.beginClosing();
       this.flush();
     } else if (due === DEADLINE_LINGER) {

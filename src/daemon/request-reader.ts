@@ -58,6 +58,12 @@ export interface ReaderEvents {
   mayParseHead(): boolean;
   /** A trusted proxy's PROXY header was read (valid during the call); false: the client is refused (closed). */
   proxyHeaderRead(header: ProxyHeader): boolean;
+  /**
+   * The PROXY phase is over (a header was read, or the first bytes are not one); `rest` is what
+   * followed in this read (valid during the call). True: the connection took it (TLS starts after
+   * the header, tls-after-proxy.ts) and the reader reads nothing more of this socket.
+   */
+  proxyPhaseEnded(rest: Uint8Array): boolean;
   /** A head's first byte arrived: the connection is no longer idle. */
   headStarted(): void;
   /** A head is parsed (the reader's head and headBytes hold it): hand it to the request's cycle. */
@@ -248,13 +254,18 @@ export class RequestReader {
         const r = parseProxyHeader(buf, p, end, PROXY);
         if (r === INCOMPLETE) break;
         this.phase = IDLE;
-        if (r === NOT_PROXY_HEADER) continue;
-        if (r < 0) {
+        if (r < 0 && r !== NOT_PROXY_HEADER) {
           this.refuseHead(CANNED_BY_ERROR[-r] ?? cannedStatus(400));
           break;
         }
-        p = r;
-        if (!events.proxyHeaderRead(PROXY)) break;
+        if (r > 0) {
+          p = r;
+          if (!events.proxyHeaderRead(PROXY)) break;
+        }
+        if (events.proxyPhaseEnded(buf.subarray(p, end))) {
+          p = end; // TLS took the rest: nothing is left for the HTTP parser on this socket
+          break;
+        }
         continue;
       }
       if (!events.mayParseHead()) {

@@ -16,6 +16,7 @@ import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { Deadlines } from "./deadlines.ts";
 import { LINGER_MAX_BYTES } from "./limits.ts";
 import { OutputQueue } from "./output.ts";
+import type { TlsUpgrader } from "./tls-after-proxy.ts";
 
 // ── Lifecycle: it only moves forward. ────────────────────────────────────────────────────────
 /** Reading and answering requests. */
@@ -112,7 +113,8 @@ export abstract class SocketConnection implements IdleConnection {
    */
   constructor(
     protected readonly daemon: ConnectionHost,
-    protected readonly socket: Socket<unknown>,
+    /** The accepted socket; replaced by its TLS socket when TLS starts after a PROXY header (startTls). */
+    protected socket: Socket<unknown>,
     /** The address of the socket's other end (a trusted proxy's, when remoteAddress is its client's). */
     readonly peerAddress: string,
     readonly localAddress: string,
@@ -132,6 +134,15 @@ export abstract class SocketConnection implements IdleConnection {
     if (this.state === OPEN) return false;
     if (this.state === LINGERING && (this.lingerBytes += chunk.length) > LINGER_MAX_BYTES) this.finishClose(true);
     return true;
+  }
+
+  /**
+   * TLS starts on this connection's cleartext socket (tls-after-proxy.ts): at accept, or after a
+   * trusted proxy's PROXY header with `initial`, the bytes read past it. From now on every write
+   * and close goes to the TLS socket.
+   */
+  startTls(upgrader: TlsUpgrader, initial: Uint8Array | null): void {
+    this.socket = upgrader.upgrade(this.socket, this, initial);
   }
 
   /** Schedules a flush at the end of this turn (a no-op inside a read turn, which flushes anyway). */

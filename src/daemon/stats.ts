@@ -47,7 +47,9 @@ export interface DaemonStats {
   socketErrors: number;
   /**
    * TLS handshakes that failed (an old protocol, no shared cipher, a client that does not trust
-   * the certificate): expected on a public port, so counted, never logged one by one.
+   * the certificate, garbage on the port) or were not finished by the head timeout (a client that
+   * sends nothing or part of a ClientHello and holds): expected on a public port, so counted,
+   * never logged one by one.
    */
   tlsFailures: number;
 }

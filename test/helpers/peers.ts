@@ -5,7 +5,7 @@
  * message instead, so a CI machine cannot pass by lacking its peers.
  */
 import { test } from "bun:test";
-import { hasPeer, installCommand, PEERS, type PeerName } from "../../scripts/peers.ts";
+import { hasPeer, installCommand, PEERS, type Peer, type PeerName } from "../../scripts/peers.ts";
 
 export type { PeerName };
 
@@ -13,7 +13,11 @@ export type { PeerName };
 export function missingReason(names: readonly PeerName[]): string {
   const missing = names.filter((n) => !hasPeer(n));
   if (missing.length === 0) return "";
-  return `needs ${missing.map((n) => PEERS[n].command).join(", ")}: ${installCommand(missing)}`;
+  const what = (n: PeerName) => {
+    const peer: Peer = PEERS[n];
+    return peer.file ? `${peer.command} with ${peer.file}` : peer.command;
+  };
+  return `needs ${missing.map(what).join(", ")}: ${installCommand(missing)}`;
 }
 
 /** Whether a missing program fails the test rather than skipping it. */
@@ -41,6 +45,6 @@ export function peerTest(names: readonly PeerName[], title: string, fn: () => un
  */
 export function requirePeer(name: PeerName): string {
   const path = Bun.which(PEERS[name].command);
-  if (!path) throw new Error(missingReason([name]));
+  if (!path || !hasPeer(name)) throw new Error(missingReason([name]));
   return path;
 }

@@ -1,7 +1,6 @@
 /**
- * trustProxy behind a real proxy: nginx (nginx-light has no stream module, so no PROXY protocol
- * from it: the PROXY header is tested with raw sockets in test/daemon/trust-proxy.test.ts)
- * proxying with `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for` from 127.0.0.2,
+ * trustProxy behind a real proxy: nginx's http module (the PROXY protocol, from nginx's stream
+ * module and HAProxy, is in proxy-protocol.test.ts) proxying with `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for` from 127.0.0.2,
  * the only trusted address. A curl from 127.0.0.3 through it is seen as 127.0.0.3 (its forged
  * X-Forwarded-For entry ignored); the same curl straight to netsvc is itself.
  */

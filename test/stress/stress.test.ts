@@ -6,7 +6,8 @@
  * found no crash, no hang and no response a strict reading forbids, no RPC batch drew an answer
  * larger than 4x its request, the workers of a killed supervisor all exited, leaving a redeploy
  * every request, and a serving process killed under load left every call accounted once, none
- * reported unavailable that ran (issue 19).
+ * reported unavailable that ran (issue 19); TLS handshakes stalled or fed garbage, and PROXY
+ * headers from untrusted peers or dribbled by a trusted one, were each closed and counted (issue 21).
  * Latency and memory goals are judged by `npm run stress`, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -21,6 +22,10 @@ import type { RpcBatchData } from "../../bench/stress/probes/rpc-batch.ts";
 import { MIXED_09, type FuzzData } from "../../bench/stress/probes/fuzz.ts";
 import type { NatsKillData } from "../../bench/stress/probes/nats-kill.ts";
 import type { SupervisorKillData } from "../../bench/stress/probes/supervisor-kill.ts";
+import type { TlsStallData } from "../../bench/stress/probes/tls-stall.ts";
+import type { TlsGarbageData } from "../../bench/stress/probes/tls-garbage.ts";
+import type { ProxyUntrustedData } from "../../bench/stress/probes/proxy-untrusted.ts";
+import type { ProxyDribbleData } from "../../bench/stress/probes/proxy-dribble.ts";
 import { QUICK, RPC_AMPLIFICATION_GOAL, type StressSettings } from "../../bench/stress/settings.ts";
 import { hasPeer } from "../../scripts/peers.ts";
 import { peerTest } from "../helpers/peers.ts";
@@ -74,6 +79,10 @@ describe("stress probes against netsvc (quick)", () => {
         "mutation fuzz",
         "soak",
         ...(hasPeer("nats-server") ? ["nats kill"] : []), // without nats-server it is not run (its test says skipped)
+        "tls stall",
+        "tls garbage",
+        "proxy untrusted",
+        "proxy dribble",
       ]);
       for (const p of netsvc!.probes) {
         expect({ probe: p.probe, alive: p.alive, fdsBack: Number.isFinite(p.fdsBackMs) }).toEqual({
@@ -171,6 +180,35 @@ describe("stress probes against netsvc (quick)", () => {
       expect(Number.isFinite(idle.notes[`bytes per idle keep-alive connection at ${SETTINGS.idle.atScale}`])).toBe(true);
       const slow = await probe("slowloris");
       expect(slow.peak.fds).toBeGreaterThanOrEqual(SETTINGS.slowloris.sockets);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  test(
+    "TLS: stalled handshakes are closed by the head timeout and garbage at once, each counted, none logged",
+    async () => {
+      const stall = (await probe("tls stall")).data as TlsStallData;
+      expect(stall.closedByServer).toBeGreaterThanOrEqual(SETTINGS.tlsStall.sockets); // every first socket, at least
+      expect(stall.heldPastTimeout).toBe(0);
+      expect(stall.counted).toBeGreaterThanOrEqual(stall.closedByServer);
+      const garbage = (await probe("tls garbage")).data as TlsGarbageData;
+      expect(garbage.closedByServer).toBeGreaterThan(SETTINGS.tlsGarbage.clients);
+      expect(garbage.counted).toBeGreaterThanOrEqual(garbage.closedByServer);
+      expect(garbage.errorLogBytes).toBe(0);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  test(
+    "PROXY headers: from an untrusted peer each is one 400 and a close; dribbled by a trusted one, cut by the head timeout",
+    async () => {
+      const untrusted = (await probe("proxy untrusted")).data as ProxyUntrustedData;
+      expect(Object.keys(untrusted.statuses)).toEqual(["400"]);
+      expect(untrusted.closedByServer).toBeGreaterThan(SETTINGS.proxyUntrusted.clients);
+      expect(untrusted.errorLogBytes).toBe(0);
+      const dribble = (await probe("proxy dribble")).data as ProxyDribbleData;
+      expect(dribble.closedByServer).toBeGreaterThanOrEqual(SETTINGS.proxyDribble.sockets);
+      expect(dribble.heldPastTimeout).toBe(0);
     },
     RUN_LIMIT_MS,
   );

@@ -223,3 +223,18 @@ describe("with curl", () => {
     expect(r.out).toBe("plain");
   });
 });
+
+describe("redirectHttp with trustProxy (TLS then starts per socket on the main port)", () => {
+  // With tls and trustProxy the main listener is cleartext and TLS starts on each socket
+  // (tls-after-proxy.ts); the redirect port must stay cleartext for every peer, trusted or not.
+  test("the redirect port answers 308 in cleartext to a peer trusted and to one not", async () => {
+    for (const trustProxy of [["127.0.0.1"], ["10.9.9.9"]]) {
+      await using srv = startDaemon({ "/": where() }, { tls: TLS, redirectHttp: 0, trustProxy });
+      using c = await RawClient.connect(srv.daemon.redirectPort()!);
+      c.send("GET /x?y=1 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      const [a] = await c.responses(1);
+      expect(a!.status).toBe(308);
+      expect(a!.headers.location).toBe(`https://localhost:${srv.port}/x?y=1`);
+    }
+  });
+});

@@ -59,10 +59,21 @@ export function rssMiB(pid: number): number {
 
 /** Runs a load generator on LOAD_CPU to its end; its stdout and stderr together. */
 export async function runLoad(cmd: string[]): Promise<string> {
+  return (await runTimedLoad(cmd)).out;
+}
+
+/**
+ * runLoad, and the share of its CPU the load generator used (its CPU time ÷ its wall time): near
+ * 1, the load generator was the bottleneck and the servers' req/s say more about it than them.
+ */
+export async function runTimedLoad(cmd: string[]): Promise<{ out: string; loadCpuShare: number }> {
+  const started = performance.now();
   const p = Bun.spawn(pin(LOAD_CPU, cmd), { stdout: "pipe", stderr: "pipe" });
   const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
   await p.exited;
-  return out + err;
+  const wallUs = (performance.now() - started) * 1000;
+  const cpuUs = Number(p.resourceUsage()?.cpuTime.total ?? Number.NaN);
+  return { out: out + err, loadCpuShare: cpuUs / wallUs };
 }
 
 /** One measured load against one server. */
@@ -72,6 +83,8 @@ export interface Run {
   errors: number;
   /** The server's CPU time (user + system) per request, µs. */
   cpuUsPerRequest: number;
+  /** The load generator's CPU time ÷ its wall time (see runTimedLoad). */
+  loadCpuShare: number;
 }
 
 /** How a wrk load is made. */
@@ -89,7 +102,7 @@ export async function wrk(url: string, pid: number, load: WrkLoad): Promise<Run>
   const cmd = ["wrk", "-t1", `-c${load.connections}`, `-d${load.seconds}s`, ...(load.headers ?? []).flatMap((h) => ["-H", h]), url];
   if (load.pipelined) cmd.push("-s", PIPELINE_LUA, "--", String(PIPELINE_DEPTH));
   const before = cpuTicks(pid);
-  const out = await runLoad(cmd);
+  const { out, loadCpuShare } = await runTimedLoad(cmd);
   const after = cpuTicks(pid);
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? Number.NaN);
   const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? Number.NaN);
@@ -97,7 +110,7 @@ export async function wrk(url: string, pid: number, load: WrkLoad): Promise<Run>
   const sock = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   if (!Number.isFinite(rps)) throw new Error(`wrk failed against ${url}: ${out}`);
-  return { rps, requests, errors, cpuUsPerRequest: (((after - before) / CLK_TCK) * 1e6) / requests };
+  return { rps, requests, errors, cpuUsPerRequest: (((after - before) / CLK_TCK) * 1e6) / requests, loadCpuShare };
 }
 
 /** An ab run's figures, and the protocol and cipher ab reports it negotiated (TLS only). */
@@ -113,12 +126,12 @@ export interface AbRun extends Run {
 export async function abNewConnections(url: string, pid: number, seconds: number, connections: number): Promise<AbRun> {
   const before = cpuTicks(pid);
   // -n far above what fits in `seconds`: -t ends the run.
-  const out = await runLoad(["ab", "-q", "-c", String(connections), "-t", String(seconds), "-n", "10000000", url]);
+  const { out, loadCpuShare } = await runTimedLoad(["ab", "-q", "-c", String(connections), "-t", String(seconds), "-n", "10000000", url]);
   const after = cpuTicks(pid);
   const rps = Number(out.match(/Requests per second:\s+([\d.]+)/)?.[1] ?? Number.NaN);
   const requests = Number(out.match(/Complete requests:\s+(\d+)/)?.[1] ?? Number.NaN);
   const errors = Number(out.match(/Failed requests:\s+(\d+)/)?.[1] ?? 0) + Number(out.match(/Non-2xx responses:\s+(\d+)/)?.[1] ?? 0);
   if (!Number.isFinite(rps)) throw new Error(`ab failed against ${url}: ${out}`);
   const negotiated = out.match(/SSL\/TLS Protocol:\s+(\S+)/)?.[1] ?? "";
-  return { rps, requests, errors, cpuUsPerRequest: (((after - before) / CLK_TCK) * 1e6) / requests, negotiated };
+  return { rps, requests, errors, cpuUsPerRequest: (((after - before) / CLK_TCK) * 1e6) / requests, loadCpuShare, negotiated };
 }

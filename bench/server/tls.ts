@@ -17,6 +17,11 @@
  * The protocol and cipher each server negotiates with the load generators' OpenSSL defaults is
  * printed beside the figures (openssl s_client, the library wrk, ab and curl use).
  *
+ * Timing never slows a server: its CPU time is read from /proc before and after a load, and the
+ * load generator's own CPU (its rusage) is reported beside it: where the load generator is busy
+ * near 100% (wrk decrypting every response on its one core), req/s measure the client, and the
+ * servers' CPU µs per request are the comparison that holds.
+ *
  *   bun bench/server/tls.ts [--duration 2] [--rounds 3] [--warmup 1] [--large-rounds 0]
  *
  * run standalone prints the tables (bench/results/tls.md keeps them); `npm run bench:server` runs
@@ -252,6 +257,8 @@ const TLS_TARGETS: { workload: string; mode: TlsMode; peer: string; min: number 
 
 const MODE_TEXT: Record<TlsMode, string> = { plain: "keep-alive", pipelined: "16 pipelined", handshake: "1 request per connection" };
 
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+
 function report(cells: TlsCell[], peers: TlsPeer[], ciphers: Map<string, string>, largeLines: string[]): string[] {
   // Paired: netsvc ÷ peer within each round, then the median over rounds.
   const ratio = (workload: string, mode: TlsMode, ours: string, peer: string) => {
@@ -260,14 +267,14 @@ function report(cells: TlsCell[], peers: TlsPeer[], ciphers: Map<string, string>
     return o && c ? median(o.runs.map((r, i) => r.rps / c.runs[i]!.rps)) : Number.NaN;
   };
   const lines = [
-    "| workload | mode | server | req/s (median) | netsvc ÷ server | CPU µs/req | errors |",
-    "|---|---|---|---:|---:|---:|---:|",
+    "| workload | mode | server | req/s (median) | netsvc ÷ server | server CPU µs/req | server CPU busy | load generator CPU busy | errors |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|",
   ];
   for (const c of cells) {
     const rps = median(c.runs.map((r) => r.rps));
     const same = c.peer === NETSVC;
     lines.push(
-      `| ${c.workload} | ${MODE_TEXT[c.mode]} | ${c.peer} | ${Math.round(rps).toLocaleString("en-US")} | ${same ? "—" : ratio(c.workload, c.mode, NETSVC, c.peer).toFixed(2) + "x"} | ${median(c.runs.map((r) => r.cpuUsPerRequest)).toFixed(1)} | ${c.runs.reduce((a, r) => a + r.errors, 0)} |`,
+      `| ${c.workload} | ${MODE_TEXT[c.mode]} | ${c.peer} | ${Math.round(rps).toLocaleString("en-US")} | ${same ? "—" : ratio(c.workload, c.mode, NETSVC, c.peer).toFixed(2) + "x"} | ${median(c.runs.map((r) => r.cpuUsPerRequest)).toFixed(1)} | ${percent(median(c.runs.map((r) => (r.rps * r.cpuUsPerRequest) / 1e6)))} | ${percent(median(c.runs.map((r) => r.loadCpuShare)))} | ${c.runs.reduce((a, r) => a + r.errors, 0)} |`,
     );
   }
   lines.push("", "| TLS target (issue 21) | measured | bare Bun.listen TLS ÷ same peer | |", "|---|---:|---:|---|");

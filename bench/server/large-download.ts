@@ -5,7 +5,25 @@
  * and the server's resident memory: idle before the parallel downloads, and its peak during them
  * (sampled every SAMPLE_MS from /proc; a measurement, not a synchronisation).
  */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { median, rssMiB } from "./measure.ts";
+
+/** Where the large file is served from, under the document root. */
+export const LARGE_PATH = "/1g.bin";
+/** Its size: 1 GiB. */
+export const LARGE_SIZE = 1024 ** 3;
+
+/**
+ * Writes the large file under `site`: not sparse, so every peer reads real pages (from the page
+ * cache after the first download).
+ */
+export function writeLargeFile(site: string): void {
+  const chunk = Buffer.alloc(16 * 1024 * 1024, 0x5a);
+  const fd = openSync(join(site, LARGE_PATH), "w");
+  for (let written = 0; written < LARGE_SIZE; written += chunk.length) writeSync(fd, chunk);
+  closeSync(fd);
+}
 
 /** A server already listening, serving the large file at `path`. */
 export interface DownloadPeer {

@@ -21,12 +21,12 @@
  * Servers are pinned to CPU 0 and the load generators to CPU 1 (taskset), so every peer gets the
  * same single core. Needs wrk, ab, h2load, nginx (nginx-light) and taskset.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { renderChart } from "./chart.ts";
 import { targetTable } from "./targets.ts";
-import { largeDownloads } from "./large-download.ts";
+import { LARGE_PATH, LARGE_SIZE, largeDownloads, writeLargeFile } from "./large-download.ts";
 import { median, pin, type Run, rssMiB, runLoad as run, SERVER_CPU, waitForPort, wrk as wrkLoad } from "./measure.ts";
 import { nginxConfig, nginxWorker } from "./nginx-conf.ts";
 import { TLS_HANDSHAKES, TLS_HELLO, tlsBench, type TlsCell } from "./tls.ts";
@@ -64,15 +64,7 @@ mkdirSync(site);
 writeFileSync(join(site, "hello.txt"), "Hello, world!");
 writeFileSync(join(site, "64k.bin"), Buffer.alloc(64 * 1024, "x"));
 writeFileSync(join(site, "index.html"), "Hello, world!");
-const LARGE_PATH = "/1g.bin";
-const LARGE_SIZE = 1024 ** 3;
-if (LARGE_ROUNDS > 0) {
-  // Not sparse: every peer must read real pages (from the page cache after the first download).
-  const chunk = Buffer.alloc(16 * 1024 * 1024, 0x5a);
-  const fd = openSync(join(site, LARGE_PATH), "w");
-  for (let written = 0; written < LARGE_SIZE; written += chunk.length) writeSync(fd, chunk);
-  closeSync(fd);
-}
+if (LARGE_ROUNDS > 0) writeLargeFile(site);
 
 // Always rebuilt: a binary left over from older sources would be measured in their place.
 {

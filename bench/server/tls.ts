@@ -27,10 +27,10 @@
  * run standalone prints the tables (bench/results/tls.md keeps them); `npm run bench:server` runs
  * the same after its cleartext rows and puts them in its JSON, Markdown and chart.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { largeDownloads } from "./large-download.ts";
+import { LARGE_PATH, LARGE_SIZE, largeDownloads, writeLargeFile } from "./large-download.ts";
 import { abNewConnections, median, pin, type Run, rssMiB, SERVER_CPU, waitForPort, wrk } from "./measure.ts";
 import { nginxConfig, nginxWorker } from "./nginx-conf.ts";
 import { TLS_CERT, TLS_KEY } from "./tls-fixture.ts";
@@ -315,14 +315,9 @@ if (import.meta.main) {
   const site = join(work, "site");
   mkdirSync(site);
   const largeRounds = flag("--large-rounds", 0);
-  const largePath = "/1g.bin";
-  const largeSize = 1024 ** 3;
   try {
     if (largeRounds > 0) {
-      const chunk = Buffer.alloc(16 * 1024 * 1024, 0x5a);
-      const fd = openSync(join(site, largePath), "w");
-      for (let written = 0; written < largeSize; written += chunk.length) writeSync(fd, chunk);
-      closeSync(fd);
+      writeLargeFile(site);
       const b = Bun.spawnSync(["npm", "run", "build"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
       if (b.exitCode !== 0) throw new Error("npm run build failed");
     }
@@ -335,8 +330,8 @@ if (import.meta.main) {
       connections: flag("--connections", 50),
       largeRounds,
       site,
-      largePath,
-      largeSize,
+      largePath: LARGE_PATH,
+      largeSize: LARGE_SIZE,
       nextPort: () => port++,
       work,
       log: console.log,

@@ -1,7 +1,11 @@
 /**
  * The ceiling: a bare Bun.listen responder that answers every request head (each CRLFCRLF)
  * with the same canned bytes, with no parsing at all. Nothing HTTP can be faster on Bun.listen.
+ * `bun bare-listen.ts PORT [--tls]`: with --tls, over Bun.listen's TLS with the test certificate
+ * (the ceiling of any HTTPS server on Bun.listen).
  */
+import { TLS_CERT, TLS_KEY, wantsTls } from "./tls-fixture.ts";
+
 const RESPONSE = Buffer.from(
   "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, world!",
 );
@@ -13,6 +17,7 @@ Bun.listen<{ tail: number }>({
   hostname: "127.0.0.1",
   port: Number(process.argv[2]),
   data: { tail: 0 },
+  ...(wantsTls(process.argv) ? { tls: { cert: Bun.file(TLS_CERT), key: Bun.file(TLS_KEY) } } : {}),
   socket: {
     open(s) {
       s.data = { tail: 0 };

@@ -7,6 +7,9 @@ interface CellLike {
   medianRps: number;
 }
 
+/** How each mode is named in a panel's title. */
+const MODE_TITLES: Record<string, string> = { plain: "keep-alive", pipelined: "16 pipelined", handshake: "1 request per new connection" };
+
 const COLORS = ["#2a7", "#48c", "#c84", "#a5c", "#c55", "#888", "#5aa", "#aa5"];
 
 function escapeXml(s: string): string {
@@ -17,9 +20,9 @@ function escapeXml(s: string): string {
 export function renderChart(cells: CellLike[], workloads: string[]): string {
   const panels: { title: string; bars: CellLike[] }[] = [];
   for (const w of workloads) {
-    for (const mode of ["plain", "pipelined"]) {
+    for (const mode of ["plain", "pipelined", "handshake"]) {
       const bars = cells.filter((c) => c.workload === w && c.mode === mode);
-      if (bars.length) panels.push({ title: `${w}, ${mode === "plain" ? "keep-alive" : "16 pipelined"}`, bars });
+      if (bars.length) panels.push({ title: `${w}, ${MODE_TITLES[mode]}`, bars });
     }
   }
   const peers = [...new Set(cells.map((c) => c.peer))];

@@ -5,7 +5,25 @@
  * and the server's resident memory: idle before the parallel downloads, and its peak during them
  * (sampled every SAMPLE_MS from /proc; a measurement, not a synchronisation).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { median, rssMiB } from "./measure.ts";
+
+/** Where the large file is served from, under the document root. */
+export const LARGE_PATH = "/1g.bin";
+/** Its size: 1 GiB. */
+export const LARGE_SIZE = 1024 ** 3;
+
+/**
+ * Writes the large file under `site`: not sparse, so every peer reads real pages (from the page
+ * cache after the first download).
+ */
+export function writeLargeFile(site: string): void {
+  const chunk = Buffer.alloc(16 * 1024 * 1024, 0x5a);
+  const fd = openSync(join(site, LARGE_PATH), "w");
+  for (let written = 0; written < LARGE_SIZE; written += chunk.length) writeSync(fd, chunk);
+  closeSync(fd);
+}
 
 /** A server already listening, serving the large file at `path`. */
 export interface DownloadPeer {
@@ -13,6 +31,8 @@ export interface DownloadPeer {
   port: number;
   /** The process whose memory is measured. */
   pid: number;
+  /** Served over https (curl -k: the test certificate is self-signed). */
+  tls?: boolean;
 }
 
 /** Parallel downloads per run. */
@@ -22,14 +42,10 @@ const SAMPLE_MS = 20;
 /** One download may take at most this long (ms) before curl is killed and the run fails. */
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 
-function rssMiB(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 /** Runs curl to /dev/null on CPU 1; resolves with the bytes it received. */
 async function curl(url: string): Promise<number> {
-  const p = Bun.spawn(["taskset", "-c", "1", "curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", url], {
+  const insecure = url.startsWith("https:") ? ["-k"] : [];
+  const p = Bun.spawn(["taskset", "-c", "1", "curl", "-s", ...insecure, "-o", "/dev/null", "-w", "%{size_download}", url], {
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -49,7 +65,7 @@ interface Sample {
 }
 
 async function measure(peer: DownloadPeer, path: string, size: number): Promise<Sample> {
-  const url = `http://127.0.0.1:${peer.port}${path}`;
+  const url = `${peer.tls ? "https" : "http"}://127.0.0.1:${peer.port}${path}`;
   let short = 0;
   let t = performance.now();
   const got = await curl(url);
@@ -66,12 +82,6 @@ async function measure(peer: DownloadPeer, path: string, size: number): Promise<
   short += all.filter((n) => n !== size).length;
   return { single, parallel: (all.reduce((a, b) => a + b, 0) / elapsed) * 1000, idle, peak, short };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 const gbps = (bytesPerSecond: number) => (bytesPerSecond / 1e9).toFixed(2);
 

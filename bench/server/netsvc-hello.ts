@@ -1,5 +1,9 @@
-/** Benchmark peer: the netsvc hello servlet (sendResponse / sendHeader / sendContent, 13-byte body). */
+/**
+ * Benchmark peer: the netsvc hello servlet (sendResponse / sendHeader / sendContent, 13-byte body).
+ * `bun netsvc-hello.ts PORT [--tls]`: with --tls, HTTPS with the test certificate (tls-fixture.ts).
+ */
 import { Dispatcher, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
+import { TLS_CERT, TLS_KEY, wantsTls } from "./tls-fixture.ts";
 
 class Hello extends HttpServlet {
   override processRequest(): void {
@@ -17,7 +21,10 @@ class HelloServer extends HttpServer {
   }
 }
 
-const daemon = new HttpDaemon(Number(process.argv[2]), { maxRequestsPerConnection: 1e9 });
+const daemon = new HttpDaemon(Number(process.argv[2]), {
+  maxRequestsPerConnection: 1e9,
+  ...(wantsTls(process.argv) ? { tls: { cert: TLS_CERT, key: TLS_KEY } } : {}),
+});
 daemon.attach("/", new HelloServer());
 const dispatcher = new Dispatcher();
 dispatcher.monitor("SIGINT"); // an orderly exit lets `bun --cpu-prof` write its profile

@@ -3,12 +3,16 @@
  * with 16 pipelined requests per batch, alternating servers round by round; medians of req/s, and
  * ratios as the median over rounds of netsvc ÷ peer within the same round. The hello servlet runs
  * twice: with wrk's minimal request, and with the parser benchmark's 703-byte browser head.
+ * Then the same over HTTPS (bench/server/tls.ts: netsvc, Bun.serve, nginx and the bare responder
+ * with the same certificate; keep-alive, pipelined, and a new TLS connection per request);
+ * `--no-tls` skips it.
  * ab -k and h2load --h1 -m 16 give second opinions. Reports CPU time per request (from
  * /proc/<pid>/stat) and resident memory after every round, and writes JSON and an SVG bar chart
  * to bench/results/.
  *
  *   npm run bench:server                    (5 s per run, 3 rounds)
  *   bun bench/server/run.ts --duration 3 --rounds 5 --warmup 1 --no-second-opinions
+ *   bun bench/server/tls.ts --duration 2 --rounds 3              (the HTTPS rows alone, printed)
  *
  * Before the first round every server gets `--warmup` seconds (default 1) of each of its loads,
  * unmeasured: the JIT-compiled peers (netsvc, Bun.serve, node) are then compared warm, as they
@@ -17,12 +21,15 @@
  * Servers are pinned to CPU 0 and the load generators to CPU 1 (taskset), so every peer gets the
  * same single core. Needs wrk, ab, h2load, nginx (nginx-light) and taskset.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { renderChart } from "./chart.ts";
 import { targetTable } from "./targets.ts";
-import { largeDownloads } from "./large-download.ts";
+import { LARGE_PATH, LARGE_SIZE, largeDownloads, writeLargeFile } from "./large-download.ts";
+import { median, pin, type Run, rssMiB, runLoad as run, SERVER_CPU, waitForPort, wrk as wrkLoad } from "./measure.ts";
+import { nginxConfig, nginxWorker } from "./nginx-conf.ts";
+import { TLS_HANDSHAKES, TLS_HELLO, tlsBench, type TlsCell } from "./tls.ts";
 import { BROWSER_REQUEST } from "../corpora.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -39,12 +46,16 @@ const SECOND_OPINIONS = !args.includes("--no-second-opinions");
 const SCALING = !args.includes("--no-scaling");
 /** The 1 GiB download comparison (issue 12); `--large-rounds 0` skips it. */
 const LARGE_ROUNDS = flag("--large-rounds", 2);
-const CLK_TCK = 100;
+/** The HTTPS rows (bench/server/tls.ts); `--no-tls` skips them. */
+const TLS = !args.includes("--no-tls");
+/** `--no-write`: print the tables, leave bench/results/ as it is (trial runs). */
+const WRITE = !args.includes("--no-write");
 
 for (const tool of ["wrk", "ab", "h2load", "nginx", "taskset", "node"]) {
   if (!Bun.which(tool) && !existsSync(`/usr/sbin/${tool}`))
     throw new Error(`${tool} is required (apt-get install wrk apache2-utils nghttp2-client nginx-light util-linux)`);
 }
+if (TLS && !Bun.which("openssl")) throw new Error("openssl is required for the HTTPS rows (apt-get install openssl), or pass --no-tls");
 
 // ── fixtures ──────────────────────────────────────────────────────────────────────────────
 const work = mkdtempSync(join(tmpdir(), "netsvc-bench-"));
@@ -53,15 +64,7 @@ mkdirSync(site);
 writeFileSync(join(site, "hello.txt"), "Hello, world!");
 writeFileSync(join(site, "64k.bin"), Buffer.alloc(64 * 1024, "x"));
 writeFileSync(join(site, "index.html"), "Hello, world!");
-const LARGE_PATH = "/1g.bin";
-const LARGE_SIZE = 1024 ** 3;
-if (LARGE_ROUNDS > 0) {
-  // Not sparse: every peer must read real pages (from the page cache after the first download).
-  const chunk = Buffer.alloc(16 * 1024 * 1024, 0x5a);
-  const fd = openSync(join(site, LARGE_PATH), "w");
-  for (let written = 0; written < LARGE_SIZE; written += chunk.length) writeSync(fd, chunk);
-  closeSync(fd);
-}
+if (LARGE_ROUNDS > 0) writeLargeFile(site);
 
 // Always rebuilt: a binary left over from older sources would be measured in their place.
 {
@@ -85,37 +88,6 @@ interface Peer {
 // Below Linux's ephemeral range (32768+), where wrk's own client sockets could hold the port.
 let nextPort = 10000 + Math.floor(Math.random() * 20000);
 const bun = process.execPath;
-const pin = (cpu: number, cmd: string[]) => ["taskset", "-c", String(cpu), ...cmd];
-
-function nginxConfig(port: number): string {
-  const dir = join(work, `nginx-${port}`);
-  mkdirSync(join(dir, "logs"), { recursive: true });
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(
-    conf,
-    `worker_processes 1;
-user root;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 100000000;
-  # As netsvc remembers resolved files for 1 s, nginx gets its open file cache for 1 s.
-  open_file_cache max=1000 inactive=60s;
-  open_file_cache_valid 1s;
-  keepalive_timeout 60s;
-  types { text/plain txt; application/octet-stream bin; }
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server { listen 127.0.0.1:${port}; root ${site}; }
-}
-`,
-  );
-  return conf;
-}
 
 const peers: Peer[] = [
   { name: "netsvc servlet", group: "dynamic", command: (p) => [bun, join(ROOT, "bench/server/netsvc-hello.ts"), String(p)], rss: [] },
@@ -143,81 +115,23 @@ const peers: Peer[] = [
   {
     name: "nginx",
     group: "static",
-    command: (p) => ["/usr/sbin/nginx", "-c", nginxConfig(p)],
-    measuredPid: (pid) => Number(readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)[0]),
+    command: (p) => ["/usr/sbin/nginx", "-c", nginxConfig(join(work, `nginx-${p}`), `server { listen 127.0.0.1:${p}; root ${site}; }`)],
+    measuredPid: nginxWorker,
     rss: [],
   },
 ];
 
-async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-      s.end();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
-      await Bun.sleep(50);
-    }
-  }
-}
-
 async function startPeer(peer: Peer): Promise<void> {
   peer.port = nextPort++;
-  peer.proc = Bun.spawn(pin(0, peer.command(peer.port)), { stdout: "ignore", stderr: "inherit" });
+  peer.proc = Bun.spawn(pin(SERVER_CPU, peer.command(peer.port)), { stdout: "ignore", stderr: "inherit" });
   await waitForPort(peer.port);
   // taskset execs the command, so the spawned pid is the server's.
   peer.pid = peer.measuredPid ? peer.measuredPid(peer.proc.pid) : peer.proc.pid;
 }
 
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
-}
-
-function rssMiB(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 // ── load ──────────────────────────────────────────────────────────────────────────────────
-interface Run {
-  rps: number;
-  requests: number;
-  errors: number;
-  cpuUsPerRequest: number;
-}
-
-async function run(cmd: string[]): Promise<string> {
-  const p = Bun.spawn(pin(1, cmd), { stdout: "pipe", stderr: "pipe" });
-  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-  await p.exited;
-  return out + err;
-}
-
-async function wrk(peer: Peer, path: string, pipelined: boolean, seconds = DURATION, headers: string[] = []): Promise<Run> {
-  const url = `http://127.0.0.1:${peer.port}${path}`;
-  const cmd = ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, ...headers.flatMap((h) => ["-H", h]), url];
-  if (pipelined) cmd.push("-s", join(ROOT, "bench/server/pipeline.lua"), "--", "16");
-  const before = cpuTicks(peer.pid!);
-  const out = await run(cmd);
-  const after = cpuTicks(peer.pid!);
-  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
-  const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
-  const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
-  const sock = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  if (!Number.isFinite(rps)) throw new Error(`wrk failed against ${peer.name}: ${out}`);
-  return { rps, requests, errors, cpuUsPerRequest: (((after - before) / CLK_TCK) * 1e6) / requests };
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const wrk = (peer: Peer, path: string, pipelined: boolean, seconds = DURATION, headers: string[] = []): Promise<Run> =>
+  wrkLoad(`http://127.0.0.1:${peer.port}${path}`, peer.pid!, { seconds, connections: CONNECTIONS, pipelined, headers });
 
 interface Cell {
   workload: string;
@@ -271,6 +185,26 @@ try {
       }
     }
     for (const peer of peers) peer.rss.push(rssMiB(peer.pid!));
+  }
+
+  // ── HTTPS ───────────────────────────────────────────────────────────────────────────────
+  // Its own servers (the same certificate for all), rounds, alternation and medians; the TLS
+  // download only in a run that makes the 1 GiB file.
+  let tls: Awaited<ReturnType<typeof tlsBench>> | null = null;
+  if (TLS) {
+    tls = await tlsBench({
+      rounds: ROUNDS,
+      duration: DURATION,
+      warmup: WARMUP,
+      connections: CONNECTIONS,
+      largeRounds: LARGE_ROUNDS,
+      site,
+      largePath: LARGE_PATH,
+      largeSize: LARGE_SIZE,
+      nextPort: () => nextPort++,
+      work,
+      log: console.log,
+    });
   }
 
   // ── second opinions ─────────────────────────────────────────────────────────────────────
@@ -397,6 +331,8 @@ try {
       lines.push(`| ${s.workers} worker${s.workers > 1 ? "s" : ""} | ${s.mode} | ${Math.round(s.rps).toLocaleString("en-US")} |`);
   }
   if (large) lines.push("", ...large.lines);
+  if (tls)
+    lines.push("", "HTTPS (bench/server/tls.ts; the same certificate for every server, see bench/results/tls.md):", "", ...tls.lines);
   const report = lines.join("\n");
   console.log("\n" + report);
 
@@ -407,23 +343,23 @@ try {
     rounds: ROUNDS,
     warmupSeconds: WARMUP,
     connections: CONNECTIONS,
-    cells: cells.map((c) => ({ ...c, medianRps: median(c.runs.map((r) => r.rps)) })),
+    cells: [...cells, ...(tls?.cells ?? [])].map((c: Cell | TlsCell) => ({ ...c, medianRps: median(c.runs.map((r) => r.rps)) })),
     rss: Object.fromEntries(peers.map((p) => [p.name, p.rss])),
     opinions,
     scaling,
     largeDownloads: large?.samples ?? null,
+    tlsLargeDownloads: tls?.largeSamples ?? null,
   };
-  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  writeFileSync(join(ROOT, "bench/results/server.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(join(ROOT, "bench/results/server.md"), report + "\n");
-  writeFileSync(
-    join(ROOT, "bench/results/server.svg"),
-    renderChart(
-      results.cells,
-      workloads.map((w) => w.name),
-    ),
-  );
-  console.log("\nwrote bench/results/server.json, server.md and server.svg");
+  if (WRITE) {
+    mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+    writeFileSync(join(ROOT, "bench/results/server.json"), JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(join(ROOT, "bench/results/server.md"), report + "\n");
+    writeFileSync(
+      join(ROOT, "bench/results/server.svg"),
+      renderChart(results.cells, [...workloads.map((w) => w.name), ...(tls ? [TLS_HELLO, TLS_HANDSHAKES] : [])]),
+    );
+    console.log("\nwrote bench/results/server.json, server.md and server.svg");
+  } else console.log("\n--no-write: bench/results/ left as it was");
 } finally {
   for (const peer of peers) peer.proc?.kill("SIGTERM");
   await Promise.all(peers.map((p) => p.proc?.exited));

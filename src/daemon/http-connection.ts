@@ -124,6 +124,9 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       // Nothing after this response is read (discarding a body that long is not worth it,
       // SPEC §3): close once it is written.
       this.beginClosing();
+      // A client that asked to close sends no further request (RFC 9112 §9.6): with its whole
+      // request read and nothing after it, there is nothing to linger for.
+      this.inputFinished = reader.bodyDone && reader.buffered() === 0 && !reader.head.isKeepAliveRequested();
       reader.drop();
     } else if (reader.bodyDone) this.finishRequest();
     else if (reader.buffered() > 0) this.resumeReading(); // a held body is discarded now

@@ -82,6 +82,11 @@ export abstract class SocketConnection implements IdleConnection {
   protected turnClock = 0;
   /** The client sent its FIN (or reset): nothing more will be read. */
   protected peerEnded = false;
+  /**
+   * The client will send nothing more (it asked to close, RFC 9112 §9.6, and all it sent was
+   * read): our close needs no linger, as nothing of it can arrive to turn into a reset.
+   */
+  protected inputFinished = false;
   /** socket.pause() is in force (receive buffer full, or output above its high-water mark). */
   protected paused = false;
   /** A microtask flush is pending. */
@@ -242,10 +247,11 @@ export abstract class SocketConnection implements IdleConnection {
   /**
    * Our side is done: half-close and linger (read and discard) until the client closes too, or
    * LINGER_MS pass — a full close with the client's input unread would reset the connection and
-   * destroy responses it has not read yet (nginx's lingering close).
+   * destroy responses it has not read yet (nginx's lingering close). A client that closed its
+   * side, or that will send nothing more (inputFinished), is closed at once.
    */
   protected endGracefully(): void {
-    if (this.peerEnded) {
+    if (this.peerEnded || this.inputFinished) {
       this.endNow();
       this.socket.end();
       return;

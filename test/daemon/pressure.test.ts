@@ -159,6 +159,27 @@ describe("closes that finish", () => {
     await c.until(() => srv.daemon.stats().open === 0, 5000, "the server's socket closed");
   });
 
+  // RFC 9112 §9.6: a client that sent `close` sends no further request, so with nothing of it
+  // left unread there is nothing a linger could protect (nginx lingers only when a client may
+  // still be sending, too); a linger would cost every such connection a wake-up and a read, and
+  // over TLS the decryption of the client's close_notify.
+  for (const [what, request] of [
+    ["Connection: close", "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"],
+    ["HTTP/1.0 without keep-alive", "GET /a HTTP/1.0\r\n\r\n"],
+  ]) {
+    test(`a client that asked to close (${what}) and sent nothing more is closed without a linger`, async () => {
+      // A linger of a minute: only a close without one ends this connection within the test.
+      await using srv = startDaemon({ "/": pathEcho() }, { lingerMs: 60_000 });
+      using c = await RawClient.connect(srv.port, true);
+      c.send(request!);
+      await c.untilClosed(2000);
+      // The client keeps its side open: the server's socket closes all the same.
+      await c.until(() => srv.daemon.stats().open === 0, 2000, "the server's socket closed");
+      const responses = parseResponses(c.text(), true);
+      expect(responses.map((r) => [r.status, r.body, r.headers.connection])).toEqual([[200, "GET /a [a]", "close"]]);
+    });
+  }
+
   test("connections that lingered and closed stop counting: the limit still holds afterwards", async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -29,12 +29,16 @@ export class RawClient {
 
   private constructor() {}
 
-  /** Connects to 127.0.0.1:port. */
-  static async connect(port: number): Promise<RawClient> {
+  /**
+   * Connects to 127.0.0.1:port. `keepOwnSideOpen`: the server's FIN does not close our side
+   * (allowHalfOpen), as a client that has not read to the end or not yet closed — until close().
+   */
+  static async connect(port: number, keepOwnSideOpen = false): Promise<RawClient> {
     const c = new RawClient();
     c.socket = await Bun.connect({
       hostname: "127.0.0.1",
       port,
+      allowHalfOpen: keepOwnSideOpen,
       socket: {
         data: (_s, chunk) => {
           for (const b of chunk) c.received.push(b);

@@ -6,9 +6,10 @@
  *
  * --quick: CI-size (seconds per probe, a few thousand fuzz cases). --only: probes by name
  * (slowloris, idle-flood, keepalive-lockout, slow-readers, pipeline-flood, abandoned-polls,
- * rpc-batch, mutation-fuzz, soak, nats-kill) and scenarios (supervisor-kill: servers of its own,
- * with several workers). rpc-batch and nats-kill run against netsvc only (nginx has no JSON-RPC;
- * nats-kill has a nats-server of its own). Writes bench/results/stress.json, stress.md and
+ * rpc-batch, mutation-fuzz, soak, nats-kill, nats-cluster-kill) and scenarios (supervisor-kill:
+ * servers of its own, with several workers). rpc-batch, nats-kill and nats-cluster-kill run
+ * against netsvc only (nginx has no JSON-RPC nor service bus; nats-kill has a nats-server of its
+ * own, nats-cluster-kill a three-node cluster). Writes bench/results/stress.json, stress.md and
  * stress-fuzz-findings.json unless --no-write. Needs an open-file limit of idle.atScale + 1024 or
  * more (11,024 in the full run, which holds 10,000 idle connections at once): Bun raises its soft
  * limit to the hard one by itself, so only a hard limit below that needs `ulimit -Hn 22048` (as

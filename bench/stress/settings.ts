@@ -38,6 +38,11 @@ export interface StressSettings {
    * `killAfter` calls were answered; clients stop at most `afterKillLimitMs` after the kill.
    */
   natsKill: { clients: number; killAfter: number; afterKillLimitMs: number };
+  /**
+   * nats-cluster-kill: `calls` through the gateway, `inFlight` at a time, to services on a
+   * three-node cluster; the gateway's node is killed once `killAfter` calls were answered.
+   */
+  natsClusterKill: { calls: number; inFlight: number; killAfter: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -60,6 +65,7 @@ export const FULL: StressSettings = {
   rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 10_000 },
   supervisorKill: { workers: 2, requests: 20, exitLimitMs: 10_000 },
   natsKill: { clients: 32, killAfter: 20_000, afterKillLimitMs: 10_000 },
+  natsClusterKill: { calls: 60_000, inFlight: 32, killAfter: 20_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -80,6 +86,7 @@ export const QUICK: StressSettings = {
   rpcBatch: { clients: 20, batchBytes: 1_000_000, durationMs: 3000 },
   supervisorKill: { workers: 2, requests: 20, exitLimitMs: 5000 },
   natsKill: { clients: 8, killAfter: 300, afterKillLimitMs: 10_000 },
+  natsClusterKill: { calls: 1500, inFlight: 8, killAfter: 500 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,

@@ -24,6 +24,7 @@ import type { NatsCluster } from "../../../test/helpers/nats-cluster.ts";
 import { Output } from "../../../test/helpers/spawn.ts";
 import { pause, waitFor } from "../clock.ts";
 import { RPC_PATH } from "../fixture.ts";
+import { ACCOUNT_KEPT, accountBreaks, accountCalls, type CallAccount, type CallOutcome } from "../call-account.ts";
 import type { Probe } from "../probe.ts";
 
 /** The serving process: records each call's id before running it. */
@@ -59,35 +60,19 @@ export interface ClusterKillOptions {
   victim: ClusterVictim;
 }
 
-/** The exactly-once account, asserted by the tests. */
-export interface ClusterKillData {
-  calls: number;
-  /** Ids the serving processes recorded (a call that ran twice would be there twice). */
-  ran: number;
-  answered: number;
+/** The exactly-once account (call-account.ts), and how the calls flowed: asserted by the tests. */
+export interface ClusterKillData extends CallAccount {
   /** Calls started after the kill that were answered: the bus kept carrying calls. */
   answeredAfterKill: number;
-  unavailable: number;
-  unknown: number;
-  /** Calls reported unavailable (503 / 404) that ran: the goal is 0. */
-  unavailableThatRan: number;
-  /** Calls of unknown outcome (502 or timed out) that ran. */
-  unknownThatRan: number;
   /** Of the unknown ones, how many timed out (the gateway's 30 s) rather than failing at once. */
   timedOut: number;
-  /** 200 without the call's own result, another status, or no answer in time: each breaks the account. */
-  unaccounted: number;
-  /** Ids recorded more than once, or recorded but never asked for. */
-  ranTwiceOrUnasked: number;
   /** The longest call (ms), from its request to its answer. */
   slowestCallMs: number;
 }
 
-type Outcome = "answered" | "unavailable" | "unknown" | "unaccounted";
-
 /** One call's record. */
 interface CallRecord {
-  outcome: Outcome;
+  outcome: CallOutcome;
   afterKill: boolean;
   timedOut: boolean;
 }
@@ -170,27 +155,16 @@ export async function runClusterKill(o: ClusterKillOptions): Promise<ClusterKill
     await Promise.all(hosts.map((h) => h.exited));
 
     const ranList = (await Promise.all(files.map(recorded))).flat().filter((id) => !id.startsWith("warm-"));
+    const outcomes = new Map([...calls].map(([id, r]) => [id, r.outcome]));
     const ran = new Set(ranList);
     const data: ClusterKillData = {
-      calls: calls.size,
-      ran: ranList.length,
-      answered: 0,
+      ...accountCalls(outcomes, ranList),
       answeredAfterKill: 0,
-      unavailable: 0,
-      unknown: 0,
-      unavailableThatRan: 0,
-      unknownThatRan: 0,
       timedOut: 0,
-      unaccounted: 0,
-      ranTwiceOrUnasked: ranList.length - ran.size + [...ran].filter((id) => !calls.has(id)).length,
       slowestCallMs: Math.round(slowestCallMs),
     };
     for (const [id, r] of calls) {
-      const o = r.outcome === "answered" && !ran.has(id) ? "unaccounted" : r.outcome; // an answer for a call that did not run
-      data[o]++;
-      if (o === "answered" && r.afterKill) data.answeredAfterKill++;
-      if (o === "unavailable" && ran.has(id)) data.unavailableThatRan++;
-      if (o === "unknown" && ran.has(id)) data.unknownThatRan++;
+      if (r.outcome === "answered" && r.afterKill && ran.has(id)) data.answeredAfterKill++;
       if (r.timedOut) data.timedOut++;
     }
     return data;
@@ -221,8 +195,8 @@ export const natsClusterKill: Probe = {
       goals: [
         {
           goal: "every call accounted exactly once, none run twice, none reported unavailable that ran",
-          measured: `${data.unaccounted} unaccounted, ${data.ranTwiceOrUnasked} ran twice or unasked, ${data.unavailableThatRan} unavailable that ran, of ${data.calls}`,
-          met: data.unaccounted === 0 && data.ranTwiceOrUnasked === 0 && data.unavailableThatRan === 0,
+          measured: `${JSON.stringify(accountBreaks(data))} of ${data.calls}`,
+          met: Bun.deepEquals(accountBreaks(data), ACCOUNT_KEPT),
         },
         {
           goal: "calls flow on through the survivors, none left to its timeout",

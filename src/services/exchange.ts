@@ -62,6 +62,7 @@ import { MicroDiscovery } from "./discovery.ts";
 import { isRefusal, type NatsConnectPlan, type NatsCredentials, planConnection } from "./nats-credentials.ts";
 import type { ExchangeLink } from "./exchange-link.ts";
 import { IncomingCalls } from "./incoming-calls.ts";
+import { clientCertificateRefusal, type TlsRefusal } from "./nats-tls-refusal.ts";
 import { EXCHANGE_CONNECT_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { Membership } from "./membership.ts";
 import { OutgoingCalls } from "./outgoing-calls.ts";
@@ -193,6 +194,9 @@ export class Exchange implements RemoteTransport {
       } catch (e) {
         const at = this.plan.shown;
         if (isRefusal(e)) throw new Error(`NATS at ${at} refused the credentials (${this.plan.kind}): ${messageOf(e)}`);
+        // A refused client certificate shows only as a timeout here: asked directly (nats-tls-refusal.ts).
+        const refused = await this.certificateRefusal();
+        if (refused) throw new Error(`NATS at ${refused.server} refused the client certificate (TLS alert: ${refused.alert})`);
         if (!this.retry) throw new Error(`NATS at ${at} is unreachable: ${messageOf(e)}`);
         if (!reported) this.log(`NATS at ${at} is unreachable (${messageOf(e)}); retrying every ${EXCHANGE_RECONNECT_WAIT_MS} ms`);
         reported = true;
@@ -244,6 +248,13 @@ export class Exchange implements RemoteTransport {
     this.membership.announce();
     nc.publish(`${this.link.prefix}.members.query`);
     await nc.flush();
+  }
+
+  /** After a failed connect with a client certificate: whether a server refused it (see nats-tls-refusal.ts). */
+  private certificateRefusal(): Promise<TlsRefusal | null> {
+    const { servers, tls } = this.plan.options;
+    if (!tls?.cert) return Promise.resolve(null);
+    return clientCertificateRefusal(Array.isArray(servers) ? servers : [servers ?? ""], tls, EXCHANGE_CONNECT_TIMEOUT_MS);
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {

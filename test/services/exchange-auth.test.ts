@@ -194,6 +194,27 @@ peerTest(
 
 peerTest(
   ["nats-server"],
+  "a client certificate and no server listening: unreachable, not refused (only an alert is a refusal)",
+  async () => {
+    const nats = await NatsServer.start();
+    const url = nats.url;
+    await nats.stop(); // its port is now closed
+    await using lone = exchange({
+      servers: url,
+      retry: false,
+      tls: { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/client.pem`, key: `${TLS_DIR}/client-key.pem` },
+    });
+    const err = await lone.exchange.connect().then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toStartWith(`NATS at ${url} is unreachable`);
+  },
+  AUTH_TEST_TIMEOUT_MS,
+);
+
+peerTest(
+  ["nats-server"],
   "the binary: --nats repeated for a cluster's nodes, credentials in the URL; a refusal is one line and exit 1",
   async () => {
     await using nats = await NatsServer.start(USERS);

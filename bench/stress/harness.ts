@@ -14,6 +14,7 @@ import { abandonedPolls } from "./probes/abandoned-polls.ts";
 import { fuzz } from "./probes/fuzz.ts";
 import { idleAtScale, idleBytesPerConnection, idleFlood, type IdleKind } from "./probes/idle-flood.ts";
 import { keepaliveLockout } from "./probes/keepalive-lockout.ts";
+import { natsClusterKill } from "./probes/nats-cluster-kill.ts";
 import { natsKill } from "./probes/nats-kill.ts";
 import { pipelineFlood } from "./probes/pipeline-flood.ts";
 import { proxyDribble } from "./probes/proxy-dribble.ts";
@@ -30,6 +31,7 @@ import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, typ
 import { closeAll } from "./sockets.ts";
 import { readStats } from "./target-stats.ts";
 import { startBare, startBunServe, startNetsvc, startNginx, type Target, type TargetVariant } from "./targets.ts";
+import { NatsCluster } from "../../test/helpers/nats-cluster.ts";
 import { NatsServer } from "../../test/helpers/nats-server.ts";
 
 /** Every probe, in the order they run. */
@@ -49,6 +51,7 @@ export const PROBES: Probe[] = [
   tlsGarbage,
   proxyUntrusted,
   proxyDribble,
+  natsClusterKill,
 ];
 /** Every scenario (servers of its own, see Scenario), run after the probes. */
 export const SCENARIOS: Scenario[] = [supervisorKill];
@@ -189,17 +192,25 @@ function rssBackLimit(baselineKiB: number): number {
   return baselineKiB + Math.max(baselineKiB * RSS_TOLERANCE, RSS_SLACK_MIB * KIB_PER_MIB);
 }
 
-/** Runs one probe against a fresh server (on a fresh nats-server for a probe with `bus`). */
+/** Runs one probe against a fresh server (on a fresh nats-server, or cluster, for a probe with `bus`). */
 async function runProbe(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions): Promise<ProbeRecord> {
-  const nats = probe.bus ? await NatsServer.start() : null;
+  const cluster = probe.bus === "cluster" ? await NatsCluster.start() : null;
+  const nats = probe.bus === true ? await NatsServer.start() : null;
   try {
-    return await runProbeOn(kind, probe, o, nats?.url ?? "");
+    return await runProbeOn(kind, probe, o, cluster?.urls.join(",") ?? nats?.url ?? "", cluster);
   } finally {
     await nats?.stop();
+    await cluster?.[Symbol.asyncDispose]();
   }
 }
 
-async function runProbeOn(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions, natsUrl: string): Promise<ProbeRecord> {
+async function runProbeOn(
+  kind: "netsvc" | "nginx",
+  probe: Probe,
+  o: RunOptions,
+  natsUrl: string,
+  cluster: NatsCluster | null,
+): Promise<ProbeRecord> {
   const s = o.settings;
   const target = await startTarget(kind, o, natsUrl, undefined, probe.target?.(s));
   try {
@@ -207,7 +218,7 @@ async function runProbeOn(kind: "netsvc" | "nginx", probe: Probe, o: RunOptions,
     const sampler = new ProcSampler(target.pid);
     sampler.start();
     const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs, probe.normalMode, target.tls);
-    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log, natsUrl });
+    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log, natsUrl, cluster });
     const normal = await client.stop();
     const t0 = performance.now();
     // fds first (bounded by recoveryLimitMs), then RSS (bounded by rssRecoveryLimitMs).

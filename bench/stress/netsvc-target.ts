@@ -10,9 +10,10 @@
  * - `/rpc`   a JSON-RPC RpcGateway (default limits) to the service `stress`, whose `echo(x)`
  *            returns `x` (RPC_PATH; the rpc-batch probe's target).
  *            With NATS_URL the process also joins that NATS bus, so the gateway fronts the bus's
- *            services too, as `netsvc --rpc /rpc --nats URL` runs it (the nats-kill probe).
+ *            services too, as `netsvc --rpc /rpc --nats URL` runs it (the nats-kill probe); several
+ *            URLs, comma-separated, are the nodes of one cluster (`--nats` repeated; nats-cluster-kill).
  *
- * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS (default: the daemon's, MAX_CONNECTIONS)] [NATS_URL]
+ * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS (default: the daemon's, MAX_CONNECTIONS)] [NATS_URL[,NATS_URL…]]
  * The environment sets a probe's variant (TargetVariant in targets.ts): STRESS_TLS_CERT and
  * STRESS_TLS_KEY (HTTPS), STRESS_TRUST_PROXY (trustProxy, one address or CIDR),
  * STRESS_HEAD_TIMEOUT_MS (headTimeoutMs).
@@ -91,7 +92,7 @@ const dispatcher = new Dispatcher();
 dispatcher.monitor("SIGINT");
 dispatcher.monitor("SIGTERM");
 if (natsUrl) {
-  const exchange = new Exchange({ servers: natsUrl });
+  const exchange = new Exchange({ servers: natsUrl.split(",") });
   exchange.subscribeShutdown(dispatcher);
   await exchange.connect();
 }

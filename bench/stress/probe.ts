@@ -3,6 +3,7 @@ import type { NormalMode, NormalSummary } from "./normal-client.ts";
 import type { StressSettings } from "./settings.ts";
 import type { ProcSampler } from "./proc.ts";
 import type { Target, TargetVariant } from "./targets.ts";
+import type { NatsCluster } from "../../test/helpers/nats-cluster.ts";
 
 /** One goal checked by a probe: met, not met, or not applicable to this server (null). */
 export interface Goal {
@@ -28,8 +29,10 @@ export interface ProbeContext {
   /** Baseline fds and RSS (KiB) read before the attack. */
   baseline: { fds: number; rssKiB: number };
   log: (line: string) => void;
-  /** The NATS server the target is on (`nats://…`), for a probe with `bus`; "" otherwise. */
+  /** The NATS server the target is on (`nats://…`; a cluster's nodes comma-separated), for a probe with `bus`; "" otherwise. */
   natsUrl: string;
+  /** The cluster the target is on, for a probe with `bus: "cluster"`; null otherwise. */
+  cluster: NatsCluster | null;
 }
 
 /** A probe: runs its attack against a fresh target and stops it before returning. */
@@ -40,8 +43,11 @@ export interface Probe {
    * netsvc only and says so. Default false: every server gets the same probe.
    */
   netsvcOnly?: boolean;
-  /** The harness starts a nats-server for the probe and puts the target on it (/rpc). Default false. */
-  bus?: boolean;
+  /**
+   * The harness starts a nats-server for the probe (`"cluster"`: three routed ones,
+   * test/helpers/nats-cluster.ts) and puts the target on it (/rpc). Default false.
+   */
+  bus?: boolean | "cluster";
   /** How the servers run for this probe (TLS, trusted proxies, head timeout); default: as for every probe. */
   target?(s: StressSettings): TargetVariant;
   /** One line: what the attack does. */

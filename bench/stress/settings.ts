@@ -52,6 +52,11 @@ export interface StressSettings {
    * reopened when closed, for `durationMs`; netsvc's head timeout is `headTimeoutMs`.
    */
   proxyDribble: { sockets: number; byteEveryMs: number; headTimeoutMs: number; durationMs: number };
+  /**
+   * nats-cluster-kill: `calls` through the gateway, `inFlight` at a time, to services on a
+   * three-node cluster; the gateway's node is killed once `killAfter` calls were answered.
+   */
+  natsClusterKill: { calls: number; inFlight: number; killAfter: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -78,6 +83,7 @@ export const FULL: StressSettings = {
   tlsGarbage: { clients: 32, durationMs: 10_000 },
   proxyUntrusted: { clients: 32, durationMs: 10_000 },
   proxyDribble: { sockets: 1000, byteEveryMs: 1000, headTimeoutMs: 10_000, durationMs: 15_000 },
+  natsClusterKill: { calls: 60_000, inFlight: 32, killAfter: 20_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -103,6 +109,7 @@ export const QUICK: StressSettings = {
   tlsGarbage: { clients: 16, durationMs: 2000 },
   proxyUntrusted: { clients: 16, durationMs: 2000 },
   proxyDribble: { sockets: 500, byteEveryMs: 100, headTimeoutMs: 1000, durationMs: 2500 },
+  natsClusterKill: { calls: 1500, inFlight: 8, killAfter: 500 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,

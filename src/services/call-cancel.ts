@@ -114,6 +114,11 @@ export class CancellableCalls {
     if (this.serving.get(reply) === s) this.serving.delete(reply);
   }
 
+  /** The reply subjects of the delayed calls being served here (to re-acknowledge them after a reconnection). */
+  replySubjects(): IterableIterator<string> {
+    return this.serving.keys();
+  }
+
   /** A caller gave up on a call served here: abort its CallContext. Junk is ignored. */
   onCancel(msg: Msg): void {
     let body: { c?: unknown; e?: unknown };

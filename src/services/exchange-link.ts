@@ -18,6 +18,13 @@ export interface ExchangeLink {
   readonly replyPrefix: string;
   /** The connection, set by connect(); null until then. The client reconnects it by itself. */
   nc: NatsConnection | null;
+  /**
+   * How many connections to NATS this process has made: 1 once connect() succeeded, one more on
+   * each reconnection (0 before). Sent in announcements and acknowledgements: a caller that sees
+   * it grow learns that this process's connection broke, and that what was on its way to or from
+   * it then (calls, answers, acknowledgements) may have been lost with the node it was on.
+   */
+  connections: number;
   /** True while connected to NATS (false before connect(), while NATS is down, and after close()). */
   connected: boolean;
   /** Set once, by close(); never cleared. */

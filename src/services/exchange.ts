@@ -20,7 +20,15 @@
  *   No clock alone fails a call short of its timeout: a call waiting in a busy instance's queue,
  *   or an answer waiting in this process's, is not a lost one. (outgoing-calls.ts: the caller's
  *   side of these; incoming-calls.ts: the instance's.)
- * - `<prefix>.members` — every process publishes `{pid, services: [{name, groups}]}` at once when
+ * - A node of a cluster dies: the processes on it reconnect to another node, alive, so nobody
+ *   takes them for dead, but what was crossing that node (calls to them, their answers and
+ *   acknowledgements) is lost. Each process counts its connections (`c`, in its acknowledgements
+ *   `{a, c}` and announcements): on reconnecting it first acknowledges again every delayed call it
+ *   still serves, then announces. A caller that reads a higher count fails with
+ *   CALL_OUTCOME_UNKNOWN the calls that process acknowledged on an earlier connection and not
+ *   again (answered before the break: the answer may be lost), and the unacknowledged calls to
+ *   the services it hosts (they may have died with the node) — instead of at their timeout.
+ * - `<prefix>.members` — every process publishes `{pid, c, services: [{name, groups}]}` at once when
  *   its services change and every EXCHANGE_HEARTBEAT_MS; a process not heard of for
  *   EXCHANGE_DEAD_AFTER_MS is dead (its services are withdrawn); `{pid, bye: true}` on close.
  *   `<prefix>.members.query` asks everyone to publish now (sent on every (re)connection).
@@ -58,6 +66,7 @@ import { MicroDiscovery } from "./discovery.ts";
 import { isRefusal, type NatsConnectPlan, type NatsCredentials, planConnection } from "./nats-credentials.ts";
 import type { ExchangeLink } from "./exchange-link.ts";
 import { IncomingCalls } from "./incoming-calls.ts";
+import { clientCertificateRefusal, type TlsRefusal } from "./nats-tls-refusal.ts";
 import { EXCHANGE_CONNECT_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
 import { Membership } from "./membership.ts";
 import { OutgoingCalls } from "./outgoing-calls.ts";
@@ -143,9 +152,20 @@ export class Exchange implements RemoteTransport {
     this.retry = options.retry ?? true;
     this.log = options.log ?? ((m) => console.error(`netsvc: ${m}`));
     this.wantDiscovery = options.discovery ?? true;
-    this.link = { pid: this.pid, prefix, replyPrefix: `${prefix}.reply.${this.pid}`, nc: null, connected: false, closing: false };
+    this.link = {
+      pid: this.pid,
+      prefix,
+      replyPrefix: `${prefix}.reply.${this.pid}`,
+      nc: null,
+      connections: 0,
+      connected: false,
+      closing: false,
+    };
     this.cancelSubject = `${prefix}.cancel.${this.pid}`;
-    this.membership = new Membership(this.link, this.registry, (pid, names) => this.onGone(pid, names));
+    this.membership = new Membership(this.link, this.registry, {
+      onGone: (pid, names) => this.onGone(pid, names),
+      onReconnected: (pid, names, connections) => this.outgoing.failCallsLostBy(pid, names, connections),
+    });
     this.outgoing = new OutgoingCalls(this.link, this.membership, this.callerFields);
     this.incoming = new IncomingCalls(this.link, this.registry, this.membership, this.cancellable, this.callerFields);
   }
@@ -195,6 +215,9 @@ export class Exchange implements RemoteTransport {
       } catch (e) {
         const at = this.plan.shown;
         if (isRefusal(e)) throw new Error(`NATS at ${at} refused the credentials (${this.plan.kind}): ${messageOf(e)}`);
+        // A refused client certificate shows only as a timeout here: asked directly (nats-tls-refusal.ts).
+        const refused = await this.certificateRefusal();
+        if (refused) throw new Error(`NATS at ${refused.server} refused the client certificate (TLS alert: ${refused.alert})`);
         if (!this.retry) throw new Error(`NATS at ${at} is unreachable: ${messageOf(e)}`);
         if (!reported) this.log(`NATS at ${at} is unreachable (${messageOf(e)}); retrying every ${EXCHANGE_RECONNECT_WAIT_MS} ms`);
         reported = true;
@@ -204,6 +227,7 @@ export class Exchange implements RemoteTransport {
     const nc = this.link.nc;
     if (!nc || this.link.closing) return;
     if (reported) this.log(`connected to NATS at ${nc.getServer()}`);
+    this.link.connections = 1;
     this.link.connected = true;
     this.watchStatus(nc);
     void this.watchClosed(nc);
@@ -247,6 +271,13 @@ export class Exchange implements RemoteTransport {
     await nc.flush();
   }
 
+  /** After a failed connect with a client certificate: whether a server refused it (see nats-tls-refusal.ts). */
+  private certificateRefusal(): Promise<TlsRefusal | null> {
+    const { servers, tls } = this.plan.options;
+    if (!tls?.cert) return Promise.resolve(null);
+    return clientCertificateRefusal(Array.isArray(servers) ? servers : [servers ?? ""], tls, EXCHANGE_CONNECT_TIMEOUT_MS);
+  }
+
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
       if (s.type === "disconnect") {
@@ -256,9 +287,14 @@ export class Exchange implements RemoteTransport {
         // holds once reconnected): their outcome is unknown. New calls fail SERVICE_UNAVAILABLE.
         this.outgoing.failAll(frameworkFailure(CALL_OUTCOME_UNKNOWN, "the exchange lost its connection to NATS during the call"));
       } else if (s.type === "reconnect") {
+        this.link.connections++;
         this.link.connected = true;
         this.log("connected to NATS again");
         this.membership.refreshAll(); // give everyone time to re-announce
+        // Re-acknowledge the calls still being served, then announce the new connection count:
+        // a caller reads them in that order, so an acknowledged call not re-acknowledged by then
+        // was answered before the break, and its answer may have been lost with the node.
+        this.incoming.reacknowledge();
         this.membership.announce();
         nc.publish(`${this.link.prefix}.members.query`);
       } else if (s.type === "error" && s.error instanceof PermissionViolationError && s.error.operation === "publish") {

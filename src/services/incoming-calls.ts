@@ -108,7 +108,7 @@ export class IncomingCalls {
       return void nc.publish(reply, failureBody(e as ServiceFailure));
     }
     if (!isThenable(result)) return void nc.publish(reply, valueBody(result)); // hot path: no acknowledgement
-    nc.publish(reply, encoder.encode(`{"a":"${this.link.pid}"}`));
+    nc.publish(reply, this.acknowledgement());
     const served = serving as Serving | null;
     const done = (body: () => Uint8Array) => {
       if (served) this.cancellable.close(reply, served);
@@ -126,6 +126,24 @@ export class IncomingCalls {
     );
     this.inFlight.add(p);
     p.finally(() => this.inFlight.delete(p));
+  }
+
+  /**
+   * After a reconnection: acknowledges again every delayed call still being served, with the new
+   * connection count, so that its caller knows that the answer is still to come (the caller
+   * takes an acknowledged call whose instance reconnected without re-acknowledging it as
+   * answered across the break: that answer may have been lost).
+   */
+  reacknowledge(): void {
+    const nc = this.link.nc;
+    if (!nc) return;
+    const ack = this.acknowledgement();
+    for (const reply of this.cancellable.replySubjects()) nc.publish(reply, ack);
+  }
+
+  /** `{a: process id, c: connection count}`: the call is taken and its answer will come. */
+  private acknowledgement(): Uint8Array {
+    return encoder.encode(`{"a":"${this.link.pid}","c":${this.link.connections}}`);
   }
 
   /** The caller's process id, read from its reply subject (`<prefix>.reply.<process>.<id>`); "" if not an Exchange's. */

@@ -50,8 +50,10 @@ export const EXCHANGE_MAX_CALL_TIMEOUT_MS = 10 * 60_000;
 export const EXCHANGE_RECONNECT_WAIT_MS = 250;
 /**
  * Exchange: longest wait (ms) for one connection attempt to NATS (TCP, TLS handshake, INFO and
- * CONNECT) before it counts as failed. The client's default is 20 s; a server that ends a TLS
- * handshake (a client certificate its CA did not sign) shows only as this timeout under Bun.
+ * CONNECT) before it counts as failed. The client's default is 20 s. A server that refuses the
+ * client certificate shows to the NATS client only as this timeout (TLS 1.3 sends its verdict
+ * after the client's handshake is done, under Node as under Bun); the Exchange then asks the
+ * server itself, within the same bound (nats-tls-refusal.ts), and names the refusal.
  */
 export const EXCHANGE_CONNECT_TIMEOUT_MS = 5_000;
 /**

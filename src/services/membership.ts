@@ -19,6 +19,23 @@ interface Announcement {
   pid?: unknown;
   services?: unknown;
   bye?: unknown;
+  /** The sender's connection count (ExchangeLink.connections). */
+  c?: unknown;
+}
+
+/** What Membership tells its owner about other processes. */
+export interface MembershipEvents {
+  /**
+   * A process is forgotten, after its services were withdrawn from the registry, with the names
+   * it hosted: the calls it took (or may have taken) and the calls served here for it end there.
+   */
+  onGone(pid: string, services: readonly string[]): void;
+  /**
+   * A process announced a higher connection count than before: its connection to NATS broke and
+   * it is back, with `services` (what it hosts) and `connections` (its count now). What was on
+   * its way to or from it across the break may have been lost with its node.
+   */
+  onReconnected(pid: string, services: readonly string[], connections: number): void;
 }
 
 /**
@@ -29,26 +46,24 @@ export class Membership {
   private readonly lastSeen = new Map<string, number>();
   /** The service names each process announced last (what the calls it may have taken were for). */
   private readonly hosted = new Map<string, readonly string[]>();
+  /** The connection count each process announced last (a process that sends none is not here). */
+  private readonly connections = new Map<string, number>();
   /** Set by withdraw(): announcements then list no services (the heartbeat goes on while draining). */
   private withdrawn = false;
   /** True while a round trip to the server is under way before silence is judged. */
   private judging = false;
 
-  /**
-   * @param onGone called when a process is forgotten, after its services were withdrawn from
-   *   the registry, with the names it hosted: the calls it took (or may have taken) and the
-   *   calls served here for it end there.
-   */
+  /** @param events what becomes of the processes heard of (gone, reconnected). */
   constructor(
     private readonly link: ExchangeLink,
     private readonly registry: ServiceRegistry,
-    private readonly onGone: (pid: string, services: readonly string[]) => void,
+    private readonly events: MembershipEvents,
   ) {}
 
   /** Publishes this process's services (none once withdrawn); nothing while disconnected. */
   announce(): void {
     if (!this.link.connected || !this.link.nc) return;
-    const body = { pid: this.link.pid, services: this.withdrawn ? [] : this.registry.localServices() };
+    const body = { pid: this.link.pid, c: this.link.connections, services: this.withdrawn ? [] : this.registry.localServices() };
     this.link.nc.publish(`${this.link.prefix}.members`, encoder.encode(JSON.stringify(body)));
   }
 
@@ -82,11 +97,15 @@ export class Membership {
       entries.push({ name: s.name, groups: s.groups.filter((g): g is string => typeof g === "string") });
     }
     this.lastSeen.set(a.pid, Date.now());
-    this.hosted.set(
-      a.pid,
-      entries.map((e) => e.name),
-    );
+    const names = entries.map((e) => e.name);
+    const before = this.hosted.get(a.pid) ?? [];
+    this.hosted.set(a.pid, names);
     this.registry.updateRemote(a.pid, entries);
+    if (typeof a.c !== "number") return;
+    const last = this.connections.get(a.pid);
+    this.connections.set(a.pid, a.c);
+    // What it hosted before the break is what the calls lost in it were for.
+    if (last !== undefined && a.c > last) this.events.onReconnected(a.pid, [...new Set([...before, ...names])], a.c);
   }
 
   /**
@@ -131,14 +150,15 @@ export class Membership {
   }
 
   /**
-   * A process is gone: its services are withdrawn, then onGone (the calls it acknowledged fail,
+   * A process is gone: its services are withdrawn, then events.onGone (the calls it acknowledged fail,
    * and the calls served here for it are aborted).
    */
   private forget(pid: string): void {
     const services = this.hosted.get(pid) ?? [];
     this.lastSeen.delete(pid);
     this.hosted.delete(pid);
+    this.connections.delete(pid);
     this.registry.updateRemote(pid, []);
-    this.onGone(pid, services);
+    this.events.onGone(pid, services);
   }
 }

@@ -39,6 +39,8 @@ interface Pending {
   service: string;
   /** Process that acknowledged the call ("" until then). */
   handler: string;
+  /** The handler's connection count in its latest acknowledgement (0 if it sent none). */
+  ackedOn: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | null;
 }
@@ -47,6 +49,9 @@ interface Pending {
 const NO_RESPONDERS_STATUS = 503;
 /** Description of CALL_OUTCOME_UNKNOWN for an unacknowledged call whose possible instance is gone. */
 const LOST_UNACKNOWLEDGED = "no instance had acknowledged the call when one that may have taken it went away";
+
+/** Description of CALL_OUTCOME_UNKNOWN for a call that may have been lost with an instance's connection. */
+const LOST_ACROSS_BREAK = "the instance that may have taken the call lost its connection to NATS meanwhile (its node may have died)";
 
 /** How often pending calls are checked against their timeouts (ms). */
 const SWEEP_MS = 50;
@@ -106,6 +111,7 @@ export class OutgoingCalls {
         deadline: Date.now() + timeoutMs,
         service: name,
         handler: "",
+        ackedOn: 0,
         signal,
         onAbort: null,
       };
@@ -138,7 +144,7 @@ export class OutgoingCalls {
     if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS_STATUS) {
       return this.settle(id, p, () => p.reject(frameworkFailure(SERVICE_UNAVAILABLE, "no instance of the service is on the bus")));
     }
-    let body: { a?: unknown; r?: unknown; f?: FailureFields };
+    let body: { a?: unknown; c?: unknown; r?: unknown; f?: FailureFields };
     try {
       body = JSON.parse(decoder.decode(msg.data));
     } catch {
@@ -146,6 +152,7 @@ export class OutgoingCalls {
     }
     if (typeof body.a === "string") {
       p.handler = body.a;
+      p.ackedOn = typeof body.c === "number" ? body.c : 0;
       this.membership.noteAlive(body.a);
     } else if (body.f) {
       const f = body.f;
@@ -200,6 +207,23 @@ export class OutgoingCalls {
     const service = subject.slice(head.length);
     const f = frameworkFailure(SERVICE_UNAVAILABLE, `NATS refused this process permission to publish on ${subject}; the call did not run`);
     for (const [id, p] of this.pending) if (p.handler === "" && p.service === service) this.settle(id, p, () => p.reject(f));
+  }
+
+  /**
+   * Process `pid`, which hosts `services`, lost its connection to NATS and is back, now on its
+   * `connections`-th (its node may have died): what was on its way to or from it across the
+   * break may be lost, and no clock would tell (it stays alive, so it is never taken for dead).
+   * The calls it acknowledged on an earlier connection and has not acknowledged again since
+   * (it re-acknowledges those it still serves before announcing) were answered before the break,
+   * their answer possibly lost: they fail with CALL_OUTCOME_UNKNOWN, as do the calls to those
+   * services nobody has acknowledged (it may have taken them, or they may have died with the
+   * node). Survivors still answer the calls they hold; that answer then finds the call settled.
+   */
+  failCallsLostBy(pid: string, services: readonly string[], connections: number): void {
+    for (const [id, p] of this.pending) {
+      if ((p.handler === pid && p.ackedOn < connections) || (p.handler === "" && services.includes(p.service)))
+        this.giveUp(id, p, frameworkFailure(CALL_OUTCOME_UNKNOWN, LOST_ACROSS_BREAK));
+    }
   }
 
   /** Gives up on every pending call with `f` (lost NATS, closing); each is cancelled as giveUp says. */

@@ -16,6 +16,10 @@ export class NatsServer implements AsyncDisposable {
   private child: ReturnType<typeof Bun.spawn> | null = null;
   private out: Output | null = null;
   port = 0;
+  /** Its route (cluster) port, when its configuration has a `cluster` block; else 0. */
+  routePort = 0;
+  /** Its monitoring (HTTP) port, when its configuration has an `http` listen; else 0. */
+  monitorPort = 0;
 
   private constructor(private readonly configDir: string | null) {}
 
@@ -40,20 +44,36 @@ export class NatsServer implements AsyncDisposable {
     return (this.out?.text.match(all) ?? []).length;
   }
 
+  /** True from start until stop() (or a kill through it). */
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  /** GETs `path` (e.g. "/routez", "/connz?subs=1") from its monitoring endpoint, as JSON. */
+  async monitor(path: string): Promise<unknown> {
+    if (!this.monitorPort) throw new Error("monitor: started without an `http` listen in its configuration");
+    return (await fetch(`http://127.0.0.1:${this.monitorPort}${path}`)).json();
+  }
+
   /** nats://127.0.0.1:port */
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
   private async launch(port: string): Promise<void> {
-    const config = this.configDir ? ["-c", join(this.configDir, "nats.conf")] : [];
-    const child = Bun.spawn(["nats-server", ...config, "-a", "127.0.0.1", "-p", port], { stdout: "ignore", stderr: "pipe" });
+    const configArg = this.configDir ? ["-c", join(this.configDir, "nats.conf")] : [];
+    const child = Bun.spawn(["nats-server", ...configArg, "-a", "127.0.0.1", "-p", port], { stdout: "ignore", stderr: "pipe" });
     this.child = child;
     const out = new Output(child.stderr as ReadableStream<Uint8Array>);
     this.out = out;
     const m = await out.waitFor(/Listening for client connections on 127\.0\.0\.1:(\d+)/, 10_000);
     this.port = Number(m[1]);
     await out.waitFor(/Server is ready/, 10_000);
+    // Both are logged when configured; the route listener comes after "ready".
+    const config = this.configDir ? await Bun.file(join(this.configDir, "nats.conf")).text() : "";
+    if (/^\s*http\s*:/m.test(config)) this.monitorPort = Number((await out.waitFor(/Starting http monitor on 127\.0\.0\.1:(\d+)/))[1]);
+    if (/^\s*cluster\s*\{/m.test(config))
+      this.routePort = Number((await out.waitFor(/Listening for route connections on 127\.0\.0\.1:(\d+)/, 10_000))[1]);
     void out.waitFor(/$^/, 24 * 3600_000).catch(() => {}); // keep draining stderr until it exits
   }
 

@@ -173,22 +173,42 @@ peerTest(
       servers: nats.url,
       tls: { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/client.pem`, key: await Bun.file(`${TLS_DIR}/client-key.pem`).text() },
     });
-    // A certificate its CA did not sign: the server ends the handshake. Under Bun the client sees
-    // no reason ("write EBADF", or with reconnects enabled only its connect timeout), which cannot
-    // be told from a network failure, so it is "unreachable" (retried every
-    // EXCHANGE_CONNECT_TIMEOUT_MS, unless retry: false) rather than "refused" — see docs/services.md.
+    // A certificate its CA did not sign: the server answers the TLS 1.3 handshake with an alert,
+    // which the NATS client sees only as its connect timeout; the Exchange then asks the server
+    // itself and names the refusal, final whatever `retry` says (nats-tls-refusal.ts).
     await using stranger = exchange({
       servers: nats.url,
-      retry: false,
       tls: { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/stranger.pem`, key: `${TLS_DIR}/stranger-key.pem` },
     });
     const err = await stranger.exchange.connect().then(
       () => null,
       (e: Error) => e,
     );
-    expect(err?.message).toStartWith(`NATS at ${nats.url} is unreachable`);
+    expect(err?.message).toBe(`NATS at ${nats.url} refused the client certificate (TLS alert: bad certificate)`);
     expect(stranger.exchange.isConnected()).toBe(false);
-    await eventually(async () => expect(nats.countLog(/TLS handshake error: .*certificate/)).toBe(1));
+    // Two handshakes, no retry storm: the client's attempt and the Exchange's question.
+    await eventually(async () => expect(nats.countLog(/TLS handshake error: .*certificate/)).toBe(2));
+  },
+  AUTH_TEST_TIMEOUT_MS,
+);
+
+peerTest(
+  ["nats-server"],
+  "a client certificate and no server listening: unreachable, not refused (only an alert is a refusal)",
+  async () => {
+    const nats = await NatsServer.start();
+    const url = nats.url;
+    await nats.stop(); // its port is now closed
+    await using lone = exchange({
+      servers: url,
+      retry: false,
+      tls: { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/client.pem`, key: `${TLS_DIR}/client-key.pem` },
+    });
+    const err = await lone.exchange.connect().then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toStartWith(`NATS at ${url} is unreachable`);
   },
   AUTH_TEST_TIMEOUT_MS,
 );

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Output } from "../../../test/helpers/spawn.ts";
 import { waitFor } from "../clock.ts";
+import { accountCalls, type CallAccount, type CallOutcome } from "../call-account.ts";
 import type { Probe } from "../probe.ts";
 
 /** The serving process: records each call's id before running it. */
@@ -31,24 +32,7 @@ const CALL_LIMIT_MS = 35_000;
 const DELAYED_MS = 2;
 
 /** The exactly-once account, also asserted by test/stress. */
-export interface NatsKillData {
-  calls: number;
-  /** Ids the serving process recorded (a call that ran twice would be there twice). */
-  ran: number;
-  answered: number;
-  unavailable: number;
-  unknown: number;
-  /** Calls reported unavailable (503 / 404) that ran: the goal is 0. */
-  unavailableThatRan: number;
-  /** Calls of unknown outcome that ran (their answer was lost with the process). */
-  unknownThatRan: number;
-  /** 200 without the call's own result, another status, or no answer in time: each breaks the account. */
-  unaccounted: number;
-  /** Ids recorded more than once, or recorded but never asked for. */
-  ranTwiceOrUnasked: number;
-}
-
-type Outcome = "answered" | "unavailable" | "unknown" | "unaccounted";
+export type NatsKillData = CallAccount;
 
 export const natsKill: Probe = {
   name: "nats kill",
@@ -63,12 +47,12 @@ export const natsKill: Probe = {
     const host = Bun.spawn([process.execPath, HOST, natsUrl, record], { stdout: "pipe", stderr: "ignore" });
     try {
       await new Output(host.stdout as ReadableStream<Uint8Array>).waitFor(/ready \d+/, JOIN_LIMIT_MS);
-      const outcomes = new Map<string, Outcome>();
+      const outcomes = new Map<string, CallOutcome>();
       const call = async (id: string, delayed: boolean): Promise<number> => {
         const method = delayed ? "runLater" : "run";
         const params = delayed ? [id, DELAYED_MS] : [id];
         let status = 0;
-        let outcome: Outcome = "unaccounted";
+        let outcome: CallOutcome = "unaccounted";
         try {
           const res = await fetch(`http://127.0.0.1:${target.port}/rpc/ledger`, {
             method: "POST",
@@ -110,25 +94,10 @@ export const natsKill: Probe = {
       host.kill("SIGKILL"); // (already, unless every client stopped before the kill)
       await host.exited;
 
-      const ranList = (await Bun.file(record).text()).split("\n").filter((l) => l !== "");
-      const ran = new Set(ranList);
-      const data: NatsKillData = {
-        calls: outcomes.size,
-        ran: ranList.length,
-        answered: 0,
-        unavailable: 0,
-        unknown: 0,
-        unavailableThatRan: 0,
-        unknownThatRan: 0,
-        unaccounted: 0,
-        ranTwiceOrUnasked: ranList.length - ran.size + [...ran].filter((id) => !outcomes.has(id)).length,
-      };
-      for (const [id, got] of outcomes) {
-        const o = got === "answered" && !ran.has(id) ? "unaccounted" : got; // an answer for a call that did not run
-        data[o]++;
-        if (o === "unavailable" && ran.has(id)) data.unavailableThatRan++;
-        if (o === "unknown" && ran.has(id)) data.unknownThatRan++;
-      }
+      const data: NatsKillData = accountCalls(
+        outcomes,
+        (await Bun.file(record).text()).split("\n").filter((l) => l !== ""),
+      );
       return {
         notes: {
           calls: data.calls,

@@ -46,12 +46,12 @@ export const PROBES: Probe[] = [
   fuzz,
   soak,
   natsKill,
+  natsClusterKill,
   // issue 21: the TLS handshake and the PROXY header
   tlsStall,
   tlsGarbage,
   proxyUntrusted,
   proxyDribble,
-  natsClusterKill,
 ];
 /** Every scenario (servers of its own, see Scenario), run after the probes. */
 export const SCENARIOS: Scenario[] = [supervisorKill];

@@ -54,7 +54,7 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --allow CIDR          accept connections only from these ranges (repeatable)
   --deny CIDR           refuse connections from these ranges (repeatable)
   --trust-proxy CIDR    believe these proxies about the client: a PROXY protocol v1/v2
-                        header, else Forwarded / X-Forwarded-For (repeatable)
+                        header, else X-Forwarded-For (repeatable)
   --log [FILE]          access log in Common Log Format to FILE (default: stdout)
   --workers N           run N processes sharing the port (SO_REUSEPORT; default 1);
                         a worker that dies is restarted, and workers exit (finishing

@@ -11,6 +11,7 @@
  */
 export { HttpDaemon, type HttpDaemonOptions } from "./daemon/daemon.ts";
 export { TlsConfigError, type TlsCertificate, type TlsSettings } from "./daemon/tls-options.ts";
+export type { ForwardedHeader } from "./daemon/trusted-proxies.ts";
 export type { RedirectHttp, RedirectHttpOptions } from "./daemon/redirect-port.ts";
 export type { HstsOptions } from "./daemon/hsts.ts";
 export { Dispatcher, type ShutdownPhase } from "./daemon/dispatcher.ts";

@@ -6,7 +6,7 @@ import type { Socket, TCPSocketListenOptions, TCPSocketListener, TLSOptions } fr
 import type { MountedServer } from "../servers/mount-table.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
-import { TrustedProxies } from "./trusted-proxies.ts";
+import { TrustedProxies, type ForwardedHeader } from "./trusted-proxies.ts";
 import { DaemonCore } from "./daemon-core.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { hstsLine, type HstsOptions } from "./hsts.ts";
@@ -33,11 +33,18 @@ export interface HttpDaemonOptions extends Limits {
   /**
    * trustProxy (SPEC §10): addresses or CIDR ranges of proxies whose word about the client is
    * believed — a PROXY protocol v1/v2 header opening the connection, else each request's
-   * `Forwarded` / `X-Forwarded-For` (the rightmost address not itself trusted). clientHost(),
+   * forwarded header (`forwardedHeader`; the rightmost address not itself trusted). clientHost(),
    * clientPort(), authorise(host), allow/deny and the access log then see the client. From any
    * other peer those headers are ignored and a PROXY header is a 400. Default: none.
    */
   trustProxy?: string[];
+  /**
+   * The header trusted proxies write the client into: `"x-forwarded-for"` (the default: nginx's
+   * `$proxy_add_x_forwarded_for`, HAProxy's `option forwardedfor`, cloud load balancers) or
+   * `"forwarded"` (RFC 7239). Only that one is read: a proxy passes the other through as the
+   * client wrote it.
+   */
+  forwardedHeader?: ForwardedHeader;
   /** Access log: "-" (stdout), a file path, a function, or an AccessLog. Default: off, unless NETSVC_ACCESS_LOG is set. */
   accessLog?: AccessLogSink | AccessLog | null;
   /** Where errors are reported. Default: console.error. */
@@ -177,7 +184,10 @@ export class HttpDaemon {
     this.redirect =
       options.redirectHttp === undefined ? null : redirectPort(options.redirectHttp, secure, this.core.mounts, this.limits.maxBody);
     this.core.onAllClosed = () => this.finishStop();
-    if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy);
+    const header = options.forwardedHeader;
+    if (header !== undefined && header !== "x-forwarded-for" && header !== "forwarded")
+      throw new TypeError(`forwardedHeader: "x-forwarded-for" or "forwarded", not ${JSON.stringify(header)}`);
+    if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy, header);
     if (this.certificates && this.core.trustedProxies) {
       // A proxy passing TLS through sends its PROXY header before the ClientHello: TLS starts after it.
       this.core.tlsUpgrader = new TlsUpgrader(upgradedTlsHandlers, () => (this.upgradeTls ??= listenerTls(this.certificates![0]!)));

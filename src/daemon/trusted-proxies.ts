@@ -1,7 +1,12 @@
 /**
  * trustProxy (SPEC §10): the proxies whose word about the client is believed. From such a peer a
- * connection may begin with a PROXY header (request-reader.ts), and each request's `Forwarded`
- * (RFC 7239) or `X-Forwarded-For` names the client; from any other peer both are ignored.
+ * connection may begin with a PROXY header (request-reader.ts), and each request's forwarded
+ * header names the client; from any other peer it is ignored.
+ *
+ * One header is read, the one the proxy writes (`forwardedHeader`: `X-Forwarded-For` by default,
+ * what nginx, HAProxy and cloud load balancers append to; or RFC 7239's `Forwarded`). A proxy
+ * passes the other through as the client sent it, so reading both, or preferring one when
+ * present, would let any client name itself.
  *
  * The client in a chain is the rightmost address that is not itself a trusted proxy: every hop
  * appends the address it saw, so the entries right of the last trusted hop were written by
@@ -10,12 +15,18 @@
 import { findHeader, headerValues, type RequestHead } from "../parser/index.ts";
 import { contains, parseAddress, parseRange, type Range } from "./address-filter.ts";
 
+/** The forwarded header trusted proxies write (HttpDaemonOptions.forwardedHeader), lower case. */
+export type ForwardedHeader = "x-forwarded-for" | "forwarded";
+
 /** The trusted proxies' ranges (trustProxy CIDRs). */
 export class TrustedProxies {
   private readonly ranges: Range[];
 
-  /** Parses the CIDRs (TypeError on a bad entry). */
-  constructor(cidrs: string[]) {
+  /** Parses the CIDRs (TypeError on a bad entry); `header`: the forwarded header the proxies write. */
+  constructor(
+    cidrs: string[],
+    private readonly header: ForwardedHeader = "x-forwarded-for",
+  ) {
     this.ranges = cidrs.map(parseRange);
   }
 
@@ -28,16 +39,15 @@ export class TrustedProxies {
   }
 
   /**
-   * The client of a request that came from the trusted `peer`: the rightmost address of its
-   * `Forwarded` `for=` chain (preferred: the standard) or else its `X-Forwarded-For` chain that is
-   * not trusted; `peer` when the request has neither. An entry that is not an address (RFC 7239
+   * The client of a request that came from the trusted `peer`: the rightmost address of the
+   * chain in its forwarded header (`X-Forwarded-For`, or `Forwarded`'s `for=` nodes: the one the
+   * proxies write, never the other) that is not trusted; `peer` when the request has none. An entry that is not an address (RFC 7239
    * §6: `unknown`, an obfuscated `_name`) ends the walk: the client is the hop that reported it.
    */
   clientOf(head: RequestHead, bytes: Uint8Array, peer: string): string {
-    let chain: string[];
-    if (findHeader(head, bytes, "forwarded") >= 0) chain = forwardedFor(headerValues(head, bytes, "forwarded")!);
-    else if (findHeader(head, bytes, "x-forwarded-for") >= 0) chain = headerValues(head, bytes, "x-forwarded-for")!.split(",");
-    else return peer;
+    if (findHeader(head, bytes, this.header) < 0) return peer;
+    const value = headerValues(head, bytes, this.header)!;
+    const chain = this.header === "forwarded" ? forwardedFor(value) : value.split(",");
     let client = peer;
     for (let i = chain.length - 1; i >= 0; i--) {
       const address = nodeAddress(chain[i]!);

@@ -147,15 +147,39 @@ describe("forwarded headers from a trusted peer", () => {
     ["X-Forwarded-For: every hop trusted, the leftmost is the client", "X-Forwarded-For: 10.0.0.9, 10.0.0.7\r\n", "10.0.0.9"],
     ["X-Forwarded-For: an IPv4 with a port", "X-Forwarded-For: 203.0.113.9:5555\r\n", "203.0.113.9"],
     ["X-Forwarded-For: garbage right of the client ends the walk at the peer", "X-Forwarded-For: 203.0.113.9, nonsense\r\n", "127.0.0.1"],
+    // A proxy that appends to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for) passes a
+    // client's own Forwarded through untouched: believing it would let any client name itself.
+    [
+      "a Forwarded the client wrote beside the proxy's X-Forwarded-For is ignored",
+      "X-Forwarded-For: 203.0.113.9\r\nForwarded: for=198.51.100.66\r\n",
+      "203.0.113.9",
+    ],
+    ["Forwarded alone is not read by default", "Forwarded: for=198.51.100.66\r\n", "127.0.0.1"],
+    ["no forwarded header: the peer", "", "127.0.0.1"],
+  ];
+  /** With forwardedHeader: "forwarded" (a proxy that writes RFC 7239's header), X-Forwarded-For is the ignored one. */
+  const forwardedCases: [name: string, headers: string, client: string][] = [
     [
       "Forwarded: quoted IPv6 with port",
       'Forwarded: for=198.51.100.1, for="[2001:db8::9]:4711";proto=http, for=10.0.0.2\r\n',
       "2001:db8::9",
     ],
-    ["Forwarded preferred over X-Forwarded-For", "X-Forwarded-For: 6.6.6.6\r\nForwarded: For=198.51.100.2\r\n", "198.51.100.2"],
+    [
+      "Forwarded read, an X-Forwarded-For the client wrote ignored",
+      "X-Forwarded-For: 6.6.6.6\r\nForwarded: For=198.51.100.2\r\n",
+      "198.51.100.2",
+    ],
+    ["X-Forwarded-For alone is not read", "X-Forwarded-For: 6.6.6.6\r\n", "127.0.0.1"],
     ["Forwarded: unknown ends the walk", "Forwarded: for=198.51.100.1, for=unknown\r\n", "127.0.0.1"],
-    ["no forwarded header: the peer", "", "127.0.0.1"],
   ];
+  for (const [name, headers, client] of forwardedCases) {
+    test(`forwardedHeader "forwarded": ${name}`, async () => {
+      await using srv = startDaemon({ "/": whoami() }, { trustProxy, forwardedHeader: "forwarded" });
+      using c = await RawClient.connect(srv.port);
+      const r = await c.request(GET(headers));
+      expect([r.status, r.body.split(" ")[0]]).toEqual([200, client]);
+    });
+  }
   for (const [name, headers, client] of cases) {
     test(name, async () => {
       await using srv = startDaemon({ "/": whoami() }, { trustProxy });

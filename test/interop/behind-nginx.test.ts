@@ -86,6 +86,8 @@ async function curl(from: string, port: number, headers: string[] = []): Promise
 describe("behind nginx (X-Forwarded-For)", () => {
   peerTest(["nginx", "curl"], "through the trusted proxy the client is curl's address, a forged entry ignored", async () => {
     expect(await curl("127.0.0.3", nginxPort, ["X-Forwarded-For: 6.6.6.6"])).toEqual([200, "127.0.0.3"]);
+    // nginx passes a client's own Forwarded through untouched: only X-Forwarded-For is believed.
+    expect(await curl("127.0.0.3", nginxPort, ["Forwarded: for=10.9.9.9"])).toEqual([200, "127.0.0.3"]);
     expect(await curl("127.0.0.4", nginxPort)).toEqual([200, "127.0.0.4"]);
   });
 

@@ -54,9 +54,15 @@ export const TLS_SECURE_OPTIONS = constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_N
 
 const PEM_START = "-----BEGIN";
 
-/** `source` as PEM text: itself when it is PEM, else the file it names; `what` names it in errors. */
+/**
+ * `source` as PEM text: itself when it holds a PEM block (after a preamble too, as `openssl pkcs12
+ * -nodes` writes "Bag Attributes" lines first), else the file it names; `what` names it in
+ * errors. Text that is no path (it has a line break) is refused without being quoted: a key must
+ * never reach a log.
+ */
 function readPem(source: string, what: "certificate" | "key"): { pem: string; origin: string } {
-  if (source.trimStart().startsWith(PEM_START)) return { pem: source, origin: `the ${what} PEM text` };
+  if (source.includes(PEM_START)) return { pem: source, origin: `the ${what} PEM text` };
+  if (/[\r\n]/.test(source)) throw new TlsConfigError(`tls: the ${what} given is neither a file path nor PEM text (no ${PEM_START} line)`);
   let pem: string;
   try {
     pem = readFileSync(source, "utf8");

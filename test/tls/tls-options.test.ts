@@ -36,6 +36,17 @@ describe("certificate and key checked at creation", () => {
     expect(refusal(readme, KEY)).toBe(`tls: certificate file ${readme} is not PEM (no -----BEGIN line)`);
   });
 
+  test("key text never appears in the error: PEM after a preamble is text, other text is not a path", async () => {
+    const key = await Bun.file(KEY).text();
+    // openssl pkcs12 -nodes writes "Bag Attributes" lines before the PEM block: still PEM text.
+    expect(refusal(CERT, `Bag Attributes\n    localKeyID: 01 02\n${key}`)).toBe("(accepted)");
+    // Text that is not PEM (a key pasted in another encoding) is not taken for a file name.
+    const body = key.split("\n").slice(1, -2).join("\n");
+    const message = refusal(CERT, body);
+    expect(message).toBe("tls: the key given is neither a file path nor PEM text (no -----BEGIN line)");
+    expect(message).not.toContain(body.slice(0, 20));
+  });
+
   test("a key that is not the certificate's", () => {
     expect(refusal(CERT, OTHER_KEY)).toBe(`tls: key file ${OTHER_KEY} does not match certificate file ${CERT}`);
   });

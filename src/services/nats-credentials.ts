@@ -99,45 +99,71 @@ export function isRefusal(e: unknown): boolean {
   return e instanceof AuthorizationError || e instanceof UserAuthenticationExpiredError;
 }
 
-/** `url` without its user part, and that user part decoded (undefined: none). */
+/**
+ * `url` without its user part, and that user part decoded (undefined: none). The user part ends
+ * at the last "@" (a host has none; a password may hold "/", "?" or "#" unencoded), with or
+ * without a scheme (the client takes `host:port`). A bad %-escape is a TypeError that does not
+ * quote the URL: it holds a secret.
+ */
 function splitUserInfo(url: string): { url: string; user?: string; pass?: string } {
   const scheme = url.indexOf("://");
-  const at = url.lastIndexOf("@", endOfAuthority(url, scheme));
-  if (scheme < 0 || at < scheme) return { url };
-  const info = url.slice(scheme + 3, at);
+  const start = scheme < 0 ? 0 : scheme + 3;
+  const at = url.lastIndexOf("@");
+  if (at < start) return { url };
+  const info = url.slice(start, at);
   const colon = info.indexOf(":");
-  const plain = url.slice(0, scheme + 3) + url.slice(at + 1);
-  if (colon < 0) return { url: plain, user: decodeURIComponent(info) };
-  return { url: plain, user: decodeURIComponent(info.slice(0, colon)), pass: decodeURIComponent(info.slice(colon + 1)) };
-}
-
-/** Index of the end of the authority (the first "/" after "scheme://"), or the URL's length. */
-function endOfAuthority(url: string, scheme: number): number {
-  const slash = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
-  return slash < 0 ? url.length : slash;
+  const plain = url.slice(0, start) + url.slice(at + 1);
+  try {
+    if (colon < 0) return { url: plain, user: decodeURIComponent(info) };
+    return { url: plain, user: decodeURIComponent(info.slice(0, colon)), pass: decodeURIComponent(info.slice(colon + 1)) };
+  } catch {
+    throw new TypeError(`Exchange: the user part of server ${plain} is not valid %-encoding`);
+  }
 }
 
 function tlsOf(t: NatsTlsOptions | true): TlsOptions {
   if (t === true) return {};
   if ((t.cert === undefined) !== (t.key === undefined)) throw new TypeError("Exchange: tls.cert and tls.key go together");
   const o: TlsOptions = {};
-  if (t.ca !== undefined) o.ca = pemOf(t.ca);
-  if (t.cert !== undefined) o.cert = pemOf(t.cert);
-  if (t.key !== undefined) o.key = pemOf(t.key);
+  if (t.ca !== undefined) o.ca = pemOf(t.ca, "tls.ca");
+  if (t.cert !== undefined) o.cert = pemOf(t.cert, "tls.cert");
+  if (t.key !== undefined) o.key = pemOf(t.key, "tls.key");
   return o;
 }
 
-/** PEM text as is; anything else is a file path, read now (a missing file throws here, at construction). */
-function pemOf(v: string): string {
-  return v.trimStart().startsWith("-----BEGIN") ? v : readFileSync(v, "utf8");
+/**
+ * The content of `option`'s file `path`, read now (at construction). The error names the option
+ * and the reason, not the value: a secret given where a path was expected must not be quoted.
+ */
+function readOption(option: string, path: string): Buffer {
+  if (/[\r\n]/.test(path)) throw new TypeError(`Exchange: ${option} is neither a file path nor its expected content`);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new TypeError(`Exchange: cannot read the ${option} file (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
+  }
 }
 
+/** PEM text as is (a block anywhere in it); anything else is a file path, read now. */
+function pemOf(v: string, option: string): string {
+  return v.includes("-----BEGIN") ? v : readOption(option, v).toString("utf8");
+}
+
+/** A `.creds` file's content: given as bytes, as text (it holds a PEM-like block), or by its path. */
 function bytesOf(v: string | Uint8Array): Uint8Array {
-  return typeof v === "string" ? readFileSync(v) : v;
+  if (typeof v !== "string") return v;
+  return v.includes("-----BEGIN") ? new TextEncoder().encode(v) : readOption("creds", v);
 }
 
-/** An NKey user seed starts "SU" (nkeys' prefix for a user's seed); anything else is a file holding one. */
+/**
+ * An NKey user seed: "SU…" (nkeys' prefix for a user's seed; white space around it ignored), or
+ * the path of a file holding one. Another kind of seed ("S" and a base-32 run) is refused
+ * without being quoted.
+ */
 function seedOf(v: string): Uint8Array {
-  const text = v.startsWith("SU") ? v : readFileSync(v, "utf8");
-  return new TextEncoder().encode(text.trim());
+  const given = v.trim();
+  if (/^S[A-Z2-7]{40,}$/.test(given) && !given.startsWith("SU"))
+    throw new TypeError("Exchange: nkey is a seed, but not a user's (a user seed starts SU)");
+  const text = given.startsWith("SU") ? given : readOption("nkey", given).toString("utf8").trim();
+  return new TextEncoder().encode(text);
 }

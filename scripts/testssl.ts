@@ -14,9 +14,10 @@
  * server preferences, vulnerabilities — what decides "no flag at all"). `--keep DIR` writes the
  * two JSON reports there.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nginxConfig } from "../bench/server/nginx-conf.ts";
 import { waitFor } from "../bench/stress/clock.ts";
 import { accepts } from "../bench/stress/sockets.ts";
 import { freePort, NGINX } from "../bench/stress/targets.ts";
@@ -142,29 +143,15 @@ class Hello extends HttpServlet {
  * without 1.3), its defaults otherwise (ciphers `HIGH:!aNULL:!MD5`, the client's order).
  */
 async function startNginx(dir: string, port: number): Promise<() => Promise<void>> {
-  mkdirSync(dir, { recursive: true });
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(
-    conf,
-    `worker_processes 1;
-user root;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log error;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
+  const conf = nginxConfig(
+    dir,
+    `server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${CERT};
     ssl_certificate_key ${KEY};
     ssl_protocols TLSv1.2 TLSv1.3;
     location / { return 200 "hello\\n"; }
-  }
-}
-`,
+  }`,
   );
   const proc = Bun.spawn([NGINX, "-p", dir, "-c", conf], { stdout: "ignore", stderr: "inherit" });
   if (!(await waitFor(() => accepts(port), START_LIMIT_MS))) {

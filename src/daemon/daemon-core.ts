@@ -3,7 +3,6 @@
  * lines, counters, idle list and buffer pool, routing, authentication, starting servlets,
  * logging — kept out of HttpDaemon's public surface (the daemon owns one; users never see it).
  */
-import type { TlsUpgrader } from "./tls-after-proxy.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
 import type { Socket } from "bun";
 import { MountTable } from "../servers/mount-table.ts";
@@ -40,8 +39,6 @@ export class DaemonCore implements ConnectionHost {
   readonly connections = new Set<HttpConnection>();
   /** trustProxy (set by the daemon): peers whose word about the client is believed. */
   trustedProxies: TrustedProxies | null = null;
-  /** Set by the daemon when it speaks TLS after PROXY headers (tls + trustProxy): see tls-after-proxy.ts. */
-  tlsUpgrader: TlsUpgrader | null = null;
   /** Called once every connection has closed while stopping. */
   onAllClosed: (() => void) | null = null;
 
@@ -122,7 +119,7 @@ export class DaemonCore implements ConnectionHost {
     const connection = new HttpConnection(this, port, socket, remote, socket.localAddress);
     socket.data = connection;
     if (trusted) connection.trustPeer();
-    else if (this.tlsUpgrader !== null && port.secure) connection.startTls(this.tlsUpgrader, null); // no PROXY header may come: TLS from the first byte
+    else if (port.tlsUpgrader !== null) connection.startTls(port.tlsUpgrader, null); // no PROXY header may come: TLS from the first byte
     this.connections.add(connection);
     this.idle.add(connection); // idle until its first byte
   }

@@ -46,8 +46,6 @@ export interface DaemonResources {
   readonly accessLog: AccessLog | null;
   /** trustProxy: the peers whose word about the client is believed; null when none is. */
   readonly trustedProxies: TrustedProxies | null;
-  /** Starts TLS on cleartext sockets when the daemon has both tls and trustProxy (tls-after-proxy.ts); null otherwise. */
-  readonly tlsUpgrader: TlsUpgrader | null;
   /** The daemon's authorise(host) (allow/deny by default), a throw logged and taken as false. */
   authoriseClient(host: string): boolean;
   /** Reports an error. */
@@ -60,6 +58,11 @@ export interface DaemonResources {
 export interface PortResources {
   /** True when connections arrive over TLS (the listener's, so the same for all its connections). */
   readonly secure: boolean;
+  /**
+   * Starts TLS on this port's cleartext sockets when the daemon has both tls and trustProxy
+   * (tls-after-proxy.ts): the secure port's, never the cleartext redirect port's; null otherwise.
+   */
+  readonly tlsUpgrader: TlsUpgrader | null;
   /** The Date line and the response tails around it (with the port's fixed lines), true to the second. */
   readonly dates: DateLines;
   /** Request cycles (routing through the port's routing): one held by each of its connections that is not idle. */

@@ -190,7 +190,7 @@ export class HttpDaemon {
     if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy, header);
     if (this.certificates && this.core.trustedProxies) {
       // A proxy passing TLS through sends its PROXY header before the ClientHello: TLS starts after it.
-      this.core.tlsUpgrader = new TlsUpgrader(upgradedTlsHandlers, () => (this.upgradeTls ??= listenerTls(this.certificates![0]!)));
+      this.mainPort.tlsUpgrader = new TlsUpgrader(upgradedTlsHandlers, () => (this.upgradeTls ??= listenerTls(this.certificates![0]!)));
       if (this.certificates.length > 1)
         errorLog(
           "tls: with trustProxy, TLS starts after the PROXY header and every client gets the first certificate " +
@@ -243,14 +243,14 @@ export class HttpDaemon {
       socket: handlers,
     };
     const certificates = this.certificates;
-    if (certificates && this.core.tlsUpgrader === null) {
+    if (certificates && this.mainPort.tlsUpgrader === null) {
       options.tls = listenerTls(certificates[0]!);
       options.socket = tlsHandlers;
     }
     // With tls and trustProxy the listener is cleartext and TLS starts per socket (tls-after-proxy.ts).
     this.listener = Bun.listen<SocketData>(options);
     if (this.redirect) this.listenForRedirects(options, this.redirect);
-    if (certificates && certificates.length > 1 && this.core.tlsUpgrader === null)
+    if (certificates && certificates.length > 1 && this.mainPort.tlsUpgrader === null)
       this.tlsContexts(this.listener).install(certificates, false);
     const tick = Math.max(5, Math.min(1000, Math.floor(this.shortestTimeout() / 4)));
     this.sweepTimer = setInterval(() => this.core.sweep(), tick);
@@ -301,7 +301,7 @@ export class HttpDaemon {
     const certificates = loadSettings(this.tlsSettings);
     this.certificates = certificates;
     this.upgradeTls = null; // the next upgrade (tls + trustProxy) gets the new default certificate
-    if (this.listener && this.core.tlsUpgrader === null) this.tlsContexts(this.listener).install(certificates, true);
+    if (this.listener && this.mainPort.tlsUpgrader === null) this.tlsContexts(this.listener).install(certificates, true);
   }
 
   private tlsContexts(listener: TCPSocketListener<SocketData>): ListenerContexts {

@@ -194,8 +194,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
 
   /** The PROXY phase ended: TLS starts here when the daemon speaks it after the header (tls-after-proxy.ts). */
   proxyPhaseEnded(rest: Uint8Array): boolean {
-    const upgrader = this.daemon.tlsUpgrader;
-    if (upgrader === null || !this.port.secure) return false; // the cleartext redirect port stays cleartext
+    const upgrader = this.port.tlsUpgrader;
+    if (upgrader === null) return false;
     this.startTls(upgrader, rest);
     return true;
   }

@@ -11,6 +11,7 @@ import type { Routing } from "../servers/mount-table.ts";
 import { CyclePool } from "./cycle-pool.ts";
 import type { PortResources } from "./daemon-resources.ts";
 import { DateLines } from "./date-lines.ts";
+import type { TlsUpgrader } from "./tls-after-proxy.ts";
 
 /** One listener's side of the daemon (see the file comment). */
 export class PortProfile implements PortResources {
@@ -18,6 +19,8 @@ export class PortProfile implements PortResources {
   readonly dates: DateLines;
   /** Request cycles routing through this port's routing. */
   readonly cycles: CyclePool;
+  /** TLS after a PROXY header (set by the daemon on its secure port with tls + trustProxy); null: none. */
+  tlsUpgrader: TlsUpgrader | null = null;
 
   /**
    * `secure`: the listener speaks TLS. `routing`: what its requests route through. `fixedLines`:

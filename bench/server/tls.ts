@@ -23,6 +23,7 @@
  * servers' CPU µs per request are the comparison that holds.
  *
  *   bun bench/server/tls.ts [--duration 2] [--rounds 3] [--warmup 1] [--large-rounds 0]
+ *                           [--connections 50] [--modes plain,pipelined,handshake] [--help]
  *
  * run standalone prints the tables (bench/results/tls.md keeps them); `npm run bench:server` runs
  * the same after its cleartext rows and puts them in its JSON, Markdown and chart.
@@ -39,6 +40,8 @@ const ROOT = resolve(import.meta.dir, "../..");
 
 /** The modes of the TLS rows: keep-alive, 16 pipelined, and one request per new connection. */
 export type TlsMode = "plain" | "pipelined" | "handshake";
+/** Every mode, in the order the rows are run. */
+export const TLS_MODES: readonly TlsMode[] = ["plain", "pipelined", "handshake"];
 
 /** One server's runs of one load. */
 export interface TlsCell {
@@ -56,6 +59,8 @@ export interface TlsBenchOptions {
   connections: number;
   /** Rounds of the 1 GiB download (0: none). */
   largeRounds: number;
+  /** The loads run (default: all three); a server none of them uses is not started. */
+  modes?: readonly TlsMode[];
   /** The document root holding LARGE_PATH when largeRounds > 0. */
   site: string;
   largePath: string;
@@ -188,7 +193,12 @@ async function negotiated(port: number): Promise<string> {
 
 /** Runs the TLS rows; returns the cells, Markdown lines, and the large-download samples. */
 export async function tlsBench(o: TlsBenchOptions) {
-  const peers = peersFor(o);
+  const modes = o.modes ?? TLS_MODES;
+  const used = (p: TlsPeer) =>
+    (p.hello && (modes.includes("plain") || modes.includes("pipelined"))) ||
+    (p.handshakes && modes.includes("handshake")) ||
+    (p.download && o.largeRounds > 0);
+  const peers = peersFor(o).filter(used);
   for (const peer of peers) {
     peer.port = o.nextPort();
     peer.proc = Bun.spawn(pin(SERVER_CPU, peer.command(peer.port)), { stdout: "ignore", stderr: "inherit" });
@@ -204,11 +214,12 @@ export async function tlsBench(o: TlsBenchOptions) {
       mode === "handshake"
         ? abNewConnections(url(peer), peer.pid!, seconds, o.connections)
         : wrk(url(peer), peer.pid!, { seconds, connections: o.connections, pipelined: mode === "pipelined" });
-    const loads: { workload: string; mode: TlsMode; peers: TlsPeer[] }[] = [
+    const allLoads: { workload: string; mode: TlsMode; peers: TlsPeer[] }[] = [
       { workload: TLS_HELLO, mode: "plain", peers: peers.filter((p) => p.hello) },
       { workload: TLS_HELLO, mode: "pipelined", peers: peers.filter((p) => p.hello) },
       { workload: TLS_HANDSHAKES, mode: "handshake", peers: peers.filter((p) => p.handshakes) },
     ];
+    const loads = allLoads.filter((load) => modes.includes(load.mode));
     if (o.warmup > 0) {
       for (const load of loads) for (const peer of load.peers) await measureOnce(peer, load.mode, o.warmup);
       o.log(`  warmed every TLS server with ${o.warmup} s of each load`);
@@ -307,6 +318,22 @@ function report(cells: TlsCell[], peers: TlsPeer[], ciphers: Map<string, string>
 /** Standalone: the TLS rows alone, printed (nothing written to bench/results/). */
 if (import.meta.main) {
   const args = process.argv.slice(2);
+  if (args.includes("--help")) {
+    console.log(`bun bench/server/tls.ts [options] (run it under flock /tmp/netsvc-heavy.lock)
+  --rounds N        rounds of every load, the order rotating (default 3)
+  --duration S      seconds per measured run (default 2)
+  --warmup S        seconds of each load per server before the rounds (default 1)
+  --connections N   concurrent connections of wrk and ab (default 50)
+  --modes LIST      comma-separated among ${TLS_MODES.join(", ")} (default all):
+                      plain      HTTPS hello, keep-alive (wrk)
+                      pipelined  HTTPS hello, 16 pipelined (wrk + pipeline.lua)
+                      handshake  one request per new TLS connection, a full handshake each (ab)
+  --large-rounds N  rounds of the 1 GiB download over https (default 0: none; builds dist/netsvc)`);
+    process.exit(0);
+  }
+  const modesArg = args.indexOf("--modes");
+  const modes = modesArg >= 0 ? (args[modesArg + 1] ?? "").split(",") : [...TLS_MODES];
+  for (const m of modes) if (!TLS_MODES.includes(m as TlsMode)) throw new Error(`--modes: unknown mode ${m} (${TLS_MODES.join(", ")})`);
   const flag = (name: string, fallback: number) => {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : fallback;
@@ -329,6 +356,7 @@ if (import.meta.main) {
       warmup: flag("--warmup", 1),
       connections: flag("--connections", 50),
       largeRounds,
+      modes: modes as TlsMode[],
       site,
       largePath: LARGE_PATH,
       largeSize: LARGE_SIZE,

@@ -116,7 +116,7 @@ export class DaemonCore implements ConnectionHost {
       return;
     }
     this.counters.accepted++;
-    const connection = new HttpConnection(this, port, socket, remote, socket.localAddress);
+    const connection = new HttpConnection(this, port, socket, remote);
     socket.data = connection;
     if (trusted) connection.trustPeer();
     else if (port.tlsUpgrader !== null) connection.startTls(port.tlsUpgrader, null); // no PROXY header may come: TLS from the first byte

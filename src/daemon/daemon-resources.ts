@@ -58,6 +58,10 @@ export interface DaemonResources {
 export interface PortResources {
   /** True when connections arrive over TLS (the listener's, so the same for all its connections). */
   readonly secure: boolean;
+  /** The port the listener is bound to (every accepted socket's local port); 0 before it listens. */
+  readonly localPort: number;
+  /** The address the listener is bound to (its hostname option; may be a wildcard such as 0.0.0.0). */
+  readonly boundAddress: string;
   /**
    * Starts TLS on this port's cleartext sockets when the daemon has both tls and trustProxy
    * (tls-after-proxy.ts): the secure port's, never the cleartext redirect port's; null otherwise.

@@ -249,6 +249,7 @@ export class HttpDaemon {
     }
     // With tls and trustProxy the listener is cleartext and TLS starts per socket (tls-after-proxy.ts).
     this.listener = Bun.listen<SocketData>(options);
+    this.mainPort.bound(this.host, this.listener.port);
     if (this.redirect) this.listenForRedirects(options, this.redirect);
     if (certificates && certificates.length > 1 && this.mainPort.tlsUpgrader === null)
       this.tlsContexts(this.listener).install(certificates, false);
@@ -268,6 +269,7 @@ export class HttpDaemon {
         data: { core: this.core, port: redirect.profile },
         socket: handlers,
       });
+      redirect.profile.bound(this.host, this.redirectListener.port);
     } catch (e) {
       this.listener!.stop(true);
       this.listener = null;

@@ -48,9 +48,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     private readonly port: PortResources,
     socket: Socket<unknown>,
     remoteAddress: string,
-    localAddress: string,
   ) {
-    super(daemon, socket, remoteAddress, localAddress);
+    super(daemon, socket, remoteAddress, port.localPort, port.boundAddress);
     this.input = new RequestReader(daemon, this.deadlines, this);
   }
 
@@ -187,7 +186,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     if (header.family !== 0) {
       this.proxied = true;
       this.remoteAddress = proxySourceText(header);
-      this.remotePort = header.sourcePort;
+      this.setRemotePort(header.sourcePort);
     }
     return this.authoriseClient();
   }
@@ -216,6 +215,10 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       this.remoteAddress = this.daemon.trustedProxies!.clientOf(this.input.head, this.input.headBytes, this.peerAddress);
       if (!this.authoriseClient()) return;
     }
+    // A request naming no host (HTTP/1.0 without Host) makes its URL, and its access-log line,
+    // from the local address: read it while the socket can tell (the line may be written after
+    // a reset). Every other request leaves it unread unless a servlet asks.
+    if (this.input.head.hostIndex < 0) this.readLocalAddress();
     this.daemon.counters.requests++;
     (this.cycle ??= this.port.cycles.take(this)).begin();
   }

@@ -21,6 +21,10 @@ export class PortProfile implements PortResources {
   readonly cycles: CyclePool;
   /** TLS after a PROXY header (set by the daemon on its secure port with tls + trustProxy); null: none. */
   tlsUpgrader: TlsUpgrader | null = null;
+  /** See PortResources; set by bound(). */
+  localPort = 0;
+  /** See PortResources; set by bound(). */
+  boundAddress = "";
 
   /**
    * `secure`: the listener speaks TLS. `routing`: what its requests route through. `fixedLines`:
@@ -34,5 +38,11 @@ export class PortProfile implements PortResources {
   ) {
     this.dates = new DateLines(fixedLines);
     this.cycles = new CyclePool(routing, maxBody);
+  }
+
+  /** The listener is bound to `address` (its hostname option) and `port` (the port it got). */
+  bound(address: string, port: number): void {
+    this.boundAddress = address;
+    this.localPort = port;
   }
 }

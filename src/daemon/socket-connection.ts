@@ -58,9 +58,6 @@ export interface ConnectionInput {
 /** A connection's lifecycle, output, linger and idle-list place (see the file comment). */
 export abstract class SocketConnection implements IdleConnection {
   readonly output: OutputQueue;
-  readonly localPort: number;
-  /** The client's port: the peer's, or what a trusted proxy's PROXY header said (trustProxy). */
-  remotePort: number;
   /**
    * The client's address: the peer's, or the client a trusted proxy named (trustProxy: its PROXY
    * header for the whole connection, else each request's forwarded headers).
@@ -112,9 +109,15 @@ export abstract class SocketConnection implements IdleConnection {
   /** The connection joined the idle list: what it holds only for requests may go back. */
   protected abstract becameIdle(): void;
 
+  /** The local address once read (see localAddress); null until asked. */
+  private local: string | null = null;
+  /** The client's port once known (see remotePort); -1 until asked or set by a PROXY header. */
+  private clientPort = -1;
+
   /**
-   * Creates the connection for a newly accepted socket. The addresses are read once by the
-   * daemon (the runtime has none to give in the close event, when a log line may still need them).
+   * Creates the connection for a newly accepted socket. Only the peer's address is read at
+   * accept (allow/deny need it); every other address is read when first asked (each read is a
+   * getsockname/getpeername and a string: about 3-5 µs apiece, 1-2% of a TLS handshake's CPU).
    */
   constructor(
     protected readonly daemon: ConnectionHost,
@@ -122,13 +125,43 @@ export abstract class SocketConnection implements IdleConnection {
     protected socket: Socket<unknown>,
     /** The address of the socket's other end (a trusted proxy's, when remoteAddress is its client's). */
     readonly peerAddress: string,
-    readonly localAddress: string,
+    /** The port it was accepted on: the listener's, which is every accepted socket's local port. */
+    readonly localPort: number,
+    /** The address the listener was bound to: localAddress when the socket can no longer tell. */
+    private readonly boundAddress: string,
   ) {
     this.remoteAddress = peerAddress;
     this.output = new OutputQueue(daemon.limits.outputHighWaterMark, daemon.buffers);
-    this.localPort = socket.localPort;
-    this.remotePort = socket.remotePort;
     this.deadlines = new Deadlines(daemon.limits, daemon.clock);
+  }
+
+  /**
+   * The address the client connected to, read from the socket when first asked and the same ever
+   * after. Bun has no addresses for a closed socket: asked first after the client reset the
+   * connection, it is the address the listener was bound to (which is it, unless that is a
+   * wildcard such as 0.0.0.0).
+   */
+  get localAddress(): string {
+    return (this.local ??= this.socket.localAddress ?? this.boundAddress);
+  }
+
+  /** Reads localAddress now, while the socket is open (someone will ask after it may have closed). */
+  protected readLocalAddress(): void {
+    this.local ??= this.socket.localAddress ?? this.boundAddress;
+  }
+
+  /**
+   * The client's port: what a trusted proxy's PROXY header said, else the peer's, read from the
+   * socket when first asked and the same ever after (0 when first asked after the socket closed).
+   */
+  get remotePort(): number {
+    if (this.clientPort < 0) this.clientPort = this.socket.remotePort ?? 0;
+    return this.clientPort;
+  }
+
+  /** A trusted proxy's PROXY header named the client's port (proxy-protocol.txt §2.1, §2.2). */
+  protected setRemotePort(port: number): void {
+    this.clientPort = port;
   }
 
   /**
@@ -177,10 +210,11 @@ export abstract class SocketConnection implements IdleConnection {
     this.socket.terminate();
   }
 
-  /** Logs a servlet failure with the connection's peer, and counts it. */
+  /** Logs a servlet failure with the connection's peer (its port when known: see remotePort), and counts it. */
   logError(message: string, error?: unknown): void {
     this.daemon.counters.servletErrors++;
-    this.daemon.logError(`${this.remoteAddress}:${this.remotePort} ${message}`, error);
+    const port = this.remotePort;
+    this.daemon.logError(`${this.remoteAddress}${port > 0 ? `:${port}` : ""} ${message}`, error);
   }
 
   /** Content a servlet gave a 204 or 304 was dropped: counted, the first one logged (by the daemon). */

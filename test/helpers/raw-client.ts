@@ -104,6 +104,11 @@ export class RawClient {
     this.socket.resume();
   }
 
+  /** This end's port (the server's remotePort for this connection). */
+  get localPort(): number {
+    return this.socket.localPort;
+  }
+
   /** Half-closes the write side. */
   shutdownWrite(): void {
     this.socket.shutdown();

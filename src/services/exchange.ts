@@ -26,8 +26,11 @@
  *   `{a, c}` and announcements): on reconnecting it first acknowledges again every delayed call it
  *   still serves, then announces. A caller that reads a higher count fails with
  *   CALL_OUTCOME_UNKNOWN the calls that process acknowledged on an earlier connection and not
- *   again (answered before the break: the answer may be lost), and the unacknowledged calls to
- *   the services it hosts (they may have died with the node) — instead of at their timeout.
+ *   again (answered before the break: the answer may be lost), and, of the unacknowledged calls
+ *   to the services it hosts, those no instance has once each has replied to a barrier
+ *   (`<prefix>.barrier.<process>`, published behind them: NATS keeps one connection's messages
+ *   in order, so the reply comes behind the answers; loss-barrier.ts) — instead of at their
+ *   timeout, and without failing the calls the other instances hold.
  * - `<prefix>.members` — every process publishes `{pid, c, services: [{name, groups}]}` at once when
  *   its services change and every EXCHANGE_HEARTBEAT_MS; a process not heard of for
  *   EXCHANGE_DEAD_AFTER_MS is dead (its services are withdrawn); `{pid, bye: true}` on close.
@@ -164,7 +167,7 @@ export class Exchange implements RemoteTransport {
     this.cancelSubject = `${prefix}.cancel.${this.pid}`;
     this.membership = new Membership(this.link, this.registry, {
       onGone: (pid, names) => this.onGone(pid, names),
-      onReconnected: (pid, names, connections) => this.outgoing.failCallsLostBy(pid, names, connections),
+      onReconnected: (pid, names, connections) => this.outgoing.failCallsLostBy(pid, names, connections, this.membership.hostsOf(names)),
     });
     this.outgoing = new OutgoingCalls(this.link, this.membership, this.callerFields);
     this.incoming = new IncomingCalls(this.link, this.registry, this.membership, this.cancellable, this.callerFields);
@@ -239,6 +242,11 @@ export class Exchange implements RemoteTransport {
     nc.subscribe(this.cancelSubject, {
       callback: (err, msg) => {
         if (!err) this.cancellable.onCancel(msg);
+      },
+    });
+    nc.subscribe(this.outgoing.barriers.subjectOf(this.pid), {
+      callback: (err, msg) => {
+        if (!err) this.outgoing.barriers.answer(msg);
       },
     });
     nc.subscribe(`${this.link.prefix}.members`, {

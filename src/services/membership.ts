@@ -116,6 +116,13 @@ export class Membership {
     if (!this.lastSeen.has(pid) && this.link.connected) this.lastSeen.set(pid, Date.now());
   }
 
+  /** The processes whose latest announcement lists any of `services`. */
+  hostsOf(services: readonly string[]): string[] {
+    const pids: string[] = [];
+    for (const [pid, names] of this.hosted) if (names.some((n) => services.includes(n))) pids.push(pid);
+    return pids;
+  }
+
   /** Back on the bus after a disconnection: everyone is given time to re-announce. */
   refreshAll(): void {
     const now = Date.now();

@@ -15,6 +15,7 @@ import type { Msg } from "@nats-io/transport-node";
 import { AbandonedCalls } from "./call-cancel.ts";
 import type { Caller, CallerFields } from "./caller.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
+import { LossBarriers } from "./loss-barrier.ts";
 import type { Membership } from "./membership.ts";
 import { abortFailureOf } from "./registry.ts";
 import {
@@ -65,6 +66,8 @@ export class OutgoingCalls {
   private readonly pending = new Map<number, Pending>();
   /** Calls given up before their acknowledgement (the caller's end of the cancel protocol). */
   private readonly abandoned: AbandonedCalls;
+  /** Which unacknowledged calls an instance's reconnection lost (loss-barrier.ts); its `answer` is the instance's side. */
+  readonly barriers: LossBarriers;
   private nextId = 0;
   private sweeper: ReturnType<typeof setInterval> | null = null;
 
@@ -78,6 +81,7 @@ export class OutgoingCalls {
     private readonly callerFields: CallerFields,
   ) {
     this.abandoned = new AbandonedCalls(link);
+    this.barriers = new LossBarriers(link);
   }
 
   /**
@@ -132,7 +136,9 @@ export class OutgoingCalls {
    * call fails).
    */
   onReply(msg: Msg): void {
-    const id = Number(msg.subject.slice(this.link.replyPrefix.length + 1));
+    const token = msg.subject.slice(this.link.replyPrefix.length + 1);
+    if (this.barriers.onReply(token, msg)) return;
+    const id = Number(token);
     const p = this.pending.get(id);
     if (!p) {
       // settled already (timeout, abort, lost): an acknowledgement of an abandoned call gets its cancel
@@ -185,6 +191,7 @@ export class OutgoingCalls {
    * survivor still answers those it holds, but that answer then finds the call settled.
    */
   failCallsTakenBy(pid: string, services: readonly string[]): void {
+    this.barriers.instanceGone(pid);
     for (const [id, p] of this.pending) {
       if (p.handler === pid)
         this.settle(id, p, () => p.reject(frameworkFailure(INSTANCE_LOST, "the instance handling the call went away")));
@@ -215,20 +222,31 @@ export class OutgoingCalls {
    * break may be lost, and no clock would tell (it stays alive, so it is never taken for dead).
    * The calls it acknowledged on an earlier connection and has not acknowledged again since
    * (it re-acknowledges those it still serves before announcing) were answered before the break,
-   * their answer possibly lost: they fail with CALL_OUTCOME_UNKNOWN, as do the calls to those
-   * services nobody has acknowledged (it may have taken them, or they may have died with the
-   * node). Survivors still answer the calls they hold; that answer then finds the call settled.
+   * their answer possibly lost: they fail with CALL_OUTCOME_UNKNOWN at once. The calls to those
+   * services nobody has acknowledged may be with it — lost — or with another instance, which
+   * will answer: a barrier to `instances` (every process hosting them, `pid` included) tells
+   * which (loss-barrier.ts), and only those no instance answered or acknowledged before its
+   * barrier reply fail, with CALL_OUTCOME_UNKNOWN.
    */
-  failCallsLostBy(pid: string, services: readonly string[], connections: number): void {
+  failCallsLostBy(pid: string, services: readonly string[], connections: number, instances: readonly string[]): void {
+    const unacknowledged: number[] = [];
     for (const [id, p] of this.pending) {
-      if ((p.handler === pid && p.ackedOn < connections) || (p.handler === "" && services.includes(p.service)))
-        this.giveUp(id, p, frameworkFailure(CALL_OUTCOME_UNKNOWN, LOST_ACROSS_BREAK));
+      if (p.handler === pid && p.ackedOn < connections) this.giveUp(id, p, frameworkFailure(CALL_OUTCOME_UNKNOWN, LOST_ACROSS_BREAK));
+      else if (p.handler === "" && services.includes(p.service)) unacknowledged.push(id);
     }
+    if (unacknowledged.length === 0) return;
+    this.barriers.start(instances, () => {
+      for (const id of unacknowledged) {
+        const p = this.pending.get(id);
+        if (p?.handler === "") this.giveUp(id, p, frameworkFailure(CALL_OUTCOME_UNKNOWN, LOST_ACROSS_BREAK));
+      }
+    });
   }
 
   /** Gives up on every pending call with `f` (lost NATS, closing); each is cancelled as giveUp says. */
   failAll(f: ServiceFailure): void {
     for (const [id, p] of this.pending) this.giveUp(id, p, f);
+    this.barriers.endAll(); // nothing is left for them to decide
   }
 
   /** Forgets the abandoned calls (closing: their acknowledgements would find no subscription now). */

@@ -62,7 +62,7 @@
  * back), the subscriptions wired to the modules above, discovery, and closing. exchange-link.ts
  * is the connection state they share.
  */
-import { connect, type NatsConnection, PermissionViolationError } from "@nats-io/transport-node";
+import { connect, type NatsConnection, PermissionViolationError, TimeoutError } from "@nats-io/transport-node";
 import { CancellableCalls } from "./call-cancel.ts";
 import { CallerFields } from "./caller.ts";
 import { MicroDiscovery } from "./discovery.ts";
@@ -219,7 +219,8 @@ export class Exchange implements RemoteTransport {
         const at = this.plan.shown;
         if (isRefusal(e)) throw new Error(`NATS at ${at} refused the credentials (${this.plan.kind}): ${messageOf(e)}`);
         // A refused client certificate shows only as a timeout here: asked directly (nats-tls-refusal.ts).
-        const refused = await this.certificateRefusal();
+        // Only then: a refused connection (NATS down) is not one, and its retry is not delayed.
+        const refused = e instanceof TimeoutError ? await this.certificateRefusal() : null;
         if (refused) throw new Error(`NATS at ${refused.server} refused the client certificate (TLS alert: ${refused.alert})`);
         if (!this.retry) throw new Error(`NATS at ${at} is unreachable: ${messageOf(e)}`);
         if (!reported) this.log(`NATS at ${at} is unreachable (${messageOf(e)}); retrying every ${EXCHANGE_RECONNECT_WAIT_MS} ms`);

@@ -68,3 +68,9 @@ export const CALLER_ADDRESS_MAX = 64;
  * Exchange.stats().callerFieldsDropped.
  */
 export const CALLER_USER_MAX = 256;
+/**
+ * The client-certificate refusal probe (nats-tls-refusal.ts): most bytes of a NATS server's first
+ * line (its INFO, which lists the cluster's client URLs: a few KiB) held while waiting for its
+ * end; past it the endpoint is no NATS server worth asking, and the probe gives up (no refusal).
+ */
+export const NATS_INFO_MAX_BYTES = 64 * 1024;

@@ -16,6 +16,7 @@
 import { connect as netConnect } from "node:net";
 import { isIP } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
+import { NATS_INFO_MAX_BYTES } from "./limits.ts";
 
 /** A server that refused the client certificate, and the TLS alert it sent (e.g. "bad certificate"). */
 export interface TlsRefusal {
@@ -25,13 +26,16 @@ export interface TlsRefusal {
 
 /** The NATS client's default port, for a server URL that names none. */
 const NATS_DEFAULT_PORT = 4222;
+/** The end of the server's INFO line (NATS ends protocol lines with CRLF). */
+const LF = 0x0a;
 /** Sent once TLS is up: any answer (PONG, -ERR) means the certificate was accepted. */
 const CONNECT_AND_PING = '{"verbose":false,"pedantic":false}\r\nPING\r\n';
 
 /**
- * Asks each of `servers` in turn (stopping at the first refusal) whether it refuses the client
- * certificate in `tls` (PEM text: the client's own options), each within `limitMs`. Resolves
- * with the refusal, or null (none refused, none reachable, or no client certificate to judge).
+ * Asks every one of `servers` at once whether it refuses the client certificate in `tls` (PEM
+ * text: the client's own options), all within `limitMs` (so the question adds at most `limitMs`
+ * to a failed attempt, however many servers). Resolves with the first refusal in `servers`'
+ * order, or null (none refused, none reachable, or no client certificate to judge). Never rejects.
  */
 export async function clientCertificateRefusal(
   servers: readonly string[],
@@ -39,19 +43,33 @@ export async function clientCertificateRefusal(
   limitMs: number,
 ): Promise<TlsRefusal | null> {
   if (tls.cert === undefined) return null;
-  for (const server of servers) {
-    const alert = await alertFrom(server, { ca: tls.ca, cert: tls.cert, key: tls.key }, limitMs);
-    if (alert) return { server, alert };
-  }
-  return null;
+  const options = { ca: tls.ca, cert: tls.cert, key: tls.key };
+  const alerts = await Promise.all(servers.map((server) => alertFrom(server, options, limitMs)));
+  const i = alerts.findIndex((alert) => alert !== null);
+  return i < 0 ? null : { server: servers[i]!, alert: alerts[i]! };
 }
 
-/** The TLS alert `server` answers a connection with `options` by, or null. Never rejects. */
+/** The host and port of a server string, or null when it is no URL (the client refused it too). */
+function endpointOf(server: string): { host: string; port: number } | null {
+  try {
+    const url = new URL(server.includes("://") ? server : `nats://${server}`);
+    return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) || NATS_DEFAULT_PORT };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The TLS alert `server` answers a connection with `options` by, or null. Never rejects: a server
+ * string that is no URL, an error, a close, silence for `limitMs`, or a first line longer than
+ * NATS_INFO_MAX_BYTES (no NATS server's INFO is) are all "no refusal".
+ */
 function alertFrom(server: string, options: ConnectionOptions, limitMs: number): Promise<string | null> {
-  const url = new URL(server.includes("://") ? server : `nats://${server}`);
-  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const endpoint = endpointOf(server);
+  if (endpoint === null) return Promise.resolve(null);
+  const { host, port } = endpoint;
   const { promise, resolve } = Promise.withResolvers<string | null>();
-  const socket = netConnect(Number(url.port) || NATS_DEFAULT_PORT, host);
+  const socket = netConnect(port, host);
   const timer = setTimeout(() => resolve(null), limitMs);
   void promise.finally(() => {
     clearTimeout(timer);
@@ -59,10 +77,14 @@ function alertFrom(server: string, options: ConnectionOptions, limitMs: number):
   });
   socket.on("error", () => resolve(null));
   socket.on("close", () => resolve(null));
-  let info = "";
+  let infoBytes = 0;
   const onInfo = (chunk: Buffer) => {
-    info += chunk.toString("latin1");
-    if (!info.includes("\r\n")) return;
+    // Only whether the line has ended matters (a CRLF split across reads: its LF ends it too).
+    infoBytes += chunk.length;
+    if (!chunk.includes(LF)) {
+      if (infoBytes > NATS_INFO_MAX_BYTES) resolve(null);
+      return;
+    }
     socket.off("data", onInfo);
     // The server's own certificate is not in question here (the client checks it, and says so).
     const secure = tlsConnect({ ...options, socket, rejectUnauthorized: false, servername: isIP(host) ? undefined : host });

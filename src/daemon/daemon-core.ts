@@ -112,7 +112,11 @@ export class DaemonCore implements ConnectionHost {
     }
     if (!room) {
       this.counters.refused++;
-      socket.end(port.dates.refusal503(Date.now())); // closes at once: the descriptor is free for the next accept
+      // Where TLS starts after a PROXY header the socket is still cleartext: a 503 written there
+      // would reach an HTTPS client as a failed handshake (and its HSTS line in cleartext), so
+      // it is closed without a byte, as at deny.
+      if (port.tlsUpgrader !== null) socket.terminate();
+      else socket.end(port.dates.refusal503(Date.now())); // closes at once: the descriptor is free for the next accept
       return;
     }
     this.counters.accepted++;

@@ -51,6 +51,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   ) {
     super(daemon, socket, remoteAddress, port.localPort, port.boundAddress);
     this.input = new RequestReader(daemon, this.deadlines, this);
+    this.tlsStarted = port.secure && port.tlsUpgrader === null; // a TLS listener's socket: from accept
   }
 
   // ── RequestChannel (what a request's cycle sees) ────────────────────────────────────────
@@ -215,9 +216,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       this.remoteAddress = this.daemon.trustedProxies!.clientOf(this.input.head, this.input.headBytes, this.peerAddress);
       if (!this.authoriseClient()) return;
     }
-    // A request naming no host (HTTP/1.0 without Host) makes its URL, and its access-log line,
-    // from the local address: read it while the socket can tell (the line may be written after
-    // a reset). Every other request leaves it unread unless a servlet asks.
+    // A request naming no host (HTTP/1.0 without Host) makes its URL and log line from the local
+    // address: read it while the socket can tell (the line may be written after a reset).
     if (this.input.head.hostIndex < 0) this.readLocalAddress();
     this.daemon.counters.requests++;
     (this.cycle ??= this.port.cycles.take(this)).begin();
@@ -356,8 +356,9 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       this.flush();
     } else if (due === DEADLINE_FIRST_BYTE || due === DEADLINE_KEEP_ALIVE) {
       // A TLS handshake not finished by the head timeout (nothing, or part of a ClientHello, sent
-      // and held) failed: counted as one, so a flood of stalled handshakes shows in stats().
-      if (this.port.secure && !this.handshakeEnded) this.onHandshake(false);
+      // and held) failed: counted as one, so a flood of stalled handshakes shows in stats(). A
+      // trusted proxy's connection still in its PROXY phase (a TCP health check) started none.
+      if (this.tlsStarted && !this.handshakeEnded) this.onHandshake(false);
       this.beginClosing();
       this.flush();
     } else if (due === DEADLINE_LINGER) {

@@ -84,6 +84,8 @@ export abstract class SocketConnection implements IdleConnection {
    * read): our close needs no linger, as nothing of it can arrive to turn into a reset.
    */
   protected inputFinished = false;
+  /** TLS runs on the socket: from accept on a TLS listener (the subclass sets it), else once startTls ran. */
+  protected tlsStarted = false;
   /** socket.pause() is in force (receive buffer full, or output above its high-water mark). */
   protected paused = false;
   /** A microtask flush is pending. */
@@ -180,6 +182,7 @@ export abstract class SocketConnection implements IdleConnection {
    * and close goes to the TLS socket.
    */
   startTls(upgrader: TlsUpgrader, initial: Uint8Array | null): void {
+    this.tlsStarted = true;
     this.socket = upgrader.upgrade(this.socket, this, initial);
   }
 

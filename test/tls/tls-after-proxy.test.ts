@@ -8,6 +8,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Socket } from "bun";
+import { HttpServlet } from "../../src/index.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { peerTest } from "../helpers/peers.ts";
 import { FnServer, TextServlet, startDaemon } from "../helpers/servers.ts";
 import { run } from "../helpers/spawn.ts";
@@ -103,5 +105,45 @@ describe("TLS after a trusted proxy's PROXY header", () => {
     c.write("PROXY TCP4 192.0.2.300 10.0.0.1 1 2\r\n");
     expect(await done.promise).toMatch(/^HTTP\/1\.[01] 400 /);
     expect(srv.daemon.stats().requests).toBe(0);
+  });
+
+  test("at the connection limit a newcomer is closed without a byte: no cleartext 503 where TLS is due", async () => {
+    const held = Promise.withResolvers<void>();
+    class Holds extends HttpServlet {
+      override async processRequest(): Promise<void> {
+        held.resolve();
+        await new Promise((resolve) => this.signal.addEventListener("abort", resolve, { once: true }));
+      }
+    }
+    // This client is no trusted proxy: TLS from its first byte; one connection, busy.
+    await using srv = startDaemon({ "/": new FnServer((s) => new Holds(s)) }, { ...OPTIONS, trustProxy: ["127.0.0.2"], maxConnections: 1 });
+    const busy = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: srv.port,
+      tls: { ca: await Bun.file(CERT).text(), serverName: "localhost" },
+      socket: { handshake: (s) => void s.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"), data() {}, error() {} },
+    });
+    await held.promise;
+    const done = Promise.withResolvers<string>();
+    let text = "";
+    await Bun.connect({
+      hostname: "127.0.0.1",
+      port: srv.port,
+      socket: { data: (_s, d) => void (text += Buffer.from(d).toString("latin1")), close: () => done.resolve(text), error() {} },
+    });
+    expect(await done.promise).toBe("");
+    expect(srv.daemon.stats().refused).toBe(1);
+    busy.terminate();
+  });
+
+  test("a trusted proxy's connection that never sends a byte (a TCP health check) is no failed TLS handshake", async () => {
+    await using srv = startDaemon({ "/": whoami() }, { ...OPTIONS, headTimeoutMs: 300 });
+    const closed = Promise.withResolvers<void>();
+    await Bun.connect({ hostname: "127.0.0.1", port: srv.port, socket: { data() {}, close: () => closed.resolve(), error() {} } });
+    await closed.promise; // the head timeout closed it
+    await eventually(async () => {
+      if (srv.daemon.stats().open !== 0) throw new Error("the server has not seen its close yet");
+    });
+    expect(srv.daemon.stats().tlsFailures).toBe(0);
   });
 });

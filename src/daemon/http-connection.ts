@@ -18,7 +18,8 @@ import type { RequestCycle } from "../servers/request-cycle.ts";
 import { CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
 import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_BODY, DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
-import { type ReaderEvents, RequestReader } from "./request-reader.ts";
+import type { ReaderEvents } from "./reader-events.ts";
+import { RequestReader } from "./request-reader.ts";
 import { CLOSED, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
 
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */

@@ -29,11 +29,12 @@ import {
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { Deadlines } from "./deadlines.ts";
+import type { ReaderEvents } from "./reader-events.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import { IDLE_DECODER, IDLE_HEAD, type ParserPool } from "./parser-pool.ts";
 
 const EMPTY = new Uint8Array(0);
-/** Where PROXY headers are parsed: one for the daemon, as each is used within the call that parsed it. */
+/** Where PROXY headers are parsed: one for the process (every daemon's readers), as each is used within the call that parsed it. */
 const PROXY = new ProxyHeader();
 
 // ── Request phase: (PROXY_HEADER →) IDLE → HEAD → SERVING → (DISCARDING →) IDLE. ────────────────
@@ -47,40 +48,6 @@ const HEAD = 1;
 const SERVING = 2;
 /** The response is complete; the rest of the body is read and dropped (SERVING → DISCARDING → IDLE). */
 const DISCARDING = 3;
-
-/** What the reader reports to its connection, and the few things it asks of it. */
-export interface ReaderEvents {
-  /** True while requests are read (the connection is open: no close decided). */
-  isOpen(): boolean;
-  /** True once the connection closed (everything pooled is given back). */
-  isClosed(): boolean;
-  /** False when a head may not be parsed now (output above its mark: SPEC §6 stops reading). */
-  mayParseHead(): boolean;
-  /** A trusted proxy's PROXY header was read (valid during the call); false: the client is refused (closed). */
-  proxyHeaderRead(header: ProxyHeader): boolean;
-  /**
-   * The PROXY phase is over (a header was read, or the first bytes are not one); `rest` is what
-   * followed in this read (valid during the call). True: the connection took it (TLS starts after
-   * the header, tls-after-proxy.ts) and the reader reads nothing more of this socket.
-   */
-  proxyPhaseEnded(rest: Uint8Array): boolean;
-  /** A head's first byte arrived: the connection is no longer idle. */
-  headStarted(): void;
-  /** A head is parsed (the reader's head and headBytes hold it): hand it to the request's cycle. */
-  headParsed(): void;
-  /** A head cannot be parsed: answer with `canned`, and close. */
-  headRefused(canned: Canned): void;
-  /** True when the request's cycle takes body bytes now. */
-  wantsBody(): boolean;
-  /** A piece of the body (a view valid only during the call). */
-  bodyPiece(chunk: Uint8Array): void;
-  /** The body is whole (delivered, or discarded). */
-  bodyEnded(): void;
-  /** The body cannot be read (malformed framing): `status` and why. */
-  bodyRefused(status: number, reason: string): void;
-  /** The body discarded after a response ran past the body limit: stop reading (SPEC §3). */
-  discardOverflow(): void;
-}
 
 /** The daemon's resources a reader uses. */
 export interface ReaderResources {
@@ -120,6 +87,9 @@ export class RequestReader {
   private bodyHeld = false;
   /** Inside process(): re-entrant calls defer instead. */
   private processing = false;
+  /** Inside process(), while it hands a request or a body's end over: the end of what it has read, and of its buffer. */
+  private loopRead = 0;
+  private loopEnd = 0;
   /** Reading stopped before a head because the output was congested (resume once it drains). */
   private stalled = false;
 
@@ -162,9 +132,12 @@ export class RequestReader {
     return stalled;
   }
 
-  /** Bytes received and not processed yet. */
+  /**
+   * Bytes received and not processed yet. Inside the read loop (a response completed while it
+   * hands a request over) that is the rest of its buffer: Bun's chunk is kept only once it ends.
+   */
   buffered(): number {
-    return this.recvEnd - this.recvStart;
+    return this.processing ? this.loopEnd - this.loopRead : this.recvEnd - this.recvStart;
   }
 
   /** Body bytes received so far (the rate deadline counts them). */
@@ -233,6 +206,8 @@ export class RequestReader {
   private process(buf: Uint8Array, start: number, end: number, inRecv: boolean): void {
     const events = this.events;
     this.processing = true;
+    this.loopRead = start; // until a request is handed over: all of it (never fewer than are unread)
+    this.loopEnd = end;
     let p = start;
     while (p < end && events.isOpen()) {
       if (this.phase >= SERVING) {
@@ -293,8 +268,8 @@ export class RequestReader {
       }
       this.headBytes = buf;
       this.headStart = p;
-      this.headEnd = r;
-      p = r;
+      this.headEnd = this.loopRead = p = r;
+      this.loopEnd = end;
       this.startRequest();
     }
     this.processing = false;
@@ -363,6 +338,8 @@ export class RequestReader {
     if (decoder.done) {
       this.bodyDone = true;
       this.deadlines.clear();
+      this.loopRead = q;
+      this.loopEnd = end;
       this.events.bodyEnded();
     }
     return q;

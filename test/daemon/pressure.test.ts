@@ -180,6 +180,19 @@ describe("closes that finish", () => {
     });
   }
 
+  // Review finding 8 of issue 21: the bytes after the request in the same read were not counted.
+  test("a client that asked to close but sent more behind it, in the same read, is lingered for", async () => {
+    await using srv = startDaemon({ "/": pathEcho() }, { lingerMs: 60_000 });
+    using c = await RawClient.connect(srv.port, true);
+    c.send("GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGARBAGE"); // one write: one read here
+    await c.untilClosed(2000);
+    // A whole exchange on another connection: the server has handled the first one's close by then.
+    using d = await RawClient.connect(srv.port);
+    expect((await d.request("GET /b HTTP/1.1\r\nHost: x\r\n\r\n")).body).toBe("GET /b [b]");
+    expect(srv.daemon.stats().open).toBe(2); // the first lingers: its client may still be sending
+    expect(parseResponses(c.text(), true).map((r) => [r.status, r.body])).toEqual([[200, "GET /a [a]"]]);
+  });
+
   test("connections that lingered and closed stop counting: the limit still holds afterwards", async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));

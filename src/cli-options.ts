@@ -35,15 +35,21 @@ export interface Options {
   nats: string[];
   /** --nats-creds FILE: a `.creds` file (JWT + NKey seed) presented to NATS; null: none. */
   natsCreds: string | null;
+  /** --nats-ca FILE, --nats-cert FILE --nats-key FILE: TLS to NATS (a private CA, a client certificate); null: none. */
+  natsTls: { ca?: string; cert?: string; key?: string } | null;
   /** --tls-cert / --tls-key pairs, in order (the first is the default; SNI picks the others); null: cleartext. */
   tls: { cert: string; key: string }[] | null;
   /** --redirect-http PORT: a cleartext port answering 308 to HTTPS (needs --tls-cert); null: none. */
   redirectHttp: number | null;
+  /** --https-port PORT: the HTTPS port the redirects name (port mapping; needs --redirect-http); null: the listening one. */
+  httpsPort: number | null;
   /** --hsts SECONDS: Strict-Transport-Security max-age on HTTPS answers (needs --tls-cert); null: none. */
   hsts: number | null;
   help: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
+  /** --forwarded-header: the header the trusted proxies write the client into (needs --trust-proxy); null: X-Forwarded-For. */
+  forwardedHeader: "x-forwarded-for" | "forwarded" | null;
 }
 
 /** A command line that cannot be served; the message names the option and what it takes. */
@@ -61,6 +67,7 @@ const SPEC = {
   allow: { type: "string", multiple: true },
   deny: { type: "string", multiple: true },
   "trust-proxy": { type: "string", multiple: true },
+  "forwarded-header": { type: "string" },
   log: { type: "string" },
   workers: { type: "string" },
   "max-requests": { type: "string" },
@@ -73,9 +80,13 @@ const SPEC = {
   rpc: { type: "string" },
   nats: { type: "string", multiple: true },
   "nats-creds": { type: "string" },
+  "nats-ca": { type: "string" },
+  "nats-cert": { type: "string" },
+  "nats-key": { type: "string" },
   "tls-cert": { type: "string", multiple: true },
   "tls-key": { type: "string", multiple: true },
   "redirect-http": { type: "string" },
+  "https-port": { type: "string" },
   hsts: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -124,6 +135,28 @@ function tlsPairs(certs: string[] | undefined, keys: string[] | undefined): Opti
   return c.map((cert, i) => ({ cert, key: k[i]! }));
 }
 
+/**
+ * `--nats-ca FILE` (the CA that signed the NATS servers' certificates: TLS to NATS) and
+ * `--nats-cert FILE --nats-key FILE` (a client certificate, for `tls { verify: true }`), each a PEM
+ * file checked to exist here and read by the Exchange; null when none is given.
+ */
+function natsTls(ca: string | undefined, cert: string | undefined, key: string | undefined, withNats: boolean): Options["natsTls"] {
+  if (ca === undefined && cert === undefined && key === undefined) return null;
+  if (!withNats) throw new CliError("--nats-ca, --nats-cert and --nats-key go with --nats");
+  if ((cert === undefined) !== (key === undefined)) throw new CliError("--nats-cert and --nats-key go together");
+  const tls: NonNullable<Options["natsTls"]> = {};
+  for (const [flag, file, field] of [
+    ["--nats-ca", ca, "ca"],
+    ["--nats-cert", cert, "cert"],
+    ["--nats-key", key, "key"],
+  ] as const) {
+    if (file === undefined) continue;
+    if (!existsSync(file)) throw new CliError(`${flag}: no file ${JSON.stringify(file)}`);
+    tls[field] = file;
+  }
+  return tls;
+}
+
 /** Parses argv (without the runtime and script); throws a CliError for anything it cannot serve. */
 export function parseOptions(argv: string[]): Options {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof SPEC; allowPositionals: true; strict: true }>>;
@@ -161,11 +194,14 @@ export function parseOptions(argv: string[]): Options {
     rpc: null,
     nats: [],
     natsCreds: null,
+    natsTls: null,
     tls: tlsPairs(v["tls-cert"], v["tls-key"]),
     redirectHttp: null,
+    httpsPort: null,
     hsts: null,
     help: v.help ?? false,
     trustProxy: v["trust-proxy"] ?? [],
+    forwardedHeader: null,
   };
   if (parsed.positionals.length > 1)
     throw new CliError(`one root only (got ${parsed.positionals.map((p) => JSON.stringify(p)).join(" and ")})`);
@@ -203,6 +239,14 @@ export function parseOptions(argv: string[]): Options {
     if (!existsSync(v["nats-creds"])) throw new CliError(`--nats-creds: no file ${JSON.stringify(v["nats-creds"])}`);
     o.natsCreds = v["nats-creds"];
   }
+  o.natsTls = natsTls(v["nats-ca"], v["nats-cert"], v["nats-key"], o.nats.length > 0);
+  const header = v["forwarded-header"];
+  if (header !== undefined) {
+    if (o.trustProxy.length === 0) throw new CliError("--forwarded-header goes with --trust-proxy (only trusted proxies are asked)");
+    if (header !== "x-forwarded-for" && header !== "forwarded")
+      throw new CliError(`--forwarded-header takes x-forwarded-for or forwarded (got ${JSON.stringify(header)})`);
+    o.forwardedHeader = header;
+  }
   if (v.cache !== undefined) {
     o.cache = wholeNumber(v.cache, 0, Number.MAX_SAFE_INTEGER);
     if (Number.isNaN(o.cache)) throw new CliError("--cache takes whole seconds (0: no-cache)");
@@ -230,6 +274,11 @@ export function parseOptions(argv: string[]): Options {
       throw new CliError(`--redirect-http takes a port, 0-65535 (got ${JSON.stringify(v["redirect-http"])})`);
     // Each worker would pick its own free port: the port must be one all of them share.
     if (o.redirectHttp === 0 && o.workers > 1) throw new CliError("--redirect-http 0 cannot be shared by --workers: name the port");
+  }
+  if (v["https-port"] !== undefined) {
+    if (o.redirectHttp === null) throw new CliError("--https-port goes with --redirect-http (it is the port its redirects name)");
+    o.httpsPort = wholeNumber(v["https-port"], 1, 65535);
+    if (Number.isNaN(o.httpsPort)) throw new CliError(`--https-port takes a port, 1-65535 (got ${JSON.stringify(v["https-port"])})`);
   }
   if (v.hsts !== undefined) {
     if (!o.tls) throw new CliError("--hsts goes with --tls-cert and --tls-key (HSTS is sent over HTTPS only)");

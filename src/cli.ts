@@ -55,6 +55,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --deny CIDR           refuse connections from these ranges (repeatable)
   --trust-proxy CIDR    believe these proxies about the client: a PROXY protocol v1/v2
                         header, else X-Forwarded-For (repeatable)
+  --forwarded-header H  the header the trusted proxies write the client into:
+                        x-forwarded-for (default) or forwarded (RFC 7239); only it is read
   --log [FILE]          access log in Common Log Format to FILE (default: stdout)
   --workers N           run N processes sharing the port (SO_REUSEPORT; default 1);
                         a worker that dies is restarted, and workers exit (finishing
@@ -72,6 +74,10 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         the nodes of a cluster; nats://user:pass@host and nats://token@host
                         present those credentials (a refusal is one line, then exit 1)
   --nats-creds FILE     present the .creds file FILE (a JWT and NKey seed, as nsc makes)
+  --nats-ca FILE        TLS to NATS, the servers' certificates checked against the CA in
+                        FILE (PEM; a private CA)
+  --nats-cert FILE      TLS to NATS with a client certificate (PEM), with --nats-key FILE
+  --nats-key FILE       its private key (for a server with tls { verify: true })
   --tls-cert FILE       HTTPS: the certificate chain (PEM), with --tls-key FILE its
   --tls-key FILE        private key (TLS 1.2/1.3, forward-secret ciphers only); repeat
                         the pair for more names on the port (chosen by SNI from each
@@ -79,6 +85,9 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         re-reads them (open connections keep theirs)
   --redirect-http PORT  also listen on PORT in cleartext and answer every request
                         308 to the same URL over HTTPS (needs --tls-cert)
+  --https-port PORT     the HTTPS port the redirects name, when clients reach the server
+                        on another one than it listens on (port mapping: 8443 published
+                        as 443); default: the listening port
   --hsts SECONDS        Strict-Transport-Security: max-age=SECONDS on every HTTPS
                         answer (never on cleartext; needs --tls-cert)
   --help                this text
@@ -146,11 +155,12 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       allow: o.allow,
       deny: o.deny,
       trustProxy: o.trustProxy,
+      forwardedHeader: o.forwardedHeader ?? undefined,
       accessLog: accessLogSink(o.log),
       maxRequestsPerConnection: o.maxRequests,
       maxConnections: o.maxConnections ?? undefined,
       tls: o.tls ?? undefined,
-      redirectHttp: o.redirectHttp ?? undefined,
+      redirectHttp: o.redirectHttp === null ? undefined : { port: o.redirectHttp, httpsPort: o.httpsPort ?? undefined },
       hsts: o.hsts === null ? undefined : { maxAge: o.hsts },
     });
   } catch (e) {
@@ -385,7 +395,11 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   if (options.nats.length > 0) {
     // In the background: the HTTP side serves at once; an unreachable NATS is one clear line,
     // retried. Refused credentials cannot get better by retrying: one line, and the process ends.
-    const exchange = new Exchange({ servers: options.nats, ...(options.natsCreds ? { creds: options.natsCreds } : {}) });
+    const exchange = new Exchange({
+      servers: options.nats,
+      ...(options.natsCreds ? { creds: options.natsCreds } : {}),
+      ...(options.natsTls ? { tls: options.natsTls } : {}),
+    });
     exchange.subscribeShutdown(dispatcher);
     exchange.connect().catch((e: unknown) => {
       console.error(`netsvc: ${e instanceof Error ? e.message : String(e)}`);

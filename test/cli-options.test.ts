@@ -58,6 +58,25 @@ describe("every option, both forms", () => {
     expect(parseOptions(tls)).toMatchObject({ redirectHttp: null, hsts: null });
   });
 
+  test("--forwarded-header, --https-port and NATS TLS, with what they go with, both forms", () => {
+    const proxy = ["--trust-proxy", "127.0.0.1"];
+    expect(parseOptions(proxy).forwardedHeader).toBeNull();
+    expect(parseOptions([...proxy, "--forwarded-header", "forwarded"]).forwardedHeader).toBe("forwarded");
+    expect(parseOptions([...proxy, "--forwarded-header=x-forwarded-for"]).forwardedHeader).toBe("x-forwarded-for");
+    const redirect = ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--redirect-http", "80"];
+    expect(parseOptions(redirect).httpsPort).toBeNull();
+    expect(parseOptions([...redirect, "--https-port", "443"]).httpsPort).toBe(443);
+    expect(parseOptions([...redirect, "--https-port=8443"]).httpsPort).toBe(8443);
+    const bus = ["--nats", "tls://127.0.0.1:4222"];
+    expect(parseOptions(bus).natsTls).toBeNull();
+    expect(parseOptions([...bus, "--nats-ca", "package.json"]).natsTls).toEqual({ ca: "package.json" });
+    expect(parseOptions([...bus, "--nats-ca=package.json", "--nats-cert", "README.md", "--nats-key=tsconfig.json"]).natsTls).toEqual({
+      ca: "package.json",
+      cert: "README.md",
+      key: "tsconfig.json",
+    });
+  });
+
   test("flags without values, and -h", () => {
     expect(parseOptions(["--spa", "--list", "--compress"])).toMatchObject({ spa: true, list: true, compress: true });
     expect(parseOptions(["-h"]).help).toBe(true);
@@ -97,6 +116,13 @@ describe("bad command lines", () => {
     [["--tls-cert", "c", "--tls-key", "k", "--redirect-http", "http"], "--redirect-http takes a port, 0-65535"],
     [["--tls-cert", "c", "--tls-key", "k", "--redirect-http", "0", "--workers", "2"], "--redirect-http 0 cannot be shared by --workers"],
     [["--tls-cert", "c", "--tls-key", "k", "--hsts", "1y"], "--hsts takes whole seconds"],
+    [["--forwarded-header", "forwarded"], "--forwarded-header goes with --trust-proxy"],
+    [["--trust-proxy", "127.0.0.1", "--forwarded-header", "X-Real-IP"], "--forwarded-header takes x-forwarded-for or forwarded"],
+    [["--tls-cert", "c", "--tls-key", "k", "--https-port", "443"], "--https-port goes with --redirect-http"],
+    [["--tls-cert", "c", "--tls-key", "k", "--redirect-http", "80", "--https-port", "0"], "--https-port takes a port, 1-65535"],
+    [["--nats-ca", "package.json"], "--nats-ca, --nats-cert and --nats-key go with --nats"],
+    [["--nats", "tls://127.0.0.1:4222", "--nats-cert", "package.json"], "--nats-cert and --nats-key go together"],
+    [["--nats", "tls://127.0.0.1:4222", "--nats-ca", "no/such/ca.pem"], "--nats-ca: no file"],
     [["a", "b"], "one root only"],
   ];
   for (const [argv, message] of BAD) {

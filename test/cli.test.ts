@@ -174,6 +174,33 @@ test("--workers restarts a worker that dies", async () => {
   }
 });
 
+test("--forwarded-header forwarded: the trusted proxy's Forwarded names the client, X-Forwarded-For is not read", async () => {
+  await withCli(
+    [
+      join(dir, "site"),
+      "--port",
+      "0",
+      "--echo",
+      "/echo",
+      "--trust-proxy",
+      "127.0.0.1",
+      "--forwarded-header",
+      "forwarded",
+      "--deny",
+      "203.0.113.0/24",
+    ],
+    async (base) => {
+      // X-Forwarded-For names a denied client: not read, so the request is served.
+      const ok = await fetch(`${base}/echo`, { headers: { Forwarded: "for=198.51.100.7", "X-Forwarded-For": "203.0.113.9" } });
+      expect(ok.status).toBe(200);
+      // Forwarded names a denied client: the connection is dropped with no answer.
+      await expect(
+        fetch(`${base}/echo`, { headers: { Forwarded: "for=203.0.113.9", "X-Forwarded-For": "198.51.100.7" } }),
+      ).rejects.toThrow();
+    },
+  );
+});
+
 test("--trust-proxy: the proxy's X-Forwarded-For names the client, which meets --deny", async () => {
   await withCli(
     [join(dir, "site"), "--port", "0", "--echo", "/echo", "--trust-proxy", "127.0.0.1", "--deny", "203.0.113.0/24"],

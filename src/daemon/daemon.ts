@@ -63,8 +63,9 @@ export interface HttpDaemonOptions extends Limits {
    * the client asked for (a missing or unusable one: 400). `{ port, all: false }`: only GET and
    * HEAD requests with `Upgrade-Insecure-Requests: 1` are redirected; the others are served by
    * the same server objects in cleartext. Every answer there carries `Vary:
-   * Upgrade-Insecure-Requests`. Same connections, limits and timeouts as the main port; closed by
-   * stop(). Needs `tls` (a TlsConfigError otherwise). Default: none.
+   * Upgrade-Insecure-Requests`. `httpsPort`: the port named instead of this daemon's (port
+   * mapping). Same connections, limits and timeouts as the main port; closed by stop(). Needs
+   * `tls` (a TlsConfigError otherwise). Default: none.
    */
   redirectHttp?: RedirectHttp;
   /**
@@ -260,7 +261,7 @@ export class HttpDaemon {
 
   /** Opens the cleartext redirect port beside the main one (which is closed again if it cannot). */
   private listenForRedirects(main: TCPSocketListenOptions<SocketData>, redirect: RedirectPort): void {
-    redirect.redirect.httpsPort = this.listener!.port;
+    redirect.redirect.httpsPort = redirect.httpsPort ?? this.listener!.port;
     try {
       this.redirectListener = Bun.listen<SocketData>({
         ...main,

@@ -20,6 +20,12 @@ export interface RedirectHttpOptions {
    * navigations).
    */
   all?: boolean;
+  /**
+   * The HTTPS port the redirects name in `Location` (1-65535): the one clients reach, when it is
+   * not the one the daemon listens on (port mapping, e.g. 8443 published as 443). Default: the
+   * daemon's bound TLS port. 443 is left out of the URL, as its scheme's default.
+   */
+  httpsPort?: number;
 }
 
 /** The daemon's `redirectHttp` option: a port (every request redirected), or the options. */
@@ -36,6 +42,8 @@ export const VARY_UPGRADE = "Vary: Upgrade-Insecure-Requests\r\n";
 /** The cleartext port: its number, its profile, and the redirect (whose httpsPort the daemon sets once bound). */
 export interface RedirectPort {
   readonly port: number;
+  /** The port the redirects name (RedirectHttpOptions.httpsPort); null: the daemon's bound TLS port. */
+  readonly httpsPort: number | null;
   readonly profile: PortProfile;
   readonly redirect: HttpsRedirect;
 }
@@ -45,10 +53,12 @@ export interface RedirectPort {
  * line) when the daemon has no TLS to redirect to, or the port is not one.
  */
 export function redirectPort(option: RedirectHttp, secure: boolean, mounts: Routing, maxBody: number): RedirectPort {
-  const { port, all = true } = typeof option === "number" ? { port: option } : option;
+  const { port, all = true, httpsPort = null } = typeof option === "number" ? { port: option } : option;
   if (!secure) throw new TlsConfigError("tls: redirectHttp needs the tls option (a port to redirect to)");
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new TlsConfigError(`tls: redirectHttp port must be 0 to 65535 (got ${port})`);
+  if (httpsPort !== null && (!Number.isInteger(httpsPort) || httpsPort < 1 || httpsPort > 65_535))
+    throw new TlsConfigError(`tls: redirectHttp httpsPort must be 1 to 65535 (got ${httpsPort})`);
   const redirect = new HttpsRedirect(all ? null : mounts);
-  return { port, profile: new PortProfile(false, redirect, VARY_UPGRADE, maxBody), redirect };
+  return { port, httpsPort, profile: new PortProfile(false, redirect, VARY_UPGRADE, maxBody), redirect };
 }

@@ -16,7 +16,7 @@ import { eventually } from "../helpers/eventually.ts";
 import { operatorAccount } from "../helpers/nats-jwt.ts";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { peerTest } from "../helpers/peers.ts";
-import { run } from "../helpers/spawn.ts";
+import { run, withCli } from "../helpers/spawn.ts";
 
 /** Starting nats-servers and connecting is slow on a loaded machine. */
 const AUTH_TEST_TIMEOUT_MS = 30_000;
@@ -188,6 +188,30 @@ peerTest(
     expect(stranger.exchange.isConnected()).toBe(false);
     // Two handshakes, no retry storm: the client's attempt and the Exchange's question.
     await eventually(async () => expect(nats.countLog(/TLS handshake error: .*certificate/)).toBe(2));
+  },
+  AUTH_TEST_TIMEOUT_MS,
+);
+
+peerTest(
+  ["nats-server"],
+  "the binary: --nats-ca, --nats-cert and --nats-key join a TLS bus with a private CA; its gateway calls a service there",
+  async () => {
+    await using nats = await NatsServer.start(
+      `tls { cert_file: "${TLS_DIR}/server.pem", key_file: "${TLS_DIR}/server-key.pem", ca_file: "${TLS_DIR}/ca.pem", verify: true }`,
+    );
+    const tls = { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/client.pem`, key: `${TLS_DIR}/client-key.pem` };
+    await using host = exchange({ servers: nats.url, tls });
+    new Service("auth-echo", host.registry).exportMethod((s: string) => `echo ${s}`, "echo");
+    await host.exchange.connect();
+    const flags = ["--nats", nats.url, "--nats-ca", tls.ca, "--nats-cert", tls.cert, "--nats-key", tls.key, "--rpc", "/rpc"];
+    await withCli(["--port", "0", ...flags], async (base) => {
+      const call = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "echo", params: ["hi"] });
+      // Until the binary has joined the bus and heard of the service, the gateway knows none.
+      await eventually(async () => {
+        const r = await fetch(`${base}/rpc/auth-echo`, { method: "POST", headers: { "Content-Type": "application/json" }, body: call });
+        expect(await r.json()).toEqual({ jsonrpc: "2.0", id: 1, result: "echo hi" });
+      }, 15_000);
+    });
   },
   AUTH_TEST_TIMEOUT_MS,
 );

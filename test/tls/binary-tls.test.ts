@@ -60,6 +60,38 @@ peerTest(["curl", "openssl"], "two pairs: https URL printed, each name its certi
   }
 });
 
+peerTest(["curl"], "--https-port: the redirects name the public HTTPS port, not the listening one (port mapping)", async () => {
+  const f = (name: string) => join(dir, name);
+  for (const [httpsPort, authority] of [
+    ["443", "localhost"], // the scheme's default: left out
+    ["8443", "localhost:8443"],
+  ]) {
+    const args = [
+      "--port",
+      "0",
+      "--tls-cert",
+      f("localhost.crt"),
+      "--tls-key",
+      f("localhost.key"),
+      "--redirect-http",
+      "0",
+      "--https-port",
+      httpsPort!,
+    ];
+    const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", dir, ...args]);
+    try {
+      const redirect = (await out.waitFor(/netsvc: http:\/\/127\.0\.0\.1:(\d+)\/ redirects to https/))[1]!;
+      const plain = await run(["curl", "-sI", `http://localhost:${redirect}/index.html?x=1`]);
+      expect(plain.out).toMatch(/^HTTP\/1\.1 308 Permanent Redirect\r\n/);
+      expect(plain.out).toContain(`Location: https://${authority}/index.html?x=1\r\n`);
+      child.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }
+});
+
 peerTest(["curl"], "--redirect-http and --hsts: http:// 308 to the https URL, HSTS on HTTPS answers only", async () => {
   const f = (name: string) => join(dir, name);
   const args = ["--port", "0", "--tls-cert", f("localhost.crt"), "--tls-key", f("localhost.key"), "--redirect-http", "0", "--hsts", "600"];

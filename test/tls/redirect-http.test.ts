@@ -161,6 +161,7 @@ describe("options", () => {
       new TlsConfigError("tls: hsts needs the tls option (HSTS is sent over HTTPS only)"),
     );
     expect(() => new HttpDaemon(0, { tls: TLS, redirectHttp: 70_000 })).toThrow(TlsConfigError);
+    expect(() => new HttpDaemon(0, { tls: TLS, redirectHttp: { port: 0, httpsPort: 0 } })).toThrow("httpsPort must be 1 to 65535");
     expect(() => new HttpDaemon(0, { tls: TLS, hsts: { maxAge: -1 } })).toThrow(TlsConfigError);
     expect(() => new HttpDaemon(0, { tls: TLS, hsts: { maxAge: 60, preload: true } })).toThrow(/preload needs includeSubDomains/);
   });

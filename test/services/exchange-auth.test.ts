@@ -161,14 +161,14 @@ peerTest(
 );
 
 const TLS_DIR = "test/fixtures/tls/nats";
+/** A nats-server with TLS that verifies client certificates against the test CA. */
+const TLS_VERIFYING = `tls { cert_file: "${TLS_DIR}/server.pem", key_file: "${TLS_DIR}/server-key.pem", ca_file: "${TLS_DIR}/ca.pem", verify: true }`;
 
 peerTest(
   ["nats-server"],
   "TLS with a CA and a client certificate the server verifies; a certificate it did not sign is not let in",
   async () => {
-    await using nats = await NatsServer.start(
-      `tls { cert_file: "${TLS_DIR}/server.pem", key_file: "${TLS_DIR}/server-key.pem", ca_file: "${TLS_DIR}/ca.pem", verify: true }`,
-    );
+    await using nats = await NatsServer.start(TLS_VERIFYING);
     await expectCallAcross({
       servers: nats.url,
       tls: { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/client.pem`, key: await Bun.file(`${TLS_DIR}/client-key.pem`).text() },
@@ -196,9 +196,7 @@ peerTest(
   ["nats-server"],
   "the binary: --nats-ca, --nats-cert and --nats-key join a TLS bus with a private CA; its gateway calls a service there",
   async () => {
-    await using nats = await NatsServer.start(
-      `tls { cert_file: "${TLS_DIR}/server.pem", key_file: "${TLS_DIR}/server-key.pem", ca_file: "${TLS_DIR}/ca.pem", verify: true }`,
-    );
+    await using nats = await NatsServer.start(TLS_VERIFYING);
     const tls = { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/client.pem`, key: `${TLS_DIR}/client-key.pem` };
     await using host = exchange({ servers: nats.url, tls });
     new Service("auth-echo", host.registry).exportMethod((s: string) => `echo ${s}`, "echo");

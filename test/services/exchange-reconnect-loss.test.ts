@@ -9,7 +9,7 @@
  * outcome without waiting for its timeout, none runs twice, and one refused as unavailable (the
  * moment the cluster had no route to an instance) did not run.
  */
-import { afterAll, beforeAll, expect } from "bun:test";
+import { expect } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,14 +28,6 @@ const CALL_TIMEOUT_MS = 30_000;
 /** Bound of the run: cluster, three processes, the calls (ms). */
 const RUN_LIMIT_MS = 60_000;
 
-let work = "";
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "netsvc-reconnect-loss-"));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-});
-
 const recorded = (file: string) => readFileSync(file, "utf8").split("\n").filter(Boolean);
 
 peerTest(
@@ -43,6 +35,8 @@ peerTest(
   "an instance's node dies under synchronous calls: calls the other instances ran never fail as of unknown outcome",
   async () => {
     await using cluster = await NatsCluster.start();
+    const work = mkdtempSync(join(tmpdir(), "netsvc-reconnect-loss-"));
+    await using _work = { [Symbol.asyncDispose]: async () => rmSync(work, { recursive: true, force: true }) };
     const files = ["a", "b", "c"].map((n) => join(work, `ran-${n}`));
     const nodeOf = [1, 2, 2];
     const hosts = files.map((f, i) => spawnWithOutput([process.execPath, "test/fixtures/recording-host.ts", cluster.urls[nodeOf[i]!]!, f]));

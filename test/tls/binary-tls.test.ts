@@ -66,18 +66,8 @@ peerTest(["curl"], "--https-port: the redirects name the public HTTPS port, not 
     ["443", "localhost"], // the scheme's default: left out
     ["8443", "localhost:8443"],
   ]) {
-    const args = [
-      "--port",
-      "0",
-      "--tls-cert",
-      f("localhost.crt"),
-      "--tls-key",
-      f("localhost.key"),
-      "--redirect-http",
-      "0",
-      "--https-port",
-      httpsPort!,
-    ];
+    const args = ["--port", "0", "--tls-cert", f("localhost.crt"), "--tls-key", f("localhost.key")];
+    args.push("--redirect-http", "0", "--https-port", httpsPort!);
     const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", dir, ...args]);
     try {
       const redirect = (await out.waitFor(/netsvc: http:\/\/127\.0\.0\.1:(\d+)\/ redirects to https/))[1]!;

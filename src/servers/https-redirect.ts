@@ -15,6 +15,7 @@ import { METHOD_GET, METHOD_HEAD } from "../parser/index.ts";
 import { HttpServer } from "./http-server.ts";
 import type { HttpServlet } from "./http-servlet.ts";
 import { sessionInternals as internals, type HttpSession } from "./http-session.ts";
+import { MAX_HOST_LENGTH } from "./limits.ts";
 import type { Routing } from "./mount-table.ts";
 import { ErrorServlet } from "./servlets/error-servlet.ts";
 import { RedirectServlet } from "./servlets/redirect-servlet.ts";
@@ -32,9 +33,6 @@ const HTTPS_DEFAULT_PORT = 443;
  * `?`, `#`, `@`, `\`) or a header line (CR, LF) can match.
  */
 const PLAIN_AUTHORITY = /^([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?$/;
-
-/** RFC 1035 §2.3.4: a name longer than this is no host. */
-const MAX_HOST_LENGTH = 253;
 
 /** The request header a browser sends on navigations when it prefers HTTPS (W3C Upgrade Insecure Requests §3.2). */
 export const UPGRADE_INSECURE_REQUESTS = "upgrade-insecure-requests";

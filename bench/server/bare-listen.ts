@@ -1,13 +1,15 @@
 /**
  * The ceiling: a bare Bun.listen responder that answers every request head (each CRLFCRLF)
  * with the same canned bytes, with no parsing at all. Nothing HTTP can be faster on Bun.listen.
- * `bun bare-listen.ts PORT [--tls]`: with --tls, over Bun.listen's TLS with the test certificate
- * (the ceiling of any HTTPS server on Bun.listen).
+ * `bun bare-listen.ts PORT [--tls] [--close]`: with --tls, over Bun.listen's TLS with the test
+ * certificate (the ceiling of any HTTPS server on Bun.listen); with --close, one answer per
+ * connection (`Connection: close`, then end()): the ceiling of new connections per second.
  */
 import { TLS_CERT, TLS_KEY, wantsTls } from "./tls-fixture.ts";
 
+const CLOSE = process.argv.includes("--close");
 const RESPONSE = Buffer.from(
-  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, world!",
+  `HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: ${CLOSE ? "close" : "keep-alive"}\r\n\r\nHello, world!`,
 );
 const MAX = 64;
 const batch = Buffer.alloc(RESPONSE.length * MAX);
@@ -37,6 +39,10 @@ Bun.listen<{ tail: number }>({
         } else state = 0;
       }
       s.data.tail = state;
+      if (CLOSE && n > 0) {
+        s.end(RESPONSE);
+        return;
+      }
       while (n > 0) {
         const k = Math.min(n, MAX);
         s.write(batch, 0, k * RESPONSE.length);

@@ -115,3 +115,32 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
     lingerMs: limits.lingerMs ?? LINGER_MS,
   };
 }
+
+// ── HTTP/2 (SPEC §11). What SETTINGS advertise is defined with the frame writer; it belongs here too.
+export { H2_MAX_CONCURRENT_STREAMS, H2_MAX_HEADER_LIST_SIZE } from "../http/h2/limits.ts";
+/** Largest frame payload we accept (SETTINGS_MAX_FRAME_SIZE; RFC 9113 §4.2's minimum, so a half-read frame costs at most this). */
+export const H2_MAX_FRAME_SIZE = 16_384;
+/** Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE): body bytes a client may send ahead of its servlet. */
+export const H2_STREAM_WINDOW = 65_535;
+/**
+ * The connection's receive window: body bytes a client may have sent ahead of all its servlets
+ * together (RFC 9113 §6.9). Opened only as servlets consume, so it bounds what a connection holds.
+ */
+export const H2_CONNECTION_WINDOW = 1024 * 1024;
+/**
+ * A header block (HEADERS + CONTINUATION, compressed) larger than this ends the connection with
+ * ENHANCE_YOUR_CALM: four times the header list limit leaves room for any honest encoding, and a
+ * block that never ends (CVE-2024-27316) stops here.
+ */
+export const H2_MAX_HEADER_BLOCK = 64 * 1024;
+/**
+ * Streams a client may reset before their answer per second (CVE-2023-44487, rapid reset): past it,
+ * ENHANCE_YOUR_CALM. A browser cancelling a page's requests on navigation stays far below.
+ */
+export const H2_MAX_RESETS_PER_SECOND = 200;
+/** SETTINGS frames per second past which the connection ends with ENHANCE_YOUR_CALM (a SETTINGS flood). */
+export const H2_MAX_SETTINGS_PER_SECOND = 100;
+/** PING frames per second past which the connection ends with ENHANCE_YOUR_CALM (each one costs us an ACK). */
+export const H2_MAX_PINGS_PER_SECOND = 100;
+/** Frames that carry nothing (empty DATA or CONTINUATION without an end) per second → ENHANCE_YOUR_CALM. */
+export const H2_MAX_EMPTY_FRAMES_PER_SECOND = 100;

@@ -30,6 +30,12 @@ export const PEERS = {
   ab: { command: "ab", debianPackage: "apache2-utils", usedFor: "interop: ab -k keep-alive" },
   h2load: { command: "h2load", debianPackage: "nghttp2-client", usedFor: "interop: h2load --h1 pipelining" },
   python3: { command: "python3", debianPackage: "python3", usedFor: "interop: Python's http.client and xmlrpc.client" },
+  "python3-h2": {
+    command: "python3",
+    debianPackage: "python3-h2",
+    usedFor: "HTTP/2 frames cross-checked with Python's h2 (test/helpers/h2-peer.py)",
+    file: "/usr/lib/python3/dist-packages/h2/__init__.py",
+  },
   chromium: { command: "chromium", debianPackage: "chromium", usedFor: "a real browser: pages, SPA, media seeking" },
   "nats-server": { command: "nats-server", debianPackage: "nats-server", usedFor: "the exchange over a real NATS bus" },
   nginx: { command: "nginx", debianPackage: "nginx-light", usedFor: "a real proxy in front: X-Forwarded-For for trustProxy" },

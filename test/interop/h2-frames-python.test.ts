@@ -1,0 +1,176 @@
+/**
+ * The HTTP/2 frame layer against a real peer, Python's h2 (test/helpers/h2-peer.py): frames h2
+ * writes parse with ours, whole and byte by byte; frames our writer makes are read by h2 as a
+ * client reads a server. No sockets: bytes go through the child's stdin and stdout.
+ */
+import { describe, expect } from "bun:test";
+import {
+  writeGoaway,
+  writePingAck,
+  writeRstStream,
+  writeSettings,
+  writeSettingsAck,
+  writeWindowUpdate,
+} from "../../src/http/h2/frame-writer.ts";
+import { CANCEL, ENHANCE_YOUR_CALM, INCOMPLETE, REFUSED_STREAM } from "../../src/parser/h2/errors.ts";
+import {
+  FLAG_END_HEADERS,
+  FLAG_END_STREAM,
+  FLAG_PADDED,
+  FLAG_PRIORITY,
+  FRAME_DATA,
+  FRAME_GOAWAY,
+  FRAME_HEADERS,
+  FRAME_PING,
+  FRAME_PRIORITY,
+  FRAME_RST_STREAM,
+  FRAME_SETTINGS,
+  FRAME_WINDOW_UPDATE,
+  Frame,
+  parseFrame,
+  readErrorCode,
+  readUint31,
+  readWindowIncrement,
+} from "../../src/parser/h2/frame.ts";
+import { CLIENT_PREFACE_LENGTH, matchPreface } from "../../src/parser/h2/preface.ts";
+import { PeerSettings, applySettings } from "../../src/parser/h2/settings.ts";
+import { peerTest } from "../helpers/peers.ts";
+
+const PEER_SCRIPT = "test/helpers/h2-peer.py";
+const MAX_FRAME = 16384;
+const PEER_TIMEOUT_MS = 20_000;
+
+/** Runs h2-peer.py in `mode` with `input` (hex) on stdin; its stdout. */
+function peer(mode: string, input = ""): string {
+  const r = Bun.spawnSync(["python3", PEER_SCRIPT, mode], {
+    stdin: Buffer.from(input),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: PEER_TIMEOUT_MS,
+  });
+  if (r.exitCode !== 0) throw new Error(`h2-peer.py ${mode} exited ${r.exitCode}: ${r.stderr.toString()}`);
+  return r.stdout.toString().trim();
+}
+
+/** One parsed frame as data: header fields, the payload span's bytes (hex) and the padding. */
+interface Parsed {
+  type: number;
+  flags: number;
+  streamId: number;
+  payload: string;
+  padLength: number;
+  dependency: number;
+  exclusive: boolean;
+  weight: number;
+}
+
+/**
+ * Reads the preface and then frames from `data` arriving in pieces ending at `cuts`, the way a
+ * connection does: received bytes accumulate, each parse starts where the last frame ended.
+ */
+function readConnection(data: Uint8Array, cuts: number[]): { frames: Parsed[]; rest: number } {
+  const buf = new Uint8Array(data.length);
+  const frame = new Frame();
+  const frames: Parsed[] = [];
+  let have = 0;
+  let p = 0;
+  let prefaceSeen = false;
+  for (const cut of cuts) {
+    buf.set(data.subarray(have, cut), have);
+    have = cut;
+    if (!prefaceSeen) {
+      const r = matchPreface(buf, 0, have);
+      if (r === INCOMPLETE) continue;
+      expect(r).toBe(CLIENT_PREFACE_LENGTH);
+      prefaceSeen = true;
+      p = r;
+    }
+    for (;;) {
+      const r = parseFrame(buf, p, have, MAX_FRAME, frame);
+      if (r === INCOMPLETE) break;
+      if (r < 0) throw new Error(`parseFrame ${r} at ${p}`);
+      frames.push({
+        type: frame.type,
+        flags: frame.flags,
+        streamId: frame.streamId,
+        payload: Buffer.from(buf.subarray(frame.payloadStart, frame.payloadEnd)).toString("hex"),
+        padLength: frame.padLength,
+        dependency: frame.dependency,
+        exclusive: frame.exclusive,
+        weight: frame.weight,
+      });
+      p += r;
+    }
+  }
+  return { frames, rest: have - p };
+}
+
+describe("Python's h2 and the frame layer", () => {
+  peerTest(["python3-h2"], "frames h2 writes as a client parse with ours, whole and byte by byte", () => {
+    const data = Uint8Array.from(Buffer.from(peer("produce"), "hex"));
+    const whole = readConnection(data, [data.length]);
+    const each: number[] = [];
+    for (let s = 1; s <= data.length; s++) each.push(s);
+    expect(readConnection(data, each)).toEqual(whole);
+    expect(whole.rest).toBe(0);
+    const frames = whole.frames;
+    const byType = (type: number) => frames.filter((f) => f.type === type);
+
+    // SETTINGS (§6.5): h2's initial values, applied as the connection would.
+    const settings = byType(FRAME_SETTINGS)[0]!;
+    const s = new PeerSettings();
+    const payload = Buffer.from(settings.payload, "hex");
+    expect(applySettings(payload, 0, payload.length, s)).toBe(0);
+    expect([s.initialWindowSize, s.maxFrameSize, s.enablePush]).toEqual([1 << 20, 32768, 0]);
+
+    // HEADERS with priority (§6.2): weight 201 exclusive on stream 0.
+    const [post, get] = byType(FRAME_HEADERS);
+    expect(post).toMatchObject({ streamId: 1, flags: FLAG_END_HEADERS | FLAG_PRIORITY, dependency: 0, exclusive: true, weight: 201 });
+    expect(get).toMatchObject({ streamId: 3, flags: FLAG_END_HEADERS, weight: 16 });
+
+    // Padded DATA (§6.1): the data without its pad length and 7 bytes of padding.
+    const [padded, last] = byType(FRAME_DATA);
+    expect(padded).toMatchObject({ streamId: 1, flags: FLAG_PADDED, padLength: 7, payload: Buffer.from("hello, h2").toString("hex") });
+    expect(last).toMatchObject({ streamId: 1, flags: FLAG_END_STREAM, padLength: 0, payload: Buffer.from("!").toString("hex") });
+
+    expect(byType(FRAME_PING)[0]!.payload).toBe(Buffer.from("pingpong").toString("hex"));
+    const updates = byType(FRAME_WINDOW_UPDATE).map((f) => [f.streamId, readWindowIncrement(Buffer.from(f.payload, "hex"), 0)]);
+    expect(updates).toEqual([
+      [0, 1 << 16],
+      [3, 4096],
+    ]);
+    const rst = byType(FRAME_RST_STREAM)[0]!;
+    expect([rst.streamId, readErrorCode(Buffer.from(rst.payload, "hex"), 0)]).toEqual([3, CANCEL]);
+    expect(byType(FRAME_PRIORITY)[0]).toMatchObject({ streamId: 5, dependency: 3, exclusive: false, weight: 1 });
+    const goaway = Buffer.from(byType(FRAME_GOAWAY)[0]!.payload, "hex");
+    expect([readUint31(goaway, 0), readErrorCode(goaway, 4)]).toEqual([0, ENHANCE_YOUR_CALM]);
+  });
+
+  peerTest(["python3-h2"], "frames our writer makes are read by h2 as a client reads a server", () => {
+    const out = new Uint8Array(256);
+    let p = writeSettings(out, 0, {
+      maxConcurrentStreams: 100,
+      initialWindowSize: 1 << 20,
+      maxFrameSize: 16384,
+      maxHeaderListSize: 16384,
+      headerTableSize: 4096,
+    });
+    p = writeSettingsAck(out, p);
+    p = writePingAck(out, p, Buffer.from("12345678"), 0);
+    p = writeWindowUpdate(out, p, 0, 1 << 20);
+    p = writeWindowUpdate(out, p, 1, 1000);
+    p = writeRstStream(out, p, 1, REFUSED_STREAM);
+    p = writeGoaway(out, p, 1, ENHANCE_YOUR_CALM);
+    const events = JSON.parse(peer("consume", Buffer.from(out.subarray(0, p)).toString("hex")));
+    expect(events).toEqual([
+      // h2 reports the settings that differ from its view of the defaults: all six we send.
+      { event: "settings", changed: { "1": 4096, "2": 0, "3": 100, "4": 1 << 20, "5": 16384, "6": 16384 } },
+      { event: "settings-ack" },
+      { event: "ping-ack", data: Buffer.from("12345678").toString("hex") },
+      { event: "window-update", stream: 0, delta: 1 << 20 },
+      { event: "window-update", stream: 1, delta: 1000 },
+      { event: "reset", stream: 1, code: REFUSED_STREAM },
+      { event: "goaway", last: 1, code: ENHANCE_YOUR_CALM, debug: null },
+    ]);
+  });
+});

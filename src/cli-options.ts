@@ -41,6 +41,8 @@ export interface Options {
   redirectHttp: number | null;
   /** --hsts SECONDS: Strict-Transport-Security max-age on HTTPS answers (needs --tls-cert); null: none. */
   hsts: number | null;
+  /** False with --no-http2: HTTP/1.x only (SPEC §11). */
+  http2: boolean;
   help: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
@@ -77,6 +79,7 @@ const SPEC = {
   "tls-key": { type: "string", multiple: true },
   "redirect-http": { type: "string" },
   hsts: { type: "string" },
+  "no-http2": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -164,6 +167,7 @@ export function parseOptions(argv: string[]): Options {
     tls: tlsPairs(v["tls-cert"], v["tls-key"]),
     redirectHttp: null,
     hsts: null,
+    http2: !(v["no-http2"] ?? false),
     help: v.help ?? false,
     trustProxy: v["trust-proxy"] ?? [],
   };

@@ -51,7 +51,7 @@ export class AccessLogQueue {
     this.lines.push({
       client: s.clientHost(),
       user: s.remoteUser(),
-      request: `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`,
+      request: `${s.requestMethod()} ${s.url()} ${logProtocol(s.protocolVersion())}`,
       status,
       start: end - bytes,
       end,
@@ -90,4 +90,9 @@ export class AccessLogQueue {
     }
     this.lines.length = 0;
   }
+}
+
+/** The protocol as the Common Log Format's request line has it: HTTP/2 is `HTTP/2.0` there (as nginx and Apache write it). */
+function logProtocol(version: string): string {
+  return version === "HTTP/2" ? "HTTP/2.0" : version;
 }

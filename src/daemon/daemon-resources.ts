@@ -65,6 +65,8 @@ export interface PortResources {
   readonly tlsUpgrader: TlsUpgrader | null;
   /** The Date line and the response tails around it (with the port's fixed lines), true to the second. */
   readonly dates: DateLines;
+  /** HTTP/2 is spoken on this port (ALPN h2 over TLS, the connection preface on cleartext). */
+  readonly http2: boolean;
   /** Request cycles (routing through the port's routing): one held by each of its connections that is not idle. */
   readonly cycles: CyclePool;
 }
@@ -75,6 +77,8 @@ export interface ConnectionRegistry {
   readonly idle: IdleList<IdleConnection>;
   /** The connection is closed (a lingering one has called lingerEnded() first). */
   connectionClosed(c: IdleConnection): void;
+  /** `next` takes over `previous`'s socket (HTTP/1 handing it to HTTP/2): it is registered in its place. */
+  replaced(previous: IdleConnection, next: IdleConnection): void;
   /** Bytes arrived on a connection chosen to make room: it stays, another idle one goes. */
   rescue(c: IdleConnection): void;
   /** The connection half-closed and lingers (it stops counting toward maxConnections). */

@@ -21,7 +21,20 @@
  */
 import type { Socket } from "bun";
 import {
-  CLIENT_PREFACE_LENGTH,
+  CANCEL,
+  COMPRESSION_ERROR,
+  ENHANCE_YOUR_CALM,
+  FLOW_CONTROL_ERROR,
+  INCOMPLETE,
+  NOT_PREFACE,
+  NO_ERROR,
+  PROTOCOL_ERROR,
+  REFUSED_STREAM,
+  STREAM_CLOSED,
+  h2ErrorCode,
+  isStreamError,
+} from "../parser/h2/errors.ts";
+import {
   FLAG_ACK,
   FLAG_END_HEADERS,
   FLAG_END_STREAM,
@@ -29,6 +42,7 @@ import {
   FRAME_DATA,
   FRAME_GOAWAY,
   FRAME_HEADERS,
+  FRAME_HEADER_LENGTH,
   FRAME_PING,
   FRAME_PRIORITY,
   FRAME_PUSH_PROMISE,
@@ -36,27 +50,11 @@ import {
   FRAME_SETTINGS,
   FRAME_WINDOW_UPDATE,
   Frame,
-  INCOMPLETE,
-  MAX_WINDOW_SIZE,
-  NOT_PREFACE,
-  PeerSettings,
-  applySettings,
-  h2ErrorCode,
-  isStreamError,
-  matchPreface,
   parseFrame,
   readWindowIncrement,
-} from "../parser/h2/index.ts";
-import {
-  CANCEL,
-  COMPRESSION_ERROR,
-  ENHANCE_YOUR_CALM,
-  FLOW_CONTROL_ERROR,
-  NO_ERROR,
-  PROTOCOL_ERROR,
-  REFUSED_STREAM,
-  STREAM_CLOSED,
-} from "../parser/h2/errors.ts";
+} from "../parser/h2/frame.ts";
+import { CLIENT_PREFACE_LENGTH, matchPreface } from "../parser/h2/preface.ts";
+import { MAX_WINDOW_SIZE, PeerSettings, applySettings } from "../parser/h2/settings.ts";
 import { HeaderBlock } from "../parser/h2/header-block.ts";
 import { HpackDecoder } from "../parser/h2/hpack-decoder.ts";
 import { RequestHead } from "../parser/index.ts";
@@ -68,9 +66,10 @@ import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import { H2Framer } from "./h2-framer.ts";
 import { FloodMeter } from "./h2-flood.ts";
+import { CLOSED_BY_RESET, CLOSED_ENDED, ClosedStreams } from "./h2-closed-streams.ts";
 import { fillRequestHead } from "../parser/h2/block-head.ts";
 import { H2_CONNECTION_WINDOW, H2_MAX_CONCURRENT_STREAMS, H2_MAX_FRAME_SIZE, H2_MAX_HEADER_BLOCK, H2_MAX_HEADER_LIST_SIZE, H2_STREAM_WINDOW } from "./limits.ts";
-import { H2Stream, type StreamHost, STREAM_STATE_CLOSED, STREAM_STATE_HALF_CLOSED_LOCAL, STREAM_STATE_OPEN } from "./h2-stream.ts";
+import { H2Stream, type StreamHost, STREAM_STATE_CLOSED, STREAM_STATE_OPEN } from "./h2-stream.ts";
 import { CLOSED, CLOSING, type ConnectionInput, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
 
 /** The connection's own frames are written in place here (the largest is our SETTINGS, 45 bytes). */
@@ -103,6 +102,8 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
   /** Streams whose window closed with output queued (they wait for WINDOW_UPDATE). */
   private blocked: H2Stream[] = [];
   private readonly flood: FloodMeter;
+  /** The streams closed lately, and how: a frame for one of them is told from one for an id never used. */
+  private readonly closedIds = new ClosedStreams();
   /** The connection preface and the client's first SETTINGS arrived (RFC 9113 §3.4). */
   private prefaceRead = false;
   private settingsRead = false;
@@ -122,13 +123,14 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
   private block: HeaderBlock;
   private blockTarget: H2Stream | null = null;
   private blockEndsStream = false;
+  /** The block's stream is refused (over the concurrent-stream limit) once the block is read. */
+  private blockRefused = false;
   /** GOAWAY was sent: no new stream is taken (NO_ERROR: the ones in flight finish). */
   private goawaySent = false;
   /** Received bytes not yet parsed: a frame cut by the end of a read (pooled; bounded by the frame size). */
   private recv: Buffer | null = null;
   private recvLength = 0;
   private processing = false;
-  private resumeTask: (() => void) | null = null;
 
   /** Takes over `socket` from an HttpConnection (addresses as it knew them); `port` as HttpConnection's. */
   constructor(
@@ -137,11 +139,11 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     socket: Socket<unknown>,
     peerAddress: string,
     localAddress: string,
-    client: { address: string; port: number },
+    client: { remoteAddress: string; remotePort: number },
   ) {
     super(daemon, socket, peerAddress, localAddress);
-    this.remoteAddress = client.address;
-    this.remotePort = client.port;
+    this.remoteAddress = client.remoteAddress;
+    this.remotePort = client.remotePort;
     this.framer = new H2Framer(this.output, this.encoder);
     this.framer.connectionWindow = this.peer.initialWindowSize;
     this.flood = new FloodMeter();
@@ -230,14 +232,14 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
   }
 
   /** Frames what streams queued, then writes (SocketConnection.flush). */
-  flush(): void {
+  override flush(): void {
     if (this.state < LINGERING) this.frameReady();
     super.flush();
     if (this.blocked.length > 0) this.deadlines.sent(this.daemon.clock, false, true);
   }
 
   /** Daemon stopping: GOAWAY NO_ERROR, the streams in flight finish, then the connection closes (SPEC §11). */
-  closeIfIdle(): void {
+  override closeIfIdle(): void {
     if (this.state !== OPEN) return;
     this.sendGoaway(NO_ERROR);
     if (this.active === 0) this.beginClosing();
@@ -427,7 +429,9 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     if (stream === undefined) {
       if (f.streamId > this.lastStreamId) return this.connectionError(PROTOCOL_ERROR); // §5.1: idle
       this.giveBackConnectionWindow(length);
-      return this.streamError(f.streamId, STREAM_CLOSED); // closed (reset, or ended)
+      // §5.1: after our RST_STREAM, frames in flight are ignored; on a stream that ended, an error.
+      if (this.closedIds.find(f.streamId) === CLOSED_BY_RESET) return;
+      return this.streamError(f.streamId, STREAM_CLOSED);
     }
     if (stream.remoteEnded) {
       this.giveBackConnectionWindow(length);
@@ -458,6 +462,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     const endStream = (f.flags & FLAG_END_STREAM) !== 0;
     let target: H2Stream | null = null;
     let block = this.scratchBlock;
+    this.blockRefused = false;
     const existing = this.streams.get(id);
     if (existing !== undefined) {
       // §8.1: trailers — a second HEADERS, which must end the stream.
@@ -465,8 +470,12 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
       if (!endStream) return this.connectionError(PROTOCOL_ERROR);
       block.reset(true);
     } else if (id <= this.lastStreamId || id % 2 === 0) {
-      // A closed stream (§5.1: STREAM_CLOSED), or an even id the client may not open (§5.1.1).
-      return this.connectionError(id % 2 === 0 ? PROTOCOL_ERROR : STREAM_CLOSED);
+      // §5.1: a stream that was closed (STREAM_CLOSED; one we reset may still see frames in
+      // flight, ignored — but its block still feeds the dynamic table), or an id the client can
+      // no longer open: lower than one it opened, or even (§5.1.1).
+      const closed = id % 2 === 0 ? 0 : this.closedIds.find(id);
+      if (closed !== CLOSED_BY_RESET) return this.connectionError(closed === CLOSED_ENDED ? STREAM_CLOSED : PROTOCOL_ERROR);
+      block.reset(false);
     } else {
       this.lastStreamId = id;
       if (!this.goawaySent && this.active < H2_MAX_CONCURRENT_STREAMS) {
@@ -475,6 +484,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
         block.reset(false);
       } else {
         block.reset(false); // followed for the dynamic table only; the stream is refused below
+        this.blockRefused = !this.goawaySent;
       }
     }
     this.block = block;
@@ -505,8 +515,8 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     const stream = this.blockTarget;
     this.blockTarget = null;
     if (stream === null) {
-      // Refused: over the stream limit (§5.1.2), or after our GOAWAY (§6.8, not processed).
-      if (!this.goawaySent) this.streamError(id, REFUSED_STREAM);
+      // Refused over the stream limit (§5.1.2); after our GOAWAY (§6.8) or on a stream we reset, ignored.
+      if (this.blockRefused) this.streamError(id, REFUSED_STREAM);
       return;
     }
     if (stream.cycle !== null) return this.trailersRead(stream);
@@ -538,6 +548,8 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     stream.cycle = this.port.cycles.take(stream);
     stream.cycle.begin();
     if (this.blockEndsStream && stream.state === STREAM_STATE_OPEN) this.remoteEnded(stream);
+    // A head the servlet began without asking for a flush (a deferred answer) goes out this turn.
+    if (stream.output.pending > 0) this.streamReady(stream);
   }
 
   /** END_STREAM from the client. */
@@ -643,9 +655,13 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     if (stream.state === STREAM_STATE_CLOSED) return;
     stream.state = STREAM_STATE_CLOSED;
     this.streams.delete(stream.id);
+    this.closedIds.add(stream.id);
     this.active--;
     stream.callDrainWaiters();
-    if (stream.cycle !== null) this.port.cycles.give(stream.cycle);
+    if (stream.cycle !== null) {
+      this.port.cycles.give(stream.cycle);
+      stream.cycle = null;
+    }
     const i = this.blocked.indexOf(stream);
     if (i >= 0) this.blocked.splice(i, 1);
     // A stream still in the ready list is recycled when the list is next walked.
@@ -699,6 +715,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
         // §8.1: the response is complete before the request: the rest of it is not wanted.
         this.sendReset(stream.id, NO_ERROR);
         this.closeStream(stream);
+        this.closedIds.reset(stream.id);
       }
     }
   }
@@ -721,6 +738,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
       stream.endSent = true;
       this.abandonStream(stream, false);
     }
+    this.closedIds.reset(id);
   }
 
   /** ENHANCE_YOUR_CALM: an abusive pattern (floods, rapid reset, endless header blocks). */
@@ -807,7 +825,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
 
 /** The bytes a frame takes on the wire. */
 function FRAME_LENGTH_OF(frame: Frame): number {
-  return 9 + frame.length;
+  return FRAME_HEADER_LENGTH + frame.length;
 }
 
 // CANCEL and CLOSING are used by later steps (graceful shutdown, resets); keep the imports honest.

@@ -20,6 +20,8 @@ import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_BODY, DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import { type ReaderEvents, RequestReader } from "./request-reader.ts";
 import { CLOSED, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
+import { H2Connection } from "./h2-connection.ts";
+import { protocolOf } from "./protocols.ts";
 
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -79,6 +81,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     if (this.handshakeEnded) return;
     this.handshakeEnded = true;
     if (!success) this.daemon.counters.tlsFailures++;
+    else if (this.port.http2 && protocolOf(this.socket.alpnProtocol) === "h2") this.switchToHttp2(null);
   }
 
   /** True while the cap of requests per connection allows another and the daemon is not stopping. */
@@ -198,6 +201,30 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     if (upgrader === null) return false;
     this.startTls(upgrader, rest);
     return true;
+  }
+
+  /** The first bytes are HTTP/2's connection preface (h2c by prior knowledge): the socket goes to HTTP/2 if it is spoken here. */
+  prefaceReceived(rest: Uint8Array): boolean {
+    if (!this.port.http2) return false;
+    this.switchToHttp2(rest);
+    return true;
+  }
+
+  /**
+   * Hands the socket to an HTTP/2 connection (ALPN chose h2, or the preface came), before any
+   * request was read: it takes this one's place in the daemon's registry and `initial` (the bytes
+   * read so far, preface first; valid during the call), and this one is retired without a sound.
+   */
+  private switchToHttp2(initial: Uint8Array | null): void {
+    const next = new H2Connection(this.daemon, this.port, this.socket, this.peerAddress, this.localAddress, this);
+    this.socket.data = next;
+    this.daemon.replaced(this, next);
+    this.state = CLOSED;
+    // `initial` may be a view of the reader's buffer: read before the reader gives it back.
+    if (initial !== null) next.onData(initial);
+    else next.flush(); // our SETTINGS go first (RFC 9113 §3.4)
+    this.input.close();
+    this.releaseCycle();
   }
 
   /** The client (as now known) may be served; else the connection is dropped at once, counted as at accept. */

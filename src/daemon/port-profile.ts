@@ -21,6 +21,8 @@ export class PortProfile implements PortResources {
   readonly cycles: CyclePool;
   /** TLS after a PROXY header (set by the daemon on its secure port with tls + trustProxy); null: none. */
   tlsUpgrader: TlsUpgrader | null = null;
+  /** HTTP/2 is spoken here (the daemon's http2 option): ALPN h2, or the preface on cleartext. */
+  http2 = true;
 
   /**
    * `secure`: the listener speaks TLS. `routing`: what its requests route through. `fixedLines`:

@@ -26,6 +26,7 @@ import {
   reasonOf,
   statusOf,
 } from "../parser/index.ts";
+import { matchPreface } from "../parser/h2/preface.ts";
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { Deadlines } from "./deadlines.ts";
@@ -64,6 +65,12 @@ export interface ReaderEvents {
    * the header, tls-after-proxy.ts) and the reader reads nothing more of this socket.
    */
   proxyPhaseEnded(rest: Uint8Array): boolean;
+  /**
+   * The connection's first bytes are HTTP/2's preface (RFC 9113 §3.4); `rest` is everything read
+   * from it on (valid during the call). True: the connection took the socket and the reader reads
+   * nothing more; false: HTTP/2 is not spoken here, and the bytes are parsed (and refused) as HTTP/1.
+   */
+  prefaceReceived(rest: Uint8Array): boolean;
   /** A head's first byte arrived: the connection is no longer idle. */
   headStarted(): void;
   /** A head is parsed (the reader's head and headBytes hold it): hand it to the request's cycle. */
@@ -120,6 +127,8 @@ export class RequestReader {
   private bodyHeld = false;
   /** Inside process(): re-entrant calls defer instead. */
   private processing = false;
+  /** The first bytes were looked at for HTTP/2's preface (only a connection's first request may be one). */
+  private prefaceChecked = false;
   /** Reading stopped before a head because the output was congested (resume once it drains). */
   private stalled = false;
 
@@ -271,6 +280,16 @@ export class RequestReader {
       if (!events.mayParseHead()) {
         this.stalled = true;
         break;
+      }
+      if (this.phase === IDLE && this.requests === 0 && !this.prefaceChecked) {
+        // h2c by prior knowledge: the preface is known by its first byte (no method starts "PRI").
+        const r = matchPreface(buf, p, end);
+        if (r === INCOMPLETE) break;
+        this.prefaceChecked = true;
+        if (r > 0 && events.prefaceReceived(buf.subarray(p, end))) {
+          p = end;
+          break;
+        }
       }
       if (this.phase === IDLE) {
         events.headStarted();

@@ -66,10 +66,11 @@ import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import { H2Framer } from "./h2-framer.ts";
 import { FloodMeter } from "./h2-flood.ts";
+import { StreamTable } from "./h2-stream-table.ts";
 import { CLOSED_BY_RESET, CLOSED_ENDED, ClosedStreams } from "./h2-closed-streams.ts";
 import { fillRequestHead } from "../parser/h2/block-head.ts";
 import { H2_CONNECTION_WINDOW, H2_MAX_CONCURRENT_STREAMS, H2_MAX_FRAME_SIZE, H2_MAX_HEADER_BLOCK, H2_MAX_HEADER_LIST_SIZE, H2_STREAM_WINDOW } from "./limits.ts";
-import { H2Stream, type StreamHost, STREAM_STATE_CLOSED, STREAM_STATE_OPEN } from "./h2-stream.ts";
+import { H2Stream, type StreamHost, STREAM_STATE_CLOSED, STREAM_STATE_HALF_CLOSED_LOCAL, STREAM_STATE_OPEN } from "./h2-stream.ts";
 import { CLOSED, CLOSING, type ConnectionInput, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
 
 /** The connection's own frames are written in place here (the largest is our SETTINGS, 45 bytes). */
@@ -95,7 +96,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
   private readonly control = new Uint8Array(CONTROL_FRAME_BYTES);
   /** Header blocks of refused streams and trailers are decoded here (the dynamic table must follow them). */
   private readonly scratchBlock: HeaderBlock;
-  private readonly streams = new Map<number, H2Stream>();
+  private readonly streams = new StreamTable();
   private readonly spares: H2Stream[] = [];
   /** Streams with something to frame, in the order they became ready. */
   private ready: H2Stream[] = [];
@@ -213,7 +214,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     if (this.state === LINGERING || this.state === ENDED) return this.finishClose(false);
     this.beginClosing();
     // Streams whose request is not whole cannot be: they are abandoned; complete ones are answered.
-    for (const s of this.streams.values()) if (!s.remoteEnded) this.abandonStream(s, true);
+    for (const s of this.streams.list()) if (!s.remoteEnded) this.abandonStream(s, true);
     this.flush();
   }
 
@@ -223,7 +224,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     const clientLeft = this.state < ENDED;
     this.leaveLinger();
     this.state = CLOSED;
-    for (const s of [...this.streams.values()]) this.abandonStream(s, clientLeft);
+    for (const s of this.streams.list()) this.abandonStream(s, clientLeft);
     this.accessLines?.close(this.output.written, clientLeft);
     this.daemon.connectionClosed(this);
     this.callDrainWaiters();
@@ -454,6 +455,8 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     stream.recvWindow -= length - data;
     stream.receiveData(buf, f.payloadStart, f.payloadEnd);
     if (endStream) this.remoteEnded(stream);
+    else if (stream.state === STREAM_STATE_HALF_CLOSED_LOCAL && this.isBodyTooLong(stream)) this.stopBody(stream);
+    else if (stream.output.pending > 0) this.streamReady(stream);
   }
 
   private onHeaders(buf: Uint8Array): void {
@@ -581,7 +584,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     // §6.9.2: a new initial window moves every open stream's send window by the difference.
     const delta = peer.initialWindowSize - peer.previousInitialWindowSize;
     if (delta !== 0) {
-      for (const s of this.streams.values()) {
+      for (const s of this.streams.list()) {
         if ((s.sendWindow += delta) > MAX_WINDOW_SIZE) return this.connectionError(FLOW_CONTROL_ERROR);
       }
       if (delta > 0) this.unblockAll();
@@ -711,13 +714,25 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     if (!stream.output.isCongested()) stream.callDrainWaiters();
     if (stream.endSent && stream.responded) {
       if (stream.remoteEnded) this.closeStream(stream);
-      else {
-        // §8.1: the response is complete before the request: the rest of it is not wanted.
-        this.sendReset(stream.id, NO_ERROR);
-        this.closeStream(stream);
-        this.closedIds.reset(stream.id);
-      }
+      else if (this.isBodyTooLong(stream)) this.stopBody(stream);
+      // Else the rest of the body is read and dropped, as HTTP/1 does (and still checked against
+      // its Content-Length, §8.1.1): the stream closes at its END_STREAM.
+      else stream.state = STREAM_STATE_HALF_CLOSED_LOCAL;
     }
+  }
+
+  /** The rest of a body whose response is complete is longer than is worth discarding (SPEC §3, maxBody). */
+  private isBodyTooLong(stream: H2Stream): boolean {
+    const declared = stream.head.contentLength;
+    const limit = this.daemon.limits.maxBody;
+    return declared >= 0 ? declared - stream.bodyBytes > limit : stream.bodyBytes > limit;
+  }
+
+  /** §8.1: the response is complete and the rest of the request is not wanted: RST_STREAM NO_ERROR. */
+  private stopBody(stream: H2Stream): void {
+    this.sendReset(stream.id, NO_ERROR);
+    this.closeStream(stream);
+    this.closedIds.reset(stream.id);
   }
 
   private unblockAll(): void {
@@ -753,7 +768,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     if (code !== NO_ERROR) this.daemon.counters.http2ConnectionErrors++;
     this.sendGoaway(code);
     this.beginClosing();
-    for (const s of [...this.streams.values()]) {
+    for (const s of this.streams.list()) {
       if (code !== NO_ERROR || !s.remoteEnded) this.abandonStream(s, false);
     }
     if (!this.processing) this.flush();

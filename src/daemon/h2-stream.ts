@@ -19,7 +19,15 @@ import type { RequestHead } from "../parser/index.ts";
 import type { HeaderBlock } from "../parser/h2/header-block.ts";
 import type { ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
 import type { RequestCycle } from "../servers/request-cycle.ts";
+import { BufferPool } from "./buffer-pool.ts";
+import { H2_STREAM_BUFFER, H2_STREAM_BUFFER_SPARES } from "./limits.ts";
 import { OutputQueue } from "./output.ts";
+
+/**
+ * Where streams queue their responses: small buffers (most responses are a head and a short body,
+ * framed within the turn), enough spares for every stream of a busy server's connections at once.
+ */
+const STREAM_BUFFERS = new BufferPool(H2_STREAM_BUFFER, H2_STREAM_BUFFER_SPARES);
 
 // ── Stream states (RFC 9113 §5.1), as far as a server sees them. ───────────────────────────────
 /** Not in use (pooled), or reserved for the next HEADERS. */
@@ -109,7 +117,7 @@ export class H2Stream implements RequestChannel {
     readonly block: HeaderBlock,
     highWaterMark: number,
   ) {
-    this.output = new OutputQueue(highWaterMark);
+    this.output = new OutputQueue(highWaterMark, STREAM_BUFFERS);
   }
 
   /** The bytes the head's spans point into: the decoded header block. */

@@ -144,3 +144,7 @@ export const H2_MAX_SETTINGS_PER_SECOND = 100;
 export const H2_MAX_PINGS_PER_SECOND = 100;
 /** Frames that carry nothing (empty DATA or CONTINUATION without an end) per second → ENHANCE_YOUR_CALM. */
 export const H2_MAX_EMPTY_FRAMES_PER_SECOND = 100;
+/** A stream's response queue starts in a buffer of this size (bytes; grown for a large response). */
+export const H2_STREAM_BUFFER = 2048;
+/** Stream buffers kept for reuse across the daemon (2 MiB at most). */
+export const H2_STREAM_BUFFER_SPARES = 1024;

@@ -32,8 +32,10 @@ import {
   readUint31,
   readWindowIncrement,
 } from "../../src/parser/h2/frame.ts";
-import { CLIENT_PREFACE_LENGTH, matchPreface } from "../../src/parser/h2/preface.ts";
+import { CLIENT_PREFACE as CLIENT_PREFACE_BYTES, CLIENT_PREFACE_LENGTH, matchPreface } from "../../src/parser/h2/preface.ts";
 import { PeerSettings, applySettings } from "../../src/parser/h2/settings.ts";
+import { headersFrames, settingsFrame } from "../helpers/h2-client.ts";
+import { encodeLiteralFields } from "../helpers/h2-literal-fields.ts";
 import { peerTest } from "../helpers/peers.ts";
 
 const PEER_SCRIPT = "test/helpers/h2-peer.py";
@@ -171,6 +173,31 @@ describe("Python's h2 and the frame layer", () => {
       { event: "window-update", stream: 1, delta: 1000 },
       { event: "reset", stream: 1, code: REFUSED_STREAM },
       { event: "goaway", last: 1, code: ENHANCE_YOUR_CALM, debug: null },
+    ]);
+  });
+
+  peerTest(["python3-h2"], "the test client's request (literal fields, HEADERS + CONTINUATION, DATA) is read by h2 as a server", () => {
+    const long = "x".repeat(20_000); // a length that takes a multi-byte HPACK integer (RFC 7541 §5.1)
+    const fields: [string, string][] = [
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":authority", "localhost"],
+      [":path", "/p?q=1"],
+      ["x-long", long],
+      ["x-short", "é"],
+    ];
+    const first = headersFrames(1, encodeLiteralFields(fields), false, 16384);
+    expect(first.length).toBe(encodeLiteralFields(fields).length + 2 * 9); // HEADERS + one CONTINUATION
+    const bytes = Buffer.concat([
+      CLIENT_PREFACE_BYTES,
+      settingsFrame([]),
+      first,
+      headersFrames(3, encodeLiteralFields(fields.slice(0, 4)), true, 16384),
+    ]);
+    const requests = JSON.parse(peer("request", bytes.toString("hex")));
+    expect(requests).toEqual([
+      { stream: 1, headers: fields, ended: false },
+      { stream: 3, headers: fields.slice(0, 4), ended: true },
     ]);
   });
 });

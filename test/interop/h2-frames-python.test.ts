@@ -26,15 +26,17 @@ import {
   FRAME_RST_STREAM,
   FRAME_SETTINGS,
   FRAME_WINDOW_UPDATE,
-  Frame,
-  parseFrame,
   readErrorCode,
   readUint31,
   readWindowIncrement,
 } from "../../src/parser/h2/frame.ts";
-import { CLIENT_PREFACE_LENGTH, matchPreface } from "../../src/parser/h2/preface.ts";
+import { CLIENT_PREFACE } from "../../src/parser/h2/preface.ts";
 import { PeerSettings, applySettings } from "../../src/parser/h2/settings.ts";
+import { headersFrames, settingsFrame } from "../helpers/h2-client.ts";
+import { encodeLiteralFields } from "../helpers/h2-literal-fields.ts";
 import { peerTest } from "../helpers/peers.ts";
+import type { FrameFields } from "../parser/h2/frame-cases.ts";
+import { readFrameStream } from "../parser/h2/frame-replay.ts";
 
 const PEER_SCRIPT = "test/helpers/h2-peer.py";
 const MAX_FRAME = 16384;
@@ -52,74 +54,21 @@ function peer(mode: string, input = ""): string {
   return r.stdout.toString().trim();
 }
 
-/** One parsed frame as data: header fields, the payload span's bytes (hex) and the padding. */
-interface Parsed {
-  type: number;
-  flags: number;
-  streamId: number;
-  payload: string;
-  padLength: number;
-  dependency: number;
-  exclusive: boolean;
-  weight: number;
-}
-
-/**
- * Reads the preface and then frames from `data` arriving in pieces ending at `cuts`, the way a
- * connection does: received bytes accumulate, each parse starts where the last frame ended.
- */
-function readConnection(data: Uint8Array, cuts: number[]): { frames: Parsed[]; rest: number } {
-  const buf = new Uint8Array(data.length);
-  const frame = new Frame();
-  const frames: Parsed[] = [];
-  let have = 0;
-  let p = 0;
-  let prefaceSeen = false;
-  for (const cut of cuts) {
-    buf.set(data.subarray(have, cut), have);
-    have = cut;
-    if (!prefaceSeen) {
-      const r = matchPreface(buf, 0, have);
-      if (r === INCOMPLETE) continue;
-      expect(r).toBe(CLIENT_PREFACE_LENGTH);
-      prefaceSeen = true;
-      p = r;
-    }
-    for (;;) {
-      const r = parseFrame(buf, p, have, MAX_FRAME, frame);
-      if (r === INCOMPLETE) break;
-      if (r < 0) throw new Error(`parseFrame ${r} at ${p}`);
-      frames.push({
-        type: frame.type,
-        flags: frame.flags,
-        streamId: frame.streamId,
-        payload: Buffer.from(buf.subarray(frame.payloadStart, frame.payloadEnd)).toString("hex"),
-        padLength: frame.padLength,
-        dependency: frame.dependency,
-        exclusive: frame.exclusive,
-        weight: frame.weight,
-      });
-      p += r;
-    }
-  }
-  return { frames, rest: have - p };
-}
-
 describe("Python's h2 and the frame layer", () => {
   peerTest(["python3-h2"], "frames h2 writes as a client parse with ours, whole and byte by byte", () => {
     const data = Uint8Array.from(Buffer.from(peer("produce"), "hex"));
-    const whole = readConnection(data, [data.length]);
+    const whole = readFrameStream(data, [data.length], MAX_FRAME, true);
     const each: number[] = [];
     for (let s = 1; s <= data.length; s++) each.push(s);
-    expect(readConnection(data, each)).toEqual(whole);
-    expect(whole.rest).toBe(0);
-    const frames = whole.frames;
+    expect(readFrameStream(data, each, MAX_FRAME, true)).toEqual(whole);
+    expect([whole.last, whole.rest]).toEqual([INCOMPLETE, 0]);
+    const frames = whole.frames as FrameFields[];
     const byType = (type: number) => frames.filter((f) => f.type === type);
+    const bytesOf = (f: FrameFields) => Buffer.from(f.payload, "latin1");
 
     // SETTINGS (§6.5): h2's initial values, applied as the connection would.
-    const settings = byType(FRAME_SETTINGS)[0]!;
+    const payload = bytesOf(byType(FRAME_SETTINGS)[0]!);
     const s = new PeerSettings();
-    const payload = Buffer.from(settings.payload, "hex");
     expect(applySettings(payload, 0, payload.length, s)).toBe(0);
     expect([s.initialWindowSize, s.maxFrameSize, s.enablePush]).toEqual([1 << 20, 32768, 0]);
 
@@ -130,19 +79,19 @@ describe("Python's h2 and the frame layer", () => {
 
     // Padded DATA (§6.1): the data without its pad length and 7 bytes of padding.
     const [padded, last] = byType(FRAME_DATA);
-    expect(padded).toMatchObject({ streamId: 1, flags: FLAG_PADDED, padLength: 7, payload: Buffer.from("hello, h2").toString("hex") });
-    expect(last).toMatchObject({ streamId: 1, flags: FLAG_END_STREAM, padLength: 0, payload: Buffer.from("!").toString("hex") });
+    expect(padded).toMatchObject({ streamId: 1, flags: FLAG_PADDED, padLength: 7, payload: "hello, h2" });
+    expect(last).toMatchObject({ streamId: 1, flags: FLAG_END_STREAM, padLength: 0, payload: "!" });
 
-    expect(byType(FRAME_PING)[0]!.payload).toBe(Buffer.from("pingpong").toString("hex"));
-    const updates = byType(FRAME_WINDOW_UPDATE).map((f) => [f.streamId, readWindowIncrement(Buffer.from(f.payload, "hex"), 0)]);
+    expect(byType(FRAME_PING)[0]!.payload).toBe("pingpong");
+    const updates = byType(FRAME_WINDOW_UPDATE).map((f) => [f.streamId, readWindowIncrement(bytesOf(f), 0)]);
     expect(updates).toEqual([
       [0, 1 << 16],
       [3, 4096],
     ]);
     const rst = byType(FRAME_RST_STREAM)[0]!;
-    expect([rst.streamId, readErrorCode(Buffer.from(rst.payload, "hex"), 0)]).toEqual([3, CANCEL]);
+    expect([rst.streamId, readErrorCode(bytesOf(rst), 0)]).toEqual([3, CANCEL]);
     expect(byType(FRAME_PRIORITY)[0]).toMatchObject({ streamId: 5, dependency: 3, exclusive: false, weight: 1 });
-    const goaway = Buffer.from(byType(FRAME_GOAWAY)[0]!.payload, "hex");
+    const goaway = bytesOf(byType(FRAME_GOAWAY)[0]!);
     expect([readUint31(goaway, 0), readErrorCode(goaway, 4)]).toEqual([0, ENHANCE_YOUR_CALM]);
   });
 
@@ -171,6 +120,31 @@ describe("Python's h2 and the frame layer", () => {
       { event: "window-update", stream: 1, delta: 1000 },
       { event: "reset", stream: 1, code: REFUSED_STREAM },
       { event: "goaway", last: 1, code: ENHANCE_YOUR_CALM, debug: null },
+    ]);
+  });
+
+  peerTest(["python3-h2"], "the test client's request (literal fields, HEADERS + CONTINUATION, DATA) is read by h2 as a server", () => {
+    const long = "x".repeat(20_000); // a length that takes a multi-byte HPACK integer (RFC 7541 §5.1)
+    const fields: [string, string][] = [
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":authority", "localhost"],
+      [":path", "/p?q=1"],
+      ["x-long", long],
+      ["x-short", "é"],
+    ];
+    const first = headersFrames(1, encodeLiteralFields(fields), false, 16384);
+    expect(first.length).toBe(encodeLiteralFields(fields).length + 2 * 9); // HEADERS + one CONTINUATION
+    const bytes = Buffer.concat([
+      CLIENT_PREFACE,
+      settingsFrame([]),
+      first,
+      headersFrames(3, encodeLiteralFields(fields.slice(0, 4)), true, 16384),
+    ]);
+    const requests = JSON.parse(peer("request", bytes.toString("hex")));
+    expect(requests).toEqual([
+      { stream: 1, headers: fields, ended: false },
+      { stream: 3, headers: fields.slice(0, 4), ended: true },
     ]);
   });
 });

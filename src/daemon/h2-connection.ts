@@ -254,11 +254,13 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     const due = this.deadlines.due(now, true, 0, busy);
     if (due === DEADLINE_SEND) {
       // Nothing was written (or no window opened) for the send timeout: a stalled reader.
+      // A client that keeps its window shut holds our output forever (a slow-read attack): calm.
       this.daemon.counters.timeouts++;
+      const stalled = this.blocked.length > 0;
       this.output.clear();
       this.ready = [];
       this.blocked = [];
-      this.connectionError(this.blocked.length > 0 ? ENHANCE_YOUR_CALM : NO_ERROR);
+      this.connectionError(stalled ? ENHANCE_YOUR_CALM : NO_ERROR);
     } else if (due === DEADLINE_FIRST_BYTE || due === DEADLINE_HEAD) {
       this.daemon.counters.timeouts++;
       this.connectionError(NO_ERROR);
@@ -287,7 +289,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
   }
 
   sendContinue(stream: H2Stream): void {
-    this.framer.writeInterim(stream, 100);
+    this.framer.writeStatus(stream, 100, false);
     this.flushSoon();
   }
 
@@ -630,10 +632,9 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
   /** Answers a stream with a bare status (431), without a servlet, and ends it. */
   private refuseStream(stream: H2Stream, status: number): void {
     stream.discarding = true;
-    this.framer.writeInterim(stream, status);
-    this.sendReset(stream.id, NO_ERROR);
-    stream.endSent = true;
-    this.closeStream(stream);
+    this.framer.writeStatus(stream, status, true);
+    if (!this.blockEndsStream) this.stopBody(stream); // §8.1: the body is not wanted
+    else this.closeStream(stream);
   }
 
   /** The client left, or the stream is reset: its cycle (if any) destroys the servlet now; the line logs 499 or the status cut short. */

@@ -85,10 +85,14 @@ export class H2Framer implements ByteWriter {
     stream.endSent = true;
   }
 
-  /** An interim response (RFC 9113 §8.1: 1xx in its own HEADERS frame, without END_STREAM). */
-  writeInterim(stream: H2Stream, status: number): void {
+  /**
+   * A response of a status alone: an interim one (RFC 9113 §8.1: 1xx in its own HEADERS frame,
+   * `endStream` false), or a refusal made without a servlet (431; `endStream` true).
+   */
+  writeStatus(stream: H2Stream, status: number, endStream: boolean): void {
     const n = this.encoder.encodeStatus(status, this.block, 0);
-    this.writeBlock(stream.id, n, false);
+    this.writeBlock(stream.id, n, endStream);
+    if (endStream) stream.headSent = stream.endSent = true;
   }
 
   /** Encodes the head buf[start..end) and writes it as HEADERS (+ CONTINUATION). */

@@ -201,10 +201,13 @@ export function huffmanDecode(src: Uint8Array, s: number, e: number, out: Uint8A
   return ACCEPTING[state] === 1 ? at : E_HPACK_HUFFMAN_PADDING;
 }
 
-/** Octets `src[s..e)` take Huffman-coded, padding included (§5.2). */
-export function huffmanEncodedLength(src: Uint8Array, s: number, e: number): number {
+/** Octets `src[s..e)` take Huffman-coded, padding included (§5.2); `lower` as in huffmanEncode. */
+export function huffmanEncodedLength(src: Uint8Array, s: number, e: number, lower = false): number {
   let bits = 0;
-  for (let p = s; p < e; p++) bits += LENGTHS[src[p]!]!;
+  for (let p = s; p < e; p++) {
+    const c = src[p]!;
+    bits += LENGTHS[lower && c >= UPPER_A && c <= UPPER_Z ? c | CASE_BIT : c]!;
+  }
   return (bits + BITS_PER_BYTE - 1) >>> 3;
 }
 

@@ -5,6 +5,7 @@
  * then `\r\n`. Hot path: no allocation, no strings.
  */
 import { CR, HTAB, LF, SP, COLON } from "../../parser/chars.ts";
+import { isConnectionSpecific } from "../../parser/h2/field-names.ts";
 import type { HpackEncoder } from "./hpack-encoder.ts";
 
 /** `HTTP/1.x ` before the status code. */
@@ -12,35 +13,6 @@ const STATUS_OFFSET = 9;
 const STATUS_DIGITS = 3;
 const DIGIT_0 = 0x30;
 const DECIMAL = 10;
-const UPPER_A = 0x41;
-const UPPER_Z = 0x5a;
-const CASE_BIT = 0x20;
-
-const ascii = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
-/** RFC 9113 §8.2.2: connection-specific fields never go out on a stream. */
-const CONNECTION_SPECIFIC = [
-  ascii("connection"),
-  ascii("keep-alive"),
-  ascii("proxy-connection"),
-  ascii("transfer-encoding"),
-  ascii("upgrade"),
-];
-
-/** Whether `src[s..e)` is `word` (lowercase) ignoring ASCII case. */
-function isNamed(src: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
-  if (e - s !== word.length) return false;
-  for (let i = 0; i < word.length; i++) {
-    const c = src[s + i]!;
-    if ((c >= UPPER_A && c <= UPPER_Z ? c | CASE_BIT : c) !== word[i]) return false;
-  }
-  return true;
-}
-
-function isConnectionSpecific(src: Uint8Array, s: number, e: number): boolean {
-  for (let i = 0; i < CONNECTION_SPECIFIC.length; i++) if (isNamed(src, s, e, CONNECTION_SPECIFIC[i]!)) return true;
-  return false;
-}
-
 /**
  * Encodes the response head `src[start..end)` into `out` from `at` with `encoder`: a table size
  * update if one is pending, `:status` first, then every field with its name lowercased, minus the

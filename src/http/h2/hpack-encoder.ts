@@ -16,6 +16,9 @@
  *   its name by index when the static or dynamic table has it;
  * - strings are Huffman-coded when that is shorter (§5.2), never otherwise.
  */
+import { LOWER } from "../../parser/chars.ts";
+import { equalsLower } from "../../parser/framing.ts";
+import { ascii } from "../../parser/h2/field-names.ts";
 import { ENTRY_OVERHEAD, DynamicTable } from "../../parser/h2/hpack-dynamic-table.ts";
 import { huffmanEncode, huffmanEncodedLength } from "../../parser/h2/hpack-huffman.ts";
 import { STATIC_BYTES, STATIC_SPANS, STATIC_TABLE_LENGTH } from "../../parser/h2/hpack-static-table.ts";
@@ -46,9 +49,6 @@ const STATUS_NAME_INDEX = 8;
 const STATUS_INDEX: Readonly<Record<number, number>> = { 200: 8, 204: 9, 206: 10, 304: 11, 400: 12, 404: 13, 500: 14 };
 const DIGIT_0 = 0x30;
 const STATUS_DIGITS = 3;
-const UPPER_A = 0x41;
-const UPPER_Z = 0x5a;
-const CASE_BIT = 0x20;
 
 /** Hash buckets (a power of two) for the dynamic table's chains and the static names. */
 const BUCKETS = 256;
@@ -57,23 +57,18 @@ const BUCKET_MASK = BUCKETS - 1;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-function lower(c: number): number {
-  return c >= UPPER_A && c <= UPPER_Z ? c | CASE_BIT : c;
-}
-
 function hashBytes(h: number, src: Uint8Array, s: number, e: number, lowercase: boolean): number {
-  for (let p = s; p < e; p++) h = Math.imul(h ^ (lowercase ? lower(src[p]!) : src[p]!), FNV_PRIME);
+  for (let p = s; p < e; p++) h = Math.imul(h ^ (lowercase ? LOWER[src[p]!]! : src[p]!), FNV_PRIME);
   return h;
 }
 
 /** Whether `src[s..e)` lowercased equals `bytes[bs..be)` (already lowercase), or byte for byte when !lowercase. */
 function sameBytes(src: Uint8Array, s: number, e: number, bytes: Uint8Array, bs: number, be: number, lowercase: boolean): boolean {
   if (e - s !== be - bs) return false;
-  for (let i = 0; i < e - s; i++) if ((lowercase ? lower(src[s + i]!) : src[s + i]!) !== bytes[bs + i]) return false;
+  for (let i = 0; i < e - s; i++) if ((lowercase ? LOWER[src[s + i]!]! : src[s + i]!) !== bytes[bs + i]) return false;
   return true;
 }
 
-const ascii = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
 /** §7.1.3: fields sent as never-indexed literals. */
 const NEVER_INDEX = [ascii("set-cookie"), ascii("cookie"), ascii("authorization"), ascii("proxy-authorization")];
 const CONTENT_LENGTH = ascii("content-length");
@@ -187,8 +182,7 @@ export class HpackEncoder {
       prefix = PREFIX_4;
     } else if (
       entrySize * MAX_INDEXED_ENTRY_SHARE > this.table.maxSize ||
-      (sameBytes(src, nameStart, nameEnd, CONTENT_LENGTH, 0, CONTENT_LENGTH.length, true) &&
-        valueEnd - valueStart > CONTENT_LENGTH_INDEXED_DIGITS)
+      (equalsLower(src, nameStart, nameEnd, CONTENT_LENGTH) && valueEnd - valueStart > CONTENT_LENGTH_INDEXED_DIGITS)
     ) {
       pattern = WITHOUT_INDEXING;
       prefix = PREFIX_4;
@@ -265,7 +259,7 @@ export class HpackEncoder {
     const seq = t.inserted;
     t.insert(src, ns, ne, vs, ve);
     if (t.indexOfSequence(seq) !== 1) return; // larger than the table: it emptied it (§4.4)
-    for (let p = t.nameStart(1); p < t.nameEnd(1); p++) t.bytes[p] = lower(t.bytes[p]!);
+    for (let p = t.nameStart(1); p < t.nameEnd(1); p++) t.bytes[p] = LOWER[t.bytes[p]!]!;
     const slot = seq % this.slots;
     const fb = this.fullHashValue & BUCKET_MASK;
     const nb = this.nameHash & BUCKET_MASK;
@@ -278,7 +272,7 @@ export class HpackEncoder {
 }
 
 function isOneOf(src: Uint8Array, s: number, e: number, words: readonly Uint8Array[]): boolean {
-  for (let i = 0; i < words.length; i++) if (sameBytes(src, s, e, words[i]!, 0, words[i]!.length, true)) return true;
+  for (let i = 0; i < words.length; i++) if (equalsLower(src, s, e, words[i]!)) return true;
   return false;
 }
 
@@ -307,6 +301,6 @@ function writeString(src: Uint8Array, s: number, e: number, out: Uint8Array, at:
     return huffmanEncode(src, s, e, out, at, lowercase);
   }
   at = writeInteger(out, at, e - s, PREFIX_7, 0);
-  for (let p = s; p < e; p++) out[at++] = lowercase ? lower(src[p]!) : src[p]!;
+  for (let p = s; p < e; p++) out[at++] = lowercase ? LOWER[src[p]!]! : src[p]!;
   return at;
 }

@@ -46,6 +46,12 @@ export const PEERS = {
     file: "/usr/lib/nginx/modules/ngx_stream_module.so",
   },
   haproxy: { command: "haproxy", debianPackage: "haproxy", usedFor: "a real proxy sending the PROXY protocol v2 (send-proxy-v2)" },
+  "python3-hpack": {
+    command: "python3",
+    debianPackage: "python3-h2",
+    usedFor: "interop: Python's hpack module encodes and decodes header blocks beside ours",
+    file: "/usr/lib/python3/dist-packages/hpack/__init__.py",
+  },
   openssl: { command: "openssl", debianPackage: "openssl", usedFor: "TLS: protocols and ciphers offered (s_client)" },
   testssl: {
     command: "testssl",

@@ -27,6 +27,11 @@
  */
 import type { Socket } from "bun";
 import {
+  GOAWAY_FRAME_LENGTH,
+  PING_FRAME_LENGTH,
+  RST_STREAM_FRAME_LENGTH,
+  SETTINGS_ACK_FRAME_LENGTH,
+  WINDOW_UPDATE_FRAME_LENGTH,
   writeFrameHeader,
   writeGoaway,
   writePingAck,
@@ -46,6 +51,7 @@ import {
   FRAME_PING,
   FRAME_RST_STREAM,
   FRAME_SETTINGS,
+  PING_PAYLOAD_LENGTH,
   SETTING_ENTRY_LENGTH,
 } from "../../src/parser/h2/frame.ts";
 import { CLIENT_PREFACE } from "../../src/parser/h2/preface.ts";
@@ -267,38 +273,43 @@ export class H2Client {
     this.send(frameBytes(type, flags, streamId, payload));
   }
 
+  /** A SETTINGS frame with `entries` [id, value] (any values: a test may send invalid ones). */
   sendSettings(entries: [number, number][]): void {
     this.send(settingsFrame(entries));
   }
 
+  /** A SETTINGS ACK (§6.5.3). Sent by itself for each server SETTINGS unless `autoAck: false`. */
   sendSettingsAck(): void {
-    const out = new Uint8Array(FRAME_HEADER_LENGTH);
+    const out = new Uint8Array(SETTINGS_ACK_FRAME_LENGTH);
     writeSettingsAck(out, 0);
     this.send(out);
   }
 
-  /** PING (ACK with `ack`) carrying 8 opaque bytes. */
-  sendPing(data: Uint8Array = new Uint8Array(8), ack = false): void {
-    const out = new Uint8Array(FRAME_HEADER_LENGTH + 8);
+  /** A PING (a PING ACK with `ack`) carrying the first 8 bytes of `data` (§6.7). Default 8 zero bytes. */
+  sendPing(data: Uint8Array = new Uint8Array(PING_PAYLOAD_LENGTH), ack = false): void {
+    const out = new Uint8Array(PING_FRAME_LENGTH);
     if (ack) writePingAck(out, 0, data, 0);
-    else out.set(data.subarray(0, 8), writeFrameHeader(out, 0, 8, FRAME_PING, 0, 0));
+    else out.set(data.subarray(0, PING_PAYLOAD_LENGTH), writeFrameHeader(out, 0, PING_PAYLOAD_LENGTH, FRAME_PING, 0, 0));
     this.send(out);
   }
 
+  /** A WINDOW_UPDATE for `streamId` (0: the connection) (§6.9); an increment of 0 is sent as asked. */
   sendWindowUpdate(streamId: number, increment: number): void {
-    const out = new Uint8Array(FRAME_HEADER_LENGTH + 4);
+    const out = new Uint8Array(WINDOW_UPDATE_FRAME_LENGTH);
     writeWindowUpdate(out, 0, streamId, increment);
     this.send(out);
   }
 
+  /** A RST_STREAM with a §7 error code (§6.4). */
   sendRstStream(streamId: number, errorCode: number): void {
-    const out = new Uint8Array(FRAME_HEADER_LENGTH + 4);
+    const out = new Uint8Array(RST_STREAM_FRAME_LENGTH);
     writeRstStream(out, 0, streamId, errorCode);
     this.send(out);
   }
 
+  /** A GOAWAY with Last-Stream-ID and a §7 error code, no debug data (§6.8). */
   sendGoaway(lastStreamId: number, errorCode: number): void {
-    const out = new Uint8Array(FRAME_HEADER_LENGTH + 8);
+    const out = new Uint8Array(GOAWAY_FRAME_LENGTH);
     writeGoaway(out, 0, lastStreamId, errorCode);
     this.send(out);
   }

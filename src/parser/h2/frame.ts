@@ -87,9 +87,9 @@ export const GOAWAY_MIN_PAYLOAD_LENGTH = 8;
 export const SETTING_ENTRY_LENGTH = 6;
 /** §5.3.5: the weight of a stream no priority was given for (RFC 7540's default; kept for logs). */
 export const DEFAULT_WEIGHT = 16;
-/** §4.1: the reserved bit before a stream identifier, ignored on receipt. */
-const RESERVED_BIT = 0x80;
-/** §4.1, §6.2: the 31 bits of a stream identifier (the high byte's low 7 bits). */
+/** §6.2: the E (exclusive) flag, the high bit of the Stream Dependency field. */
+const EXCLUSIVE_BIT = 0x80;
+/** §4.1, §6.2: the 31 bits of a stream identifier (the high byte's low 7 bits; the reserved or E bit above them is not part of it). */
 const HIGH_BYTE_31 = 0x7f;
 
 /** One frame, as its header and fixed fields said. Reused; the fields are meaningful after a parse returned > 0 (or a stream error). */
@@ -251,7 +251,7 @@ function parsePadded(buf: Uint8Array, payload: number, length: number, flags: nu
 /** Reads Exclusive/Stream Dependency/Weight at p (§6.2, §6.3), after a PRIORITY's length check. */
 function readPriority(buf: Uint8Array, p: number, frame: Frame): number {
   if (frame.type === FRAME_PRIORITY && frame.length !== PRIORITY_PAYLOAD_LENGTH) return E_H2_BAD_PRIORITY_LENGTH;
-  frame.exclusive = (buf[p]! & RESERVED_BIT) !== 0;
+  frame.exclusive = (buf[p]! & EXCLUSIVE_BIT) !== 0;
   frame.dependency = readUint31(buf, p);
   frame.weight = buf[p + 4]! + 1;
   // §5.3.1: a stream cannot depend on itself.

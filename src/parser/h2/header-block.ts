@@ -14,6 +14,7 @@
 import { FIELD_VALUE, HTAB, SP, TCHAR } from "../chars.ts";
 import { H2_MAX_HEADER_LIST } from "../limits.ts";
 import { copyBytes } from "./copy-bytes.ts";
+import { ascii, isConnectionSpecific } from "./field-names.ts";
 import { ENTRY_OVERHEAD } from "./hpack-dynamic-table.ts";
 import {
   MALFORMED_CONNECT,
@@ -34,13 +35,13 @@ import {
 export const FIELD_SLOTS = 4;
 /** A pseudo-header field name begins with a colon (RFC 9113 §8.3). */
 const COLON = 0x3a;
+/** ASCII uppercase letters, refused in an HTTP/2 field name. */
 const UPPER_A = 0x41;
 const UPPER_Z = 0x5a;
 
 /** RFC 9113 §8.2.1 with RFC 9110 §5.6.2: a field name is a token with no uppercase letter. */
 const LOWER_TCHAR = Uint8Array.from(TCHAR, (v, c) => (c >= UPPER_A && c <= UPPER_Z ? 0 : v));
 
-const ascii = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
 const METHOD = ascii(":method");
 const SCHEME = ascii(":scheme");
 const AUTHORITY = ascii(":authority");
@@ -50,14 +51,6 @@ const STATUS = ascii(":status");
 const CONNECT = ascii("CONNECT");
 const TE = ascii("te");
 const TRAILERS = ascii("trailers");
-/** RFC 9113 §8.2.2: connection-specific fields a request must not carry. */
-const CONNECTION_SPECIFIC = [
-  ascii("connection"),
-  ascii("keep-alive"),
-  ascii("proxy-connection"),
-  ascii("transfer-encoding"),
-  ascii("upgrade"),
-];
 
 /** Whether `buf[s..e)` equals `word` byte for byte. */
 function isWord(buf: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
@@ -169,9 +162,7 @@ export class HeaderBlock {
     if (this.malformed !== 0) return;
     if (nameStart === nameEnd) return this.mark(MALFORMED_NAME);
     for (let p = nameStart; p < nameEnd; p++) if (LOWER_TCHAR[this.bytes[p]!] === 0) return this.mark(MALFORMED_NAME);
-    for (let i = 0; i < CONNECTION_SPECIFIC.length; i++) {
-      if (isWord(this.bytes, nameStart, nameEnd, CONNECTION_SPECIFIC[i]!)) return this.mark(MALFORMED_CONNECTION_FIELD);
-    }
+    if (isConnectionSpecific(this.bytes, nameStart, nameEnd)) return this.mark(MALFORMED_CONNECTION_FIELD);
     if (isWord(this.bytes, nameStart, nameEnd, TE) && !isWord(this.bytes, valueStart, valueEnd, TRAILERS)) this.mark(MALFORMED_TE);
   }
 

@@ -13,6 +13,7 @@
  *
  * Hot path: no allocation; one table load per nibble.
  */
+import { LOWER } from "../chars.ts";
 import { E_HPACK_HUFFMAN_EOS, E_HPACK_HUFFMAN_PADDING } from "./hpack-errors.ts";
 
 /** Symbols of the code: the 256 octets and EOS. */
@@ -33,10 +34,6 @@ const BYTE_MASK = 0xff;
 const SYMBOL_SHIFT = 8;
 const EMITS = 1 << 16;
 const HITS_EOS = 1 << 17;
-/** ASCII uppercase letters, and the bit that makes them lowercase (field names: RFC 9113 §8.2.1). */
-const UPPER_A = 0x41;
-const UPPER_Z = 0x5a;
-const CASE_BIT = 0x20;
 
 /**
  * Returned by huffmanDecode when `out` has no room for the next symbol (not a protocol error:
@@ -201,10 +198,13 @@ export function huffmanDecode(src: Uint8Array, s: number, e: number, out: Uint8A
   return ACCEPTING[state] === 1 ? at : E_HPACK_HUFFMAN_PADDING;
 }
 
-/** Octets `src[s..e)` take Huffman-coded, padding included (§5.2). */
-export function huffmanEncodedLength(src: Uint8Array, s: number, e: number): number {
+/** Octets `src[s..e)` take Huffman-coded, padding included (§5.2); `lower` as in huffmanEncode. */
+export function huffmanEncodedLength(src: Uint8Array, s: number, e: number, lower = false): number {
   let bits = 0;
-  for (let p = s; p < e; p++) bits += LENGTHS[src[p]!]!;
+  for (let p = s; p < e; p++) {
+    const c = src[p]!;
+    bits += LENGTHS[lower ? LOWER[c]! : c]!;
+  }
   return (bits + BITS_PER_BYTE - 1) >>> 3;
 }
 
@@ -222,7 +222,7 @@ export function huffmanEncode(src: Uint8Array, s: number, e: number, out: Uint8A
   let bits = 0;
   for (let p = s; p < e; p++) {
     let c = src[p]!;
-    if (lower && c >= UPPER_A && c <= UPPER_Z) c |= CASE_BIT;
+    if (lower) c = LOWER[c]!;
     const len = LENGTHS[c]!;
     acc = acc * POW2[len]! + CODES[c]!;
     bits += len;

@@ -6,11 +6,17 @@ import { E_H2_BAD_ENABLE_PUSH, E_H2_BAD_MAX_FRAME_SIZE, E_H2_BAD_SETTINGS_LENGTH
 import { SETTING_ENTRY_LENGTH, readUint32 } from "./frame.ts";
 
 // ── §6.5.2: identifiers ───────────────────────────────────────────────────────────────────────
+/** The HPACK dynamic table size the sender's decoder allows (RFC 7541 §4.2). */
 export const SETTINGS_HEADER_TABLE_SIZE = 0x1;
+/** 0 or 1: whether the sender accepts server push (§8.4). */
 export const SETTINGS_ENABLE_PUSH = 0x2;
+/** How many streams the sender lets its peer open at once (§5.1.2). */
 export const SETTINGS_MAX_CONCURRENT_STREAMS = 0x3;
+/** The sender's initial stream receive window (§6.9.2). */
 export const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
+/** The largest frame payload the sender accepts (§4.2). */
 export const SETTINGS_MAX_FRAME_SIZE = 0x5;
+/** The header list size the sender is prepared to accept (advisory). */
 export const SETTINGS_MAX_HEADER_LIST_SIZE = 0x6;
 
 // ── §6.5.2, §6.9: initial values and bounds ───────────────────────────────────────────────────

@@ -6,6 +6,7 @@
  */
 import { HeaderBlock, type HeaderBlockOptions } from "../../../src/parser/h2/header-block.ts";
 import { HpackDecoder } from "../../../src/parser/h2/hpack-decoder.ts";
+import type { DynamicTable } from "../../../src/parser/h2/hpack-dynamic-table.ts";
 import { relocate } from "../replay.ts";
 
 /** What one block came to. */
@@ -23,9 +24,9 @@ export type BlockOutcome =
 
 const latin1 = (b: Uint8Array, s: number, e: number) => String.fromCharCode(...b.subarray(s, e));
 
-/** The decoder's dynamic table, newest first: [size, name, value]. */
-export function tableOf(decoder: HpackDecoder): [number, string, string][] {
-  const t = decoder.table;
+/** A decoder's or an encoder's dynamic table, newest first: [size, name, value]. */
+export function tableOf(owner: { readonly table: DynamicTable }): [number, string, string][] {
+  const t = owner.table;
   const out: [number, string, string][] = [];
   for (let i = 1; i <= t.count; i++) {
     const name = latin1(t.bytes, t.nameStart(i), t.nameEnd(i));

@@ -90,7 +90,7 @@ export class H2Framer implements ByteWriter {
    * `endStream` false), or a refusal made without a servlet (431; `endStream` true).
    */
   writeStatus(stream: H2Stream, status: number, endStream: boolean): void {
-    const n = this.encoder.encodeStatus(status, this.block, 0);
+    const n = this.encoder.encodeStatus(status, this.block, this.encoder.beginBlock(this.block, 0));
     this.writeBlock(stream.id, n, endStream);
     if (endStream) stream.headSent = stream.endSent = true;
   }

@@ -9,7 +9,11 @@ import { BROWSER_REQUEST } from "../corpora.ts";
 /** RFC 9113 §8.2.2, §8.3.1: Host becomes :authority, connection-specific fields go. */
 const DROPPED = new Set(["host", "connection", "keep-alive"]);
 
-/** The browser request as HTTP/2 fields: pseudo-headers, then the rest lowercased, in order. */
+/**
+ * The browser request as HTTP/2 fields: pseudo-headers, then the rest lowercased, in order; the
+ * cookie split into crumbs as Chromium and Firefox send it (RFC 9113 §8.2.3: each crumb its own
+ * field, so the unchanged ones stay indexed).
+ */
 export function browserRequestFields(): [string, string][] {
   const lines = BROWSER_REQUEST.split("\r\n");
   const [method, path] = lines[0]!.split(" ");
@@ -21,7 +25,8 @@ export function browserRequestFields(): [string, string][] {
     const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === "host") authority = value;
-    if (!DROPPED.has(name)) fields.push([name, value]);
+    if (name === "cookie") for (const crumb of value.split("; ")) fields.push([name, crumb]);
+    else if (!DROPPED.has(name)) fields.push([name, value]);
   }
   return [[":method", method!], [":scheme", "https"], [":authority", authority], [":path", path!], ...fields];
 }

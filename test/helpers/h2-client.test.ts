@@ -28,11 +28,16 @@ const FIXTURES = join(import.meta.dir, "..", "fixtures", "tls");
 const CERT = readFileSync(join(FIXTURES, "localhost.crt"), "utf8");
 const KEY = readFileSync(join(FIXTURES, "localhost.key"), "utf8");
 
+/** A server's SETTINGS frame as our writer makes it. */
+function settingsFrameOf(): Uint8Array {
+  const out = new Uint8Array(64);
+  return out.slice(0, writeSettings(out, 0));
+}
+
 /** What a server might send: SETTINGS, a field block in three frames, padded DATA, WINDOW_UPDATE, GOAWAY with debug data. */
 function serverStream(): Uint8Array {
   const parts: Uint8Array[] = [];
-  const settings = new Uint8Array(64);
-  parts.push(settings.slice(0, writeSettings(settings, 0)));
+  parts.push(settingsFrameOf());
   parts.push(frameBytes(FRAME_HEADERS, 0, 1, Uint8Array.from([1, 2, 3])));
   parts.push(frameBytes(FRAME_CONTINUATION, 0, 1, Uint8Array.from([4])));
   parts.push(frameBytes(FRAME_CONTINUATION, FLAG_END_HEADERS, 1, Uint8Array.from([5, 6])));
@@ -168,5 +173,45 @@ describe("H2Client against Bun.serve({ http2: true })", () => {
     await using client = await H2Client.connect(server.port!);
     await client.nextFrame(FRAME_SETTINGS);
     await expect(client.nextFrame(FRAME_DATA, 50)).rejects.toThrow(/no frame of type 0 within 50 ms; received: 4\//);
+  });
+});
+
+describe("H2Client against a scripted server", () => {
+  test("a response whose field block spans HEADERS + CONTINUATION: decoded once, whole; CONTINUATION not queued", async () => {
+    const sent = Buffer.concat([
+      settingsFrameOf(),
+      frameBytes(FRAME_HEADERS, 0, 1, Uint8Array.from([1, 2])),
+      frameBytes(FRAME_CONTINUATION, FLAG_END_HEADERS, 1, Uint8Array.from([3])),
+      frameBytes(FRAME_DATA, FLAG_END_STREAM, 1, Buffer.from("body")),
+    ]);
+    const prefaceSeen = Promise.withResolvers<void>();
+    using listener = Bun.listen<string>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        // Once, on the client's first bytes (its preface); its SETTINGS ACK later gets nothing.
+        data: (socket) => {
+          if (socket.data === "answered") return;
+          socket.data = "answered";
+          socket.write(sent);
+          prefaceSeen.resolve();
+        },
+      },
+    });
+    const blocks: number[][] = [];
+    await using client = await H2Client.connect(listener.port, {
+      decode: (block) => {
+        blocks.push([...block]);
+        return [[":status", "200"]];
+      },
+    });
+    await prefaceSeen.promise;
+    const res = await client.response(1);
+    expect(blocks).toEqual([[1, 2, 3]]);
+    expect(res.headers).toEqual([[":status", "200"]]);
+    expect(Buffer.from(res.body).toString()).toBe("body");
+    expect(res.frames.map((f) => f.type)).toEqual([FRAME_HEADERS, FRAME_DATA]);
+    expect(client.received.map((f) => f.type)).toEqual([FRAME_SETTINGS, FRAME_HEADERS, FRAME_CONTINUATION, FRAME_DATA]);
+    expect(client.queue.map((f) => f.type)).toEqual([FRAME_SETTINGS]);
   });
 });

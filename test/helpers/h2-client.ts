@@ -138,9 +138,9 @@ interface Waiter {
 
 /** A connection to the server under test. */
 export class H2Client {
-  /** Frames received and not yet taken by nextFrame/response, in arrival order. */
+  /** Frames received and not yet taken by nextFrame/response, in arrival order (CONTINUATIONs folded into their HEADERS' `block`). */
   readonly queue: H2Frame[] = [];
-  /** Every frame received, in order (kept after being taken). */
+  /** Every frame received, in order, CONTINUATIONs included (kept after being taken). */
   readonly received: H2Frame[] = [];
   /** The server's SETTINGS as applied so far. */
   readonly serverSettings = new PeerSettings();
@@ -201,6 +201,8 @@ export class H2Client {
   private onData(chunk: Uint8Array): void {
     for (const f of this.reader.receive(chunk)) {
       this.received.push(f);
+      // A CONTINUATION's fragment is already in its HEADERS' block: only `received` keeps it.
+      if (f.type === FRAME_CONTINUATION) continue;
       this.autoAnswer(f);
       const w = this.waiters.findIndex((x) => x.match(f));
       if (w < 0) {

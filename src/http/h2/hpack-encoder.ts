@@ -6,8 +6,8 @@
  *
  * Indexing policy (what enters the peer's table, §7.1):
  * - a field found in the static or dynamic table (name and value) is sent as its index (§6.1);
- * - set-cookie, cookie, authorization and proxy-authorization are never-indexed literals
- *   (§7.1.3: secrets must not become guessable through the table, nor be indexed by a proxy);
+ * - set-cookie, authorization and proxy-authorization are never-indexed literals (§7.1.3:
+ *   secrets must not become guessable through the table, nor be indexed by a proxy);
  * - a field whose entry would take more than a quarter of the table (MAX_INDEXED_ENTRY_SHARE) is a
  *   literal without indexing: one long value would otherwise evict everything else;
  * - content-length is indexed only up to CONTENT_LENGTH_INDEXED_DIGITS digits: small bodies are the
@@ -70,7 +70,7 @@ function sameBytes(src: Uint8Array, s: number, e: number, bytes: Uint8Array, bs:
 }
 
 /** §7.1.3: fields sent as never-indexed literals. */
-const NEVER_INDEX = [ascii("set-cookie"), ascii("cookie"), ascii("authorization"), ascii("proxy-authorization")];
+const NEVER_INDEX = [ascii("set-cookie"), ascii("authorization"), ascii("proxy-authorization")];
 const CONTENT_LENGTH = ascii("content-length");
 
 /** STATIC_NAME_BUCKETS[b]: first static index with that name hash (open addressing), 0 empty. */

@@ -121,14 +121,17 @@ export class Frame {
   promisedStreamId = 0;
 }
 
+/** 2^24, the place value of a 32-bit field's high byte: multiplied, not shifted, so values of 2^31 and above stay positive. */
+const HIGH_BYTE_PLACE = 0x1000000;
+
 /** A 31-bit value (reserved bit ignored) at buf[p..p+4): stream ids, Last-Stream-ID, increments. */
 export function readUint31(buf: Uint8Array, p: number): number {
-  return (buf[p]! & HIGH_BYTE_31) * 0x1000000 + ((buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!);
+  return (buf[p]! & HIGH_BYTE_31) * HIGH_BYTE_PLACE + ((buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!);
 }
 
 /** An unsigned 32-bit value at buf[p..p+4) (error codes, setting values). */
 export function readUint32(buf: Uint8Array, p: number): number {
-  return buf[p]! * 0x1000000 + ((buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!);
+  return buf[p]! * HIGH_BYTE_PLACE + ((buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!);
 }
 
 /** WINDOW_UPDATE's increment at the payload start `p` (§6.9: 31 bits, reserved bit ignored). */

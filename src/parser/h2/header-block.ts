@@ -59,6 +59,32 @@ function isWord(buf: Uint8Array, s: number, e: number, word: Uint8Array): boolea
   return true;
 }
 
+/** A verdict not known yet: HeaderBlock.store computes it. Distinct from 0 and every MALFORMED code. */
+export const UNJUDGED = 1;
+
+/**
+ * What a field's bytes alone say of it (RFC 9113 §8.2): 0, or the MALFORMED code. The value: no
+ * NUL, CR or LF, no leading or trailing SP or HTAB (§8.2.1), and, stricter like the HTTP/1 parser,
+ * RFC 9110 §5.5 field-value (no other control either), which §8.2.1 allows. A regular field's
+ * name: a lowercase token (§8.2.1), not connection-specific, `te` only with `trailers` (§8.2.2).
+ * A pseudo-header's name is judged by the block (it depends on the fields before it). Pure, so a
+ * dynamic table entry's verdict is computed once and cached with it. Hot path.
+ */
+export function judgeField(b: Uint8Array, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): number {
+  if (valueEnd > valueStart) {
+    const first = b[valueStart]!;
+    const last = b[valueEnd - 1]!;
+    if (first === SP || first === HTAB || last === SP || last === HTAB) return MALFORMED_VALUE;
+    for (let p = valueStart; p < valueEnd; p++) if (FIELD_VALUE[b[p]!] === 0) return MALFORMED_VALUE;
+  }
+  if (nameEnd > nameStart && b[nameStart] === COLON) return 0;
+  if (nameStart === nameEnd) return MALFORMED_NAME;
+  for (let p = nameStart; p < nameEnd; p++) if (LOWER_TCHAR[b[p]!] === 0) return MALFORMED_NAME;
+  if (isConnectionSpecific(b, nameStart, nameEnd)) return MALFORMED_CONNECTION_FIELD;
+  if (isWord(b, nameStart, nameEnd, TE) && !isWord(b, valueStart, valueEnd, TRAILERS)) return MALFORMED_TE;
+  return 0;
+}
+
 /** Options of a HeaderBlock. */
 export interface HeaderBlockOptions {
   /** Header list limit (RFC 9113 §6.5.2 size; default H2_MAX_HEADER_LIST, 16 KiB, SPEC §11). */
@@ -134,23 +160,25 @@ export class HeaderBlock {
     return !this.tooLarge;
   }
 
-  /** Copies an admitted field from `src` into `bytes` and stores it (indexed fields). */
-  copyField(src: Uint8Array, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+  /** Copies an admitted field from `src` into `bytes` and stores it (indexed fields); returns its verdict. */
+  copyField(src: Uint8Array, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, verdict: number): number {
     const at = this.used;
     const mid = copyBytes(src, nameStart, nameEnd, this.bytes, at);
-    this.store(at, mid, mid, copyBytes(src, valueStart, valueEnd, this.bytes, mid));
+    return this.store(at, mid, mid, copyBytes(src, valueStart, valueEnd, this.bytes, mid), verdict);
   }
 
   /**
    * Stores an admitted field already in `bytes` at [used, valueEnd) (literals are decoded in
-   * place), judging it on the way (RFC 9113 §8.2, §8.3).
+   * place), judging it (RFC 9113 §8.2, §8.3). `verdict` is judgeField's for these bytes when
+   * known (an indexed field's, cached with its table entry), else UNJUDGED. Returns the verdict.
    */
-  store(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+  store(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, verdict: number): number {
     this.used = valueEnd;
-    if (!this.isValueValid(valueStart, valueEnd)) this.mark(MALFORMED_VALUE);
+    if (verdict === UNJUDGED) verdict = judgeField(this.bytes, nameStart, nameEnd, valueStart, valueEnd);
+    if (verdict !== 0) this.mark(verdict);
     if (nameEnd > nameStart && this.bytes[nameStart] === COLON) {
       this.storePseudo(nameStart, nameEnd, valueStart, valueEnd);
-      return;
+      return verdict;
     }
     this.regularSeen = true;
     const at = this.count * FIELD_SLOTS;
@@ -159,11 +187,7 @@ export class HeaderBlock {
     this.fields[at + 2] = valueStart;
     this.fields[at + 3] = valueEnd;
     this.count++;
-    if (this.malformed !== 0) return;
-    if (nameStart === nameEnd) return this.mark(MALFORMED_NAME);
-    for (let p = nameStart; p < nameEnd; p++) if (LOWER_TCHAR[this.bytes[p]!] === 0) return this.mark(MALFORMED_NAME);
-    if (isConnectionSpecific(this.bytes, nameStart, nameEnd)) return this.mark(MALFORMED_CONNECTION_FIELD);
-    if (isWord(this.bytes, nameStart, nameEnd, TE) && !isWord(this.bytes, valueStart, valueEnd, TRAILERS)) this.mark(MALFORMED_TE);
+    return verdict;
   }
 
   /** RFC 9113 §8.3: known request pseudo-headers, once each, before every regular field, never in trailers. */
@@ -200,18 +224,6 @@ export class HeaderBlock {
     } else {
       this.mark(MALFORMED_UNKNOWN_PSEUDO);
     }
-  }
-
-  /**
-   * RFC 9113 §8.2.1: no NUL, CR or LF, no leading or trailing SP or HTAB. Stricter like the HTTP/1
-   * parser: RFC 9110 §5.5 field-value (no other control character either), which §8.2.1 allows.
-   */
-  private isValueValid(s: number, e: number): boolean {
-    const b = this.bytes;
-    if (s === e) return true;
-    if (b[s] === SP || b[s] === HTAB || b[e - 1] === SP || b[e - 1] === HTAB) return false;
-    for (let p = s; p < e; p++) if (FIELD_VALUE[b[p]!] === 0) return false;
-    return true;
   }
 
   private mark(code: number): void {

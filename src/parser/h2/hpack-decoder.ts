@@ -17,7 +17,7 @@
 import { INCOMPLETE } from "../errors.ts";
 import { H2_HEADER_TABLE_SIZE, HPACK_MAX_INTEGER, HPACK_MAX_INTEGER_BYTES, HPACK_MAX_STRINGS } from "../limits.ts";
 import { copyBytes } from "./copy-bytes.ts";
-import type { HeaderBlock } from "./header-block.ts";
+import { type HeaderBlock, judgeField, UNJUDGED } from "./header-block.ts";
 import { DynamicTable } from "./hpack-dynamic-table.ts";
 import {
   E_HPACK_BAD_INDEX,
@@ -66,6 +66,13 @@ const CARRY_CAPACITY = HPACK_MAX_STRINGS + MAX_REPRESENTATION_OVERHEAD;
 const CARRY_STEP = 16;
 /** §5.2: Huffman codes are at least 5 bits, so n coded bytes decode to at most 8n/5. */
 const HUFFMAN_MAX_EXPANSION = 8 / 5;
+
+/** judgeField of every static entry (index 1..61; transfer-encoding, 57, is connection-specific). */
+const STATIC_VERDICTS = new Int32Array(STATIC_TABLE_LENGTH + 1);
+for (let i = 1; i <= STATIC_TABLE_LENGTH; i++) {
+  const at = 4 * i;
+  STATIC_VERDICTS[i] = judgeField(STATIC_BYTES, STATIC_SPANS[at]!, STATIC_SPANS[at + 1]!, STATIC_SPANS[at + 2]!, STATIC_SPANS[at + 3]!);
+}
 
 /**
  * Where a literal is decoded when the block does not store it (list too large): one buffer for
@@ -277,14 +284,14 @@ export class HpackDecoder {
         const ns = STATIC_SPANS[at]!;
         const ne = STATIC_SPANS[at + 1]!;
         const ve = STATIC_SPANS[at + 3]!;
-        if (block.admit(ne - ns, ve - ne)) block.copyField(STATIC_BYTES, ns, ne, ne, ve);
+        if (block.admit(ne - ns, ve - ne)) block.copyField(STATIC_BYTES, ns, ne, ne, ve, STATIC_VERDICTS[i]!);
       } else {
         const d = i - STATIC_TABLE_LENGTH;
         const ns = table.nameStart(d);
         const ne = table.nameEnd(d);
         const ve = table.valueEnd(d);
         // hot path of the HPACK bomb: once tooLarge, an indexed field costs this check and nothing else
-        if (block.admit(ne - ns, ve - ne)) block.copyField(table.bytes, ns, ne, ne, ve);
+        if (block.admit(ne - ns, ve - ne)) block.copyField(table.bytes, ns, ne, ne, ve, table.tag(d));
       }
       return 0;
     }
@@ -297,11 +304,14 @@ export class HpackDecoder {
     }
     if (r < 0) return r;
     const nameLength = this.outNameEnd - this.outNameStart;
+    // The verdict is judged once, as the field is stored, and kept with its table entry.
+    let verdict = UNJUDGED;
     if (block.admit(nameLength, this.outValueEnd - this.outNameEnd)) {
-      if (out === block.bytes) block.store(this.outNameStart, this.outNameEnd, this.outNameEnd, this.outValueEnd);
-      else block.copyField(out, this.outNameStart, this.outNameEnd, this.outNameEnd, this.outValueEnd);
+      if (out === block.bytes) verdict = block.store(this.outNameStart, this.outNameEnd, this.outNameEnd, this.outValueEnd, UNJUDGED);
+      else verdict = block.copyField(out, this.outNameStart, this.outNameEnd, this.outNameEnd, this.outValueEnd, UNJUDGED);
     }
-    if (this.kind === LITERAL_INCREMENTAL) table.insert(out, this.outNameStart, this.outNameEnd, this.outNameEnd, this.outValueEnd);
+    if (this.kind === LITERAL_INCREMENTAL)
+      table.insert(out, this.outNameStart, this.outNameEnd, this.outNameEnd, this.outValueEnd, verdict);
     return 0;
   }
 

@@ -30,6 +30,8 @@ export class DynamicTable {
   readonly bytes: Uint8Array;
   /** Per ring slot: start, nameLength, valueLength. */
   private readonly spans: Int32Array;
+  /** Per ring slot: a number the owner keeps with the entry (the decoder: its field's verdict). */
+  private readonly tags: Int32Array;
   /** Ring slots (each entry is at least 32 bytes, so capacity / 32 entries at most). */
   private readonly slots: number;
   /** Ring slot of the oldest entry. */
@@ -46,6 +48,7 @@ export class DynamicTable {
     this.bytes = new Uint8Array(2 * capacity);
     this.slots = Math.max(1, Math.floor(capacity / ENTRY_OVERHEAD));
     this.spans = new Int32Array(this.slots * SLOT);
+    this.tags = new Int32Array(this.slots);
   }
 
   /** Ring slot of dynamic index `i` (1 = newest). Callers check 1 <= i <= count. */
@@ -66,6 +69,11 @@ export class DynamicTable {
   valueEnd(i: number): number {
     const at = this.slotOf(i);
     return this.spans[at]! + this.spans[at + 1]! + this.spans[at + 2]!;
+  }
+
+  /** The tag given to entry i when it was inserted. */
+  tag(i: number): number {
+    return this.tags[this.slotOf(i) / SLOT]!;
   }
 
   /** Entries inserted before this sequence number have been evicted. */
@@ -104,9 +112,9 @@ export class DynamicTable {
    * Inserts `src[nameStart..nameEnd)`, `src[valueStart..valueEnd)` as the newest entry (§4.4):
    * evicts from the oldest until it fits; an entry larger than maxSize empties the table and is
    * not added. `src` must not be this table's `bytes` (an indexed name is copied out first: §4.4,
-   * the entry it names may be evicted by this very insert).
+   * the entry it names may be evicted by this very insert). `tag` is kept with the entry.
    */
-  insert(src: Uint8Array, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+  insert(src: Uint8Array, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, tag = 0): void {
     const nameLength = nameEnd - nameStart;
     const valueLength = valueEnd - valueStart;
     const entrySize = nameLength + valueLength + ENTRY_OVERHEAD;
@@ -120,7 +128,9 @@ export class DynamicTable {
     if (this.tail + length > this.bytes.length) this.compact();
     const start = this.tail;
     this.tail = copyBytes(src, valueStart, valueEnd, this.bytes, copyBytes(src, nameStart, nameEnd, this.bytes, start));
-    const at = ((this.oldest + this.count) % this.slots) * SLOT;
+    const slot = (this.oldest + this.count) % this.slots;
+    this.tags[slot] = tag;
+    const at = slot * SLOT;
     this.spans[at] = start;
     this.spans[at + 1] = nameLength;
     this.spans[at + 2] = valueLength;

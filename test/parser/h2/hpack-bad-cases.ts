@@ -149,6 +149,25 @@ export const BAD_CASES: readonly BadCase[] = [
     blocks: [[...GET_HEAD, ...lit(n, "x")]],
     expect: { check: MALFORMED_CONNECTION_FIELD },
   })),
+  { name: "static transfer-encoding by index (57)", blocks: [[...GET_HEAD, ...idx(57)]], expect: { check: MALFORMED_CONNECTION_FIELD } },
+  {
+    name: "static transfer-encoding name with a value",
+    blocks: [[...GET_HEAD, ...litIndexed(57, "chunked")]],
+    expect: { check: MALFORMED_CONNECTION_FIELD },
+  },
+  {
+    name: "te: gzip from the dynamic table (verdict kept with the entry)",
+    blocks: [lit("te", "gzip", 0x40), [...GET_HEAD, ...idx(62)]],
+    expect: { check: MALFORMED_TE },
+  },
+  {
+    name: "a valid field from the dynamic table after a malformed block",
+    blocks: [
+      [...GET_HEAD, ...lit("x-a", "1", 0x40), ...lit("x-b", "a\x00", 0x40)],
+      [...GET_HEAD, ...idx(63)],
+    ],
+    expect: { check: 0 },
+  },
   { name: "te: gzip", blocks: [[...GET_HEAD, ...lit("te", "gzip")]], expect: { check: MALFORMED_TE } },
   { name: "te: trailers, gzip", blocks: [[...GET_HEAD, ...lit("te", "trailers, gzip")]], expect: { check: MALFORMED_TE } },
   {

@@ -593,6 +593,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     }
     this.framer.maxFrameSize = peer.maxFrameSize;
     this.encoder.setPeerTableSize(peer.headerTableSize);
+    this.framer.forgetHead();
     this.output.append(this.control, 0, writeSettingsAck(this.control, 0));
   }
 

@@ -18,8 +18,8 @@ import { writeFrameHeader } from "../http/h2/frame-writer.ts";
 import type { ByteWriter, OutputQueue } from "./output.ts";
 import type { H2Stream } from "./h2-stream.ts";
 
-const CR = 0x0d;
-const LF = 0x0a;
+/** Heads longer than this are not kept for reuse (a head that size is rarely repeated byte for byte). */
+const MAX_REMEMBERED_HEAD = 1024;
 
 /** Frames streams' responses into a connection's output (see the file comment). */
 export class H2Framer implements ByteWriter {
@@ -35,6 +35,11 @@ export class H2Framer implements ByteWriter {
   private readonly frameHeader = new Uint8Array(FRAME_HEADER_LENGTH);
   /** Where response heads are HPACK-encoded (grown for an unusually large head). */
   private block = new Uint8Array(4096);
+  /** The last head encoded, its block's length when reusable (else 0), and the table's insertions then. */
+  private lastHead = new Uint8Array(0);
+  private lastHeadLength = 0;
+  private lastBlockLength = 0;
+  private lastInserted = -1;
 
   /** Frames into `output`, encoding heads with `encoder` (the connection's, whose dynamic table the client mirrors). */
   constructor(
@@ -56,8 +61,9 @@ export class H2Framer implements ByteWriter {
     const end = offset + length;
     let p = offset;
     if (!stream.headSent) {
-      const headEnd = endOfHead(buf, offset, end);
-      if (headEnd < 0) return 0; // not whole yet (cannot happen: a head is queued whole)
+      // The head is the queue's first bytes (nothing of it was written: it goes out whole).
+      const headEnd = offset + stream.headEnd - stream.output.written;
+      if (stream.headEnd === 0 || headEnd > end) return 0; // not whole yet (cannot happen: a head is queued whole)
       const bodyless = stream.responded && headEnd === end;
       this.writeHead(stream, buf, offset, headEnd, bodyless);
       p = headEnd;
@@ -90,19 +96,55 @@ export class H2Framer implements ByteWriter {
    * `endStream` false), or a refusal made without a servlet (431; `endStream` true).
    */
   writeStatus(stream: H2Stream, status: number, endStream: boolean): void {
+    this.lastBlockLength = 0; // the block buffer is overwritten
     const n = this.encoder.encodeStatus(status, this.block, this.encoder.beginBlock(this.block, 0));
     this.writeBlock(stream.id, n, endStream);
     if (endStream) stream.headSent = stream.endSent = true;
   }
 
-  /** Encodes the head buf[start..end) and writes it as HEADERS (+ CONTINUATION). */
+  /**
+   * Encodes the head buf[start..end) and writes it as HEADERS (+ CONTINUATION). Hot path: a head
+   * byte for byte the last one, encoded while the dynamic table stays as that encoding left it
+   * and without changing it (every field was indexed: the steady state of a busy resource, for all
+   * but the first response of each second's Date), encodes to the same block: it is reused.
+   */
   private writeHead(stream: H2Stream, buf: Uint8Array, start: number, end: number, endStream: boolean): void {
-    const need = 2 * (end - start) + 64;
-    if (this.block.length < need) this.block = new Uint8Array(need);
-    const n = encodeResponseHead(buf, start, end, this.encoder, this.block, 0);
+    const length = end - start;
+    const table = this.encoder.table;
+    let n = this.lastBlockLength;
+    if (n === 0 || table.inserted !== this.lastInserted || !this.isLastHead(buf, start, length)) {
+      if (this.block.length < 2 * length + 64) this.block = new Uint8Array(2 * length + 64);
+      const before = table.inserted;
+      n = encodeResponseHead(buf, start, end, this.encoder, this.block, 0);
+      this.rememberHead(buf, start, length, before === table.inserted ? n : 0);
+      this.lastInserted = table.inserted;
+    }
     this.writeBlock(stream.id, n, endStream);
     stream.headSent = true;
     if (endStream) stream.endSent = true;
+  }
+
+  /** True when buf[start..start+length) is the last head encoded. */
+  private isLastHead(buf: Uint8Array, start: number, length: number): boolean {
+    if (length !== this.lastHeadLength) return false;
+    const last = this.lastHead;
+    for (let i = 0; i < length; i++) if (buf[start + i] !== last[i]) return false;
+    return true;
+  }
+
+  /** Keeps the head just encoded, and its block's length when it may be reused (0: it may not). */
+  private rememberHead(buf: Uint8Array, start: number, length: number, blockLength: number): void {
+    this.lastBlockLength = 0;
+    if (blockLength === 0 || length > MAX_REMEMBERED_HEAD) return;
+    if (this.lastHead.length < length) this.lastHead = new Uint8Array(MAX_REMEMBERED_HEAD);
+    this.lastHead.set(buf.subarray(start, start + length));
+    this.lastHeadLength = length;
+    this.lastBlockLength = blockLength;
+  }
+
+  /** The encoder's table size changes (the client's SETTINGS): no block is reused across it. */
+  forgetHead(): void {
+    this.lastBlockLength = 0;
   }
 
   /** Writes block[0..n) as one HEADERS frame, or HEADERS and CONTINUATIONs no larger than the client's frame size. */
@@ -124,12 +166,4 @@ export class H2Framer implements ByteWriter {
     writeFrameHeader(this.frameHeader, 0, length, type, flags, streamId);
     this.output.append(this.frameHeader);
   }
-}
-
-/** The offset just past a head's final CRLF CRLF in buf[start..end), or -1 (header values hold no CR or LF). */
-function endOfHead(buf: Uint8Array, start: number, end: number): number {
-  for (let p = buf.indexOf(LF, start); p >= 0 && p < end; p = buf.indexOf(LF, p + 1)) {
-    if (p + 2 < end && buf[p + 1] === CR && buf[p + 2] === LF) return p + 3;
-  }
-  return -1;
 }

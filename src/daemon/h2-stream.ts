@@ -84,6 +84,8 @@ export class H2Stream implements RequestChannel {
   recvCredit = 0;
   /** Body bytes received (a Content-Length must match them, RFC 9113 §8.1.1). */
   bodyBytes = 0;
+  /** Where the response head ends, in the queue's `appended` terms (set as its tail is asked for). */
+  headEnd = 0;
   /** The framing of this stream's response: its HEADERS went out. */
   headSent = false;
   /** END_STREAM (or RST_STREAM) went out: nothing more is sent on the stream. */
@@ -147,7 +149,7 @@ export class H2Stream implements RequestChannel {
     this.state = STREAM_STATE_OPEN;
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
-    this.recvCredit = this.bodyBytes = 0;
+    this.recvCredit = this.bodyBytes = this.headEnd = 0;
     this.headSent = this.endSent = this.responded = this.remoteEnded = this.discarding = this.endHeld = false;
     this.pendingReset = -1;
     this.held = null;
@@ -179,9 +181,15 @@ export class H2Stream implements RequestChannel {
     return false;
   }
 
-  /** The head's tail; the framer drops `Connection` and the other fields HTTP/2 forbids (RFC 9113 §8.2.2). */
+  /**
+   * The head's tail; the framer drops `Connection` and the other fields HTTP/2 forbids (RFC 9113
+   * §8.2.2). The session appends it next, as the head's last bytes: where the head ends is known
+   * here, so the framer never scans for it.
+   */
   headerTail(_keepAlive: boolean): Uint8Array {
-    return this.host.headerTail();
+    const tail = this.host.headerTail();
+    this.headEnd = this.output.appended + tail.length;
+    return tail;
   }
 
   sendContinue(): void {

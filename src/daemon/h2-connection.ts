@@ -132,6 +132,8 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
   private recv: Buffer | null = null;
   private recvLength = 0;
   private processing = false;
+  /** Requests name their client in a forwarded header (a trusted proxy without a PROXY header). */
+  private forwarded = false;
 
   /** Takes over `socket` from an HttpConnection (addresses as it knew them); `port` as HttpConnection's. */
   constructor(
@@ -156,6 +158,11 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     // opened past its 65,535 default so one slow stream cannot stall the others.
     this.output.append(this.control, 0, writeSettings(this.control, 0, ADVERTISED));
     this.sendWindowUpdate(0, H2_CONNECTION_WINDOW - 65_535);
+  }
+
+  /** The peer is a trusted proxy whose PROXY header named no client: each request's forwarded header does. */
+  trustForwardedHeaders(): void {
+    this.forwarded = true;
   }
 
   // ── ConnectionInput ──────────────────────────────────────────────────────────────────────────
@@ -548,6 +555,16 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     if (malformed !== 0) {
       this.daemon.counters.badRequest(400);
       return this.streamError(stream.id, PROTOCOL_ERROR);
+    }
+    if (this.forwarded) {
+      // trustProxy without a PROXY header: each request names its client (RFC 7239; X-Forwarded-For),
+      // authorised as HttpConnection authorises it: a refused client ends the connection.
+      const client = this.daemon.trustedProxies!.clientOf(stream.head, stream.headBytes, this.peerAddress);
+      if (!this.daemon.authoriseClient(client)) {
+        this.daemon.counters.denied++;
+        return this.abort();
+      }
+      stream.clientAddress = client;
     }
     this.daemon.counters.requests++;
     stream.cycle = this.port.cycles.take(stream);

@@ -100,6 +100,8 @@ export class H2Stream implements RequestChannel {
   ready = false;
   /** A RST_STREAM to send once the queued output is framed (close() after an error mid-response); 0: none. */
   pendingReset = -1;
+  /** The client a trusted proxy's forwarded header named for this request; null: the connection's. */
+  clientAddress: string | null = null;
   /** The request's cycle, while it has one. */
   cycle: RequestCycle | null = null;
   /** Body pieces received while the servlet was not ready for them (copies), in order. */
@@ -135,8 +137,9 @@ export class H2Stream implements RequestChannel {
     return this.host.localPort;
   }
 
+  /** The client's address: the connection's, or the one a trusted proxy named for this request (trustProxy). */
   get remoteAddress(): string {
-    return this.host.remoteAddress;
+    return this.clientAddress ?? this.host.remoteAddress;
   }
 
   get remotePort(): number {
@@ -162,6 +165,7 @@ export class H2Stream implements RequestChannel {
     this.cycle = null;
     this.held = null;
     this.drainWaiters = null;
+    this.clientAddress = null;
     this.output.clear();
   }
 

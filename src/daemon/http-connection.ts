@@ -217,6 +217,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
    */
   private switchToHttp2(initial: Uint8Array | null): void {
     const next = new H2Connection(this.daemon, this.port, this.socket, this.peerAddress, this.localAddress, this);
+    // A trusted proxy that named no client for the whole connection names one per request.
+    if (this.peerTrusted && !this.proxied) next.trustForwardedHeaders();
     this.socket.data = next;
     this.daemon.replaced(this, next);
     this.state = CLOSED;

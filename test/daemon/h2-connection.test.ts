@@ -214,3 +214,35 @@ test("past 100 concurrent streams a new one is refused (REFUSED_STREAM), the oth
   for (const w of waiting) w();
   for (const id of ids.slice(0, 100)) expect(text((await client.response(id)).body)).toBe("ok");
 });
+
+test("trustProxy: each stream's client is the one the trusted proxy's X-Forwarded-For names", async () => {
+  await using d = startDaemon({ "/": new FnServer((s) => new TextServlet(s, s.clientHost())) }, { trustProxy: ["127.0.0.1/32"] });
+  await using client = await H2Client.connect(d.port);
+  const a = client.request("GET", "/", { headers: [["x-forwarded-for", "203.0.113.7"]] });
+  const b = client.request("GET", "/", { headers: [["x-forwarded-for", "198.51.100.9"]] });
+  expect(text((await client.response(a)).body)).toBe("203.0.113.7");
+  expect(text((await client.response(b)).body)).toBe("198.51.100.9");
+});
+
+test("stop(): GOAWAY NO_ERROR, the stream in flight is answered, then the connection closes", async () => {
+  let answer!: () => void;
+  const started = Promise.withResolvers<void>();
+  class Late extends HttpServlet {
+    override processRequest(): void {
+      answer = () => this.sendDocument(200, "text/plain", "late");
+      started.resolve();
+    }
+  }
+  const d = startDaemon({ "/": new FnServer((s) => new Late(s)) });
+  await using client = await H2Client.connect(d.port);
+  const id = client.request("GET", "/");
+  await started.promise;
+  const stopped = d.daemon.stop(5000);
+  const goaway = await client.waitForGoaway();
+  expect(goaway.errorCode).toBe(0);
+  expect(goaway.lastStreamId).toBe(id);
+  answer();
+  expect(text((await client.response(id)).body)).toBe("late");
+  await client.closed;
+  await stopped;
+});

@@ -11,6 +11,7 @@ import { BufferPool } from "./buffer-pool.ts";
 import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { HttpConnection } from "./http-connection.ts";
 import type { SocketConnection } from "./socket-connection.ts";
+import { H2StreamPool } from "./h2-stream-pool.ts";
 import type { PortProfile } from "./port-profile.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
@@ -34,6 +35,8 @@ export class DaemonCore implements ConnectionHost {
   readonly buffers: BufferPool;
   /** Request heads and body decoders shared by the connections. */
   readonly parsers: ParserPool;
+  /** HTTP/2 streams shared by the connections. */
+  readonly h2Streams: H2StreamPool;
   /** Attached server objects by path: what the requests of the TLS (or only) port route through. */
   readonly mounts = new MountTable();
   /** Open connections. */
@@ -64,6 +67,7 @@ export class DaemonCore implements ConnectionHost {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
     this.parsers = new ParserPool(limits);
+    this.h2Streams = new H2StreamPool(limits);
   }
 
   /** A snapshot of the counters, with the connections open now. */

@@ -11,6 +11,7 @@ import type { CyclePool } from "./cycle-pool.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { DateLines } from "./date-lines.ts";
+import type { H2StreamPool } from "./h2-stream-pool.ts";
 import type { IdleLink, IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import type { ParserPool } from "./parser-pool.ts";
@@ -38,6 +39,8 @@ export interface DaemonResources {
   readonly buffers: BufferPool;
   /** Request heads and body decoders shared by the connections. */
   readonly parsers: ParserPool;
+  /** HTTP/2 streams shared by the connections (held only while a request is in progress on one). */
+  readonly h2Streams: H2StreamPool;
   /** Counters behind HttpDaemon.stats(). */
   readonly counters: Counters;
   /** True once the daemon is stopping (no response may keep its connection). */

@@ -57,7 +57,6 @@ import { CLIENT_PREFACE_LENGTH, matchPreface } from "../parser/h2/preface.ts";
 import { MAX_WINDOW_SIZE, PeerSettings, applySettings } from "../parser/h2/settings.ts";
 import { HeaderBlock } from "../parser/h2/header-block.ts";
 import { HpackDecoder } from "../parser/h2/hpack-decoder.ts";
-import { RequestHead } from "../parser/index.ts";
 import { HpackEncoder } from "../http/h2/hpack-encoder.ts";
 import { writeGoaway, writePingAck, writeRstStream, writeSettings, writeSettingsAck, writeWindowUpdate } from "../http/h2/frame-writer.ts";
 import type { ExchangeRecord } from "../servers/request-channel.ts";
@@ -84,6 +83,9 @@ const ADVERTISED = {
   headerTableSize: 4096,
 };
 
+/** What `block` is between header blocks (never decoded into). */
+const NO_BLOCK = new HeaderBlock({ maxListSize: 32 });
+
 /** Per-connection state for HTTP/2; `socket.data` (see the file comment). */
 export class H2Connection extends SocketConnection implements StreamHost, ConnectionInput {
   protected readonly input: ConnectionInput = this;
@@ -94,10 +96,12 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
   private readonly framer: H2Framer;
   private readonly frame = new Frame();
   private readonly control = new Uint8Array(CONTROL_FRAME_BYTES);
-  /** Header blocks of refused streams and trailers are decoded here (the dynamic table must follow them). */
-  private readonly scratchBlock: HeaderBlock;
+  /**
+   * Header blocks of refused streams and trailers are decoded here (the dynamic table must follow
+   * them); made at the first such block, so an idle connection does not hold it.
+   */
+  private scratch: HeaderBlock | null = null;
   private readonly streams = new StreamTable();
-  private readonly spares: H2Stream[] = [];
   /** Streams with something to frame, in the order they became ready. */
   private ready: H2Stream[] = [];
   /** Streams whose window closed with output queued (they wait for WINDOW_UPDATE). */
@@ -150,8 +154,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     this.framer = new H2Framer(this.output, this.encoder);
     this.framer.connectionWindow = this.peer.initialWindowSize;
     this.flood = new FloodMeter();
-    this.scratchBlock = new HeaderBlock();
-    this.block = this.scratchBlock;
+    this.block = NO_BLOCK;
     this.deadlines.head(daemon.clock); // the preface and SETTINGS within the head timeout
     daemon.counters.http2Connections++;
     // RFC 9113 §3.4: our preface is a SETTINGS frame, sent at once; the connection window is
@@ -473,13 +476,14 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     const id = f.streamId;
     const endStream = (f.flags & FLAG_END_STREAM) !== 0;
     let target: H2Stream | null = null;
-    let block = this.scratchBlock;
+    let block = NO_BLOCK;
     this.blockRefused = false;
     const existing = this.streams.get(id);
     if (existing !== undefined) {
       // §8.1: trailers — a second HEADERS, which must end the stream.
       if (existing.remoteEnded) return this.connectionError(STREAM_CLOSED);
       if (!endStream) return this.connectionError(PROTOCOL_ERROR);
+      block = this.scratchBlock();
       block.reset(true);
     } else if (id <= this.lastStreamId || id % 2 === 0) {
       // §5.1: a stream that was closed (STREAM_CLOSED; one we reset may still see frames in
@@ -487,6 +491,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
       // no longer open: lower than one it opened, or even (§5.1.1).
       const closed = id % 2 === 0 ? 0 : this.closedIds.find(id);
       if (closed !== CLOSED_BY_RESET) return this.connectionError(closed === CLOSED_ENDED ? STREAM_CLOSED : PROTOCOL_ERROR);
+      block = this.scratchBlock();
       block.reset(false);
     } else {
       this.lastStreamId = id;
@@ -495,6 +500,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
         block = target.block;
         block.reset(false);
       } else {
+        block = this.scratchBlock();
         block.reset(false); // followed for the dynamic table only; the stream is refused below
         this.blockRefused = !this.goawaySent;
       }
@@ -636,10 +642,14 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
     }
   }
 
+  private scratchBlock(): HeaderBlock {
+    return (this.scratch ??= new HeaderBlock());
+  }
+
   // ── streams ─────────────────────────────────────────────────────────────────────────────────
 
   private openStream(id: number): H2Stream {
-    const stream = this.spares.pop() ?? new H2Stream(this, new RequestHead(this.daemon.limits), new HeaderBlock(), this.daemon.limits.outputHighWaterMark);
+    const stream = this.daemon.h2Streams.take(this);
     stream.open(id, this.peer.initialWindowSize, H2_STREAM_WINDOW);
     this.streams.set(id, stream);
     this.active++;
@@ -696,7 +706,7 @@ export class H2Connection extends SocketConnection implements StreamHost, Connec
 
   private recycle(stream: H2Stream): void {
     stream.recycle();
-    if (this.spares.length < H2_MAX_CONCURRENT_STREAMS) this.spares.push(stream);
+    this.daemon.h2Streams.give(stream);
   }
 
   /** Frames every ready stream while the output has room. */

@@ -62,7 +62,7 @@ export class H2Framer implements ByteWriter {
     let p = offset;
     if (!stream.headSent) {
       // The head is the queue's first bytes (nothing of it was written: it goes out whole).
-      const headEnd = offset + stream.headEnd - stream.output.written;
+      const headEnd = offset + stream.headEnd;
       if (stream.headEnd === 0 || headEnd > end) return 0; // not whole yet (cannot happen: a head is queued whole)
       const bodyless = stream.responded && headEnd === end;
       this.writeHead(stream, buf, offset, headEnd, bodyless);

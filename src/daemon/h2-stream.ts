@@ -84,7 +84,7 @@ export class H2Stream implements RequestChannel {
   recvCredit = 0;
   /** Body bytes received (a Content-Length must match them, RFC 9113 §8.1.1). */
   bodyBytes = 0;
-  /** Where the response head ends, in the queue's `appended` terms (set as its tail is asked for). */
+  /** The response head's length: it is the first bytes of the stream's queue (set as its tail is asked for). */
   headEnd = 0;
   /** The framing of this stream's response: its HEADERS went out. */
   headSent = false;
@@ -112,11 +112,13 @@ export class H2Stream implements RequestChannel {
   private drainWaiters: (() => void)[] | null = null;
 
   /**
-   * A stream of `host`'s, reading its requests into `head` from the decoded `block`; its queue
-   * turns congested above `highWaterMark` bytes.
+   * A stream reading its requests into `head` from the decoded `block`; its queue turns
+   * congested above `highWaterMark` bytes.
    */
+  /** The connection the stream belongs to while in use (H2StreamPool.take sets it). */
+  host: StreamHost = DETACHED_HOST;
+
   constructor(
-    private readonly host: StreamHost,
     readonly head: RequestHead,
     readonly block: HeaderBlock,
     highWaterMark: number,
@@ -166,6 +168,7 @@ export class H2Stream implements RequestChannel {
     this.held = null;
     this.drainWaiters = null;
     this.clientAddress = null;
+    this.host = DETACHED_HOST;
     this.output.clear();
   }
 
@@ -192,7 +195,8 @@ export class H2Stream implements RequestChannel {
    */
   headerTail(_keepAlive: boolean): Uint8Array {
     const tail = this.host.headerTail();
-    this.headEnd = this.output.appended + tail.length;
+    // The head is the queue's first bytes and none is written before it is whole (it is held).
+    this.headEnd = this.output.pending + tail.length;
     return tail;
   }
 
@@ -338,3 +342,10 @@ export class H2Stream implements RequestChannel {
 const INTERNAL_ERROR_CODE = 0x2;
 /** RFC 9113 §7 CANCEL. */
 const CANCEL_CODE = 0x8;
+
+/** What a pooled stream points at: nothing of any connection (every call is refused as a bug would be). */
+const DETACHED_HOST: StreamHost = new Proxy({} as StreamHost, {
+  get(_t, name) {
+    throw new Error(`H2Stream: ${String(name)} asked of a stream not in use`);
+  },
+});

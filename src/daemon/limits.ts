@@ -146,5 +146,7 @@ export const H2_MAX_PINGS_PER_SECOND = 100;
 export const H2_MAX_EMPTY_FRAMES_PER_SECOND = 100;
 /** A stream's response queue starts in a buffer of this size (bytes; grown for a large response). */
 export const H2_STREAM_BUFFER = 2048;
+/** HTTP/2 streams (about 27 KB each) kept for reuse across a daemon's connections (7 MB at most). */
+export const H2_STREAM_SPARES = 256;
 /** Stream buffers kept for reuse across the daemon (2 MiB at most). */
 export const H2_STREAM_BUFFER_SPARES = 1024;

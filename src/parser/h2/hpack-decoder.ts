@@ -80,6 +80,8 @@ for (let i = 1; i <= STATIC_TABLE_LENGTH; i++) {
  * representation: an indexed name (up to a table's size) and strings up to HPACK_MAX_STRINGS.
  */
 let scratch = new Uint8Array(0);
+/** What `carry` is until a representation is first cut. */
+const EMPTY_CARRY = new Uint8Array(0);
 
 /** The decoding side of HPACK for one connection; see the file comment. */
 export class HpackDecoder {
@@ -89,8 +91,11 @@ export class HpackDecoder {
   readonly table: DynamicTable;
   /** The first error met: every later call returns it (the connection is going away). */
   failure = 0;
-  /** One unfinished representation, carried between fragments. */
-  private readonly carry = new Uint8Array(CARRY_CAPACITY);
+  /**
+   * One unfinished representation, carried between fragments: made at the first cut one (most
+   * connections never cut a representation), so an idle connection's decoder does not hold it.
+   */
+  private carry = EMPTY_CARRY;
   private carryLength = 0;
   /** Bytes the carried representation needs in all, when its lengths are known (else 0). */
   private wanted = 0;
@@ -135,6 +140,7 @@ export class HpackDecoder {
     while (p < end) {
       const r = this.parse(buf, p, end);
       if (r === INCOMPLETE) {
+        if (this.carry === EMPTY_CARRY) this.carry = new Uint8Array(CARRY_CAPACITY);
         this.carryLength = copyBytes(buf, p, end, this.carry, 0);
         return 0;
       }

@@ -203,7 +203,10 @@ export class HttpDaemon {
     if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy, header);
     if (this.certificates && this.core.trustedProxies) {
       // A proxy passing TLS through sends its PROXY header before the ClientHello: TLS starts after it.
-      this.mainPort.tlsUpgrader = new TlsUpgrader(upgradedTlsHandlers, () => (this.upgradeTls ??= listenerTls(this.certificates![0]!, this.protocols)));
+      this.mainPort.tlsUpgrader = new TlsUpgrader(
+        upgradedTlsHandlers,
+        () => (this.upgradeTls ??= listenerTls(this.certificates![0]!, this.protocols)),
+      );
       if (this.certificates.length > 1)
         errorLog(
           "tls: with trustProxy, TLS starts after the PROXY header and every client gets the first certificate " +

@@ -11,7 +11,14 @@
  * server and every servlet keep one way to answer, and the head is netsvc's own output (validated
  * field by field as it was written), so reading it back is a short scan of trusted bytes.
  */
-import { FLAG_END_HEADERS, FLAG_END_STREAM, FRAME_CONTINUATION, FRAME_DATA, FRAME_HEADERS, FRAME_HEADER_LENGTH } from "../parser/h2/frame.ts";
+import {
+  FLAG_END_HEADERS,
+  FLAG_END_STREAM,
+  FRAME_CONTINUATION,
+  FRAME_DATA,
+  FRAME_HEADERS,
+  FRAME_HEADER_LENGTH,
+} from "../parser/h2/frame.ts";
 import { encodeResponseHead } from "../http/h2/head-transcoder.ts";
 import type { HpackEncoder } from "../http/h2/hpack-encoder.ts";
 import { writeFrameHeader } from "../http/h2/frame-writer.ts";

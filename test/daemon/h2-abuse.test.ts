@@ -29,7 +29,7 @@ async function stillServes(port: number): Promise<void> {
 }
 
 test("rapid reset (CVE-2023-44487): streams opened and reset at once end the connection", async () => {
-  await using d = startDaemon({ "/": new FnServer((s) => new (class extends HttpServlet {})(s)) , "/hello": hello()});
+  await using d = startDaemon({ "/": new FnServer((s) => new (class extends HttpServlet {})(s)), "/hello": hello() });
   await using client = await H2Client.connect(d.port);
   let id = 1;
   for (let i = 0; i < 1000 && !client.isClosed; i++, id += 2) {
@@ -79,7 +79,11 @@ test("SETTINGS, PING and empty DATA floods end the connection with ENHANCE_YOUR_
   ];
   for (const flood of floods) {
     await using client = await H2Client.connect(d.port, { autoAck: true });
-    client.sendHeaders(1, [...GET.slice(0, 3), [":path", "/"], ["content-length", "1"]].map(([n, v]) => [n, v]) as [string, string][], false);
+    client.sendHeaders(
+      1,
+      [...GET.slice(0, 3), [":path", "/"], ["content-length", "1"]].map(([n, v]) => [n, v]) as [string, string][],
+      false,
+    );
     for (let i = 0; i < 1000 && !client.isClosed; i++) flood(client);
     expect((await client.waitForGoaway()).errorCode).toBe(ENHANCE_YOUR_CALM);
     await client.closed;

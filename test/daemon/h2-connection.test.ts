@@ -93,7 +93,16 @@ test("the receive window opens only as the servlet consumes (backpressure)", asy
   await using client = await H2Client.connect(d.port, { settings: [] });
   await client.nextFrame(FRAME_WINDOW_UPDATE, 2000, 0); // the connection window opened at start
   const id = 1;
-  client.sendHeaders(id, [[":method", "POST"], [":scheme", "http"], [":authority", "x"], [":path", "/"]], false);
+  client.sendHeaders(
+    id,
+    [
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":authority", "x"],
+      [":path", "/"],
+    ],
+    false,
+  );
   // The whole stream window (65,535) in frames of 16 KiB: the servlet holds the first piece.
   const piece = new Uint8Array(16_384);
   for (let i = 0; i < 3; i++) client.sendData(id, piece);
@@ -136,7 +145,10 @@ test("sendContent follows the client's window: false when it is closed, drained(
     const f = await client.nextFrame(FRAME_DATA, 2000, id);
     total += f.payload.length;
     if ((f.flags & FLAG_END_STREAM) !== 0) break;
-    if (total > 150_000) client.sendWindowUpdate(0, 100_000), client.sendWindowUpdate(id, 100_000);
+    if (total > 150_000) {
+      client.sendWindowUpdate(0, 100_000);
+      client.sendWindowUpdate(id, 100_000);
+    }
   }
   expect(total).toBe(200_000);
 });
@@ -165,7 +177,17 @@ test("Expect: 100-continue gets a 100 HEADERS before the body is sent", async ()
   await using d = startDaemon({ "/": new FnServer((s) => new Echo(s)) });
   await using client = await H2Client.connect(d.port, { decode: responseDecoder() });
   const id = 1;
-  client.sendHeaders(id, [[":method", "PUT"], [":scheme", "http"], [":authority", "x"], [":path", "/"], ["expect", "100-continue"]], false);
+  client.sendHeaders(
+    id,
+    [
+      [":method", "PUT"],
+      [":scheme", "http"],
+      [":authority", "x"],
+      [":path", "/"],
+      ["expect", "100-continue"],
+    ],
+    false,
+  );
   const interim = await client.nextFrame(FRAME_HEADERS, 2000, id);
   expect(field(interim.headers, ":status")).toBe("100");
   client.sendData(id, "late body", true);
@@ -176,10 +198,29 @@ test("a malformed request is a stream error; frames on a closed or lower stream 
   await using d = startDaemon({ "/": hello() });
   await using client = await H2Client.connect(d.port);
   // Uppercase field name (RFC 9113 §8.2.1): RST_STREAM PROTOCOL_ERROR, the connection serves on.
-  client.sendHeaders(1, [[":method", "GET"], [":scheme", "http"], [":authority", "x"], [":path", "/"], ["X-Up", "1"]], true);
+  client.sendHeaders(
+    1,
+    [
+      [":method", "GET"],
+      [":scheme", "http"],
+      [":authority", "x"],
+      [":path", "/"],
+      ["X-Up", "1"],
+    ],
+    true,
+  );
   const rst = await client.nextFrame(FRAME_RST_STREAM, 2000, 1);
   expect(rst.errorCode).toBe(PROTOCOL_ERROR);
-  client.sendHeaders(3, [[":method", "GET"], [":scheme", "http"], [":authority", "x"], [":path", "/"]], true);
+  client.sendHeaders(
+    3,
+    [
+      [":method", "GET"],
+      [":scheme", "http"],
+      [":authority", "x"],
+      [":path", "/"],
+    ],
+    true,
+  );
   expect(text((await client.response(3)).body)).toBe("Hello, world!");
   // DATA on stream 3, closed by both END_STREAMs: STREAM_CLOSED.
   client.sendData(3, "x");
@@ -190,9 +231,27 @@ test("a malformed request is a stream error; frames on a closed or lower stream 
 test("a stream id lower than one already opened is a connection error PROTOCOL_ERROR", async () => {
   await using d = startDaemon({ "/": hello() });
   await using client = await H2Client.connect(d.port);
-  client.sendHeaders(5, [[":method", "GET"], [":scheme", "http"], [":authority", "x"], [":path", "/"]], true);
+  client.sendHeaders(
+    5,
+    [
+      [":method", "GET"],
+      [":scheme", "http"],
+      [":authority", "x"],
+      [":path", "/"],
+    ],
+    true,
+  );
   await client.response(5);
-  client.sendHeaders(3, [[":method", "GET"], [":scheme", "http"], [":authority", "x"], [":path", "/"]], true);
+  client.sendHeaders(
+    3,
+    [
+      [":method", "GET"],
+      [":scheme", "http"],
+      [":authority", "x"],
+      [":path", "/"],
+    ],
+    true,
+  );
   expect((await client.waitForGoaway()).errorCode).toBe(PROTOCOL_ERROR);
   await client.closed;
 });

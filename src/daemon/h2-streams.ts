@@ -378,10 +378,16 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     }
   }
 
-  /** Frames what streams queued, then writes (SocketConnection.flush). */
+  /**
+   * Frames what streams queued, then writes (SocketConnection.flush). Streams left in the ready
+   * list because the output was full are framed once the write made room — at the end of this
+   * job, so a fast reader is fed in output-sized steps and nothing waits for an event that will
+   * not come (the output emptied by this very write).
+   */
   override flush(): void {
     if (this.state < LINGERING) this.frameReady();
     super.flush();
     if (this.blocked.length > 0) this.deadlines.sent(this.daemon.clock, false, true);
+    if (this.ready.length > 0 && this.state < LINGERING && !this.output.isCongested()) this.flushSoon();
   }
 }

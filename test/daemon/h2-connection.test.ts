@@ -9,7 +9,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HttpServlet, type HttpSession } from "../../src/index.ts";
 import { CANCEL, PROTOCOL_ERROR, REFUSED_STREAM, STREAM_CLOSED } from "../../src/parser/h2/errors.ts";
-import { FLAG_END_STREAM, FRAME_DATA, FRAME_HEADERS, FRAME_RST_STREAM, FRAME_WINDOW_UPDATE } from "../../src/parser/h2/frame.ts";
+import {
+  FLAG_END_STREAM,
+  FRAME_DATA,
+  FRAME_HEADERS,
+  FRAME_PING,
+  FRAME_RST_STREAM,
+  FRAME_WINDOW_UPDATE,
+} from "../../src/parser/h2/frame.ts";
 import { SETTINGS_INITIAL_WINDOW_SIZE } from "../../src/parser/h2/settings.ts";
 import { H2Client } from "../helpers/h2-client.ts";
 import { field, responseDecoder } from "../helpers/h2-decode.ts";
@@ -304,4 +311,24 @@ test("stop(): GOAWAY NO_ERROR, the stream in flight is answered, then the connec
   expect(text((await client.response(id)).body)).toBe("late");
   await client.closed;
   await stopped;
+});
+
+test("streams left waiting while the output was full are framed once a write makes room", async () => {
+  const held: (() => void)[] = [];
+  class Big extends HttpServlet {
+    override processRequest(): void {
+      held.push(() => this.sendDocument(200, "application/octet-stream", new Uint8Array(20_000).fill(7)));
+    }
+  }
+  // A small high-water mark: the first response alone fills the connection's output, and the
+  // three are released in one job, so the others wait in the ready list behind it.
+  await using d = startDaemon({ "/": new FnServer((s) => new Big(s)) }, { outputHighWaterMark: 16_384 });
+  // A client that sends nothing while it reads (its windows are large enough: 3 × 20 KB < 64 KiB),
+  // as curl does: no frame of its own wakes the server up.
+  await using client = await H2Client.connect(d.port, { autoWindowUpdate: false });
+  const ids = [client.request("GET", "/a"), client.request("GET", "/b"), client.request("GET", "/c")];
+  client.sendPing(); // answered after the three HEADERS are read: the three servlets have run
+  await client.nextFrame(FRAME_PING, 2000, 0);
+  for (const answer of held) answer();
+  for (const id of ids) expect((await client.response(id, 2000)).body.length).toBe(20_000);
 });

@@ -30,10 +30,17 @@ const STATES = SYMBOLS - 1;
 const MAX_PADDING_BITS = 7;
 const BITS_PER_BYTE = 8;
 const BYTE_MASK = 0xff;
-/** DECODE entry layout: next state in bits 0–7, symbol in bits 8–15, flags above. */
-const SYMBOL_SHIFT = 8;
-const EMITS = 1 << 16;
-const HITS_EOS = 1 << 17;
+/**
+ * The state after EOS (§5.2: an error): every transition stays there and emits nothing, so the
+ * loop needs no test for it; the end of the string reports it.
+ */
+const FAILED = STATES;
+/** DECODE entry layout: next state in bits 0–8, the emit flag in bit 9, the symbol in bits 16–23. */
+const STATE_MASK = 0x1ff;
+const EMIT_SHIFT = 9;
+const SYMBOL_SHIFT = 16;
+/** §5.2: no code is shorter than 5 bits, so n coded bytes hold at most 8n/5 symbols. */
+const MIN_CODE_BITS = 5;
 
 /**
  * Returned by huffmanDecode when `out` has no room for the next symbol (not a protocol error:
@@ -120,8 +127,8 @@ for (let s = 0; s < SYMBOLS; s++) {
   LENGTHS[s] = CODE_TABLE[2 * s + 1]!;
 }
 
-const DECODE = new Int32Array(STATES * NIBBLE_VALUES);
-const ACCEPTING = new Uint8Array(STATES);
+const DECODE = new Int32Array((STATES + 1) * NIBBLE_VALUES);
+const ACCEPTING = new Uint8Array(STATES + 1);
 
 /** Builds the tree, then the four-bit machine over its internal nodes. Throws only on a mistyped table. */
 function buildDecoder(): void {
@@ -153,20 +160,23 @@ function buildDecoder(): void {
     for (let nibble = 0; nibble < NIBBLE_VALUES; nibble++) {
       let at = state;
       let entry = 0;
-      for (let b = NIBBLE - 1; b >= 0; b--) {
+      for (let b = NIBBLE - 1; b >= 0 && at !== FAILED; b--) {
         const child = children[2 * at + ((nibble >>> b) & 1)]!;
         if (child > 0) {
           at = child;
           continue;
         }
         const symbol = -child - 1;
-        if (symbol === EOS) entry |= HITS_EOS;
-        else entry |= EMITS | (symbol << SYMBOL_SHIFT);
-        at = 0;
+        if (symbol === EOS) at = FAILED;
+        else {
+          entry = (1 << EMIT_SHIFT) | (symbol << SYMBOL_SHIFT);
+          at = 0;
+        }
       }
       DECODE[state * NIBBLE_VALUES + nibble] = entry | at;
     }
   }
+  for (let nibble = 0; nibble < NIBBLE_VALUES; nibble++) DECODE[FAILED * NIBBLE_VALUES + nibble] = FAILED;
 }
 buildDecoder();
 
@@ -174,27 +184,46 @@ buildDecoder();
  * Decodes the Huffman-coded string `src[s..e)` into `out` from `at` (RFC 7541 §5.2). Returns the
  * offset after the last octet written, E_HPACK_HUFFMAN_EOS, E_HPACK_HUFFMAN_PADDING, or
  * HUFFMAN_NO_ROOM when `out` ends before the string does (what was written is then garbage).
- * Hot path: no allocation.
+ * Hot path: no allocation; with room for the longest possible result (8/5 of the input), no
+ * branch per nibble: the symbol is written every time and the offset advances by the emit bit.
  */
 export function huffmanDecode(src: Uint8Array, s: number, e: number, out: Uint8Array, at: number): number {
+  if (at + Math.floor(((e - s) * BITS_PER_BYTE) / MIN_CODE_BITS) >= out.length) return huffmanDecodeChecked(src, s, e, out, at);
+  let state = 0;
+  for (let p = s; p < e; p++) {
+    const byte = src[p]!;
+    let entry = DECODE[(state << NIBBLE) | (byte >>> NIBBLE)]!;
+    out[at] = entry >>> SYMBOL_SHIFT;
+    at += (entry >>> EMIT_SHIFT) & 1;
+    entry = DECODE[((entry & STATE_MASK) << NIBBLE) | (byte & (NIBBLE_VALUES - 1))]!;
+    out[at] = entry >>> SYMBOL_SHIFT;
+    at += (entry >>> EMIT_SHIFT) & 1;
+    state = entry & STATE_MASK;
+  }
+  return endOfString(state, at);
+}
+
+/** huffmanDecode near the end of `out`: checks the room before every octet. */
+function huffmanDecodeChecked(src: Uint8Array, s: number, e: number, out: Uint8Array, at: number): number {
   const limit = out.length;
   let state = 0;
   for (let p = s; p < e; p++) {
     const byte = src[p]!;
-    let entry = DECODE[state * NIBBLE_VALUES + (byte >>> NIBBLE)]!;
-    if ((entry & HITS_EOS) !== 0) return E_HPACK_HUFFMAN_EOS;
-    if ((entry & EMITS) !== 0) {
-      if (at >= limit) return HUFFMAN_NO_ROOM;
-      out[at++] = (entry >>> SYMBOL_SHIFT) & BYTE_MASK;
+    for (let shift = NIBBLE; shift >= 0; shift -= NIBBLE) {
+      const entry = DECODE[(state << NIBBLE) | ((byte >>> shift) & (NIBBLE_VALUES - 1))]!;
+      if (((entry >>> EMIT_SHIFT) & 1) !== 0) {
+        if (at >= limit) return HUFFMAN_NO_ROOM;
+        out[at++] = entry >>> SYMBOL_SHIFT;
+      }
+      state = entry & STATE_MASK;
     }
-    entry = DECODE[(entry & BYTE_MASK) * NIBBLE_VALUES + (byte & (NIBBLE_VALUES - 1))]!;
-    if ((entry & HITS_EOS) !== 0) return E_HPACK_HUFFMAN_EOS;
-    if ((entry & EMITS) !== 0) {
-      if (at >= limit) return HUFFMAN_NO_ROOM;
-      out[at++] = (entry >>> SYMBOL_SHIFT) & BYTE_MASK;
-    }
-    state = entry & BYTE_MASK;
   }
+  return endOfString(state, at);
+}
+
+/** §5.2: EOS seen, or padding that is not 0–7 one bits, is an error; else the offset. */
+function endOfString(state: number, at: number): number {
+  if (state === FAILED) return E_HPACK_HUFFMAN_EOS;
   return ACCEPTING[state] === 1 ? at : E_HPACK_HUFFMAN_PADDING;
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { APPENDIX_C, hexBytes } from "./hpack-appendix-c.ts";
 import { H2_PROTOCOL_ERROR, hpackH2ErrorOf, hpackReasonOf, isMalformed } from "../../../src/parser/h2/hpack-errors.ts";
+import { encodeBlocks } from "../../../bench/parser/hpack-cases.ts";
 import { BAD_CASES } from "./hpack-bad-cases.ts";
+import { GET_HEAD, idx } from "./hpack-build.ts";
 import { decodeSequence, everyCut } from "./hpack-replay.ts";
 
 describe("RFC 7541 Appendix C: fields and dynamic table after every block, whole, at every split, byte by byte", () => {
@@ -58,4 +60,27 @@ describe("bad blocks: whole, at every split, byte by byte, same outcome and tabl
       }
     });
   }
+});
+
+describe("a field past the block's room (HeaderBlock maxListSize 60)", () => {
+  // Huffman-coded "x-big: <80 × 'a'>" with incremental indexing, then a reference to it: the
+  // literal cannot fit the block's bytes (decoded into the scratch instead), the block is
+  // tooLarge, and the entry still enters the table, so the next block finds it whole.
+  const encoded = encodeBlocks([["x-big", "a".repeat(80)]], 1)[0]!;
+  const blocks = [encoded, Uint8Array.from([...GET_HEAD, ...idx(62)])];
+
+  test("tooLarge, then the table serves the entry to a block that has room; same at every split", () => {
+    const small = decodeSequence(blocks, (n) => [n], 4096, { maxListSize: 60 });
+    const first = small[0]!;
+    if ("error" in first) throw new Error(`error ${first.error}`);
+    expect(first.tooLarge).toBe(true);
+    expect(first.table).toEqual([[32 + 5 + 80, "x-big", "a".repeat(80)]]);
+    const large = decodeSequence(blocks, (n) => [n], 4096, { maxListSize: 1000 });
+    const second = large[1]!;
+    if ("error" in second) throw new Error(`error ${second.error}`);
+    expect(second.fields).toContainEqual(["x-big", "a".repeat(80)]);
+    for (const { way, cuts } of everyCut(blocks[0]!.length)) {
+      if (!Bun.deepEquals(decodeSequence(blocks, cuts, 4096, { maxListSize: 60 }), small)) throw new Error(`${way} differs from whole`);
+    }
+  });
 });

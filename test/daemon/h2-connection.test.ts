@@ -332,3 +332,29 @@ test("streams left waiting while the output was full are framed once a write mak
   for (const answer of held) answer();
   for (const id of ids) expect((await client.response(id, 2000)).body.length).toBe(20_000);
 });
+
+test("extended CONNECT (:protocol) is not offered: a stream error; plain CONNECT is 501", async () => {
+  await using d = startDaemon({ "/": hello() });
+  await using client = await H2Client.connect(d.port, { decode: responseDecoder() });
+  client.sendHeaders(
+    1,
+    [
+      [":method", "CONNECT"],
+      [":protocol", "websocket"],
+      [":scheme", "http"],
+      [":authority", "x"],
+      [":path", "/"],
+    ],
+    false,
+  );
+  expect((await client.nextFrame(FRAME_RST_STREAM, 2000, 1)).errorCode).toBe(PROTOCOL_ERROR);
+  client.sendHeaders(
+    3,
+    [
+      [":method", "CONNECT"],
+      [":authority", "example.com:443"],
+    ],
+    false,
+  );
+  expect(field((await client.response(3)).headers, ":status")).toBe("501");
+});

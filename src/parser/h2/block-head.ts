@@ -34,6 +34,8 @@ const MAX_LENGTH_DIGITS = 15;
  */
 export function fillRequestHead(head: RequestHead, block: HeaderBlock, endStream: boolean): number {
   const bytes = block.bytes;
+  // RFC 8441 §4: :protocol only where SETTINGS_ENABLE_CONNECT_PROTOCOL was offered, and it is not.
+  if (block.protocolStart >= 0) return BLOCK_HEAD_MALFORMED;
   head.reset();
   head.versionMajor = 2;
   head.versionMinor = 0;

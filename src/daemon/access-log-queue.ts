@@ -44,10 +44,10 @@ export class AccessLogQueue {
   /**
    * A response to `s` (what the request cycle hands its transport) ends at `end` of the output (its `s.bytesSent` bytes are the last ones
    * queued). `complete`: the servlet finished it (its fate is decided when the connection
-   * closes, if it has not been written whole by then); otherwise `status` stands.
+   * closes, if it has not been written whole by then); otherwise `status` stands. `bytes`: what
+   * the response took on the wire, when that is not `s.bytesSent` (an HTTP/2 stream's frames).
    */
-  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean): void {
-    const bytes = s.bytesSent;
+  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean, bytes = s.bytesSent): void {
     this.lines.push({
       client: s.clientHost(),
       user: s.remoteUser(),

@@ -55,7 +55,6 @@ import { writePingAck, writeSettings, writeSettingsAck } from "../http/h2/frame-
 import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import { CLOSED_BY_RESET, CLOSED_ENDED } from "./h2-closed-streams.ts";
-import { FloodMeter } from "./h2-flood.ts";
 import { FrameBuffer } from "./h2-frame-buffer.ts";
 import { BLOCK_CONTINUES, BLOCK_TOO_LARGE, BLOCK_UNDECODABLE, HeaderBlocks } from "./h2-header-blocks.ts";
 import { STREAM_STATE_HALF_CLOSED_LOCAL } from "./h2-stream.ts";
@@ -79,7 +78,6 @@ export class H2Connection extends H2Streams implements ConnectionInput {
   protected readonly input: ConnectionInput = this;
   private readonly frame = new Frame();
   private readonly blocks = new HeaderBlocks();
-  private readonly flood = new FloodMeter();
   private readonly pending: FrameBuffer;
   /** The connection preface and the client's first SETTINGS arrived (RFC 9113 §3.4). */
   private prefaceRead = false;
@@ -412,7 +410,7 @@ export class H2Connection extends H2Streams implements ConnectionInput {
   // ── ending the connection ────────────────────────────────────────────────────────────────────
 
   /** ENHANCE_YOUR_CALM: an abusive pattern (floods, rapid reset, endless header blocks). */
-  private calm(): void {
+  protected calm(): void {
     this.daemon.counters.http2Floods++;
     this.connectionError(ENHANCE_YOUR_CALM);
   }

@@ -56,10 +56,12 @@ export class H2Framer implements ByteWriter {
 
   /** Frames what `stream` has queued, as far as the windows allow. */
   frame(stream: H2Stream): void {
+    const before = this.output.appended;
     this.stream = stream;
     this.blocked = false;
     stream.output.flush(this);
     this.stream = null;
+    stream.wireBytes += this.output.appended - before;
   }
 
   /** ByteWriter: takes the stream's queued bytes buf[offset..offset+length); returns how many it framed. */
@@ -95,6 +97,7 @@ export class H2Framer implements ByteWriter {
   /** The stream's response is complete with nothing left to frame: END_STREAM on an empty DATA frame. */
   endStream(stream: H2Stream): void {
     this.writeFrame(0, FRAME_DATA, FLAG_END_STREAM, stream.id);
+    stream.wireBytes += FRAME_HEADER_LENGTH;
     stream.endSent = true;
   }
 
@@ -104,8 +107,10 @@ export class H2Framer implements ByteWriter {
    */
   writeStatus(stream: H2Stream, status: number, endStream: boolean): void {
     this.lastBlockLength = 0; // the block buffer is overwritten
+    const before = this.output.appended;
     const n = this.encoder.encodeStatus(status, this.block, this.encoder.beginBlock(this.block, 0));
     this.writeBlock(stream.id, n, endStream);
+    stream.wireBytes += this.output.appended - before;
     if (endStream) stream.headSent = stream.endSent = true;
   }
 

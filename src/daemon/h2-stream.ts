@@ -102,6 +102,10 @@ export class H2Stream implements RequestChannel {
   pendingReset = -1;
   /** The client a trusted proxy's forwarded header named for this request; null: the connection's. */
   clientAddress: string | null = null;
+  /** Bytes of frames written for this stream's response (HEADERS, DATA): what its log line counts. */
+  wireBytes = 0;
+  /** The complete response, logged once its END_STREAM is framed; null before, and after. */
+  exchange: ExchangeRecord | null = null;
   /** The request's cycle, while it has one. */
   cycle: RequestCycle | null = null;
   /** Body pieces received while the servlet was not ready for them (copies), in order. */
@@ -154,7 +158,8 @@ export class H2Stream implements RequestChannel {
     this.state = STREAM_STATE_OPEN;
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
-    this.recvCredit = this.bodyBytes = this.headEnd = 0;
+    this.recvCredit = this.bodyBytes = this.headEnd = this.wireBytes = 0;
+    this.exchange = null;
     this.headSent = this.endSent = this.responded = this.remoteEnded = this.discarding = this.endHeld = false;
     this.pendingReset = -1;
     this.held = null;
@@ -289,7 +294,8 @@ export class H2Stream implements RequestChannel {
       this.host.bodyConsumed(this, n);
       return;
     }
-    (this.held ??= []).push(payload.slice(start, end));
+    // A copy: the payload is a view of a read buffer the next read overwrites (Buffer#slice is a view too).
+    (this.held ??= []).push(Uint8Array.prototype.slice.call(payload, start, end));
   }
 
   /** END_STREAM: the body is whole (after any held pieces). */

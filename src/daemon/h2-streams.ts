@@ -18,6 +18,7 @@ import type { ExchangeRecord } from "../servers/request-channel.ts";
 import { CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
 import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { ClosedStreams } from "./h2-closed-streams.ts";
+import { FloodMeter } from "./h2-flood.ts";
 import { H2Framer } from "./h2-framer.ts";
 import { StreamTable } from "./h2-stream-table.ts";
 import { type H2Stream, type StreamHost, STREAM_STATE_CLOSED, STREAM_STATE_HALF_CLOSED_LOCAL, STREAM_STATE_OPEN } from "./h2-stream.ts";
@@ -54,6 +55,8 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   protected goawaySent = false;
   /** Requests name their client in a forwarded header (a trusted proxy without a PROXY header). */
   private forwarded = false;
+  /** The client's frames and blocks that cost us work for nothing, counted (h2-flood.ts). */
+  protected readonly flood = new FloodMeter();
 
   /** Streams on `socket`, answered through `port`'s request cycles. */
   constructor(
@@ -67,6 +70,9 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     this.framer = new H2Framer(this.output, this.encoder);
     this.framer.connectionWindow = this.peer.initialWindowSize;
   }
+
+  /** Ends the connection with GOAWAY ENHANCE_YOUR_CALM (an abusive pattern), counted. */
+  protected abstract calm(): void;
 
   // ── StreamHost ───────────────────────────────────────────────────────────────────────────────
 
@@ -104,8 +110,9 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     this.flushSoon();
   }
 
+  /** The response is complete: its log line waits for its END_STREAM to be framed (then its place in the output and its bytes are known). */
   streamResponded(stream: H2Stream, exchange: ExchangeRecord): void {
-    this.accessQueue()?.addResponse(exchange, exchange.status, this.outputEnd() + stream.output.pending, true);
+    stream.exchange = exchange;
   }
 
   resetStream(stream: H2Stream, code: number, graceful: boolean): void {
@@ -138,7 +145,9 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
       ? BLOCK_HEAD_TOO_MANY_FIELDS
       : block.malformed || block.checkRequest() || fillRequestHead(stream.head, block, endsStream);
     if (problem === BLOCK_HEAD_TOO_MANY_FIELDS) {
-      // RFC 9113 §10.5.1 / RFC 6585 §5: 431, without the servlet.
+      // RFC 9113 §10.5.1 / RFC 6585 §5: 431, without the servlet — but a client that keeps sending
+      // blocks past the limit we advertised (an HPACK bomb, each costing a whole decode) is calmed.
+      if (this.flood.oversized(this.daemon.clock)) return this.calm();
       this.daemon.counters.badRequest(431);
       return this.refuseStream(stream, 431, endsStream);
     }
@@ -168,6 +177,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   protected refuseStream(stream: H2Stream, status: number, requestEnded: boolean): void {
     stream.discarding = true;
     this.framer.writeStatus(stream, status, true);
+    this.accessQueue()?.addRefusal(stream.remoteAddress, status, stream.wireBytes, this.outputEnd());
     if (!requestEnded)
       this.stopBody(stream); // §8.1: the body is not wanted
     else this.closeStream(stream);
@@ -191,12 +201,23 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   /** The client left, or the stream is reset: its cycle (if any) destroys the servlet now; the line logs 499 or the status cut short. */
   protected abandonStream(stream: H2Stream, clientLeft: boolean): void {
     const cycle = stream.cycle;
-    if (cycle !== null && !stream.responded) {
+    const complete = stream.exchange;
+    if (complete !== null) {
+      // Complete, but its END_STREAM never went out: the client left first (499), or we cut it.
+      stream.exchange = null;
+      this.accessQueue()?.addResponse(
+        complete,
+        clientLeft ? CLIENT_CLOSED_REQUEST : complete.status,
+        this.outputEnd(),
+        false,
+        stream.wireBytes,
+      );
+    } else if (cycle !== null && !stream.responded) {
       const s = cycle.exchange;
       if (s !== null) {
         this.daemon.counters.abandoned++;
         const status = clientLeft || !s.hasStarted() ? CLIENT_CLOSED_REQUEST : s.status;
-        this.accessQueue()?.addResponse(s, status, this.outputEnd(), false);
+        this.accessQueue()?.addResponse(s, status, this.outputEnd(), false, stream.wireBytes);
       }
       stream.responded = true;
       cycle.abandon();
@@ -265,6 +286,12 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     }
     if (!stream.output.isCongested()) stream.callDrainWaiters();
     if (stream.endSent && stream.responded) {
+      const exchange = stream.exchange;
+      if (exchange !== null) {
+        // Its END_STREAM is in the output now: the line is written once the output reaches here.
+        stream.exchange = null;
+        this.accessQueue()?.addResponse(exchange, exchange.status, this.outputEnd(), true, stream.wireBytes);
+      }
       if (stream.remoteEnded) this.closeStream(stream);
       else if (this.isBodyTooLong(stream)) this.stopBody(stream);
       // Else the rest of the body is read and dropped, as HTTP/1 does (and still checked against

@@ -142,6 +142,12 @@ export const H2_MAX_RESETS_PER_SECOND = 200;
 export const H2_MAX_SETTINGS_PER_SECOND = 100;
 /** PING frames per second past which the connection ends with ENHANCE_YOUR_CALM (each one costs us an ACK). */
 export const H2_MAX_PINGS_PER_SECOND = 100;
+/**
+ * Header blocks past the header list limit per second (each answered 431; each a whole HPACK decode,
+ * an HPACK bomb's cost) → ENHANCE_YOUR_CALM. One such block is a client that ignored our
+ * SETTINGS_MAX_HEADER_LIST_SIZE once; ten a second is an attack.
+ */
+export const H2_MAX_OVERSIZED_BLOCKS_PER_SECOND = 10;
 /** Frames that carry nothing (empty DATA or CONTINUATION without an end) per second → ENHANCE_YOUR_CALM. */
 export const H2_MAX_EMPTY_FRAMES_PER_SECOND = 100;
 /** A stream's response queue starts in a buffer of this size (bytes; grown for a large response). */

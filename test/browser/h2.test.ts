@@ -10,13 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileServer } from "../../src/index.ts";
-import { HEADLESS_FLAGS } from "../helpers/chromium.ts";
+import { dumpDom } from "../helpers/chromium.ts";
 import { BIG_BODY, TLS_PEM } from "../helpers/h2-interop-site.ts";
 import { peerTest } from "../helpers/peers.ts";
 import { startDaemon } from "../helpers/servers.ts";
 
-/** Bounds chromium's run (it exits by itself once the virtual time budget is spent). */
-const BROWSER_DEADLINE_MS = 60_000;
 /** A 1×1 transparent GIF. */
 const GIF = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
 
@@ -53,22 +51,7 @@ peerTest(
     const log: string[] = [];
     try {
       await using srv = startDaemon({ "/": new FileServer(site) }, { tls: TLS_PEM, accessLog: (text) => log.push(text) });
-      const url = `https://127.0.0.1:${srv.port}/index.html`;
-      const browser = Bun.spawn(
-        [
-          Bun.which("chromium")!,
-          ...HEADLESS_FLAGS,
-          "--ignore-certificate-errors",
-          `--user-data-dir=${profile}`,
-          "--virtual-time-budget=10000",
-          "--dump-dom",
-          url,
-        ],
-        { stdout: "pipe", stderr: "pipe" },
-      );
-      const timer = setTimeout(() => browser.kill("SIGKILL"), BROWSER_DEADLINE_MS);
-      const [dom] = await Promise.all([new Response(browser.stdout).text(), browser.exited]);
-      clearTimeout(timer);
+      const dom = await dumpDom(`https://127.0.0.1:${srv.port}/index.html`, profile);
       expect(dom.match(/<pre id="report">([^<]*)<\/pre>/)?.[1]).toBe(`a:alpha b:beta big:${BIG_BODY.length} css:rgb(1, 2, 3) img:1`);
       const stats = srv.daemon.stats();
       await srv.daemon.stop(1000);

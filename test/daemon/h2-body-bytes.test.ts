@@ -65,3 +65,23 @@ test("content() gathers the body sent, each DATA frame split across two reads", 
   await sendSplitBody(client, 1, BODY);
   expect(text((await client.response(1)).body)).toBe(digest(BODY));
 });
+test("pieces held while the servlet is busy are the bytes sent, each DATA frame split across two reads", async () => {
+  const release = Promise.withResolvers<void>();
+  const got: Uint8Array[] = [];
+  class Busy extends HttpServlet {
+    override processRequest(): void {}
+    override processContent(piece: Uint8Array): Promise<void> | void {
+      got.push(new Uint8Array(piece)); // a copy: the servlet keeps nothing of the view itself
+      if (got.length === 1) return release.promise; // the rest is held by the stream meanwhile
+    }
+    override contentComplete(): void {
+      this.sendDocument(200, "text/plain", digest(Buffer.concat(got)));
+    }
+  }
+  await using d = startDaemon({ "/": new FnServer((s) => new Busy(s)) });
+  await using client = await H2Client.connect(d.port, { autoAck: false });
+  client.sendHeaders(1, POST, false);
+  await sendSplitBody(client, 1, BODY);
+  release.resolve();
+  expect(text((await client.response(1)).body)).toBe(digest(BODY));
+});

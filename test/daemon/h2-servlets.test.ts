@@ -2,8 +2,8 @@
  * The same servlets over HTTP/2 (SPEC §11; issue 22 item 2), through the raw client on real
  * sockets with the project's HPACK decoder: the FileServer (ranges, validators and 304,
  * compression by Accept-Encoding, HEAD), a Router route with parameters, the JSON-RPC gateway,
- * request trailers, `this.signal` on RST_STREAM in the middle of a long response, and no
- * HTTP/1-only header on a stream even when a servlet sets one.
+ * request trailers, `this.signal` on RST_STREAM in the middle of a long response, the access-log
+ * line, and no HTTP/1-only header on a stream even when a servlet sets one.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,9 +14,10 @@ import { FileServer, HttpServlet, Router } from "../../src/index.ts";
 import { RpcGateway } from "../../src/entry/rpc.ts";
 import { Service, ServiceRegistry } from "../../src/entry/services.ts";
 import { CANCEL } from "../../src/parser/h2/errors.ts";
-import { FLAG_END_STREAM, FRAME_DATA, FRAME_HEADERS } from "../../src/parser/h2/frame.ts";
+import { FLAG_END_STREAM, FRAME_DATA, FRAME_HEADER_LENGTH, FRAME_HEADERS } from "../../src/parser/h2/frame.ts";
 import { H2Client, type H2Response } from "../helpers/h2-client.ts";
 import { field, responseDecoder } from "../helpers/h2-decode.ts";
+import { firstValue } from "../helpers/eventually.ts";
 import { FnServer, TextServlet, startDaemon } from "../helpers/servers.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -203,6 +204,28 @@ test("RST_STREAM in the middle of a long response aborts this.signal, the servle
   await finished.promise; // drained() settled after the reset: the loop saw the signal
   const other = await ask(c, "GET", "/");
   expect(text(other.body)).toBe("still here");
+});
+
+test('the access log writes "GET <url> HTTP/2.0", the status and the bytes of the stream\'s frames, also when the client closes at once', async () => {
+  const lines: string[] = [];
+  await using d = startDaemon({ "/": new FnServer((s) => new TextServlet(s, "Hello, world!")) }, { accessLog: (t) => lines.push(t) });
+  const c = await connect(d.port);
+  await ask(c, "GET", "/x?y=1");
+  await ask(c, "GET", "/second");
+  // What went out for each stream: its HEADERS and DATA frames, headers included.
+  const framed = (id: number) =>
+    c.received
+      .filter((f) => f.streamId === id && (f.type === FRAME_HEADERS || f.type === FRAME_DATA))
+      .reduce((n, f) => n + FRAME_HEADER_LENGTH + f.length, 0);
+  // The client leaves as soon as it has its answers (nghttp does): both were delivered whole.
+  await c.close();
+  expect(await firstValue(() => (d.daemon.stats().open === 0 ? true : undefined), 3000)).toBe(true);
+  await d.daemon.stop(1000);
+  const logged = lines.join("").trim().split("\n");
+  expect(logged).toEqual([
+    expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1 - - \\[[^\\]]+\\] "GET http://localhost/x\\?y=1 HTTP/2\\.0" 200 ${framed(1)}$`)),
+    expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1 - - \\[[^\\]]+\\] "GET http://localhost/second HTTP/2\\.0" 200 ${framed(3)}$`)),
+  ]);
 });
 
 test("no HTTP/1-only header goes out on a stream, even when the servlet sets them, and a streamed body is not chunked", async () => {

@@ -29,6 +29,8 @@ export const PEERS = {
   curl: { command: "curl", debianPackage: "curl", usedFor: "interop: ranges, resume, compression, uploads" },
   ab: { command: "ab", debianPackage: "apache2-utils", usedFor: "interop: ab -k keep-alive" },
   h2load: { command: "h2load", debianPackage: "nghttp2-client", usedFor: "interop: h2load --h1 pipelining" },
+  nghttp: { command: "nghttp", debianPackage: "nghttp2-client", usedFor: "interop: nghttp as an HTTP/2 client (h2c and h2 over TLS)" },
+  node: { command: "node", debianPackage: "nodejs", usedFor: "interop: Node's own http2 client (test/helpers/h2-node-client.mjs)" },
   python3: { command: "python3", debianPackage: "python3", usedFor: "interop: Python's http.client and xmlrpc.client" },
   "python3-h2": {
     command: "python3",

@@ -16,16 +16,19 @@ import type { AccessLog } from "./access-log.ts";
 /** The status logged for a response its client left before it had all of it (nginx's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
+/** Where a line's response is before it has a place in the output (place() gives it one). */
+const NOT_PLACED = Number.MAX_SAFE_INTEGER;
+
 /** One line waiting for its response's last byte. */
-interface PendingLine {
+export interface PendingLine {
   readonly client: string;
   readonly user: string;
   /** `METHOD url VERSION`, or "-" for a request refused before it could be parsed. */
   readonly request: string;
-  readonly status: number;
-  /** Where the response starts and ends in the connection's output. */
-  readonly start: number;
-  readonly end: number;
+  status: number;
+  /** Where the response starts and ends in the connection's output (NOT_PLACED until known). */
+  start: number;
+  end: number;
   /**
    * A complete response: if the connection closes before it is written whole, it is 499 when the
    * client left (else its status). False for one whose status is already decided (an abandoned
@@ -47,8 +50,8 @@ export class AccessLogQueue {
    * closes, if it has not been written whole by then); otherwise `status` stands. `bytes`: what
    * the response took on the wire, when that is not `s.bytesSent` (an HTTP/2 stream's frames).
    */
-  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean, bytes = s.bytesSent): void {
-    this.lines.push({
+  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean, bytes = s.bytesSent): PendingLine {
+    const line: PendingLine = {
       client: s.clientHost(),
       user: s.remoteUser(),
       request: `${s.requestMethod()} ${s.url()} ${logProtocol(s.protocolVersion())}`,
@@ -56,7 +59,25 @@ export class AccessLogQueue {
       start: end - bytes,
       end,
       decidedAtClose: complete,
-    });
+    };
+    this.lines.push(line);
+    return line;
+  }
+
+  /**
+   * A line whose response has no place in the output yet (an HTTP/2 stream's: complete, its frames
+   * not yet written), made now while the request can still be read; place() settles it. Lines after
+   * it wait for it, so the log keeps the order in which responses completed.
+   */
+  addUnplaced(s: ExchangeRecord, status: number): PendingLine {
+    return this.addResponse(s, status, NOT_PLACED, true, 0);
+  }
+
+  /** The response of `line` (from addUnplaced) ends at `end` after `bytes`, with `status`. */
+  place(line: PendingLine, end: number, bytes: number, status: number): void {
+    line.start = end - bytes;
+    line.end = end;
+    line.status = status;
   }
 
   /** A canned refusal of `bytes` ending at `end` (a request that could not be parsed): its status stands. */

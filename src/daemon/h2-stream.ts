@@ -22,6 +22,7 @@ import type { RequestCycle } from "../servers/request-cycle.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { H2_STREAM_BUFFER, H2_STREAM_BUFFER_SPARES } from "./limits.ts";
 import { OutputQueue } from "./output.ts";
+import type { PendingLine } from "./access-log-queue.ts";
 
 /**
  * Where streams queue their responses: small buffers (most responses are a head and a short body,
@@ -104,8 +105,8 @@ export class H2Stream implements RequestChannel {
   clientAddress: string | null = null;
   /** Bytes of frames written for this stream's response (HEADERS, DATA): what its log line counts. */
   wireBytes = 0;
-  /** The complete response, logged once its END_STREAM is framed; null before, and after. */
-  exchange: ExchangeRecord | null = null;
+  /** The complete response's log line, placed once its END_STREAM is framed; null before, and after. */
+  logLine: PendingLine | null = null;
   /** The request's cycle, while it has one. */
   cycle: RequestCycle | null = null;
   /** Body pieces received while the servlet was not ready for them (copies), in order. */
@@ -159,7 +160,7 @@ export class H2Stream implements RequestChannel {
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
     this.recvCredit = this.bodyBytes = this.headEnd = this.wireBytes = 0;
-    this.exchange = null;
+    this.logLine = null;
     this.headSent = this.endSent = this.responded = this.remoteEnded = this.discarding = this.endHeld = false;
     this.pendingReset = -1;
     this.held = null;

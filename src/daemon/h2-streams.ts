@@ -110,9 +110,12 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     this.flushSoon();
   }
 
-  /** The response is complete: its log line waits for its END_STREAM to be framed (then its place in the output and its bytes are known). */
+  /**
+   * The response is complete: its log line is made now (the request can still be read) and placed
+   * when its END_STREAM is framed (then its place in the output and its bytes are known).
+   */
   streamResponded(stream: H2Stream, exchange: ExchangeRecord): void {
-    stream.exchange = exchange;
+    stream.logLine = this.accessQueue()?.addUnplaced(exchange, exchange.status) ?? null;
   }
 
   resetStream(stream: H2Stream, code: number, graceful: boolean): void {
@@ -201,17 +204,11 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   /** The client left, or the stream is reset: its cycle (if any) destroys the servlet now; the line logs 499 or the status cut short. */
   protected abandonStream(stream: H2Stream, clientLeft: boolean): void {
     const cycle = stream.cycle;
-    const complete = stream.exchange;
-    if (complete !== null) {
+    const line = stream.logLine;
+    if (line !== null) {
       // Complete, but its END_STREAM never went out: the client left first (499), or we cut it.
-      stream.exchange = null;
-      this.accessQueue()?.addResponse(
-        complete,
-        clientLeft ? CLIENT_CLOSED_REQUEST : complete.status,
-        this.outputEnd(),
-        false,
-        stream.wireBytes,
-      );
+      stream.logLine = null;
+      this.accessQueue()!.place(line, this.outputEnd(), stream.wireBytes, clientLeft ? CLIENT_CLOSED_REQUEST : line.status);
     } else if (cycle !== null && !stream.responded) {
       const s = cycle.exchange;
       if (s !== null) {
@@ -286,11 +283,11 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     }
     if (!stream.output.isCongested()) stream.callDrainWaiters();
     if (stream.endSent && stream.responded) {
-      const exchange = stream.exchange;
-      if (exchange !== null) {
+      const line = stream.logLine;
+      if (line !== null) {
         // Its END_STREAM is in the output now: the line is written once the output reaches here.
-        stream.exchange = null;
-        this.accessQueue()?.addResponse(exchange, exchange.status, this.outputEnd(), true, stream.wireBytes);
+        stream.logLine = null;
+        this.accessQueue()!.place(line, this.outputEnd(), stream.wireBytes, line.status);
       }
       if (stream.remoteEnded) this.closeStream(stream);
       else if (this.isBodyTooLong(stream)) this.stopBody(stream);

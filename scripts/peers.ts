@@ -29,7 +29,15 @@ export const PEERS = {
   curl: { command: "curl", debianPackage: "curl", usedFor: "interop: ranges, resume, compression, uploads" },
   ab: { command: "ab", debianPackage: "apache2-utils", usedFor: "interop: ab -k keep-alive" },
   h2load: { command: "h2load", debianPackage: "nghttp2-client", usedFor: "interop: h2load --h1 pipelining" },
+  nghttp: { command: "nghttp", debianPackage: "nghttp2-client", usedFor: "interop: nghttp as an HTTP/2 client (h2c and h2 over TLS)" },
+  node: { command: "node", debianPackage: "nodejs", usedFor: "interop: Node's own http2 client (test/helpers/h2-node-client.mjs)" },
   python3: { command: "python3", debianPackage: "python3", usedFor: "interop: Python's http.client and xmlrpc.client" },
+  "python3-h2": {
+    command: "python3",
+    debianPackage: "python3-h2",
+    usedFor: "HTTP/2 frames cross-checked with Python's h2 (test/helpers/h2-peer.py)",
+    file: "/usr/lib/python3/dist-packages/h2/__init__.py",
+  },
   chromium: { command: "chromium", debianPackage: "chromium", usedFor: "a real browser: pages, SPA, media seeking" },
   "nats-server": { command: "nats-server", debianPackage: "nats-server", usedFor: "the exchange over a real NATS bus" },
   nginx: { command: "nginx", debianPackage: "nginx-light", usedFor: "a real proxy in front: X-Forwarded-For for trustProxy" },
@@ -40,6 +48,12 @@ export const PEERS = {
     file: "/usr/lib/nginx/modules/ngx_stream_module.so",
   },
   haproxy: { command: "haproxy", debianPackage: "haproxy", usedFor: "a real proxy sending the PROXY protocol v2 (send-proxy-v2)" },
+  "python3-hpack": {
+    command: "python3",
+    debianPackage: "python3-h2",
+    usedFor: "interop: Python's hpack module encodes and decodes header blocks beside ours",
+    file: "/usr/lib/python3/dist-packages/hpack/__init__.py",
+  },
   openssl: { command: "openssl", debianPackage: "openssl", usedFor: "TLS: protocols and ciphers offered (s_client)" },
   testssl: {
     command: "testssl",

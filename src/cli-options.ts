@@ -45,6 +45,8 @@ export interface Options {
   httpsPort: number | null;
   /** --hsts SECONDS: Strict-Transport-Security max-age on HTTPS answers (needs --tls-cert); null: none. */
   hsts: number | null;
+  /** False with --no-http2: HTTP/1.x only (SPEC §11). */
+  http2: boolean;
   help: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
@@ -88,6 +90,7 @@ const SPEC = {
   "redirect-http": { type: "string" },
   "https-port": { type: "string" },
   hsts: { type: "string" },
+  "no-http2": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -199,6 +202,7 @@ export function parseOptions(argv: string[]): Options {
     redirectHttp: null,
     httpsPort: null,
     hsts: null,
+    http2: !(v["no-http2"] ?? false),
     help: v.help ?? false,
     trustProxy: v["trust-proxy"] ?? [],
     forwardedHeader: null,

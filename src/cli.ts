@@ -90,6 +90,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         as 443); default: the listening port
   --hsts SECONDS        Strict-Transport-Security: max-age=SECONDS on every HTTPS
                         answer (never on cleartext; needs --tls-cert)
+  --no-http2            HTTP/1.x only: no h2 by ALPN, no h2c by prior knowledge
+                        (HTTP/2 is on by default, beside HTTP/1.x on the same port)
   --help                this text
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
@@ -162,6 +164,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       tls: o.tls ?? undefined,
       redirectHttp: o.redirectHttp === null ? undefined : { port: o.redirectHttp, httpsPort: o.httpsPort ?? undefined },
       hsts: o.hsts === null ? undefined : { maxAge: o.hsts },
+      http2: o.http2,
     });
   } catch (e) {
     fail((e as Error).message);

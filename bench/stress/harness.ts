@@ -12,6 +12,16 @@ import { spawnNormalClient, type NormalSummary } from "./normal-client.ts";
 import type { AttackOutcome, Goal, Probe, Scenario } from "./probe.ts";
 import { abandonedPolls } from "./probes/abandoned-polls.ts";
 import { fuzz } from "./probes/fuzz.ts";
+import {
+  h2ContinuationFlood,
+  h2EmptyDataFlood,
+  h2HpackBomb,
+  h2PingFlood,
+  h2RapidReset,
+  h2SettingsFlood,
+  h2StreamIdExhaustion,
+} from "./probes/h2-floods.ts";
+import { h2SlowReader } from "./probes/h2-slow-reader.ts";
 import { idleAtScale, idleBytesPerConnection, idleFlood, type IdleKind } from "./probes/idle-flood.ts";
 import { keepaliveLockout } from "./probes/keepalive-lockout.ts";
 import { natsClusterKill } from "./probes/nats-cluster-kill.ts";
@@ -52,6 +62,15 @@ export const PROBES: Probe[] = [
   tlsGarbage,
   proxyUntrusted,
   proxyDribble,
+  // issue 22: HTTP/2 abuse, over TLS with ALPN h2 (nginx: listen … ssl http2)
+  h2RapidReset,
+  h2ContinuationFlood,
+  h2HpackBomb,
+  h2SettingsFlood,
+  h2PingFlood,
+  h2EmptyDataFlood,
+  h2SlowReader,
+  h2StreamIdExhaustion,
 ];
 /** Every scenario (servers of its own, see Scenario), run after the probes. */
 export const SCENARIOS: Scenario[] = [supervisorKill];

@@ -16,7 +16,7 @@
  * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS (default: the daemon's, MAX_CONNECTIONS)] [NATS_URL[,NATS_URL…]]
  * The environment sets a probe's variant (TargetVariant in targets.ts): STRESS_TLS_CERT and
  * STRESS_TLS_KEY (HTTPS), STRESS_TRUST_PROXY (trustProxy, one address or CIDR),
- * STRESS_HEAD_TIMEOUT_MS (headTimeoutMs).
+ * STRESS_HEAD_TIMEOUT_MS (headTimeoutMs), STRESS_SEND_TIMEOUT_MS (sendTimeoutMs).
  * Prints "ready" on stdout once listening (and on the bus); SIGINT/SIGTERM stop it in order.
  */
 import { Dispatcher, FileServer, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
@@ -81,6 +81,7 @@ const daemon = new HttpDaemon(Number(portArg), {
   ...(env.STRESS_TLS_CERT && env.STRESS_TLS_KEY ? { tls: { cert: env.STRESS_TLS_CERT, key: env.STRESS_TLS_KEY } } : {}),
   ...(env.STRESS_TRUST_PROXY ? { trustProxy: [env.STRESS_TRUST_PROXY] } : {}),
   ...(env.STRESS_HEAD_TIMEOUT_MS ? { headTimeoutMs: Number(env.STRESS_HEAD_TIMEOUT_MS) } : {}),
+  ...(env.STRESS_SEND_TIMEOUT_MS ? { sendTimeoutMs: Number(env.STRESS_SEND_TIMEOUT_MS) } : {}),
 });
 daemon.attach("/", new FileServer(fixture));
 daemon.attach("/poll", new ServletServer(LongPoll));

@@ -57,6 +57,16 @@ export interface StressSettings {
    * three-node cluster; the gateway's node is killed once `killAfter` calls were answered.
    */
   natsClusterKill: { calls: number; inFlight: number; killAfter: number };
+  /**
+   * The HTTP/2 floods (rapid reset, CONTINUATION, HPACK bomb, SETTINGS, PING, empty DATA, stream-id
+   * exhaustion): `clients` h2 connections over TLS repeat the attack for `durationMs`.
+   */
+  h2Flood: { clients: number; durationMs: number };
+  /**
+   * h2 slow reader: `clients` connections with a window of 0 ask for the large file on `streams`
+   * streams each and never open it, for `durationMs`; the servers' send timeout is `sendTimeoutMs`.
+   */
+  h2SlowReader: { clients: number; streams: number; sendTimeoutMs: number; durationMs: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -84,6 +94,8 @@ export const FULL: StressSettings = {
   proxyUntrusted: { clients: 32, durationMs: 10_000 },
   proxyDribble: { sockets: 1000, byteEveryMs: 1000, headTimeoutMs: 10_000, durationMs: 15_000 },
   natsClusterKill: { calls: 60_000, inFlight: 32, killAfter: 20_000 },
+  h2Flood: { clients: 16, durationMs: 10_000 },
+  h2SlowReader: { clients: 200, streams: 10, sendTimeoutMs: 5000, durationMs: 15_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -110,6 +122,9 @@ export const QUICK: StressSettings = {
   proxyUntrusted: { clients: 16, durationMs: 2000 },
   proxyDribble: { sockets: 500, byteEveryMs: 100, headTimeoutMs: 1000, durationMs: 2500 },
   natsClusterKill: { calls: 1500, inFlight: 8, killAfter: 500 },
+  // A second or two each: a flood is answered within its first milliseconds.
+  h2Flood: { clients: 4, durationMs: 1500 },
+  h2SlowReader: { clients: 20, streams: 4, sendTimeoutMs: 1000, durationMs: 2500 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,

@@ -14,6 +14,8 @@ export interface TargetStats {
     servletErrors: number;
     socketErrors: number;
     tlsFailures: number;
+    /** HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM (absent before HTTP/2). */
+    http2Floods?: number;
   };
   polls: { started: number; destroyed: number; signalled: number };
   destroyedAt?: [string, number][];

@@ -30,6 +30,10 @@ export interface TargetVariant {
   trustProxy?: string;
   /** netsvc's headTimeoutMs, nginx's client_header_timeout (which also bounds its TLS handshake). */
   headTimeoutMs?: number;
+  /** HTTP/2 on the TLS port: netsvc offers h2 by ALPN anyway; nginx needs `listen … ssl http2`. */
+  http2?: boolean;
+  /** netsvc's sendTimeoutMs, nginx's send_timeout. */
+  sendTimeoutMs?: number;
 }
 
 /** A running server. */
@@ -89,6 +93,7 @@ export async function startNetsvc(fixture: string, maxConnections: number, natsU
   if (variant.tls) Object.assign(env, { STRESS_TLS_CERT: TLS_CERT, STRESS_TLS_KEY: TLS_KEY });
   if (variant.trustProxy) env.STRESS_TRUST_PROXY = variant.trustProxy;
   if (variant.headTimeoutMs) env.STRESS_HEAD_TIMEOUT_MS = String(variant.headTimeoutMs);
+  if (variant.sendTimeoutMs) env.STRESS_SEND_TIMEOUT_MS = String(variant.sendTimeoutMs);
   const proc = Bun.spawn([process.execPath, join(HERE, "netsvc-target.ts"), ...args], {
     stdout: "ignore",
     stderr: "pipe",
@@ -137,7 +142,7 @@ async function startBunScript(name: string, script: string): Promise<Target> {
 function nginxConfig(dir: string, port: number, fixture: string, maxConnections: number, holePort: number, variant: TargetVariant): string {
   // TLS as netsvc offers it (docs/tls.md): 1.2 and 1.3, ECDHE with AEAD, the server's order.
   const tls = variant.tls
-    ? ` ssl;
+    ? ` ssl${variant.http2 ? " http2" : ""};
     ssl_certificate ${TLS_CERT};
     ssl_certificate_key ${TLS_KEY};
     ssl_protocols TLSv1.2 TLSv1.3;
@@ -157,7 +162,7 @@ http {
   keepalive_timeout 5s;
   client_header_timeout ${(variant.headTimeoutMs ?? 10_000) / 1000}s;
   client_body_timeout 10s;
-  send_timeout 30s;
+  send_timeout ${(variant.sendTimeoutMs ?? 30_000) / 1000}s;
   types { text/plain txt; application/octet-stream bin; }
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;

@@ -16,16 +16,19 @@ import type { AccessLog } from "./access-log.ts";
 /** The status logged for a response its client left before it had all of it (nginx's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
+/** Where a line's response is before it has a place in the output (place() gives it one). */
+const NOT_PLACED = Number.MAX_SAFE_INTEGER;
+
 /** One line waiting for its response's last byte. */
-interface PendingLine {
+export interface PendingLine {
   readonly client: string;
   readonly user: string;
   /** `METHOD url VERSION`, or "-" for a request refused before it could be parsed. */
   readonly request: string;
-  readonly status: number;
-  /** Where the response starts and ends in the connection's output. */
-  readonly start: number;
-  readonly end: number;
+  status: number;
+  /** Where the response starts and ends in the connection's output (NOT_PLACED until known). */
+  start: number;
+  end: number;
   /**
    * A complete response: if the connection closes before it is written whole, it is 499 when the
    * client left (else its status). False for one whose status is already decided (an abandoned
@@ -44,19 +47,37 @@ export class AccessLogQueue {
   /**
    * A response to `s` (what the request cycle hands its transport) ends at `end` of the output (its `s.bytesSent` bytes are the last ones
    * queued). `complete`: the servlet finished it (its fate is decided when the connection
-   * closes, if it has not been written whole by then); otherwise `status` stands.
+   * closes, if it has not been written whole by then); otherwise `status` stands. `bytes`: what
+   * the response took on the wire, when that is not `s.bytesSent` (an HTTP/2 stream's frames).
    */
-  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean): void {
-    const bytes = s.bytesSent;
-    this.lines.push({
+  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean, bytes = s.bytesSent): PendingLine {
+    const line: PendingLine = {
       client: s.clientHost(),
       user: s.remoteUser(),
-      request: `${s.requestMethod()} ${s.url()} ${s.protocolVersion()}`,
+      request: `${s.requestMethod()} ${s.url()} ${logProtocol(s.protocolVersion())}`,
       status,
       start: end - bytes,
       end,
       decidedAtClose: complete,
-    });
+    };
+    this.lines.push(line);
+    return line;
+  }
+
+  /**
+   * A line whose response has no place in the output yet (an HTTP/2 stream's: complete, its frames
+   * not yet written), made now while the request can still be read; place() settles it. Lines after
+   * it wait for it, so the log keeps the order in which responses completed.
+   */
+  addUnplaced(s: ExchangeRecord, status: number): PendingLine {
+    return this.addResponse(s, status, NOT_PLACED, true, 0);
+  }
+
+  /** The response of `line` (from addUnplaced) ends at `end` after `bytes`, with `status`. */
+  place(line: PendingLine, end: number, bytes: number, status: number): void {
+    line.start = end - bytes;
+    line.end = end;
+    line.status = status;
   }
 
   /** A canned refusal of `bytes` ending at `end` (a request that could not be parsed): its status stands. */
@@ -90,4 +111,9 @@ export class AccessLogQueue {
     }
     this.lines.length = 0;
   }
+}
+
+/** The protocol as the Common Log Format's request line has it: HTTP/2 is `HTTP/2.0` there (as nginx and Apache write it). */
+function logProtocol(version: string): string {
+  return version === "HTTP/2" ? "HTTP/2.0" : version;
 }

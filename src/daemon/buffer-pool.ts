@@ -21,8 +21,11 @@ export class BufferPool {
    */
   private readonly grown: Buffer[] = [];
 
-  /** Buffers handed out are `size` bytes. */
-  constructor(readonly size: number) {}
+  /** Buffers handed out are `size` bytes; at most `maxSpares` given back are kept. */
+  constructor(
+    readonly size: number,
+    private readonly maxSpares = POOL_SPARES,
+  ) {}
 
   /** A buffer of `size` bytes (contents undefined). */
   take(): Buffer {
@@ -49,7 +52,7 @@ export class BufferPool {
   /** Returns a buffer no longer referenced; spares beyond the bounds are left to the collector. */
   give(buf: Buffer): void {
     if (buf.length === this.size) {
-      if (this.spares.length < POOL_SPARES) this.spares.push(buf);
+      if (this.spares.length < this.maxSpares) this.spares.push(buf);
     } else if (buf.length > this.size && buf.length <= GROWN_MAX && this.grown.length < GROWN_SPARES) {
       this.grown.push(buf);
     }

@@ -10,6 +10,8 @@ import type { AccessLog } from "./access-log.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { HttpConnection } from "./http-connection.ts";
+import type { SocketConnection } from "./socket-connection.ts";
+import { H2StreamPool } from "./h2-stream-pool.ts";
 import type { PortProfile } from "./port-profile.ts";
 import { IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
@@ -33,10 +35,12 @@ export class DaemonCore implements ConnectionHost {
   readonly buffers: BufferPool;
   /** Request heads and body decoders shared by the connections. */
   readonly parsers: ParserPool;
+  /** HTTP/2 streams shared by the connections. */
+  readonly h2Streams: H2StreamPool;
   /** Attached server objects by path: what the requests of the TLS (or only) port route through. */
   readonly mounts = new MountTable();
   /** Open connections. */
-  readonly connections = new Set<HttpConnection>();
+  readonly connections = new Set<SocketConnection>();
   /** trustProxy (set by the daemon): peers whose word about the client is believed. */
   trustedProxies: TrustedProxies | null = null;
   /** Called once every connection has closed while stopping. */
@@ -63,6 +67,7 @@ export class DaemonCore implements ConnectionHost {
     // Big enough for a whole head (maxHead) plus the start of what follows it.
     this.buffers = new BufferPool(limits.maxHead + RECV_SLACK);
     this.parsers = new ParserPool(limits);
+    this.h2Streams = new H2StreamPool(limits);
   }
 
   /** A snapshot of the counters, with the connections open now. */
@@ -179,9 +184,17 @@ export class DaemonCore implements ConnectionHost {
     if (this.idle.oldest()?.isReused()) this.reclaimOldestIdle();
   }
 
+  /** `next` took over `previous`'s socket (ALPN h2, or the HTTP/2 preface): it is counted, listed and swept in its place. */
+  replaced(previous: IdleConnection, next: IdleConnection): void {
+    if (previous.reclaimPending) this.rescue(previous); // bytes arrived: it is not idle
+    if (previous.idleListed) this.idle.remove(previous);
+    this.connections.delete(previous as SocketConnection);
+    this.connections.add(next as SocketConnection);
+  }
+
   /** a connection closed (a lingering one has left its linger first: lingerEnded). */
   connectionClosed(connection: IdleConnection): void {
-    if (!this.connections.delete(connection as HttpConnection)) return;
+    if (!this.connections.delete(connection as SocketConnection)) return;
     if (connection.idleListed) this.idle.remove(connection);
     if (connection.reclaimPending) {
       // Chosen to make room and gone before its close: the room is made.

@@ -11,6 +11,7 @@ import type { CyclePool } from "./cycle-pool.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { DateLines } from "./date-lines.ts";
+import type { H2StreamPool } from "./h2-stream-pool.ts";
 import type { IdleLink, IdleList } from "./idle-list.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import type { ParserPool } from "./parser-pool.ts";
@@ -38,6 +39,8 @@ export interface DaemonResources {
   readonly buffers: BufferPool;
   /** Request heads and body decoders shared by the connections. */
   readonly parsers: ParserPool;
+  /** HTTP/2 streams shared by the connections (held only while a request is in progress on one). */
+  readonly h2Streams: H2StreamPool;
   /** Counters behind HttpDaemon.stats(). */
   readonly counters: Counters;
   /** True once the daemon is stopping (no response may keep its connection). */
@@ -69,6 +72,8 @@ export interface PortResources {
   readonly tlsUpgrader: TlsUpgrader | null;
   /** The Date line and the response tails around it (with the port's fixed lines), true to the second. */
   readonly dates: DateLines;
+  /** HTTP/2 is spoken on this port (ALPN h2 over TLS, the connection preface on cleartext). */
+  readonly http2: boolean;
   /** Request cycles (routing through the port's routing): one held by each of its connections that is not idle. */
   readonly cycles: CyclePool;
 }
@@ -79,6 +84,8 @@ export interface ConnectionRegistry {
   readonly idle: IdleList<IdleConnection>;
   /** The connection is closed (a lingering one has called lingerEnded() first). */
   connectionClosed(c: IdleConnection): void;
+  /** `next` takes over `previous`'s socket (HTTP/1 handing it to HTTP/2): it is registered in its place. */
+  replaced(previous: IdleConnection, next: IdleConnection): void;
   /** Bytes arrived on a connection chosen to make room: it stays, another idle one goes. */
   rescue(c: IdleConnection): void;
   /** The connection half-closed and lingers (it stops counting toward maxConnections). */

@@ -9,6 +9,8 @@ import { AddressFilter } from "./address-filter.ts";
 import { TrustedProxies, type ForwardedHeader } from "./trusted-proxies.ts";
 import { DaemonCore } from "./daemon-core.ts";
 import { HttpConnection } from "./http-connection.ts";
+import { SocketConnection } from "./socket-connection.ts";
+import { offeredProtocols, type Protocol } from "./protocols.ts";
 import { hstsLine, type HstsOptions } from "./hsts.ts";
 import { PortProfile } from "./port-profile.ts";
 import { redirectPort, type RedirectHttp, type RedirectPort } from "./redirect-port.ts";
@@ -74,6 +76,12 @@ export interface HttpDaemonOptions extends Limits {
    * otherwise). Default: none.
    */
   hsts?: HstsOptions;
+  /**
+   * HTTP/2 (SPEC §11): offered first by ALPN over TLS, and spoken on cleartext to a client whose
+   * first bytes are the connection preface (prior knowledge); HTTP/1.x is served on the same port
+   * either way. Default true; `false` (`--no-http2`): HTTP/1.x only.
+   */
+  http2?: boolean;
 }
 
 /** A listener's `data`: the daemon's core, and the port (main or redirect) its sockets arrive on. */
@@ -83,7 +91,7 @@ interface Listening {
 }
 
 /** An accepted socket's data: its connection; the listener's before that (or after a refusal); UNDER_TLS under a TLS socket. */
-type SocketData = HttpConnection | Listening | typeof UNDER_TLS;
+type SocketData = SocketConnection | Listening | typeof UNDER_TLS;
 
 // Socket handlers live at module level; per-connection state is socket.data (SPEC, DESIGN).
 const handlers = {
@@ -93,26 +101,26 @@ const handlers = {
   },
   data(socket: Socket<SocketData>, chunk: Uint8Array) {
     const connection = socket.data;
-    if (connection instanceof HttpConnection) connection.onData(chunk);
+    if (connection instanceof SocketConnection) connection.onData(chunk);
   },
   drain(socket: Socket<SocketData>) {
     const connection = socket.data;
-    if (connection instanceof HttpConnection) connection.onDrain();
+    if (connection instanceof SocketConnection) connection.onDrain();
   },
   end(socket: Socket<SocketData>) {
     const connection = socket.data;
-    if (connection instanceof HttpConnection) connection.onEnd();
+    if (connection instanceof SocketConnection) connection.onEnd();
     else if (connection !== UNDER_TLS) socket.end(); // a socket refused with 503: the client's FIN completes its close
     // else: the cleartext socket under a TLS one (tls-after-proxy.ts): the TLS socket's events decide
   },
   close(socket: Socket<SocketData>) {
     const connection = socket.data;
-    if (connection instanceof HttpConnection) connection.onClose();
+    if (connection instanceof SocketConnection) connection.onClose();
   },
   error(socket: Socket<SocketData>) {
     // Resets and the like are expected when clients leave: counted, not logged.
     const connection = socket.data;
-    if (connection instanceof HttpConnection) connection.onError();
+    if (connection instanceof SocketConnection) connection.onError();
   },
 };
 
@@ -120,8 +128,8 @@ const handlers = {
 const tlsHandlers = {
   ...handlers,
   handshake(socket: Socket<SocketData>, success: boolean) {
-    // A refused handshake closes the socket (onClose follows); the protocol of a good one is
-    // HTTP/1.1 until ALPN offers more (see protocols.ts).
+    // A refused handshake closes the socket (onClose follows); a good one that chose h2 by ALPN
+    // hands the socket to an HTTP/2 connection (see protocols.ts).
     const connection = socket.data;
     if (connection instanceof HttpConnection) connection.onHandshake(success);
   },
@@ -147,6 +155,8 @@ export class HttpDaemon {
   private certificates: LoadedCertificate[] | null;
   /** SNI names and reloads on the listener (made when first needed). */
   private contexts: ListenerContexts | null = null;
+  /** The protocols offered (ALPN over TLS; HTTP/2's preface on cleartext): see the http2 option. */
+  private readonly protocols: Protocol[];
   private listener: TCPSocketListener<SocketData> | null = null;
   /** The main port's profile: TLS or not, HSTS, routing through the mount table. */
   private readonly mainPort: PortProfile;
@@ -173,6 +183,7 @@ export class HttpDaemon {
           `(${FD_RESERVE} kept for files and logs); raise it with ulimit -n`,
       );
     this.tlsSettings = options.tls ?? null;
+    this.protocols = offeredProtocols(options.http2 ?? true);
     this.certificates = this.tlsSettings ? loadSettings(this.tlsSettings) : null;
     this.filter = new AddressFilter(options.allow, options.deny);
     const log = options.accessLog === undefined ? (process.env.NETSVC_ACCESS_LOG ?? null) : options.accessLog;
@@ -184,6 +195,8 @@ export class HttpDaemon {
     this.mainPort = new PortProfile(secure, this.core.mounts, options.hsts ? hstsLine(options.hsts) : "", this.limits.maxBody);
     this.redirect =
       options.redirectHttp === undefined ? null : redirectPort(options.redirectHttp, secure, this.core.mounts, this.limits.maxBody);
+    this.mainPort.http2 = this.protocols.includes("h2");
+    if (this.redirect) this.redirect.profile.http2 = this.mainPort.http2;
     this.core.onAllClosed = () => this.finishStop();
     const header = options.forwardedHeader;
     if (header !== undefined && header !== "x-forwarded-for" && header !== "forwarded")
@@ -191,7 +204,10 @@ export class HttpDaemon {
     if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy, header);
     if (this.certificates && this.core.trustedProxies) {
       // A proxy passing TLS through sends its PROXY header before the ClientHello: TLS starts after it.
-      this.mainPort.tlsUpgrader = new TlsUpgrader(upgradedTlsHandlers, () => (this.upgradeTls ??= listenerTls(this.certificates![0]!)));
+      this.mainPort.tlsUpgrader = new TlsUpgrader(
+        upgradedTlsHandlers,
+        () => (this.upgradeTls ??= listenerTls(this.certificates![0]!, this.protocols)),
+      );
       if (this.certificates.length > 1)
         errorLog(
           "tls: with trustProxy, TLS starts after the PROXY header and every client gets the first certificate " +
@@ -245,7 +261,7 @@ export class HttpDaemon {
     };
     const certificates = this.certificates;
     if (certificates && this.mainPort.tlsUpgrader === null) {
-      options.tls = listenerTls(certificates[0]!);
+      options.tls = listenerTls(certificates[0]!, this.protocols);
       options.socket = tlsHandlers;
     }
     // With tls and trustProxy the listener is cleartext and TLS starts per socket (tls-after-proxy.ts).
@@ -308,7 +324,7 @@ export class HttpDaemon {
   }
 
   private tlsContexts(listener: TCPSocketListener<SocketData>): ListenerContexts {
-    if (!this.contexts) this.contexts = new ListenerContexts(listener);
+    if (!this.contexts) this.contexts = new ListenerContexts(listener, this.protocols);
     return this.contexts;
   }
 

@@ -3,12 +3,10 @@
  * their RequestChannel). Its lifecycle, output, linger and idle-list place are SocketConnection's;
  * its RequestReader parses and decodes what arrives, its Deadlines say which timeout runs, and a
  * RequestCycle from the daemon's pool (held while requests come, given back when idle) is the
- * framework's side of each request. What is HTTP/1's alone is here: the 100 Continue bytes, the `Connection:` tail, the
- * keep-alive decision, one request at a time in order (SPEC §3), the canned refusals.
- *
- * Leaving: a client's FIN or reset while its response is incomplete means it is gone (as Go's
- * net/http cancels the request context): the cycle destroys the servlet and aborts its signal at
- * once.
+ * framework's side of each request. What is HTTP/1's alone is here: the 100 Continue bytes, the
+ * `Connection:` tail, keep-alive, one request at a time in order (SPEC §3), the canned refusals,
+ * and the hand-over to HTTP/2 (ALPN h2, or the preface) before a first request. Leaving: a client's FIN or reset while its response is incomplete means it is gone (as Go's
+ * net/http cancels the request context): the cycle destroys the servlet, aborts its signal at once.
  */
 import type { Socket } from "bun";
 import { cannedStatus, type Canned } from "../http/canned.ts";
@@ -21,6 +19,8 @@ import { DEADLINE_BODY, DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE,
 import type { ReaderEvents } from "./reader-events.ts";
 import { RequestReader } from "./request-reader.ts";
 import { CLOSED, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
+import { handOverToHttp2 } from "./h2-takeover.ts";
+import { protocolOf } from "./protocols.ts";
 
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -80,6 +80,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     if (this.handshakeEnded) return;
     this.handshakeEnded = true;
     if (!success) this.daemon.counters.tlsFailures++;
+    else if (this.port.http2 && protocolOf(this.socket.alpnProtocol) === "h2") this.switchToHttp2(null);
   }
 
   /** True while the cap of requests per connection allows another and the daemon is not stopping. */
@@ -201,6 +202,20 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     return true;
   }
 
+  /** The first bytes are HTTP/2's connection preface (h2c by prior knowledge): HTTP/2 takes the socket if it is spoken here. */
+  prefaceReceived(rest: Uint8Array): boolean {
+    if (this.port.http2) this.switchToHttp2(rest);
+    return this.port.http2;
+  }
+
+  /** ALPN chose h2, or the preface came, before any request: HTTP/2 takes the socket (h2-takeover.ts); this one retires silently. */
+  private switchToHttp2(initial: Uint8Array | null): void {
+    this.state = CLOSED;
+    handOverToHttp2(this.daemon, this.port, this.socket, this, this.peerTrusted && !this.proxied, initial);
+    this.input.close(); // after: `initial` may be a view of the reader's buffer
+    this.releaseCycle();
+  }
+
   /** The client (as now known) may be served; else the connection is dropped at once, counted as at accept. */
   private authoriseClient(): boolean {
     if (this.daemon.authoriseClient(this.remoteAddress)) return true;
@@ -241,14 +256,6 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   bodyEnded(): void {
     if (this.input.isDiscarding()) this.finishRequest();
     else this.cycle!.end();
-  }
-
-  bodyRefused(status: number, reason: string): void {
-    this.refuseBody(status, reason);
-  }
-
-  discardOverflow(): void {
-    this.beginClosing();
   }
 
   // ── socket events ───────────────────────────────────────────────────────────────────────

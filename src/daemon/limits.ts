@@ -115,3 +115,44 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
     lingerMs: limits.lingerMs ?? LINGER_MS,
   };
 }
+
+// ── HTTP/2 (SPEC §11). What SETTINGS advertise is defined with the frame writer; it belongs here too.
+export { H2_MAX_CONCURRENT_STREAMS, H2_MAX_HEADER_LIST_SIZE } from "../http/h2/limits.ts";
+/** Largest frame payload we accept (SETTINGS_MAX_FRAME_SIZE; RFC 9113 §4.2's minimum, so a half-read frame costs at most this). */
+export const H2_MAX_FRAME_SIZE = 16_384;
+/** Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE): body bytes a client may send ahead of its servlet. */
+export const H2_STREAM_WINDOW = 65_535;
+/**
+ * The connection's receive window: body bytes a client may have sent ahead of all its servlets
+ * together (RFC 9113 §6.9). Opened only as servlets consume, so it bounds what a connection holds.
+ */
+export const H2_CONNECTION_WINDOW = 1024 * 1024;
+/**
+ * A header block (HEADERS + CONTINUATION, compressed) larger than this ends the connection with
+ * ENHANCE_YOUR_CALM: four times the header list limit leaves room for any honest encoding, and a
+ * block that never ends (CVE-2024-27316) stops here.
+ */
+export const H2_MAX_HEADER_BLOCK = 64 * 1024;
+/**
+ * Streams a client may reset before their answer per second (CVE-2023-44487, rapid reset): past it,
+ * ENHANCE_YOUR_CALM. A browser cancelling a page's requests on navigation stays far below.
+ */
+export const H2_MAX_RESETS_PER_SECOND = 200;
+/** SETTINGS frames per second past which the connection ends with ENHANCE_YOUR_CALM (a SETTINGS flood). */
+export const H2_MAX_SETTINGS_PER_SECOND = 100;
+/** PING frames per second past which the connection ends with ENHANCE_YOUR_CALM (each one costs us an ACK). */
+export const H2_MAX_PINGS_PER_SECOND = 100;
+/**
+ * Header blocks past the header list limit per second (each answered 431; each a whole HPACK decode,
+ * an HPACK bomb's cost) → ENHANCE_YOUR_CALM. One such block is a client that ignored our
+ * SETTINGS_MAX_HEADER_LIST_SIZE once; ten a second is an attack.
+ */
+export const H2_MAX_OVERSIZED_BLOCKS_PER_SECOND = 10;
+/** Frames that carry nothing (empty DATA or CONTINUATION without an end) per second → ENHANCE_YOUR_CALM. */
+export const H2_MAX_EMPTY_FRAMES_PER_SECOND = 100;
+/** A stream's response queue starts in a buffer of this size (bytes; grown for a large response). */
+export const H2_STREAM_BUFFER = 2048;
+/** HTTP/2 streams (about 27 KB each) kept for reuse across a daemon's connections (7 MB at most). */
+export const H2_STREAM_SPARES = 256;
+/** Stream buffers kept for reuse across the daemon (2 MiB at most). */
+export const H2_STREAM_BUFFER_SPARES = 1024;

@@ -25,6 +25,8 @@ export class PortProfile implements PortResources {
   localPort = 0;
   /** See PortResources; set by bound(). */
   boundAddress = "";
+  /** HTTP/2 is spoken here (the daemon's http2 option): ALPN h2, or the preface on cleartext. */
+  http2 = true;
 
   /**
    * `secure`: the listener speaks TLS. `routing`: what its requests route through. `fixedLines`:

@@ -22,6 +22,12 @@ export interface ReaderEvents {
    * the header, tls-after-proxy.ts) and the reader reads nothing more of this socket.
    */
   proxyPhaseEnded(rest: Uint8Array): boolean;
+  /**
+   * The connection's first bytes are HTTP/2's preface (RFC 9113 §3.4); `rest` is everything read
+   * from it on (valid during the call). True: the connection took the socket and the reader reads
+   * nothing more; false: HTTP/2 is not spoken here, and the bytes are parsed (and refused) as HTTP/1.
+   */
+  prefaceReceived(rest: Uint8Array): boolean;
   /** A head's first byte arrived: the connection is no longer idle. */
   headStarted(): void;
   /** A head is parsed (the reader's head and headBytes hold it): hand it to the request's cycle. */
@@ -34,8 +40,8 @@ export interface ReaderEvents {
   bodyPiece(chunk: Uint8Array): void;
   /** The body is whole (delivered, or discarded). */
   bodyEnded(): void;
-  /** The body cannot be read (malformed framing): `status` and why. */
-  bodyRefused(status: number, reason: string): void;
-  /** The body discarded after a response ran past the body limit: stop reading (SPEC §3). */
-  discardOverflow(): void;
+  /** The body cannot be read (malformed framing): `status` and why (the RequestChannel's refuseBody). */
+  refuseBody(status: number, reason: string): void;
+  /** The body discarded after a response ran past the body limit: stop reading (SPEC §3; the RequestChannel's closeAfterResponse). */
+  closeAfterResponse(): void;
 }

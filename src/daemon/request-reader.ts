@@ -26,6 +26,7 @@ import {
   reasonOf,
   statusOf,
 } from "../parser/index.ts";
+import { matchPreface } from "../parser/h2/preface.ts";
 import { CANNED_BY_ERROR, cannedStatus, type Canned } from "../http/canned.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { Deadlines } from "./deadlines.ts";
@@ -90,6 +91,8 @@ export class RequestReader {
   /** Inside process(), while it hands a request or a body's end over: the end of what it has read, and of its buffer. */
   private loopRead = 0;
   private loopEnd = 0;
+  /** The first bytes were looked at for HTTP/2's preface (only a connection's first request may be one). */
+  private prefaceChecked = false;
   /** Reading stopped before a head because the output was congested (resume once it drains). */
   private stalled = false;
 
@@ -247,6 +250,16 @@ export class RequestReader {
         this.stalled = true;
         break;
       }
+      if (this.phase === IDLE && this.requests === 0 && !this.prefaceChecked) {
+        // h2c by prior knowledge: the preface is known by its first byte (no method starts "PRI").
+        const r = matchPreface(buf, p, end);
+        if (r === INCOMPLETE) break;
+        this.prefaceChecked = true;
+        if (r > 0 && events.prefaceReceived(buf.subarray(p, end))) {
+          p = end;
+          break;
+        }
+      }
       if (this.phase === IDLE) {
         events.headStarted();
         if (this.head === IDLE_HEAD) this.head = this.resources.parsers.takeHead();
@@ -317,7 +330,7 @@ export class RequestReader {
     const decoder = this.decoder;
     const q = decoder.decode(buf, p, end);
     if (q < 0) {
-      this.events.bodyRefused(statusOf(q) || 400, reasonOf(q));
+      this.events.refuseBody(statusOf(q) || 400, reasonOf(q));
       return end;
     }
     const pieceStart = decoder.pieceStart;
@@ -327,7 +340,7 @@ export class RequestReader {
       if (this.phase === DISCARDING) {
         this.discarded += pieceEnd - pieceStart;
         if (this.discarded > this.resources.limits.maxBody) {
-          this.events.discardOverflow(); // SPEC §3: discard up to the body limit, past it close
+          this.events.closeAfterResponse(); // SPEC §3: discard up to the body limit, past it close
           return end;
         }
       } else {

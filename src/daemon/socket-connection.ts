@@ -110,6 +110,14 @@ export abstract class SocketConnection implements IdleConnection {
   abstract isReused(): boolean;
   /** The connection joined the idle list: what it holds only for requests may go back. */
   protected abstract becameIdle(): void;
+  /** Bun `data`: the chunk is valid only during the call. */
+  abstract onData(chunk: Uint8Array): void;
+  /** Bun `end`: the client will send nothing more. */
+  abstract onEnd(): void;
+  /** Bun `close`: the connection is gone; everything pooled goes back. */
+  abstract onClose(): void;
+  /** The daemon's sweep timer: enforce the deadlines due at `now`. */
+  abstract sweep(now: number): void;
 
   /** The local address once read (see localAddress); null until asked. */
   private local: string | null = null;

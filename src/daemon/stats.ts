@@ -52,6 +52,14 @@ export interface DaemonStats {
    * never logged one by one.
    */
   tlsFailures: number;
+  /** Connections that spoke HTTP/2 (ALPN `h2`, or the preface on cleartext). */
+  http2Connections: number;
+  /** HTTP/2 streams we reset for the client's error (RST_STREAM with an error code: a malformed request, a window overrun). */
+  http2StreamErrors: number;
+  /** HTTP/2 connections we ended for the client's error (GOAWAY with an error code), floods included. */
+  http2ConnectionErrors: number;
+  /** Of those, the ones ended for abuse (ENHANCE_YOUR_CALM: rapid reset, SETTINGS/PING/empty-frame floods, endless header blocks). */
+  http2Floods: number;
 }
 
 /** Mutable counters behind DaemonStats. */
@@ -70,6 +78,10 @@ export class Counters {
   servletAborts = 0;
   socketErrors = 0;
   tlsFailures = 0;
+  http2Connections = 0;
+  http2StreamErrors = 0;
+  http2ConnectionErrors = 0;
+  http2Floods = 0;
 
   private reported = new Map<string, number>();
 
@@ -95,6 +107,10 @@ export class Counters {
       servletAborts: this.servletAborts,
       socketErrors: this.socketErrors,
       tlsFailures: this.tlsFailures,
+      http2Connections: this.http2Connections,
+      http2StreamErrors: this.http2StreamErrors,
+      http2ConnectionErrors: this.http2ConnectionErrors,
+      http2Floods: this.http2Floods,
     };
   }
 
@@ -114,6 +130,9 @@ export class Counters {
       ["responses with dropped content", this.droppedContent],
       ["socket errors", this.socketErrors],
       ["failed TLS handshakes", this.tlsFailures],
+      ["HTTP/2 stream errors", this.http2StreamErrors],
+      ["HTTP/2 connection errors", this.http2ConnectionErrors],
+      ["HTTP/2 floods", this.http2Floods],
     ];
     for (const [status, n] of this.badRequests) now.push([`bad requests ${status}`, n]);
     const parts: string[] = [];

@@ -11,7 +11,7 @@
  */
 import type { TCPSocketListener } from "bun";
 import type { Server } from "node:tls";
-import { SUPPORTED_PROTOCOLS } from "./protocols.ts";
+import type { Protocol } from "./protocols.ts";
 import { contextOptions, type LoadedCertificate } from "./tls-options.ts";
 
 /** node:tls's Server as Bun implements it: its listener, which addContext and setSecureContext act on. */
@@ -21,13 +21,13 @@ type ListenerOwner = Server & { _handle: TCPSocketListener<unknown> | null };
 export class ListenerContexts {
   private readonly owner: ListenerOwner;
 
-  /** For `listener` (a TLS one); nothing changes until install(). */
-  constructor(listener: TCPSocketListener<unknown>) {
+  /** For `listener` (a TLS one) offering `protocols` by ALPN; nothing changes until install(). */
+  constructor(listener: TCPSocketListener<unknown>, protocols: readonly Protocol[]) {
     // ALPNProtocols: a context made by setSecureContext carries the server's ALPN list; without
     // it handshakes after a reload negotiate no protocol.
     // node:tls loaded here, not at import: a daemon without SNI or reloads never loads it.
     const { createServer } = require("node:tls") as typeof import("node:tls");
-    this.owner = createServer({ ALPNProtocols: [...SUPPORTED_PROTOCOLS] }) as ListenerOwner;
+    this.owner = createServer({ ALPNProtocols: [...protocols] }) as ListenerOwner;
     this.owner._handle = listener;
   }
 

@@ -7,7 +7,7 @@
 import { constants, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { TLSOptions } from "bun";
-import { ALPN_WIRE } from "./protocols.ts";
+import { alpnWire, type Protocol } from "./protocols.ts";
 
 /** A certificate (chain) and its private key: each a PEM file path or the PEM text itself. */
 export interface TlsCertificate {
@@ -137,7 +137,7 @@ export function contextOptions(c: LoadedCertificate): { cert: string; key: strin
   return { cert: c.cert, key: c.key, ciphers: TLS12_CIPHERS, secureOptions: TLS_SECURE_OPTIONS };
 }
 
-/** The options for `Bun.listen`'s `tls`: the default certificate's context, and ALPN. */
-export function listenerTls(first: LoadedCertificate): TLSOptions {
-  return { ...contextOptions(first), ALPNProtocols: ALPN_WIRE };
+/** The options for `Bun.listen`'s `tls`: the default certificate's context, and ALPN offering `protocols`. */
+export function listenerTls(first: LoadedCertificate, protocols: readonly Protocol[]): TLSOptions {
+  return { ...contextOptions(first), ALPNProtocols: alpnWire(protocols) };
 }

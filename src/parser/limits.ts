@@ -19,3 +19,34 @@ export const MAX_PROXY_V1_LINE = 107;
  * and the header must fit the receive buffer it is parsed in.
  */
 export const MAX_PROXY_V2_LENGTH = 2048;
+
+// ── HTTP/2 header blocks (SPEC §11, RFC 7541, RFC 9113 §6.5.2): src/parser/h2/hpack-*.ts. ────────
+/**
+ * SETTINGS_HEADER_TABLE_SIZE we advertise (bytes, RFC 7541 §4.2): the HPACK decoder's dynamic
+ * table holds at most this much (the RFC's default, SPEC §11). A size update above it →
+ * COMPRESSION_ERROR.
+ */
+export const H2_HEADER_TABLE_SIZE = 4096;
+/**
+ * SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 §6.5.2: names + values + 32 per field, pseudo-headers
+ * included): 16 KiB (SPEC §11). A block over it is still decoded (the table stays in step) but its
+ * fields are no longer stored: HeaderBlock.tooLarge → 431.
+ */
+export const H2_MAX_HEADER_LIST = 16 * 1024;
+/**
+ * A single HPACK representation whose name and value lengths (as sent, Huffman-coded or not) add
+ * up to more than this is a connection error (ENHANCE_YOUR_CALM), never a growing buffer: the
+ * decoder carries at most one unfinished representation between fragments, in a buffer of this
+ * size. Why header list + 4096: no field over the list limit is ever stored, and a peer honouring
+ * our SETTINGS_MAX_HEADER_LIST_SIZE never sends one; the 4096 (one table's worth) leaves room for
+ * a field just under the limit whose Huffman coding is a little longer than its text.
+ */
+export const HPACK_MAX_STRINGS = H2_MAX_HEADER_LIST + 4096;
+/**
+ * RFC 7541 §5.1 leaves integer size to the implementation: more continuation bytes than this
+ * after the prefix (4 × 7 bits: 2^28) is E_HPACK_INTEGER_OVERFLOW, so a run of 0x80 bytes (a
+ * value padded with zero groups) cannot keep the decoder reading.
+ */
+export const HPACK_MAX_INTEGER_BYTES = 4;
+/** Largest integer accepted in a representation (§5.1): above every index, length and table size we allow. */
+export const HPACK_MAX_INTEGER = (1 << 24) - 1;

@@ -87,6 +87,11 @@ export class RequestHead {
   transferEncodingCount = 0;
   /** True when the request body is chunked. */
   chunked = false;
+  /**
+   * A body follows whose end its transport marks, not its head: an HTTP/2 stream without
+   * Content-Length (RFC 9113 §8.1: END_STREAM ends it). Never set by the HTTP/1 parser.
+   */
+  bodyUntilEnd = false;
   /** Number of Host fields seen. */
   hostCount = 0;
   /** Index of the Host field in `headers`, or -1. */
@@ -141,7 +146,7 @@ export class RequestHead {
     this.contentLength = -1;
     this.contentLengthCount = this.transferEncodingCount = this.hostCount = 0;
     this.hostIndex = -1;
-    this.chunked = this.connectionKeepAlive = this.connectionClose = false;
+    this.chunked = this.bodyUntilEnd = this.connectionKeepAlive = this.connectionClose = false;
     this.scanned = this.state = this.teFlags = 0;
     this.windowLength = 0;
   }
@@ -160,9 +165,9 @@ export class RequestHead {
     return this.versionMinor >= 1 || this.connectionKeepAlive;
   }
 
-  /** True when a body follows the head (Content-Length > 0 or chunked). */
+  /** True when a body follows the head (Content-Length > 0, chunked, or delimited by its transport). */
   hasBody(): boolean {
-    return this.chunked || this.contentLength > 0;
+    return this.chunked || this.contentLength > 0 || this.bodyUntilEnd;
   }
 
   /** Moves every stored span by `delta` bytes (the caller moved the bytes of a partial head). */

@@ -187,9 +187,10 @@ export class HttpRequest {
     return q < 0 || q >= e ? "" : latin1(buf, q + 1, e);
   }
 
-  /** `HTTP/1.0`, `HTTP/1.1` or `HTTP/0.9`. */
+  /** `HTTP/1.0`, `HTTP/1.1`, `HTTP/0.9`, or `HTTP/2` for a request on an HTTP/2 stream (RFC 9113 names it so). */
   protocolVersion(): string {
-    return `HTTP/${this.head.versionMajor}.${this.head.versionMinor}`;
+    const head = this.head;
+    return head.versionMajor === 2 ? "HTTP/2" : `HTTP/${head.versionMajor}.${head.versionMinor}`;
   }
 
   // ── hosts and ports ──────────────────────────────────────────────────────────────────────

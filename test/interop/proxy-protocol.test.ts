@@ -119,6 +119,7 @@ describe("the binary behind nginx stream, TLS passed through (docs/tls.md, Behin
         const r = await run([
           "curl",
           "-s",
+          "--http1.1", // the line checked is HTTP/1.1's (left to itself curl takes h2 by ALPN)
           "--interface",
           "127.0.0.3",
           "--cacert",

@@ -8,7 +8,10 @@
  * every request, and a serving process killed under load left every call accounted once, none
  * reported unavailable that ran (issue 19), as did a node of a three-node NATS cluster (issue 21);
  * TLS handshakes stalled or fed garbage, and PROXY headers from untrusted peers or dribbled by a
- * trusted one, were each closed and counted (issue 21).
+ * trusted one, were each closed and counted (issue 21); HTTP/2 floods (rapid reset, CONTINUATION,
+ * SETTINGS, PING, empty DATA) each ended with GOAWAY ENHANCE_YOUR_CALM and counted, an HPACK bomb
+ * answered 431, the last stream id served and a lower one refused, zero-window readers cut by the
+ * send timeout (issue 22).
  * Latency and memory goals are judged by `npm run stress`, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -29,6 +32,8 @@ import type { TlsStallData } from "../../bench/stress/probes/tls-stall.ts";
 import type { TlsGarbageData } from "../../bench/stress/probes/tls-garbage.ts";
 import type { ProxyUntrustedData } from "../../bench/stress/probes/proxy-untrusted.ts";
 import type { ProxyDribbleData } from "../../bench/stress/probes/proxy-dribble.ts";
+import type { H2FloodData } from "../../bench/stress/probes/h2-floods.ts";
+import type { H2SlowReaderData } from "../../bench/stress/probes/h2-slow-reader.ts";
 import { QUICK, RPC_AMPLIFICATION_GOAL, type StressSettings } from "../../bench/stress/settings.ts";
 import { hasPeer } from "../../scripts/peers.ts";
 import { peerTest } from "../helpers/peers.ts";
@@ -39,6 +44,8 @@ const SETTINGS: StressSettings = {
   slowloris: { ...QUICK.slowloris, durationMs: 2000 },
   fuzz: { ...QUICK.fuzz, cases: 2000 },
   soak: { ...QUICK.soak, durationMs: 4000 },
+  h2Flood: { ...QUICK.h2Flood, durationMs: 1000 },
+  h2SlowReader: { ...QUICK.h2SlowReader, durationMs: 2000 },
   rssRecoveryLimitMs: 0,
 };
 /** The probes that need a nats-server (its tests say so where none is installed). */
@@ -88,6 +95,14 @@ describe("stress probes against netsvc (quick)", () => {
         "tls garbage",
         "proxy untrusted",
         "proxy dribble",
+        "h2 rapid reset",
+        "h2 continuation flood",
+        "h2 hpack bomb",
+        "h2 settings flood",
+        "h2 ping flood",
+        "h2 empty data flood",
+        "h2 slow reader",
+        "h2 stream id exhaustion",
       ]);
       for (const p of netsvc!.probes) {
         expect({ probe: p.probe, alive: p.alive, fdsBack: Number.isFinite(p.fdsBackMs) }).toEqual({
@@ -223,6 +238,27 @@ describe("stress probes against netsvc (quick)", () => {
       const dribble = (await probe("proxy dribble")).data as ProxyDribbleData;
       expect(dribble.closedByServer).toBeGreaterThanOrEqual(SETTINGS.proxyDribble.sockets);
       expect(dribble.heldPastTimeout).toBe(0);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  test(
+    "HTTP/2: floods end their connections with GOAWAY ENHANCE_YOUR_CALM, each counted; a bomb is 431; the last stream id is served, a lower one refused; a zero window is cut by the send timeout",
+    async () => {
+      for (const name of ["h2 rapid reset", "h2 continuation flood", "h2 settings flood", "h2 ping flood", "h2 empty data flood"]) {
+        const d = (await probe(name)).data as H2FloodData;
+        const calm = d.goaways.ENHANCE_YOUR_CALM ?? 0;
+        expect({ name, calm: calm > 0, counted: (d.counted ?? -1) >= calm }).toEqual({ name, calm: true, counted: true });
+      }
+      const bomb = (await probe("h2 hpack bomb")).data as H2FloodData;
+      expect(bomb.statuses["431"]).toBeGreaterThan(0);
+      expect(bomb.goaways.COMPRESSION_ERROR).toBeUndefined();
+      const ids = (await probe("h2 stream id exhaustion")).data as H2FloodData;
+      expect(ids.statuses["200"]).toBeGreaterThan(0);
+      expect(ids.goaways.PROTOCOL_ERROR).toBeGreaterThan(0);
+      const slow = (await probe("h2 slow reader")).data as H2SlowReaderData;
+      expect(slow.closedByServer).toBeGreaterThanOrEqual(SETTINGS.h2SlowReader.clients); // every first connection, at least
+      expect(slow.heldPastTimeout).toBe(0);
     },
     RUN_LIMIT_MS,
   );

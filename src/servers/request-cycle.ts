@@ -152,9 +152,7 @@ export class RequestCycle implements SessionOwner {
     if (this.phase !== SERVING || s === null) return;
     if ((this.received += chunk.length) > s.bodyLimit) return this.channel.refuseBody(413, "body over the limit");
     if (this.collected !== null) {
-      // A copy: the piece is a view into the transport's buffer, reused after this call, and
-      // Buffer#slice (the transports hand over Buffers) is a view too, not a copy.
-      this.collected.push(new Uint8Array(chunk));
+      this.collected.push(new Uint8Array(chunk)); // a copy: the piece (a Buffer: slice() is a view) is reused
       this.collectedBytes += chunk.length;
     }
     const servlet = this.servlet;

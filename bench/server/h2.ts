@@ -30,7 +30,7 @@ import { BROWSER_REQUEST } from "../corpora.ts";
 import { idleBytes, type IdleFigure, type IdleProtocol } from "./h2-idle.ts";
 import { type DownloadRow, downloadLines, h2Downloads } from "./h2-download.ts";
 import { LARGE_PATH, LARGE_SIZE, writeLargeFile } from "./large-download.ts";
-import { h2load, median, pin, type Run, rssMiB, SERVER_CPU, waitForPort } from "./measure.ts";
+import { type BenchContext, h2load, median, numberFlag, pin, type Run, rssMiB, SERVER_CPU, waitForPort } from "./measure.ts";
 import { nginxConfig, nginxWorker } from "./nginx-conf.ts";
 import { TLS_CERT, TLS_KEY } from "./tls-fixture.ts";
 
@@ -49,8 +49,8 @@ export interface H2Cell {
   runs: Run[];
 }
 
-/** How the HTTP/2 part is run. */
-export interface H2BenchOptions {
+/** How the HTTP/2 part is run (`site` holds hello.txt, 64k.bin, and LARGE_PATH when largeRounds > 0). */
+export interface H2BenchOptions extends BenchContext {
   rounds: number;
   /** Requests per h2load run (a fixed count: every server does the same work). */
   requests: number;
@@ -65,12 +65,6 @@ export interface H2BenchOptions {
   largeRounds: number;
   /** Idle connections held per server for the memory figures (0: none). */
   idleConnections: number;
-  /** The document root, holding hello.txt, 64k.bin, and LARGE_PATH when largeRounds > 0. */
-  site: string;
-  nextPort: () => number;
-  /** Scratch directory (nginx's configurations). */
-  work: string;
-  log: (line: string) => void;
 }
 
 /** The workload names of the HTTP/2 rows (the chart's panels). */
@@ -365,10 +359,7 @@ function report(cells: H2Cell[], servers: H2Server[], rows: DownloadRow[], idle:
 /** Standalone: the HTTP/2 rows alone, printed (nothing written to bench/results/). */
 if (import.meta.main) {
   const args = process.argv.slice(2);
-  const flag = (name: string, fallback: number) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : fallback;
-  };
+  const flag = (name: string, fallback: number) => numberFlag(args, name, fallback);
   const quick = args.includes("--quick");
   const work = mkdtempSync(join(tmpdir(), "netsvc-h2-bench-"));
   const site = join(work, "site");

@@ -76,6 +76,23 @@ export async function runTimedLoad(cmd: string[]): Promise<{ out: string; loadCp
   return { out: out + err, loadCpuShare: cpuUs / wallUs };
 }
 
+/** The number after `name` in `args` (a command line's `--rounds 3`), or `fallback` without it. */
+export function numberFlag(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+/** What each part of the server benchmark gets from the run that calls it. */
+export interface BenchContext {
+  /** The document root the file-serving peers serve. */
+  site: string;
+  /** A fresh port each call. */
+  nextPort: () => number;
+  /** Scratch directory (nginx's configurations). */
+  work: string;
+  log: (line: string) => void;
+}
+
 /** One measured load against one server. */
 export interface Run {
   rps: number;

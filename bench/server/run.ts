@@ -30,7 +30,7 @@ import { join, resolve } from "node:path";
 import { renderChart } from "./chart.ts";
 import { targetTable } from "./targets.ts";
 import { LARGE_PATH, LARGE_SIZE, largeDownloads, writeLargeFile } from "./large-download.ts";
-import { median, pin, type Run, rssMiB, runLoad as run, SERVER_CPU, waitForPort, wrk as wrkLoad } from "./measure.ts";
+import { median, numberFlag, pin, type Run, rssMiB, runLoad as run, SERVER_CPU, waitForPort, wrk as wrkLoad } from "./measure.ts";
 import { nginxConfig, nginxWorker } from "./nginx-conf.ts";
 import { TLS_HANDSHAKES, TLS_HELLO, tlsBench, type TlsCell } from "./tls.ts";
 import { H2_BROWSER, H2_HELLO, H2_STATIC, h2Bench, type H2Cell } from "./h2.ts";
@@ -38,10 +38,7 @@ import { BROWSER_REQUEST } from "../corpora.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number) => numberFlag(args, name, fallback);
 const DURATION = flag("--duration", 5);
 const ROUNDS = flag("--rounds", 3);
 const CONNECTIONS = flag("--connections", 50);

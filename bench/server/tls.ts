@@ -31,7 +31,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LARGE_PATH, LARGE_SIZE, largeDownloads, writeLargeFile } from "./large-download.ts";
-import { abNewConnections, median, pin, type Run, rssMiB, SERVER_CPU, waitForPort, wrk } from "./measure.ts";
+import { abNewConnections, type BenchContext, median, numberFlag, pin, type Run, rssMiB, SERVER_CPU, waitForPort, wrk } from "./measure.ts";
 import { nginxConfig, nginxWorker } from "./nginx-conf.ts";
 import { TLS_CERT, TLS_KEY } from "./tls-fixture.ts";
 
@@ -48,23 +48,16 @@ export interface TlsCell {
   runs: Run[];
 }
 
-/** How the TLS part is run. */
-export interface TlsBenchOptions {
+/** How the TLS part is run (`site` holds LARGE_PATH when largeRounds > 0). */
+export interface TlsBenchOptions extends BenchContext {
   rounds: number;
   duration: number;
   warmup: number;
   connections: number;
   /** Rounds of the 1 GiB download (0: none). */
   largeRounds: number;
-  /** The document root holding LARGE_PATH when largeRounds > 0. */
-  site: string;
   largePath: string;
   largeSize: number;
-  /** A fresh port each call. */
-  nextPort: () => number;
-  /** Scratch directory (nginx's configuration). */
-  work: string;
-  log: (line: string) => void;
 }
 
 interface TlsPeer {
@@ -307,10 +300,7 @@ function report(cells: TlsCell[], peers: TlsPeer[], ciphers: Map<string, string>
 /** Standalone: the TLS rows alone, printed (nothing written to bench/results/). */
 if (import.meta.main) {
   const args = process.argv.slice(2);
-  const flag = (name: string, fallback: number) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : fallback;
-  };
+  const flag = (name: string, fallback: number) => numberFlag(args, name, fallback);
   const work = mkdtempSync(join(tmpdir(), "netsvc-tls-bench-"));
   const site = join(work, "site");
   mkdirSync(site);

@@ -8,7 +8,13 @@ interface CellLike {
 }
 
 /** How each mode is named in a panel's title. */
-const MODE_TITLES: Record<string, string> = { plain: "keep-alive", pipelined: "16 pipelined", handshake: "1 request per new connection" };
+const MODE_TITLES: Record<string, string> = {
+  plain: "keep-alive",
+  pipelined: "16 pipelined",
+  handshake: "1 request per new connection",
+  h2c: "h2c, h2load -c 10 -m 100",
+  "h2 TLS": "h2 over TLS, h2load -c 10 -m 100",
+};
 
 const COLORS = ["#2a7", "#48c", "#c84", "#a5c", "#c55", "#888", "#5aa", "#aa5"];
 
@@ -20,7 +26,7 @@ function escapeXml(s: string): string {
 export function renderChart(cells: CellLike[], workloads: string[]): string {
   const panels: { title: string; bars: CellLike[] }[] = [];
   for (const w of workloads) {
-    for (const mode of ["plain", "pipelined", "handshake"]) {
+    for (const mode of Object.keys(MODE_TITLES)) {
       const bars = cells.filter((c) => c.workload === w && c.mode === mode);
       if (bars.length) panels.push({ title: `${w}, ${MODE_TITLES[mode]}`, bars });
     }

@@ -42,10 +42,13 @@ const SAMPLE_MS = 20;
 /** One download may take at most this long (ms) before curl is killed and the run fails. */
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 
-/** Runs curl to /dev/null on CPU 1; resolves with the bytes it received. */
-async function curl(url: string): Promise<number> {
+/**
+ * Runs curl to /dev/null on CPU 1 (`flags` added, e.g. --http2-prior-knowledge); resolves with
+ * the bytes it received.
+ */
+export async function curl(url: string, flags: string[] = []): Promise<number> {
   const insecure = url.startsWith("https:") ? ["-k"] : [];
-  const p = Bun.spawn(["taskset", "-c", "1", "curl", "-s", ...insecure, "-o", "/dev/null", "-w", "%{size_download}", url], {
+  const p = Bun.spawn(["taskset", "-c", "1", "curl", "-s", ...insecure, ...flags, "-o", "/dev/null", "-w", "%{size_download}", url], {
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -76,6 +76,23 @@ export async function runTimedLoad(cmd: string[]): Promise<{ out: string; loadCp
   return { out: out + err, loadCpuShare: cpuUs / wallUs };
 }
 
+/** The number after `name` in `args` (a command line's `--rounds 3`), or `fallback` without it. */
+export function numberFlag(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+/** What each part of the server benchmark gets from the run that calls it. */
+export interface BenchContext {
+  /** The document root the file-serving peers serve. */
+  site: string;
+  /** A fresh port each call. */
+  nextPort: () => number;
+  /** Scratch directory (nginx's configurations). */
+  work: string;
+  log: (line: string) => void;
+}
+
 /** One measured load against one server. */
 export interface Run {
   rps: number;
@@ -134,4 +151,46 @@ export async function abNewConnections(url: string, pid: number, seconds: number
   if (!Number.isFinite(rps)) throw new Error(`ab failed against ${url}: ${out}`);
   const negotiated = out.match(/SSL\/TLS Protocol:\s+(\S+)/)?.[1] ?? "";
   return { rps, requests, errors, cpuUsPerRequest: (((after - before) / CLK_TCK) * 1e6) / requests, loadCpuShare, negotiated };
+}
+
+/** How an h2load load is made: a fixed number of requests over `clients` connections. */
+export interface H2Load {
+  requests: number;
+  clients: number;
+  /** Concurrent streams per connection (h2load -m). */
+  streams: number;
+  /** Extra request header lines ("name: value"), sent on every request (HPACK indexes them). */
+  headers?: string[];
+}
+
+/** An h2load run's figures and the application protocol h2load reports it spoke. */
+export interface H2Run extends Run {
+  protocol: string;
+}
+
+/**
+ * h2load -t1 against `url`, timing server `pid`'s CPU: h2c by prior knowledge over http, h2 by
+ * ALPN over https. Throws unless h2load spoke HTTP/2 (over https it falls back to http/1.1 when
+ * the server does not choose h2: that would be a different benchmark).
+ */
+export async function h2load(url: string, pid: number, load: H2Load): Promise<H2Run> {
+  const cmd = ["h2load", "-n", String(load.requests), "-c", String(load.clients), "-m", String(load.streams)];
+  for (const h of load.headers ?? []) cmd.push("-H", h);
+  cmd.push(url);
+  const before = cpuTicks(pid);
+  const { out, loadCpuShare } = await runTimedLoad(cmd);
+  const after = cpuTicks(pid);
+  const protocol = out.match(/Application protocol: (\S+)/)?.[1] ?? "none";
+  const rps = Number(out.match(/finished in [\d.]+m?s, ([\d.]+) req\/s/)?.[1] ?? Number.NaN);
+  const counts = out.match(/requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded/);
+  if (!Number.isFinite(rps) || !counts || !protocol.startsWith("h2")) throw new Error(`h2load failed against ${url}: ${out}`);
+  const requests = Number(counts[1]);
+  return {
+    rps,
+    requests,
+    errors: requests - Number(counts[2]),
+    cpuUsPerRequest: (((after - before) / CLK_TCK) * 1e6) / requests,
+    loadCpuShare,
+    protocol,
+  };
 }

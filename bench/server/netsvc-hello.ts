@@ -1,9 +1,11 @@
 /**
  * Benchmark peer: the netsvc hello servlet (sendResponse / sendHeader / sendContent, 13-byte body).
- * `bun netsvc-hello.ts PORT [--tls]`: with --tls, HTTPS with the test certificate (tls-fixture.ts).
+ * `bun netsvc-hello.ts PORT [--tls] [--idle-timeout S]`: with --tls, HTTPS with the test certificate
+ * (tls-fixture.ts); --idle-timeout sets keepAliveTimeoutMs (default KEEP_ALIVE_TIMEOUT_MS, 5 s).
+ * HTTP/2 is on by default (h2c by prior knowledge, h2 by ALPN), beside HTTP/1.x on the same port.
  */
 import { Dispatcher, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
-import { TLS_CERT, TLS_KEY, wantsTls } from "./tls-fixture.ts";
+import { idleTimeoutSeconds, TLS_CERT, TLS_KEY, wantsTls } from "./tls-fixture.ts";
 
 class Hello extends HttpServlet {
   override processRequest(): void {
@@ -21,8 +23,10 @@ class HelloServer extends HttpServer {
   }
 }
 
+const idleTimeout = idleTimeoutSeconds(process.argv);
 const daemon = new HttpDaemon(Number(process.argv[2]), {
   maxRequestsPerConnection: 1e9,
+  ...(idleTimeout !== undefined ? { keepAliveTimeoutMs: idleTimeout * 1000 } : {}),
   ...(wantsTls(process.argv) ? { tls: { cert: TLS_CERT, key: TLS_KEY } } : {}),
 });
 daemon.attach("/", new HelloServer());

@@ -6,8 +6,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Writes nginx.conf for a server block into `dir` (made if missing); returns its path. */
-export function nginxConfig(dir: string, server: string): string {
+/**
+ * Writes nginx.conf for a server block into `dir` (made if missing); returns its path.
+ * `workerConnections`: nginx's worker_connections (default 1024; the idle-connection rows of
+ * bench/server/h2.ts hold more).
+ */
+export function nginxConfig(dir: string, server: string, workerConnections = 1024): string {
   mkdirSync(join(dir, "logs"), { recursive: true });
   const conf = join(dir, "nginx.conf");
   writeFileSync(
@@ -17,7 +21,7 @@ user root;
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/error.log warn;
-events { worker_connections 1024; }
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
   sendfile on;

@@ -5,7 +5,10 @@
  * twice: with wrk's minimal request, and with the parser benchmark's 703-byte browser head.
  * Then the same over HTTPS (bench/server/tls.ts: netsvc, Bun.serve, nginx and the bare responder
  * with the same certificate; keep-alive, pipelined, and a new TLS connection per request);
- * `--no-tls` skips it.
+ * `--no-tls` skips it. Then HTTP/2 (bench/server/h2.ts: netsvc, Bun.serve `http2: true` and nginx
+ * `http2`, h2c and h2 over TLS, h2load -c 10 -m 100 with `--h2-requests` per run; the 1 GiB
+ * download over one stream vs HTTP/1.1 when `--large-rounds` > 0; memory per idle HTTP/2
+ * connection with `--h2-idle` held); `--no-h2` skips it, `--h2-quick` keeps h2c only, no idle rows.
  * ab -k and h2load --h1 -m 16 give second opinions. Reports CPU time per request (from
  * /proc/<pid>/stat) and resident memory after every round, and writes JSON and an SVG bar chart
  * to bench/results/.
@@ -27,17 +30,15 @@ import { join, resolve } from "node:path";
 import { renderChart } from "./chart.ts";
 import { targetTable } from "./targets.ts";
 import { LARGE_PATH, LARGE_SIZE, largeDownloads, writeLargeFile } from "./large-download.ts";
-import { median, pin, type Run, rssMiB, runLoad as run, SERVER_CPU, waitForPort, wrk as wrkLoad } from "./measure.ts";
+import { median, numberFlag, pin, type Run, rssMiB, runLoad as run, SERVER_CPU, waitForPort, wrk as wrkLoad } from "./measure.ts";
 import { nginxConfig, nginxWorker } from "./nginx-conf.ts";
 import { TLS_HANDSHAKES, TLS_HELLO, tlsBench, type TlsCell } from "./tls.ts";
+import { H2_BROWSER, H2_HELLO, H2_STATIC, h2Bench, type H2Cell } from "./h2.ts";
 import { BROWSER_REQUEST } from "../corpora.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number) => numberFlag(args, name, fallback);
 const DURATION = flag("--duration", 5);
 const ROUNDS = flag("--rounds", 3);
 const CONNECTIONS = flag("--connections", 50);
@@ -48,6 +49,13 @@ const SCALING = !args.includes("--no-scaling");
 const LARGE_ROUNDS = flag("--large-rounds", 2);
 /** The HTTPS rows (bench/server/tls.ts); `--no-tls` skips them. */
 const TLS = !args.includes("--no-tls");
+/** The HTTP/2 rows (bench/server/h2.ts); `--no-h2` skips them, `--h2-quick` makes them small. */
+const H2 = !args.includes("--no-h2");
+const H2_QUICK = args.includes("--h2-quick");
+/** Requests per h2load run of the HTTP/2 rows. */
+const H2_REQUESTS = flag("--h2-requests", H2_QUICK ? 50_000 : 200_000);
+/** Idle HTTP/2 (and HTTP/1.1) connections held for the memory figures (0: none). */
+const H2_IDLE = flag("--h2-idle", H2_QUICK ? 0 : 2000);
 /** `--no-write`: print the tables, leave bench/results/ as it is (trial runs). */
 const WRITE = !args.includes("--no-write");
 
@@ -207,6 +215,26 @@ try {
     });
   }
 
+  // ── HTTP/2 ──────────────────────────────────────────────────────────────────────────────
+  // Its own servers (h2c and TLS), rounds of a fixed request count, rotation and medians.
+  let h2: Awaited<ReturnType<typeof h2Bench>> | null = null;
+  if (H2) {
+    h2 = await h2Bench({
+      rounds: ROUNDS,
+      requests: H2_REQUESTS,
+      warmupRequests: WARMUP > 0 ? H2_REQUESTS / 10 : 0,
+      clients: 10,
+      streams: 100,
+      transports: H2_QUICK ? ["h2c"] : ["h2c", "h2 TLS"],
+      largeRounds: LARGE_ROUNDS,
+      idleConnections: H2_IDLE,
+      site,
+      nextPort: () => nextPort++,
+      work,
+      log: console.log,
+    });
+  }
+
   // ── second opinions ─────────────────────────────────────────────────────────────────────
   const opinions: { tool: string; workload: string; peer: string; rps: number; failed: number }[] = [];
   if (SECOND_OPINIONS) {
@@ -333,6 +361,7 @@ try {
   if (large) lines.push("", ...large.lines);
   if (tls)
     lines.push("", "HTTPS (bench/server/tls.ts; the same certificate for every server, see bench/results/tls.md):", "", ...tls.lines);
+  if (h2) lines.push("", "HTTP/2 (bench/server/h2.ts, see bench/results/h2.md):", "", ...h2.lines);
   const report = lines.join("\n");
   console.log("\n" + report);
 
@@ -343,7 +372,10 @@ try {
     rounds: ROUNDS,
     warmupSeconds: WARMUP,
     connections: CONNECTIONS,
-    cells: [...cells, ...(tls?.cells ?? [])].map((c: Cell | TlsCell) => ({ ...c, medianRps: median(c.runs.map((r) => r.rps)) })),
+    cells: [...cells, ...(tls?.cells ?? []), ...(h2?.cells ?? [])].map((c: Cell | TlsCell | H2Cell) => ({
+      ...c,
+      medianRps: median(c.runs.map((r) => r.rps)),
+    })),
     rss: Object.fromEntries(peers.map((p) => [p.name, p.rss])),
     opinions,
     scaling,
@@ -356,7 +388,11 @@ try {
     writeFileSync(join(ROOT, "bench/results/server.md"), report + "\n");
     writeFileSync(
       join(ROOT, "bench/results/server.svg"),
-      renderChart(results.cells, [...workloads.map((w) => w.name), ...(tls ? [TLS_HELLO, TLS_HANDSHAKES] : [])]),
+      renderChart(results.cells, [
+        ...workloads.map((w) => w.name),
+        ...(tls ? [TLS_HELLO, TLS_HANDSHAKES] : []),
+        ...(h2 ? [H2_HELLO, H2_STATIC, H2_BROWSER] : []),
+      ]),
     );
     console.log("\nwrote bench/results/server.json, server.md and server.svg");
   } else console.log("\n--no-write: bench/results/ left as it was");

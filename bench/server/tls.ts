@@ -32,7 +32,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LARGE_PATH, LARGE_SIZE, largeDownloads, writeLargeFile } from "./large-download.ts";
-import { abNewConnections, median, pin, type Run, rssMiB, SERVER_CPU, waitForPort, wrk } from "./measure.ts";
+import { abNewConnections, type BenchContext, median, numberFlag, pin, type Run, rssMiB, SERVER_CPU, waitForPort, wrk } from "./measure.ts";
 import { nginxConfig, nginxWorker } from "./nginx-conf.ts";
 import { TLS_CERT, TLS_KEY } from "./tls-fixture.ts";
 
@@ -51,8 +51,8 @@ export interface TlsCell {
   runs: Run[];
 }
 
-/** How the TLS part is run. */
-export interface TlsBenchOptions {
+/** How the TLS part is run (`site` holds LARGE_PATH when largeRounds > 0). */
+export interface TlsBenchOptions extends BenchContext {
   rounds: number;
   duration: number;
   warmup: number;
@@ -61,15 +61,8 @@ export interface TlsBenchOptions {
   largeRounds: number;
   /** The loads run (default: all three); a server none of them uses is not started. */
   modes?: readonly TlsMode[];
-  /** The document root holding LARGE_PATH when largeRounds > 0. */
-  site: string;
   largePath: string;
   largeSize: number;
-  /** A fresh port each call. */
-  nextPort: () => number;
-  /** Scratch directory (nginx's configuration). */
-  work: string;
-  log: (line: string) => void;
 }
 
 interface TlsPeer {
@@ -344,10 +337,7 @@ if (import.meta.main) {
   const modesArg = args.indexOf("--modes");
   const modes = modesArg >= 0 ? (args[modesArg + 1] ?? "").split(",") : [...TLS_MODES];
   for (const m of modes) if (!TLS_MODES.includes(m as TlsMode)) throw new Error(`--modes: unknown mode ${m} (${TLS_MODES.join(", ")})`);
-  const flag = (name: string, fallback: number) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : fallback;
-  };
+  const flag = (name: string, fallback: number) => numberFlag(args, name, fallback);
   const work = mkdtempSync(join(tmpdir(), "netsvc-tls-bench-"));
   const site = join(work, "site");
   mkdirSync(site);

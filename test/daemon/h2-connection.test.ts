@@ -27,6 +27,13 @@ const CERT = readFileSync(join(FIXTURES, "localhost.crt"), "utf8");
 const KEY = readFileSync(join(FIXTURES, "localhost.key"), "utf8");
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const hello = () => new FnServer((s) => new TextServlet(s, "Hello, world!"));
+/** A GET of / as literal fields. */
+const GET: [string, string][] = [
+  [":method", "GET"],
+  [":scheme", "http"],
+  [":authority", "x"],
+  [":path", "/"],
+];
 
 test("h2c by prior knowledge: the servlet's answer, its fields lowercased, nothing connection-specific", async () => {
   await using d = startDaemon({ "/": hello() });
@@ -218,16 +225,7 @@ test("a malformed request is a stream error; frames on a closed or lower stream 
   );
   const rst = await client.nextFrame(FRAME_RST_STREAM, 2000, 1);
   expect(rst.errorCode).toBe(PROTOCOL_ERROR);
-  client.sendHeaders(
-    3,
-    [
-      [":method", "GET"],
-      [":scheme", "http"],
-      [":authority", "x"],
-      [":path", "/"],
-    ],
-    true,
-  );
+  client.sendHeaders(3, GET, true);
   expect(text((await client.response(3)).body)).toBe("Hello, world!");
   // DATA on stream 3, closed by both END_STREAMs: STREAM_CLOSED.
   client.sendData(3, "x");
@@ -238,27 +236,9 @@ test("a malformed request is a stream error; frames on a closed or lower stream 
 test("a stream id lower than one already opened is a connection error PROTOCOL_ERROR", async () => {
   await using d = startDaemon({ "/": hello() });
   await using client = await H2Client.connect(d.port);
-  client.sendHeaders(
-    5,
-    [
-      [":method", "GET"],
-      [":scheme", "http"],
-      [":authority", "x"],
-      [":path", "/"],
-    ],
-    true,
-  );
+  client.sendHeaders(5, GET, true);
   await client.response(5);
-  client.sendHeaders(
-    3,
-    [
-      [":method", "GET"],
-      [":scheme", "http"],
-      [":authority", "x"],
-      [":path", "/"],
-    ],
-    true,
-  );
+  client.sendHeaders(3, GET, true);
   expect((await client.waitForGoaway()).errorCode).toBe(PROTOCOL_ERROR);
   await client.closed;
 });

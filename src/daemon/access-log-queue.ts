@@ -66,18 +66,21 @@ export class AccessLogQueue {
 
   /**
    * A line whose response has no place in the output yet (an HTTP/2 stream's: complete, its frames
-   * not yet written), made now while the request can still be read; place() settles it. Lines after
-   * it wait for it, so the log keeps the order in which responses completed.
+   * not yet written), made now while the request can still be read, and queued by place() — so a
+   * stream whose frames wait (its window shut) holds no other stream's line back.
    */
-  addUnplaced(s: ExchangeRecord, status: number): PendingLine {
-    return this.addResponse(s, status, NOT_PLACED, true, 0);
+  makeUnplaced(s: ExchangeRecord, status: number): PendingLine {
+    const line = this.addResponse(s, status, NOT_PLACED, true, 0);
+    this.lines.pop();
+    return line;
   }
 
-  /** The response of `line` (from addUnplaced) ends at `end` after `bytes`, with `status`. */
+  /** Queues `line` (from makeUnplaced): its response ends at `end` after `bytes`, with `status`. */
   place(line: PendingLine, end: number, bytes: number, status: number): void {
     line.start = end - bytes;
     line.end = end;
     line.status = status;
+    this.lines.push(line);
   }
 
   /** A canned refusal of `bytes` ending at `end` (a request that could not be parsed): its status stands. */

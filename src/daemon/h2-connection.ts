@@ -51,6 +51,7 @@ import {
 } from "../parser/h2/frame.ts";
 import { CLIENT_PREFACE_LENGTH, matchPreface } from "../parser/h2/preface.ts";
 import { applySettings } from "../parser/h2/settings.ts";
+import { H2_HEADER_TABLE_SIZE } from "../parser/limits.ts";
 import { writePingAck, writeSettings, writeSettingsAck } from "../http/h2/frame-writer.ts";
 import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
@@ -68,7 +69,7 @@ const ADVERTISED = {
   initialWindowSize: H2_STREAM_WINDOW,
   maxFrameSize: H2_MAX_FRAME_SIZE,
   maxHeaderListSize: H2_MAX_HEADER_LIST_SIZE,
-  headerTableSize: 4096,
+  headerTableSize: H2_HEADER_TABLE_SIZE, // the decoder's table: what we advertise is what it holds
 };
 /** RFC 9113 §6.9.2: the initial window every connection starts with. */
 const DEFAULT_WINDOW = 65_535;
@@ -192,6 +193,7 @@ export class H2Connection extends H2Streams implements ConnectionInput {
   /** The daemon's sweep: the preface and idle timeouts, a client that reads nothing or never opens its window. */
   sweep(now: number): void {
     if (this.state === CLOSED) return;
+    if (this.active > 0) this.sweepStreams(now);
     const busy = this.output.pending > 0 || this.pending.length > 0;
     const due = this.deadlines.due(now, true, 0, busy);
     if (due === DEADLINE_SEND) {
@@ -237,7 +239,10 @@ export class H2Connection extends H2Streams implements ConnectionInput {
         break;
       }
       if (r < 0) {
-        // A stream error comes once the whole frame is there: it is skipped whole.
+        // A stream error comes once the whole frame is there: it is skipped whole — but a HEADERS
+        // frame's block (one depending on its own stream, §5.3.1) is still decoded first, or the
+        // dynamic table would leave the client's (§4.3), and its stream id counts as used.
+        if (frame.type === FRAME_HEADERS && this.followBlock(buf)) break;
         this.streamError(frame.streamId, h2ErrorCode(r));
         p += FRAME_HEADER_LENGTH + frame.length;
         continue;
@@ -283,7 +288,7 @@ export class H2Connection extends H2Streams implements ConnectionInput {
         return;
       case FRAME_GOAWAY:
         // The client will open no more streams; those in flight finish, then the connection closes.
-        this.goawaySent = true;
+        this.peerWentAway = true;
         if (this.active === 0) this.beginClosing();
         return;
       case FRAME_WINDOW_UPDATE: {
@@ -314,6 +319,7 @@ export class H2Connection extends H2Streams implements ConnectionInput {
     }
     const data = f.payloadEnd - f.payloadStart;
     const endStream = (f.flags & FLAG_END_STREAM) !== 0;
+    if (data > 0) stream.bodyDeadline = this.daemon.clock + this.daemon.limits.bodyIdleTimeoutMs;
     if (data === 0 && !endStream && this.flood.emptyFrame(this.daemon.clock)) return this.calm();
     // §8.1.1: a body longer than its Content-Length, or ending shorter, is malformed.
     const declared = stream.head.contentLength;
@@ -325,7 +331,7 @@ export class H2Connection extends H2Streams implements ConnectionInput {
     stream.recvWindow -= length - data;
     stream.receiveData(buf, f.payloadStart, f.payloadEnd);
     if (endStream) this.remoteEnded(stream);
-    else if (stream.state === STREAM_STATE_HALF_CLOSED_LOCAL && this.isBodyTooLong(stream)) this.stopBody(stream);
+    else if (stream.state === STREAM_STATE_HALF_CLOSED_LOCAL && stream.isBodyTooLong(this.daemon.limits.maxBody)) this.stopBody(stream);
     else if (stream.output.pending > 0) this.streamReady(stream);
   }
 
@@ -354,6 +360,15 @@ export class H2Connection extends H2Streams implements ConnectionInput {
       this.blocks.begin(id, open ? this.openStream(id) : null, false, endStream, !open && !this.goawaySent);
     }
     this.readFragment(buf);
+  }
+
+  /** Decodes a refused HEADERS frame's block for HPACK's sake; true when that ended the connection. */
+  private followBlock(buf: Uint8Array): boolean {
+    const f = this.frame;
+    if (f.streamId > this.lastStreamId && f.streamId % 2 === 1) this.lastStreamId = f.streamId;
+    this.blocks.begin(f.streamId, null, false, (f.flags & FLAG_END_STREAM) !== 0, false);
+    this.readFragment(buf);
+    return this.state !== OPEN;
   }
 
   /** A header block fragment; at END_HEADERS the block is finished (a request starts, or trailers end one). */

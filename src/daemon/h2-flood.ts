@@ -3,7 +3,7 @@
  * client nothing it could not have had more cheaply — streams reset before their answer (rapid
  * reset, CVE-2023-44487), SETTINGS and PING frames (each owes an ACK), frames that carry nothing, header blocks past the advertised limit (HPACK bombs) —
  * each over a one-second window. Past its limit (limits.ts) the connection ends with GOAWAY
- * ENHANCE_YOUR_CALM (SPEC §11). Counting only: four numbers and their windows, no allocation.
+ * ENHANCE_YOUR_CALM (SPEC §11). Counting only: a number and a window per kind, no allocation.
  */
 import {
   H2_MAX_EMPTY_FRAMES_PER_SECOND,

@@ -17,7 +17,7 @@
  */
 import type { RequestHead } from "../parser/index.ts";
 import type { HeaderBlock } from "../parser/h2/header-block.ts";
-import type { ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
+import type { ChannelAddresses, ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
 import type { RequestCycle } from "../servers/request-cycle.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { H2_STREAM_BUFFER, H2_STREAM_BUFFER_SPARES } from "./limits.ts";
@@ -69,7 +69,7 @@ export interface StreamHost {
   countServletAbort(): void;
 }
 
-/** One stream of an HTTP/2 connection (see the file comment); pooled by its connection. */
+/** One stream of an HTTP/2 connection (see the file comment); pooled by the daemon (H2StreamPool). */
 export class H2Stream implements RequestChannel {
   /** The stream identifier (odd: opened by the client); 0 while pooled. */
   id = 0;
@@ -97,6 +97,12 @@ export class H2Stream implements RequestChannel {
   remoteEnded = false;
   /** Body bytes that arrive are dropped (the response is complete, or the body was refused). */
   discarding = false;
+  /** When the request's body must next show progress (ms, the daemon's clock); 0: no body is awaited. */
+  bodyDeadline = 0;
+  /** The body did not come in time: the stream ends after its response (408 if none was begun). */
+  bodyTimedOut = false;
+  /** When the stream's send window last shut with output waiting (ms); reset as it is framed again. */
+  blockedSince = 0;
   /** Queued in its connection's list of streams to frame. */
   ready = false;
   /** A RST_STREAM to send once the queued output is framed (close() after an error mid-response); 0: none. */
@@ -116,13 +122,13 @@ export class H2Stream implements RequestChannel {
   /** Callbacks of whenDrained(); null until the first. */
   private drainWaiters: (() => void)[] | null = null;
 
+  /** The connection the stream belongs to while in use (H2StreamPool.take sets it). */
+  host: StreamHost = DETACHED_HOST;
+
   /**
    * A stream reading its requests into `head` from the decoded `block`; its queue turns
    * congested above `highWaterMark` bytes.
    */
-  /** The connection the stream belongs to while in use (H2StreamPool.take sets it). */
-  host: StreamHost = DETACHED_HOST;
-
   constructor(
     readonly head: RequestHead,
     readonly block: HeaderBlock,
@@ -159,7 +165,8 @@ export class H2Stream implements RequestChannel {
     this.state = STREAM_STATE_OPEN;
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
-    this.recvCredit = this.bodyBytes = this.headEnd = this.wireBytes = 0;
+    this.recvCredit = this.bodyBytes = this.headEnd = this.wireBytes = this.bodyDeadline = this.blockedSince = 0;
+    this.bodyTimedOut = false;
     this.logLine = null;
     this.headSent = this.endSent = this.responded = this.remoteEnded = this.discarding = this.endHeld = false;
     this.pendingReset = -1;
@@ -184,6 +191,18 @@ export class H2Stream implements RequestChannel {
   }
 
   // ── RequestChannel ─────────────────────────────────────────────────────────────────────────
+
+  /** A copy: the stream is pooled and will carry other clients' requests (RequestChannel). */
+  retiredAddresses(): ChannelAddresses {
+    const secure = this.isSecure();
+    return {
+      localAddress: this.localAddress,
+      localPort: this.localPort,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.remotePort,
+      isSecure: () => secure,
+    };
+  }
 
   isSecure(): boolean {
     return this.host.isSecure();
@@ -299,9 +318,21 @@ export class H2Stream implements RequestChannel {
     (this.held ??= []).push(Uint8Array.prototype.slice.call(payload, start, end));
   }
 
+  /** The rest of a body whose response is complete is longer than `maxBody`: not worth discarding (SPEC §3). */
+  isBodyTooLong(maxBody: number): boolean {
+    const declared = this.head.contentLength;
+    return declared >= 0 ? declared - this.bodyBytes > maxBody : this.bodyBytes > maxBody;
+  }
+
+  /** True while body pieces wait for the servlet (its own pace, not the client's: no body deadline runs). */
+  isHolding(): boolean {
+    return this.held !== null;
+  }
+
   /** END_STREAM: the body is whole (after any held pieces). */
   receiveEnd(): void {
     this.remoteEnded = true;
+    this.bodyDeadline = 0;
     if (this.state === STREAM_STATE_OPEN) this.state = STREAM_STATE_HALF_CLOSED_REMOTE;
     if (this.cycle === null || this.discarding) return;
     if (this.held !== null) this.endHeld = true;
@@ -350,9 +381,24 @@ const INTERNAL_ERROR_CODE = 0x2;
 /** RFC 9113 §7 CANCEL. */
 const CANCEL_CODE = 0x8;
 
-/** What a pooled stream points at: nothing of any connection (every call is refused as a bug would be). */
-const DETACHED_HOST: StreamHost = new Proxy({} as StreamHost, {
-  get(_t, name) {
-    throw new Error(`H2Stream: ${String(name)} asked of a stream not in use`);
-  },
-});
+/**
+ * What a pooled stream points at: no connection. A session retired long ago may still call its
+ * transport (a servlet failing after its client left): those calls do nothing here, never throw.
+ */
+const DETACHED_HOST: StreamHost = {
+  localAddress: "",
+  localPort: 0,
+  remoteAddress: "",
+  remotePort: 0,
+  isSecure: () => false,
+  headerTail: () => new Uint8Array(0),
+  streamReady() {},
+  sendContinue() {},
+  bodyConsumed() {},
+  streamResponded() {},
+  resetStream() {},
+  bodyRefused() {},
+  logError() {},
+  contentDropped() {},
+  countServletAbort() {},
+};

@@ -53,6 +53,8 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   protected recvCredit = 0;
   /** GOAWAY was sent: no new stream is taken (NO_ERROR: the ones in flight finish). */
   protected goawaySent = false;
+  /** The client sent GOAWAY: it opens no more streams; the connection closes once the last one ends. */
+  protected peerWentAway = false;
   /** Requests name their client in a forwarded header (a trusted proxy without a PROXY header). */
   private forwarded = false;
   /** The client's frames and blocks that cost us work for nothing, counted (h2-flood.ts). */
@@ -114,7 +116,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
    * when its END_STREAM is framed (then its place in the output and its bytes are known).
    */
   streamResponded(stream: H2Stream, exchange: ExchangeRecord): void {
-    stream.logLine = this.accessQueue()?.addUnplaced(exchange, exchange.status) ?? null;
+    stream.logLine = this.accessQueue()?.makeUnplaced(exchange, exchange.status) ?? null;
   }
 
   resetStream(stream: H2Stream, code: number, graceful: boolean): void {
@@ -162,13 +164,15 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
       // authorised as HttpConnection authorises it: a refused client ends the connection.
       const client = this.daemon.trustedProxies!.clientOf(stream.head, stream.headBytes, this.peerAddress);
       if (!this.daemon.authoriseClient(client)) {
+        // One client of the proxy is refused: its stream, not the others sharing the connection.
         this.daemon.counters.denied++;
-        return this.abort();
+        return this.refuseStream(stream, 403, endsStream);
       }
       stream.clientAddress = client;
     }
     this.daemon.counters.requests++;
     stream.cycle = this.port.cycles.take(stream);
+    if (!endsStream) stream.bodyDeadline = this.daemon.clock + this.daemon.limits.bodyIdleTimeoutMs;
     stream.cycle.begin();
     if (endsStream && stream.state === STREAM_STATE_OPEN) this.remoteEnded(stream);
     // A head the servlet began without asking for a flush (a deferred answer) goes out this turn.
@@ -239,7 +243,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     // A stream still in the ready list is recycled when the list is next walked.
     if (!stream.ready) this.recycle(stream);
     if (this.active === 0) {
-      if (this.goawaySent || this.daemon.stopping) this.beginClosing();
+      if (this.goawaySent || this.peerWentAway || this.daemon.stopping) this.beginClosing();
       else this.deadlines.keepAlive(this.daemon.clock);
     }
   }
@@ -268,17 +272,23 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   }
 
   protected frameStream(stream: H2Stream): void {
+    const sent = stream.wireBytes;
     if (!stream.endSent) this.framer.frame(stream);
-    const pending = stream.output.pending;
-    if (pending > 0) {
-      if (this.framer.blocked && !this.blocked.includes(stream)) this.blocked.push(stream);
-    } else if (stream.pendingReset >= 0) {
-      this.sendReset(stream.id, stream.pendingReset);
-      stream.endSent = true;
-      this.abandonStream(stream, false);
-      return;
-    } else if (stream.responded && stream.headSent && !stream.endSent) {
-      this.framer.endStream(stream);
+    if (stream.output.pending > 0) {
+      if (this.framer.blocked && !this.blocked.includes(stream)) {
+        this.blocked.push(stream);
+        // The stall's clock restarts only when this stream's bytes moved (not another's window).
+        if (stream.wireBytes > sent || stream.blockedSince === 0) stream.blockedSince = this.daemon.clock;
+      }
+    } else {
+      stream.blockedSince = 0;
+      if (stream.pendingReset >= 0) {
+        this.sendReset(stream.id, stream.pendingReset);
+        stream.endSent = true;
+        this.abandonStream(stream, false);
+        return;
+      }
+      if (stream.responded && stream.headSent && !stream.endSent) this.framer.endStream(stream);
     }
     if (!stream.output.isCongested()) stream.callDrainWaiters();
     if (stream.endSent && stream.responded) {
@@ -289,18 +299,37 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
         this.accessQueue()!.place(line, this.outputEnd(), stream.wireBytes, line.status);
       }
       if (stream.remoteEnded) this.closeStream(stream);
-      else if (this.isBodyTooLong(stream)) this.stopBody(stream);
+      else if (stream.isBodyTooLong(this.daemon.limits.maxBody) || stream.bodyTimedOut) this.stopBody(stream);
       // Else the rest of the body is read and dropped, as HTTP/1 does (and still checked against
       // its Content-Length, §8.1.1): the stream closes at its END_STREAM.
       else stream.state = STREAM_STATE_HALF_CLOSED_LOCAL;
     }
   }
 
-  /** The rest of a body whose response is complete is longer than is worth discarding (SPEC §3, maxBody). */
-  protected isBodyTooLong(stream: H2Stream): boolean {
-    const declared = stream.head.contentLength;
-    const limit = this.daemon.limits.maxBody;
-    return declared >= 0 ? declared - stream.bodyBytes > limit : stream.bodyBytes > limit;
+  /**
+   * The daemon's sweep, per stream: a body that shows no progress for bodyIdleTimeoutMs while the
+   * servlet waits for it (SPEC §6: 408, as over HTTP/1), and a stream whose window the client
+   * keeps shut with output waiting for sendTimeoutMs, whatever the other streams do (SPEC §11:
+   * GOAWAY ENHANCE_YOUR_CALM).
+   */
+  protected sweepStreams(now: number): void {
+    for (const s of this.streams.list()) {
+      if (s.bodyDeadline > 0 && now >= s.bodyDeadline && !s.isHolding()) this.bodyTimedOut(s);
+      else if (s.blockedSince > 0 && now - s.blockedSince >= this.daemon.limits.sendTimeoutMs && this.blocked.includes(s)) {
+        this.daemon.counters.timeouts++;
+        return this.calm(); // SPEC §11: a zero-window stall ends the connection
+      }
+    }
+  }
+
+  private bodyTimedOut(stream: H2Stream): void {
+    this.daemon.counters.timeouts++;
+    stream.bodyDeadline = 0;
+    stream.bodyTimedOut = true;
+    if (stream.responded || stream.cycle === null) return this.stopBody(stream);
+    // RFC 9110 §15.5.9: 408 if nothing of the response was sent; the stream ends after it.
+    stream.cycle.fail(408, "the body timed out");
+    this.streamReady(stream);
   }
 
   /** §8.1: the response is complete and the rest of the request is not wanted: RST_STREAM NO_ERROR. */
@@ -371,11 +400,14 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     this.daemon.counters.http2StreamErrors++;
     this.sendReset(id, code);
     const stream = this.streams.get(id);
-    if (stream !== undefined) {
-      stream.endSent = true;
-      this.abandonStream(stream, false);
-    }
     this.closedIds.reset(id);
+    if (stream === undefined) return;
+    const cut = !stream.endSent;
+    stream.endSent = true;
+    this.abandonStream(stream, false);
+    // CVE-2025-8671 ("MadeYouReset"): a client that makes us reset its streams (a bad frame on an
+    // open stream) frees their slots as a reset of its own would: the same budget (rapid reset).
+    if (cut && this.flood.reset(this.daemon.clock)) this.calm();
   }
 
   protected sendGoaway(code: number): void {

@@ -169,6 +169,11 @@ export abstract class SocketConnection implements IdleConnection {
     return this.clientPort;
   }
 
+  /** A request retired on this connection still reports it: a connection is never another client's (RequestChannel). */
+  retiredAddresses(): this {
+    return this;
+  }
+
   /** A trusted proxy's PROXY header named the client's port (proxy-protocol.txt §2.1, §2.2). */
   protected setRemotePort(port: number): void {
     this.clientPort = port;

@@ -16,7 +16,7 @@ import {
   SLASH,
   spanEqualsIgnoreCase,
 } from "../parser/index.ts";
-import type { RequestChannel } from "./request-channel.ts";
+import type { ChannelAddresses, RequestChannel } from "./request-channel.ts";
 import { needsNormalising, normaliseRequestPath } from "./path-safety.ts";
 import type { Refused } from "./refusal.ts";
 
@@ -40,6 +40,11 @@ export class HttpRequest {
    * RETIRED). Swapping the source instead of testing a flag keeps every accessor branch-free.
    */
   private source: { readonly head: RequestHead; readonly headBytes: Uint8Array };
+  /**
+   * Where the addresses and the TLS flag are read: the connection, until the request is retired
+   * (then what its transport fixes for it: an HTTP/2 stream is pooled and serves other clients).
+   */
+  private peers: ChannelAddresses;
   private cachedPath: string | Refused | null = null;
   private attachedPath = "/";
   private attachedEnd = 0;
@@ -52,6 +57,7 @@ export class HttpRequest {
     readonly connection: RequestChannel,
   ) {
     this.source = connection;
+    this.peers = connection;
   }
 
   // ── the request line ─────────────────────────────────────────────────────────────────────
@@ -67,6 +73,7 @@ export class HttpRequest {
   /** destroyServlet() has returned: the request's bytes are no longer ours to read. */
   protected retire(): void {
     this.source = RETIRED;
+    this.peers = this.connection.retiredAddresses();
   }
 
   /** The bytes the head's spans point into (empty once the request is retired). */
@@ -212,7 +219,7 @@ export class HttpRequest {
   /** Host part of the authority, or the local address when the client named none. */
   serverHost(): string {
     const a = this.authority();
-    if (a === "") return this.connection.localAddress;
+    if (a === "") return this.peers.localAddress;
     const m = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(a);
     return m ? m[1]! : a;
   }
@@ -223,37 +230,37 @@ export class HttpRequest {
    */
   serverPort(): number {
     const a = this.authority();
-    if (a === "") return this.connection.localPort;
+    if (a === "") return this.peers.localPort;
     const m = /:(\d+)$/.exec(a);
-    return m ? Number(m[1]) : this.connection.isSecure() ? 443 : 80;
+    return m ? Number(m[1]) : this.peers.isSecure() ? 443 : 80;
   }
 
   /** True when the request came over TLS (SPEC §10). */
   isSecure(): boolean {
-    return this.connection.isSecure();
+    return this.peers.isSecure();
   }
 
   /** "https" over TLS, else "http": the scheme of url(), serverRoot() and redirects. */
   scheme(): "http" | "https" {
-    return this.connection.isSecure() ? "https" : "http";
+    return this.peers.isSecure() ? "https" : "http";
   }
 
   /** `host[:port]` for absolute URLs. */
   private hostAndPort(): string {
     const a = this.authority();
     if (a !== "") return a;
-    const host = this.connection.localAddress.includes(":") ? `[${this.connection.localAddress}]` : this.connection.localAddress;
-    return `${host}:${this.connection.localPort}`;
+    const host = this.peers.localAddress.includes(":") ? `[${this.peers.localAddress}]` : this.peers.localAddress;
+    return `${host}:${this.peers.localPort}`;
   }
 
   /** The peer's address. */
   clientHost(): string {
-    return this.connection.remoteAddress;
+    return this.peers.remoteAddress;
   }
 
   /** The peer's port. */
   clientPort(): number {
-    return this.connection.remotePort;
+    return this.peers.remotePort;
   }
 
   /** Absolute URL of the request: `http[s]://host[:port]/path?query` (path as sent, still encoded). */

@@ -61,14 +61,8 @@ export interface ExchangeRecord {
   protocolVersion(): string;
 }
 
-/** A request's transport as the request cycle and its session see it (see the file comment). */
-export interface RequestChannel {
-  /** The parsed head of the current request. */
-  readonly head: RequestHead;
-  /** The bytes the head's spans point into; valid while the request is current. */
-  readonly headBytes: Uint8Array;
-  /** Where responses go. */
-  readonly output: OutputSink;
+/** Where a request came from and arrived, as its session reports it. */
+export interface ChannelAddresses {
   /** Local address of the transport. */
   readonly localAddress: string;
   /** Local port. */
@@ -79,6 +73,22 @@ export interface RequestChannel {
   readonly remotePort: number;
   /** True when the request arrived over TLS (false for plain TCP). */
   isSecure(): boolean;
+}
+
+/** A request's transport as the request cycle and its session see it (see the file comment). */
+export interface RequestChannel extends ChannelAddresses {
+  /** The parsed head of the current request. */
+  readonly head: RequestHead;
+  /** The bytes the head's spans point into; valid while the request is current. */
+  readonly headBytes: Uint8Array;
+  /** Where responses go. */
+  readonly output: OutputSink;
+  /**
+   * What a retired request's session reports of its addresses from now on: the channel itself
+   * when it is never another client's (an HTTP/1 connection), a copy when it is reused (a pooled
+   * HTTP/2 stream), so a servlet asking after its client left never gets someone else's.
+   */
+  retiredAddresses(): ChannelAddresses;
   /** True when this response may keep the transport for another request (cap not reached, not stopping). */
   mayKeepAlive(): boolean;
   /** The end of every response head: `Date`, `Server` (HTTP/1: and `Connection`) and the final CRLF, cached per second. */

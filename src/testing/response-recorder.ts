@@ -44,6 +44,11 @@ export class ResponseRecorder implements RequestChannel {
   readonly localPort = 8000;
   readonly remoteAddress = "127.0.0.2";
   readonly remotePort = 40000;
+
+  /** A recorder serves one request: it reports itself (RequestChannel). */
+  retiredAddresses(): this {
+    return this;
+  }
   /** keepAlive of responseComplete(), or null while the response is incomplete. */
   completed: boolean | null = null;
   /** close() was called (the response was cut short, or the cycle closed). */

@@ -7,9 +7,8 @@
  * ring keeps the last CLOSED_STREAMS_KEPT: older ids read as never used, which errs towards the
  * connection error, never towards serving a stream twice.
  */
+import { CLOSED_STREAMS_KEPT } from "./limits.ts";
 
-/** Ids remembered (beyond the 100 streams a client may have open at once). */
-export const CLOSED_STREAMS_KEPT = 128;
 /** Not among the streams closed lately. */
 export const NOT_CLOSED = 0;
 /** Closed by both END_STREAMs (or the client's RST_STREAM). */

@@ -50,9 +50,8 @@ import {
   readWindowIncrement,
 } from "../parser/h2/frame.ts";
 import { CLIENT_PREFACE_LENGTH, matchPreface } from "../parser/h2/preface.ts";
-import { applySettings } from "../parser/h2/settings.ts";
-import { H2_HEADER_TABLE_SIZE } from "../parser/limits.ts";
-import { writePingAck, writeSettings, writeSettingsAck } from "../http/h2/frame-writer.ts";
+import { DEFAULT_INITIAL_WINDOW_SIZE, applySettings } from "../parser/h2/settings.ts";
+import { DEFAULT_ADVERTISED, writePingAck, writeSettings, writeSettingsAck } from "../http/h2/frame-writer.ts";
 import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import { CLOSED_BY_RESET, CLOSED_ENDED } from "./h2-closed-streams.ts";
@@ -60,19 +59,8 @@ import { FrameBuffer } from "./h2-frame-buffer.ts";
 import { BLOCK_CONTINUES, BLOCK_TOO_LARGE, BLOCK_UNDECODABLE, HeaderBlocks } from "./h2-header-blocks.ts";
 import { STREAM_STATE_HALF_CLOSED_LOCAL } from "./h2-stream.ts";
 import { H2Streams } from "./h2-streams.ts";
-import { H2_CONNECTION_WINDOW, H2_MAX_CONCURRENT_STREAMS, H2_MAX_FRAME_SIZE, H2_MAX_HEADER_LIST_SIZE, H2_STREAM_WINDOW } from "./limits.ts";
+import { H2_CONNECTION_WINDOW, H2_MAX_CONCURRENT_STREAMS, H2_MAX_FRAME_SIZE } from "./limits.ts";
 import { CLOSED, type ConnectionInput, ENDED, LINGERING, OPEN } from "./socket-connection.ts";
-
-/** What our SETTINGS advertise (RFC 9113 §6.5.2; limits.ts). */
-const ADVERTISED = {
-  maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS,
-  initialWindowSize: H2_STREAM_WINDOW,
-  maxFrameSize: H2_MAX_FRAME_SIZE,
-  maxHeaderListSize: H2_MAX_HEADER_LIST_SIZE,
-  headerTableSize: H2_HEADER_TABLE_SIZE, // the decoder's table: what we advertise is what it holds
-};
-/** RFC 9113 §6.9.2: the initial window every connection starts with. */
-const DEFAULT_WINDOW = 65_535;
 
 /** Per-connection state for HTTP/2; `socket.data` (see the file comment). */
 export class H2Connection extends H2Streams implements ConnectionInput {
@@ -101,8 +89,8 @@ export class H2Connection extends H2Streams implements ConnectionInput {
     daemon.counters.http2Connections++;
     // RFC 9113 §3.4: our preface is a SETTINGS frame, sent at once; the connection window is
     // opened past its 65,535 default so one slow stream cannot stall the others.
-    this.output.append(this.control, 0, writeSettings(this.control, 0, ADVERTISED));
-    this.sendWindowUpdate(0, H2_CONNECTION_WINDOW - DEFAULT_WINDOW);
+    this.output.append(this.control, 0, writeSettings(this.control, 0, DEFAULT_ADVERTISED));
+    this.sendWindowUpdate(0, H2_CONNECTION_WINDOW - DEFAULT_INITIAL_WINDOW_SIZE);
   }
 
   // ── ConnectionInput ──────────────────────────────────────────────────────────────────────────

@@ -118,10 +118,11 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
 
 // ── HTTP/2 (SPEC §11). What SETTINGS advertise is defined with the frame writer; it belongs here too.
 export { H2_MAX_CONCURRENT_STREAMS, H2_MAX_HEADER_LIST_SIZE } from "../http/h2/limits.ts";
+import { DEFAULT_ADVERTISED } from "../http/h2/frame-writer.ts";
 /** Largest frame payload we accept (SETTINGS_MAX_FRAME_SIZE; RFC 9113 §4.2's minimum, so a half-read frame costs at most this). */
-export const H2_MAX_FRAME_SIZE = 16_384;
+export const H2_MAX_FRAME_SIZE = DEFAULT_ADVERTISED.maxFrameSize;
 /** Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE): body bytes a client may send ahead of its servlet. */
-export const H2_STREAM_WINDOW = 65_535;
+export const H2_STREAM_WINDOW = DEFAULT_ADVERTISED.initialWindowSize;
 /**
  * The connection's receive window: body bytes a client may have sent ahead of all its servlets
  * together (RFC 9113 §6.9). Opened only as servlets consume, so it bounds what a connection holds.
@@ -156,3 +157,8 @@ export const H2_STREAM_BUFFER = 2048;
 export const H2_STREAM_SPARES = 256;
 /** Stream buffers kept for reuse across the daemon (2 MiB at most). */
 export const H2_STREAM_BUFFER_SPARES = 1024;
+/**
+ * Closed stream ids an HTTP/2 connection remembers (h2-closed-streams.ts): beyond the 100 a client
+ * may have open at once, so a frame for a stream closed lately is told from one for an id never used.
+ */
+export const CLOSED_STREAMS_KEPT = 128;

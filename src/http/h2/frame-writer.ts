@@ -21,7 +21,6 @@ import {
   WINDOW_UPDATE_PAYLOAD_LENGTH,
 } from "../../parser/h2/frame.ts";
 import {
-  DEFAULT_HEADER_TABLE_SIZE,
   DEFAULT_INITIAL_WINDOW_SIZE,
   DEFAULT_MAX_FRAME_SIZE,
   SETTINGS_ENABLE_PUSH,
@@ -31,6 +30,7 @@ import {
   SETTINGS_MAX_FRAME_SIZE,
   SETTINGS_MAX_HEADER_LIST_SIZE,
 } from "../../parser/h2/settings.ts";
+import { H2_HEADER_TABLE_SIZE } from "../../parser/limits.ts";
 import { H2_MAX_CONCURRENT_STREAMS, H2_MAX_HEADER_LIST_SIZE } from "./limits.ts";
 
 /** §6.5: a SETTINGS ACK: header only. */
@@ -70,7 +70,7 @@ export const DEFAULT_ADVERTISED: AdvertisedSettings = Object.freeze({
   initialWindowSize: DEFAULT_INITIAL_WINDOW_SIZE,
   maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
   maxHeaderListSize: H2_MAX_HEADER_LIST_SIZE,
-  headerTableSize: DEFAULT_HEADER_TABLE_SIZE,
+  headerTableSize: H2_HEADER_TABLE_SIZE,
 });
 
 /** Writes a 32-bit big-endian value at `at`. */

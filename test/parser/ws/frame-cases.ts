@@ -36,9 +36,7 @@ export interface FrameRow {
 
 /** A data frame's events when its payload is `p` (none for an empty one). */
 function data(opcode: number, p: string, fin = true, rsv1 = false): FrameEvent[] {
-  return p.length === 0
-    ? [["start", opcode, fin, rsv1, 0], ["end"]]
-    : [["start", opcode, fin, rsv1, p.length], ["payload", p], ["end"]];
+  return p.length === 0 ? [["start", opcode, fin, rsv1, 0], ["end"]] : [["start", opcode, fin, rsv1, p.length], ["payload", p], ["end"]];
 }
 
 const RESERVED_OPCODES = [3, 4, 5, 6, 7, 11, 12, 13, 14, 15];
@@ -46,7 +44,7 @@ const RESERVED_OPCODES = [3, 4, 5, 6, 7, 11, 12, 13, 14, 15];
 export const FRAME_ROWS: FrameRow[] = [
   // ── §5.7's examples and the size forms ──
   {
-    name: "§5.7: a single-frame masked text message \"Hello\"",
+    name: '§5.7: a single-frame masked text message "Hello"',
     input: Uint8Array.of(0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58),
     events: data(OPCODE_TEXT, "Hello"),
     error: 0,
@@ -172,7 +170,10 @@ export const FRAME_ROWS: FrameRow[] = [
   { name: "§5.1: an unmasked ping", input: clientFrame({ opcode: OPCODE_PING, masked: false }), events: [], error: E_WS_UNMASKED },
   {
     name: "§5.1: an unmasked frame after a good one: the good one is heard first",
-    input: concat(clientFrame({ opcode: OPCODE_TEXT, payload: "ok" }), clientFrame({ opcode: OPCODE_BINARY, payload: "no", masked: false })),
+    input: concat(
+      clientFrame({ opcode: OPCODE_TEXT, payload: "ok" }),
+      clientFrame({ opcode: OPCODE_BINARY, payload: "no", masked: false }),
+    ),
     events: data(OPCODE_TEXT, "ok"),
     error: E_WS_UNMASKED,
   },

@@ -143,6 +143,15 @@ export class RequestReader {
     return this.processing ? this.loopEnd - this.loopRead : this.recvEnd - this.recvStart;
   }
 
+  /**
+   * A copy of the bytes received after the current request and not read yet (what a client sent
+   * behind an upgrade request: its first frames), or null when there are none.
+   */
+  unread(): Uint8Array | null {
+    if (this.processing) return this.loopEnd > this.loopRead ? this.headBytes.slice(this.loopRead, this.loopEnd) : null;
+    return this.recv !== null && this.recvEnd > this.recvStart ? this.recv.slice(this.recvStart, this.recvEnd) : null;
+  }
+
   /** Body bytes received so far (the rate deadline counts them). */
   bodyReceived(): number {
     return this.decoder.received;

@@ -6,3 +6,4 @@
  */
 export * from "../daemon/limits.ts";
 export * from "../services/limits.ts";
+export { WS_MAX_MESSAGE, WS_MAX_BACKLOG } from "../servers/limits.ts";

@@ -53,17 +53,18 @@ export const HPACK_MAX_INTEGER = (1 << 24) - 1;
 
 // ── WebSocket (SPEC §12, RFC 6455, RFC 7692): src/parser/ws/, src/daemon/ws-message-reader.ts. ──
 /**
+ * Default largest message (bytes, all its fragments together; for a compressed message both the
+ * compressed bytes and the inflated result) → close 1009 (RFC 6455 §7.4.1); the `maxMessage`
+ * upgrade option. 1 MiB, as MAX_BODY for a request body: a message is gathered whole before it is
+ * delivered, so this is memory per socket. (Bun.serve's default is 16 MiB; raise it per upgrade.)
+ */
+export const WS_MAX_MESSAGE = 1024 * 1024;
+/**
  * Default largest payload of one data frame (bytes) a WsFrameReader accepts; a longer frame is
  * refused from its head, before its payload arrives → close 1009 (RFC 6455 §7.4.1). Equal to the
  * message limit by default: a frame can never be larger than the message it belongs to.
  */
-export const WS_MAX_FRAME_PAYLOAD = 16 * 1024 * 1024;
-/**
- * Default largest message (bytes, all its fragments together; for a compressed message both the
- * compressed bytes and the inflated result) → close 1009 (RFC 6455 §7.4.1). 16 MiB, Bun.serve's
- * default maxPayloadLength.
- */
-export const WS_MAX_MESSAGE = 16 * 1024 * 1024;
+export const WS_MAX_FRAME_PAYLOAD = WS_MAX_MESSAGE;
 /**
  * A message buffer whose capacity grew beyond this (bytes) is dropped once its message is
  * delivered, so an idle WebSocket keeps at most this much for reassembly (issue 23: ≤ 4 KB per

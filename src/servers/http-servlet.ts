@@ -12,6 +12,8 @@ import { JSON_TYPE } from "../http/error-page.ts";
 import { HttpError } from "./http-error.ts";
 import { sessionInternals as internals, type HttpSession } from "./http-session.ts";
 import { MultipartReader, type Part } from "./multipart.ts";
+import type { WebSocketSession } from "./websocket.ts";
+import type { UpgradeOptions } from "./websocket-handshake.ts";
 import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
 
 const utf8 = new TextDecoder();
@@ -107,6 +109,10 @@ export interface HttpServlet {
   shutdown(delayMs?: number): void;
   /** Resolves when the output queue has drained below its high-water mark. */
   drained(): Promise<void>;
+
+  // ── WebSocket (SPEC §12) ──────────────────────────────────────────────────────────────────
+  /** See HttpSession.upgrade: 101 and the socket's WebSocketSession, or the refusal answered and null. */
+  upgrade(options?: UpgradeOptions): WebSocketSession | null;
 }
 
 /** Base class of servlets. */
@@ -294,6 +300,7 @@ const SESSION_FORWARDS: {
   flushContent: true,
   shutdown: true,
   drained: true,
+  upgrade: true,
 };
 
 installSessionForwards(HttpServlet.prototype, Object.keys(SESSION_FORWARDS));

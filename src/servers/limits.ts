@@ -8,3 +8,8 @@
  * answers a request naming one 400: it has no host to send the client to.
  */
 export const MAX_HOST_LENGTH = 253;
+
+/** SPEC §12: the largest WebSocket message accepted (the parser's default, defined there). */
+export { WS_MAX_MESSAGE } from "../parser/limits.ts";
+/** SPEC §12: bytes a WebSocket may have queued; a send past it closes the socket with 1008 (never buffered without bound); the `maxBacklog` upgrade option. */
+export const WS_MAX_BACKLOG = 1024 * 1024;

@@ -107,8 +107,9 @@ export class WsTestClient {
   static async open(port: number, path = "/", extra: string[] = []): Promise<WsTestClient> {
     const raw = await RawClient.connect(port, true);
     raw.send(handshakeRequest(path, extra));
-    await raw.until(() => raw.text().includes("\r\n\r\n"), 5000, "the handshake response");
+    await raw.until(() => raw.text().includes("\r\n\r\n") || raw.closed, 5000, "the handshake response");
     const text = raw.text();
+    if (!text.includes("\r\n\r\n")) throw new Error(`the connection closed before a handshake response (${text.length} bytes)`);
     const end = text.indexOf("\r\n\r\n") + 4;
     return new WsTestClient(raw, text.slice(0, end - 4), end);
   }

@@ -37,12 +37,13 @@ const encoder = new TextEncoder();
 
 /**
  * The reading side as SocketConnection's lifecycle asks about it: a WebSocket is never idle (it
- * is not reclaimed to make room: it is in use until it closes) and keeps nothing unread — its
- * reader consumes every byte as it arrives.
+ * is not reclaimed to make room: it is in use until it closes), has no request in progress (so
+ * its output gives back a buffer grown for a large message as soon as it is written: an idle
+ * socket holds none), and keeps nothing unread — its reader consumes every byte as it arrives.
  */
 const WS_INPUT: ConnectionInput = {
   isIdle: () => false,
-  hasRequest: () => true,
+  hasRequest: () => false,
   buffered: () => 0,
   isProcessing: () => false,
   takeStalled: () => false,

@@ -354,3 +354,45 @@ test("closeOf reads a Close payload", () => {
     reason: "a",
   });
 });
+
+describe("the hand-over after an asynchronous upgrade", () => {
+  test("frames that piled up (the HTTP reader paused the socket) are read, and reading resumes", async () => {
+    const seen = fresh();
+    const go = Promise.withResolvers<void>();
+    await using srv = startDaemon(
+      {
+        "/": new FnServer(
+          (s: HttpSession) =>
+            new (class extends HttpServlet {
+              override async processRequest(): Promise<void> {
+                await go.promise; // the client's frames arrive meanwhile, held by the HTTP reader
+                const ws = this.upgrade();
+                if (!ws) return;
+                seen.sockets.push(ws);
+                ws.onmessage = (data) => void ws.send(data);
+              }
+            })(s),
+        ),
+      },
+      { maxHead: 1024 },
+    );
+    using raw = await RawClient.connect(srv.port, true);
+    const { handshakeRequest, clientFrame, parseServerFrames } = await import("../helpers/ws-client.ts");
+    raw.send(handshakeRequest("/"));
+    // More than RECV_BACKLOG_HEADS heads' worth (4 × maxHead): the HTTP reader pauses the socket.
+    const early = Array.from({ length: 20 }, (_, i) => clientFrame(TEXT, `early-${i}-${"x".repeat(400)}`));
+    for (const f of early) raw.send(f);
+    await raw.until(() => raw.allSent, 2000, "all sent");
+    go.resolve();
+    await raw.until(() => seen.sockets.length === 1, 2000, "the upgrade");
+    const late = clientFrame(TEXT, "late");
+    raw.send(late);
+    const framesAfterHead = () => {
+      const t = raw.text();
+      const i = t.indexOf("\r\n\r\n");
+      return i < 0 ? [] : parseServerFrames(Buffer.from(t.slice(i + 4), "latin1"));
+    };
+    await raw.until(() => framesAfterHead().length === 21, 2500, "21 echoes");
+    expect(new TextDecoder().decode(framesAfterHead()[20]!.payload)).toBe("late");
+  });
+});

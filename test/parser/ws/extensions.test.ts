@@ -9,7 +9,7 @@ type Fields = Partial<Omit<DeflateOffer, "reset">>;
 /** [header value, expected result, the accepted offer's fields]. */
 const ROWS: [string, number, Fields?][] = [
   ["permessage-deflate", DEFLATE_ACCEPTED, {}],
-  // What Python's websockets client offers by default (captured in test/http/ws/deflate-offer.test.ts).
+  // What Python's websockets client offers by default (checked live in test/http/ws/permessage-deflate.test.ts).
   ["permessage-deflate; client_max_window_bits", DEFLATE_ACCEPTED, { clientMaxWindowBitsOffered: true, clientMaxWindowBits: 0 }],
   // Chromium's offer.
   ["permessage-deflate; client_max_window_bits", DEFLATE_ACCEPTED, { clientMaxWindowBitsOffered: true }],

@@ -191,7 +191,8 @@ function encodeReport(value: ServiceValue): string {
   // UTF-8 takes at most 3 bytes per UTF-16 unit: count only when it could be over.
   if (json.length * 3 > REPORT_MAX_BYTES) {
     const bytes = Buffer.byteLength(json);
-    if (bytes > REPORT_MAX_BYTES) throw new RangeError(`publish: the report is ${bytes} bytes encoded, over REPORT_MAX_BYTES (${REPORT_MAX_BYTES})`);
+    if (bytes > REPORT_MAX_BYTES)
+      throw new RangeError(`publish: the report is ${bytes} bytes encoded, over REPORT_MAX_BYTES (${REPORT_MAX_BYTES})`);
   }
   return json;
 }

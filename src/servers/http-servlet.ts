@@ -9,6 +9,7 @@
  * after the response is complete, or when the client goes away first. `signal` aborts then.
  */
 import { JSON_TYPE } from "../http/error-page.ts";
+import type { EventStream, EventStreamOptions } from "./event-stream.ts";
 import { HttpError } from "./http-error.ts";
 import { sessionInternals as internals, type HttpSession } from "./http-session.ts";
 import { MultipartReader, type Part } from "./multipart.ts";
@@ -107,6 +108,8 @@ export interface HttpServlet {
   shutdown(delayMs?: number): void;
   /** Resolves when the output queue has drained below its high-water mark. */
   drained(): Promise<void>;
+  /** See HttpSession.eventStream: a text/event-stream response (SPEC §12). */
+  eventStream(options?: EventStreamOptions): EventStream;
 }
 
 /** Base class of servlets. */
@@ -294,6 +297,7 @@ const SESSION_FORWARDS: {
   flushContent: true,
   shutdown: true,
   drained: true,
+  eventStream: true,
 };
 
 installSessionForwards(HttpServlet.prototype, Object.keys(SESSION_FORWARDS));

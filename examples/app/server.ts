@@ -190,21 +190,15 @@ const upload = new CountedRouter("upload")
   })
   .get("/:id/events", (s, { id }) => {
     const u = uploadFor(id);
-    s.sendResponse(200);
-    s.sendHeader("Content-Type", "text/event-stream");
-    s.sendHeader("Cache-Control", "no-store");
-    s.endHeaders();
+    const events = s.eventStream();
     const send = (final: boolean): void => {
       // A slow watcher skips intermediate events; the final one is always queued.
       if (!final && s.session.isCongested()) return;
-      s.session.sendContent(`data: ${JSON.stringify(progress(u))}\n\n`);
-      if (final) {
-        u.watchers.delete(send);
-        s.session.endContent();
-      }
+      events.send({ data: progress(u) });
+      if (final) events.close();
     };
     u.watchers.add(send);
-    s.signal.addEventListener("abort", () => u.watchers.delete(send));
+    events.onclose = () => u.watchers.delete(send); // closed, or the watcher left
     send(u.state === "done" || u.state === "failed");
   });
 

@@ -396,3 +396,29 @@ describe("the hand-over after an asynchronous upgrade", () => {
     expect(new TextDecoder().decode(framesAfterHead()[20]!.payload)).toBe("late");
   });
 });
+
+describe("reports to WebSockets (SPEC §12)", () => {
+  test("subscribe(pattern): matching reports arrive as {subject, value} text; unsubscribe and close end it", async () => {
+    const { services } = await import("../../src/entry/services.ts");
+    const seen = fresh();
+    await using srv = startDaemon({ "/": echoServer(seen, {}, (ws) => ws.subscribe("ws-test.rooms.*")) });
+    using a = await WsTestClient.open(srv.port);
+    using b = await WsTestClient.open(srv.port);
+    services.publish("ws-test.rooms.lobby", { text: "hi" });
+    services.publish("ws-test.other", { text: "not for them" });
+    const [ra] = await a.untilFrames(1);
+    const [rb] = await b.untilFrames(1);
+    for (const r of [ra!, rb!])
+      expect(JSON.parse(new TextDecoder().decode(r.payload))).toEqual({ subject: "ws-test.rooms.lobby", value: { text: "hi" } });
+    // The same bytes for both: framed once for the fan-out.
+    expect(ra!.payload).toEqual(rb!.payload);
+    seen.sockets[1]!.unsubscribe("ws-test.rooms.*");
+    a.send(CLOSE, new Uint8Array([0x03, 0xe8]));
+    await a.untilClosed();
+    services.publish("ws-test.rooms.lobby", { text: "again" });
+    b.send(TEXT, "marker");
+    const frames = await b.untilFrames(2);
+    expect(new TextDecoder().decode(frames[1]!.payload)).toBe("marker"); // no second report: unsubscribed
+    expect(a.frames().filter((f) => f.opcode === TEXT).length).toBe(1); // closed: nothing more
+  });
+});

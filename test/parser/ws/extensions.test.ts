@@ -84,3 +84,29 @@ test("Sec-WebSocket-Protocol: the server's first choice the client offered", () 
   expect(choose("a\tb, c", ["c"])).toBe(0);
   expect(choose("x", [""])).toBe(NO_PROTOCOL);
 });
+
+test("random mutations of offers and protocol lists: never a throw, always one of the three answers", () => {
+  let seed = 7692;
+  const r = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const offer = new DeflateOffer();
+  const special = [0x2c, 0x3b, 0x3d, 0x22, 0x5c, 0x20, 0x09, 0x00, 0xff, 0x31, 0x38];
+  for (let trial = 0; trial < 20_000; trial++) {
+    const base = ROWS[Math.floor(r() * ROWS.length)]![0];
+    const bytes = [...latin1Bytes(base)];
+    for (let m = Math.floor(r() * 4); m > 0; m--) {
+      const at = Math.floor(r() * (bytes.length + 1));
+      const pick = r();
+      if (pick < 0.4) bytes.splice(at, 0, special[Math.floor(r() * special.length)]!);
+      else if (pick < 0.7) bytes.splice(at, 1);
+      else bytes[at] = Math.floor(r() * 256);
+    }
+    const input = Uint8Array.from(bytes);
+    const result = choosePermessageDeflate(input, 0, input.length, offer);
+    expect([DEFLATE_ACCEPTED, DEFLATE_NONE, E_WS_BAD_EXTENSIONS_HEADER]).toContain(result);
+    if (result === DEFLATE_ACCEPTED && offer.serverMaxWindowBits !== 0) expect(offer.serverMaxWindowBits).toBeWithin(9, 16);
+    expect(chooseProtocol(input, 0, input.length, ["chat", "permessage-deflate"])).toBeWithin(-1, 2);
+  }
+});

@@ -16,15 +16,23 @@ const ROWS: [string, number, Fields?][] = [
   // Firefox's.
   ["permessage-deflate", DEFLATE_ACCEPTED, {}],
   [
-    "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12",
+    "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15; client_max_window_bits=12",
     DEFLATE_ACCEPTED,
     {
       serverNoContextTakeover: true,
       clientNoContextTakeover: true,
-      serverMaxWindowBits: 10,
+      serverMaxWindowBits: 15,
       clientMaxWindowBits: 12,
       clientMaxWindowBitsOffered: true,
     },
+  ],
+  // We always compress with a 32 KiB window (a report is compressed once for every subscriber):
+  // an offer that limits it is declined (RFC 7692 §7.1.2.1), the next one taken.
+  ["permessage-deflate; server_max_window_bits=10", DEFLATE_NONE],
+  [
+    "permessage-deflate; server_max_window_bits=14, permessage-deflate; client_max_window_bits",
+    DEFLATE_ACCEPTED,
+    { serverMaxWindowBits: 0, clientMaxWindowBitsOffered: true },
   ],
   ['permessage-deflate; server_max_window_bits="15"', DEFLATE_ACCEPTED, { serverMaxWindowBits: 15 }],
   ["Permessage-Deflate ; Client_Max_Window_Bits = 9", DEFLATE_ACCEPTED, { clientMaxWindowBits: 9 }],

@@ -208,3 +208,24 @@ test(
   },
   BUS_TEST_TIMEOUT_MS,
 );
+
+test(
+  "NATS restarts: both processes' report subscriptions come back with the connection, and reports flow both ways again",
+  async () => {
+    await using nats = await NatsServer.start(MONITORED);
+    await using a = await startSelf(nats.url);
+    const b = await startPeer(nats.url);
+    const got: unknown[] = [];
+    a.r.subscribeReports("r.*", (_s, v) => got.push(v));
+    await b.send("sub r.*", /subscribed r\.\*/);
+    await eventually(async () => expect(await natsSubscriptions(nats)).toEqual(["netsvc.report.r.*", "netsvc.report.r.*"]));
+    await nats.restart();
+    await eventually(async () => expect(await natsSubscriptions(nats)).toEqual(["netsvc.report.r.*", "netsvc.report.r.*"]), CROSS_MS);
+    await eventually(async () => expect(a.exchange.isConnected()).toBe(true), CROSS_MS);
+    await b.send("pub r.from-b 1");
+    await eventually(async () => expect(got).toEqual([1]), CROSS_MS);
+    a.r.publish("r.from-a", 2);
+    await b.out.waitFor(/^report r\.\* .*"subject":"r\.from-a","value":2/m, CROSS_MS);
+  },
+  BUS_TEST_TIMEOUT_MS,
+);

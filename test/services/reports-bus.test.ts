@@ -229,3 +229,30 @@ test(
   },
   BUS_TEST_TIMEOUT_MS,
 );
+
+test(
+  "NATS down: reports reach local subscribers only and are counted, never held for the reconnection (no unbounded buffer)",
+  async () => {
+    await using nats = await NatsServer.start(MONITORED);
+    await using a = await startSelf(nats.url);
+    const b = await startPeer(nats.url);
+    let local = 0;
+    a.r.subscribeReports("o.*", () => local++);
+    await b.send("sub o.*", /subscribed o\.\*/);
+    await eventually(async () => expect((await natsSubscriptions(nats)).length).toBe(2));
+    await nats.stop();
+    await eventually(async () => expect(a.exchange.isConnected()).toBe(false), CROSS_MS);
+    const OUTAGE = 2000;
+    const value = "o".repeat(1024);
+    for (let i = 0; i < OUTAGE; i++) a.r.publish("o.outage", value);
+    expect(local).toBe(OUTAGE);
+    expect(a.exchange.stats().reportsUnsent).toBe(OUTAGE);
+    await nats.restart();
+    await eventually(async () => expect((await natsSubscriptions(nats)).length).toBe(2), CROSS_MS);
+    await eventually(async () => expect(a.exchange.isConnected()).toBe(true), CROSS_MS);
+    a.r.publish("o.after", 1);
+    await b.out.waitFor(/^report o\.\* .*"subject":"o\.after"/m, CROSS_MS);
+    expect(b.reports("o.*").map((x) => x.subject)).toEqual(["o.after"]);
+  },
+  BUS_TEST_TIMEOUT_MS,
+);

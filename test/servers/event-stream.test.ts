@@ -6,7 +6,8 @@
  * Router handler. The framings with real clients: event-stream-clients.test.ts.
  */
 import { expect, test } from "bun:test";
-import { type HttpServlet, HttpError, Router } from "../../src/index.ts";
+import { HttpError, HttpServlet, Router } from "../../src/index.ts";
+import { ResponseRecorder } from "../../src/entry/testing.ts";
 import { ServiceRegistry, services } from "../../src/entry/services.ts";
 import { CANCEL } from "../../src/parser/h2/errors.ts";
 import { FRAME_HEADERS, FRAME_RST_STREAM } from "../../src/parser/h2/frame.ts";
@@ -380,4 +381,21 @@ test("subscribe() without a reports option takes reports from the process-wide `
   await c.until(() => split(c.text()).body.includes("event: default.source\ndata: 1\n\n"), 5000, "the event");
   c.close();
   await eventually(async () => expect(services.reports.patterns()).not.toContain("default.source"));
+});
+
+test("without a socket (ResponseRecorder): the head, an event, Last-Event-ID, and the client leaving closes the stream", async () => {
+  const rec = new ResponseRecorder("GET /e HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 5\r\n\r\n");
+  let events: EventStream | null = null;
+  class Events extends HttpServlet {
+    override processRequest(): void {
+      events = this.eventStream({ heartbeatMs: 0 });
+      events.send({ id: "6", data: "x" });
+    }
+  }
+  rec.serve((s) => new Events(s));
+  await eventually(async () => expect(rec.text()).toContain("id: 6\ndata: x\n\n"));
+  expect(rec.text()).toStartWith("HTTP/1.1 200 OK\r\n");
+  expect(events!.lastEventId).toBe("5");
+  rec.leave();
+  expect(events!.closed).toBe(true);
 });

@@ -38,6 +38,13 @@ export const PEERS = {
     usedFor: "HTTP/2 frames cross-checked with Python's h2 (test/helpers/h2-peer.py)",
     file: "/usr/lib/python3/dist-packages/h2/__init__.py",
   },
+  "python3-websockets": {
+    command: "python3",
+    debianPackage: "python3-websockets",
+    usedFor:
+      "interop: Python's websockets as a WebSocket client (ws-python-client.py; permessage-deflate negotiation, compressed messages)",
+    file: "/usr/lib/python3/dist-packages/websockets/__init__.py",
+  },
   chromium: { command: "chromium", debianPackage: "chromium", usedFor: "a real browser: pages, SPA, media seeking" },
   "nats-server": { command: "nats-server", debianPackage: "nats-server", usedFor: "the exchange over a real NATS bus" },
   nginx: { command: "nginx", debianPackage: "nginx-light", usedFor: "a real proxy in front: X-Forwarded-For for trustProxy" },

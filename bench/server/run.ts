@@ -115,6 +115,12 @@ const peers: Peer[] = [
     rss: [],
   },
   {
+    name: "Bun.serve file route",
+    group: "static",
+    command: (p) => [bun, join(ROOT, "bench/server/bun-serve-file-route.ts"), String(p), site],
+    rss: [],
+  },
+  {
     name: "Bun.serve Bun.file",
     group: "static",
     command: (p) => [bun, join(ROOT, "bench/server/bun-serve-file.ts"), String(p), site],

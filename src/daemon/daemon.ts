@@ -363,7 +363,7 @@ export class HttpDaemon {
 
   private shortestTimeout(): number {
     const l = this.limits;
-    return Math.min(l.headTimeoutMs, l.bodyIdleTimeoutMs, l.keepAliveTimeoutMs, l.sendTimeoutMs);
+    return Math.min(l.headTimeoutMs, l.bodyIdleTimeoutMs, l.keepAliveTimeoutMs, l.sendTimeoutMs, l.wsPingIntervalMs, l.wsCloseTimeoutMs);
   }
 
   /** Every connection has closed after stop(): the timer, the logs, the registry, the promise. */

@@ -12,6 +12,7 @@ import type { Socket } from "bun";
 import { cannedStatus, type Canned } from "../http/canned.ts";
 import { type ProxyHeader, type RequestHead, proxySourceText } from "../parser/index.ts";
 import type { ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
+import type { WsEndpoint, WsSettings, WsTransport } from "../servers/websocket-port.ts";
 import type { RequestCycle } from "../servers/request-cycle.ts";
 import { CLIENT_CLOSED_REQUEST } from "./access-log-queue.ts";
 import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
@@ -20,6 +21,7 @@ import type { ReaderEvents } from "./reader-events.ts";
 import { RequestReader } from "./request-reader.ts";
 import { CLOSED, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
 import { handOverToHttp2 } from "./h2-takeover.ts";
+import { handOverToWebSocket } from "./ws-takeover.ts";
 import { protocolOf } from "./protocols.ts";
 
 /** RFC 9110 §15.2.1: the interim response that invites the client to send its body. */
@@ -147,6 +149,26 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   /** No request after this one is read: the response in progress says `Connection: close`. */
   closeAfterResponse(): void {
     this.beginClosing();
+  }
+
+  /**
+   * The current request became a WebSocket (SPEC §12): `response` (the 101) is queued and logged,
+   * and a WsConnection takes the socket, this connection's output and what the client sent after
+   * the request (delivered at the end of this turn, once the servlet has set its handlers). This
+   * connection retires silently; its cycle goes back to the pool here, and finishes its request
+   * as soon as this returns (before anything could take it).
+   */
+  upgrade(response: Uint8Array, exchange: ExchangeRecord, settings: WsSettings, endpoint: WsEndpoint): WsTransport {
+    const reader = this.input;
+    const rest = reader.unread();
+    this.output.append(response);
+    this.accessQueue()?.addResponse(exchange, exchange.status, this.outputEnd(), true);
+    reader.endRequest();
+    this.state = CLOSED;
+    const ws = handOverToWebSocket(this.daemon, this.port, this.socket, this, settings, endpoint, rest);
+    reader.close();
+    this.releaseCycle();
+    return ws;
   }
 
   /** Stops reading, abandons the current request, sends what is queued, then closes gracefully. */

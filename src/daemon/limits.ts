@@ -91,6 +91,10 @@ export interface Limits {
   minBodyRate?: number;
   /** See LINGER_MS. */
   lingerMs?: number;
+  /** See WS_PING_INTERVAL_MS. */
+  wsPingIntervalMs?: number;
+  /** See WS_CLOSE_TIMEOUT_MS. */
+  wsCloseTimeoutMs?: number;
 }
 
 /** Limits with every field present. */
@@ -113,6 +117,8 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimits {
     maxConnections: limits.maxConnections ?? MAX_CONNECTIONS,
     minBodyRate: limits.minBodyRate ?? MIN_BODY_RATE,
     lingerMs: limits.lingerMs ?? LINGER_MS,
+    wsPingIntervalMs: limits.wsPingIntervalMs ?? WS_PING_INTERVAL_MS,
+    wsCloseTimeoutMs: limits.wsCloseTimeoutMs ?? WS_CLOSE_TIMEOUT_MS,
   };
 }
 
@@ -162,3 +168,8 @@ export const H2_STREAM_BUFFER_SPARES = 1024;
  * may have open at once, so a frame for a stream closed lately is told from one for an id never used.
  */
 export const CLOSED_STREAMS_KEPT = 128;
+
+/** A WebSocket silent this long is pinged; silent as long again after the ping, it is dropped (a peer that vanished). */
+export const WS_PING_INTERVAL_MS = 30_000;
+/** RFC 6455 §7.1.1: after our Close, the client has this long to answer with its own before the TCP connection is closed. */
+export const WS_CLOSE_TIMEOUT_MS = 5_000;

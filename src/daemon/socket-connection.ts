@@ -139,9 +139,22 @@ export abstract class SocketConnection implements IdleConnection {
     readonly localPort: number,
     /** The address the listener was bound to: localAddress when the socket can no longer tell. */
     private readonly boundAddress: string,
+    /**
+     * The connection whose socket this one takes over after a response (a WebSocket upgrade):
+     * its output queue — the 101 and any response before it may still be queued — and its
+     * access-log lines are this one's from now on.
+     */
+    previous: SocketConnection | null = null,
   ) {
     this.remoteAddress = peerAddress;
-    this.output = new OutputQueue(daemon.limits.outputHighWaterMark, daemon.buffers);
+    this.output = previous?.output ?? new OutputQueue(daemon.limits.outputHighWaterMark, daemon.buffers);
+    this.accessLines = previous?.accessLines ?? null;
+    if (previous !== null) {
+      this.local = previous.local;
+      this.clientPort = previous.clientPort; // a PROXY header's, or the peer's once read
+      this.tlsStarted = previous.tlsStarted;
+      this.paused = previous.paused; // the socket stays paused until this connection resumes it
+    }
     this.deadlines = new Deadlines(daemon.limits, daemon.clock);
   }
 

@@ -60,6 +60,12 @@ export interface DaemonStats {
   http2ConnectionErrors: number;
   /** Of those, the ones ended for abuse (ENHANCE_YOUR_CALM: rapid reset, SETTINGS/PING/empty-frame floods, endless header blocks). */
   http2Floods: number;
+  /** Connections upgraded to WebSocket (RFC 6455; 101 answered). */
+  websockets: number;
+  /** WebSockets we closed for the client's error: a protocol error (1002), bad UTF-8 (1007), a message over the limit (1009). */
+  websocketErrors: number;
+  /** WebSockets closed with 1008 because their backlog passed its limit (a slow reader, a slow report subscriber). */
+  websocketOverflows: number;
 }
 
 /** Mutable counters behind DaemonStats. */
@@ -82,6 +88,9 @@ export class Counters {
   http2StreamErrors = 0;
   http2ConnectionErrors = 0;
   http2Floods = 0;
+  websockets = 0;
+  websocketErrors = 0;
+  websocketOverflows = 0;
 
   private reported = new Map<string, number>();
 
@@ -111,6 +120,9 @@ export class Counters {
       http2StreamErrors: this.http2StreamErrors,
       http2ConnectionErrors: this.http2ConnectionErrors,
       http2Floods: this.http2Floods,
+      websockets: this.websockets,
+      websocketErrors: this.websocketErrors,
+      websocketOverflows: this.websocketOverflows,
     };
   }
 
@@ -133,6 +145,8 @@ export class Counters {
       ["HTTP/2 stream errors", this.http2StreamErrors],
       ["HTTP/2 connection errors", this.http2ConnectionErrors],
       ["HTTP/2 floods", this.http2Floods],
+      ["WebSocket errors", this.websocketErrors],
+      ["WebSocket overflows", this.websocketOverflows],
     ];
     for (const [status, n] of this.badRequests) now.push([`bad requests ${status}`, n]);
     const parts: string[] = [];

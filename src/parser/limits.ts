@@ -50,3 +50,26 @@ export const HPACK_MAX_STRINGS = H2_MAX_HEADER_LIST + 4096;
 export const HPACK_MAX_INTEGER_BYTES = 4;
 /** Largest integer accepted in a representation (§5.1): above every index, length and table size we allow. */
 export const HPACK_MAX_INTEGER = (1 << 24) - 1;
+
+// ── WebSocket (SPEC §12, RFC 6455, RFC 7692): src/parser/ws/, src/daemon/ws-message-reader.ts. ──
+/**
+ * Default largest message (bytes, all its fragments together; for a compressed message both the
+ * compressed bytes and the inflated result) → close 1009 (RFC 6455 §7.4.1); the `maxMessage`
+ * upgrade option. 1 MiB, as MAX_BODY for a request body: a message is gathered whole before it is
+ * delivered, so this is memory per socket. (Bun.serve's default is 16 MiB; raise it per upgrade.)
+ */
+export const WS_MAX_MESSAGE = 1024 * 1024;
+/**
+ * Default largest payload of one data frame (bytes) a WsFrameReader accepts; a longer frame is
+ * refused from its head, before its payload arrives → close 1009 (RFC 6455 §7.4.1). Equal to the
+ * message limit by default: a frame can never be larger than the message it belongs to.
+ */
+export const WS_MAX_FRAME_PAYLOAD = WS_MAX_MESSAGE;
+/**
+ * A message buffer whose capacity grew beyond this (bytes) is dropped once its message is
+ * delivered, so an idle WebSocket keeps at most this much for reassembly (issue 23: ≤ 4 KB per
+ * idle WebSocket). Smaller buffers are kept for the next fragmented message.
+ */
+export const WS_MESSAGE_BUFFER_KEEP = 1024;
+/** First capacity of a message buffer (bytes): enough for most fragmented chat-sized messages. */
+export const WS_MESSAGE_BUFFER_INITIAL = 256;

@@ -107,6 +107,16 @@ export class HttpResponse extends HttpRequest {
     this.phase = DESTROYED;
   }
 
+  /**
+   * The response is a whole head the caller made (a 101 of `bytes` bytes, queued by the transport
+   * at the hand-over): complete now, without the owner hearing of it through responseComplete.
+   */
+  protected completeAs(status: number, bytes: number): void {
+    this.responseStatus = status;
+    this.sentBytes = bytes;
+    this.phase = COMPLETE;
+  }
+
   /** Starts the response: `HTTP/1.0 code reason`. Ignored unless nothing was sent yet. */
   sendResponse(code: number, reason?: string): void {
     if (this.phase !== NONE || !Number.isInteger(code) || code < 200 || code > 999) return;

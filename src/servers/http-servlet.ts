@@ -13,6 +13,8 @@ import type { EventStream, EventStreamOptions } from "./event-stream.ts";
 import { HttpError } from "./http-error.ts";
 import { sessionInternals as internals, type HttpSession } from "./http-session.ts";
 import { MultipartReader, type Part } from "./multipart.ts";
+import type { WebSocketSession } from "./websocket.ts";
+import type { UpgradeOptions } from "./websocket-handshake.ts";
 import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
 
 const utf8 = new TextDecoder();
@@ -108,6 +110,10 @@ export interface HttpServlet {
   shutdown(delayMs?: number): void;
   /** Resolves when the output queue has drained below its high-water mark. */
   drained(): Promise<void>;
+
+  // ── WebSocket (SPEC §12) ──────────────────────────────────────────────────────────────────
+  /** See HttpSession.upgrade: 101 and the socket's WebSocketSession, or the refusal answered and null. */
+  upgrade(options?: UpgradeOptions): WebSocketSession | null;
   /** See HttpSession.eventStream: a text/event-stream response (SPEC §12). */
   eventStream(options?: EventStreamOptions): EventStream;
 }
@@ -297,6 +303,7 @@ const SESSION_FORWARDS: {
   flushContent: true,
   shutdown: true,
   drained: true,
+  upgrade: true,
   eventStream: true,
 };
 

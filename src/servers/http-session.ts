@@ -21,6 +21,13 @@ import type { Refused } from "./refusal.ts";
 import { RequestAborted } from "./request-aborted.ts";
 import type { RequestChannel } from "./request-channel.ts";
 import type { SessionOwner } from "./session-owner.ts";
+import { WS_MAX_BACKLOG, WS_MAX_MESSAGE } from "./limits.ts";
+import { WebSocketSession } from "./websocket.ts";
+import { type HandshakeRefusal, readHandshake, type UpgradeOptions } from "./websocket-handshake.ts";
+import type { WsSettings } from "./websocket-port.ts";
+
+/** An HTTP/2 stream is never an upgrade (RFC 8441's extended CONNECT is not offered). */
+const NOT_AN_UPGRADE: HandshakeRefusal = { status: 426, headers: [["Upgrade", "websocket"]] };
 
 /** How deep isOwnAbort() follows an error's `cause` chain (a cycle or a long chain ends there). */
 const MAX_CAUSE_DEPTH = 8;
@@ -157,6 +164,38 @@ export class HttpSession extends HttpResponse {
       x = (x as { cause?: unknown }).cause;
     }
     return false;
+  }
+
+  /**
+   * Turns the request into a WebSocket (SPEC §12, RFC 6455 §4.2): when it is a valid opening
+   * handshake (and its Origin is allowed), answers 101 and returns the socket's session; the
+   * request is then complete (destroyServlet() runs, `signal` aborts: the WebSocketSession's own
+   * `signal` is the socket's). Otherwise answers the refusal — 426 when the request is not an
+   * upgrade (any HTTP/2 request), 400 when it is a malformed one, 403 for an origin not allowed —
+   * and returns null. Set `onmessage` before the first `await`: the client's first messages are
+   * delivered at the end of the current turn. Null too when the client has left. Throws when the
+   * response has already begun.
+   */
+  upgrade(options: UpgradeOptions = {}): WebSocketSession | null {
+    if (this.phase === DESTROYED) return null;
+    if (this.phase !== NONE) throw new Error("upgrade() after the response began");
+    const hs = this.connection.upgrade === undefined ? NOT_AN_UPGRADE : readHandshake(this, options);
+    if (!("response" in hs)) {
+      this.sendErrorWithHeaders(hs.status, hs.headers);
+      return null;
+    }
+    const ws = new WebSocketSession(hs.protocol, hs.deflate, this.clientHost());
+    const settings: WsSettings = {
+      protocol: hs.protocol,
+      deflate: hs.deflate,
+      maxMessage: options.maxMessage ?? WS_MAX_MESSAGE,
+      maxBacklog: options.maxBacklog ?? WS_MAX_BACKLOG,
+    };
+    this.completeAs(101, hs.response.length);
+    const transport = this.owner.upgrade(hs.response, settings, ws);
+    if (transport === null) return null;
+    ws.bind(transport);
+    return ws;
   }
 
   /**

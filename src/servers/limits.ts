@@ -9,6 +9,10 @@
  */
 export const MAX_HOST_LENGTH = 253;
 
+/** SPEC §12: the largest WebSocket message accepted (the parser's default, defined there). */
+export { WS_MAX_MESSAGE } from "../parser/limits.ts";
+/** SPEC §12: bytes a WebSocket may have queued; a send past it closes the socket with 1008 (never buffered without bound); the `maxBacklog` upgrade option. */
+export const WS_MAX_BACKLOG = 1024 * 1024;
 /**
  * An event stream's heartbeat (ms): a comment line (`: `) is sent when nothing else was in the
  * last period, so proxies and clients do not take an idle stream for a dead one (the WHATWG

@@ -20,10 +20,14 @@
  * - the ends of a request: the response is complete, the body is refused, no more requests after
  *   this one, close gracefully, abort; and whether the transport is secure (TLS);
  * - the host's logs and counters for what application code does wrong.
- * A WebSocket upgrade will be a cycle that hands its transport over; that is a call added here,
- * answered by each transport that can do it.
+ * A WebSocket upgrade is a cycle that hands its transport over (upgrade(), answered by each
+ * transport that can do it: HTTP/1.1; not an HTTP/2 stream).
  */
 import type { RequestHead } from "../parser/index.ts";
+import type { ChannelAddresses } from "./channel-addresses.ts";
+import type { WsEndpoint, WsSettings, WsTransport } from "./websocket-port.ts";
+
+export type { ChannelAddresses };
 
 /** The output side of a request's transport: a byte queue with a high-water mark. */
 export interface OutputSink {
@@ -59,20 +63,6 @@ export interface ExchangeRecord {
   requestMethod(): string;
   url(): string;
   protocolVersion(): string;
-}
-
-/** Where a request came from and arrived, as its session reports it. */
-export interface ChannelAddresses {
-  /** Local address of the transport. */
-  readonly localAddress: string;
-  /** Local port. */
-  readonly localPort: number;
-  /** Peer address. */
-  readonly remoteAddress: string;
-  /** Peer port. */
-  readonly remotePort: number;
-  /** True when the request arrived over TLS (false for plain TCP). */
-  isSecure(): boolean;
 }
 
 /** A request's transport as the request cycle and its session see it (see the file comment). */
@@ -122,6 +112,12 @@ export interface RequestChannel extends ChannelAddresses {
   abort(): void;
   /** Logs a failure of application code (a bug: logged with its stack, and counted). */
   logError(message: string, error?: unknown): void;
+  /**
+   * The current request becomes a WebSocket (SPEC §12): `response` (the 101, all of it) is
+   * queued and logged as `exchange`, and the transport from now on carries the socket's frames
+   * for `endpoint`. Absent on a transport that cannot (an HTTP/2 stream).
+   */
+  upgrade?(response: Uint8Array, exchange: ExchangeRecord, settings: WsSettings, endpoint: WsEndpoint): WsTransport;
   /**
    * A servlet gave content to a response whose status has none (204, 304): it was not sent.
    * Counted; the first one per daemon is logged, with the stack of the call that gave it.

@@ -29,6 +29,7 @@ import type { Routing } from "./mount-table.ts";
 import { isRefused } from "./refusal.ts";
 import type { ExchangeRecord, RequestChannel } from "./request-channel.ts";
 import { RequestAborted } from "./request-aborted.ts";
+import type { WsEndpoint, WsSettings, WsTransport } from "./websocket-port.ts";
 
 // ── Phase: ROUTING → (AUTHORISING →) SERVING → RESPONDED → DONE, or → ABANDONED. ─────────────
 /** No request yet, or the last one is finished (its session detached). */
@@ -242,6 +243,22 @@ export class RequestCycle implements SessionOwner {
     this.destroy(s);
     this.channel.responseComplete(keepAlive, s);
     this.finish(s);
+  }
+
+  /**
+   * The servlet upgraded the request (HttpSession.upgrade): the 101 is the response, the servlet
+   * is destroyed as for any complete response, and the transport hands its socket over to a
+   * WebSocket speaking to `endpoint`. Null when this transport cannot (an HTTP/2 stream).
+   */
+  upgrade(response: Uint8Array, settings: WsSettings, endpoint: WsEndpoint): WsTransport | null {
+    const s = this.current;
+    const channel = this.channel;
+    if (s === null || this.phase !== SERVING || channel.upgrade === undefined) return null;
+    this.phase = RESPONDED;
+    this.destroy(s);
+    const transport = channel.upgrade(response, s, settings, endpoint);
+    this.finish(s);
+    return transport;
   }
 
   /** The transport's answer, and no client left waiting for a 100 Continue it may or may not act on. */

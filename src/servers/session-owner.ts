@@ -6,6 +6,7 @@
 import type { ErrorDocument } from "../http/error-page.ts";
 import type { BodySink } from "./body-sink.ts";
 import { RequestAborted } from "./request-aborted.ts";
+import type { WsEndpoint, WsSettings, WsTransport } from "./websocket-port.ts";
 
 /** The servlet side of the lifecycle, as the request cycle calls it. */
 export interface ServletHooks {
@@ -39,6 +40,8 @@ export interface SessionOwner {
   errorPage(code: number, message?: string): string | ErrorDocument | null;
   /** The routed server's view of the method (HttpServer.recognisesMethod); null when it has none. May throw. */
   recognisesMethod(): boolean | null;
+  /** The response is the 101 `response`: the request is complete and its transport carries a WebSocket from now on; null when it cannot. */
+  upgrade(response: Uint8Array, settings: WsSettings, endpoint: WsEndpoint): WsTransport | null;
 }
 
 /** The owner of a destroyed session: it answers as a finished request. */
@@ -50,4 +53,5 @@ export const DETACHED: SessionOwner = {
   allowedMethods: () => undefined,
   errorPage: () => null,
   recognisesMethod: () => null,
+  upgrade: () => null,
 };

@@ -9,6 +9,7 @@ import { LOCAL_CALLER, ServiceRegistry, type ServiceValue } from "../../src/entr
 import { REPORT_MAX_BYTES, REPORT_SUBJECT_MAX } from "../../src/services/limits.ts";
 import { checkSubject } from "../../src/services/report-subject.ts";
 import { SubjectTrie } from "../../src/services/subject-trie.ts";
+import { heapGrowthPerCall } from "../helpers/heap-growth.ts";
 
 /** [pattern, subject, matches] — NATS's rules (docs.nats.io "Subject-Based Messaging"). */
 const MATCHES: [string, string, boolean][] = [
@@ -321,7 +322,17 @@ test("property: random patterns added and removed, random subjects — the trie 
     trie.match(s, (e) => seen.push(e));
     const expected = [...live].filter((x) => naiveMatch(x, s));
     expect(seen.sort()).toEqual(expected.sort());
+    const collected: string[] = [];
+    trie.collect(s, collected); // the publish path, with its first-token shortcut
+    expect(collected.sort()).toEqual(expected.sort());
   }
   for (const p of live) trie.delete(p);
   expect(trie.size).toBe(0);
+});
+
+test("a publish nobody could receive allocates nothing (heap growth per publish, best of three rounds)", () => {
+  const r = new ServiceRegistry();
+  r.subscribeReports("elsewhere.>", () => {}); // a trie that is not empty, and no match
+  const value = { n: 1 };
+  expect(heapGrowthPerCall(() => r.publish("quiet", value), 200_000)).toBeLessThan(0.1);
 });

@@ -334,5 +334,6 @@ test("a publish nobody could receive allocates nothing (heap growth per publish,
   const r = new ServiceRegistry();
   r.subscribeReports("elsewhere.>", () => {}); // a trie that is not empty, and no match
   const value = { n: 1 };
-  expect(heapGrowthPerCall(() => r.publish("quiet", value), 200_000)).toBeLessThan(0.1);
+  // one 16 KiB heap block over 200,000 calls is 0.08 B: a closure or a split per publish would be 16 B or more
+  expect(heapGrowthPerCall(() => r.publish("quiet", value), 200_000)).toBeLessThan(1);
 });

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileServer, HttpServlet } from "../../src/index.ts";
+import { ENHANCE_YOUR_CALM } from "../../src/parser/h2/errors.ts";
 import { FLAG_END_STREAM, FRAME_DATA, FRAME_HEADERS, FRAME_PING } from "../../src/parser/h2/frame.ts";
 import { SETTINGS_INITIAL_WINDOW_SIZE } from "../../src/parser/h2/settings.ts";
 import { H2Client } from "../helpers/h2-client.ts";
@@ -130,4 +131,23 @@ test("large pieces framed straight from the servlet's bytes arrive whole and in 
   expect(received).toBe(expected.length);
   expect(Buffer.from(body).equals(Buffer.from(expected))).toBe(true);
   expect(d.errors).toEqual([]);
+});
+
+test("a file stream waiting on a shut window (holding nothing) still ends the connection at the send timeout", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "netsvc-h2-window-"));
+  try {
+    writeFileSync(join(dir, "big.bin"), "");
+    truncateSync(join(dir, "big.bin"), 8 * 1024 * 1024);
+    await using d = startDaemon({ "/": new FileServer(dir) }, { sendTimeoutMs: 500 });
+    await using c = await H2Client.connect(d.port, { settings: [[SETTINGS_INITIAL_WINDOW_SIZE, 0]], autoWindowUpdate: false });
+    const id = c.request("GET", "/big.bin");
+    await c.nextFrame(FRAME_HEADERS, undefined, id);
+    // Opening the connection's window (not the stream's) is no progress for the stream.
+    c.sendWindowUpdate(0, 100_000);
+    const goaway = await c.waitForGoaway(5000);
+    expect(goaway.errorCode).toBe(ENHANCE_YOUR_CALM);
+    expect(d.daemon.stats().http2Floods).toBe(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -35,23 +35,19 @@ const scratch = new Uint8Array(MAX_CONTROL_FRAME + MAX_SERVER_FRAME_HEAD);
 /** Turns a text message into bytes when it is to be compressed. */
 const encoder = new TextEncoder();
 
-/**
- * The reading side as SocketConnection's lifecycle asks about it: a WebSocket is never idle (it
- * is not reclaimed to make room: it is in use until it closes), has no request in progress (so
- * its output gives back a buffer grown for a large message as soon as it is written: an idle
- * socket holds none), and keeps nothing unread — its reader consumes every byte as it arrives.
- */
-const WS_INPUT: ConnectionInput = {
-  isIdle: () => false,
-  hasRequest: () => false,
-  buffered: () => 0,
-  isProcessing: () => false,
-  takeStalled: () => false,
-};
-
 /** A WebSocket on an accepted socket (see the file comment). */
-export class WsConnection extends SocketConnection implements WsTransport, WsMessageHandler {
-  protected readonly input = WS_INPUT;
+export class WsConnection extends SocketConnection implements WsTransport, WsMessageHandler, ConnectionInput {
+  /**
+   * The reading side as SocketConnection's lifecycle asks about it is this object: a WebSocket is
+   * never idle (it is not reclaimed to make room: it is in use until it closes), has no request
+   * in progress (so its output gives back a buffer grown for a large message once it is written:
+   * an idle socket holds none), and keeps nothing unread — its reader consumes every byte as it
+   * arrives — except that while the application holds reading (a pending onmessage Promise) it
+   * reports a backlog, so the output's drain does not resume the socket under it.
+   */
+  protected readonly input: ConnectionInput = this;
+  /** Reading is held for the application (pauseReading): the socket stays paused until resumeReading(). */
+  private readHeld = false;
   private readonly reader: WsMessageReader;
   /** The servlet's session; told of messages and of the close (once). */
   private endpoint: WsEndpoint | null = null;
@@ -163,11 +159,50 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
     this.sendClose(code, reason);
   }
 
-  /** Not used yet: reading follows the output's pressure (SocketConnection pauses it while congested). */
-  pauseReading(): void {}
+  /**
+   * Holds reading until resumeReading() (the session does while an onmessage Promise is pending):
+   * what this read already brought is still delivered, nothing more is read — the kernel, then
+   * the client's TCP window, hold the rest.
+   */
+  pauseReading(): void {
+    if (this.readHeld || this.state >= ENDED) return;
+    this.readHeld = true;
+    this.socket.pause();
+  }
 
-  /** See pauseReading. */
-  resumeReading(): void {}
+  /** Reading goes on (unless the output is congested: then it resumes when that drains). */
+  resumeReading(): void {
+    if (!this.readHeld) return;
+    this.readHeld = false;
+    if (!this.paused && this.state < ENDED) this.socket.resume();
+  }
+
+  // ── ConnectionInput (see `input`) ───────────────────────────────────────────────────────
+
+  /** Never idle: a WebSocket is not reclaimed to make room. */
+  isIdle(): boolean {
+    return false;
+  }
+
+  /** No request in progress (its output shrinks once written). */
+  hasRequest(): boolean {
+    return false;
+  }
+
+  /** Nothing unread, except while reading is held for the application (then: do not resume). */
+  buffered(): number {
+    return this.readHeld ? Number.MAX_SAFE_INTEGER : 0;
+  }
+
+  /** Never inside a read loop of its own. */
+  isProcessing(): boolean {
+    return false;
+  }
+
+  /** Reading never stalls for a head. */
+  takeStalled(): boolean {
+    return false;
+  }
 
   // ── WsMessageHandler (what the reader delivers) ─────────────────────────────────────────
 

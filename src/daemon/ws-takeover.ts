@@ -30,5 +30,7 @@ export function handOverToWebSocket(
   if (rest !== null) queueMicrotask(() => next.onData(rest));
   // The 101 goes out now (no flush task made: an idle socket should not hold one).
   next.flush();
+  // Upgraded after stop() began (a servlet that awaited): going away at once, as every other socket.
+  if (daemon.stopping) next.closeIfIdle();
   return next;
 }

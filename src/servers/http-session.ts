@@ -23,7 +23,7 @@ import type { RequestChannel } from "./request-channel.ts";
 import type { SessionOwner } from "./session-owner.ts";
 import { WS_MAX_BACKLOG, WS_MAX_MESSAGE } from "./limits.ts";
 import { WebSocketSession } from "./websocket.ts";
-import { type HandshakeRefusal, readHandshake, type UpgradeOptions } from "./websocket-handshake.ts";
+import { checkUpgradeOptions, type HandshakeRefusal, readHandshake, type UpgradeOptions } from "./websocket-handshake.ts";
 import type { WsSettings } from "./websocket-port.ts";
 
 /** An HTTP/2 stream is never an upgrade (RFC 8441's extended CONNECT is not offered). */
@@ -174,11 +174,13 @@ export class HttpSession extends HttpResponse {
    * upgrade (any HTTP/2 request), 400 when it is a malformed one, 403 for an origin not allowed —
    * and returns null. Set `onmessage` before the first `await`: the client's first messages are
    * delivered at the end of the current turn. Null too when the client has left. Throws when the
-   * response has already begun.
+   * response has already begun, and a RangeError for a maxMessage or maxBacklog that is not a
+   * positive integer.
    */
   upgrade(options: UpgradeOptions = {}): WebSocketSession | null {
     if (this.phase === DESTROYED) return null;
     if (this.phase !== NONE) throw new Error("upgrade() after the response began");
+    checkUpgradeOptions(options);
     const hs = this.connection.upgrade === undefined ? NOT_AN_UPGRADE : readHandshake(this, options);
     if (!("response" in hs)) {
       this.sendErrorWithHeaders(hs.status, hs.headers);

@@ -4,7 +4,7 @@
  * answers instead:
  * - no `Upgrade: websocket` at all (a plain GET, or any HTTP/2 stream: RFC 8441's extended
  *   CONNECT is not offered) → 426 with `Upgrade: websocket` (RFC 9110 §15.5.22);
- * - a version other than 13 → 426 with `Sec-WebSocket-Version: 13` (§4.4);
+ * - a version other than 13 → 426 with `Upgrade: websocket` and `Sec-WebSocket-Version: 13` (§4.4);
  * - anything else malformed (not GET, below HTTP/1.1, no `Connection: upgrade`, a bad key, a body)
  *   → 400 (§4.2.1: "the server MUST stop processing the client's handshake and return an HTTP
  *   response with an appropriate error code (such as 400 Bad Request)");
@@ -21,6 +21,15 @@ import { chooseProtocol, NO_PROTOCOL } from "../parser/ws/protocols.ts";
 
 /** RFC 6455 §4.1: the only version this server speaks. */
 const WEBSOCKET_VERSION = "13";
+
+/** Checks an upgrade's options: a size that is not a positive integer is a RangeError at the call (a config value that failed to parse must not become a limit that never applies). */
+export function checkUpgradeOptions(options: UpgradeOptions): void {
+  for (const key of ["maxMessage", "maxBacklog"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0))
+      throw new RangeError(`upgrade(): ${key} must be a positive integer, not ${v}`);
+  }
+}
 
 /** What a servlet may ask of an upgrade (HttpServlet.upgrade). */
 export interface UpgradeOptions {
@@ -75,8 +84,16 @@ function listHas(list: string | null, token: string): boolean {
 export function readHandshake(req: HandshakeRequest, options: UpgradeOptions): HandshakeAccepted | HandshakeRefusal {
   if (!listHas(req.header("upgrade"), "websocket")) return { status: 426, headers: [["Upgrade", "websocket"]] };
   const version = req.header("sec-websocket-version");
-  if (version === null || version.trim() !== WEBSOCKET_VERSION)
-    return { status: 426, headers: [["Sec-WebSocket-Version", WEBSOCKET_VERSION]] };
+  if (version === null || version.trim() !== WEBSOCKET_VERSION) {
+    // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to; RFC 6455 §4.4: and the version.
+    return {
+      status: 426,
+      headers: [
+        ["Upgrade", "websocket"],
+        ["Sec-WebSocket-Version", WEBSOCKET_VERSION],
+      ],
+    };
+  }
   const key = req.header("sec-websocket-key")?.trim() ?? "";
   if (
     req.methodCode() !== METHOD_GET ||

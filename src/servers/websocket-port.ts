@@ -42,7 +42,7 @@ export interface WsTransport extends ChannelAddresses {
   whenDrained(callback: () => void): void;
   /** Starts the closing handshake (RFC 6455 §7.1.2): our Close frame, then the client's. */
   beginClose(code: number, reason: string): void;
-  /** Reading pauses until resumeReading() (a message handler's Promise has not settled). */
+  /** Reading pauses until resumeReading() (the session's onmessage Promise has not settled). */
   pauseReading(): void;
   /** Reading goes on. */
   resumeReading(): void;

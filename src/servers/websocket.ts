@@ -24,7 +24,8 @@ export type WsReadyState = "open" | "closing" | "closed";
 export class WebSocketSession implements WsEndpoint, ReportReceiver {
   /**
    * Called with every message: a string for a text message, a Uint8Array (its own copy) for a
-   * binary one. A throw or a rejection is logged once per socket and closes it with 1011.
+   * binary one. Returning a Promise holds reading until it settles (backpressure to the client).
+   * A throw or a rejection is logged once per socket and closes it with 1011.
    */
   onmessage: ((data: string | Uint8Array) => void | Promise<void>) | null = null;
   /** Called once when the socket closes: the code (RFC 6455 §7.4; 1006 when it was cut) and reason. */
@@ -40,6 +41,8 @@ export class WebSocketSession implements WsEndpoint, ReportReceiver {
   /** The patterns of its report subscriptions. */
   private subscriptions: Set<string> | null = null;
   private failureLogged = false;
+  /** onmessage Promises not settled yet (reading is held while any is). */
+  private pendingHandlers = 0;
   /** The client's address as the request knew it (a trusted proxy's client included). */
   readonly clientHost: string;
 
@@ -83,9 +86,12 @@ export class WebSocketSession implements WsEndpoint, ReportReceiver {
    * Sends a message: a string as text, bytes as binary. Returns false when it was not sent (the
    * socket is closing or closed) or when the output is now above its high-water mark (it was
    * queued; wait for `drained()` before sending more). Past the backlog limit the socket is closed
-   * with 1008 instead of buffering without bound.
+   * with 1008 instead of buffering without bound. Anything else than a string or a Uint8Array
+   * (an ArrayBuffer, another typed array: wrap it, `new Uint8Array(buffer)`) is a TypeError.
    */
   send(data: string | Uint8Array): boolean {
+    // Only a string or bytes: another view would go out as its elements' numbers cut to bytes.
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) throw new TypeError("send(): a string or a Uint8Array");
     const t = this.transport;
     if (t === null || this.state !== "open") return false;
     t.sendMessage(data);
@@ -137,16 +143,34 @@ export class WebSocketSession implements WsEndpoint, ReportReceiver {
 
   // ── WsEndpoint (what the connection tells) ──────────────────────────────────────────────
 
-  /** @internal A message arrived. */
+  /**
+   * @internal A message arrived. A handler's Promise holds reading until it settles (as
+   * processContent's does for a body): what the current read brought is still delivered, nothing
+   * more is read meanwhile — so a client cannot pile up work faster than the handler finishes it.
+   */
   message(data: string | Uint8Array): void {
     const handler = this.onmessage;
     if (handler === null) return;
     try {
       const r = handler.call(this, data);
-      if (r instanceof Promise) r.catch((e) => this.handlerFailed(e));
+      if (r instanceof Promise) {
+        if (this.pendingHandlers++ === 0) this.transport?.pauseReading();
+        r.then(
+          () => this.handlerSettled(),
+          (e) => {
+            this.handlerSettled();
+            this.handlerFailed(e);
+          },
+        );
+      }
     } catch (e) {
       this.handlerFailed(e);
     }
+  }
+
+  /** A handler's Promise settled: reading goes on once none is pending. */
+  private handlerSettled(): void {
+    if (--this.pendingHandlers === 0) this.transport?.resumeReading();
   }
 
   /** @internal The connection began closing on its own (overflow, stop). */

@@ -15,15 +15,17 @@ const FIRST_CODE = 1000;
 const FIRST_APPLICATION_CODE = 3000;
 const LAST_APPLICATION_CODE = 4999;
 /**
- * §7.4.1's codes an endpoint may put in a Close frame, 1000–1011 (bit i = code 1000 + i):
- * 1000–1003 and 1007–1011. Not 1004 (reserved), 1005 and 1006 (reported only, never sent, §7.4.1),
- * nor 1012–2999 (1015 is reported only; the rest are unassigned or registered later — refused as
- * the Autobahn testsuite's case 7.9 expects).
+ * The codes below 3000 an endpoint may put in a Close frame (bit i = code 1000 + i): §7.4.1's
+ * 1000–1003 and 1007–1011, and 1012–1014, registered since in IANA's WebSocket Close Code Number
+ * Registry (Service Restart, Try Again Later, Bad Gateway; Python's websockets, Node's ws and
+ * browsers accept them — the Autobahn testsuite's case 7.9, written before, lists them as
+ * invalid: a deliberate difference). Not 1004 (reserved), 1005, 1006 and 1015 (reported only,
+ * never sent, §7.4.1), nor 1016–2999 (unassigned).
  */
-const SENDABLE_PROTOCOL_CODES = 0b1111_1000_1111;
-const PROTOCOL_CODE_COUNT = 12;
+const SENDABLE_PROTOCOL_CODES = 0b111_1111_1000_1111;
+const PROTOCOL_CODE_COUNT = 15;
 
-/** Whether `code` may appear in a Close frame on the wire (§7.4.1, §7.4.2): 1000–1003, 1007–1011, 3000–4999. */
+/** Whether `code` may appear in a Close frame on the wire (§7.4.1, §7.4.2, IANA): 1000–1003, 1007–1014, 3000–4999. */
 export function isSendableCloseCode(code: number): boolean {
   if (code >= FIRST_APPLICATION_CODE) return code <= LAST_APPLICATION_CODE;
   const i = code - FIRST_CODE;

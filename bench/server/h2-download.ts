@@ -118,7 +118,8 @@ export function downloadLines(rows: DownloadRow[], rounds: number): string[] {
   for (const row of rows) {
     const h1 = rows.find((x) => x.tls === row.tls && x.client === row.client && x.protocol === "HTTP/1.1")!;
     const r = median(row.bytesPerSecond.map((b, i) => b / h1.bytesPerSecond[i]!));
-    const verdict = r >= DOWNLOAD_MIN ? "met" : row.client === "curl" ? "**not met** (curl's own HTTP/2 ceiling: see the file comment)" : "**not met**";
+    const verdict =
+      r >= DOWNLOAD_MIN ? "met" : row.client === "curl" ? "**not met** (curl's own HTTP/2 ceiling: see the file comment)" : "**not met**";
     const shown = row.protocol === "HTTP/2" ? `${r.toFixed(2)}x, ${verdict}` : "—";
     // A download cut short has no rate worth a median: the bytes it got say where it stopped.
     const cut = row.short > 0;

@@ -316,6 +316,10 @@ export abstract class SocketConnection implements IdleConnection {
   protected endGracefully(): void {
     if (this.peerEnded || this.inputFinished) {
       this.endNow();
+      // RFC 8446 §6.1: the side that closes need not wait for the other's close_notify. Bun's
+      // TLS end() on a half-open socket does wait for it (a wake-up, a read and a decryption
+      // more per connection); shutdown() first sends ours and the FIN, and end() then closes.
+      if (this.tlsStarted && !this.peerEnded) this.socket.shutdown();
       this.socket.end();
       return;
     }

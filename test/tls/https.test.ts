@@ -145,6 +145,44 @@ print("|".join(m.decode() for m in re.findall(rb"true \\S+ \\S+ \\d+", data)))
     expect(srv.daemon.stats().requests).toBe(6);
   });
 
+  // RFC 8446 §6.1: the side that closes need not wait for the other's close_notify. A client
+  // that asked to close and sent nothing more gets our close_notify and our FIN at once, as on
+  // cleartext (test/daemon/pressure.test.ts): waiting for its close_notify cost every such
+  // connection a wake-up, a read and a decryption (ab without -k: each new TLS connection).
+  peerTest(
+    ["python3"],
+    "a client that asked to close gets close_notify and FIN without the server waiting for its close_notify",
+    async () => {
+      // A linger of a minute: only a close that does not wait for the client ends it within the test.
+      await using srv = startDaemon({ "/": secureEcho() }, { ...TLS, lingerMs: 60_000 });
+      const script = `
+import socket, ssl
+ctx = ssl.create_default_context(cafile=${JSON.stringify(CERT)})
+ctx.set_alpn_protocols(["http/1.1"])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", ${srv.port}), timeout=10), server_hostname="localhost")
+s.sendall(b"GET /a HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n")
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk: break  # the server's close_notify
+    data += chunk
+print(data.split(b"\\r\\n")[0].decode(), data.split(b"\\r\\n\\r\\n")[1].decode())
+# No close_notify of ours, no close: the server's FIN must come all the same.
+raw = socket.socket(fileno=s.detach())
+raw.settimeout(3)
+try:
+    print("FIN" if raw.recv(1) == b"" else "more bytes")
+except socket.timeout:
+    print("no FIN within 3 s")
+`;
+      const r = await run(["python3", "-c", script]);
+      expect(r.err).toBe("");
+      expect(r.out).toBe("HTTP/1.1 200 OK true https://localhost/a https://localhost/ 0\nFIN\n");
+      await eventually(async () => expect(srv.daemon.stats().open).toBe(0), 2000);
+    },
+    10_000,
+  );
+
   peerTest(["python3"], "TLS 1.1 is refused with a protocol_version alert", async () => {
     await using srv = startDaemon({ "/": secureEcho() }, TLS);
     const script = `

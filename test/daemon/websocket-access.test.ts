@@ -82,4 +82,3 @@ test("over HTTP/2 a request is never an upgrade: 426, and no Upgrade or Connecti
     await c.close();
   }
 });
-

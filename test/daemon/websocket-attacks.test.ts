@@ -198,7 +198,7 @@ describe("ws-idle: an idle socket keeps no grown buffer", () => {
         hostname: "127.0.0.1",
         port: srv.port,
         data: i,
-        socket: { data: (sock, chunk) => void (received[sock.data] += chunk.length) },
+        socket: { data: (sock, chunk) => void (received[sock.data] = received[sock.data]! + chunk.length) },
       });
       s.write(handshakeRequest("/"));
       sockets.push(s);

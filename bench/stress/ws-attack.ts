@@ -71,8 +71,8 @@ export class WsAttack {
   longestHeldMs = 0;
   /** Close codes received from the server, by code. */
   readonly closeCodes: Record<string, number> = {};
-  /** Closed by the server without a Close frame we saw (a slow reader never reads it). */
-  closedWithoutClose = 0;
+  /** Connections the server closed, by the Close code each had received first ("0": none seen — a slow reader never reads it). */
+  readonly serverCloses: Record<string, number> = {};
   messages = 0;
   pongs = 0;
   readonly held = new Set<WsAttackConn>();
@@ -213,7 +213,7 @@ export class WsAttack {
     this.held.delete(c);
     if (!c.closedByServer) return;
     this.closedByServer++;
-    if (c.upgraded && c.closeCode === 0) this.closedWithoutClose++;
+    this.serverCloses[c.closeCode] = (this.serverCloses[c.closeCode] ?? 0) + 1;
     this.longestHeldMs = Math.max(this.longestHeldMs, performance.now() - c.openedAt);
     if (this.running) void this.open();
   }
@@ -236,6 +236,11 @@ export class WsAttack {
   /** Close frames received with `code`. */
   closesWith(code: number): number {
     return this.closeCodes[code] ?? 0;
+  }
+
+  /** Connections the server closed after a Close frame with `code` (0: without one we saw). */
+  serverClosedWith(code: number): number {
+    return this.serverCloses[code] ?? 0;
   }
 
   /** The figures every ws probe reports. */

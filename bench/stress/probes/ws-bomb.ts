@@ -25,8 +25,9 @@ const PLAIN_SENT = 64 * 1024;
 export interface WsBombData {
   sent: number;
   closedByServer: number;
+  /** Of those, the ones whose Close said 1009. */
   closedWith1009: number;
-  /** Closed by the server with another code, or none. */
+  /** Closed by the server after another code, or none. */
   otherCloses: number;
   websocketErrors: number;
 }
@@ -61,7 +62,7 @@ export const wsBomb: Probe = {
     oversized.stop();
     const stats = await readStats(target.port);
     const closedByServer = compressed.closedByServer + oversized.closedByServer;
-    const closedWith1009 = compressed.closesWith(CLOSE_TOO_BIG) + oversized.closesWith(CLOSE_TOO_BIG);
+    const closedWith1009 = compressed.serverClosedWith(CLOSE_TOO_BIG) + oversized.serverClosedWith(CLOSE_TOO_BIG);
     const data: WsBombData = {
       sent,
       closedByServer,

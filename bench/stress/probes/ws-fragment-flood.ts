@@ -70,7 +70,7 @@ export const wsFragmentFlood: Probe = {
     const data: WsFragmentFloodData = {
       echoed: fragments.messages,
       pingClosed: flooders.closedByServer,
-      pingClosedWith1008: flooders.closesWith(CLOSE_POLICY),
+      pingClosedWith1008: flooders.serverClosedWith(CLOSE_POLICY),
       pongs: flooders.pongs,
       websocketFloods: stats?.stats.websocketFloods ?? NaN,
     };

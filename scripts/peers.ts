@@ -41,7 +41,8 @@ export const PEERS = {
   "python3-websockets": {
     command: "python3",
     debianPackage: "python3-websockets",
-    usedFor: "interop: Python's websockets as a WebSocket client (test/helpers/ws-python-client.py)",
+    usedFor:
+      "interop: Python's websockets as a WebSocket client (ws-python-client.py; permessage-deflate negotiation, compressed messages)",
     file: "/usr/lib/python3/dist-packages/websockets/__init__.py",
   },
   chromium: { command: "chromium", debianPackage: "chromium", usedFor: "a real browser: pages, SPA, media seeking" },

@@ -28,6 +28,13 @@ export { RequestAborted } from "./servers/request-aborted.ts";
 export type { ErrorDocument } from "./http/error-page.ts";
 export { reasonPhrase } from "./http/status.ts";
 export { Router, RouteServlet, type RouteHandler, type RouteParams } from "./servers/router.ts";
+export {
+  EventStream,
+  eventStreamStats,
+  type EventStreamOptions,
+  type EventStreamStats,
+  type ServerSentEvent,
+} from "./servers/event-stream.ts";
 export { ErrorServlet } from "./servers/servlets/error-servlet.ts";
 export { RedirectServlet } from "./servers/servlets/redirect-servlet.ts";
 export { EchoServlet } from "./servers/servlets/echo-servlet.ts";

@@ -1,5 +1,6 @@
-// The status page: polls /status/ every second, draws the table and the chart; admin buttons and
-// the upload form call the API.
+// The status page: a WebSocket to /live/ brings this server's status reports (the table and the
+// chart, pushed every second: nothing is polled) and the clock reports another process publishes
+// on the bus (with how long each took to arrive); admin buttons and the upload form call the API.
 const $ = (id) => document.getElementById(id);
 const WIDTH = 600,
   HEIGHT = 120,
@@ -14,8 +15,7 @@ function chartPath(samples) {
     .join(" ");
 }
 
-async function refresh() {
-  const s = await (await fetch("/status/", { cache: "no-store" })).json();
+function drawStatus(s) {
   const d = s.daemon;
   $("daemon").textContent =
     `open ${d.open}, accepted ${d.accepted}, requests ${d.requests}, abandoned ${d.abandoned}, timeouts ${d.timeouts}, servlet errors ${d.servletErrors}`;
@@ -29,6 +29,31 @@ async function refresh() {
   $("line").setAttribute("d", chartPath(s.requestsPerSecond));
 }
 
+/** Milliseconds each clock report took from its publication (in another process) to this page. */
+window.clockDelays = [];
+
+function drawClock(c) {
+  const delay = Date.now() - c.at;
+  window.clockDelays.push(delay);
+  if (window.clockDelays.length > 100) window.clockDelays.shift();
+  $("clock").textContent = `${new Date(c.at).toLocaleTimeString()} from clock ${c.pid}, ${delay} ms after it was published`;
+}
+
+/** Opens the live socket; reopens it a second after it closes (a restart, a network change). */
+function connectLive() {
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/live/`);
+  ws.onopen = () => ($("live").textContent = "live");
+  ws.onmessage = (e) => {
+    const { subject, value } = JSON.parse(e.data);
+    if (subject.startsWith("app.status.")) drawStatus(value);
+    else if (subject === "app.clock") drawClock(value);
+  };
+  ws.onclose = () => {
+    $("live").textContent = "reconnecting…";
+    setTimeout(connectLive, 1000);
+  };
+}
+
 async function admin(action) {
   const r = await fetch(`/admin/${action}`, {
     method: "POST",
@@ -36,7 +61,6 @@ async function admin(action) {
   });
   const body = await r.json().catch(() => ({}));
   $("result").textContent = r.ok ? `${r.status} ${body.done} by ${body.by}` : `${r.status} ${body.error ?? "failed"}`;
-  await refresh();
 }
 
 async function upload() {
@@ -55,5 +79,4 @@ async function upload() {
 $("reset").onclick = () => admin("reset");
 $("clear").onclick = () => admin("clear-uploads");
 $("send").onclick = () => upload();
-refresh();
-setInterval(refresh, 1000);
+connectLive();

@@ -1,9 +1,12 @@
 /**
  * An example application on netsvc: a JSON API (Router), an upload endpoint that streams
- * multipart parts to a temp directory and reports progress as server-sent events, a status page
- * of the daemon (daemon.stats() plus per-server counters, and a chart of requests/s over the last
- * minute), and admin actions behind authenticate() (Bearer token, or Basic admin:<token>).
- *   bun examples/app/server.ts --port 0 [--token secret]     prints its URL
+ * multipart parts to a temp directory and reports progress as server-sent events, a live status
+ * page of the daemon (daemon.stats() plus per-server counters, and a chart of requests/s over the
+ * last minute) pushed over a WebSocket as reports, with the reports of a clock service in another
+ * process on the bus (clock.ts), and admin actions behind authenticate() (Bearer token, or Basic
+ * admin:<token>).
+ *   bun examples/app/server.ts --port 0 [--token secret] [--nats nats://127.0.0.1:4222]   prints its URL
+ *   bun examples/app/clock.ts --nats nats://127.0.0.1:4222      (another process: app.clock reports)
  *   curl localhost:8000/api/notes
  *   curl -F file=@big.bin 'localhost:8000/upload?id=u1'     (watch: curl -N localhost:8000/upload/u1/events)
  *   curl -X POST -H 'Authorization: Bearer secret' localhost:8000/admin/reset
@@ -14,6 +17,7 @@ import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Dispatcher, HttpDaemon, HttpError, Router, type HttpServlet, type HttpSession } from "netsvc";
+import { Exchange, services } from "netsvc/services";
 
 /** Samples of requests/s kept for the chart: one a second, the last minute. */
 const HISTORY_SECONDS = 60;
@@ -32,6 +36,7 @@ function option(name: string, fallback: string): string {
 
 const port = Number(option("port", process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : "8000"));
 const token = option("token", process.env.APP_TOKEN ?? "secret");
+const natsUrl = option("nats", "");
 const uploadDir = mkdtempSync(join(tmpdir(), "netsvc-app-uploads-"));
 
 // ── per-server counters ─────────────────────────────────────────────────────────────────────
@@ -190,21 +195,15 @@ const upload = new CountedRouter("upload")
   })
   .get("/:id/events", (s, { id }) => {
     const u = uploadFor(id);
-    s.sendResponse(200);
-    s.sendHeader("Content-Type", "text/event-stream");
-    s.sendHeader("Cache-Control", "no-store");
-    s.endHeaders();
+    const events = s.eventStream();
     const send = (final: boolean): void => {
       // A slow watcher skips intermediate events; the final one is always queued.
       if (!final && s.session.isCongested()) return;
-      s.session.sendContent(`data: ${JSON.stringify(progress(u))}\n\n`);
-      if (final) {
-        u.watchers.delete(send);
-        s.session.endContent();
-      }
+      events.send({ data: progress(u) });
+      if (final) events.close();
     };
     u.watchers.add(send);
-    s.signal.addEventListener("abort", () => u.watchers.delete(send));
+    events.onclose = () => u.watchers.delete(send); // closed, or the watcher left
     send(u.state === "done" || u.state === "failed");
   });
 
@@ -215,6 +214,9 @@ const admin = new AdminRouter("admin");
 const site = new CountedRouter("site");
 const counted = [site, api, upload, status, admin];
 
+/** This process's status reports: every page on this server subscribes to it (a bus may carry several servers'). */
+const STATUS_SUBJECT = `app.status.${process.pid}`;
+
 /** Requests/s, oldest first, one sample a second. */
 let history: number[] = [];
 let lastRequests = 0;
@@ -223,17 +225,37 @@ const sampler = setInterval(() => {
   history.push(requests - lastRequests);
   lastRequests = requests;
   if (history.length > HISTORY_SECONDS) history = history.slice(-HISTORY_SECONDS);
+  services.publish(STATUS_SUBJECT, statusNow()); // pushed to every open status page
 }, SAMPLE_MS);
 sampler.unref();
 
-status.get("/", (s) =>
-  s.sendJson({
-    daemon: daemon.stats(),
-    servers: Object.fromEntries(counted.map((r) => [r.label, r.counters])),
+/** The status as a report's value (plain objects: ServiceValue, what the bus can carry). */
+function statusNow() {
+  return {
+    daemon: { ...daemon.stats() },
+    servers: Object.fromEntries(counted.map((r) => [r.label, { ...r.counters }])),
     requestsPerSecond: history,
     sampleMs: SAMPLE_MS,
-  }),
-);
+  };
+}
+
+status.get("/", (s) => s.sendJson(statusNow()));
+
+// ── live: the status page's WebSocket ───────────────────────────────────────────────────────
+
+/**
+ * The page's WebSocket: this server's status reports and every process's clock reports, as
+ * `{subject, value}` messages; the first status at once. Same-origin pages only (browsers send
+ * Origin on every WebSocket; the allow-list is made from the Host the page was loaded from).
+ */
+const live = new CountedRouter("live").get("/", (s) => {
+  const ws = s.upgrade({ origins: [`http://${s.header("host")}`, `https://${s.header("host")}`] });
+  if (!ws) return;
+  ws.subscribe(STATUS_SUBJECT);
+  ws.subscribe("app.clock");
+  ws.send(JSON.stringify({ subject: STATUS_SUBJECT, value: statusNow() }));
+});
+counted.push(live);
 
 admin
   .post("/reset", (s) => {
@@ -263,7 +285,11 @@ daemon.attach("/api", api);
 daemon.attach("/upload", upload);
 daemon.attach("/status", status);
 daemon.attach("/admin", admin);
+daemon.attach("/live", live);
+const exchange = natsUrl ? new Exchange({ servers: natsUrl }) : null;
+await exchange?.connect(); // reports cross the bus: clock.ts's reach this process's pages
 daemon.start();
 console.log(`http://127.0.0.1:${daemon.port()}/  (uploads in ${uploadDir})`);
 await dispatcher.run();
+await exchange?.close();
 rmSync(uploadDir, { recursive: true, force: true });

@@ -148,8 +148,9 @@ export class RequestReader {
    * behind an upgrade request: its first frames), or null when there are none.
    */
   unread(): Uint8Array | null {
-    if (this.processing) return this.loopEnd > this.loopRead ? this.headBytes.slice(this.loopRead, this.loopEnd) : null;
-    return this.recv !== null && this.recvEnd > this.recvStart ? this.recv.slice(this.recvStart, this.recvEnd) : null;
+    // A copy, never a view: the buffers are Bun's chunk or pooled (a Buffer's slice() is a view).
+    if (this.processing) return this.loopEnd > this.loopRead ? copyOf(this.headBytes, this.loopRead, this.loopEnd) : null;
+    return this.recv !== null && this.recvEnd > this.recvStart ? copyOf(this.recv, this.recvStart, this.recvEnd) : null;
   }
 
   /** Body bytes received so far (the rate deadline counts them). */
@@ -444,4 +445,11 @@ export class RequestReader {
     if (this.headBytes === copy) this.headBytes = EMPTY;
     this.resources.buffers.give(copy);
   }
+}
+
+/** A new array holding bytes[start..end). */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(bytes.subarray(start, end));
+  return out;
 }

@@ -153,6 +153,7 @@ export abstract class SocketConnection implements IdleConnection {
       this.local = previous.local;
       this.clientPort = previous.clientPort; // a PROXY header's, or the peer's once read
       this.tlsStarted = previous.tlsStarted;
+      this.paused = previous.paused; // the socket stays paused until this connection resumes it
     }
     this.deadlines = new Deadlines(daemon.limits, daemon.clock);
   }

@@ -40,10 +40,9 @@ const encoder = new TextEncoder();
 
 /**
  * The reading side as SocketConnection's lifecycle asks about it: a WebSocket is never idle (it
- * is not reclaimed to make room: it is in use until it closes) and keeps nothing unread — its
- * reader consumes every byte as it arrives. It has no request in progress, so whenever its output
- * empties the queue gives a grown buffer back (a socket that once sent a large message would
- * otherwise hold its buffer, 512 KiB for a 256 KiB message, for as long as it stays open).
+ * is not reclaimed to make room: it is in use until it closes), has no request in progress (so
+ * its output gives back a buffer grown for a large message as soon as it is written: an idle
+ * socket holds none), and keeps nothing unread — its reader consumes every byte as it arrives.
  */
 const WS_INPUT: ConnectionInput = {
   isIdle: () => false,

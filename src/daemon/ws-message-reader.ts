@@ -124,6 +124,7 @@ export class WsMessageReader implements WsFrameSink {
     this.frames.allowRsv1 = on;
   }
 
+  /** Whether compressed messages are accepted (see the setter). */
   get deflate(): boolean {
     return this.frames.allowRsv1;
   }

@@ -15,7 +15,9 @@ export {
   type ServiceEvent,
   type ServiceInfo,
   type ErrorLog,
+  type PublishOptions,
 } from "../services/registry.ts";
+export type { ReportStats, ReportSubscriber } from "../services/reports.ts";
 export type { ServiceValue } from "../services/values.ts";
 export * from "../services/service-failure.ts";
 export { Exchange, type ExchangeOptions, type ExchangeStats, type ShutdownSource } from "../services/exchange.ts";

@@ -9,6 +9,7 @@
  * after the response is complete, or when the client goes away first. `signal` aborts then.
  */
 import { JSON_TYPE } from "../http/error-page.ts";
+import type { EventStream, EventStreamOptions } from "./event-stream.ts";
 import { HttpError } from "./http-error.ts";
 import { sessionInternals as internals, type HttpSession } from "./http-session.ts";
 import { MultipartReader, type Part } from "./multipart.ts";
@@ -113,6 +114,8 @@ export interface HttpServlet {
   // ── WebSocket (SPEC §12) ──────────────────────────────────────────────────────────────────
   /** See HttpSession.upgrade: 101 and the socket's WebSocketSession, or the refusal answered and null. */
   upgrade(options?: UpgradeOptions): WebSocketSession | null;
+  /** See HttpSession.eventStream: a text/event-stream response (SPEC §12). */
+  eventStream(options?: EventStreamOptions): EventStream;
 }
 
 /** Base class of servlets. */
@@ -301,6 +304,7 @@ const SESSION_FORWARDS: {
   shutdown: true,
   drained: true,
   upgrade: true,
+  eventStream: true,
 };
 
 installSessionForwards(HttpServlet.prototype, Object.keys(SESSION_FORWARDS));

@@ -13,6 +13,7 @@ import { acceptsJson, errorJson, errorPage, HTML_TYPE, JSON_TYPE, type ErrorDocu
 import { reasonPhrase } from "../http/status.ts";
 import { isRecognisedMethod } from "../parser/index.ts";
 import type { BodySink } from "./body-sink.ts";
+import { EventStream, type EventStreamOptions } from "./event-stream.ts";
 import { messageHtml } from "./html.ts";
 import { HttpError } from "./http-error.ts";
 import { COMPLETE, DESTROYED, HttpResponse, NONE } from "./http-response.ts";
@@ -195,6 +196,16 @@ export class HttpSession extends HttpResponse {
     if (transport === null) return null;
     ws.bind(transport);
     return ws;
+  }
+
+  /**
+   * Answers with a `text/event-stream` (server-sent events, SPEC §12): 200, `Cache-Control:
+   * no-store`, the head sent at once, and the response kept open until the stream's close(), the
+   * client leaving, or a slow subscriber being dropped. Throws an Error once the response has
+   * started (a second call too). See event-stream.ts.
+   */
+  eventStream(options?: EventStreamOptions): EventStream {
+    return new EventStream(this, options);
   }
 
   /**

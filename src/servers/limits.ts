@@ -13,3 +13,21 @@ export const MAX_HOST_LENGTH = 253;
 export { WS_MAX_MESSAGE } from "../parser/limits.ts";
 /** SPEC §12: bytes a WebSocket may have queued; a send past it closes the socket with 1008 (never buffered without bound); the `maxBacklog` upgrade option. */
 export const WS_MAX_BACKLOG = 1024 * 1024;
+/**
+ * An event stream's heartbeat (ms): a comment line (`: `) is sent when nothing else was in the
+ * last period, so proxies and clients do not take an idle stream for a dead one (the WHATWG
+ * HTML standard suggests one every 15 s or so). EventStreamOptions.heartbeatMs overrides it.
+ */
+export const EVENT_STREAM_HEARTBEAT_MS = 15_000;
+/**
+ * An event stream fed by report subscriptions whose output stays above the connection's
+ * high-water mark this long (ms) is a slow subscriber: closed at once (its unsent output
+ * dropped) and counted (eventStreamStats().slowDropped). Never allowed to grow memory.
+ */
+export const EVENT_STREAM_SLOW_MS = 5_000;
+/**
+ * Most report events (characters: at most 3 bytes each in UTF-8) queued for an event stream while
+ * its output stays above the high-water mark: past it the stream is a slow subscriber at once,
+ * whatever the time (a fast publisher would otherwise fill memory within EVENT_STREAM_SLOW_MS).
+ */
+export const EVENT_STREAM_MAX_BACKLOG = 1024 * 1024;

@@ -8,7 +8,7 @@
 import { MAX_SERVER_FRAME_HEAD, writeFrameHead } from "../http/ws/frame-writer.ts";
 import { compressMessage, shouldCompress } from "../http/ws/permessage-deflate.ts";
 import { OPCODE_TEXT } from "../parser/ws/frame-reader.ts";
-import { subscribeReports } from "./report-source.ts";
+import { defaultReportSource } from "./report-source.ts";
 import type { FramedMessage } from "./websocket-port.ts";
 
 const encoder = new TextEncoder();
@@ -17,9 +17,9 @@ const encoder = new TextEncoder();
 export class ReportFrame implements FramedMessage {
   private compressedFrame: Uint8Array | null | undefined = undefined;
 
-  /** Frames `subject` and `value` (JSON-encoded once, here). */
-  constructor(subject: string, value: unknown) {
-    this.payload = encoder.encode(JSON.stringify({ subject, value }));
+  /** Frames `subject` and the value's JSON text (made once per report by the report source). */
+  constructor(subject: string, json: string) {
+    this.payload = encoder.encode(`{"subject":${JSON.stringify(subject)},"value":${json}}`);
     this.plain = frame(this.payload, false);
   }
 
@@ -54,9 +54,9 @@ export function joinReports(pattern: string, receiver: ReportReceiver): void {
   let f = fanouts.get(pattern);
   if (f === undefined) {
     const receivers = new Set<ReportReceiver>();
-    const unsubscribe = subscribeReports(pattern, (subject, value) => {
+    const unsubscribe = defaultReportSource().subscribeReports(pattern, (subject, _value, _from, json) => {
       if (receivers.size === 0) return;
-      const report = new ReportFrame(subject, value);
+      const report = new ReportFrame(subject, json);
       for (const r of receivers) r.receiveReport(report);
     });
     fanouts.set(pattern, (f = { receivers, unsubscribe }));

@@ -97,6 +97,15 @@ export class CallerFields {
     return h;
   }
 
+  /** Adds `caller`'s fields that pass the checks to `h` (a report's headers); none for a local caller. */
+  addTo(h: MsgHdrs, caller: Caller): void {
+    if (caller.via === "local") return;
+    const address = this.checked(caller.address, CALLER_ADDRESS_MAX);
+    const user = this.checked(caller.user, CALLER_USER_MAX);
+    if (address !== "") h.set(CALLER_ADDRESS_HEADER, address);
+    if (user !== "") h.set(CALLER_USER_HEADER, user);
+  }
+
   /** The caller of a call that came over the bus: `{ via: "bus" }` with the fields its headers carry and that pass the checks. */
   callerOf(msg: Msg): Caller {
     let h: MsgHdrs | undefined;

@@ -49,6 +49,11 @@
  *   it forgets that process (its "bye", or EXCHANGE_DEAD_AFTER_MS of silence, checked every
  *   EXCHANGE_HEARTBEAT_MS), the caller being named by its reply subject. (call-cancel.ts, both
  *   ends.)
+ * - `<prefix>.report.<subject>` — reports (SPEC §12): the value's JSON (values.ts), headers
+ *   `Netsvc-Origin: <process>` and the caller fields above (who published). Every process
+ *   subscribes to `<prefix>.report.<pattern>` once per distinct pattern its registry has, without
+ *   a queue group, and ignores its own reports (delivered locally when published). A report over
+ *   REPORT_MAX_BYTES or unreadable is dropped and counted. (exchange-reports.ts, reports.ts)
  * - `$SRV.PING|INFO|STATS[.<name>[.<id>]]` — the NATS micro-service protocol, for discovery by the
  *   standard tooling: each local service is also a micro service (discovery.ts; option
  *   `discovery`). It is beside the call path above, not on it.
@@ -71,6 +76,7 @@ import type { ExchangeLink } from "./exchange-link.ts";
 import { IncomingCalls } from "./incoming-calls.ts";
 import { clientCertificateRefusal, type TlsRefusal } from "./nats-tls-refusal.ts";
 import { EXCHANGE_CONNECT_TIMEOUT_MS, EXCHANGE_HEARTBEAT_MS, EXCHANGE_RECONNECT_WAIT_MS } from "./limits.ts";
+import { ExchangeReports } from "./exchange-reports.ts";
 import { Membership } from "./membership.ts";
 import { OutgoingCalls } from "./outgoing-calls.ts";
 import { services, type RemoteTransport, type ServiceRegistry } from "./registry.ts";
@@ -112,6 +118,10 @@ export interface ExchangeStats {
    * headers that could not be read. The call itself goes on without the field.
    */
   callerFieldsDropped: number;
+  /** Reports this process put on the bus (SPEC §12). */
+  reportsSent: number;
+  /** Reports from other processes delivered to this process's subscribers (once per matching pattern). */
+  reportsReceived: number;
 }
 
 /** Something that announces an orderly shutdown (the Dispatcher). */
@@ -144,6 +154,8 @@ export class Exchange implements RemoteTransport {
   private readonly callerFields = new CallerFields();
   /** The calls served here (incoming-calls.ts). */
   private readonly incoming: IncomingCalls;
+  /** The registry's reports on the bus (exchange-reports.ts). */
+  private readonly reports: ExchangeReports;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly cancelSubject: string;
@@ -171,11 +183,12 @@ export class Exchange implements RemoteTransport {
     });
     this.outgoing = new OutgoingCalls(this.link, this.membership, this.callerFields);
     this.incoming = new IncomingCalls(this.link, this.registry, this.membership, this.cancellable, this.callerFields);
+    this.reports = new ExchangeReports(this.link, this.registry.reports, this.callerFields);
   }
 
   /** Its counters since it was created. */
   stats(): ExchangeStats {
-    return { callerFieldsDropped: this.callerFields.dropped };
+    return { callerFieldsDropped: this.callerFields.dropped, reportsSent: this.reports.sent, reportsReceived: this.reports.received };
   }
 
   /** True while connected to NATS. */
@@ -261,6 +274,7 @@ export class Exchange implements RemoteTransport {
       },
     });
     this.registry.setTransport(this);
+    this.reports.start();
     if (this.wantDiscovery) this.discovery = new MicroDiscovery(nc, this.registry, this.link.prefix, this.log);
     this.unsubscribe = this.registry.subscribe((e) => {
       if (!e.local) return;
@@ -371,6 +385,7 @@ export class Exchange implements RemoteTransport {
     this.link.closing = true;
     this.unsubscribe?.();
     this.registry.setTransport(null);
+    this.reports.stop();
     this.incoming.unsubscribeAll();
     // Withdraw at once (no new calls come), but keep heartbeating while the calls taken finish,
     // so that callers do not take this process for dead; "bye" only once they are answered.

@@ -74,3 +74,16 @@ export const CALLER_USER_MAX = 256;
  * end; past it the endpoint is no NATS server worth asking, and the probe gives up (no refusal).
  */
 export const NATS_INFO_MAX_BYTES = 64 * 1024;
+/**
+ * Longest report subject or pattern (characters) → a TypeError at publish() or
+ * subscribeReports(). NATS sets no bound of its own short of its 4 KiB control line; this one
+ * keeps the prefixed subject well inside it.
+ */
+export const REPORT_SUBJECT_MAX = 256;
+/**
+ * Largest report, encoded (bytes of its values-codec JSON, values.ts): a bigger one is refused at
+ * publish() with a RangeError, and one received from the bus is dropped and counted
+ * (ServiceRegistry.reportStats().dropped). Half of NATS's default max_payload (1 MiB, which
+ * counts the headers too), so a report within it is never refused by the server instead.
+ */
+export const REPORT_MAX_BYTES = 512 * 1024;

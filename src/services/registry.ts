@@ -10,6 +10,9 @@
  */
 import type { CallContext, ExportedMethod } from "./call-context.ts";
 import { type Caller, type CallerSource, callerOf, LOCAL_CALLER } from "./caller.ts";
+import { setDefaultReportSource, type ReportSource } from "../servers/report-source.ts";
+import { ReportHub, type ReportStats, type ReportSubscriber } from "./reports.ts";
+import type { ServiceValue } from "./values.ts";
 import {
   CALL_ABORTED,
   CALL_TIMED_OUT,
@@ -103,10 +106,22 @@ export interface RemoteTransport {
 /** Where errors that are not failures (a method's stray throw, a listener's throw) are reported. */
 export type ErrorLog = (message: string, error: unknown) => void;
 
+/** Options of publish(). */
+export interface PublishOptions {
+  /**
+   * On whose behalf the report is published: its subscribers' `from` (over NATS: carried in the
+   * report's headers, as a call's caller is). Default LOCAL_CALLER.
+   */
+  caller?: Caller;
+}
+
 /** A registry of services. Most programs use the shared `services`. */
-export class ServiceRegistry {
-  /** Stray throws are logged here with their stack. Default console.error. */
+export class ServiceRegistry implements ReportSource {
+  /** Stray throws (and each report subscriber's first throw) are logged here with their stack. Default console.error. */
   errorLog: ErrorLog = (m, e) => console.error(`netsvc: ${m}`, e);
+
+  /** @internal its reports (reports.ts); the Exchange carries them across the bus. */
+  readonly reports = new ReportHub((m, e) => this.errorLog(m, e));
 
   private readonly local = new Map<string, LocalEndpoint[]>();
   private readonly nextLocal = new Map<string, number>();
@@ -228,6 +243,38 @@ export class ServiceRegistry {
         this.errorLog("a service listener threw", e);
       }
     }
+  }
+
+  // ── reports (SPEC §12) ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Publishes a report: every subscriber whose pattern matches `subject` gets `value` — in this
+   * process at once (before publish() returns), and with an Exchange connected in every process
+   * on the bus. `subject`: dot-separated tokens, no wildcard (NATS rules); a bad one throws a
+   * TypeError. The value is encoded as calls' values are (values.ts); one that cannot be is a
+   * TypeError, one over REPORT_MAX_BYTES encoded a RangeError — checked whenever the report goes
+   * anywhere (a publish nobody could receive, with no subscriber here and no Exchange, encodes
+   * nothing and costs a subject check). Reports from one publisher arrive in the order published.
+   */
+  publish(subject: string, value: ServiceValue, options?: PublishOptions): void {
+    this.reports.publish(subject, value, options?.caller ?? LOCAL_CALLER);
+  }
+
+  /**
+   * Calls `cb(subject, value, from, json)` for every report whose subject matches `pattern` from
+   * now on (`*` one token, a last `>` one or more: NATS rules; a bad pattern throws a TypeError),
+   * published here or, with an Exchange connected, anywhere on the bus; returns the unsubscribe
+   * (idempotent). With an Exchange, each distinct pattern is one NATS subscription, made with its
+   * first subscriber and ended with its last. A callback that throws is counted, its first throw
+   * logged through errorLog, and the other subscribers still get the report.
+   */
+  subscribeReports(pattern: string, cb: ReportSubscriber): () => void {
+    return this.reports.subscribe(pattern, cb);
+  }
+
+  /** Counters of this registry's reports since it was made (see ReportStats). */
+  reportStats(): ReportStats {
+    return this.reports.stats();
   }
 
   // ── calls ────────────────────────────────────────────────────────────────────────────────
@@ -407,5 +454,6 @@ function signalOf(source: SignalSource): AbortSignal | undefined {
   return typeof source === "function" ? source() : source;
 }
 
-/** The process-wide registry. */
+/** The process-wide registry (and the servers layer's report source: event streams, WebSockets). */
 export const services = new ServiceRegistry();
+setDefaultReportSource(services);

@@ -21,7 +21,7 @@ import { constants, deflateRawSync } from "node:zlib";
 import type { Socket } from "bun";
 import { HttpServlet, type HttpSession } from "../../src/index.ts";
 import { WS_MAX_PINGS_PER_SECOND } from "../../src/daemon/limits.ts";
-import { useReportSource, type ReportValue } from "../../src/servers/report-source.ts";
+import type { ServiceValue } from "../../src/entry/services.ts";
 import type { UpgradeOptions } from "../../src/servers/websocket-handshake.ts";
 import type { WebSocketSession } from "../../src/servers/websocket.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -151,17 +151,10 @@ describe("ws-slow-reader: a socket whose backlog stays above its limit is closed
   });
 
   test("a report subscriber that cannot keep up is dropped with 1008, and the others still get every report", async () => {
-    // A report source of the test's own (the registry's is netsvc/services', not loaded here).
-    const subscribers = new Set<(subject: string, value: ReportValue) => void>();
-    useReportSource((_pattern, deliver) => {
-      subscribers.add(deliver);
-      return () => subscribers.delete(deliver);
-    });
-    const publish = (value: ReportValue) => {
-      for (const d of subscribers) d("news.flash", value);
-    };
+    const { services } = await import("../../src/entry/services.ts");
+    const publish = (value: ServiceValue) => services.publish("ws-attack.news.flash", value);
     const seen = fresh();
-    await using srv = startDaemon({ "/": wsServer(seen, { maxBacklog: 64 * 1024 }, (ws) => ws.subscribe("news.>")) });
+    await using srv = startDaemon({ "/": wsServer(seen, { maxBacklog: 64 * 1024 }, (ws) => ws.subscribe("ws-attack.news.>")) });
     const slow = await WsTestClient.open(srv.port);
     using fast = await WsTestClient.open(srv.port);
     slow.raw.pause();

@@ -354,3 +354,71 @@ test("closeOf reads a Close payload", () => {
     reason: "a",
   });
 });
+
+describe("the hand-over after an asynchronous upgrade", () => {
+  test("frames that piled up (the HTTP reader paused the socket) are read, and reading resumes", async () => {
+    const seen = fresh();
+    const go = Promise.withResolvers<void>();
+    await using srv = startDaemon(
+      {
+        "/": new FnServer(
+          (s: HttpSession) =>
+            new (class extends HttpServlet {
+              override async processRequest(): Promise<void> {
+                await go.promise; // the client's frames arrive meanwhile, held by the HTTP reader
+                const ws = this.upgrade();
+                if (!ws) return;
+                seen.sockets.push(ws);
+                ws.onmessage = (data) => void ws.send(data);
+              }
+            })(s),
+        ),
+      },
+      { maxHead: 1024 },
+    );
+    using raw = await RawClient.connect(srv.port, true);
+    const { handshakeRequest, clientFrame, parseServerFrames } = await import("../helpers/ws-client.ts");
+    raw.send(handshakeRequest("/"));
+    // More than RECV_BACKLOG_HEADS heads' worth (4 × maxHead): the HTTP reader pauses the socket.
+    const early = Array.from({ length: 20 }, (_, i) => clientFrame(TEXT, `early-${i}-${"x".repeat(400)}`));
+    for (const f of early) raw.send(f);
+    await raw.until(() => raw.allSent, 2000, "all sent");
+    go.resolve();
+    await raw.until(() => seen.sockets.length === 1, 2000, "the upgrade");
+    const late = clientFrame(TEXT, "late");
+    raw.send(late);
+    const framesAfterHead = () => {
+      const t = raw.text();
+      const i = t.indexOf("\r\n\r\n");
+      return i < 0 ? [] : parseServerFrames(Buffer.from(t.slice(i + 4), "latin1"));
+    };
+    await raw.until(() => framesAfterHead().length === 21, 2500, "21 echoes");
+    expect(new TextDecoder().decode(framesAfterHead()[20]!.payload)).toBe("late");
+  });
+});
+
+describe("reports to WebSockets (SPEC §12)", () => {
+  test("subscribe(pattern): matching reports arrive as {subject, value} text; unsubscribe and close end it", async () => {
+    const { services } = await import("../../src/entry/services.ts");
+    const seen = fresh();
+    await using srv = startDaemon({ "/": echoServer(seen, {}, (ws) => ws.subscribe("ws-test.rooms.*")) });
+    using a = await WsTestClient.open(srv.port);
+    using b = await WsTestClient.open(srv.port);
+    services.publish("ws-test.rooms.lobby", { text: "hi" });
+    services.publish("ws-test.other", { text: "not for them" });
+    const [ra] = await a.untilFrames(1);
+    const [rb] = await b.untilFrames(1);
+    for (const r of [ra!, rb!])
+      expect(JSON.parse(new TextDecoder().decode(r.payload))).toEqual({ subject: "ws-test.rooms.lobby", value: { text: "hi" } });
+    // The same bytes for both: framed once for the fan-out.
+    expect(ra!.payload).toEqual(rb!.payload);
+    seen.sockets[1]!.unsubscribe("ws-test.rooms.*");
+    a.send(CLOSE, new Uint8Array([0x03, 0xe8]));
+    await a.untilClosed();
+    services.publish("ws-test.rooms.lobby", { text: "again" });
+    b.send(TEXT, "marker");
+    const frames = await b.untilFrames(2);
+    expect(new TextDecoder().decode(frames[1]!.payload)).toBe("marker"); // no second report: unsubscribed
+    expect(a.frames().filter((f) => f.opcode === TEXT).length).toBe(1); // closed: nothing more
+  });
+});

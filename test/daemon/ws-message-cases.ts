@@ -241,8 +241,17 @@ export const MESSAGE_ROWS: MessageRow[] = [
     }),
   ),
   {
-    name: "6.4.1 fail fast: invalid in the first fragment, the rest never needed",
-    input: concat(f({ opcode: T, payload: [0xce, 0xba, 0xf4, 0x90], fin: false }), f({ opcode: C, payload: "never" })),
+    name: "6.4.1 fail fast: invalid in the first fragment, failed before the message's other fragments arrive",
+    input: f({ opcode: T, payload: [0xce, 0xba, 0xf4, 0x90], fin: false }),
+    heard: [["failed", 1007]],
+  },
+  {
+    name: "6.4.1b fail fast: nothing after the invalid fragment is heard (a ping behind it)",
+    input: concat(
+      f({ opcode: T, payload: [0xce, 0xba, 0xf4, 0x90], fin: false }),
+      f({ opcode: OPCODE_PING, payload: "p" }),
+      f({ opcode: C, payload: "never" }),
+    ),
     heard: [["failed", 1007]],
   },
   {

@@ -182,3 +182,53 @@ test("a failure is reported once, and nothing after it", () => {
   expect(recorder.heard).toEqual([["failed", 1002]]);
   expect(reader.isFinished).toBe(true);
 });
+
+describe("random split and mutation at the message level", () => {
+  const BASE = [
+    clientFrame({ opcode: OPCODE_TEXT, payload: utf8Bytes("héllo wörld") }),
+    clientFrame({ opcode: OPCODE_TEXT, payload: utf8Bytes("κόσμε"), fin: false }),
+    clientFrame({ opcode: OPCODE_CONTINUATION, payload: utf8Bytes("…end") }),
+    clientFrame({ opcode: OPCODE_BINARY, payload: filler(200) }),
+    clientFrame({ opcode: 9, payload: "ping" }),
+    clientFrame({ opcode: OPCODE_TEXT, rsv: 4, payload: compressMessage(utf8Bytes(filler(300))) }),
+    clientFrame({ opcode: 8, payload: [3, 0xe8, 0x6f, 0x6b] }),
+  ];
+
+  test("3000 mutated streams: never a throw, one end at most, and random pieces hear what whole reading hears", () => {
+    let seed = 12345;
+    const r = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    let failures = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const parts: Uint8Array[] = [];
+      for (let i = 0, n = 1 + Math.floor(r() * 5); i < n; i++) parts.push(BASE[Math.floor(r() * BASE.length)]!);
+      const data = concat(...parts);
+      for (let m = Math.floor(r() * 3); m > 0; m--) data[Math.floor(r() * data.length)] = Math.floor(r() * 256);
+      const cuts: number[] = [];
+      for (let at = 0; at < data.length; ) {
+        at = Math.min(data.length, at + 1 + Math.floor(r() * 60));
+        cuts.push(at);
+      }
+      const deflate = r() < 0.5;
+      // The Recorder throws if anything is heard after a close or a failure.
+      const whole = readMessages(data, [data.length], 1000, deflate);
+      expect(readMessages(data, cuts, 1000, deflate)).toEqual(whole);
+      if (whole.some((h) => h[0] === "failed")) failures++;
+    }
+    expect(failures).toBeGreaterThan(300);
+  });
+});
+
+test("an idle reader costs well under the issue's 4 KB per WebSocket (measured ~0.6 KB)", () => {
+  const keep: WsMessageReader[] = [];
+  const handler = new Recorder();
+  Bun.gc(true);
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 10_000; i++) keep.push(new WsMessageReader(handler, 1 << 20));
+  Bun.gc(true);
+  const perReader = (process.memoryUsage().heapUsed - before) / keep.length;
+  expect(perReader).toBeLessThan(1024);
+  expect(keep.length).toBe(10_000);
+});

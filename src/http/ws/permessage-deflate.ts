@@ -18,10 +18,11 @@
  * small similar messages, which is why short messages are not compressed at all
  * (WS_DEFLATE_MIN_MESSAGE).
  *
- * When the client offered server_max_window_bits (9–15, extensions.ts), we echo it and compress
- * with that window (§7.1.2.1: the server MUST then include it). client_max_window_bits is never
- * sent back: we inflate with the largest window, which reads any smaller one (§7.1.2.2 lets the
- * server omit it).
+ * We always compress with the largest window (15: 32 KiB), so one compressed frame serves every
+ * connection (a report fanned out is compressed once): an offer limiting our window below that is
+ * declined by extensions.ts (MIN_SERVER_WINDOW_BITS); server_max_window_bits=15 is echoed
+ * (§7.1.2.1: the server MUST then include it). client_max_window_bits is never sent back: we
+ * inflate with the largest window, which reads any smaller one (§7.1.2.2 lets the server omit it).
  *
  * Inflating is bounded (RFC 7692 §8.1: a compression bomb): zlib stops at maxOutput bytes and the
  * message fails with 1009; memory never grows beyond about the message limit.
@@ -46,7 +47,7 @@ export function deflateResponse(offer: DeflateOffer): string {
   return offer.serverMaxWindowBits === 0 ? DEFLATE_RESPONSE : `${DEFLATE_RESPONSE}; server_max_window_bits=${offer.serverMaxWindowBits}`;
 }
 
-/** The window (base-2 log) to compress with for an accepted offer: what the client allowed, 15 when it said nothing. */
+/** The window (base-2 log) to compress with for an accepted offer: 15 (extensions.ts accepts no smaller one); what compressMessage uses by default. */
 export function compressWindowBits(offer: DeflateOffer): number {
   return offer.serverMaxWindowBits === 0 ? MAX_WINDOW_BITS : offer.serverMaxWindowBits;
 }

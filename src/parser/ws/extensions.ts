@@ -26,11 +26,14 @@ export const MIN_WINDOW_BITS = 8;
 /** RFC 7692 §7.1.2.1: 15 (a 32 KiB window), also the value when the parameter is absent. */
 export const MAX_WINDOW_BITS = 15;
 /**
- * The smallest server_max_window_bits we accept: 9. zlib cannot make a raw deflate stream with a
- * 256-byte window (it raises 8 to 9), so an offer asking for 8 is declined (RFC 7692 §7.1.2.1
- * lets the server decline) rather than answered with a window the client cannot inflate.
+ * The smallest server_max_window_bits we accept: 15, i.e. an offer that limits our LZ77 window at
+ * all is declined (RFC 7692 §7.1.2.1 lets the server decline it; the next offer is considered).
+ * The server compresses with one window for every connection, so a message (a report fanned out
+ * to many subscribers) is compressed once and the same frame goes to all of them; a client that
+ * limited our window would need its own compression. Browsers and Python's websockets never send
+ * the parameter. (zlib could not honour 8 anyway: it raises a raw stream's 256-byte window to 9.)
  */
-export const MIN_SERVER_WINDOW_BITS = 9;
+export const MIN_SERVER_WINDOW_BITS = MAX_WINDOW_BITS;
 
 /** One permessage-deflate offer's parameters (RFC 7692 §7.1), as the client sent them. Reused; reset() between offers. */
 export class DeflateOffer {
@@ -38,7 +41,7 @@ export class DeflateOffer {
   serverNoContextTakeover = false;
   /** §7.1.1.2: the client says it will not keep its window between messages. */
   clientNoContextTakeover = false;
-  /** §7.1.2.1: the largest window (base-2 log, 9–15) the client lets us compress with; 0 when not offered (15 then). */
+  /** §7.1.2.1: the largest window (base-2 log) the client lets us compress with; 0 when not offered. Accepted offers only have 0 or 15 (MIN_SERVER_WINDOW_BITS). */
   serverMaxWindowBits = 0;
   /** §7.1.2.2: whether the client offered client_max_window_bits (it can honour a limit we set). */
   clientMaxWindowBitsOffered = false;

@@ -379,7 +379,8 @@ export function unmask(buf: Uint8Array, start: number, end: number, key: number,
     const offset = buf.byteOffset;
     for (; ((offset + p) & 3) !== 0; p++, ph = (ph + 1) & 3) buf[p] = buf[p]! ^ keyByte(key, ph);
     const buffer = buf.buffer;
-    if (buffer !== wordsBuffer) {
+    // A new buffer, or one that grew (a resizable ArrayBuffer) past the view made for it.
+    if (buffer !== wordsBuffer || (offset + end) >>> 2 > words.length) {
       words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
       wordsBuffer = buffer;
     }

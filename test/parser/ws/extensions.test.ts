@@ -9,22 +9,30 @@ type Fields = Partial<Omit<DeflateOffer, "reset">>;
 /** [header value, expected result, the accepted offer's fields]. */
 const ROWS: [string, number, Fields?][] = [
   ["permessage-deflate", DEFLATE_ACCEPTED, {}],
-  // What Python's websockets client offers by default (captured in test/http/ws/deflate-offer.test.ts).
+  // What Python's websockets client offers by default (checked live in test/http/ws/permessage-deflate.test.ts).
   ["permessage-deflate; client_max_window_bits", DEFLATE_ACCEPTED, { clientMaxWindowBitsOffered: true, clientMaxWindowBits: 0 }],
   // Chromium's offer.
   ["permessage-deflate; client_max_window_bits", DEFLATE_ACCEPTED, { clientMaxWindowBitsOffered: true }],
   // Firefox's.
   ["permessage-deflate", DEFLATE_ACCEPTED, {}],
   [
-    "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12",
+    "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15; client_max_window_bits=12",
     DEFLATE_ACCEPTED,
     {
       serverNoContextTakeover: true,
       clientNoContextTakeover: true,
-      serverMaxWindowBits: 10,
+      serverMaxWindowBits: 15,
       clientMaxWindowBits: 12,
       clientMaxWindowBitsOffered: true,
     },
+  ],
+  // We always compress with a 32 KiB window (a report is compressed once for every subscriber):
+  // an offer that limits it is declined (RFC 7692 §7.1.2.1), the next one taken.
+  ["permessage-deflate; server_max_window_bits=10", DEFLATE_NONE],
+  [
+    "permessage-deflate; server_max_window_bits=14, permessage-deflate; client_max_window_bits",
+    DEFLATE_ACCEPTED,
+    { serverMaxWindowBits: 0, clientMaxWindowBitsOffered: true },
   ],
   ['permessage-deflate; server_max_window_bits="15"', DEFLATE_ACCEPTED, { serverMaxWindowBits: 15 }],
   ["Permessage-Deflate ; Client_Max_Window_Bits = 9", DEFLATE_ACCEPTED, { clientMaxWindowBits: 9 }],
@@ -83,4 +91,30 @@ test("Sec-WebSocket-Protocol: the server's first choice the client offered", () 
   expect(choose("chatty", ["chat"])).toBe(NO_PROTOCOL);
   expect(choose("a\tb, c", ["c"])).toBe(0);
   expect(choose("x", [""])).toBe(NO_PROTOCOL);
+});
+
+test("random mutations of offers and protocol lists: never a throw, always one of the three answers", () => {
+  let seed = 7692;
+  const r = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const offer = new DeflateOffer();
+  const special = [0x2c, 0x3b, 0x3d, 0x22, 0x5c, 0x20, 0x09, 0x00, 0xff, 0x31, 0x38];
+  for (let trial = 0; trial < 20_000; trial++) {
+    const base = ROWS[Math.floor(r() * ROWS.length)]![0];
+    const bytes = [...latin1Bytes(base)];
+    for (let m = Math.floor(r() * 4); m > 0; m--) {
+      const at = Math.floor(r() * (bytes.length + 1));
+      const pick = r();
+      if (pick < 0.4) bytes.splice(at, 0, special[Math.floor(r() * special.length)]!);
+      else if (pick < 0.7) bytes.splice(at, 1);
+      else bytes[at] = Math.floor(r() * 256);
+    }
+    const input = Uint8Array.from(bytes);
+    const result = choosePermessageDeflate(input, 0, input.length, offer);
+    expect([DEFLATE_ACCEPTED, DEFLATE_NONE, E_WS_BAD_EXTENSIONS_HEADER]).toContain(result);
+    if (result === DEFLATE_ACCEPTED && offer.serverMaxWindowBits !== 0) expect(offer.serverMaxWindowBits).toBeWithin(9, 16);
+    expect(chooseProtocol(input, 0, input.length, ["chat", "permessage-deflate"])).toBeWithin(-1, 2);
+  }
 });

@@ -222,3 +222,14 @@ test("an unmasked frame is refused from its second byte", () => {
   const reader = new WsFrameReader(100);
   expect(reader.read(Uint8Array.of(0x81, 0x05), 0, 2, new RecordingSink())).toBe(E_WS_UNMASKED);
 });
+
+test("unmask over a resizable ArrayBuffer that grew after its view was made", () => {
+  const buffer = new ArrayBuffer(128, { maxByteLength: 4096 });
+  const small = new Uint8Array(buffer);
+  unmask(small, 0, 128, 0x01020304, 0);
+  buffer.resize(4096);
+  const big = new Uint8Array(buffer);
+  big.fill(0);
+  unmask(big, 0, 4096, 0xffffffff, 0);
+  expect(big.every((b) => b === 0xff)).toBe(true);
+});

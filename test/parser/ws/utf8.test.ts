@@ -95,6 +95,29 @@ test("every 1-, 2- and 3-byte sequence agrees with TextDecoder({ fatal: true })"
   }
 });
 
+test("every 2-, 3- and 4-byte sequence followed by ASCII (the range-check path) agrees with TextDecoder", () => {
+  // Trailing ASCII makes 4 bytes readable at every lead, so utf8Step checks sequences by their
+  // ranges instead of the table; the test above (no padding) covers the table.
+  const b = new Uint8Array(8).fill(0x41);
+  const CONT_EDGES = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xe0, 0xf4, 0xff];
+  for (let x = 0x80; x < 256; x++) {
+    b[0] = x;
+    for (let y = 0; y < 256; y++) {
+      b[1] = y;
+      for (const z of CONT_EDGES) {
+        b[2] = z;
+        for (const w of x >= 0xf0 ? CONT_EDGES : [0x41]) {
+          b[3] = w;
+          const expected = decoderSays(b);
+          if (isValidUtf8(b, 0, b.length) !== expected) {
+            throw new Error(`${[x, y, z, w].map((v) => v.toString(16)).join(" ")}: expected ${expected}`);
+          }
+        }
+      }
+    }
+  }
+});
+
 test("a sequence is rejected at its first invalid byte (fail fast), and rejection is sticky", () => {
   const v = new Utf8Validator();
   expect(v.write(Uint8Array.of(0xce, 0xba), 0, 2)).toBe(true);

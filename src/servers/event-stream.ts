@@ -38,7 +38,7 @@ export interface EventStreamSession {
   sendResponse(code: number): void;
   sendHeader(name: string, value: string | number): void;
   endHeaders(): void;
-  sendContent(data: string): boolean;
+  sendContent(data: string | Uint8Array): boolean;
   endContent(): void;
   flushContent(): void;
   drained(): Promise<void>;
@@ -115,7 +115,7 @@ export class EventStream {
   private wrote = false;
   /** When the output was first seen congested while reports came, 0 when it is not. */
   private congestedSince = 0;
-  /** Characters of reports queued since the output was congested. */
+  /** Bytes of reports queued since the output was congested. */
   private backlog = 0;
   private readonly unsubscribes = new Set<() => void>();
   private readonly reports: ReportSource | undefined;
@@ -214,13 +214,15 @@ export class EventStream {
    */
   private onReport(subject: string, json: string): void {
     if (this.isClosed) return;
-    const text = `event: ${subject}\ndata: ${json.includes("\n") || json.includes("\r") ? dataLines(json) : json}\n\n`;
+    const bytes = reportEvent(subject, json);
     if (this.congestedSince !== 0) {
-      this.backlog += text.length;
+      this.backlog += bytes.length;
       if (Date.now() - this.congestedSince > this.slowMs || this.backlog > EVENT_STREAM_MAX_BACKLOG) return this.dropSlow();
     }
     stats.events++;
-    this.write(text);
+    this.wrote = true;
+    this.session.sendContent(bytes);
+    this.session.flushContent();
     if (this.congestedSince === 0 && this.session.isCongested()) {
       this.congestedSince = Date.now();
       this.session.drained().then(() => this.relieved());
@@ -292,6 +294,25 @@ function leaveSweep(stream: EventStream, periodMs: number): void {
   if (sweep === undefined || !sweep.streams.delete(stream) || sweep.streams.size > 0) return;
   clearInterval(sweep.timer);
   sweeps.delete(periodMs);
+}
+
+const utf8 = new TextEncoder();
+/** The last report's event (subject, JSON, bytes): every subscriber of a report shares its bytes. */
+let lastSubject = "";
+let lastJson = "";
+let lastEvent = new Uint8Array(0);
+
+/**
+ * A report's event, `event: <subject>`, `data:` lines of its JSON, as UTF-8 — made once per report,
+ * not once per subscriber: the subscribers of one report are called one after the other with the
+ * same strings, so a one-entry cache holds it (hot path: one string comparison per subscriber).
+ */
+function reportEvent(subject: string, json: string): Uint8Array {
+  if (json === lastJson && subject === lastSubject) return lastEvent;
+  lastSubject = subject;
+  lastJson = json;
+  lastEvent = utf8.encode(`event: ${subject}\ndata: ${hasLineBreak(json, false) ? dataLines(json) : json}\n\n`);
+  return lastEvent;
 }
 
 /** True when `s` has CR or LF (or, `nul`, NUL). */

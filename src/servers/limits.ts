@@ -26,7 +26,7 @@ export const EVENT_STREAM_HEARTBEAT_MS = 15_000;
  */
 export const EVENT_STREAM_SLOW_MS = 5_000;
 /**
- * Most report events (characters: at most 3 bytes each in UTF-8) queued for an event stream while
+ * Most bytes of report events queued for an event stream while
  * its output stays above the high-water mark: past it the stream is a slow subscriber at once,
  * whatever the time (a fast publisher would otherwise fill memory within EVENT_STREAM_SLOW_MS).
  */

@@ -28,7 +28,10 @@ export class ExchangeReports implements ReportTransport {
   sent = 0;
   /** Reports from other processes handed to the registry (once per matching pattern). */
   received = 0;
-  /** Reports that could not be handed to NATS (its connection closed meanwhile). */
+  /**
+   * Reports not put on the bus: published while NATS was down (they reached this process's
+   * subscribers only), or when the connection had closed for good.
+   */
   unsent = 0;
 
   /**
@@ -53,10 +56,18 @@ export class ExchangeReports implements ReportTransport {
     this.subs.clear();
   }
 
-  /** See ReportTransport.publishReport. While NATS is down the client holds it and sends it on reconnecting. */
+  /**
+   * See ReportTransport.publishReport. While NATS is down a report is not sent, only counted: the
+   * client would hold it for the reconnection in a buffer with no bound (a busy publisher during
+   * an outage would grow memory without end), and a report is news, not a queue — what is
+   * published during the outage reached this process's subscribers only.
+   */
   publishReport(subject: string, json: string, caller: Caller): void {
     const nc = this.link.nc;
-    if (nc === null || this.link.closing) return;
+    if (nc === null || !this.link.connected || this.link.closing) {
+      this.unsent++;
+      return;
+    }
     const h = headers();
     h.set(REPORT_ORIGIN_HEADER, this.link.pid);
     this.callerFields.addTo(h, caller);

@@ -53,7 +53,8 @@
  *   `Netsvc-Origin: <process>` and the caller fields above (who published). Every process
  *   subscribes to `<prefix>.report.<pattern>` once per distinct pattern its registry has, without
  *   a queue group, and ignores its own reports (delivered locally when published). A report over
- *   REPORT_MAX_BYTES or unreadable is dropped and counted. (exchange-reports.ts, reports.ts)
+ *   REPORT_MAX_BYTES or unreadable is dropped and counted. A report published while NATS is down
+ *   reaches local subscribers only: it is counted, not held. (exchange-reports.ts, reports.ts)
  * - `$SRV.PING|INFO|STATS[.<name>[.<id>]]` — the NATS micro-service protocol, for discovery by the
  *   standard tooling: each local service is also a micro service (discovery.ts; option
  *   `discovery`). It is beside the call path above, not on it.
@@ -122,6 +123,8 @@ export interface ExchangeStats {
   reportsSent: number;
   /** Reports from other processes delivered to this process's subscribers (once per matching pattern). */
   reportsReceived: number;
+  /** Reports published here while NATS was down: delivered in this process only, not held for later. */
+  reportsUnsent: number;
 }
 
 /** Something that announces an orderly shutdown (the Dispatcher). */
@@ -188,7 +191,12 @@ export class Exchange implements RemoteTransport {
 
   /** Its counters since it was created. */
   stats(): ExchangeStats {
-    return { callerFieldsDropped: this.callerFields.dropped, reportsSent: this.reports.sent, reportsReceived: this.reports.received };
+    return {
+      callerFieldsDropped: this.callerFields.dropped,
+      reportsSent: this.reports.sent,
+      reportsReceived: this.reports.received,
+      reportsUnsent: this.reports.unsent,
+    };
   }
 
   /** True while connected to NATS. */

@@ -77,6 +77,8 @@ export class ReportHub {
   private transport: ReportTransport | null = null;
   /** Reports seen (published here or received), numbering them for Subscription.since. */
   private seq = 0;
+  /** Where a publish collects its matches (emptied before delivery: nested publishes reuse it). */
+  private readonly scratch: PatternEntry[] = [];
   private readonly counts: ReportStats = { published: 0, delivered: 0, dropped: 0, subscriberErrors: 0 };
 
   /** @param log where a subscriber's first throw is reported (the registry's errorLog). */
@@ -90,18 +92,21 @@ export class ReportHub {
       this.counts.published++;
       return; // nobody anywhere: nothing encoded
     }
-    let hits: PatternEntry[] | null = null;
-    this.trie.match(subject, (e) => (hits ??= []).push(e));
-    if (transport === null && hits === null) {
+    const scratch = this.scratch;
+    this.trie.collect(subject, scratch);
+    if (transport === null && scratch.length === 0) {
       this.counts.published++;
       return;
     }
+    // a copy: a subscriber publishing from its callback reuses the scratch array
+    const hits = scratch.length === 0 ? null : scratch.slice();
+    scratch.length = 0;
     const json = encodeReport(value);
     this.counts.published++;
     const seq = ++this.seq;
     // The bus first: a subscriber publishing from its callback must not overtake this report there.
     transport?.publishReport(subject, json, caller);
-    if (hits !== null) for (const e of hits as PatternEntry[]) this.deliver(e, seq, subject, value, caller, json);
+    if (hits !== null) for (const e of hits) this.deliver(e, seq, subject, value, caller, json);
   }
 
   /** See ServiceRegistry.subscribeReports. */
@@ -159,9 +164,11 @@ export class ReportHub {
   }
 
   private deliver(entry: PatternEntry, seq: number, subject: string, value: ServiceValue, from: Caller, json: string): void {
+    // hot path: the count is kept in a local and added once
+    let delivered = 0;
     for (const s of entry.subs) {
       if (s.since >= seq) continue; // subscribed while this report was being delivered
-      this.counts.delivered++;
+      delivered++;
       try {
         s.cb(subject, value, from, json);
       } catch (e) {
@@ -172,6 +179,7 @@ export class ReportHub {
         }
       }
     }
+    this.counts.delivered += delivered;
   }
 }
 

@@ -90,6 +90,21 @@ export class SubjectTrie<T> {
     if (this.byPattern.size === 0) return 0;
     return matchFrom(this.root, subject.split("."), 0, visit);
   }
+
+  /**
+   * Appends the entry of every pattern matching `subject` to `out`, once each (the publish path:
+   * no closure). A subject whose first token no pattern starts with allocates nothing.
+   */
+  collect(subject: string, out: T[]): void {
+    const root = this.root;
+    if (this.byPattern.size === 0) return;
+    if (root.rest === null && root.star === null) {
+      // hot path: most publishes nobody listens to stop at the first token, without a split
+      const dot = subject.indexOf(".");
+      if (!root.children.has(dot < 0 ? subject : subject.slice(0, dot))) return;
+    }
+    matchFrom(root, subject.split("."), 0, (e) => out.push(e));
+  }
 }
 
 function childOf<T>(node: TrieNode<T>, token: string): TrieNode<T> {

@@ -6,8 +6,13 @@
  * Router handler. The framings with real clients: event-stream-clients.test.ts.
  */
 import { expect, test } from "bun:test";
-import { type HttpServlet, HttpError, Router } from "../../src/index.ts";
-import { ServiceRegistry } from "../../src/entry/services.ts";
+import { HttpError, HttpServlet, Router } from "../../src/index.ts";
+import { ResponseRecorder } from "../../src/entry/testing.ts";
+import { ServiceRegistry, services } from "../../src/entry/services.ts";
+import { CANCEL } from "../../src/parser/h2/errors.ts";
+import { FRAME_HEADERS, FRAME_RST_STREAM } from "../../src/parser/h2/frame.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { H2Client } from "../helpers/h2-client.ts";
 import {
   type EventStream,
   type EventStreamOptions,
@@ -333,4 +338,64 @@ test("an HttpError thrown before eventStream() answers as usual (nothing of the 
   });
   await using d = startDaemon({ "/": router });
   expect((await fetch(`http://127.0.0.1:${d.port}/`)).status).toBe(401);
+});
+
+test("HTTP/2: a slow subscriber (its stream window never reopened) is reset with CANCEL; the connection serves on", async () => {
+  const r = new ServiceRegistry();
+  const router = new Router()
+    .get("/", (s) => {
+      s.eventStream({ reports: r, heartbeatMs: 0 }).subscribe("flood");
+    })
+    .get("/plain", (s) => s.sendDocument(200, "text/plain", "ok"));
+  await using d = startDaemon({ "/": router });
+  await using client = await H2Client.connect(d.port, { autoWindowUpdate: false });
+  const id = client.request("GET", "/");
+  await client.nextFrame(FRAME_HEADERS, 5000, id);
+  await eventually(async () => expect(r.reports.patterns()).toEqual(["flood"]));
+  const dropped = eventStreamStats().slowDropped;
+  const value = "h".repeat(64 * 1024);
+  for (let i = 0; r.reports.patterns().length > 0; i++) {
+    if (i > 1000) throw new Error("never dropped");
+    r.publish("flood", value);
+    if (i % 4 === 0) await yieldToIo();
+  }
+  expect(eventStreamStats().slowDropped).toBe(dropped + 1);
+  const reset = await client.nextFrame(FRAME_RST_STREAM, 5000, id);
+  expect(reset.errorCode).toBe(CANCEL);
+  client.sendWindowUpdate(0, 16 * 1024 * 1024); // the connection window the stream used up
+  const res = await client.response(client.request("GET", "/plain"));
+  expect(new TextDecoder().decode(res.body)).toBe("ok");
+});
+
+test("subscribe() without a reports option takes reports from the process-wide `services`", async () => {
+  await using d = streamDaemon(
+    (events) => {
+      events.subscribe("default.source");
+    },
+    { heartbeatMs: 0 },
+  );
+  using c = await RawClient.connect(d.port);
+  c.send(GET());
+  await eventually(async () => expect(services.reports.patterns()).toContain("default.source"));
+  services.publish("default.source", 1);
+  await c.until(() => split(c.text()).body.includes("event: default.source\ndata: 1\n\n"), 5000, "the event");
+  c.close();
+  await eventually(async () => expect(services.reports.patterns()).not.toContain("default.source"));
+});
+
+test("without a socket (ResponseRecorder): the head, an event, Last-Event-ID, and the client leaving closes the stream", async () => {
+  const rec = new ResponseRecorder("GET /e HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 5\r\n\r\n");
+  let events: EventStream | null = null;
+  class Events extends HttpServlet {
+    override processRequest(): void {
+      events = this.eventStream({ heartbeatMs: 0 });
+      events.send({ id: "6", data: "x" });
+    }
+  }
+  rec.serve((s) => new Events(s));
+  await eventually(async () => expect(rec.text()).toContain("id: 6\ndata: x\n\n"));
+  expect(rec.text()).toStartWith("HTTP/1.1 200 OK\r\n");
+  expect(events!.lastEventId).toBe("5");
+  rec.leave();
+  expect(events!.closed).toBe(true);
 });

@@ -130,12 +130,18 @@ test(
     await b.send("sub t.*", /subscribed t\.\*/);
     await b.send("sub t.*", /subscribed t\.\*/);
     await b.send("sub t.x", /subscribed t\.x/);
-    expect((await natsSubscriptions(nats)).sort()).toEqual(["netsvc.report.t.*", "netsvc.report.t.x"]);
+    // B's client sends its SUBs after the callbacks returned: the server shows them a moment later
+    await eventually(async () => expect((await natsSubscriptions(nats)).sort()).toEqual(["netsvc.report.t.*", "netsvc.report.t.x"]));
     a.r.publish("t.x", 1);
     await b.out.waitFor(/^report t\.x .*"value":1,/m, CROSS_MS);
     await b.out.waitFor(/^report t\.\* .*"value":1,[\s\S]*^report t\.\* .*"value":1,/m, CROSS_MS); // two subscribers
     await b.send("unsub t.*", /unsubscribed t\.\*/);
-    expect((await natsSubscriptions(nats)).sort()).toEqual(["netsvc.report.t.*", "netsvc.report.t.x"]); // one subscriber left
+    // one subscriber of t.* left: its NATS subscription stays, and a report still reaches it
+    a.r.publish("t.x", 9);
+    await b.out.waitFor(/^report t\.\* .*"value":9,/m, CROSS_MS);
+    await b.out.waitFor(/^report t\.x .*"value":9,/m, CROSS_MS);
+    expect(b.reports("t.*").filter((x) => x.value === 9).length).toBe(1);
+    expect((await natsSubscriptions(nats)).sort()).toEqual(["netsvc.report.t.*", "netsvc.report.t.x"]);
     await b.send("unsub t.*", /unsubscribed t\.\*/);
     await eventually(async () => expect(await natsSubscriptions(nats)).toEqual(["netsvc.report.t.x"]));
     await b.send("unsub t.x", /unsubscribed t\.x/);
@@ -205,6 +211,54 @@ test(
     await eventually(async () => expect(got).toEqual([1, 2, 3]), CROSS_MS);
     expect(a.logged.filter((m) => m.includes("threw")).length).toBe(1);
     expect(a.r.reportStats().subscriberErrors).toBe(3);
+  },
+  BUS_TEST_TIMEOUT_MS,
+);
+
+test(
+  "NATS restarts: both processes' report subscriptions come back with the connection, and reports flow both ways again",
+  async () => {
+    await using nats = await NatsServer.start(MONITORED);
+    await using a = await startSelf(nats.url);
+    const b = await startPeer(nats.url);
+    const got: unknown[] = [];
+    a.r.subscribeReports("r.*", (_s, v) => got.push(v));
+    await b.send("sub r.*", /subscribed r\.\*/);
+    await eventually(async () => expect(await natsSubscriptions(nats)).toEqual(["netsvc.report.r.*", "netsvc.report.r.*"]));
+    await nats.restart();
+    await eventually(async () => expect(await natsSubscriptions(nats)).toEqual(["netsvc.report.r.*", "netsvc.report.r.*"]), CROSS_MS);
+    await eventually(async () => expect(a.exchange.isConnected()).toBe(true), CROSS_MS);
+    await b.send("pub r.from-b 1");
+    await eventually(async () => expect(got).toEqual([1]), CROSS_MS);
+    a.r.publish("r.from-a", 2);
+    await b.out.waitFor(/^report r\.\* .*"subject":"r\.from-a","value":2/m, CROSS_MS);
+  },
+  BUS_TEST_TIMEOUT_MS,
+);
+
+test(
+  "NATS down: reports reach local subscribers only and are counted, never held for the reconnection (no unbounded buffer)",
+  async () => {
+    await using nats = await NatsServer.start(MONITORED);
+    await using a = await startSelf(nats.url);
+    const b = await startPeer(nats.url);
+    let local = 0;
+    a.r.subscribeReports("o.*", () => local++);
+    await b.send("sub o.*", /subscribed o\.\*/);
+    await eventually(async () => expect((await natsSubscriptions(nats)).length).toBe(2));
+    await nats.stop();
+    await eventually(async () => expect(a.exchange.isConnected()).toBe(false), CROSS_MS);
+    const OUTAGE = 2000;
+    const value = "o".repeat(1024);
+    for (let i = 0; i < OUTAGE; i++) a.r.publish("o.outage", value);
+    expect(local).toBe(OUTAGE);
+    expect(a.exchange.stats().reportsUnsent).toBe(OUTAGE);
+    await nats.restart();
+    await eventually(async () => expect((await natsSubscriptions(nats)).length).toBe(2), CROSS_MS);
+    await eventually(async () => expect(a.exchange.isConnected()).toBe(true), CROSS_MS);
+    a.r.publish("o.after", 1);
+    await b.out.waitFor(/^report o\.\* .*"subject":"o\.after"/m, CROSS_MS);
+    expect(b.reports("o.*").map((x) => x.subject)).toEqual(["o.after"]);
   },
   BUS_TEST_TIMEOUT_MS,
 );

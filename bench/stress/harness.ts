@@ -40,6 +40,7 @@ import { wsBomb } from "./probes/ws-bomb.ts";
 import { wsFragmentFlood } from "./probes/ws-fragment-flood.ts";
 import { wsIdleFlood } from "./probes/ws-idle-flood.ts";
 import { wsSlowReader } from "./probes/ws-slow-reader.ts";
+import { wsSlowSubscriber } from "./probes/ws-slow-subscriber.ts";
 import { ProcSampler, readProc } from "./proc.ts";
 import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, type StressSettings } from "./settings.ts";
 import { closeAll } from "./sockets.ts";
@@ -78,6 +79,7 @@ export const PROBES: Probe[] = [
   // issue 23: WebSocket abuse (netsvc only: nginx does not terminate WebSockets, it would proxy them)
   wsBomb,
   wsSlowReader,
+  wsSlowSubscriber,
   wsIdleFlood,
   wsFragmentFlood,
 ];

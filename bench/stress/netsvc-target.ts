@@ -16,7 +16,9 @@
  * - `/ws`   a WebSocket echo (default limits: 1 MiB messages, 1 MiB backlog; permessage-deflate
  *            when offered): every message is sent back as it came (text or binary);
  * - `/ws/flood` a careless WebSocket application: from the upgrade on it sends 64 KiB every turn
- *            and never looks at send()'s answer, until the socket closes (ws-slow-reader).
+ *            and never looks at send()'s answer, until the socket closes (ws-slow-reader);
+ * - `/ws/reports` a WebSocket subscribed to the reports `stress.reports.>`, and `/ws/publish?N`
+ *            publishes N reports of about 1 KB there at once (ws-slow-subscriber).
  *
  * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS (default: the daemon's, MAX_CONNECTIONS)] [NATS_URL[,NATS_URL…]]
  * The environment sets a probe's variant (TargetVariant in targets.ts): STRESS_TLS_CERT and
@@ -25,7 +27,7 @@
  * Prints "ready" on stdout once listening (and on the bus); SIGINT/SIGTERM stop it in order.
  */
 import { Dispatcher, FileServer, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
-import { Exchange, Service } from "../../src/entry/services.ts";
+import { Exchange, Service, services } from "../../src/entry/services.ts";
 import { RpcGateway } from "../../src/entry/rpc.ts";
 import { MAX_CONNECTIONS } from "../../src/entry/limits.ts";
 import { epochMs } from "./clock.ts";
@@ -94,6 +96,27 @@ class WsFlood extends HttpServlet {
   }
 }
 
+/** The report subject of /ws/reports and /ws/publish, and a report's filler (about 1 KB framed). */
+const REPORT_SUBJECT = "stress.reports.tick";
+const REPORT_TEXT = "r".repeat(1000);
+let reportsPublished = 0;
+
+/** A report subscriber: every report on stress.reports.> reaches it (ws-slow-subscriber). */
+class WsReports extends HttpServlet {
+  override processRequest(): void {
+    this.upgrade()?.subscribe("stress.reports.>");
+  }
+}
+
+/** Publishes `?N` reports at once (default 1) and answers how many so far. */
+class Publish extends HttpServlet {
+  override processRequest(): void {
+    const n = Math.min(10_000, Number(this.queryString()) || 1);
+    for (let i = 0; i < n; i++) services.publish(REPORT_SUBJECT, { n: reportsPublished++, text: REPORT_TEXT });
+    this.sendDocument(200, "text/plain", String(reportsPublished));
+  }
+}
+
 /** A server whose servlet() builds one servlet class. */
 class ServletServer extends HttpServer {
   constructor(private readonly make: new (s: HttpSession) => HttpServlet) {
@@ -119,6 +142,8 @@ daemon.attach("/poll", new ServletServer(LongPoll));
 daemon.attach("/stats", new ServletServer(Stats));
 daemon.attach("/ws", new ServletServer(WsEcho));
 daemon.attach("/ws/flood", new ServletServer(WsFlood));
+daemon.attach("/ws/reports", new ServletServer(WsReports));
+daemon.attach("/ws/publish", new ServletServer(Publish));
 const [, rpcRoot, rpcService] = RPC_PATH.split("/");
 new Service(rpcService!).exportMethod((x: unknown) => x, "echo");
 daemon.attach(`/${rpcRoot}`, new RpcGateway(""));

@@ -79,6 +79,12 @@ export interface StressSettings {
    */
   wsSlowReader: { clients: number; sendTimeoutMs: number; durationMs: number };
   /**
+   * ws-slow-subscriber: `clients` WebSockets subscribed to reports never read, beside `readers`
+   * that do, while `perRequest` reports (about 1 KB each) are published per request, one request
+   * after another, for `durationMs`; netsvc's send timeout is `sendTimeoutMs`.
+   */
+  wsSlowSubscriber: { clients: number; readers: number; perRequest: number; sendTimeoutMs: number; durationMs: number };
+  /**
    * ws-idle-flood: bytes per idle WebSocket against idle HTTP/1.1 keep-alive connections and a bare
    * Bun.listen's sockets, `sockets` of each on a fresh server; then `sockets` idle WebSockets held
    * on the probe's target for `durationMs`.
@@ -121,6 +127,7 @@ export const FULL: StressSettings = {
   h2SlowReader: { clients: 200, streams: 10, sendTimeoutMs: 5000, durationMs: 15_000 },
   wsBomb: { clients: 16, inflatedBytes: 64 * 1024 * 1024, durationMs: 10_000 },
   wsSlowReader: { clients: 200, sendTimeoutMs: 5000, durationMs: 15_000 },
+  wsSlowSubscriber: { clients: 200, readers: 4, perRequest: 100, sendTimeoutMs: 5000, durationMs: 15_000 },
   wsIdle: { sockets: 5000, durationMs: 10_000 },
   wsFragmentFlood: { clients: 16, fragments: 5000, pingClients: 4, durationMs: 10_000 },
   recoveryLimitMs: 15_000,
@@ -154,6 +161,7 @@ export const QUICK: StressSettings = {
   h2SlowReader: { clients: 20, streams: 4, sendTimeoutMs: 1000, durationMs: 2500 },
   wsBomb: { clients: 4, inflatedBytes: 64 * 1024 * 1024, durationMs: 2000 },
   wsSlowReader: { clients: 20, sendTimeoutMs: 1000, durationMs: 2500 },
+  wsSlowSubscriber: { clients: 20, readers: 2, perRequest: 100, sendTimeoutMs: 1000, durationMs: 2500 },
   // Within the quick run's open-file check (FDS_NEEDED); the full run holds 5,000.
   wsIdle: { sockets: 2000, durationMs: 2000 },
   wsFragmentFlood: { clients: 4, fragments: 5000, pingClients: 2, durationMs: 2000 },

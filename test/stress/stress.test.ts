@@ -11,8 +11,8 @@
  * trusted one, were each closed and counted (issue 21); HTTP/2 floods (rapid reset, CONTINUATION,
  * SETTINGS, PING, empty DATA) each ended with GOAWAY ENHANCE_YOUR_CALM and counted, an HPACK bomb
  * answered 431, the last stream id served and a lower one refused, zero-window readers cut by the
- * send timeout (issue 22); WebSocket bombs each closed with 1009, careless senders to clients
- * that never read closed with 1008 and ended by the send timeout, idle WebSockets held, ping floods
+ * send timeout (issue 22); WebSocket bombs each closed with 1009, careless senders and report
+ * subscribers that never read closed with 1008 and ended by the send timeout, idle WebSockets held, ping floods
  * closed with 1008 (issue 23).
  * Latency and memory goals are judged by `npm run stress`, not here.
  */
@@ -38,6 +38,7 @@ import type { H2FloodData } from "../../bench/stress/probes/h2-floods.ts";
 import type { H2SlowReaderData } from "../../bench/stress/probes/h2-slow-reader.ts";
 import type { WsBombData } from "../../bench/stress/probes/ws-bomb.ts";
 import type { WsSlowReaderData } from "../../bench/stress/probes/ws-slow-reader.ts";
+import type { WsSlowSubscriberData } from "../../bench/stress/probes/ws-slow-subscriber.ts";
 import type { WsIdleData } from "../../bench/stress/probes/ws-idle-flood.ts";
 import type { WsFragmentFloodData } from "../../bench/stress/probes/ws-fragment-flood.ts";
 import { QUICK, RPC_AMPLIFICATION_GOAL, type StressSettings } from "../../bench/stress/settings.ts";
@@ -54,6 +55,7 @@ const SETTINGS: StressSettings = {
   h2SlowReader: { ...QUICK.h2SlowReader, durationMs: 2000 },
   wsBomb: { ...QUICK.wsBomb, durationMs: 1000 },
   wsSlowReader: { ...QUICK.wsSlowReader, durationMs: 2000 },
+  wsSlowSubscriber: { ...QUICK.wsSlowSubscriber, durationMs: 2000 },
   wsIdle: { sockets: 500, durationMs: 1000 },
   wsFragmentFlood: { ...QUICK.wsFragmentFlood, durationMs: 1000 },
   rssRecoveryLimitMs: 0,
@@ -115,6 +117,7 @@ describe("stress probes against netsvc (quick)", () => {
         "h2 stream id exhaustion",
         "ws bomb",
         "ws slow reader",
+        "ws slow subscriber",
         "ws idle flood",
         "ws fragment flood",
       ]);
@@ -288,6 +291,10 @@ describe("stress probes against netsvc (quick)", () => {
       expect(slow.websocketOverflows).toBeGreaterThanOrEqual(SETTINGS.wsSlowReader.clients);
       expect(slow.closedByServer).toBeGreaterThanOrEqual(SETTINGS.wsSlowReader.clients); // every first connection, at least
       expect(slow.heldPastTimeout).toBe(0);
+      const sub = (await probe("ws slow subscriber")).data as WsSlowSubscriberData;
+      expect(sub.slowClosed).toBeGreaterThanOrEqual(SETTINGS.wsSlowSubscriber.clients);
+      expect(sub.websocketOverflows).toBeGreaterThanOrEqual(sub.slowClosed);
+      expect(sub.heldPastTimeout).toBe(0);
       const idle = (await probe("ws idle flood")).data as WsIdleData;
       expect({ held: idle.held, closed: idle.closedByServer }).toEqual({ held: SETTINGS.wsIdle.sockets, closed: 0 });
       const flood = (await probe("ws fragment flood")).data as WsFragmentFloodData;

@@ -64,6 +64,21 @@ export class H2Framer implements ByteWriter {
     stream.wireBytes += this.output.appended - before;
   }
 
+  /**
+   * Frames `stream`'s content buf[start..end) as DATA straight from the caller's bytes (its head
+   * went out and nothing of it is queued: H2StreamOutput), as far as the windows allow; returns
+   * how many bytes it framed. Never END_STREAM: the response ends later (endStream).
+   */
+  frameData(stream: H2Stream, buf: Uint8Array, start: number, end: number): number {
+    const before = this.output.appended;
+    this.stream = stream;
+    this.blocked = false;
+    const n = this.write(buf, start, end - start);
+    this.stream = null;
+    stream.wireBytes += this.output.appended - before;
+    return n;
+  }
+
   /** ByteWriter: takes the stream's queued bytes buf[offset..offset+length); returns how many it framed. */
   write(buf: Uint8Array, offset: number, length: number): number {
     const stream = this.stream!;

@@ -21,7 +21,7 @@ import type { ChannelAddresses, ExchangeRecord, RequestChannel } from "../server
 import type { RequestCycle } from "../servers/request-cycle.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { H2_STREAM_BUFFER, H2_STREAM_BUFFER_SPARES } from "./limits.ts";
-import { OutputQueue } from "./output.ts";
+import { H2StreamOutput, type StreamSink } from "./h2-stream-output.ts";
 import type { PendingLine } from "./access-log-queue.ts";
 
 /**
@@ -54,6 +54,10 @@ export interface StreamHost {
   headerTail(): Uint8Array;
   /** The stream has output to frame (or its END_STREAM to send): frame it at the end of this turn. */
   streamReady(stream: H2Stream): void;
+  /** Frames bytes[start..end) of the stream's content as DATA now, as far as the windows allow; returns how many (0: not now). */
+  frameContent(stream: H2Stream, bytes: Uint8Array, start: number, end: number): number;
+  /** True while the connection can send no DATA: its send window is shut or its output is above its mark. */
+  cannotSend(): boolean;
   /** RFC 9113 §8.1: an interim 100 (Continue) HEADERS frame for the stream, sent now. */
   sendContinue(stream: H2Stream): void;
   /** `bytes` of the stream's body were taken by its servlet (or dropped): the windows may open. */
@@ -70,13 +74,13 @@ export interface StreamHost {
 }
 
 /** One stream of an HTTP/2 connection (see the file comment); pooled by the daemon (H2StreamPool). */
-export class H2Stream implements RequestChannel {
+export class H2Stream implements RequestChannel, StreamSink {
   /** The stream identifier (odd: opened by the client); 0 while pooled. */
   id = 0;
   /** STREAM_* above. */
   state = STREAM_STATE_IDLE;
   /** The response as the session writes it (HTTP/1 bytes; the framer turns them into frames). */
-  readonly output: OutputQueue;
+  readonly output: H2StreamOutput;
   /** What we may still send on this stream (RFC 9113 §6.9: may go negative after a SETTINGS change). */
   sendWindow = 0;
   /** What the client may still send on this stream before we open the window again. */
@@ -134,7 +138,7 @@ export class H2Stream implements RequestChannel {
     readonly block: HeaderBlock,
     highWaterMark: number,
   ) {
-    this.output = new OutputQueue(highWaterMark, STREAM_BUFFERS);
+    this.output = new H2StreamOutput(highWaterMark, STREAM_BUFFERS, this);
   }
 
   /** The bytes the head's spans point into: the decoded header block. */
@@ -294,6 +298,23 @@ export class H2Stream implements RequestChannel {
     this.host.countServletAbort();
   }
 
+  // ── StreamSink (the queue's questions) ───────────────────────────────────────────────────────
+
+  frameContent(bytes: Uint8Array, start: number, end: number): number {
+    return this.host.frameContent(this, bytes, start, end);
+  }
+
+  /**
+   * RFC 9113 §6.9: nothing more can go out while the stream's window or the connection's is shut
+   * (or the connection's output is full): the servlet is told to wait (drained()) rather than
+   * produce bytes that would only be held here. A stream that is over can always "send" (its
+   * servlet's writes are dropped), so nobody waits on it.
+   */
+  cannotSend(): boolean {
+    if (this.endSent || this.state === STREAM_STATE_CLOSED) return false;
+    return this.sendWindow <= 0 || this.host.cannotSend();
+  }
+
   // ── what the connection tells the stream ─────────────────────────────────────────────────────
 
   /**
@@ -367,6 +388,11 @@ export class H2Stream implements RequestChannel {
     if (n > 0) this.host.bodyConsumed(this, n);
   }
 
+  /** True while a servlet waits in drained() (or whenDrained). */
+  hasDrainWaiters(): boolean {
+    return this.drainWaiters !== null && this.drainWaiters.length > 0;
+  }
+
   /** The queue drained below its mark (or the stream ended): waiters of drained() go on. */
   callDrainWaiters(): void {
     const waiters = this.drainWaiters;
@@ -393,6 +419,8 @@ const DETACHED_HOST: StreamHost = {
   isSecure: () => false,
   headerTail: () => new Uint8Array(0),
   streamReady() {},
+  frameContent: () => 0,
+  cannotSend: () => false,
   sendContinue() {},
   bodyConsumed() {},
   streamResponded() {},

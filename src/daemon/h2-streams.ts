@@ -92,6 +92,20 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     this.flushSoon();
   }
 
+  frameContent(stream: H2Stream, bytes: Uint8Array, start: number, end: number): number {
+    // Only content behind the stream's HEADERS, with nothing of it queued (H2StreamOutput asks
+    // only then), on a stream that is not ending: its bytes stay in order.
+    if (this.state >= LINGERING || !stream.headSent || stream.endSent || stream.pendingReset >= 0 || stream.state === STREAM_STATE_CLOSED)
+      return 0;
+    const framed = this.framer.frameData(stream, bytes, start, end);
+    if (framed > 0) this.flushSoon();
+    return framed;
+  }
+
+  cannotSend(): boolean {
+    return this.framer.connectionWindow <= 0 || this.output.isCongested();
+  }
+
   sendContinue(stream: H2Stream): void {
     this.framer.writeStatus(stream, 100, false);
     this.flushSoon();
@@ -275,14 +289,10 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   protected frameStream(stream: H2Stream): void {
     const sent = stream.wireBytes;
     if (!stream.endSent) this.framer.frame(stream);
-    if (stream.output.pending > 0) {
-      if (this.framer.blocked && !this.blocked.includes(stream)) {
-        this.blocked.push(stream);
-        // The stall's clock restarts only when this stream's bytes moved (not another's window).
-        if (stream.wireBytes > sent || stream.blockedSince === 0) stream.blockedSince = this.daemon.clock;
-      }
-    } else {
-      stream.blockedSince = 0;
+    // Waiting for WINDOW_UPDATE: bytes queued past a shut window, or a servlet waiting in
+    // drained() to produce more while a window is shut (it holds nothing meanwhile).
+    let waiting = stream.output.pending > 0 && this.framer.blocked;
+    if (stream.output.pending === 0) {
       if (stream.pendingReset >= 0) {
         this.sendReset(stream.id, stream.pendingReset);
         stream.endSent = true;
@@ -292,6 +302,18 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
       if (stream.responded && stream.headSent && !stream.endSent) this.framer.endStream(stream);
     }
     if (!stream.output.isCongested()) stream.callDrainWaiters();
+    else if (stream.hasDrainWaiters() && !stream.endSent) {
+      if (stream.sendWindow <= 0 || this.framer.connectionWindow <= 0) waiting = true;
+      // Only the connection's output is full: the waiters go on once it drained (flush).
+      else if (stream.output.pending === 0) this.streamReady(stream);
+    }
+    if (waiting) {
+      if (!this.blocked.includes(stream)) {
+        this.blocked.push(stream);
+        // The stall's clock restarts only when this stream's bytes moved (not another's window).
+        if (stream.wireBytes > sent || stream.blockedSince === 0) stream.blockedSince = this.daemon.clock;
+      }
+    } else stream.blockedSince = 0;
     if (stream.endSent && stream.responded) {
       const line = stream.logLine;
       if (line !== null) {

@@ -28,6 +28,7 @@ export function handOverToWebSocket(
   socket.data = next;
   daemon.replaced(previous, next);
   if (rest !== null) queueMicrotask(() => next.onData(rest));
-  next.flushSoon();
+  // The 101 goes out now (no flush task made: an idle socket should not hold one).
+  next.flush();
   return next;
 }

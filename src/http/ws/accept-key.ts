@@ -2,7 +2,6 @@
  * The opening handshake's key check (RFC 6455 §4.2.1 item 5, §4.2.2 item 5.4): the client's
  * Sec-WebSocket-Key and the Sec-WebSocket-Accept the server answers with.
  */
-import { createHash } from "node:crypto";
 
 /** §1.3, §4.2.2: the GUID appended to the client's key before hashing. */
 export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -26,7 +25,6 @@ export function isValidClientKey(key: string): boolean {
  * key (as sent, not decoded) followed by WEBSOCKET_GUID. 28 characters.
  */
 export function acceptKey(secWebSocketKey: string): string {
-  return createHash("sha1")
-    .update(secWebSocketKey + WEBSOCKET_GUID, "latin1")
-    .digest("base64");
+  // Bun's one-shot SHA-1: no hash object per handshake (the key is ASCII: its encoding is moot).
+  return Bun.SHA1.hash(secWebSocketKey + WEBSOCKET_GUID, "base64");
 }

@@ -106,8 +106,12 @@ export class WsFrameReader {
   private state = AT_FRAME_HEAD;
   /** The result halt() was given (a negative WsError), or 0 after stop(). */
   private haltResult = 0;
-  /** A head split across calls, gathered here (at most 14 bytes). */
-  private readonly head = new Uint8Array(MAX_CLIENT_FRAME_HEAD);
+  /**
+   * A head split across calls (its first MAX_CLIENT_FRAME_HEAD bytes) and a control frame's
+   * payload being gathered (after them): made on first need, so an idle socket that never saw
+   * either holds none.
+   */
+  private own: Uint8Array | null = null;
   private headHave = 0;
   /** The current head's full length, known once its second byte is in (2 until then). */
   private headNeed = FIXED_HEAD;
@@ -122,8 +126,7 @@ export class WsFrameReader {
   private remaining = 0;
   /** Payload bytes of the current frame already unmasked, mod 4: which key byte comes next. */
   private maskPhase = 0;
-  /** A control frame's payload, unmasked, gathered until whole (§5.5: ≤ 125 bytes). */
-  private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD);
+  /** Bytes of a control frame's payload gathered (unmasked, in `own` from CONTROL_AT; §5.5: ≤ 125). */
   private controlHave = 0;
 
   /** `maxFramePayload`: the largest data frame payload accepted (bytes, ≥ 0); parser/limits.ts WS_MAX_FRAME_PAYLOAD is the daemon's default. */
@@ -194,8 +197,9 @@ export class WsFrameReader {
           if (r === 0) r = this.checkSecondByte(bytes[p + 1]!);
           if (r < 0) return this.fail(r);
           if (end - p < this.headNeed) {
-            this.head[0] = bytes[p]!;
-            this.head[1] = bytes[p + 1]!;
+            const head = this.ownBytes();
+            head[0] = bytes[p]!;
+            head[1] = bytes[p + 1]!;
             this.headHave = FIXED_HEAD;
             p += FIXED_HEAD;
             continue;
@@ -205,7 +209,8 @@ export class WsFrameReader {
           p += this.headNeed;
         } else {
           const b = bytes[p++]!;
-          this.head[this.headHave++] = b;
+          const head = this.ownBytes();
+          head[this.headHave++] = b;
           if (this.headHave === 1) {
             r = this.checkFirstByte(b);
             if (r < 0) return this.fail(r);
@@ -216,7 +221,7 @@ export class WsFrameReader {
             if (r < 0) return this.fail(r);
           }
           if (this.headHave < this.headNeed) continue;
-          r = this.readRestOfHead(this.head, 0);
+          r = this.readRestOfHead(head, 0);
           if (r < 0) return this.fail(r);
         }
         this.headHave = 0;
@@ -238,14 +243,14 @@ export class WsFrameReader {
       } else {
         // IN_CONTROL_PAYLOAD: gather and unmask into our own buffer.
         const take = Math.min(this.payloadLength - this.controlHave, end - p);
-        const control = this.control;
+        const control = this.ownBytes();
         const key = this.maskKey;
         let at = this.controlHave;
-        for (const stop = p + take; p < stop; p++, at++) control[at] = bytes[p]! ^ ((key >>> (24 - ((at & 3) << 3))) & 0xff);
+        for (const stop = p + take; p < stop; p++, at++) control[CONTROL_AT + at] = bytes[p]! ^ ((key >>> (24 - ((at & 3) << 3))) & 0xff);
         this.controlHave = at;
         if (at === this.payloadLength) {
           this.state = AT_FRAME_HEAD;
-          sink.controlFrame(this.opcode, control, 0, at);
+          sink.controlFrame(this.opcode, control, CONTROL_AT, CONTROL_AT + at);
           if (this.halted) return this.haltResult < 0 ? this.haltResult : p - start;
         }
       }
@@ -316,6 +321,11 @@ export class WsFrameReader {
     return 0;
   }
 
+  /** The reader's own bytes (a split head, a control payload), made on first need. */
+  private ownBytes(): Uint8Array {
+    return (this.own ??= new Uint8Array(CONTROL_AT + MAX_CONTROL_PAYLOAD));
+  }
+
   /** The head is read: tell the sink, and go to the payload (or the next head for an empty frame). */
   private beginPayload(sink: WsFrameSink): void {
     const length = this.payloadLength;
@@ -326,7 +336,7 @@ export class WsFrameReader {
         this.state = IN_CONTROL_PAYLOAD;
         return;
       }
-      sink.controlFrame(this.opcode, this.control, 0, 0);
+      sink.controlFrame(this.opcode, NO_PAYLOAD, 0, 0);
       return;
     }
     sink.dataFrameStart(this.opcode, this.fin, this.rsv1, length);
@@ -349,6 +359,11 @@ function readUint32(buf: Uint8Array, p: number): number {
 /** Spans shorter than this are unmasked byte by byte (4 at a time); longer ones 32 bits at a time where aligned. */
 const WORD_UNMASK_MIN = 64;
 /** Whether this machine stores a Uint32Array's words little-endian (the 32-bit path assumes so; otherwise it is not used). */
+/** Where a control payload is gathered in the reader's own bytes: after a split head's. */
+const CONTROL_AT = MAX_CLIENT_FRAME_HEAD;
+/** The payload of an empty control frame. */
+const NO_PAYLOAD = new Uint8Array(0);
+
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 /**
  * The last ArrayBuffer unmasked 32 bits at a time and its Uint32Array view: one per process, so a

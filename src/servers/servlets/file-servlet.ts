@@ -374,7 +374,9 @@ export class FileServlet extends HttpServlet {
       sendHead();
       if (this.session.isHead()) return this.endContent();
       const size = pieceSize();
-      const buffer = new Uint8Array(size);
+      // Made at the first read: a client that takes nothing (an HTTP/2 stream whose window stays
+      // shut) costs no buffer while it waits.
+      let buffer: Uint8Array | null = null;
       for (const p of pieces) {
         if (p instanceof Uint8Array) {
           if (!this.sendContent(p)) await this.drained();
@@ -382,10 +384,16 @@ export class FileServlet extends HttpServlet {
         }
         let position = p.start;
         while (position < p.end && !this.signal.aborted && !this.session.isComplete()) {
+          // A piece is read only once the client can take it: never one held while it cannot.
+          if (this.session.isCongested()) {
+            await this.drained();
+            continue;
+          }
+          buffer ??= new Uint8Array(size);
           const { bytesRead } = await handle.read(buffer, 0, Math.min(size, p.end - position), position);
           if (bytesRead === 0) break; // the file shrank: endContent below closes the connection
           position += bytesRead;
-          if (!this.sendContent(buffer.subarray(0, bytesRead))) await this.drained();
+          this.sendContent(buffer.subarray(0, bytesRead));
         }
         if (position < p.end) break;
       }

@@ -36,6 +36,11 @@ import { soak } from "./probes/soak.ts";
 import { supervisorKill } from "./probes/supervisor-kill.ts";
 import { tlsGarbage } from "./probes/tls-garbage.ts";
 import { tlsStall } from "./probes/tls-stall.ts";
+import { wsBomb } from "./probes/ws-bomb.ts";
+import { wsFragmentFlood } from "./probes/ws-fragment-flood.ts";
+import { wsIdleFlood } from "./probes/ws-idle-flood.ts";
+import { wsSlowReader } from "./probes/ws-slow-reader.ts";
+import { wsSlowSubscriber } from "./probes/ws-slow-subscriber.ts";
 import { ProcSampler, readProc } from "./proc.ts";
 import { FD_TOLERANCE, NORMAL_LATENCY_GOAL_MS, RSS_SLACK_MIB, RSS_TOLERANCE, type StressSettings } from "./settings.ts";
 import { closeAll } from "./sockets.ts";
@@ -71,6 +76,12 @@ export const PROBES: Probe[] = [
   h2EmptyDataFlood,
   h2SlowReader,
   h2StreamIdExhaustion,
+  // issue 23: WebSocket abuse (netsvc only: nginx does not terminate WebSockets, it would proxy them)
+  wsBomb,
+  wsSlowReader,
+  wsSlowSubscriber,
+  wsIdleFlood,
+  wsFragmentFlood,
 ];
 /** Every scenario (servers of its own, see Scenario), run after the probes. */
 export const SCENARIOS: Scenario[] = [supervisorKill];
@@ -140,7 +151,7 @@ const STEADY_LIMIT_MS = 5000;
  * reads what is really in force; the servers are separate processes with limits of their own.
  */
 export function checkFdLimit(s: StressSettings): void {
-  const needed = Math.max(FDS_NEEDED, s.idle.atScale + FDS_SLACK);
+  const needed = Math.max(FDS_NEEDED, s.idle.atScale + FDS_SLACK, s.wsIdle.sockets + FDS_SLACK);
   const m = readFileSync("/proc/self/limits", "utf8").match(/Max open files\s+(\d+)/);
   const soft = m ? Number(m[1]) : Infinity;
   if (soft < needed)
@@ -231,13 +242,14 @@ async function runProbeOn(
   cluster: NatsCluster | null,
 ): Promise<ProbeRecord> {
   const s = o.settings;
-  const target = await startTarget(kind, o, natsUrl, undefined, probe.target?.(s));
+  const variant = probe.target?.(s);
+  const target = await startTarget(kind, o, natsUrl, variant?.maxConnections, variant);
   try {
     const baseline = await baselineOf(target);
     const sampler = new ProcSampler(target.pid);
     sampler.start();
     const client = await spawnNormalClient(target.port, s.normalIntervalMs, s.normalTimeoutMs, probe.normalMode, target.tls);
-    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log, natsUrl, cluster });
+    const outcome = await probe.attack({ target, settings: s, sampler, baseline, log: o.log, natsUrl, cluster, fixture: o.fixture });
     const normal = await client.stop();
     const t0 = performance.now();
     // fds first (bounded by recoveryLimitMs), then RSS (bounded by rssRecoveryLimitMs).

@@ -13,6 +13,13 @@
  *            services too, as `netsvc --rpc /rpc --nats URL` runs it (the nats-kill probe); several
  *            URLs, comma-separated, are the nodes of one cluster (`--nats` repeated; nats-cluster-kill).
  *
+ * - `/ws`   a WebSocket echo (default limits: 1 MiB messages, 1 MiB backlog; permessage-deflate
+ *            when offered): every message is sent back as it came (text or binary);
+ * - `/ws/flood` a careless WebSocket application: from the upgrade on it sends 64 KiB every turn
+ *            and never looks at send()'s answer, until the socket closes (ws-slow-reader);
+ * - `/ws/reports` a WebSocket subscribed to the reports `stress.reports.>`, and `/ws/publish?N`
+ *            publishes N reports of about 1 KB there at once (ws-slow-subscriber).
+ *
  * Usage: bun bench/stress/netsvc-target.ts PORT FIXTURE_DIR [MAX_CONNECTIONS (default: the daemon's, MAX_CONNECTIONS)] [NATS_URL[,NATS_URL…]]
  * The environment sets a probe's variant (TargetVariant in targets.ts): STRESS_TLS_CERT and
  * STRESS_TLS_KEY (HTTPS), STRESS_TRUST_PROXY (trustProxy, one address or CIDR),
@@ -20,7 +27,7 @@
  * Prints "ready" on stdout once listening (and on the bus); SIGINT/SIGTERM stop it in order.
  */
 import { Dispatcher, FileServer, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
-import { Exchange, Service } from "../../src/entry/services.ts";
+import { Exchange, Service, services } from "../../src/entry/services.ts";
 import { RpcGateway } from "../../src/entry/rpc.ts";
 import { MAX_CONNECTIONS } from "../../src/entry/limits.ts";
 import { epochMs } from "./clock.ts";
@@ -63,6 +70,53 @@ class Stats extends HttpServlet {
   }
 }
 
+/** WebSocket echo: each message back as it came (ws-bomb, ws-idle-flood, ws-fragment-flood). */
+class WsEcho extends HttpServlet {
+  override processRequest(): void {
+    const ws = this.upgrade();
+    if (ws) ws.onmessage = (data) => void ws.send(data);
+  }
+}
+
+/** What /ws/flood sends per turn: four binary messages of 16 KiB. */
+const FLOOD_CHUNK = new Uint8Array(16 * 1024);
+const FLOOD_PER_TURN = 4;
+
+/** A careless application: sends without ever looking at send()'s false (ws-slow-reader). */
+class WsFlood extends HttpServlet {
+  override processRequest(): void {
+    const ws = this.upgrade();
+    if (!ws) return;
+    const turn = () => {
+      if (ws.readyState !== "open") return;
+      for (let i = 0; i < FLOOD_PER_TURN; i++) ws.send(FLOOD_CHUNK);
+      setImmediate(turn);
+    };
+    turn();
+  }
+}
+
+/** The report subject of /ws/reports and /ws/publish, and a report's filler (about 1 KB framed). */
+const REPORT_SUBJECT = "stress.reports.tick";
+const REPORT_TEXT = "r".repeat(1000);
+let reportsPublished = 0;
+
+/** A report subscriber: every report on stress.reports.> reaches it (ws-slow-subscriber). */
+class WsReports extends HttpServlet {
+  override processRequest(): void {
+    this.upgrade()?.subscribe("stress.reports.>");
+  }
+}
+
+/** Publishes `?N` reports at once (default 1) and answers how many so far. */
+class Publish extends HttpServlet {
+  override processRequest(): void {
+    const n = Math.min(10_000, Number(this.queryString()) || 1);
+    for (let i = 0; i < n; i++) services.publish(REPORT_SUBJECT, { n: reportsPublished++, text: REPORT_TEXT });
+    this.sendDocument(200, "text/plain", String(reportsPublished));
+  }
+}
+
 /** A server whose servlet() builds one servlet class. */
 class ServletServer extends HttpServer {
   constructor(private readonly make: new (s: HttpSession) => HttpServlet) {
@@ -86,6 +140,10 @@ const daemon = new HttpDaemon(Number(portArg), {
 daemon.attach("/", new FileServer(fixture));
 daemon.attach("/poll", new ServletServer(LongPoll));
 daemon.attach("/stats", new ServletServer(Stats));
+daemon.attach("/ws", new ServletServer(WsEcho));
+daemon.attach("/ws/flood", new ServletServer(WsFlood));
+daemon.attach("/ws/reports", new ServletServer(WsReports));
+daemon.attach("/ws/publish", new ServletServer(Publish));
 const [, rpcRoot, rpcService] = RPC_PATH.split("/");
 new Service(rpcService!).exportMethod((x: unknown) => x, "echo");
 daemon.attach(`/${rpcRoot}`, new RpcGateway(""));

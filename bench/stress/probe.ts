@@ -33,6 +33,8 @@ export interface ProbeContext {
   natsUrl: string;
   /** The cluster the target is on, for a probe with `bus: "cluster"`; null otherwise. */
   cluster: NatsCluster | null;
+  /** The fixture directory the servers serve (for a probe that starts servers of its own beside the target). */
+  fixture: string;
 }
 
 /** A probe: runs its attack against a fresh target and stops it before returning. */

@@ -7,10 +7,11 @@
  * --quick: CI-size (seconds per probe, a few thousand fuzz cases). --only: probes by name
  * (slowloris, idle-flood, keepalive-lockout, slow-readers, pipeline-flood, abandoned-polls,
  * rpc-batch, mutation-fuzz, soak, nats-kill, nats-cluster-kill, tls-stall, tls-garbage,
- * proxy-untrusted, proxy-dribble) and scenarios (supervisor-kill: servers of its own, with several
+ * proxy-untrusted, proxy-dribble, the h2-* and ws-* probes) and scenarios (supervisor-kill: servers of its own, with several
  * workers). rpc-batch, nats-kill, nats-cluster-kill and proxy-dribble run against netsvc only
  * (nginx has no JSON-RPC nor service bus; nats-kill has a nats-server of its own,
- * nats-cluster-kill a three-node cluster; proxy-dribble needs netsvc's trustProxy). tls-stall and
+ * nats-cluster-kill a three-node cluster; proxy-dribble needs netsvc's trustProxy; the ws-* probes
+ * need a server that terminates WebSockets, which nginx does not: it would proxy them). tls-stall and
  * tls-garbage run both servers with TLS (the tests' certificate), the normal client over HTTPS.
  * Writes bench/results/stress.json, stress.md and
  * stress-fuzz-findings.json unless --no-write. Needs an open-file limit of idle.atScale + 1024 or

@@ -67,6 +67,35 @@ export interface StressSettings {
    * streams each and never open it, for `durationMs`; the servers' send timeout is `sendTimeoutMs`.
    */
   h2SlowReader: { clients: number; streams: number; sendTimeoutMs: number; durationMs: number };
+  /**
+   * ws-bomb: `clients` WebSockets send a permessage-deflate message inflating to `inflatedBytes`
+   * (past the 1 MiB message limit) and as many plain frames announcing more than it, each reopened
+   * when closed, for `durationMs` (netsvc only: nginx does not terminate WebSockets).
+   */
+  wsBomb: { clients: number; inflatedBytes: number; durationMs: number };
+  /**
+   * ws-slow-reader: `clients` WebSockets to an application that sends without looking at send()'s
+   * answer, never reading, reopened when closed, for `durationMs`; netsvc's send timeout is `sendTimeoutMs`.
+   */
+  wsSlowReader: { clients: number; sendTimeoutMs: number; durationMs: number };
+  /**
+   * ws-slow-subscriber: `clients` WebSockets subscribed to reports never read, beside `readers`
+   * that do, while `perRequest` reports (about 1 KB each) are published per request, one request
+   * after another, for `durationMs`; netsvc's send timeout is `sendTimeoutMs`.
+   */
+  wsSlowSubscriber: { clients: number; readers: number; perRequest: number; sendTimeoutMs: number; durationMs: number };
+  /**
+   * ws-idle-flood: bytes per idle WebSocket against idle HTTP/1.1 keep-alive connections and a bare
+   * Bun.listen's sockets, `sockets` of each on a fresh server; then `sockets` idle WebSockets held
+   * on the probe's target for `durationMs`.
+   */
+  wsIdle: { sockets: number; durationMs: number };
+  /**
+   * ws-fragment-flood: `clients` WebSockets each send a text message in `fragments` one-byte
+   * fragments again and again (the next once the echo is back), and `pingClients` send Pings as
+   * fast as the socket takes them, reopened when closed, for `durationMs`.
+   */
+  wsFragmentFlood: { clients: number; fragments: number; pingClients: number; durationMs: number };
   /** After an attack, how long (ms) fds may take to come back. */
   recoveryLimitMs: number;
   /** Then how long (ms) RSS may take to come back before "after" is read. */
@@ -96,6 +125,11 @@ export const FULL: StressSettings = {
   natsClusterKill: { calls: 60_000, inFlight: 32, killAfter: 20_000 },
   h2Flood: { clients: 16, durationMs: 10_000 },
   h2SlowReader: { clients: 200, streams: 10, sendTimeoutMs: 5000, durationMs: 15_000 },
+  wsBomb: { clients: 16, inflatedBytes: 64 * 1024 * 1024, durationMs: 10_000 },
+  wsSlowReader: { clients: 200, sendTimeoutMs: 5000, durationMs: 15_000 },
+  wsSlowSubscriber: { clients: 200, readers: 4, perRequest: 100, sendTimeoutMs: 5000, durationMs: 15_000 },
+  wsIdle: { sockets: 5000, durationMs: 10_000 },
+  wsFragmentFlood: { clients: 16, fragments: 5000, pingClients: 4, durationMs: 10_000 },
   recoveryLimitMs: 15_000,
   rssRecoveryLimitMs: 15_000,
 };
@@ -125,6 +159,12 @@ export const QUICK: StressSettings = {
   // A second or two each: a flood is answered within its first milliseconds.
   h2Flood: { clients: 4, durationMs: 1500 },
   h2SlowReader: { clients: 20, streams: 4, sendTimeoutMs: 1000, durationMs: 2500 },
+  wsBomb: { clients: 4, inflatedBytes: 64 * 1024 * 1024, durationMs: 2000 },
+  wsSlowReader: { clients: 20, sendTimeoutMs: 1000, durationMs: 2500 },
+  wsSlowSubscriber: { clients: 20, readers: 2, perRequest: 100, sendTimeoutMs: 1000, durationMs: 2500 },
+  // Within the quick run's open-file check (FDS_NEEDED); the full run holds 5,000.
+  wsIdle: { sockets: 2000, durationMs: 2000 },
+  wsFragmentFlood: { clients: 4, fragments: 5000, pingClients: 2, durationMs: 2000 },
   // As in the full run: a connection a vanished client left behind is bounded by the server's own
   // timeouts (head 10 s, linger 2 s), so fds get that long to come back.
   recoveryLimitMs: 15_000,
@@ -162,5 +202,7 @@ export const RPC_AMPLIFICATION_GOAL = 4;
  * shortest timeout) and close gracefully (netsvc lingers up to 2 s for the client's FIN).
  */
 export const HEAD_TIMEOUT_SLACK_MS = 3000;
+/** Goal (issue 23): bytes of the server's RSS per idle WebSocket beyond what its socket costs (a bare Bun.listen's). */
+export const WS_IDLE_BYTES_GOAL = 4096;
 /** Goal: stderr bytes per 1,000 bad requests. */
 export const STDERR_GOAL_PER_1000 = 1024;

@@ -16,6 +16,11 @@ export interface TargetStats {
     tlsFailures: number;
     /** HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM (absent before HTTP/2). */
     http2Floods?: number;
+    /** WebSocket counters (absent before WebSocket): upgraded, closed for the client's error (1002/1007/1009), for a backlog past its limit (1008), for a ping flood (1008). */
+    websockets?: number;
+    websocketErrors?: number;
+    websocketOverflows?: number;
+    websocketFloods?: number;
   };
   polls: { started: number; destroyed: number; signalled: number };
   destroyedAt?: [string, number][];

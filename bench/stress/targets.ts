@@ -34,6 +34,8 @@ export interface TargetVariant {
   http2?: boolean;
   /** netsvc's sendTimeoutMs, nginx's send_timeout. */
   sendTimeoutMs?: number;
+  /** The connection limit, where a probe holds more than the run's (netsvc maxConnections, nginx worker_connections). */
+  maxConnections?: number;
 }
 
 /** A running server. */

@@ -173,3 +173,9 @@ export const CLOSED_STREAMS_KEPT = 128;
 export const WS_PING_INTERVAL_MS = 30_000;
 /** RFC 6455 §7.1.1: after our Close, the client has this long to answer with its own before the TCP connection is closed. */
 export const WS_CLOSE_TIMEOUT_MS = 5_000;
+/**
+ * RFC 6455 §5.5.2 makes every Ping owe a Pong: past this many Pings a second from one client, the
+ * socket is closed with 1008 and counted (stats().websocketFloods), as HTTP/2's PING flood is
+ * (H2_MAX_PINGS_PER_SECOND). Browsers send none (their API cannot); libraries ping every few seconds.
+ */
+export const WS_MAX_PINGS_PER_SECOND = 100;

@@ -66,6 +66,8 @@ export interface DaemonStats {
   websocketErrors: number;
   /** WebSockets closed with 1008 because their backlog passed its limit (a slow reader, a slow report subscriber). */
   websocketOverflows: number;
+  /** WebSockets closed with 1008 for a flood: more Pings a second than WS_MAX_PINGS_PER_SECOND. */
+  websocketFloods: number;
 }
 
 /** Mutable counters behind DaemonStats. */
@@ -91,6 +93,7 @@ export class Counters {
   websockets = 0;
   websocketErrors = 0;
   websocketOverflows = 0;
+  websocketFloods = 0;
 
   private reported = new Map<string, number>();
 
@@ -123,6 +126,7 @@ export class Counters {
       websockets: this.websockets,
       websocketErrors: this.websocketErrors,
       websocketOverflows: this.websocketOverflows,
+      websocketFloods: this.websocketFloods,
     };
   }
 
@@ -147,6 +151,7 @@ export class Counters {
       ["HTTP/2 floods", this.http2Floods],
       ["WebSocket errors", this.websocketErrors],
       ["WebSocket overflows", this.websocketOverflows],
+      ["WebSocket floods", this.websocketFloods],
     ];
     for (const [status, n] of this.badRequests) now.push([`bad requests ${status}`, n]);
     const parts: string[] = [];

@@ -27,11 +27,14 @@ import { OPCODE_BINARY, OPCODE_TEXT } from "../parser/ws/frame-reader.ts";
 import type { FramedMessage, WsEndpoint, WsSettings, WsTransport } from "../servers/websocket-port.ts";
 import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
+import { WS_MAX_PINGS_PER_SECOND } from "./limits.ts";
 import { CLOSED, CLOSING, ENDED, LINGERING, OPEN, SocketConnection, type ConnectionInput } from "./socket-connection.ts";
 import { type WsMessageHandler, WsMessageReader } from "./ws-message-reader.ts";
 
 /** Frame heads and control frames are written here, then copied into the output queue (no allocation per frame). */
 const scratch = new Uint8Array(MAX_CONTROL_FRAME + MAX_SERVER_FRAME_HEAD);
+/** The ping budget's window (ms): WS_MAX_PINGS_PER_SECOND per this. */
+const PING_WINDOW_MS = 1000;
 /** Turns a text message into bytes when it is to be compressed. */
 const encoder = new TextEncoder();
 
@@ -63,6 +66,10 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
   private lastHeard: number;
   /** A ping of ours is unanswered since then (0: none). */
   private pingSentAt = 0;
+  /** The daemon clock when the current second of the client's ping budget began. */
+  private pingWindowStart = -PING_WINDOW_MS;
+  /** The client's Pings in that second (each owes a Pong). */
+  private pingsInWindow = 0;
 
   /**
    * Takes over `previous`'s socket (its output and access-log lines included) for a WebSocket
@@ -214,9 +221,25 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
     if (!this.closeSent) this.endpoint?.message(message);
   }
 
-  /** §5.5.2: a Ping is answered with a Pong carrying its payload (not after our Close). */
+  /**
+   * §5.5.2: a Ping is answered with a Pong carrying its payload (not after our Close). Past
+   * WS_MAX_PINGS_PER_SECOND in a second the client is flooding (each Ping costs us a Pong, as
+   * HTTP/2's PING does): closed with 1008, counted, nothing more read.
+   */
   ping(payload: Uint8Array): void {
     if (this.closeSent || this.state !== OPEN) return;
+    const now = this.daemon.clock;
+    if (now - this.pingWindowStart >= PING_WINDOW_MS) {
+      this.pingWindowStart = now;
+      this.pingsInWindow = 0;
+    }
+    if (++this.pingsInWindow > WS_MAX_PINGS_PER_SECOND) {
+      this.daemon.counters.websocketFloods++;
+      this.closeReceived = true; // §7.1.7: failed, so the rest of its input goes unread
+      this.sendClose(CLOSE_POLICY_VIOLATION, "ping flood");
+      this.reportClosed(CLOSE_POLICY_VIOLATION, "");
+      return this.beginClosing();
+    }
     this.output.append(scratch, 0, writePong(scratch, 0, payload, 0, payload.length));
   }
 

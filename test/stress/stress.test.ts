@@ -11,7 +11,9 @@
  * trusted one, were each closed and counted (issue 21); HTTP/2 floods (rapid reset, CONTINUATION,
  * SETTINGS, PING, empty DATA) each ended with GOAWAY ENHANCE_YOUR_CALM and counted, an HPACK bomb
  * answered 431, the last stream id served and a lower one refused, zero-window readers cut by the
- * send timeout (issue 22).
+ * send timeout (issue 22); WebSocket bombs each closed with 1009, careless senders and report
+ * subscribers that never read closed with 1008 and ended by the send timeout, idle WebSockets held, ping floods
+ * closed with 1008 (issue 23).
  * Latency and memory goals are judged by `npm run stress`, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -34,6 +36,11 @@ import type { ProxyUntrustedData } from "../../bench/stress/probes/proxy-untrust
 import type { ProxyDribbleData } from "../../bench/stress/probes/proxy-dribble.ts";
 import type { H2FloodData } from "../../bench/stress/probes/h2-floods.ts";
 import type { H2SlowReaderData } from "../../bench/stress/probes/h2-slow-reader.ts";
+import type { WsBombData } from "../../bench/stress/probes/ws-bomb.ts";
+import type { WsSlowReaderData } from "../../bench/stress/probes/ws-slow-reader.ts";
+import type { WsSlowSubscriberData } from "../../bench/stress/probes/ws-slow-subscriber.ts";
+import type { WsIdleData } from "../../bench/stress/probes/ws-idle-flood.ts";
+import type { WsFragmentFloodData } from "../../bench/stress/probes/ws-fragment-flood.ts";
 import { QUICK, RPC_AMPLIFICATION_GOAL, type StressSettings } from "../../bench/stress/settings.ts";
 import { hasPeer } from "../../scripts/peers.ts";
 import { peerTest } from "../helpers/peers.ts";
@@ -46,6 +53,11 @@ const SETTINGS: StressSettings = {
   soak: { ...QUICK.soak, durationMs: 4000 },
   h2Flood: { ...QUICK.h2Flood, durationMs: 1000 },
   h2SlowReader: { ...QUICK.h2SlowReader, durationMs: 2000 },
+  wsBomb: { ...QUICK.wsBomb, durationMs: 1000 },
+  wsSlowReader: { ...QUICK.wsSlowReader, durationMs: 2000 },
+  wsSlowSubscriber: { ...QUICK.wsSlowSubscriber, durationMs: 2000 },
+  wsIdle: { sockets: 500, durationMs: 1000 },
+  wsFragmentFlood: { ...QUICK.wsFragmentFlood, durationMs: 1000 },
   rssRecoveryLimitMs: 0,
 };
 /** The probes that need a nats-server (its tests say so where none is installed). */
@@ -103,6 +115,11 @@ describe("stress probes against netsvc (quick)", () => {
         "h2 empty data flood",
         "h2 slow reader",
         "h2 stream id exhaustion",
+        "ws bomb",
+        "ws slow reader",
+        "ws slow subscriber",
+        "ws idle flood",
+        "ws fragment flood",
       ]);
       for (const p of netsvc!.probes) {
         expect({ probe: p.probe, alive: p.alive, fdsBack: Number.isFinite(p.fdsBackMs) }).toEqual({
@@ -259,6 +276,32 @@ describe("stress probes against netsvc (quick)", () => {
       const slow = (await probe("h2 slow reader")).data as H2SlowReaderData;
       expect(slow.closedByServer).toBeGreaterThanOrEqual(SETTINGS.h2SlowReader.clients); // every first connection, at least
       expect(slow.heldPastTimeout).toBe(0);
+    },
+    RUN_LIMIT_MS,
+  );
+
+  test(
+    "WebSocket attacks: bombs closed with 1009, careless senders with 1008 and ended by the send timeout, idle sockets held, ping floods closed with 1008",
+    async () => {
+      const bomb = (await probe("ws bomb")).data as WsBombData;
+      expect(bomb.closedByServer).toBeGreaterThanOrEqual(SETTINGS.wsBomb.clients);
+      expect(bomb.otherCloses).toBe(0);
+      expect(bomb.websocketErrors).toBeGreaterThanOrEqual(bomb.closedWith1009);
+      const slow = (await probe("ws slow reader")).data as WsSlowReaderData;
+      expect(slow.websocketOverflows).toBeGreaterThanOrEqual(SETTINGS.wsSlowReader.clients);
+      expect(slow.closedByServer).toBeGreaterThanOrEqual(SETTINGS.wsSlowReader.clients); // every first connection, at least
+      expect(slow.heldPastTimeout).toBe(0);
+      const sub = (await probe("ws slow subscriber")).data as WsSlowSubscriberData;
+      expect(sub.slowClosed).toBeGreaterThanOrEqual(SETTINGS.wsSlowSubscriber.clients);
+      expect(sub.websocketOverflows).toBeGreaterThanOrEqual(sub.slowClosed);
+      expect(sub.heldPastTimeout).toBe(0);
+      const idle = (await probe("ws idle flood")).data as WsIdleData;
+      expect({ held: idle.held, closed: idle.closedByServer }).toEqual({ held: SETTINGS.wsIdle.sockets, closed: 0 });
+      const flood = (await probe("ws fragment flood")).data as WsFragmentFloodData;
+      expect(flood.echoed).toBeGreaterThan(0);
+      expect(flood.pingClosed).toBeGreaterThan(0);
+      expect(flood.pingClosedWith1008).toBe(flood.pingClosed);
+      expect(flood.websocketFloods).toBeGreaterThanOrEqual(flood.pingClosed);
     },
     RUN_LIMIT_MS,
   );

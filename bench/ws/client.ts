@@ -6,14 +6,16 @@
  * connections go. Each line it prints is one JSON object (`ClientReport`).
  *
  *   bun client.ts echo PORT CONNECTIONS MESSAGES          one 32-byte message in flight per connection
- *   bun client.ts fanout PORT SUBSCRIBERS PUBLICATIONS WINDOW
+ *   bun client.ts fanout PORT SUBSCRIBERS PUBLICATIONS BURST SECONDS
  *   bun client.ts idle PORT CONNECTIONS
  *
  * - echo: every connection sends a message, waits for its echo, sends the next, until MESSAGES in
  *   all were echoed; an echo that is not the message sent is an error.
  * - fanout: SUBSCRIBERS sockets on /fanout (each checks it is subscribed), one publisher on
- *   /publish sending PUBLICATIONS numbered messages, at most WINDOW not yet delivered to every
- *   subscriber; every subscriber must see every number once, in order (else an error).
+ *   /publish sending PUBLICATIONS numbered messages in bursts of BURST (one write each: a
+ *   publisher with reports to tell), the next burst once the last is delivered to every
+ *   subscriber, until PUBLICATIONS were published or no burst is begun after SECONDS; every
+ *   subscriber must see every number once, in order (else an error).
  * - idle: CONNECTIONS sockets on /idle, opened and held (pings answered); `done` says how many
  *   are still open.
  *
@@ -167,11 +169,10 @@ async function echo(connections: number, messages: number): Promise<ClientWs[]> 
   return conns;
 }
 
-async function fanout(subscribers: number, publications: number, window: number): Promise<ClientWs[]> {
+async function fanout(subscribers: number, publications: number, burstSize: number, seconds: number): Promise<ClientWs[]> {
   const expected = new Int32Array(subscribers);
   const subscribed = new Uint8Array(subscribers);
   const deliveredTo = new Int32Array(publications);
-  const payload = new Uint8Array(MESSAGE_BYTES);
   let ready = 0;
   let delivered = 0;
   let complete = 0;
@@ -180,11 +181,15 @@ async function fanout(subscribers: number, publications: number, window: number)
   const allSubscribed = Promise.withResolvers<void>();
   const finished = Promise.withResolvers<void>();
   let publisher: ClientWs | null = null;
+  /** No burst is begun after this (performance.now()); set at `go`. */
+  let stopAt = Number.POSITIVE_INFINITY;
+  const burst = new Uint8Array(burstSize * MESSAGE_BYTES);
   const publishMore = () => {
-    while (publisher !== null && published < publications && published - complete < window) {
-      writeMessage(payload, 0, published++);
-      publisher.send(OP_TEXT, payload, 0, MESSAGE_BYTES);
-    }
+    if (publisher === null || published === publications || complete < published) return;
+    if (performance.now() >= stopAt) return finished.resolve(); // every burst begun was delivered
+    const count = Math.min(burstSize, publications - published);
+    for (let i = 0; i < count; i++) writeMessage(burst, i * MESSAGE_BYTES, published++);
+    publisher.sendTexts(burst, count, MESSAGE_BYTES);
   };
   const okByte = SUBSCRIBED.charCodeAt(0);
   const events: ConnectionEvents = {
@@ -226,12 +231,13 @@ async function fanout(subscribers: number, publications: number, window: number)
   say({ phase: "ready", open: conns.length, messages: 0, seconds: 0, errors, cpuShare: 0 });
   await measure(
     () => {
+      stopAt = performance.now() + seconds * 1000;
       publishMore();
       if (publisher === null || subs.length < subscribers) finished.resolve();
     },
     finished.promise,
     () => delivered,
-    () => publications * subscribers - delivered,
+    () => published * subscribers - delivered,
     () => conns.length - failed,
   );
   return conns;
@@ -262,7 +268,7 @@ const conns =
   mode === "echo"
     ? await echo(nums[0]!, nums[1]!)
     : mode === "fanout"
-      ? await fanout(nums[0]!, nums[1]!, nums[2]!)
+      ? await fanout(nums[0]!, nums[1]!, nums[2]!, nums[3]!)
       : mode === "idle"
         ? await idle(nums[0]!)
         : (() => {

@@ -5,7 +5,17 @@
  * for `drain`, and every server frame handed to `onFrame`.
  */
 import type { Socket } from "bun";
-import { acceptsHandshake, CLIENT_HEAD, handshake, OP_CLOSE, OP_PING, OP_PONG, ServerFrameReader, writeClientFrame } from "./frames.ts";
+import {
+  acceptsHandshake,
+  CLIENT_HEAD,
+  handshake,
+  OP_CLOSE,
+  OP_PING,
+  OP_PONG,
+  OP_TEXT,
+  ServerFrameReader,
+  writeClientFrame,
+} from "./frames.ts";
 
 /** What a connection tells its owner. */
 export interface ConnectionEvents {
@@ -59,6 +69,24 @@ export class ClientWs {
 
   /** Sends a final masked frame of `opcode` with `payload[from, from+len)` (len ≤ 125). */
   send(opcode: number, payload: Uint8Array, from: number, len: number): void {
+    const n = writeClientFrame(this.frame, opcode, payload, from, len, this.nextKey());
+    this.write(this.frame.subarray(0, n));
+  }
+
+  /**
+   * Sends `count` text messages of `len` bytes (≤ 125) each, laid end to end in `payloads`, as
+   * `count` frames in one write (one TCP segment where it fits: the server reads them together).
+   */
+  sendTexts(payloads: Uint8Array, count: number, len: number): void {
+    const out = new Uint8Array(count * (CLIENT_HEAD + len));
+    for (let i = 0; i < count; i++) {
+      const frame = out.subarray(i * (CLIENT_HEAD + len));
+      writeClientFrame(frame, OP_TEXT, payloads, i * len, len, this.nextKey());
+    }
+    this.write(out);
+  }
+
+  private nextKey(): Uint8Array {
     let x = this.seed;
     x ^= x << 13;
     x ^= x >>> 17;
@@ -68,8 +96,7 @@ export class ClientWs {
     this.key[1] = x >>> 8;
     this.key[2] = x >>> 16;
     this.key[3] = x >>> 24;
-    const n = writeClientFrame(this.frame, opcode, payload, from, len, this.key);
-    this.write(this.frame.subarray(0, n));
+    return this.key;
   }
 
   /** Closes the TCP connection (the benchmark's end; no closing handshake). */

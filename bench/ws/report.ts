@@ -35,7 +35,10 @@ export interface ReportContext {
   echoMessages: number;
   subscribers: number;
   publications: number;
-  window: number;
+  /** No burst begun after this many seconds. */
+  fanoutSeconds: number;
+  /** Messages per publisher write (the next once every subscriber has them). */
+  burst: number;
   /** netsvc's fan-out: "send" (a loop of ws.send) or "publish" (services.publish). */
   netsvcFanout: string;
   idle: number;
@@ -87,7 +90,7 @@ export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext): stri
         ? `netsvc: \`ws.subscribe()\` and \`services.publish()\` (reports: each delivered as \`{"subject":…,"value":…}\`, ${REPORT_BYTES} bytes)`
         : "netsvc: a loop of `ws.send(sameString)` over its subscribers (services.publish is not on this build; `--netsvc-fanout publish` measures it)";
     lines.push(
-      `Fan-out: ${o.subscribers} subscribers, one publisher sending ${int(o.publications)} 32-byte messages, at most ${o.window} not yet delivered to every subscriber; ${how}; Bun.serve: \`ws.subscribe()\` and \`server.publish()\`; Node: a loop of \`send()\`:`,
+      `Fan-out: ${o.subscribers} subscribers, one publisher sending 32-byte messages for ${o.fanoutSeconds} s (at most ${int(o.publications)}) in bursts of ${o.burst} (one write each, the next once every subscriber has the last); ${how}; Bun.serve: \`ws.subscribe()\` and \`server.publish()\`; Node: a loop of \`send()\`:`,
       "",
       "| server | deliveries/s (median) | server CPU µs/delivery | netsvc ÷ server (CPU per delivery) | server CPU busy | client CPU busy | errors |",
       "|---|---:|---:|---:|---:|---:|---:|",

@@ -5,7 +5,9 @@
  *
  * - echo: CONNECTIONS connections, one 32-byte message in flight on each, a fixed count per run;
  *   messages/s and server CPU µs per message;
- * - fan-out: SUBSCRIBERS subscribed connections, one publisher; server CPU µs per delivered message;
+ * - fan-out: SUBSCRIBERS subscribed connections, one publisher sending bursts of BURST messages
+ *   (one write; the next once every subscriber has the last) for FANOUT-SECONDS (or PUBLICATIONS);
+ *   server CPU µs per delivered message;
  * - idle memory: RSS per idle WebSocket (N held, less the baseline) beside the same server's idle
  *   HTTP/1.1 connection, each on a fresh server.
  *
@@ -14,8 +16,8 @@
  * load is done; the client prints its own CPU share (near 100%: it measured itself). Every
  * message is checked (errors counted).
  *
- *   bun bench/ws/run.ts [--rounds 5] [--connections 100] [--echo-messages 400000]
- *                       [--subscribers 1000] [--publications 2000] [--window 8] [--idle 2000]
+ *   bun bench/ws/run.ts [--rounds 5] [--connections 100] [--echo-messages 300000]
+ *                       [--subscribers 1000] [--publications 100000] [--burst 50] [--fanout-seconds 3] [--idle 2000]
  *                       [--loads echo,fanout,idle] [--netsvc-fanout send|publish]
  *                       [--node-path DIR] [--no-node] [--quick] [--write]
  *
@@ -46,10 +48,11 @@ const text = (name: string, fallback: string) => (args.includes(name) ? (args[ar
 const o = {
   rounds: flag("--rounds", quick ? 3 : 5),
   connections: flag("--connections", 100),
-  echoMessages: flag("--echo-messages", quick ? 100_000 : 400_000),
+  echoMessages: flag("--echo-messages", quick ? 100_000 : 300_000),
   subscribers: flag("--subscribers", 1000),
-  publications: flag("--publications", quick ? 500 : 2000),
-  window: flag("--window", 8),
+  publications: flag("--publications", 100_000),
+  fanoutSeconds: flag("--fanout-seconds", quick ? 1.5 : 3),
+  burst: flag("--burst", 50),
   idle: flag("--idle", quick ? 500 : 2000),
   idleRounds: flag("--idle-rounds", quick ? 1 : 2),
   loads: text("--loads", "echo,fanout,idle").split(","),
@@ -66,7 +69,7 @@ type Load = "echo" | "fanout";
 const clientArgs = (load: Load, scale = 1): ClientArgs =>
   load === "echo"
     ? ["echo", o.connections, Math.round(o.echoMessages * scale)]
-    : ["fanout", o.subscribers, Math.max(o.window, Math.round(o.publications * scale)), o.window];
+    : ["fanout", o.subscribers, o.publications, o.burst, o.fanoutSeconds * scale];
 
 /** The rounds of echo and fan-out, every server started once. */
 async function throughput(): Promise<WsCell[]> {

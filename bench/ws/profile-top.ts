@@ -17,33 +17,41 @@ interface Profile {
   samples?: number[];
 }
 
-const [file, nArg] = process.argv.slice(2);
-if (!file) {
-  console.error("usage: bun bench/ws/profile-top.ts FILE.cpuprofile [N]");
-  process.exit(2);
+/** The Markdown lines of `file`'s top `n` functions by self time, then its top files. */
+export function profileTop(file: string, n = 25): string[] {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  const hits = new Map<number, number>();
+  if (profile.samples) for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  else for (const node of profile.nodes) hits.set(node.id, node.hitCount ?? 0);
+  const total = [...hits.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  const short = (url: string) => url.replace(/^.*\/(src|bench|node_modules)\//, "$1/") || "(native)";
+  for (const node of profile.nodes) {
+    const h = hits.get(node.id) ?? 0;
+    if (h === 0) continue;
+    const f = node.callFrame;
+    const key = `${f.functionName || "(anonymous)"} | ${short(f.url)}${f.url ? `:${f.lineNumber + 1}` : ""}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + h);
+    byFile.set(short(f.url), (byFile.get(short(f.url)) ?? 0) + h);
+  }
+  const top = (m: Map<string, number>, k: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k);
+  const pct = (h: number) => `${((h / total) * 100).toFixed(1)}%`;
+  const lines = [`${total} samples`, "", "| self | function | where |", "|---:|---|---|"];
+  for (const [k, h] of top(byFunction, n)) {
+    const [fn, where] = k.split(" | ");
+    lines.push(`| ${pct(h)} | ${fn} | ${where} |`);
+  }
+  lines.push("", "| self | file |", "|---:|---|");
+  for (const [k, h] of top(byFile, 15)) lines.push(`| ${pct(h)} | ${k} |`);
+  return lines;
 }
-const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
-const hits = new Map<number, number>();
-if (profile.samples) for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
-else for (const n of profile.nodes) hits.set(n.id, n.hitCount ?? 0);
-const total = [...hits.values()].reduce((a, b) => a + b, 0);
-const byFunction = new Map<string, number>();
-const byFile = new Map<string, number>();
-const short = (url: string) => url.replace(/^.*\/(src|bench|node_modules)\//, "$1/") || "(native)";
-for (const node of profile.nodes) {
-  const h = hits.get(node.id) ?? 0;
-  if (h === 0) continue;
-  const f = node.callFrame;
-  const key = `${f.functionName || "(anonymous)"} | ${short(f.url)}${f.url ? `:${f.lineNumber + 1}` : ""}`;
-  byFunction.set(key, (byFunction.get(key) ?? 0) + h);
-  byFile.set(short(f.url), (byFile.get(short(f.url)) ?? 0) + h);
+
+if (import.meta.main) {
+  const [file, n] = process.argv.slice(2);
+  if (!file) {
+    console.error("usage: bun bench/ws/profile-top.ts FILE.cpuprofile [N]");
+    process.exit(2);
+  }
+  console.log(profileTop(file, Number(n ?? 25)).join("\n"));
 }
-const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n);
-const pct = (h: number) => `${((h / total) * 100).toFixed(1)}%`;
-console.log(`${total} samples\n\n| self | function | where |\n|---:|---|---|`);
-for (const [k, h] of top(byFunction, Number(nArg ?? 25))) {
-  const [fn, where] = k.split(" | ");
-  console.log(`| ${pct(h)} | ${fn} | ${where} |`);
-}
-console.log("\n| self | file |\n|---:|---|");
-for (const [k, h] of top(byFile, 15)) console.log(`| ${pct(h)} | ${k} |`);

@@ -10,6 +10,8 @@
  *   peer exits at once with a clear message.
  *
  * --idle-timeout sets keepAliveTimeoutMs (the idle HTTP/1.1 connections of the memory figure).
+ * --heap-stats: on SIGUSR2 a full GC, then one JSON line on stderr (heap size, RSS, object counts
+ * by type from bun:jsc): two of them, before and with N idle sockets, say what one socket holds.
  */
 import { Dispatcher, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
 import { services } from "../../src/entry/services.ts";
@@ -96,6 +98,14 @@ daemon.attach(
 );
 daemon.attach(PATHS.idle, new WsServer(() => {}));
 daemon.attach(PATHS.hello, new HelloServer());
+if (argv.includes("--heap-stats")) {
+  const { heapStats } = await import("bun:jsc");
+  process.on("SIGUSR2", () => {
+    Bun.gc(true);
+    const h = heapStats();
+    console.error(JSON.stringify({ heapSize: h.heapSize, rss: process.memoryUsage().rss, objects: h.objectTypeCounts }));
+  });
+}
 const dispatcher = new Dispatcher();
 dispatcher.monitor("SIGINT"); // an orderly exit lets `bun --cpu-prof` write its profile
 dispatcher.monitor("SIGTERM");

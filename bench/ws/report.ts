@@ -90,7 +90,7 @@ export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext): stri
         ? `netsvc: \`ws.subscribe()\` and \`services.publish()\` (reports: each delivered as \`{"subject":…,"value":…}\`, ${REPORT_BYTES} bytes)`
         : "netsvc: a loop of `ws.send(sameString)` over its subscribers (services.publish is not on this build; `--netsvc-fanout publish` measures it)";
     lines.push(
-      `Fan-out: ${o.subscribers} subscribers, one publisher sending 32-byte messages for ${o.fanoutSeconds} s (at most ${int(o.publications)}) in bursts of ${o.burst} (one write each, the next once every subscriber has the last); ${how}; Bun.serve: \`ws.subscribe()\` and \`server.publish()\`${fan.some((c) => c.peer === NODE_WS) ? "; Node: a loop of \`send()\`" : ""}:`,
+      `Fan-out: ${o.subscribers} subscribers, one publisher sending 32-byte messages for ${o.fanoutSeconds} s (at most ${int(o.publications)}) in bursts of ${o.burst} (one write each, the next once every subscriber has the last); ${how}; Bun.serve: \`ws.subscribe()\` and \`server.publish()\`${fan.some((c) => c.peer === NODE_WS) ? "; Node: a loop of `send()`" : ""}:`,
       "",
       "| server | deliveries/s (median) | server CPU µs/delivery | netsvc ÷ server (CPU per delivery) | server CPU busy | client CPU busy | errors |",
       "|---|---:|---:|---:|---:|---:|---:|",

@@ -153,3 +153,17 @@ export async function idleWebSockets(port: number, pid: number, n: number): Prom
     await client.close();
   }
 }
+
+/** Holds `n` idle WebSockets (the load client) while `during` runs; resolves to how many were held. */
+export async function holdIdle(port: number, n: number, during: () => Promise<void>): Promise<number> {
+  const client = new ClientProcess(port, ["idle", n]);
+  try {
+    const ready = await client.next("ready");
+    await during();
+    client.tell("go");
+    await client.next("done");
+    return ready.open;
+  } finally {
+    await client.close();
+  }
+}

@@ -88,7 +88,7 @@ export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext): stri
     const how =
       o.netsvcFanout === "publish"
         ? `netsvc: \`ws.subscribe()\` and \`services.publish()\` (reports: each delivered as \`{"subject":…,"value":…}\`, ${REPORT_BYTES} bytes)`
-        : "netsvc: a loop of `ws.send(sameString)` over its subscribers (services.publish is not on this build; `--netsvc-fanout publish` measures it)";
+        : "netsvc: a loop of `ws.send(sameString)` over its subscribers (`--netsvc-fanout send`, or services.publish is not on this build)";
     lines.push(
       `Fan-out: ${o.subscribers} subscribers, one publisher sending 32-byte messages for ${o.fanoutSeconds} s (at most ${int(o.publications)}) in bursts of ${o.burst} (one write each, the next once every subscriber has the last); ${how}; Bun.serve: \`ws.subscribe()\` and \`server.publish()\`${fan.some((c) => c.peer === NODE_WS) ? "; Node: a loop of `send()`" : ""}:`,
       "",

@@ -21,13 +21,14 @@
  *                       [--loads echo,fanout,idle] [--netsvc-fanout send|publish]
  *                       [--node-path DIR] [--no-node] [--quick] [--write]
  *
- * --netsvc-fanout publish measures netsvc's fan-out through services.publish() (reports; issue 23
- * item 2) instead of a loop of ws.send(): flip the default once it is on main. --node-path is a
+ * --netsvc-fanout: netsvc's fan-out through services.publish() (reports; issue 23 item 2) or a loop
+ * of ws.send() over its subscribers; by default publish where services.publish exists, else send. --node-path is a
  * directory holding `ws` (NODE_PATH for the Node peer) when it is not in the repository's
  * node_modules. --write appends the run, dated, to bench/results/ws.md.
  */
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { services } from "../../src/entry/services.ts";
 import { median, numberFlag } from "../server/measure.ts";
 import { idleBytes } from "../server/h2-idle.ts";
 import { idleWebSockets, measureLoad, type ClientArgs } from "./loads.ts";
@@ -41,6 +42,8 @@ const RESULTS = join(ROOT, "bench/results/ws.md");
 const IDLE_TIMEOUT_S = 120;
 
 const args = process.argv.slice(2);
+/** services.publish() is there (issue 23 item 2): netsvc's fan-out uses it unless told otherwise. */
+const hasPublish = typeof (services as unknown as { publish?: unknown }).publish === "function";
 const quick = args.includes("--quick");
 const flag = (name: string, fallback: number) => numberFlag(args, name, fallback);
 const text = (name: string, fallback: string) => (args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback);
@@ -56,7 +59,7 @@ const o = {
   idle: flag("--idle", quick ? 500 : 2000),
   idleRounds: flag("--idle-rounds", quick ? 1 : 2),
   loads: text("--loads", "echo,fanout,idle").split(","),
-  netsvcFanout: (text("--netsvc-fanout", "send") === "publish" ? "publish" : "send") as NetsvcFanout,
+  netsvcFanout: text("--netsvc-fanout", hasPublish ? "publish" : "send") === "publish" ? "publish" : ("send" as NetsvcFanout),
   nodePath: text("--node-path", process.env.WS_NODE_PATH ?? ""),
 };
 const nodeMissing = args.includes("--no-node") ? "left out (--no-node)" : nodeWsMissing(o.nodePath);

@@ -15,6 +15,7 @@ import { headers, type Msg, type Subscription } from "@nats-io/transport-node";
 import type { Caller, CallerFields } from "./caller.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import { REPORT_MAX_BYTES } from "./limits.ts";
+import { isSubject } from "./report-subject.ts";
 import type { ReportHub, ReportTransport } from "./reports.ts";
 import { fromTagged, type ServiceValue } from "./values.ts";
 
@@ -120,6 +121,9 @@ export class ExchangeReports implements ReportTransport {
       return this.hub.countDropped(); // not JSON, or nested deeper than VALUE_MAX_DEPTH
     }
     const subject = msg.subject.slice(this.link.prefix.length + ".report.".length);
+    // Another bus client's subject is input: one our own publish() would refuse (a control
+    // character: an event stream writes the subject on an `event:` line) is dropped and counted.
+    if (!isSubject(subject)) return this.hub.countDropped();
     this.received++;
     this.hub.deliverFromBus(pattern, subject, value, this.callerFields.callerOf(msg), json);
   }

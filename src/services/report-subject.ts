@@ -23,21 +23,36 @@ const DEL = 0x7f;
  */
 export function checkSubject(s: string, pattern: boolean, what: string): void {
   if (typeof s !== "string") throw new TypeError(`${what}: a subject must be a string`);
+  const problem = subjectProblem(s, pattern);
+  if (problem !== null) throw new TypeError(`${what}: ${problem}`);
+}
+
+/**
+ * True when `s` is a subject without wildcards (checkSubject's rules): for subjects that arrive
+ * from the bus, where a bad one is input to drop and count, not a programming error.
+ */
+export function isSubject(s: string): boolean {
+  return subjectProblem(s, false) === null;
+}
+
+/** What is wrong with `s` as a subject (or, `pattern`, a pattern), or null. */
+function subjectProblem(s: string, pattern: boolean): string | null {
   const n = s.length;
-  if (n === 0 || n > REPORT_SUBJECT_MAX) throw new TypeError(`${what}: a subject has 1 to ${REPORT_SUBJECT_MAX} characters`);
+  if (n === 0 || n > REPORT_SUBJECT_MAX) return `a subject has 1 to ${REPORT_SUBJECT_MAX} characters`;
   let start = 0;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? s.charCodeAt(i) : DOT;
-    if (c <= SPACE || c === DEL) throw new TypeError(`${what}: ${JSON.stringify(s)} has a space or a control character`);
+    if (c <= SPACE || c === DEL) return `${JSON.stringify(s)} has a space or a control character`;
     if (c !== DOT) continue;
-    if (i === start) throw new TypeError(`${what}: ${JSON.stringify(s)} has an empty token`);
+    if (i === start) return `${JSON.stringify(s)} has an empty token`;
     if (i === start + 1) {
       const t = s.charCodeAt(start);
       if (t === 0x2a /* * */ || t === 0x3e /* > */) {
-        if (!pattern) throw new TypeError(`${what}: ${JSON.stringify(s)} has a wildcard; only patterns may`);
-        if (t === 0x3e && i !== n) throw new TypeError(`${what}: ${JSON.stringify(s)} has ">" before its last token`);
+        if (!pattern) return `${JSON.stringify(s)} has a wildcard; only patterns may`;
+        if (t === 0x3e && i !== n) return `${JSON.stringify(s)} has ">" before its last token`;
       }
     }
     start = i + 1;
   }
+  return null;
 }

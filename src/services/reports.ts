@@ -71,6 +71,16 @@ interface PatternEntry {
   readonly subs: Set<Subscription>;
 }
 
+/** A report published while another was being delivered, and what its delivery needs. */
+interface QueuedReport {
+  hits: PatternEntry[];
+  seq: number;
+  subject: string;
+  value: ServiceValue;
+  from: Caller;
+  json: string;
+}
+
 /** A registry's reports (see the file comment). */
 export class ReportHub {
   private readonly trie = new SubjectTrie<PatternEntry>();
@@ -79,6 +89,10 @@ export class ReportHub {
   private seq = 0;
   /** Where a publish collects its matches (emptied before delivery: nested publishes reuse it). */
   private readonly scratch: PatternEntry[] = [];
+  /** A report is being delivered: one published meanwhile (from a callback) is queued behind it. */
+  private delivering = false;
+  /** Reports waiting for the one being delivered (see dispatch). */
+  private readonly queued: QueuedReport[] = [];
   private readonly counts: ReportStats = { published: 0, delivered: 0, dropped: 0, subscriberErrors: 0 };
 
   /** @param log where a subscriber's first throw is reported (the registry's errorLog). */
@@ -106,7 +120,7 @@ export class ReportHub {
     const seq = ++this.seq;
     // The bus first: a subscriber publishing from its callback must not overtake this report there.
     transport?.publishReport(subject, json, caller);
-    if (hits !== null) for (const e of hits) this.deliver(e, seq, subject, value, caller, json);
+    if (hits !== null) this.dispatch(hits, seq, subject, value, caller, json);
   }
 
   /** See ServiceRegistry.subscribeReports. */
@@ -155,12 +169,32 @@ export class ReportHub {
    */
   deliverFromBus(pattern: string, subject: string, value: ServiceValue, from: Caller, json: string): void {
     const entry = this.trie.get(pattern);
-    if (entry !== undefined) this.deliver(entry, ++this.seq, subject, value, from, json);
+    if (entry !== undefined) this.dispatch([entry], ++this.seq, subject, value, from, json);
   }
 
   /** A report from the bus that cannot be delivered (see ReportStats.dropped). */
   countDropped(): void {
     this.counts.dropped++;
+  }
+
+  /**
+   * Delivers a report to the subscribers of `hits`, in publish order: a report published (or
+   * arriving) while another is being delivered — a subscriber publishing from its callback — waits
+   * until that one reached every subscriber, as NATS keeps one connection's messages in order.
+   */
+  private dispatch(hits: PatternEntry[], seq: number, subject: string, value: ServiceValue, from: Caller, json: string): void {
+    if (this.delivering) {
+      this.queued.push({ hits, seq, subject, value, from, json });
+      return;
+    }
+    this.delivering = true;
+    try {
+      for (const e of hits) this.deliver(e, seq, subject, value, from, json);
+      for (let q = this.queued.shift(); q !== undefined; q = this.queued.shift())
+        for (const e of q.hits) this.deliver(e, q.seq, q.subject, q.value, q.from, q.json);
+    } finally {
+      this.delivering = false;
+    }
   }
 
   private deliver(entry: PatternEntry, seq: number, subject: string, value: ServiceValue, from: Caller, json: string): void {

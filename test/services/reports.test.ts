@@ -337,3 +337,24 @@ test("a publish nobody could receive allocates nothing (heap growth per publish,
   // one 16 KiB heap block over 200,000 calls is 0.08 B: a closure or a split per publish would be 16 B or more
   expect(heapGrowthPerCall(() => r.publish("quiet", value), 200_000)).toBeLessThan(1);
 });
+
+test("a report published from inside a delivery waits until that one reached every subscriber (publish order for all)", () => {
+  const r = new ServiceRegistry();
+  const seenByFirst: string[] = [];
+  const seenBySecond: string[] = [];
+  r.subscribeReports("nested.>", (subject) => {
+    seenByFirst.push(subject);
+    if (subject === "nested.1") r.publish("nested.2", 2); // reacts to nested.1 with nested.2
+  });
+  r.subscribeReports("nested.>", (subject) => void seenBySecond.push(subject));
+  r.publish("nested.1", 1);
+  expect(seenByFirst).toEqual(["nested.1", "nested.2"]);
+  expect(seenBySecond).toEqual(["nested.1", "nested.2"]); // before: ["nested.2", "nested.1"]
+});
+
+test("isSubject: what a bus subject must be to be delivered (checkSubject's rules, as a predicate)", async () => {
+  const { isSubject } = await import("../../src/services/report-subject.ts");
+  for (const good of ["a", "a.b", "rooms.lobby", "a*.b>"]) expect(isSubject(good)).toBe(true);
+  for (const bad of ["", "a..b", ".a", "a.", "a b", "a\rb", "a\nid:1", "a.*", "a.>", "x".repeat(100_000)])
+    expect(isSubject(bad)).toBe(false);
+});

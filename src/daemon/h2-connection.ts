@@ -173,6 +173,7 @@ export class H2Connection extends H2Streams implements ConnectionInput {
   /** Daemon stopping: GOAWAY NO_ERROR, the streams in flight finish, then the connection closes (SPEC §11). */
   override closeIfIdle(): void {
     if (this.state !== OPEN) return;
+    this.tellStreamsStopping(); // an event stream ends itself, so the connection can
     this.sendGoaway(NO_ERROR);
     if (this.active === 0) this.beginClosing();
     this.flush();

@@ -329,6 +329,11 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     }
   }
 
+  /** The daemon is stopping: every request in progress hears it (RequestCycle.stopping). */
+  protected tellStreamsStopping(): void {
+    for (const s of this.streams.list()) s.cycle?.stopping();
+  }
+
   /**
    * The daemon's sweep, per stream: a body that shows no progress for bodyIdleTimeoutMs while the
    * servlet waits for it (SPEC §6: 408, as over HTTP/1), and a stream whose window the client

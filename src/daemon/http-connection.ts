@@ -334,6 +334,15 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     this.output.clear();
   }
 
+  /**
+   * The daemon is stopping: an idle connection closes; one answering a request tells that
+   * request (RequestCycle.stopping: an event stream ends itself) and closes after its response.
+   */
+  override closeIfIdle(): void {
+    if (this.state === OPEN && this.input.hasRequest() && !this.input.isDiscarding()) this.cycle?.stopping();
+    super.closeIfIdle();
+  }
+
   /** Idle now: the cycle goes back to the daemon's pool (a burst of pipelined requests keeps one). */
   protected becameIdle(): void {
     this.releaseCycle();

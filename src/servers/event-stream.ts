@@ -15,7 +15,8 @@
  *   (its unsent output dropped) and counted, never allowed to grow memory.
  *
  * Invariants: the stream closes once, whichever comes first — close(), a slow subscriber, the
- * client leaving (the request's signal: noticed at once) or the response ending otherwise — and
+ * client leaving (the request's signal: noticed at once), the daemon stopping, or the response
+ * ending otherwise — and
  * closing releases everything: its subscriptions, its place in the sweep, whoever awaits drained().
  */
 import { EVENT_STREAM_HEARTBEAT_MS, EVENT_STREAM_MAX_BACKLOG, EVENT_STREAM_SLOW_MS } from "./limits.ts";
@@ -43,6 +44,8 @@ export interface EventStreamSession {
   flushContent(): void;
   drained(): Promise<void>;
   shutdown(delayMs?: number): void;
+  /** Calls `callback` if the daemon begins to stop while the response is open. */
+  whenDaemonStops(callback: () => void): void;
 }
 
 /** Options of eventStream(). */
@@ -156,6 +159,9 @@ export class EventStream {
     stats.opened++;
     stats.open++;
     session.signal.addEventListener("abort", () => this.release(), { once: true });
+    // The daemon stopping ends the stream (its last chunk sent): a browser's EventSource would
+    // otherwise hold the connection, and stop(), to the end of the grace.
+    session.whenDaemonStops(() => this.close());
     if (this.heartbeatMs > 0) joinSweep(this, this.heartbeatMs);
   }
 

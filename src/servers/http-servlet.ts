@@ -111,6 +111,9 @@ export interface HttpServlet {
   /** Resolves when the output queue has drained below its high-water mark. */
   drained(): Promise<void>;
 
+  /** See HttpSession.whenDaemonStops: called if the daemon begins to stop while the response is open. */
+  whenDaemonStops(callback: () => void): void;
+
   // ── WebSocket (SPEC §12) ──────────────────────────────────────────────────────────────────
   /** See HttpSession.upgrade: 101 and the socket's WebSocketSession, or the refusal answered and null. */
   upgrade(options?: UpgradeOptions): WebSocketSession | null;
@@ -304,6 +307,7 @@ const SESSION_FORWARDS: {
   shutdown: true,
   drained: true,
   upgrade: true,
+  whenDaemonStops: true,
   eventStream: true,
 };
 

@@ -68,6 +68,8 @@ export interface SessionInternals {
   abortSignal(s: HttpSession): void;
   /** destroyServlet() has returned: the request's bytes are no longer read, and the cycle is let go. */
   retire(s: HttpSession): void;
+  /** The daemon is stopping while this request is answered: the whenDaemonStops() callbacks run. */
+  daemonStopping(s: HttpSession): void;
 }
 
 let internals: SessionInternals | undefined;
@@ -82,6 +84,8 @@ export class HttpSession extends HttpResponse {
   private controller: AbortController | null = null;
   /** A servlet failure was logged for this request (each is logged once). */
   private failureLogged = false;
+  /** whenDaemonStops() callbacks; null until the first (most requests never register one). */
+  private stopCallbacks: (() => void)[] | null = null;
 
   static {
     internals = {
@@ -102,6 +106,7 @@ export class HttpSession extends HttpResponse {
       endResponse: (s) => s.endResponse(),
       abortSignal: (s) => s.controller?.abort(),
       retire: (s) => s.detach(),
+      daemonStopping: (s) => s.daemonStopping(),
     };
   }
 
@@ -109,6 +114,31 @@ export class HttpSession extends HttpResponse {
   constructor(channel: RequestChannel, owner: SessionOwner, bodyLimit: number) {
     super(channel, owner);
     this.bodyLimit = bodyLimit;
+  }
+
+  /**
+   * Calls `callback` once if the daemon begins to stop while this request is still being
+   * answered (not after its response is complete): a response that never ends by itself — an
+   * event stream (which closes itself on it), a long poll — can answer or end now, and the
+   * daemon's stop() need not wait out its grace for it.
+   */
+  whenDaemonStops(callback: () => void): void {
+    if (this.phase >= COMPLETE) return;
+    (this.stopCallbacks ??= []).push(callback);
+  }
+
+  /** The daemon is stopping: the whenDaemonStops() callbacks run once (a throw is the servlet's failure). */
+  private daemonStopping(): void {
+    const callbacks = this.stopCallbacks;
+    if (callbacks === null) return;
+    this.stopCallbacks = null;
+    for (const cb of callbacks) {
+      try {
+        cb();
+      } catch (e) {
+        this.servletFailed("a whenDaemonStops() callback", e);
+      }
+    }
   }
 
   /** Aborted when the response is complete or the client went away (same moment as destroyServlet). */

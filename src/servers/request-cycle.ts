@@ -206,6 +206,16 @@ export class RequestCycle implements SessionOwner {
     this.finish(s);
   }
 
+  /**
+   * The daemon is stopping and this request is still being answered: its session hears it
+   * (HttpSession.whenDaemonStops), so a response that would never end by itself — an event
+   * stream, a long poll — can end now instead of at the end of the grace.
+   */
+  stopping(): void {
+    const s = this.current;
+    if (s !== null && this.phase === SERVING) internals.daemonStopping(s);
+  }
+
   // ── the session's calls (SessionOwner) ────────────────────────────────────────────────────
 
   /** See HttpSession.content. */

@@ -213,10 +213,12 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
 
   // ── WsMessageHandler (what the reader delivers) ─────────────────────────────────────────
 
+  /** A whole text message: to the session (dropped once our Close went out, §5.5.1). */
   text(message: string): void {
     if (!this.closeSent) this.endpoint?.message(message);
   }
 
+  /** A whole binary message (the reader's copy): to the session, as text(). */
   binary(message: Uint8Array): void {
     if (!this.closeSent) this.endpoint?.message(message);
   }

@@ -112,7 +112,7 @@ export class WsMessageReader implements WsFrameSink {
   /** A Close was read or the connection failed: read() reads nothing more. */
   private finished = false;
 
-  /** `maxMessage`: the message limit (default parser/limits.ts WS_MAX_MESSAGE, 16 MiB); also the frame limit. */
+  /** `maxMessage`: the message limit (default parser/limits.ts WS_MAX_MESSAGE, 1 MiB); also the frame limit. */
   constructor(handler: WsMessageHandler, maxMessage: number = WS_MAX_MESSAGE) {
     this.handler = handler;
     this.maxMessage = maxMessage;

@@ -6,7 +6,7 @@
  * connections go. Each line it prints is one JSON object (`ClientReport`).
  *
  *   bun client.ts echo PORT CONNECTIONS MESSAGES          one 32-byte message in flight per connection
- *   bun client.ts fanout PORT SUBSCRIBERS PUBLICATIONS BURST SECONDS
+ *   bun client.ts fanout PORT SUBSCRIBERS PUBLICATIONS BURST SECONDS [PUBLISH-PORT]
  *   bun client.ts idle PORT CONNECTIONS
  *
  * - echo: every connection sends a message, waits for its echo, sends the next, until MESSAGES in
@@ -15,7 +15,9 @@
  *   /publish sending PUBLICATIONS numbered messages in bursts of BURST (one write each: a
  *   publisher with reports to tell), the next burst once the last is delivered to every
  *   subscriber, until PUBLICATIONS were published or no burst is begun after SECONDS; every
- *   subscriber must see every number once, in order (else an error).
+ *   subscriber must see every number once, in order (else an error). With PUBLISH-PORT the
+ *   publisher's socket goes to that port instead: another process (run.ts's bus fan-out) whose
+ *   `/publish` puts the messages on the bus, so the bursts are paced by the client as before.
  * - idle: CONNECTIONS sockets on /idle, opened and held (pings answered); `done` says how many
  *   are still open.
  *
@@ -74,11 +76,11 @@ async function waitFor(word: string): Promise<void> {
 }
 
 /** Opens `n` connections to `path`, CONNECT_BATCH at a time; the ones that failed are counted as errors. */
-async function openAll(n: number, path: string, events: ConnectionEvents, first = 0): Promise<ClientWs[]> {
+async function openAll(n: number, path: string, events: ConnectionEvents, first = 0, to = port): Promise<ClientWs[]> {
   const all: ClientWs[] = [];
   for (let i = 0; i < n; i += CONNECT_BATCH) {
     const batch = Array.from({ length: Math.min(CONNECT_BATCH, n - i) }, (_, j) => new ClientWs(first + i + j, events));
-    const ok = await Promise.all(batch.map((c) => c.connect(port, path)));
+    const ok = await Promise.all(batch.map((c) => c.connect(to, path)));
     for (const [j, c] of batch.entries()) {
       if (ok[j]) all.push(c);
       else noteError(`connection ${c.id} to ${path} did not open`);
@@ -169,7 +171,13 @@ async function echo(connections: number, messages: number): Promise<ClientWs[]> 
   return conns;
 }
 
-async function fanout(subscribers: number, publications: number, burstSize: number, seconds: number): Promise<ClientWs[]> {
+async function fanout(
+  subscribers: number,
+  publications: number,
+  burstSize: number,
+  seconds: number,
+  publishPort: number,
+): Promise<ClientWs[]> {
   const expected = new Int32Array(subscribers);
   const subscribed = new Uint8Array(subscribers);
   const deliveredTo = new Int32Array(publications);
@@ -225,7 +233,7 @@ async function fanout(subscribers: number, publications: number, burstSize: numb
   const ask = new TextEncoder().encode("subscribed?");
   for (const c of subs) c.send(OP_TEXT, ask, 0, ask.length);
   if (subs.length === subscribers) await allSubscribed.promise;
-  const pub = await openAll(1, PATHS.publish, events, subscribers);
+  const pub = await openAll(1, PATHS.publish, events, subscribers, publishPort);
   publisher = pub[0] ?? null;
   const conns = [...subs, ...pub];
   say({ phase: "ready", open: conns.length, messages: 0, seconds: 0, errors, cpuShare: 0 });
@@ -268,7 +276,7 @@ const conns =
   mode === "echo"
     ? await echo(nums[0]!, nums[1]!)
     : mode === "fanout"
-      ? await fanout(nums[0]!, nums[1]!, nums[2]!, nums[3]!)
+      ? await fanout(nums[0]!, nums[1]!, nums[2]!, nums[3]!, nums[4] ?? port)
       : mode === "idle"
         ? await idle(nums[0]!)
         : (() => {

@@ -26,6 +26,8 @@ export interface WsRun {
   clientCpuShare: number;
   errors: number;
   firstError?: string;
+  /** CPU time (µs) per message of each of measureLoad's `others` processes (the bus fan-out's publisher process and nats-server), in that order. */
+  othersCpuUsPerMessage?: number[];
 }
 
 /** The client's arguments for a load (see client.ts). */
@@ -79,15 +81,20 @@ async function* readLines(stream: ReadableStream<Uint8Array>): AsyncIterator<str
   }
 }
 
-/** Runs one load of the client against the server `pid` on `port`, its CPU read around the load alone. */
-export async function measureLoad(port: number, pid: number, args: ClientArgs): Promise<WsRun> {
+/**
+ * Runs one load of the client against the server `pid` on `port`, its CPU read around the load
+ * alone; the CPU of the `others` pids (processes the load also crosses) is read over the same span.
+ */
+export async function measureLoad(port: number, pid: number, args: ClientArgs, others: number[] = []): Promise<WsRun> {
   const client = new ClientProcess(port, args);
   try {
     const ready = await client.next("ready");
+    const othersBefore = others.map(cpuTicks);
     const before = cpuTicks(pid);
     client.tell("go");
     const done = await client.next("done");
     const after = cpuTicks(pid);
+    const othersUs = others.map((p, i) => ((cpuTicks(p) - othersBefore[i]!) / CLK_TCK) * 1e6);
     const cpuUs = ((after - before) / CLK_TCK) * 1e6;
     const errors = done.errors + Math.max(0, ready.open - done.open);
     return {
@@ -98,6 +105,7 @@ export async function measureLoad(port: number, pid: number, args: ClientArgs): 
       clientCpuShare: done.cpuShare,
       errors,
       ...(done.firstError ? { firstError: done.firstError } : {}),
+      ...(others.length ? { othersCpuUsPerMessage: othersUs.map((us) => us / Math.max(1, done.messages)) } : {}),
     };
   } finally {
     await client.close();

@@ -9,12 +9,19 @@
  *   as `{"subject":…,"value":…}`). Needs `services.publish` (issue 23 item 2): without it the
  *   peer exits at once with a clear message.
  *
+ * --nats URL (with `--fanout publish`): the process joins the bus first (an `Exchange` on the
+ * shared `services`, discovery off) and holds one subscriber of TOPIC of its own for its whole
+ * life, so the NATS subscription is in place before any socket subscribes and stays between
+ * runs (one no-op callback per report, beside the 1,000 deliveries). Its reports then cross the
+ * bus both ways: run.ts's bus fan-out starts two of these, the subscribers' server and the
+ * publisher process (whose `/publish` socket is the load client's publisher).
+ *
  * --idle-timeout sets keepAliveTimeoutMs (the idle HTTP/1.1 connections of the memory figure).
  * --heap-stats: on SIGUSR2 a full GC, then one JSON line on stderr (heap size, RSS, object counts
  * by type from bun:jsc): two of them, before and with N idle sockets, say what one socket holds.
  */
 import { Dispatcher, HttpDaemon, HttpServer, HttpServlet, type HttpSession } from "../../src/index.ts";
-import { services } from "../../src/entry/services.ts";
+import { Exchange, services } from "../../src/entry/services.ts";
 import type { WebSocketSession } from "../../src/servers/websocket.ts";
 import { idleTimeoutFlag, type NetsvcFanout, PATHS, SUBSCRIBED, TOPIC } from "./protocol.ts";
 
@@ -27,6 +34,17 @@ if (fanoutMode === "publish" && typeof reports.publish !== "function") {
   process.exit(2);
 }
 const publish: Publish | undefined = reports.publish?.bind(services);
+const natsUrl = argv.includes("--nats") ? argv[argv.indexOf("--nats") + 1] : undefined;
+let exchange: Exchange | null = null;
+if (natsUrl !== undefined) {
+  if (fanoutMode !== "publish") {
+    console.error("netsvc-ws: --nats needs --fanout publish (reports cross the bus; a send loop does not)");
+    process.exit(2);
+  }
+  exchange = new Exchange({ servers: natsUrl, retry: false, discovery: false, log: () => {} });
+  await exchange.connect();
+  services.subscribeReports(TOPIC, () => {});
+}
 
 /** The subscribers of the send loop (send mode). */
 const subscribers = new Set<WebSocketSession>();
@@ -109,6 +127,7 @@ if (argv.includes("--heap-stats")) {
 const dispatcher = new Dispatcher();
 dispatcher.monitor("SIGINT"); // an orderly exit lets `bun --cpu-prof` write its profile
 dispatcher.monitor("SIGTERM");
+exchange?.subscribeShutdown(dispatcher); // its connection would keep the process alive after stop
 daemon.start();
 console.log("ready");
 await dispatcher.run();

@@ -4,6 +4,7 @@
  * memory per idle WebSocket beside the same server's idle HTTP/1.1 connection.
  */
 import { median } from "../server/measure.ts";
+import type { BusCell } from "./bus.ts";
 import type { WsRun } from "./loads.ts";
 import { BUN_SERVE, NETSVC, NODE_WS } from "./peers.ts";
 import { MESSAGE_BYTES, TOPIC } from "./protocol.ts";
@@ -47,6 +48,8 @@ export interface ReportContext {
 /** The goals of issue 23's "Performance" paragraph. */
 const ECHO_GOAL = 1.0;
 const FANOUT_GOAL = 1.5;
+/** Deliveries/s of a report crossing the bus ÷ the local fan-out's, at least. */
+const BUS_GOAL = 0.5;
 const IDLE_GOAL_BYTES = 4096;
 /** A client busier than this share of its CPU (median) limited the run itself. */
 const CLIENT_BOUND = 0.9;
@@ -64,8 +67,16 @@ function paired(cells: WsCell[], load: WsCell["load"], peer: string, f: (r: WsRu
   return median(ours.runs.map((r, i) => f(r) / f(theirs.runs[i]!)));
 }
 
-/** The Markdown lines of a run. */
-export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext): string[] {
+/** bus ÷ local of `f` within each round (runs of one round share an index), then the median. */
+function busPaired(bus: BusCell[], f: (r: WsRun) => number): number {
+  const local = bus.find((c) => c.mode === "local");
+  const crossed = bus.find((c) => c.mode === "bus");
+  if (!local || !crossed || crossed.runs.length === 0) return Number.NaN;
+  return median(crossed.runs.map((r, i) => f(r) / f(local.runs[i]!)));
+}
+
+/** The Markdown lines of a run (`bus`: the fan-out across the bus beside the local one, when measured). */
+export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext, bus: BusCell[] = []): string[] {
   const lines: string[] = [];
   const echo = cells.filter((c) => c.load === "echo");
   const fan = cells.filter((c) => c.load === "fanout");
@@ -103,6 +114,25 @@ export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext): stri
     }
     lines.push("");
   }
+  if (bus.length) {
+    lines.push(
+      `Fan-out across the bus: ${o.subscribers} subscribers on one netsvc process (\`ws.subscribe()\`), the load client's publisher sending 32-byte messages for ${o.fanoutSeconds} s (at most ${int(o.publications)}) in bursts of ${o.burst} (the next once every subscriber has the last). local: the publisher's socket on the subscribers' server, \`services.publish()\` there, no bus. bus: the publisher's socket on ANOTHER netsvc process whose \`services.publish()\` goes through its Exchange and a real nats-server to the subscribers' server's Exchange. Subscribers' servers on CPU 0; the client, the publisher process and nats-server on CPU 1 (their CPU per delivery beside, from /proc); local and bus alternate within each round:`,
+      "",
+      "| mode | deliveries/s (median) | bus ÷ local (deliveries/s) | subscribers' server CPU µs/delivery | publisher process CPU µs/delivery | nats-server CPU µs/delivery | server CPU busy | client CPU busy | errors |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const c of bus) {
+      if (c.runs.length === 0) continue;
+      const other = (k: number) =>
+        c.mode === "bus" ? median(c.runs.map((r) => r.othersCpuUsPerMessage?.[k] ?? Number.NaN)).toFixed(3) : "—";
+      const ratio = c.mode === "local" ? "—" : `${busPaired(bus, (r) => r.rate).toFixed(2)}x`;
+      const errors = c.runs.reduce((a, r) => a + r.errors, 0);
+      lines.push(
+        `| ${c.mode} | ${int(median(c.runs.map((r) => r.rate)))} | ${ratio} | ${median(c.runs.map((r) => r.cpuUsPerMessage)).toFixed(3)} | ${other(0)} | ${other(1)} | ${pct(median(c.runs.map((r) => r.serverCpuShare)))} | ${pct(median(c.runs.map((r) => r.clientCpuShare)))} | ${errors} |`,
+      );
+    }
+    lines.push("");
+  }
   if (idle.length) {
     lines.push(
       `Memory per idle connection: ${int(o.idle)} held on a fresh server, RSS with them − RSS before (warmed with 100), medians of 5 readings; "beyond the socket" is the WebSocket's figure less the same server's idle HTTP/1.1 keep-alive connection (after one GET):`,
@@ -134,6 +164,12 @@ export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext): stri
       `| fan-out server CPU per delivery ≤ ${FANOUT_GOAL}x Bun.serve's (${o.netsvcFanout === "publish" ? "services.publish" : "ws.send loop"}) | ${r.toFixed(2)}x | ${verdict(r <= FANOUT_GOAL, r)} |`,
     );
   }
+  if (bus.length) {
+    const r = busPaired(bus, (x) => x.rate);
+    lines.push(
+      `| a report across the bus to ${o.subscribers} WebSockets in another process ≥ ${BUS_GOAL}x the local fan-out's deliveries/s | ${r.toFixed(2)}x | ${verdict(r >= BUS_GOAL, r)} |`,
+    );
+  }
   const ours = idle.find((r) => r.peer === NETSVC);
   if (ours) {
     const beyond = ours.webSocket - ours.http1;
@@ -141,7 +177,10 @@ export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext): stri
       `| idle WebSocket ≤ ${IDLE_GOAL_BYTES} B beyond the socket | ${int(beyond)} B | ${verdict(beyond <= IDLE_GOAL_BYTES, beyond)} |`,
     );
   }
-  const failures = cells.flatMap((c) => c.runs.filter((r) => r.firstError).map((r) => `${c.peer} ${c.load}: ${r.firstError}`));
+  const failures = [
+    ...cells.flatMap((c) => c.runs.filter((r) => r.firstError).map((r) => `${c.peer} ${c.load}: ${r.firstError}`)),
+    ...bus.flatMap((c) => c.runs.filter((r) => r.firstError).map((r) => `netsvc fanout-bus ${c.mode}: ${r.firstError}`)),
+  ];
   if (failures.length) lines.push("", "First error of each run that had one:", "", ...failures.map((f) => `- ${f}`));
   return lines;
 }

@@ -18,8 +18,12 @@
  *
  *   bun bench/ws/run.ts [--rounds 5] [--connections 100] [--echo-messages 300000]
  *                       [--subscribers 1000] [--publications 100000] [--burst 50] [--fanout-seconds 3] [--idle 2000]
- *                       [--loads echo,fanout,idle] [--netsvc-fanout send|publish]
+ *                       [--loads echo,fanout,idle,fanout-bus] [--netsvc-fanout send|publish]
  *                       [--node-path DIR] [--no-node] [--quick] [--write]
+ *
+ * fanout-bus (not in the default loads: it needs nats-server): netsvc's fan-out through
+ * services.publish in the subscribers' own process (local) beside the same bursts published by
+ * another process across a real nats-server (bus), alternating; bus.ts says how.
  *
  * --netsvc-fanout: netsvc's fan-out through services.publish() (reports; issue 23 item 2) or a loop
  * of ws.send() over its subscribers; by default publish where services.publish exists, else send. --node-path is a
@@ -31,6 +35,7 @@ import { join, resolve } from "node:path";
 import { services } from "../../src/entry/services.ts";
 import { median, numberFlag } from "../server/measure.ts";
 import { idleBytes } from "../server/h2-idle.ts";
+import { BusRig, type BusCell, type BusMode } from "./bus.ts";
 import { idleWebSockets, measureLoad, type ClientArgs } from "./loads.ts";
 import { nodeWsMissing, peers, type Peer, type Server, startServer, stopServers } from "./peers.ts";
 import { PATHS, type NetsvcFanout } from "./protocol.ts";
@@ -108,6 +113,38 @@ async function throughput(): Promise<WsCell[]> {
   return list.flatMap((p) => cells.filter((c) => c.peer === p.name));
 }
 
+/** The rounds of the fan-out across the bus beside the local one (bus.ts), the order alternating. */
+async function busCells(): Promise<BusCell[]> {
+  if (!o.loads.includes("fanout-bus")) return [];
+  const cells: BusCell[] = [
+    { mode: "local", runs: [] },
+    { mode: "bus", runs: [] },
+  ];
+  const rig = await BusRig.start(() => nextPort++);
+  try {
+    for (const c of cells) {
+      const r = await rig.measure(c.mode, clientArgs("fanout", 0.25));
+      log(`  warm-up fanout-bus ${c.mode}: ${Math.round(r.rate)}/s${r.errors ? ` (${r.errors} errors: ${r.firstError})` : ""}`);
+    }
+    for (let round = 0; round < o.rounds; round++) {
+      const order: BusMode[] = round % 2 === 0 ? ["local", "bus"] : ["bus", "local"];
+      for (const mode of order) {
+        const r = await rig.measure(mode, clientArgs("fanout"));
+        cells.find((c) => c.mode === mode)!.runs.push(r);
+        const others = r.othersCpuUsPerMessage
+          ? `, publisher process ${r.othersCpuUsPerMessage[0]!.toFixed(3)} µs, nats-server ${r.othersCpuUsPerMessage[1]!.toFixed(3)} µs`
+          : "";
+        log(
+          `  round ${round + 1} fanout-bus ${mode}: ${Math.round(r.rate)}/s, ${r.cpuUsPerMessage.toFixed(3)} µs CPU each${others}, client ${Math.round(r.clientCpuShare * 100)}% busy${r.errors ? `, ${r.errors} errors: ${r.firstError}` : ""}`,
+        );
+      }
+    }
+  } finally {
+    await rig.stop();
+  }
+  return cells;
+}
+
 /** Memory per idle WebSocket and per idle HTTP/1.1 connection, each on a fresh server. */
 async function idleRows(): Promise<IdleRow[]> {
   if (!o.loads.includes("idle")) return [];
@@ -148,9 +185,10 @@ log(
   `WebSocket benchmark ${started.toISOString()}: ${o.rounds} rounds, servers on CPU 0, the load client on CPU 1; peers: ${list.map((p) => p.name).join(", ")}${nodeMissing ? ` (Node with ws: ${nodeMissing})` : ""}`,
 );
 const cells = await throughput();
+const bus = await busCells();
 const idle = await idleRows();
 const ctx: ReportContext = { ...o };
-const lines = report(cells, idle, ctx);
+const lines = report(cells, idle, ctx, bus);
 console.log(`\n${lines.join("\n")}`);
 if (args.includes("--write")) {
   if (!existsSync(RESULTS))

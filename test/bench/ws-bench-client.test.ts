@@ -8,10 +8,23 @@
 import { describe, expect, test } from "bun:test";
 import { join, resolve } from "node:path";
 import { OP_CLOSE, OP_PING, OP_TEXT, ServerFrameReader } from "../../bench/ws/frames.ts";
+import { BusRig } from "../../bench/ws/bus.ts";
 import { idleWebSockets, measureLoad } from "../../bench/ws/loads.ts";
 import { readSequence, writeMessage, MESSAGE_BYTES } from "../../bench/ws/protocol.ts";
+import { report, type ReportContext } from "../../bench/ws/report.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
+/** How the tiny runs below are described in a report. */
+const REPORT_CONTEXT: ReportContext = {
+  connections: 4,
+  echoMessages: 200,
+  subscribers: 5,
+  publications: 30,
+  fanoutSeconds: 60,
+  burst: 10,
+  netsvcFanout: "publish",
+  idle: 20,
+};
 
 /** An unmasked server frame (RFC 6455 §5.2) of `opcode` carrying `payload`. */
 function serverFrame(opcode: number, payload: Uint8Array): Uint8Array {
@@ -112,3 +125,33 @@ describe.each(["netsvc-ws.ts", "bun-ws.ts"])("every load against %s, every messa
     });
   }, 30_000);
 });
+
+/** A free port on 127.0.0.1 (listened on with port 0, then let go): the bus rig's processes take ports by number. */
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+test("the fan-out across the bus (a real nats-server, the publisher in another process) delivers every message, beside the local one, and the rig stops", async () => {
+  const rig = await BusRig.start(freePort);
+  let stopped = false;
+  try {
+    const local = await rig.measure("local", ["fanout", 5, 30, 10, 60]);
+    expect(local).toMatchObject({ messages: 150, errors: 0 });
+    expect(local.othersCpuUsPerMessage).toBeUndefined();
+    const bus = await rig.measure("bus", ["fanout", 5, 30, 10, 60]);
+    expect(bus).toMatchObject({ messages: 150, errors: 0 });
+    expect(bus.othersCpuUsPerMessage).toHaveLength(2); // the publisher process, nats-server
+    const lines = report([], [], { ...REPORT_CONTEXT, subscribers: 5 }, [
+      { mode: "local", runs: [local] },
+      { mode: "bus", runs: [bus] },
+    ]);
+    expect(lines.some((l) => l.startsWith("| a report across the bus to 5 WebSockets"))).toBe(true);
+    await rig.stop(); // every process exits on SIGTERM (the Exchange's connection kept one alive before)
+    stopped = true;
+  } finally {
+    if (!stopped) await rig.stop();
+  }
+}, 30_000);

@@ -20,22 +20,20 @@ import {
   writeWindowUpdate,
 } from "../../src/http/h2/frame-writer.ts";
 import { SETTINGS_INITIAL_WINDOW_SIZE } from "../../src/parser/h2/settings.ts";
-import { CONNECT_BATCH } from "./sockets.ts";
+import { type AttackConn, AttackConnections } from "./attack-connections.ts";
 
 /** RFC 9113 §6.5.3: the acknowledgement of the server's SETTINGS. */
 const SETTINGS_ACK = new Uint8Array(SETTINGS_ACK_FRAME_LENGTH);
 writeSettingsAck(SETTINGS_ACK, 0);
 /** ALPN offer: h2 only (wire format). */
 const ALPN_H2 = Buffer.from("\x02h2", "latin1");
-/** Batches written per connection in one turn before yielding to the event loop. */
-const BATCHES_PER_TURN = 64;
 /** RFC 9113 §6.9.1: the largest window, and §6.9.2 the initial one. */
 const MAX_WINDOW = 2 ** 31 - 1;
 const DEFAULT_WINDOW = 65_535;
 /** The largest frame the attacker accepts (the RFC's default). */
 const MAX_FRAME = 16_384;
 /** One attack connection. */
-export class H2AttackConn {
+export class H2AttackConn implements AttackConn {
   socket!: Socket<undefined>;
   /** The next client stream id this connection opens (odd). */
   nextStreamId = 1;
@@ -84,30 +82,20 @@ export interface H2Behaviour {
 }
 
 /** `n` attack connections to 127.0.0.1:port over TLS (ALPN h2), each reopened when the server closes it. */
-export class H2Attack {
-  opened = 0;
-  closedByServer = 0;
-  refused = 0;
+export class H2Attack extends AttackConnections<H2AttackConn> {
   /** Connections whose TLS handshake did not select h2. */
   notH2 = 0;
-  bytesWritten = 0;
-  longestHeldMs = 0;
   /** GOAWAY error codes received, by name. */
   readonly goaways: Record<string, number> = {};
-  readonly held = new Set<H2AttackConn>();
-  private running = true;
 
   constructor(
     private readonly port: number,
     private readonly behaviour: H2Behaviour,
-  ) {}
-
-  /** Opens the first `n` connections, in batches. */
-  async start(n: number): Promise<void> {
-    for (let i = 0; i < n; i += CONNECT_BATCH) await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, n - i) }, () => this.open()));
+  ) {
+    super();
   }
 
-  private async open(): Promise<void> {
+  protected async open(): Promise<void> {
     const c = new H2AttackConn(this.behaviour.decoder?.());
     const handshaken = Promise.withResolvers<boolean>();
     try {
@@ -149,28 +137,11 @@ export class H2Attack {
     this.pump(c);
   }
 
-  /** Writes while the socket takes it: the pending bytes, then the behaviour's next ones. */
-  private pump(c: H2AttackConn): void {
-    for (let batches = 0; this.running && !c.closed; ) {
-      if (c.pending === null) {
-        if (batches++ >= BATCHES_PER_TURN) {
-          setImmediate(() => this.pump(c));
-          return;
-        }
-        c.offset = 0;
-        if (c.acksOwed > 0) {
-          c.acksOwed--;
-          c.pending = SETTINGS_ACK;
-        } else c.pending = this.behaviour.next(c);
-        if (c.pending === null) return;
-      }
-      const n = c.socket.write(c.pending, c.offset, c.pending.length - c.offset);
-      if (n <= 0) return;
-      this.bytesWritten += n;
-      c.offset += n;
-      if (c.offset < c.pending.length) return;
-      c.pending = null;
-    }
+  /** The server's SETTINGS acknowledged first (§6.5.3), then the behaviour's next bytes. */
+  protected nextPiece(c: H2AttackConn): Uint8Array | null {
+    if (c.acksOwed === 0) return this.behaviour.next(c);
+    c.acksOwed--;
+    return SETTINGS_ACK;
   }
 
   private receive(c: H2AttackConn, chunk: Uint8Array): void {
@@ -184,31 +155,6 @@ export class H2Attack {
       this.behaviour.frame?.(c, f);
     }
     this.pump(c);
-  }
-
-  private closed(c: H2AttackConn): void {
-    if (!c.closed) c.closedByServer = true;
-    c.closed = true;
-    this.held.delete(c);
-    if (!c.closedByServer) return;
-    this.closedByServer++;
-    this.longestHeldMs = Math.max(this.longestHeldMs, performance.now() - c.openedAt);
-    if (this.running) void this.open();
-  }
-
-  private close(c: H2AttackConn): void {
-    if (c.closed) return;
-    c.closed = true;
-    this.held.delete(c);
-    c.socket.terminate();
-  }
-
-  /** Connections open now that have been open longer than `ms`. */
-  openLongerThan(ms: number): number {
-    const now = performance.now();
-    let n = 0;
-    for (const c of this.held) if (!c.closed && now - c.openedAt > ms) n++;
-    return n;
   }
 
   /** GOAWAYs received with `code`'s name. */
@@ -230,11 +176,5 @@ export class H2Attack {
       ...(this.notH2 > 0 ? { "handshakes without h2": this.notH2 } : {}),
       ...(this.refused > 0 ? { "connects refused": this.refused } : {}),
     };
-  }
-
-  /** Stops reopening and closes every connection still open. */
-  stop(): void {
-    this.running = false;
-    for (const c of [...this.held]) this.close(c);
   }
 }

@@ -10,10 +10,8 @@
  */
 import type { Socket } from "bun";
 import { handshakeRequest } from "../../test/helpers/ws-client.ts";
-import { CONNECT_BATCH } from "./sockets.ts";
+import { type AttackConn, AttackConnections } from "./attack-connections.ts";
 
-/** Pieces written per connection in one turn before yielding to the event loop. */
-const PIECES_PER_TURN = 64;
 /** RFC 6455 §5.2 opcodes the scanner tells apart. */
 const OPCODE_CLOSE = 8;
 const OPCODE_PONG = 10;
@@ -21,7 +19,7 @@ const OPCODE_PONG = 10;
 const DEFLATE_OFFER = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits";
 
 /** One attack connection. */
-export class WsAttackConn {
+export class WsAttackConn implements AttackConn {
   socket!: Socket<undefined>;
   /** performance.now() when the 101 arrived (or the connection opened, before it). */
   openedAt = performance.now();
@@ -60,35 +58,26 @@ export interface WsBehaviour {
 }
 
 /** `n` attack WebSockets to 127.0.0.1:port, each reopened when the server closes it. */
-export class WsAttack {
-  opened = 0;
+export class WsAttack extends AttackConnections<WsAttackConn> {
   upgraded = 0;
-  closedByServer = 0;
-  refused = 0;
   /** Connections the server answered with something other than 101. */
   notUpgraded = 0;
-  bytesWritten = 0;
-  longestHeldMs = 0;
   /** Close codes received from the server, by code. */
   readonly closeCodes: Record<string, number> = {};
   /** Connections the server closed, by the Close code each had received first ("0": none seen — a slow reader never reads it). */
   readonly serverCloses: Record<string, number> = {};
   messages = 0;
   pongs = 0;
-  readonly held = new Set<WsAttackConn>();
-  private running = true;
 
   constructor(
     private readonly port: number,
     private readonly behaviour: WsBehaviour,
-  ) {}
-
-  /** Opens the first `n` connections, in batches, and waits for their handshakes. */
-  async start(n: number): Promise<void> {
-    for (let i = 0; i < n; i += CONNECT_BATCH) await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, n - i) }, () => this.open()));
+  ) {
+    super();
   }
 
-  private async open(): Promise<void> {
+  /** Opens one WebSocket and waits for its handshake's answer. */
+  protected async open(): Promise<void> {
     const c = new WsAttackConn();
     const upgraded = Promise.withResolvers<void>();
     try {
@@ -119,25 +108,19 @@ export class WsAttack {
     await upgraded.promise;
   }
 
-  /** Writes while the socket takes it: the pending bytes, then the behaviour's next ones. */
-  private pump(c: WsAttackConn): void {
-    for (let pieces = 0; this.running && !c.closed && c.upgraded; ) {
-      if (c.pending === null) {
-        if (pieces++ >= PIECES_PER_TURN) {
-          setImmediate(() => this.pump(c));
-          return;
-        }
-        c.offset = 0;
-        c.pending = this.behaviour.next(c);
-        if (c.pending === null) return;
-      }
-      const n = c.socket.write(c.pending, c.offset, c.pending.length - c.offset);
-      if (n <= 0) return;
-      this.bytesWritten += n;
-      c.offset += n;
-      if (c.offset < c.pending.length) return;
-      c.pending = null;
-    }
+  /** The behaviour's next bytes. */
+  protected nextPiece(c: WsAttackConn): Uint8Array | null {
+    return this.behaviour.next(c);
+  }
+
+  /** Frames only once the 101 came. */
+  protected override mayWrite(c: WsAttackConn): boolean {
+    return c.upgraded;
+  }
+
+  /** Counted by the Close code the connection had received first. */
+  protected override serverClosed(c: WsAttackConn): void {
+    this.serverCloses[c.closeCode] = (this.serverCloses[c.closeCode] ?? 0) + 1;
   }
 
   private receive(c: WsAttackConn, chunk: Uint8Array): void {
@@ -207,32 +190,6 @@ export class WsAttack {
     if (p < bytes.length) c.partial = Buffer.from(bytes.subarray(p));
   }
 
-  private closed(c: WsAttackConn): void {
-    if (!c.closed) c.closedByServer = true;
-    c.closed = true;
-    this.held.delete(c);
-    if (!c.closedByServer) return;
-    this.closedByServer++;
-    this.serverCloses[c.closeCode] = (this.serverCloses[c.closeCode] ?? 0) + 1;
-    this.longestHeldMs = Math.max(this.longestHeldMs, performance.now() - c.openedAt);
-    if (this.running) void this.open();
-  }
-
-  private close(c: WsAttackConn): void {
-    if (c.closed) return;
-    c.closed = true;
-    this.held.delete(c);
-    c.socket.terminate();
-  }
-
-  /** Connections open now that have been open longer than `ms`. */
-  openLongerThan(ms: number): number {
-    const now = performance.now();
-    let n = 0;
-    for (const c of this.held) if (!c.closed && now - c.openedAt > ms) n++;
-    return n;
-  }
-
   /** Close frames received with `code`. */
   closesWith(code: number): number {
     return this.closeCodes[code] ?? 0;
@@ -257,11 +214,5 @@ export class WsAttack {
       ...(this.notUpgraded > 0 ? { "answered without 101": this.notUpgraded } : {}),
       ...(this.refused > 0 ? { "connects refused": this.refused } : {}),
     };
-  }
-
-  /** Stops reopening and closes every connection still open. */
-  stop(): void {
-    this.running = false;
-    for (const c of [...this.held]) this.close(c);
   }
 }

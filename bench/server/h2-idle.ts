@@ -91,7 +91,8 @@ async function openIdle(port: number, path: string, n: number, protocol: IdlePro
   return all;
 }
 
-async function medianRssKiB(pid: number): Promise<number> {
+/** The median of RSS_READINGS readings of `pid`'s RSS (KiB), RSS_READING_EVERY_MS apart. */
+export async function medianRssKiB(pid: number): Promise<number> {
   const readings: number[] = [];
   for (let i = 0; i < RSS_READINGS; i++) {
     if (i > 0) await pause(RSS_READING_EVERY_MS);

@@ -5,9 +5,8 @@
  * parsed from its JSON lines. Memory per idle WebSocket is measured here too.
  */
 import { join, resolve } from "node:path";
-import { CLK_TCK, cpuTicks, LOAD_CPU, median, pin } from "../server/measure.ts";
-import { readProc } from "../stress/proc.ts";
-import { pause } from "../stress/clock.ts";
+import { CLK_TCK, cpuTicks, LOAD_CPU, pin } from "../server/measure.ts";
+import { medianRssKiB } from "../server/h2-idle.ts";
 import type { ClientReport } from "./client.ts";
 
 const CLIENT = join(resolve(import.meta.dir), "client.ts");
@@ -112,21 +111,8 @@ export async function measureLoad(port: number, pid: number, args: ClientArgs, o
   }
 }
 
-/** RSS readings taken (their median used) for each memory figure. */
-const RSS_READINGS = 5;
-/** Between two readings (ms): a measurement's cadence, not a synchronisation. */
-const RSS_READING_EVERY_MS = 100;
 /** WebSockets opened and closed before the baseline (compiles the paths an idle socket takes). */
 const WARMUP_SOCKETS = 100;
-
-async function medianRssKiB(pid: number): Promise<number> {
-  const readings: number[] = [];
-  for (let i = 0; i < RSS_READINGS; i++) {
-    if (i > 0) await pause(RSS_READING_EVERY_MS);
-    readings.push(readProc(pid).rssKiB);
-  }
-  return median(readings);
-}
 
 /** Memory per idle WebSocket: RSS with the sockets held − RSS before, ÷ sockets still open at the end. */
 export interface IdleWs {

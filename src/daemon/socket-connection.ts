@@ -392,12 +392,20 @@ export abstract class SocketConnection implements IdleConnection {
       output.shrink(); // idle: no grown buffer kept
       this.becomeIdleIfQuiet();
     }
-    if (this.paused && this.input.buffered() <= this.daemon.limits.maxHead) {
+    if (this.paused && this.mayReadAgain()) {
       this.paused = false;
       this.socket.resume();
     }
     this.callDrainWaiters();
     if (!this.input.isProcessing() && this.input.takeStalled()) this.resumeInput();
+  }
+
+  /**
+   * The output drained: may the socket be read again? Yes unless the protocol still holds more
+   * input than it wants (HTTP/1: a head's worth buffered; a WebSocket: its application holds reading).
+   */
+  protected mayReadAgain(): boolean {
+    return this.input.buffered() <= this.daemon.limits.maxHead;
   }
 
   /** Closes an idle connection (daemon stopping); a connection with a request in flight finishes it first. */

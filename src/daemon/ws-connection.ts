@@ -45,8 +45,8 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
    * never idle (it is not reclaimed to make room: it is in use until it closes), has no request
    * in progress (so its output gives back a buffer grown for a large message once it is written:
    * an idle socket holds none), and keeps nothing unread — its reader consumes every byte as it
-   * arrives — except that while the application holds reading (a pending onmessage Promise) it
-   * reports a backlog, so the output's drain does not resume the socket under it.
+   * arrives. While the application holds reading (a pending onmessage Promise), the output's
+   * drain does not resume the socket under it (mayReadAgain).
    */
   protected readonly input: ConnectionInput = this;
   /** Reading is held for the application (pauseReading): the socket stays paused until resumeReading(). */
@@ -196,9 +196,14 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
     return false;
   }
 
-  /** Nothing unread, except while reading is held for the application (then: do not resume). */
+  /** Nothing unread: the reader consumes every byte as it arrives. */
   buffered(): number {
-    return this.readHeld ? Number.MAX_SAFE_INTEGER : 0;
+    return 0;
+  }
+
+  /** The output drained: reading resumes, unless the application holds it (pauseReading). */
+  protected override mayReadAgain(): boolean {
+    return !this.readHeld;
   }
 
   /** Never inside a read loop of its own. */

@@ -100,6 +100,14 @@ function encode(name: string, value: string | number): HeaderLine | null {
 }
 
 /**
+ * As headerLine, without the cache: for a value made once (a Set-Cookie with a session id) that
+ * would only push the reused ones out.
+ */
+export function headerLineOnce(name: string, value: string | number): HeaderLine | null {
+  return encode(name, value);
+}
+
+/**
  * The encoded line for `name: value`, or null for a field the framework owns (Date, Server,
  * Connection, Transfer-Encoding: dropped). Throws a TypeError naming the field when it cannot be
  * sent: a name that is not a token, a value with CR, LF, another control or a character above

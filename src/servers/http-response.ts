@@ -10,7 +10,7 @@
  * it, not even by subclassing (HttpSession reads it through the protected `owner`).
  */
 import { isBodyless, statusLine } from "../http/status.ts";
-import { headerLine } from "../http/header-lines.ts";
+import { headerLine, headerLineOnce } from "../http/header-lines.ts";
 import { HttpRequest } from "./http-request.ts";
 import type { RequestChannel } from "./request-channel.ts";
 import { DETACHED, type SessionOwner } from "./session-owner.ts";
@@ -22,6 +22,7 @@ const TRANSFER_ENCODING_CHUNKED = encoder.encode("Transfer-Encoding: chunked\r\n
 /** RFC 9112 §7.1: last-chunk, no trailers, the final CRLF. */
 const LAST_CHUNK = encoder.encode("0\r\n\r\n");
 const HEX = 16;
+const EMPTY = new Uint8Array(0);
 
 /** Response phases, in order; calls that do not fit the phase are ignored. */
 export const NONE = 0;
@@ -52,6 +53,11 @@ export class HttpResponse extends HttpRequest {
   protected responseMark = 0;
   /** Content given to a response whose status has none was reported (once per response). */
   private droppedReported = false;
+  /**
+   * Header lines staged before the response began (setHeader, setCookie), by key: a second one
+   * with the same key replaces the first. Sent with whichever head answers. Null when none.
+   */
+  private staged: Map<string, Uint8Array> | null = null;
   /** The request cycle that made this session; DETACHED once it is destroyed. */
   #owner: SessionOwner;
 
@@ -127,7 +133,41 @@ export class HttpResponse extends HttpRequest {
     // always replace it (a client never gets half a head).
     this.connection.output.holdFrom(this.responseMark);
     const head = this.head;
-    if (!head.isSimpleRequest()) this.emit(statusLine(code, reason, head.versionMinor >= 1 ? 1 : 0));
+    if (head.isSimpleRequest()) return;
+    this.emit(statusLine(code, reason, head.versionMinor >= 1 ? 1 : 0));
+    if (this.staged !== null) for (const line of this.staged.values()) this.emit(line);
+  }
+
+  /**
+   * Stages `name: value` for this request's response, whichever call starts it — sendResponse(),
+   * sendDocument(), sendJson(), sendError(), a file, an event stream, a WebSocket's 101: the way
+   * a middleware adds a header before the handler answers (SPEC §13). A second setHeader() of the
+   * same name (case-insensitive) replaces the first. Throws a TypeError as sendHeader() for a field
+   * that cannot be sent, and for Content-Length (the response frames its own body). Ignored once
+   * the response has started, and for the fields the framework owns (Date, Server, Connection,
+   * Transfer-Encoding).
+   */
+  setHeader(name: string, value: string | number): void {
+    this.stageHeader(name.toLowerCase(), name, value);
+  }
+
+  /**
+   * Stages a header line under `key` (a second one with the same key replaces it): setHeader()'s
+   * key is the lower-case name, setCookie()'s the cookie's name, so two cookies are two lines.
+   */
+  protected stageHeader(key: string, name: string, value: string | number): void {
+    if (this.phase !== NONE) return;
+    const line = headerLineOnce(name, value);
+    if (line === null) return;
+    if (line.contentLength >= 0) throw new TypeError(`setHeader(${JSON.stringify(name)}): the response frames its own body; send Content-Length with sendHeader()`);
+    (this.staged ??= new Map()).set(key, line.bytes);
+  }
+
+  /** The staged header lines, joined (for a head made whole elsewhere: a WebSocket's 101); empty when none. */
+  protected stagedLines(): Uint8Array {
+    const staged = this.staged;
+    if (staged === null) return EMPTY;
+    return Buffer.concat([...staged.values()]);
   }
 
   /**

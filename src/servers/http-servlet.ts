@@ -94,6 +94,8 @@ export interface HttpServlet {
   sendResponse(code: number, reason?: string): void;
   /** See HttpSession.sendHeader. */
   sendHeader(name: string, value: string | number): void;
+  /** See HttpSession.setHeader: a header for whichever response starts later (a middleware's). */
+  setHeader(name: string, value: string | number): void;
   /** See HttpSession.endHeaders. */
   endHeaders(): void;
   /** See HttpSession.sendContent. */
@@ -298,6 +300,7 @@ const SESSION_FORWARDS: {
   servletInfo: true,
   sendResponse: true,
   sendHeader: true,
+  setHeader: true,
   endHeaders: true,
   sendContent: true,
   endContent: true,

@@ -29,6 +29,8 @@ import type { WsSettings } from "./websocket-port.ts";
 /** An HTTP/2 stream is never an upgrade (RFC 8441's extended CONNECT is not offered). */
 const NOT_AN_UPGRADE: HandshakeRefusal = { status: 426, headers: [["Upgrade", "websocket"]] };
 
+const CRLF = new Uint8Array([13, 10]);
+
 /** How deep isOwnAbort() follows an error's `cause` chain (a cycle or a long chain ends there). */
 const MAX_CAUSE_DEPTH = 8;
 
@@ -223,8 +225,11 @@ export class HttpSession extends HttpResponse {
       maxMessage: options.maxMessage ?? WS_MAX_MESSAGE,
       maxBacklog: options.maxBacklog ?? WS_MAX_BACKLOG,
     };
-    this.completeAs(101, hs.response.length);
-    const transport = this.owner.upgrade(hs.response, settings, ws);
+    const staged = this.stagedLines();
+    // The staged lines (a cookie, a middleware's header) go before the 101's final CRLF.
+    const response = staged.length === 0 ? hs.response : Buffer.concat([hs.response.subarray(0, -2), staged, CRLF]);
+    this.completeAs(101, response.length);
+    const transport = this.owner.upgrade(response, settings, ws);
     if (transport === null) return null;
     ws.bind(transport);
     return ws;

@@ -159,7 +159,8 @@ export class HttpResponse extends HttpRequest {
     if (this.phase !== NONE) return;
     const line = headerLineOnce(name, value);
     if (line === null) return;
-    if (line.contentLength >= 0) throw new TypeError(`setHeader(${JSON.stringify(name)}): the response frames its own body; send Content-Length with sendHeader()`);
+    if (line.contentLength >= 0)
+      throw new TypeError(`setHeader(${JSON.stringify(name)}): the response frames its own body; send Content-Length with sendHeader()`);
     (this.staged ??= new Map()).set(key, line.bytes);
   }
 

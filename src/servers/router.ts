@@ -119,23 +119,33 @@ export class RouteServlet extends HttpServlet {
     return this.route === null ? this.allow : this.route.allowed();
   }
 
-  /** Runs middleware `i` (the handler past the last) with a next() that runs the one after it, once. */
-  private async runFrom(i: number): Promise<void> {
+  /**
+   * Runs middleware `i` (the handler past the last) with a next() that runs the one after it, once.
+   * Not async: a level that returns no promise costs none (the shared resolved one stands in), and
+   * a throw becomes the rejection a middleware's `await next()` sees.
+   */
+  private runFrom(i: number): Promise<void> {
     const chain = this.chain;
-    if (i === chain.length) {
-      const route = this.route;
-      if (route !== null) return route.handler(this, this.params);
-      return this.sendError(this.allow === "" ? 404 : 405);
+    let r: void | Promise<void>;
+    try {
+      if (i < chain.length) {
+        let called = false;
+        r = chain[i]!(this, () => {
+          if (called) return Promise.reject(new Error("a middleware called next() twice"));
+          called = true;
+          return this.runFrom(i + 1);
+        });
+      } else if (this.route !== null) r = this.route.handler(this, this.params);
+      else r = this.sendError(this.allow === "" ? 404 : 405);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    let called = false;
-    const next: Next = () => {
-      if (called) return Promise.reject(new Error("a middleware called next() twice"));
-      called = true;
-      return this.runFrom(i + 1);
-    };
-    return chain[i]!(this, next);
+    return r instanceof Promise ? r : SETTLED;
   }
 }
+
+/** The promise of a chain level that returned none. */
+const SETTLED = Promise.resolve();
 
 /**
  * Answers 405 with the methods the path has; sendError makes it 501 for a method the router does

@@ -45,3 +45,4 @@ export { DirectoryListingServlet } from "./servers/servlets/directory-listing-se
 export { ModulePlugin } from "./servers/module-plugin.ts";
 export { WebSocketSession, type WsReadyState } from "./servers/websocket.ts";
 export type { UpgradeOptions } from "./servers/websocket-handshake.ts";
+export type { ClearCookieOptions, CookieOptions, CookieReadOptions } from "./servers/set-cookie.ts";

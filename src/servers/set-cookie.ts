@@ -76,8 +76,18 @@ const AV_OCTET = (() => {
 /** A domain name or IPv4 address: labels of letters, digits and inner hyphens, a leading dot allowed (and ignored by browsers). */
 const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
 
-const SAME_SITE: Record<string, "Strict" | "Lax" | "None"> = { strict: "Strict", lax: "Lax", none: "None" };
-const PRIORITY: Record<string, "Low" | "Medium" | "High"> = { low: "Low", medium: "Medium", high: "High" };
+/** SameSite values by their lower-case spelling (a Map: no inherited member is a value). */
+const SAME_SITE = new Map([
+  ["strict", "Strict"],
+  ["lax", "Lax"],
+  ["none", "None"],
+]);
+/** Priority values by their lower-case spelling. */
+const PRIORITY = new Map([
+  ["low", "Low"],
+  ["medium", "Medium"],
+  ["high", "High"],
+]);
 
 /**
  * The Set-Cookie field value for `name=value` with `options`, checked (see the file comment):
@@ -125,7 +135,7 @@ export function setCookieValue(name: string, value: string, options: CookieOptio
   if (secure) field += "; Secure";
   if (options.httpOnly === true) field += "; HttpOnly";
   if (options.sameSite !== undefined) {
-    const sameSite = SAME_SITE[String(options.sameSite).toLowerCase()];
+    const sameSite = SAME_SITE.get(String(options.sameSite).toLowerCase());
     if (sameSite === undefined) throw new TypeError(`${what}: sameSite must be "Strict", "Lax" or "None"`);
     if (sameSite === "None" && !secure) throw new TypeError(`${what}: SameSite=None needs secure (RFC 6265bis §4.1.2.7)`);
     field += `; SameSite=${sameSite}`;
@@ -135,7 +145,7 @@ export function setCookieValue(name: string, value: string, options: CookieOptio
     field += "; Partitioned";
   }
   if (options.priority !== undefined) {
-    const priority = PRIORITY[String(options.priority).toLowerCase()];
+    const priority = PRIORITY.get(String(options.priority).toLowerCase());
     if (priority === undefined) throw new TypeError(`${what}: priority must be "Low", "Medium" or "High"`);
     field += `; Priority=${priority}`;
   }

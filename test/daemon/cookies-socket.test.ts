@@ -3,7 +3,8 @@
  * cookie, a plain one and a cleared one at /login; each is its own Set-Cookie line on the wire —
  * fetch's getSetCookie() over HTTP/1.1, and curl over HTTP/2 (h2c by prior knowledge), where the
  * lines become HPACK fields through the same head path. curl's cookie engine then sends them back
- * to /me, which reads the signed one verified. A bad cookieSecrets option fails at construction.
+ * to /me, which reads the signed one verified; a raw HTTP/2 client sends them split over several
+ * cookie fields, as browsers do. A bad cookieSecrets option fails at construction.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,6 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpDaemon, HttpServlet } from "../../src/index.ts";
 import { peerTest } from "../helpers/peers.ts";
+import { H2Client } from "../helpers/h2-client.ts";
+import { responseDecoder } from "../helpers/h2-decode.ts";
 import { FnServer, startDaemon } from "../helpers/servers.ts";
 import { run } from "../helpers/spawn.ts";
 
@@ -99,6 +102,26 @@ describe("cookies on the wire", () => {
       expect(d.errors).toEqual([]);
     },
   );
+
+  test("HTTP/2 (raw client): cookies split over several cookie fields, as browsers send them, are read as one header", async () => {
+    await using d = site();
+    await using client = await H2Client.connect(d.port, { decode: responseDecoder() });
+    const login = await client.response(client.request("GET", "/login"));
+    const lines = (login.headers ?? []).filter(([name]) => name === "set-cookie").map(([, value]) => value);
+    expectLoginCookies(lines);
+    const uid = /^uid=([^;]+)/.exec(lines[0]!)![1]!;
+    // RFC 9113 §8.2.3: a client may split the Cookie header into one field per cookie.
+    const me = await client.response(
+      client.request("GET", "/me", {
+        headers: [
+          ["cookie", "theme=dark"],
+          ["cookie", `uid=${uid}`],
+        ],
+      }),
+    );
+    expect(JSON.parse(new TextDecoder().decode(me.body))).toEqual({ uid: "42", theme: "dark", raw: uid });
+    expect(d.errors).toEqual([]);
+  });
 
   test("a bad cookieSecrets option is a TypeError when the daemon is made", () => {
     for (const bad of [[], [""], "secret"]) expect(() => new HttpDaemon(0, { cookieSecrets: bad as string[] })).toThrow(TypeError);

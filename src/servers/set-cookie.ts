@@ -179,7 +179,9 @@ export function expiringOptions(name: string, options: ClearCookieOptions): Cook
  * setHeader()'s keys (field names, tokens).
  */
 export function cookieStageKey(name: string, options: { path?: string; domain?: string }): string {
-  return `cookie ${name};${options.domain?.toLowerCase() ?? ""};${options.path ?? "/"}`;
+  // RFC 6265bis §5.6.3: a leading dot of Domain is ignored, and domains compare ignoring case.
+  const domain = options.domain?.toLowerCase().replace(/^\./, "") ?? "";
+  return `cookie ${name};${domain};${options.path ?? "/"}`;
 }
 
 /** True when every character of `s` is in `table` (a character above 0xff never is). */

@@ -130,6 +130,7 @@ describe("clearing", () => {
   test("the staging key is the cookie's identity: name, domain (any case) and path", () => {
     expect(cookieStageKey("a", {})).toBe(cookieStageKey("a", { path: "/" }));
     expect(cookieStageKey("a", { domain: "X.org" })).toBe(cookieStageKey("a", { domain: "x.org" }));
+    expect(cookieStageKey("a", { domain: ".x.org" })).toBe(cookieStageKey("a", { domain: "x.org" })); // §5.6.3: the dot is ignored
     expect(cookieStageKey("a", { path: "/p" })).not.toBe(cookieStageKey("a", {}));
     expect(cookieStageKey("a", {})).not.toBe(cookieStageKey("A", {}));
     expect(cookieStageKey("a", {})).not.toBe("set-cookie");

@@ -43,6 +43,7 @@ export interface CookieOptions {
 export interface ClearCookieOptions {
   /** Default "/", as setCookie(). */
   path?: string;
+  /** The Domain it was set with; default none (a cookie of this host only). */
   domain?: string;
   /** A partitioned cookie is cleared in its partition only (implies Secure). */
   partitioned?: boolean;

@@ -54,3 +54,4 @@ export { ModulePlugin } from "./servers/module-plugin.ts";
 export { VirtualHosts } from "./servers/virtual-hosts.ts";
 export { WebSocketSession, type WsReadyState } from "./servers/websocket.ts";
 export type { UpgradeOptions } from "./servers/websocket-handshake.ts";
+export type { ClearCookieOptions, CookieOptions, CookieReadOptions } from "./servers/set-cookie.ts";

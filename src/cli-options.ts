@@ -48,6 +48,8 @@ export interface Options {
   /** False with --no-http2: HTTP/1.x only (SPEC §11). */
   http2: boolean;
   help: boolean;
+  /** --config FILE: a JSON file of flags and sites (config-file.ts); null: none. */
+  config: string | null;
   /** --version (-v): print the package's version and exit. */
   version: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
@@ -94,11 +96,24 @@ const SPEC = {
   hsts: { type: "string" },
   "no-http2": { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  config: { type: "string" },
   version: { type: "boolean", short: "v" },
 } as const;
 
 /** Options whose value may be left out, and the value they then take. */
-const OPTIONAL_VALUE: Record<string, string> = { "--log": "-", "--cors": "*" };
+export const OPTIONAL_VALUE: Readonly<Record<string, string>> = { "--log": "-", "--cors": "*" };
+
+/**
+ * Each flag's name (without "--") and what it takes: a switch ("boolean"), one value ("string"),
+ * one value per use, repeatable ("multiple"), or a value that may be left out ("optional").
+ * What a config file's keys are checked against (config-file.ts).
+ */
+export const FLAG_TYPES: Readonly<Record<string, "boolean" | "string" | "multiple" | "optional">> = Object.fromEntries(
+  Object.entries(SPEC).map(([name, spec]) => [
+    name,
+    spec.type === "boolean" ? "boolean" : `--${name}` in OPTIONAL_VALUE ? "optional" : "multiple" in spec ? "multiple" : "string",
+  ]),
+);
 
 function isDirectory(path: string): boolean {
   try {
@@ -163,8 +178,11 @@ function natsTls(ca: string | undefined, cert: string | undefined, key: string |
   return tls;
 }
 
-/** Parses argv (without the runtime and script); throws a CliError for anything it cannot serve. */
-export function parseOptions(argv: string[]): Options {
+/**
+ * Parses argv (without the runtime and script); throws a CliError for anything it cannot serve.
+ * `defaultRoot` is the root when argv names none (a config file's).
+ */
+export function parseOptions(argv: string[], defaultRoot = "."): Options {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof SPEC; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: fillOptionalValues(argv), options: SPEC, allowPositionals: true, strict: true });
@@ -177,7 +195,7 @@ export function parseOptions(argv: string[]): Options {
   }
   const v = parsed.values;
   const o: Options = {
-    root: ".",
+    root: defaultRoot,
     port: 8000,
     host: v.host ?? "127.0.0.1",
     index: v.index ?? [],
@@ -207,6 +225,7 @@ export function parseOptions(argv: string[]): Options {
     hsts: null,
     http2: !(v["no-http2"] ?? false),
     help: v.help ?? false,
+    config: v.config ?? null,
     version: v.version ?? false,
     trustProxy: v["trust-proxy"] ?? [],
     forwardedHeader: null,

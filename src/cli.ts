@@ -5,7 +5,8 @@
  * worker processes sharing the port. `npm start` runs it; `npm run build` compiles it to one file.
  */
 import { statSync } from "node:fs";
-import { CliError, parseOptions, type Options } from "./cli-options.ts";
+import { CliError, type Options } from "./cli-options.ts";
+import { configure, type Configured } from "./config-file.ts";
 import * as limits from "./entry/limits.ts";
 import * as rpc from "./entry/rpc.ts";
 import * as services from "./entry/services.ts";
@@ -19,6 +20,7 @@ import {
   HttpDaemon,
   HttpServer,
   ModulePlugin,
+  VirtualHosts,
   type AccessLogSink,
   type HttpSession,
 } from "./index.ts";
@@ -94,6 +96,9 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         answer (never on cleartext; needs --tls-cert)
   --no-http2            HTTP/1.x only: no h2 by ALPN, no h2c by prior knowledge
                         (HTTP/2 is on by default, beside HTTP/1.x on the same port)
+  --config FILE         a JSON file of these flags (names without --, e.g. "port": 8080)
+                        and "sites": a root per host name (virtual hosts); flags given
+                        here come after the file's
   --help                this text
   --version, -v         print the version and exit
 
@@ -133,15 +138,8 @@ class EchoServer extends HttpServer {
   }
 }
 
-/** Builds and starts the daemon for these options. */
-function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
-  if (!isDirectory(o.root)) fail(`${o.root} is not a directory`);
-  // Plugin files import "netsvc" and its subpaths: inside the compiled binary there is no
-  // node_modules to find them in.
-  ModulePlugin.provide("netsvc", netsvc);
-  for (const [name, exports] of Object.entries({ services, rpc, limits, testing })) {
-    ModulePlugin.provide(`netsvc/${name}`, exports);
-  }
+/** The file server the options describe (a site's, or the root's). */
+function fileServer(o: Options, modules: ModulePlugin): FileServer {
   const files = new FileServer(o.root);
   for (const name of o.index) files.index(name);
   for (const ext of o.hide) files.hide(ext);
@@ -149,9 +147,49 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   if (o.cache !== null) files.cacheControl(o.cache === 0 ? "no-cache" : `public, max-age=${o.cache}`);
   if (o.cors !== null) files.cors(o.cors);
   files.spa(o.spa).listing(o.list).compress(o.compress);
-  const modules = new ModulePlugin();
   for (const ext of o.plugin) files.plugin(ext, modules);
-  const servers: HttpServer[] = [files];
+  return files;
+}
+
+/** HTTP Basic for `server`: both fields compared in constant time, always (a wrong user costs what a wrong password does). */
+function protect(server: HttpServer, [user, password]: [string, string]): void {
+  server.realm = "netsvc";
+  server.authorise = credentialsMatcher(user, password);
+}
+
+/** Builds and starts the daemon for these options (and sites: virtual hosts, from --config). */
+function serve(
+  o: Options,
+  sites: Configured["sites"],
+  unknownHosts: Configured["unknownHosts"],
+  reusePort: boolean,
+  quiet: boolean,
+): HttpDaemon {
+  if (sites.length === 0 && !isDirectory(o.root)) fail(`${o.root} is not a directory`);
+  // Plugin files import "netsvc" and its subpaths: inside the compiled binary there is no
+  // node_modules to find them in.
+  ModulePlugin.provide("netsvc", netsvc);
+  for (const [name, exports] of Object.entries({ services, rpc, limits, testing })) {
+    ModulePlugin.provide(`netsvc/${name}`, exports);
+  }
+  const modules = new ModulePlugin();
+  const files = fileServer(o, modules);
+  const servers: HttpServer[] = [];
+  let root: HttpServer = files;
+  if (sites.length > 0) {
+    const hosts = new VirtualHosts().unknownHosts(unknownHosts);
+    for (const site of sites) {
+      if (!isDirectory(site.options.root)) fail(`${site.options.root} (the site of ${site.hosts[0]}) is not a directory`);
+      const server = fileServer(site.options, modules);
+      if (site.options.auth) protect(server, site.options.auth);
+      try {
+        hosts.site(site.hosts, server);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+    }
+    root = hosts;
+  } else servers.push(files);
   let daemon: HttpDaemon;
   try {
     daemon = new HttpDaemon(o.port, {
@@ -172,7 +210,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   } catch (e) {
     fail((e as Error).message);
   }
-  daemon.attach("/", files);
+  daemon.attach("/", root);
   if (o.echo) {
     const echo = new EchoServer();
     servers.push(echo);
@@ -191,14 +229,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       fail((e as Error).message);
     }
   }
-  if (o.auth) {
-    // Both fields compared in constant time, always: a wrong user costs what a wrong password does.
-    const matches = credentialsMatcher(...o.auth);
-    for (const server of servers) {
-      server.realm = "netsvc";
-      server.authorise = matches;
-    }
-  }
+  if (o.auth) for (const server of servers) protect(server, o.auth);
   try {
     daemon.start();
   } catch (e) {
@@ -215,7 +246,8 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     console.log(`${WORKER_READY} ${process.env.NETSVC_WORKER} on port ${daemon.port()}`);
   } else {
     const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-    console.log(`netsvc: serving ${files.directory()} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
+    const what = sites.length > 0 ? `${sites.length} sites (${sites.map((x) => x.hosts[0]).join(", ")})` : files.directory();
+    console.log(`netsvc: serving ${what} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
     if (o.redirectHttp !== null) console.log(`netsvc: http://${host}:${daemon.redirectPort()}/ redirects to https`);
   }
   return daemon;
@@ -378,13 +410,14 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-let options: Options;
+let configured: Configured;
 try {
-  options = parseOptions(argv);
+  configured = configure(argv);
 } catch (e) {
   if (!(e instanceof CliError)) throw e;
   fail(e.message);
 }
+const options = configured.options;
 if (options.help) {
   console.log(HELP);
   process.exit(0);
@@ -400,7 +433,7 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGINT");
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
-  serve(options, options.workers > 1 || worker !== undefined, worker !== undefined);
+  serve(options, configured.sites, configured.unknownHosts, options.workers > 1 || worker !== undefined, worker !== undefined);
   if (worker !== undefined) followSupervisor(dispatcher, worker);
   if (options.nats.length > 0) {
     // In the background: the HTTP side serves at once; an unreachable NATS is one clear line,

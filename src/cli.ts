@@ -4,7 +4,6 @@
  * EchoServlet, Basic authentication, address lists, an access log, servlet plugins, and several
  * worker processes sharing the port. `npm start` runs it; `npm run build` compiles it to one file.
  */
-import { statSync } from "node:fs";
 import { CliError, type Options } from "./cli-options.ts";
 import { configure, type Configured } from "./config-file.ts";
 import * as limits from "./entry/limits.ts";
@@ -12,18 +11,9 @@ import * as rpc from "./entry/rpc.ts";
 import * as services from "./entry/services.ts";
 import * as testing from "./entry/testing.ts";
 import * as netsvc from "./index.ts";
-import {
-  credentialsMatcher,
-  Dispatcher,
-  EchoServlet,
-  FileServer,
-  HttpDaemon,
-  HttpServer,
-  ModulePlugin,
-  VirtualHosts,
-  type AccessLogSink,
-  type HttpSession,
-} from "./index.ts";
+import { reloadOnHangup } from "./cli-reload.ts";
+import { protect, rootServer } from "./cli-root.ts";
+import { Dispatcher, EchoServlet, HttpDaemon, HttpServer, ModulePlugin, type AccessLogSink, type HttpSession } from "./index.ts";
 import { RpcGateway } from "./entry/rpc.ts";
 import { Exchange } from "./entry/services.ts";
 
@@ -104,14 +94,6 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 function fail(message: string): never {
   console.error(`netsvc: ${message}\n(see netsvc --help)`);
   process.exit(2);
@@ -138,34 +120,9 @@ class EchoServer extends HttpServer {
   }
 }
 
-/** The file server the options describe (a site's, or the root's). */
-function fileServer(o: Options, modules: ModulePlugin): FileServer {
-  const files = new FileServer(o.root);
-  for (const name of o.index) files.index(name);
-  for (const ext of o.hide) files.hide(ext);
-  for (const [ext, type] of o.map) files.map(ext, type);
-  if (o.cache !== null) files.cacheControl(o.cache === 0 ? "no-cache" : `public, max-age=${o.cache}`);
-  if (o.cors !== null) files.cors(o.cors);
-  files.spa(o.spa).listing(o.list).compress(o.compress);
-  for (const ext of o.plugin) files.plugin(ext, modules);
-  return files;
-}
-
-/** HTTP Basic for `server`: both fields compared in constant time, always (a wrong user costs what a wrong password does). */
-function protect(server: HttpServer, [user, password]: [string, string]): void {
-  server.realm = "netsvc";
-  server.authorise = credentialsMatcher(user, password);
-}
-
 /** Builds and starts the daemon for these options (and sites: virtual hosts, from --config). */
-function serve(
-  o: Options,
-  sites: Configured["sites"],
-  unknownHosts: Configured["unknownHosts"],
-  reusePort: boolean,
-  quiet: boolean,
-): HttpDaemon {
-  if (sites.length === 0 && !isDirectory(o.root)) fail(`${o.root} is not a directory`);
+function serve(c: Configured, reusePort: boolean, quiet: boolean): HttpDaemon {
+  const o = c.options;
   // Plugin files import "netsvc" and its subpaths: inside the compiled binary there is no
   // node_modules to find them in.
   ModulePlugin.provide("netsvc", netsvc);
@@ -173,23 +130,14 @@ function serve(
     ModulePlugin.provide(`netsvc/${name}`, exports);
   }
   const modules = new ModulePlugin();
-  const files = fileServer(o, modules);
-  const servers: HttpServer[] = [];
-  let root: HttpServer = files;
-  if (sites.length > 0) {
-    const hosts = new VirtualHosts().unknownHosts(unknownHosts);
-    for (const site of sites) {
-      if (!isDirectory(site.options.root)) fail(`${site.options.root} (the site of ${site.hosts[0]}) is not a directory`);
-      const server = fileServer(site.options, modules);
-      if (site.options.auth) protect(server, site.options.auth);
-      try {
-        hosts.site(site.hosts, server);
-      } catch (e) {
-        fail((e as Error).message);
-      }
-    }
-    root = hosts;
-  } else servers.push(files);
+  let made: ReturnType<typeof rootServer>;
+  try {
+    made = rootServer(c, modules);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const { root, files } = made;
+  const servers: HttpServer[] = files === null ? [] : [files];
   let daemon: HttpDaemon;
   try {
     daemon = new HttpDaemon(o.port, {
@@ -241,26 +189,19 @@ function serve(
     if (code === "EADDRNOTAVAIL") fail(`${o.host} is not an address of this machine (--host)`);
     fail(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
   }
-  if (o.tls) reloadOnHangup(daemon);
+  reloadOnHangup(
+    { daemon, argv, started: c, modules, others: servers.filter((x) => x !== files) },
+    { info: console.log, error: console.error },
+  );
   if (quiet) {
     console.log(`${WORKER_READY} ${process.env.NETSVC_WORKER} on port ${daemon.port()}`);
   } else {
     const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-    const what = sites.length > 0 ? `${sites.length} sites (${sites.map((x) => x.hosts[0]).join(", ")})` : files.directory();
+    const what = files === null ? `${c.sites.length} sites (${c.sites.map((x) => x.hosts[0]).join(", ")})` : files.directory();
     console.log(`netsvc: serving ${what} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
     if (o.redirectHttp !== null) console.log(`netsvc: http://${host}:${daemon.redirectPort()}/ redirects to https`);
   }
   return daemon;
-}
-
-/** SIGHUP re-reads the certificates (SPEC §10); a bad one is reported and the old ones stay. */
-function reloadOnHangup(daemon: HttpDaemon): void {
-  process.on("SIGHUP", () => {
-    daemon.reloadTls().then(
-      () => console.log("netsvc: certificates reloaded"),
-      (e: unknown) => console.error(`netsvc: ${(e as Error).message}; the certificates in force are kept`),
-    );
-  });
 }
 
 /** Finds a free port for workers to share when --port 0 was asked for. */
@@ -374,11 +315,11 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
-  // Each worker re-reads the certificates itself.
-  if (o.tls)
-    process.on("SIGHUP", () => {
-      for (const w of workers) w.kill("SIGHUP");
-    });
+  // Each worker reloads in place (cli-reload.ts): no process is replaced, so no connection is
+  // closed under a client whose next request may already be on its way (RFC 9112 §9.3.1).
+  process.on("SIGHUP", () => {
+    for (const w of workers) w.kill("SIGHUP");
+  });
   const watch = async (n: number): Promise<void> => {
     const deaths: number[] = [];
     for (;;) {
@@ -433,7 +374,7 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGINT");
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
-  serve(options, configured.sites, configured.unknownHosts, options.workers > 1 || worker !== undefined, worker !== undefined);
+  serve(configured, options.workers > 1 || worker !== undefined, worker !== undefined);
   if (worker !== undefined) followSupervisor(dispatcher, worker);
   if (options.nats.length > 0) {
     // In the background: the HTTP side serves at once; an unreachable NATS is one clear line,

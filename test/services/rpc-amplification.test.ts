@@ -157,7 +157,8 @@ test(`no answer the gateway makes is larger than ${RPC_AMPLIFICATION}x its reque
   for (const [what, body] of JSON_SHAPES)
     check(`JSON-RPC, ${what}`, await exchange(d.port, post("/rpc/validator", "application/json", body), body));
   for (const [what, body] of XML_SHAPES) check(`XML-RPC, ${what}`, await exchange(d.port, post("/RPC2/validator", "text/xml", body), body));
-  for (const [what, body] of SINGLE_SHAPES) check(`XML-RPC /single, ${what}`, await exchange(d.port, post("/single", "text/xml", body), body));
+  for (const [what, body] of SINGLE_SHAPES)
+    check(`XML-RPC /single, ${what}`, await exchange(d.port, post("/single", "text/xml", body), body));
   for (const [what, head] of HTTP_SHAPES) check(`HTTP, ${what}`, await exchange(d.port, head, new Uint8Array(0)));
   expect(over).toEqual([]);
   expect(seen.length).toBe(JSON_SHAPES.length + XML_SHAPES.length + SINGLE_SHAPES.length + HTTP_SHAPES.length);

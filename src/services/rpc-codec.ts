@@ -59,9 +59,9 @@ export interface RpcCodec {
   /**
    * True when the protocol has XML-RPC's `system.*` conventions: the gateway then answers
    * `system.listMethods`, `system.methodHelp` and `system.methodSignature` itself
-   * (system-methods.ts), and the codec `system.multicall`.
+   * (system-methods.ts), and the codec `system.multicall`. Default false.
    */
-  readonly systemMethods: boolean;
+  readonly systemMethods?: boolean;
   /** True when requests of this media type (lower case, parameters removed) are this protocol's. */
   accepts(mediaType: string): boolean;
   /**

@@ -4,7 +4,7 @@
  * own, then through a real gateway over a socket (fetch). Python's client: test/interop/.
  */
 import { expect, test } from "bun:test";
-import { Service, ServiceFailure, ServiceRegistry } from "../../src/entry/services.ts";
+import { RemoteService, Service, ServiceFailure, ServiceRegistry } from "../../src/entry/services.ts";
 import { RpcGateway, decodeResponse, encodeCall } from "../../src/entry/rpc.ts";
 import { RPC_BATCH_CONCURRENCY, RPC_MAX_BATCH } from "../../src/entry/limits.ts";
 import { splitQualified } from "../../src/services/qualified-name.ts";
@@ -127,6 +127,14 @@ test("single endpoint: service.method calls, dotted service names, unknown servi
   expect([below.status, await below.text()]).toEqual([404, "404 Not Found: calls go to the endpoint itself, named service.method\n"]);
   // The per-service form beside it keeps working.
   expect(await xmlCall(d.port, "/xmlrpc/calc", "add", [2, 3])).toEqual({ status: 200, value: 5 });
+  // netsvc's own client reaches the single endpoint with the qualified name.
+  const remote = new RemoteService(`http://127.0.0.1:${d.port}/RPC2`, { protocol: "xml-rpc" });
+  expect(await remote.call("app.clock.now")).toBe("app.clock's now");
+  const failure = await remote.call("nope.add").then(
+    () => null,
+    (e: ServiceFailure) => e.fields(),
+  );
+  expect(failure).toEqual({ error: -32601, description: "no such method", origin: "netsvc", details: "" });
   expect(d.errors).toEqual([]);
 });
 

@@ -195,6 +195,19 @@ export class ServiceRegistry implements ReportSource {
     return [...s].sort();
   }
 
+  /**
+   * The description a local instance of `name` gave method `method` when exporting it (""
+   * when it gave none), or undefined when no local instance exports it (a service in another
+   * process: its methods are not announced, so nothing is known of them here).
+   */
+  localMethodHelp(name: string, method: string): string | undefined {
+    for (const ep of this.local.get(name) ?? []) {
+      const m = ep.exported(method);
+      if (m) return m.description;
+    }
+    return undefined;
+  }
+
   /** True when a service of that name exists here or elsewhere. */
   has(name: string): boolean {
     return this.local.has(name) || this.remote.has(name);

@@ -31,6 +31,8 @@ export interface Options {
   list: boolean;
   compress: boolean;
   rpc: string | null;
+  /** --metrics PATH: the Prometheus metrics page at PATH; null: none. */
+  metrics: string | null;
   /** --nats, repeatable: the URLs of one NATS cluster (empty: no bus). */
   nats: string[];
   /** --nats-creds FILE: a `.creds` file (JWT + NKey seed) presented to NATS; null: none. */
@@ -84,6 +86,7 @@ const SPEC = {
   list: { type: "boolean" },
   compress: { type: "boolean" },
   rpc: { type: "string" },
+  metrics: { type: "string" },
   nats: { type: "string", multiple: true },
   "nats-creds": { type: "string" },
   "nats-ca": { type: "string" },
@@ -216,6 +219,7 @@ export function parseOptions(argv: string[], defaultRoot = "."): Options {
     list: v.list ?? false,
     compress: v.compress ?? false,
     rpc: null,
+    metrics: null,
     nats: [],
     natsCreds: null,
     natsTls: null,
@@ -255,6 +259,10 @@ export function parseOptions(argv: string[], defaultRoot = "."): Options {
   if (v.rpc !== undefined) {
     if (!v.rpc.startsWith("/")) throw new CliError("--rpc takes a path such as /rpc");
     o.rpc = v.rpc;
+  }
+  if (v.metrics !== undefined) {
+    if (!v.metrics.startsWith("/")) throw new CliError("--metrics takes a path such as /metrics");
+    o.metrics = v.metrics;
   }
   // ── the bus (issue 21: a cluster, credentials) ──
   for (const url of v.nats ?? []) {

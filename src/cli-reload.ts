@@ -43,7 +43,7 @@ export interface Reloadable {
   argv: string[];
   started: Configured;
   modules: ModulePlugin;
-  /** The --echo and --rpc servers (protected by --auth as the root's file server is). */
+  /** The --echo, --rpc and --metrics servers (protected by --auth as the root's file server is). */
   others: HttpServer[];
 }
 

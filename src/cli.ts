@@ -13,7 +13,16 @@ import * as testing from "./entry/testing.ts";
 import * as netsvc from "./index.ts";
 import { reloadOnHangup } from "./cli-reload.ts";
 import { protect, rootServer } from "./cli-root.ts";
-import { Dispatcher, EchoServlet, HttpDaemon, HttpServer, ModulePlugin, type AccessLogSink, type HttpSession } from "./index.ts";
+import {
+  Dispatcher,
+  EchoServlet,
+  HttpDaemon,
+  HttpServer,
+  MetricsServer,
+  ModulePlugin,
+  type AccessLogSink,
+  type HttpSession,
+} from "./index.ts";
 import { RpcGateway } from "./entry/rpc.ts";
 import { Exchange } from "./entry/services.ts";
 
@@ -86,6 +95,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         answer (never on cleartext; needs --tls-cert)
   --no-http2            HTTP/1.x only: no h2 by ALPN, no h2c by prior knowledge
                         (HTTP/2 is on by default, beside HTTP/1.x on the same port)
+  --metrics PATH        Prometheus metrics at PATH (requests by method and status
+                        class, durations, bytes, connections); --auth covers it too
   --config FILE         a JSON file of these flags (names without --, e.g. "port": 8080)
                         and "sites": a root per host name (virtual hosts); flags given
                         here come after the file's
@@ -173,6 +184,15 @@ function serve(c: Configured, reusePort: boolean, quiet: boolean): HttpDaemon {
     servers.push(gateway);
     try {
       daemon.attach(o.rpc, gateway);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+  if (o.metrics) {
+    const page = new MetricsServer(daemon);
+    servers.push(page);
+    try {
+      daemon.attach(o.metrics, page);
     } catch (e) {
       fail((e as Error).message);
     }

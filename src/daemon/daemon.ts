@@ -10,6 +10,7 @@ import { AddressFilter } from "./address-filter.ts";
 import { TrustedProxies, type ForwardedHeader } from "./trusted-proxies.ts";
 import { DaemonCore } from "./daemon-core.ts";
 import { metricsText } from "./metrics-text.ts";
+import { services } from "../services/registry.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { SocketConnection } from "./socket-connection.ts";
 import { offeredProtocols, type Protocol } from "./protocols.ts";
@@ -244,7 +245,11 @@ export class HttpDaemon {
    */
   metrics(): string {
     const connections = this.core.connections;
-    return metricsText({ counters: this.core.counters, activities: () => Array.from(connections, (c) => c.activity()) });
+    return metricsText({
+      counters: this.core.counters,
+      activities: () => Array.from(connections, (c) => c.activity()),
+      calls: services.callOutcomes.counts(),
+    });
   }
 
   /**

@@ -18,6 +18,8 @@ export const METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export interface MetricsSource {
   counters: Counters;
   activities(): Iterable<ConnectionState>;
+  /** The outcomes of the service calls made in this process (CallOutcomes.counts()). */
+  calls: [string, number][];
 }
 
 /** One metric family's lines. */
@@ -105,6 +107,13 @@ export function metricsText(source: MetricsSource, prefix = "netsvc"): string {
     ["websocket_flood", c.websocketFloods],
   ] as const)
     events.add(`${prefix}_events_total{kind="${kind}"}`, n);
+
+  const calls = family(
+    "service_calls_total",
+    "counter",
+    "Service calls made by this process (SPEC §8), by outcome: ok, a service's own failure (\"failed\"), or the framework's.",
+  );
+  for (const [outcome, n] of source.calls) calls.add(`${prefix}_service_calls_total{outcome="${outcome}"}`, n);
 
   return `${families.flatMap((f) => f.lines).join("\n")}\n`;
 }

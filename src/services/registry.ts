@@ -13,6 +13,7 @@ import { type Caller, type CallerSource, callerOf, LOCAL_CALLER } from "./caller
 import { setDefaultReportSource, type ReportSource } from "../servers/report-source.ts";
 import { ReportHub, type ReportStats, type ReportSubscriber } from "./reports.ts";
 import type { ServiceValue } from "./values.ts";
+import { CallOutcomes } from "./call-outcomes.ts";
 import {
   CALL_ABORTED,
   CALL_TIMED_OUT,
@@ -331,6 +332,33 @@ export class ServiceRegistry implements ReportSource {
     signal: SignalSource,
     caller: CallerSource = LOCAL_CALLER,
     localOnly = false,
+  ): unknown {
+    // A call answered for another process (localOnly) is counted there, by its caller.
+    if (localOnly) return this.dispatch(name, method, params, timeoutMs, signal, caller, true);
+    let result: unknown;
+    try {
+      result = this.dispatch(name, method, params, timeoutMs, signal, caller, false);
+    } catch (e) {
+      this.callOutcomes.failed(e);
+      throw e;
+    }
+    if (isThenable(result)) (result as Promise<unknown>).then(this.callOutcomes.succeeded, this.callOutcomes.failed);
+    else this.callOutcomes.ok++;
+    return result;
+  }
+
+  /** Outcomes of the calls made through this registry (the metrics page's service calls). */
+  readonly callOutcomes = new CallOutcomes();
+
+  /** callFast() without the counting. */
+  private dispatch(
+    name: string,
+    method: string,
+    params: unknown[],
+    timeoutMs: number,
+    signal: SignalSource,
+    caller: CallerSource,
+    localOnly: boolean,
   ): unknown {
     if (this.local.has(name)) {
       const m = this.methodOf(name, method);

@@ -6,6 +6,7 @@
  */
 import { expect } from "bun:test";
 import { HttpServlet, MetricsServer, type HttpSession } from "../../src/index.ts";
+import { Service, ServiceFailure, services } from "../../src/entry/services.ts";
 import { peerTest } from "../helpers/peers.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { FnServer, startDaemon, TextServlet } from "../helpers/servers.ts";
@@ -61,7 +62,26 @@ peerTest(["python3-prometheus-client", "curl"], "the page, parsed by Prometheus'
   using idle = await RawClient.connect(srv.port);
   idle.send("GET /app/x HTTP/1.1\r\n"); // half a head: a connection reading
 
+  // Service calls made in this process: two answered, one failing with the service's own code, one to nobody.
+  const metered = new Service("metered");
+  metered.exportMethod((x: number) => {
+    if (x < 0) throw new ServiceFailure(7, "negative", "metered");
+    return x;
+  }, "echo");
+  try {
+    await services.call("metered", "echo", [1]);
+    await services.call("metered", "echo", [2]);
+    await services.call("metered", "echo", [-1]).catch(() => {});
+    await services.call("nobody-here", "x").catch(() => {});
+  } finally {
+    metered.retire();
+  }
+
   const f = await scrape(srv.port);
+  const calls = (outcome: string) =>
+    value(f, "netsvc_service_calls", "netsvc_service_calls_total", { outcome }) -
+    value(before, "netsvc_service_calls", "netsvc_service_calls_total", { outcome });
+  expect([calls("ok"), calls("failed"), calls("no_such_service")]).toEqual([2, 1, 1]);
   expect(f.netsvc_requests?.type).toBe("counter");
   const requests = (method: string, code: string) =>
     value(f, "netsvc_requests", "netsvc_requests_total", { method, code }) -

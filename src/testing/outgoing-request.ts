@@ -2,7 +2,7 @@
  * A fetch `Request` as the bytes an HTTP/1.1 client would send for it (request(), in request.ts):
  * the head — method, the URL's path and query, `Host` from the URL, the request's fields — and
  * its body's framing. A body all there at once (a string, bytes, a Blob, FormData, URLSearchParams,
- * or a stream whose every piece is already queued) is sent with its Content-Length; a stream still
+ * or a stream that ends without waiting on a timer, I/O or the test) is sent with its Content-Length; a stream still
  * producing is sent chunked, piece by piece as it produces (the pieces are handed over decoded:
  * the transport is ours, only the head says chunked). What the request's own fields say of Host,
  * Content-Length and Transfer-Encoding is replaced by that (as fetch does).
@@ -33,16 +33,26 @@ export interface OutgoingBody {
 }
 
 /**
- * The body of `req`, null when it has none. Reads the pieces already there without waiting
- * (Bun.peek): if the body's end is among them, it is whole and its length known.
+ * Microtask turns a pending read of a body is given to settle before the body counts as still
+ * streaming. Bun hands a body made of a string, bytes, a Blob or FormData over as one piece whose
+ * end follows a turn or two later (measured: 1–2); a stream that waits on anything outside this
+ * job (a timer, I/O, the test's next step) is not done within any number of turns.
  */
-export function takeBody(req: Request): OutgoingBody | null {
+const SETTLE_TURNS = 8;
+
+/**
+ * The body of `req`, null when it has none. Reads the pieces there without waiting on anything
+ * outside this job (Bun.peek, a few microtask turns): if its end is among them, the body is whole
+ * and its length known; else it streams, and the read in progress is handed on.
+ */
+export async function takeBody(req: Request): Promise<OutgoingBody | null> {
   if (req.body === null) return null;
   const reader = readerOf(req.body);
   const pieces: Uint8Array[] = [];
   let length = 0;
   for (;;) {
     const next = reader.read();
+    for (let turn = 0; turn < SETTLE_TURNS && Bun.peek.status(next) === "pending"; turn++) await null;
     if (Bun.peek.status(next) !== "fulfilled") return { pieces, length: -1, reader, next };
     const r = Bun.peek(next) as BodyRead;
     if (r.done) return { pieces, length, reader: null, next: null };
@@ -62,13 +72,20 @@ export function asBytes(value: unknown): Uint8Array {
 }
 
 /**
- * The head an HTTP/1.1 client sends for `req` at `url` with `body` (latin1, as header fields are):
- * origin-form target, Host from the URL, the request's fields as Headers gives them, and the
- * body's framing.
+ * The fields of `req` as Headers gives them. Read before its body: Bun makes a FormData or Blob
+ * body's Content-Type on first sight of the headers, and not at all once the body is read.
  */
-export function requestHead(req: Request, url: URL, body: OutgoingBody | null): Uint8Array {
-  let text = `${req.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
-  for (const [name, value] of req.headers) if (!FRAMING_FIELDS.has(name)) text += `${name}: ${value}\r\n`;
+export function requestFields(req: Request): [string, string][] {
+  return [...req.headers];
+}
+
+/**
+ * The head an HTTP/1.1 client sends for `method` at `url` with `fields` and `body` (latin1, as
+ * header fields are): origin-form target, Host from the URL, the fields, and the body's framing.
+ */
+export function requestHead(method: string, url: URL, fields: [string, string][], body: OutgoingBody | null): Uint8Array {
+  let text = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+  for (const [name, value] of fields) if (!FRAMING_FIELDS.has(name)) text += `${name}: ${value}\r\n`;
   if (body !== null) text += body.length >= 0 ? `Content-Length: ${body.length}\r\n` : "Transfer-Encoding: chunked\r\n";
   return latin1(`${text}\r\n`);
 }

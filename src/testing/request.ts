@@ -10,7 +10,7 @@ import type { DaemonResources, PortResources } from "../daemon/daemon-resources.
 import { resolveLimits } from "../daemon/limits.ts";
 import { PortProfile } from "../daemon/port-profile.ts";
 import { HttpServer } from "../servers/http-server.ts";
-import { requestHead, takeBody } from "./outgoing-request.ts";
+import { requestFields, requestHead, takeBody } from "./outgoing-request.ts";
 import { SocketlessExchange } from "./socketless-exchange.ts";
 
 /** Who the client is, for request(). */
@@ -50,9 +50,10 @@ export async function request(target: HttpDaemon | HttpServer, req: Request, opt
   const trusted = resources.trustedProxies?.trusts(peer) ?? false;
   if (resources.stopping) throw new Error("request(): the daemon is stopping (it accepts no connection)");
   if (!trusted && !resources.authoriseClient(peer)) return refused(resources, peer);
+  const fields = requestFields(req);
+  const body = await takeBody(req);
   if (req.signal.aborted) throw req.signal.reason;
-  const body = takeBody(req);
-  const exchange = new SocketlessExchange(resources, port, requestHead(req, url, body), body, req.method === "HEAD", {
+  const exchange = new SocketlessExchange(resources, port, requestHead(req.method, url, fields, body), body, req.method === "HEAD", {
     remoteAddress: peer,
     localPort: url.port === "" ? (DEFAULT_PORTS[url.protocol] ?? 0) : Number(url.port),
     secure: options.secure ?? url.protocol === "https:",

@@ -3,7 +3,7 @@
  * real request cycle with no socket, answered as a fetch Response.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileServer, HttpDaemon, HttpError, HttpServer, HttpServlet, type HttpSession, Router } from "../../src/index.ts";
@@ -363,4 +363,11 @@ describe("the client", () => {
     );
     expect([r.status, r.headers.get("upgrade")]).toEqual([426, "websocket"]);
   });
+});
+
+test("docs/testing.md's example is test/examples/testing-example.test.ts, word for word", () => {
+  const repo = join(import.meta.dir, "..", "..");
+  const doc = readFileSync(join(repo, "docs", "testing.md"), "utf8");
+  const example = readFileSync(join(repo, "test", "examples", "testing-example.test.ts"), "utf8");
+  expect(doc).toContain("```ts\n" + example + "```\n");
 });

@@ -1,11 +1,12 @@
 /**
  * A fetch `Request` as the bytes an HTTP/1.1 client would send for it (request(), in request.ts):
  * the head — method, the URL's path and query, `Host` from the URL, the request's fields — and
- * its body's framing. A body all there at once (a string, bytes, a Blob, FormData, URLSearchParams,
- * or a stream that ends without waiting on a timer, I/O or the test) is sent with its Content-Length; a stream still
- * producing is sent chunked, piece by piece as it produces (the pieces are handed over decoded:
- * the transport is ours, only the head says chunked). What the request's own fields say of Host,
- * Content-Length and Transfer-Encoding is replaced by that (as fetch does).
+ * its body's framing. A body all there at once (a string, bytes, a Blob, FormData,
+ * URLSearchParams, or a stream that ends without waiting on a timer, I/O or the test) is sent
+ * with its Content-Length; a stream still producing is sent chunked, piece by piece as it
+ * produces (the pieces are handed over decoded: the transport is ours, only the head says
+ * chunked). What the request's own fields say of Host, Content-Length and Transfer-Encoding is
+ * replaced by that (as fetch does).
  */
 
 const latin1 = (s: string) => Buffer.from(s, "latin1");

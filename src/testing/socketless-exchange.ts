@@ -119,13 +119,17 @@ export class SocketlessExchange implements RequestChannel {
     return true;
   }
 
-  /** The client leaves (its body's reader cancelled, its signal aborted, its body failed): the cycle abandons the request. */
+  /**
+   * The client leaves (its body's reader cancelled, its signal aborted, its body failed): the
+   * cycle abandons the request if its response is incomplete; what is unread of it is dropped.
+   */
   leave(reason?: unknown): void {
-    if (this.over) return;
     this.stopBody();
-    this.over = true;
-    this.output.clear();
-    this.abandon();
+    this.output.clear(); // what the client would still have read
+    if (!this.over) {
+      this.over = true;
+      this.abandon();
+    }
     this.reader.end(reason ?? new Error("request(): the client left"));
   }
 

@@ -306,6 +306,24 @@ describe("the client leaving", () => {
     expect(daemon.stats().abandoned).toBe(1);
   });
 
+  test("aborting the Request's signal mid-body fails the body's reader and aborts the servlet's signal", async () => {
+    const servletAborted = Promise.withResolvers<void>();
+    const server = new FnServer((s) => {
+      s.signal.addEventListener("abort", () => servletAborted.resolve());
+      s.sendResponse(200);
+      s.endHeaders();
+      s.sendContent("first");
+      s.flushContent(); // and the rest never comes
+    });
+    const controller = new AbortController();
+    const r = await request(server, new Request("http://x/", { signal: controller.signal }));
+    const reader = r.body!.getReader();
+    expect(decoder.decode((await reader.read()).value)).toBe("first");
+    controller.abort();
+    await expect(reader.read()).rejects.toThrow();
+    await servletAborted.promise;
+  });
+
   test("a Request whose signal aborted already is not sent", async () => {
     let served = 0;
     const server = new FnServer((s) => {

@@ -324,6 +324,36 @@ describe("the client leaving", () => {
     await servletAborted.promise;
   });
 
+  test("a request body that fails mid-way is the client leaving: the servlet's signal aborts", async () => {
+    const servletAborted = Promise.withResolvers<void>();
+    const firstArrived = Promise.withResolvers<void>();
+    class Reader extends HttpServlet {
+      override processRequest() {
+        this.signal.addEventListener("abort", () => servletAborted.resolve());
+      }
+      override processContent() {
+        firstArrived.resolve();
+      }
+    }
+    const server = new (class extends HttpServer {
+      override servlet(session: HttpSession) {
+        return new Reader(session);
+      }
+    })();
+    let more!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        more = c;
+      },
+    });
+    const answered = request(server, new Request("http://x/", { method: "POST", body }));
+    more.enqueue(new TextEncoder().encode("part"));
+    await firstArrived.promise;
+    more.error(new Error("the upload broke"));
+    await expect(answered).rejects.toThrow("the upload broke");
+    await servletAborted.promise;
+  });
+
   test("a Request whose signal aborted already is not sent", async () => {
     let served = 0;
     const server = new FnServer((s) => {
@@ -362,6 +392,24 @@ describe("the client", () => {
     expect(await (await request(server, new Request("https://shop.test/a?b=1"))).text()).toBe("true https://shop.test/a?b=1");
     expect(await (await request(server, new Request("http://shop.test:8080/a"))).text()).toBe("false http://shop.test:8080/a");
     expect(await (await request(server, new Request("http://shop.test/a"), { secure: true })).text()).toBe("true https://shop.test/a");
+  });
+
+  test("a server object's authentication runs: 401 with its challenge, then the user", async () => {
+    class Guarded extends FnServer {
+      override realm = "staff";
+      override authorise(login: string, password: string) {
+        return Promise.resolve(login === "ada" && password === "s3cret");
+      }
+    }
+    const { daemon } = daemonFor({ "/staff": new Guarded((s) => s.sendDocument(200, "text/plain", `hello ${s.remoteUser()}`)) });
+    const refused = await request(daemon, new Request("http://x/staff/"));
+    expect([refused.status, refused.headers.get("www-authenticate")]).toEqual([401, 'Basic realm="staff"']);
+    const basic = `Basic ${btoa("ada:s3cret")}`;
+    const r = await request(
+      daemon,
+      new Request("http://x/staff/", { method: "POST", body: "held until authorised", headers: { authorization: basic } }),
+    );
+    expect(await r.text()).toBe("hello ada");
   });
 
   test("a WebSocket upgrade is refused with 426: request() has no socket to hand over", async () => {

@@ -172,6 +172,18 @@ describe("responses", () => {
     expect(await r.json()).toMatchObject({ status: 404, message: "no item 9" });
   });
 
+  test("a handler's bug is a 500, logged by the daemon with the client, and counted", async () => {
+    const { daemon, errors } = daemonFor({
+      "/": new Router().get("/bug", () => {
+        throw new Error("oops");
+      }),
+    });
+    const r = await request(daemon, new Request("http://x/bug"), { remoteAddress: "192.0.2.9" });
+    expect(r.status).toBe(500);
+    expect(errors).toEqual([expect.stringMatching(/^192\.0\.2\.9 .*oops$/)]);
+    expect(daemon.stats().servletErrors).toBe(1);
+  });
+
   test("Set-Cookie lines stay separate values", async () => {
     const server = new FnServer((s) => {
       s.setHeader("Set-Cookie", "theme=dark; Path=/");

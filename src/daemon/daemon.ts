@@ -14,6 +14,7 @@ import { services } from "../services/registry.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { SocketConnection } from "./socket-connection.ts";
 import { offeredProtocols, type Protocol } from "./protocols.ts";
+import type { DaemonResources, PortResources } from "./daemon-resources.ts";
 import { hstsLine, type HstsOptions } from "./hsts.ts";
 import { PortProfile } from "./port-profile.ts";
 import { redirectPort, type RedirectHttp, type RedirectPort } from "./redirect-port.ts";
@@ -148,6 +149,18 @@ const tlsHandlers = {
 
 /** A TLS socket started on an accepted cleartext one (tls-after-proxy.ts): its connection exists already. */
 const upgradedTlsHandlers = { ...tlsHandlers, open() {} };
+
+/**
+ * What a transport without a socket needs of a daemon to serve a request as one of its
+ * connections would: netsvc/testing's request() (src/testing/). Module-internal, as
+ * sessionInternals is: netsvc does not export it, so a program cannot reach a daemon's insides.
+ */
+export interface DaemonInternals {
+  /** The daemon's shared resources (limits, counters, authorise, logs) and its main port's (routing, Date lines, TLS or not). */
+  host(daemon: HttpDaemon): { resources: DaemonResources; port: PortResources };
+}
+
+let internals: DaemonInternals | undefined;
 
 /** The HTTP daemon. */
 export class HttpDaemon {
@@ -402,4 +415,11 @@ export class HttpDaemon {
     unregisterDaemon(this);
     this.stopped.resolve();
   }
+
+  static {
+    internals = { host: (d) => ({ resources: d.core, port: d.mainPort }) };
+  }
 }
+
+/** The framework's hold on a daemon (see DaemonInternals); not exported by netsvc. */
+export const daemonInternals: DaemonInternals = internals!;

@@ -16,6 +16,7 @@
 import { cannedStatus } from "../http/canned.ts";
 import { OutputQueue } from "../daemon/output.ts";
 import type { DaemonResources, PortResources } from "../daemon/daemon-resources.ts";
+import type { CookieKeys } from "../servers/cookie-signing.ts";
 import { ERROR_STATUS, RequestHead, parseHead } from "../parser/index.ts";
 import type { ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
 import type { RequestCycle } from "../servers/request-cycle.ts";
@@ -38,6 +39,10 @@ export class SocketlessExchange implements RequestChannel {
   readonly headBytes: Uint8Array;
   readonly output: OutputQueue;
   readonly localAddress = "127.0.0.1";
+  /** The daemon's cookie secrets (signed cookies, SPEC §13), as its connections have them. */
+  get cookieKeys(): CookieKeys | null {
+    return this.resources.cookieKeys;
+  }
   readonly localPort: number;
   remoteAddress: string;
   /** No socket, no port: 0. */

@@ -449,3 +449,23 @@ test("docs/testing.md's example is test/examples/testing-example.test.ts, word f
   const example = readFileSync(join(repo, "test", "examples", "testing-example.test.ts"), "utf8");
   expect(doc).toContain("```ts\n" + example + "```\n");
 });
+
+test("signed cookies through request(): the daemon's cookieSecrets sign and verify", async () => {
+  const { HttpDaemon, Router } = await import("../../src/index.ts");
+  const { request } = await import("../../src/entry/testing.ts");
+  const daemon = new HttpDaemon(0, { cookieSecrets: ["s3cret"], accessLog: null });
+  daemon.attach(
+    "/",
+    new Router()
+      .get("/set", (s) => {
+        s.setCookie("uid", "42", { signed: true });
+        s.sendJson("set");
+      })
+      .get("/get", (s) => s.sendJson(s.cookie("uid", { signed: true }) ?? null)),
+  );
+  const set = await request(daemon, new Request("http://x/set"));
+  const cookie = set.headers.getSetCookie()[0]!.split(";")[0]!;
+  expect(cookie.startsWith("uid=42.")).toBe(true);
+  expect(await (await request(daemon, new Request("http://x/get", { headers: { cookie } }))).json()).toBe("42");
+  expect(await (await request(daemon, new Request("http://x/get", { headers: { cookie: "uid=42.forged" } }))).json()).toBeNull();
+});

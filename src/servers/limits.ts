@@ -31,3 +31,18 @@ export const EVENT_STREAM_SLOW_MS = 5_000;
  * whatever the time (a fast publisher would otherwise fill memory within EVENT_STREAM_SLOW_MS).
  */
 export const EVENT_STREAM_MAX_BACKLOG = 1024 * 1024;
+
+/**
+ * SPEC §13 sessions: a session's idle timeout (ms) when neither the Sessions middleware nor its
+ * store names one — 30 minutes after its last save (every request that reads it saves it).
+ */
+export const SESSION_TTL_MS = 30 * 60_000;
+/** SPEC §13: sessions a MemorySessionStore keeps at most; past it the least recently used is evicted. */
+export const SESSION_MAX_COUNT = 10_000;
+/** SPEC §13: bytes (ids and records' JSON) a MemorySessionStore keeps at most; past it the least recently used are evicted. */
+export const SESSION_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * SPEC §13: the largest record's JSON (bytes) a session store accepts: a larger save rejects
+ * (the request gets a 500 and one log line: the application put too much in its session).
+ */
+export const SESSION_MAX_RECORD_BYTES = 64 * 1024;

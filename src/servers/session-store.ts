@@ -26,3 +26,11 @@ export interface SessionStore {
   /** Deletes the record under `id` (none there: nothing happens). */
   delete(id: string): Promise<void>;
 }
+
+/**
+ * What a store rejects with when it cannot answer (down, unreachable, timed out): the Sessions
+ * middleware answers such a request 503. `cause` holds the underlying failure.
+ */
+export class SessionStoreUnavailable extends Error {
+  override name = "SessionStoreUnavailable";
+}

@@ -45,3 +45,6 @@ export { DirectoryListingServlet } from "./servers/servlets/directory-listing-se
 export { ModulePlugin } from "./servers/module-plugin.ts";
 export { WebSocketSession, type WsReadyState } from "./servers/websocket.ts";
 export type { UpgradeOptions } from "./servers/websocket-handshake.ts";
+export { Sessions, type SessionCookieSettings, type SessionsOptions, type SessionsStats } from "./servers/sessions.ts";
+export { type SessionRecord, type SessionStore, SessionStoreUnavailable } from "./servers/session-store.ts";
+export { MemorySessionStore, type MemorySessionStoreOptions, type MemorySessionStoreStats } from "./servers/memory-session-store.ts";

@@ -16,6 +16,7 @@ import { MultipartReader, type Part } from "./multipart.ts";
 import type { WebSocketSession } from "./websocket.ts";
 import type { UpgradeOptions } from "./websocket-handshake.ts";
 import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
+import type { SessionRecord } from "./session-store.ts";
 
 const utf8 = new TextDecoder();
 
@@ -121,6 +122,16 @@ export interface HttpServlet {
   upgrade(options?: UpgradeOptions): WebSocketSession | null;
   /** See HttpSession.eventStream: a text/event-stream response (SPEC §12). */
   eventStream(options?: EventStreamOptions): EventStream;
+
+  // ── user sessions (SPEC §13; the Sessions middleware) ───────────────────────────────────
+  /** See HttpSession.sessionId: the user session's id, null without one. */
+  sessionId(): string | null;
+  /** See HttpSession.sessionContext: the user session's data, saved before the response goes. */
+  sessionContext(): Promise<SessionRecord>;
+  /** See HttpSession.bindSession: a new id for the session (call it on login). */
+  bindSession(): Promise<string>;
+  /** See HttpSession.destroySession: ends the user session (logout). */
+  destroySession(): void;
 }
 
 /** Base class of servlets. */
@@ -312,6 +323,10 @@ const SESSION_FORWARDS: {
   upgrade: true,
   whenDaemonStops: true,
   eventStream: true,
+  sessionId: true,
+  sessionContext: true,
+  bindSession: true,
+  destroySession: true,
 };
 
 installSessionForwards(HttpServlet.prototype, Object.keys(SESSION_FORWARDS));

@@ -20,7 +20,9 @@ import { COMPLETE, DESTROYED, HttpResponse, NONE } from "./http-response.ts";
 import type { Refused } from "./refusal.ts";
 import { RequestAborted } from "./request-aborted.ts";
 import type { RequestChannel } from "./request-channel.ts";
+import type { SessionBinding } from "./session-binding.ts";
 import type { SessionOwner } from "./session-owner.ts";
+import type { SessionRecord } from "./session-store.ts";
 import { WS_MAX_BACKLOG, WS_MAX_MESSAGE } from "./limits.ts";
 import { WebSocketSession } from "./websocket.ts";
 import { checkUpgradeOptions, type HandshakeRefusal, readHandshake, type UpgradeOptions } from "./websocket-handshake.ts";
@@ -72,6 +74,8 @@ export interface SessionInternals {
   retire(s: HttpSession): void;
   /** The daemon is stopping while this request is answered: the whenDaemonStops() callbacks run. */
   daemonStopping(s: HttpSession): void;
+  /** Binds the request's user session (the Sessions middleware, SPEC §13); a second replaces the first. */
+  bindUserSession(s: HttpSession, binding: SessionBinding): void;
 }
 
 let internals: SessionInternals | undefined;
@@ -109,6 +113,9 @@ export class HttpSession extends HttpResponse {
       abortSignal: (s) => s.controller?.abort(),
       retire: (s) => s.detach(),
       daemonStopping: (s) => s.daemonStopping(),
+      bindUserSession: (s, binding) => {
+        s.userSession = binding;
+      },
     };
   }
 
@@ -338,6 +345,62 @@ export class HttpSession extends HttpResponse {
     if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
     return { contentType: HTML_TYPE, body: errorPage(code, reason, messageHtml(message)) };
   }
+
+  // ── user sessions (SPEC §13, OSE p116–117; the Sessions middleware: sessions.ts) ─────────────
+
+  /**
+   * The id of the request's user session: the one its cookie named (not checked against the
+   * store until sessionContext() is awaited: a cookie naming no stored session then gets a new
+   * id), the new one once a session was created or bound; null when the request has none, when it
+   * was destroyed, and for a request no Sessions middleware ran for.
+   */
+  sessionId(): string | null {
+    return this.userSession === null ? null : this.userSession.id();
+  }
+
+  /**
+   * The user session's data: a mutable object, loaded from the store (or created empty, under a
+   * new id, when there is none) on first call and the same object after. It is saved when the
+   * response starts, and the response is held in the server until the store has it (so the
+   * client's next request reads it); changes made after the response started are saved again when
+   * it completes. Rejects with HttpError 503 when the store is unavailable (never an empty session
+   * instead), and with an Error naming the fix when no Sessions middleware ran for the request.
+   */
+  sessionContext(): Promise<SessionRecord> {
+    if (this.userSession === null) return Promise.reject(noSessions("sessionContext"));
+    return this.userSession.context();
+  }
+
+  /**
+   * Gives the user session a new id, keeping its data (OSE's bindSession; call it on login: a
+   * session id an attacker planted before the login is worth nothing after it — session
+   * fixation). The old record is deleted when the new one is saved; the new cookie goes out with
+   * the response. Resolves with the new id; rejects as sessionContext().
+   */
+  bindSession(): Promise<string> {
+    if (this.userSession === null) return Promise.reject(noSessions("bindSession"));
+    return this.userSession.bind();
+  }
+
+  /**
+   * Ends the user session (logout): its record is deleted before the response goes (held as for
+   * a save), its cookie cleared; sessionId() is null after it, and a later sessionContext() starts
+   * a new session. Throws an Error naming the fix when no Sessions middleware ran for the request.
+   */
+  destroySession(): void {
+    if (this.userSession === null) throw noSessions("destroySession");
+    this.userSession.destroy();
+  }
+
+  /** The user session could not be saved (see HttpResponse.holdUntilSaved): answered as a servlet's throw (503 for a store down). */
+  protected override sessionSaveFailed(e: unknown): void {
+    this.servletFailed("saving the user session", e);
+  }
+}
+
+/** The error of a session call on a request no Sessions middleware ran for. */
+function noSessions(call: string): Error {
+  return new Error(`${call}(): no Sessions middleware ran for this request; add one to its router: router.use(new Sessions())`);
 }
 
 /** The framework's hold on a session (see SessionInternals); not exported by netsvc. */

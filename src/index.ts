@@ -27,7 +27,15 @@ export { HttpError } from "./servers/http-error.ts";
 export { RequestAborted } from "./servers/request-aborted.ts";
 export type { ErrorDocument } from "./http/error-page.ts";
 export { reasonPhrase } from "./http/status.ts";
-export { Router, RouteServlet, type RouteHandler, type RouteParams } from "./servers/router.ts";
+export {
+  Router,
+  RouteServlet,
+  type Middleware,
+  type MiddlewareObject,
+  type Next,
+  type RouteHandler,
+  type RouteParams,
+} from "./servers/router.ts";
 export {
   EventStream,
   eventStreamStats,

@@ -46,6 +46,7 @@ export class HttpRequest {
    */
   private peers: ChannelAddresses;
   private cachedPath: string | Refused | null = null;
+  private cachedQuery: URLSearchParams | null = null;
   private attachedPath = "/";
   private attachedEnd = 0;
   private servletPathOverride: string | null = null;
@@ -192,6 +193,15 @@ export class HttpRequest {
     const e = this.head.targetEnd;
     const q = buf.indexOf(QUESTION, this.head.targetStart);
     return q < 0 || q >= e ? "" : latin1(buf, q + 1, e);
+  }
+
+  /**
+   * The query string's parameters, decoded (`+` as space, percent-escapes as UTF-8): `get(name)`,
+   * `getAll(name)`, `has(name)` (SPEC §13). Empty when there is no query. Made on the first call and
+   * kept for the request; read-only in spirit (changing it changes nothing about the request).
+   */
+  query(): URLSearchParams {
+    return (this.cachedQuery ??= new URLSearchParams(this.queryString()));
   }
 
   /** `HTTP/1.0`, `HTTP/1.1`, `HTTP/0.9`, or `HTTP/2` for a request on an HTTP/2 stream (RFC 9113 names it so). */

@@ -41,6 +41,8 @@ export interface HttpServlet {
   requestPath(): string;
   /** See HttpSession.queryString. */
   queryString(): string;
+  /** See HttpSession.query: the query string's parameters, decoded. */
+  query(): URLSearchParams;
   /** See HttpSession.url. */
   url(): string;
   /** See HttpSession.protocolVersion. */
@@ -114,6 +116,8 @@ export interface HttpServlet {
   /** Resolves when the output queue has drained below its high-water mark. */
   drained(): Promise<void>;
 
+  /** See HttpSession.defer: the answer comes later, from outside the servlet's callbacks (no 500 for an unanswered request). */
+  defer(): void;
   /** See HttpSession.whenDaemonStops: called if the daemon begins to stop while the response is open. */
   whenDaemonStops(callback: () => void): void;
 
@@ -285,6 +289,7 @@ const SESSION_FORWARDS: {
   requestMethod: true,
   requestPath: true,
   queryString: true,
+  query: true,
   url: true,
   protocolVersion: true,
   serverHost: true,
@@ -322,6 +327,7 @@ const SESSION_FORWARDS: {
   drained: true,
   upgrade: true,
   whenDaemonStops: true,
+  defer: true,
   eventStream: true,
   sessionId: true,
   sessionContext: true,

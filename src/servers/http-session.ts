@@ -74,6 +74,12 @@ export interface SessionInternals {
   retire(s: HttpSession): void;
   /** The daemon is stopping while this request is answered: the whenDaemonStops() callbacks run. */
   daemonStopping(s: HttpSession): void;
+  /** defer() was called: the request is answered later, from outside its callbacks. */
+  isDeferred(s: HttpSession): boolean;
+  /** A servlet's callbacks all returned with no response begun and no defer(): 500, logged once (SPEC §13). */
+  unanswered(s: HttpSession, where: string): void;
+  /** A Router handler returned (not a promise) with no response begun: the cycle judges it (SPEC §13). */
+  handlerReturned(s: HttpSession): void;
   /** Binds the request's user session (the Sessions middleware, SPEC §13); a second replaces the first. */
   bindUserSession(s: HttpSession, binding: SessionBinding): void;
 }
@@ -92,6 +98,8 @@ export class HttpSession extends HttpResponse {
   private failureLogged = false;
   /** whenDaemonStops() callbacks; null until the first (most requests never register one). */
   private stopCallbacks: (() => void)[] | null = null;
+  /** defer() was called. */
+  private deferred = false;
 
   static {
     internals = {
@@ -113,6 +121,9 @@ export class HttpSession extends HttpResponse {
       abortSignal: (s) => s.controller?.abort(),
       retire: (s) => s.detach(),
       daemonStopping: (s) => s.daemonStopping(),
+      isDeferred: (s) => s.deferred,
+      unanswered: (s, where) => s.unanswered(where),
+      handlerReturned: (s) => s.owner.returned("the route's handler"),
       bindUserSession: (s, binding) => {
         s.userSession = binding;
       },
@@ -134,6 +145,25 @@ export class HttpSession extends HttpResponse {
   whenDaemonStops(callback: () => void): void {
     if (this.phase >= COMPLETE) return;
     (this.stopCallbacks ??= []).push(callback);
+  }
+
+  /**
+   * Says the response will come later, from outside the servlet's callbacks — a timer, a message
+   * from another service, a long poll's event. Without it, a request whose processRequest()
+   * promise (or Router handler) settles with no response begun is answered 500 and logged as a
+   * request left unanswered (SPEC §13), instead of its client waiting forever. A servlet that
+   * answers in contentComplete(), or whose sync processRequest() answers later (OSE's way), needs
+   * no defer(). Call it before returning; the answer may then come any time (the request's
+   * timeouts and the client leaving still end it).
+   */
+  defer(): void {
+    this.deferred = true;
+  }
+
+  /** Nothing answered and nothing deferred: a 500 and one log line (counted with servlet errors). */
+  private unanswered(where: string): void {
+    this.noteFailure(`${where} settled with no response begun and no defer() (the request was left unanswered)`, undefined);
+    this.sendError(500);
   }
 
   /** The daemon is stopping: the whenDaemonStops() callbacks run once (a throw is the servlet's failure). */

@@ -78,6 +78,10 @@ export class RequestCycle implements SessionOwner {
   private sink: BodySink | null = null;
   /** The request's `Expect: 100-continue` (EXPECT_*). */
   private expect = EXPECT_NONE;
+  /** processRequest() settled unanswered while a servlet reading its body had more to come: judged after contentComplete(). */
+  private judgeAtEnd = false;
+  /** contentComplete() returned a promise that has not settled yet. */
+  private completing = false;
 
   /** Serves `channel`, routing through `mounts`; sessions start with `maxBody` as their body limit (a servlet may raise it). */
   constructor(
@@ -115,6 +119,8 @@ export class RequestCycle implements SessionOwner {
     this.received = 0;
     this.collectedBytes = 0;
     this.expect = !this.bodyEnded && isContinueExpected(head, channel.headBytes) ? EXPECT_PENDING : EXPECT_NONE;
+    this.judgeAtEnd = false;
+    this.completing = false;
     if (head.method === METHOD_CONNECT) {
       channel.closeAfterResponse(); // a client may follow CONNECT with tunnel bytes at once: never parse them
       return s.sendError(501);
@@ -271,6 +277,12 @@ export class RequestCycle implements SessionOwner {
     return transport;
   }
 
+  /** A Router handler returned without a promise (see settled()). */
+  returned(where: string): void {
+    const s = this.current;
+    if (s !== null) this.settled(s, where);
+  }
+
   /** The transport's answer, and no client left waiting for a 100 Continue it may or may not act on. */
   mayKeepAlive(): boolean {
     // A client still waiting for 100 Continue may or may not send its body now: close rather than guess.
@@ -368,11 +380,32 @@ export class RequestCycle implements SessionOwner {
     if (!servlet) return s.sendError(404);
     this.servlet = servlet;
     this.readsBody = readsBodyAsItArrives(servlet);
+    let r: void | Promise<void>;
     try {
-      watch(s, "processRequest()", servlet.processRequest());
+      r = servlet.processRequest();
     } catch (e) {
-      internals.failed(s, "processRequest()", e);
+      return internals.failed(s, "processRequest()", e);
     }
+    if (r instanceof Promise)
+      r.then(
+        () => this.settled(s, "processRequest()"),
+        (e) => internals.failed(s, "processRequest()", e),
+      );
+  }
+
+  /**
+   * SPEC §13, no silent hangs: the servlet's processRequest() promise (or a Router handler) has
+   * settled. With no response begun and no defer(), nobody will answer: 500 and one log line. A
+   * servlet reading its body as it arrives may answer in contentComplete(): it is judged once
+   * that has returned (and its promise settled). A client that left is not judged.
+   */
+  private settled(s: HttpSession, where: string): void {
+    if (this.current !== s || this.phase !== SERVING || s.hasStarted() || internals.isDeferred(s)) return;
+    if (this.readsBody && (!this.endSeen || this.completing)) {
+      this.judgeAtEnd = true;
+      return;
+    }
+    internals.unanswered(s, where);
   }
 
   /**
@@ -418,11 +451,23 @@ export class RequestCycle implements SessionOwner {
     this.sink?.end();
     const servlet = this.servlet;
     if (s.isComplete() || servlet === null) return;
+    let r: void | Promise<void>;
     try {
-      watch(s, "contentComplete()", servlet.contentComplete());
+      r = servlet.contentComplete();
     } catch (e) {
-      internals.failed(s, "contentComplete()", e);
+      return internals.failed(s, "contentComplete()", e);
     }
+    if (r instanceof Promise) {
+      this.completing = true;
+      r.then(
+        () => {
+          if (this.current !== s) return;
+          this.completing = false;
+          if (this.judgeAtEnd) this.settled(s, "contentComplete()");
+        },
+        (e) => internals.failed(s, "contentComplete()", e),
+      );
+    } else if (this.judgeAtEnd) this.settled(s, "contentComplete()");
   }
 
   /** Whoever waits for the body (content(), parts()) hears it will not come whole. */
@@ -469,9 +514,4 @@ export class RequestCycle implements SessionOwner {
     this.waiter = null;
     this.sink = null;
   }
-}
-
-/** A servlet callback `where` returned `r`: its rejection, if it is a Promise, is the servlet's failure. */
-function watch(s: HttpSession, where: string, r: void | Promise<void>): void {
-  if (r instanceof Promise) r.catch((e) => internals.failed(s, where, e));
 }

@@ -42,6 +42,8 @@ export interface SessionOwner {
   recognisesMethod(): boolean | null;
   /** The response is the 101 `response`: the request is complete and its transport carries a WebSocket from now on; null when it cannot. */
   upgrade(response: Uint8Array, settings: WsSettings, endpoint: WsEndpoint): WsTransport | null;
+  /** A Router handler `where` returned, not a promise: is the request answered, deferred, or left hanging (SPEC §13)? */
+  returned(where: string): void;
 }
 
 /** The owner of a destroyed session: it answers as a finished request. */
@@ -54,4 +56,5 @@ export const DETACHED: SessionOwner = {
   errorPage: () => null,
   recognisesMethod: () => null,
   upgrade: () => null,
+  returned: () => {},
 };

@@ -38,7 +38,11 @@ test("the JSON API lists, adds and refuses", async () => {
   expect(await (await fetch(base + `api/notes/${id}`)).json()).toEqual({ id, text: "two" });
   const bad = await fetch(base + "api/notes", { method: "POST", body: "{}", headers: { accept: "application/json" } });
   expect([bad.status, ((await bad.json()) as { message: string }).message]).toEqual([422, "text must be a string"]);
-  expect((await fetch(base + "api/nothing")).status).toBe(404);
+  const missing = await fetch(base + "api/nothing");
+  expect(missing.status).toBe(404);
+  // The middleware's request id goes out with every answer, the router's own 404 included.
+  expect(missing.headers.get("x-request-id")).toMatch(/^api-\d+$/);
+  expect(made.headers.get("x-request-id")).toMatch(/^api-\d+$/);
 });
 
 test("an upload is written to disk and its progress streams as server-sent events", async () => {

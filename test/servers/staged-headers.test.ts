@@ -73,7 +73,11 @@ describe("setHeader", () => {
     const thrown: unknown[] = [];
     rec.serve(
       servlet((s) => {
-        for (const [n, v] of [["X-Bad", "a\r\nb"], ["Bad Name", "v"], ["Content-Length", "5"]] as const) {
+        for (const [n, v] of [
+          ["X-Bad", "a\r\nb"],
+          ["Bad Name", "v"],
+          ["Content-Length", "5"],
+        ] as const) {
           try {
             s.setHeader(n, v);
           } catch (e) {
@@ -85,5 +89,29 @@ describe("setHeader", () => {
     );
     expect(thrown.map((e) => e instanceof TypeError)).toEqual([true, true, true]);
     expect(rec.response().status).toBe(200);
+  });
+});
+
+describe("query()", () => {
+  test("decodes the query string once: repeated names, +, UTF-8 escapes, none at all", () => {
+    const rec = new ResponseRecorder("GET /find?q=a+b&tag=x&tag=y&name=%C3%A9t%C3%A9&empty= HTTP/1.1\r\nHost: x\r\n\r\n");
+    let seen: unknown = null;
+    rec.serve(
+      servlet((s) => {
+        const q = s.query();
+        seen = [q.get("q"), q.getAll("tag"), q.get("name"), q.get("empty"), q.has("missing"), s.query() === q];
+        s.sendJson(0);
+      }),
+    );
+    expect(seen).toEqual(["a b", ["x", "y"], "été", "", false, true]);
+    const none = new ResponseRecorder(GET);
+    let size = -1;
+    none.serve(
+      servlet((s) => {
+        size = [...s.query()].length;
+        s.sendJson(0);
+      }),
+    );
+    expect(size).toBe(0);
   });
 });

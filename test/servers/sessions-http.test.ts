@@ -5,6 +5,8 @@
  * request on the same connection reads it.
  */
 import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Router, Sessions } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
@@ -81,4 +83,17 @@ test("a streamed response: its head and the content it sends wait for the save t
     c.close();
     other.close();
   }
+});
+
+test("over TLS the session cookie is Secure by default", async () => {
+  const tlsDir = join(import.meta.dir, "..", "fixtures", "tls");
+  const cert = readFileSync(join(tlsDir, "localhost.crt"), "utf8");
+  const key = readFileSync(join(tlsDir, "localhost.key"), "utf8");
+  await using d = startDaemon({ "/": app(new ControlledStore()) }, { tls: { cert, key } });
+  const r = await fetch(`https://localhost:${d.port}/login`, { tls: { ca: cert } });
+  expect(r.status).toBe(200);
+  const line = r.headers.getSetCookie()[0]!;
+  expect(line).toMatch(/^sid=[A-Za-z0-9_-]{22}; /);
+  expect(line).toContain("; Secure");
+  expect(line).toContain("; HttpOnly");
 });

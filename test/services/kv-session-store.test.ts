@@ -121,6 +121,17 @@ describe("KvSessionStore", () => {
     }
   });
 
+  peerTest(["nats-server"], "an existing bucket is opened as it is: its own max age applies, its records read", async () => {
+    await using js = await startJetStream();
+    await using a = await exchangeOn(js.nats.url);
+    await new KvSessionStore(a, "shared", { ttlMs: 1_000 }).set("k", { n: 1 }, MINUTE);
+    const later = new KvSessionStore(a, "shared", { ttlMs: 30 * MINUTE });
+    expect(await later.get("k")).toEqual({ n: 1 });
+    await eventually(async () => {
+      if ((await later.get("k")) !== undefined) throw new Error("still there");
+    }, 10_000); // the bucket's 1 s, not this store's 30 minutes
+  });
+
   test("bucket names and options NATS would refuse are refused at construction", () => {
     const exchange = new Exchange({ servers: "nats://127.0.0.1:1", registry: new ServiceRegistry(), log: () => {} });
     for (const bad of ["", "a.b", "a b", "a*", "x".repeat(65)]) expect(() => new KvSessionStore(exchange, bad)).toThrow(RangeError);

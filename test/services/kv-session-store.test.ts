@@ -4,11 +4,15 @@
  * a store whose NATS is down rejects with SessionStoreUnavailable — never reads as "no session".
  */
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SessionStoreUnavailable } from "../../src/servers/session-store.ts";
 import { Exchange, ServiceRegistry } from "../../src/entry/services.ts";
 import { KvSessionStore } from "../../src/services/kv-session-store.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { startJetStream } from "../helpers/nats-jetstream.ts";
+import { NatsServer } from "../helpers/nats-server.ts";
 import { peerTest } from "../helpers/peers.ts";
 
 /** An Exchange on `url` with its own registry, quiet, closed with the scope. */
@@ -131,6 +135,61 @@ describe("KvSessionStore", () => {
       if ((await later.get("k")) !== undefined) throw new Error("still there");
     }, 10_000); // the bucket's 1 s, not this store's 30 minutes
   });
+
+  peerTest(
+    ["nats-server"],
+    "docs/sessions.md's permissions are enough: publish on $JS.API.> and $KV.<bucket>.>, subscribe on the inbox",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "netsvc-js-perm-"));
+      await using _dir = { [Symbol.asyncDispose]: async () => rmSync(dir, { recursive: true, force: true }) };
+      await using nats = await NatsServer.start(`
+jetstream { store_dir: ${JSON.stringify(dir)} }
+authorization {
+  users = [
+    { user: web, password: w3b, permissions: {
+        publish: ["netsvc.>", "$JS.API.>", "$KV.sessions.>"],
+        subscribe: ["netsvc.>", "_INBOX.>"] } }
+    { user: other, password: 0ther, permissions: {
+        publish: ["netsvc.>", "$JS.API.>", "$KV.others.>"],
+        subscribe: ["netsvc.>", "_INBOX.>"] } }
+  ]
+}
+`);
+      const web = new Exchange({
+        servers: nats.url,
+        user: "web",
+        pass: "w3b",
+        registry: new ServiceRegistry(),
+        log: () => {},
+        discovery: false,
+      });
+      const other = new Exchange({
+        servers: nats.url,
+        user: "other",
+        pass: "0ther",
+        registry: new ServiceRegistry(),
+        log: () => {},
+        discovery: false,
+      });
+      await web.connect();
+      await other.connect();
+      try {
+        const store = new KvSessionStore(web, "sessions");
+        await store.set("k", { n: 1 }, MINUTE);
+        expect(await store.get("k")).toEqual({ n: 1 });
+        await store.delete("k");
+        expect(await store.get("k")).toBeUndefined();
+        // A user without $KV.sessions.> cannot write the bucket: a clear rejection, never a silent success.
+        await expect(new KvSessionStore(other, "sessions", { timeoutMs: 1_000 }).set("k", { n: 2 }, MINUTE)).rejects.toThrow(
+          SessionStoreUnavailable,
+        );
+      } finally {
+        await web.close();
+        await other.close();
+      }
+    },
+    30_000,
+  );
 
   test("bucket names and options NATS would refuse are refused at construction", () => {
     const exchange = new Exchange({ servers: "nats://127.0.0.1:1", registry: new ServiceRegistry(), log: () => {} });

@@ -48,6 +48,8 @@ export interface Options {
   /** False with --no-http2: HTTP/1.x only (SPEC §11). */
   http2: boolean;
   help: boolean;
+  /** --version (-v): print the package's version and exit. */
+  version: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
   /** --forwarded-header: the header the trusted proxies write the client into (needs --trust-proxy); null: X-Forwarded-For. */
@@ -92,6 +94,7 @@ const SPEC = {
   hsts: { type: "string" },
   "no-http2": { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
 } as const;
 
 /** Options whose value may be left out, and the value they then take. */
@@ -204,6 +207,7 @@ export function parseOptions(argv: string[]): Options {
     hsts: null,
     http2: !(v["no-http2"] ?? false),
     help: v.help ?? false,
+    version: v.version ?? false,
     trustProxy: v["trust-proxy"] ?? [],
     forwardedHeader: null,
   };

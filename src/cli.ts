@@ -25,6 +25,8 @@ import {
 import { RpcGateway } from "./entry/rpc.ts";
 import { Exchange } from "./entry/services.ts";
 
+import packageJson from "../package.json" with { type: "json" };
+
 /** First line a worker process prints once it listens. */
 const WORKER_READY = "netsvc: worker";
 
@@ -93,6 +95,7 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --no-http2            HTTP/1.x only: no h2 by ALPN, no h2c by prior knowledge
                         (HTTP/2 is on by default, beside HTTP/1.x on the same port)
   --help                this text
+  --version, -v         print the version and exit
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
 
@@ -384,6 +387,10 @@ try {
 }
 if (options.help) {
   console.log(HELP);
+  process.exit(0);
+}
+if (options.version) {
+  console.log(`netsvc ${packageJson.version}`);
   process.exit(0);
 }
 if (options.workers > 1 && !process.env.NETSVC_WORKER) {

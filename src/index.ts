@@ -51,8 +51,10 @@ export { FileServer, NOT_FOUND_PAGE, type PluginFactory, type PluginObject } fro
 export { FileServlet, type FileServeOptions, type FileVariant, type HeaderField } from "./servers/servlets/file-servlet.ts";
 export { DirectoryListingServlet } from "./servers/servlets/directory-listing-servlet.ts";
 export { ModulePlugin } from "./servers/module-plugin.ts";
+export { VirtualHosts } from "./servers/virtual-hosts.ts";
 export { WebSocketSession, type WsReadyState } from "./servers/websocket.ts";
 export type { UpgradeOptions } from "./servers/websocket-handshake.ts";
+export type { ClearCookieOptions, CookieOptions, CookieReadOptions } from "./servers/set-cookie.ts";
 export { Sessions, type SessionCookieSettings, type SessionsOptions, type SessionsStats } from "./servers/sessions.ts";
 export { type SessionRecord, type SessionStore, SessionStoreUnavailable } from "./servers/session-store.ts";
 export { MemorySessionStore, type MemorySessionStoreOptions, type MemorySessionStoreStats } from "./servers/memory-session-store.ts";

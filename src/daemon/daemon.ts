@@ -4,6 +4,7 @@
  */
 import type { Socket, TCPSocketListenOptions, TCPSocketListener, TLSOptions } from "bun";
 import type { MountedServer } from "../servers/mount-table.ts";
+import { CookieKeys } from "../servers/cookie-signing.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
 import { TrustedProxies, type ForwardedHeader } from "./trusted-proxies.ts";
@@ -82,6 +83,14 @@ export interface HttpDaemonOptions extends Limits {
    * either way. Default true; `false` (`--no-http2`): HTTP/1.x only.
    */
   http2?: boolean;
+  /**
+   * Secrets for signed cookies (SPEC §13: setCookie(…, { signed: true }), cookie(name, { signed:
+   * true })): the first signs, every one verifies, so a secret is rotated by putting a new one
+   * first and dropping the old one later. Each long and random (32 bytes from a CSPRNG). Checked
+   * when the daemon is created: a TypeError unless a non-empty array of non-empty strings.
+   * Default: none (signed cookies then throw an Error).
+   */
+  cookieSecrets?: readonly string[];
 }
 
 /** A listener's `data`: the daemon's core, and the port (main or redirect) its sockets arrive on. */
@@ -202,6 +211,7 @@ export class HttpDaemon {
     if (header !== undefined && header !== "x-forwarded-for" && header !== "forwarded")
       throw new TypeError(`forwardedHeader: "x-forwarded-for" or "forwarded", not ${JSON.stringify(header)}`);
     if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy, header);
+    if (options.cookieSecrets !== undefined) this.core.cookieKeys = new CookieKeys(options.cookieSecrets);
     if (this.certificates && this.core.trustedProxies) {
       // A proxy passing TLS through sends its PROXY header before the ClientHello: TLS starts after it.
       this.mainPort.tlsUpgrader = new TlsUpgrader(

@@ -11,6 +11,7 @@
  * responses already sent to a reset caused by input it sent after them (nginx's lingering close).
  */
 import type { Socket } from "bun";
+import type { CookieKeys } from "../servers/cookie-signing.ts";
 import { AccessLogQueue } from "./access-log-queue.ts";
 import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { Deadlines } from "./deadlines.ts";
@@ -254,6 +255,11 @@ export abstract class SocketConnection implements IdleConnection {
   /** A servlet failed because its own signal aborted (its client left): expected, so only counted. */
   countServletAbort(): void {
     this.daemon.counters.servletAborts++;
+  }
+
+  /** The daemon's cookie keys (cookieSecrets) for the requests this connection carries; null without them. */
+  get cookieKeys(): CookieKeys | null {
+    return this.daemon.cookieKeys;
   }
 
   /** Bun `drain`: the socket takes more. */

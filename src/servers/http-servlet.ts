@@ -16,6 +16,7 @@ import { MultipartReader, type Part } from "./multipart.ts";
 import type { WebSocketSession } from "./websocket.ts";
 import type { UpgradeOptions } from "./websocket-handshake.ts";
 import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
+import type { ClearCookieOptions, CookieOptions, CookieReadOptions } from "./set-cookie.ts";
 import type { SessionRecord } from "./session-store.ts";
 
 const utf8 = new TextDecoder();
@@ -127,6 +128,15 @@ export interface HttpServlet {
   /** See HttpSession.eventStream: a text/event-stream response (SPEC §12). */
   eventStream(options?: EventStreamOptions): EventStream;
 
+  // ── cookies (SPEC §13) ────────────────────────────────────────────────────────────────────
+  /** See HttpSession.cookie: the request's cookie `name` as sent (`{ signed: true }`: verified), or undefined. */
+  cookie(name: string, options?: CookieReadOptions): string | undefined;
+  /** See HttpSession.cookies: every cookie of the request, name → value as sent. */
+  cookies(): Readonly<Record<string, string>>;
+  /** See HttpSession.setCookie: a Set-Cookie line for whichever response starts later. */
+  setCookie(name: string, value: string, options?: CookieOptions): void;
+  /** See HttpSession.clearCookie: an expired Set-Cookie for cookie `name`. */
+  clearCookie(name: string, options?: ClearCookieOptions): void;
   // ── user sessions (SPEC §13; the Sessions middleware) ───────────────────────────────────
   /** See HttpSession.sessionId: the user session's id, null without one. */
   sessionId(): string | null;
@@ -329,6 +339,10 @@ const SESSION_FORWARDS: {
   whenDaemonStops: true,
   defer: true,
   eventStream: true,
+  cookie: true,
+  cookies: true,
+  setCookie: true,
+  clearCookie: true,
   sessionId: true,
   sessionContext: true,
   bindSession: true,

@@ -25,6 +25,7 @@
  */
 import type { RequestHead } from "../parser/index.ts";
 import type { ChannelAddresses } from "./channel-addresses.ts";
+import type { CookieKeys } from "./cookie-signing.ts";
 import type { WsEndpoint, WsSettings, WsTransport } from "./websocket-port.ts";
 
 export type { ChannelAddresses };
@@ -128,4 +129,9 @@ export interface RequestChannel extends ChannelAddresses {
    * left): expected, so counted (DaemonStats.servletAborts) and never logged.
    */
   countServletAbort(): void;
+  /**
+   * The daemon's cookie secrets (HttpDaemonOptions.cookieSecrets), which sign and verify signed
+   * cookies; null or absent when it has none (a transport that carries no daemon's requests).
+   */
+  readonly cookieKeys?: CookieKeys | null;
 }

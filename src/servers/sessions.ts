@@ -13,7 +13,6 @@ import type { HttpServlet } from "./http-servlet.ts";
 import { sessionInternals as internals } from "./http-session.ts";
 import { SESSION_TTL_MS } from "./limits.ts";
 import { MemorySessionStore } from "./memory-session-store.ts";
-import { cookieHolder } from "./session-cookies.ts";
 import type { SessionStore } from "./session-store.ts";
 import { type SessionCookieOptions, type SessionsContext, UserSession } from "./user-session.ts";
 
@@ -111,7 +110,7 @@ export class Sessions {
    */
   handle(servlet: HttpServlet, next: () => Promise<void>): Promise<void> {
     const s = servlet.session;
-    internals.bindUserSession(s, new UserSession(this.shared, cookieHolder(s)));
+    internals.bindUserSession(s, new UserSession(this.shared, s));
     return next();
   }
 }

@@ -424,6 +424,11 @@ export class HttpResponse extends HttpRequest {
     );
   }
 
+  /** Drops the header line staged under `key` (the session cookie of a save that failed). */
+  protected unstageHeader(key: string): void {
+    this.staged?.delete(key);
+  }
+
   /** The user session's save failed and the response was rolled back: answers the failure (HttpSession: its status). */
   protected sessionSaveFailed(_e: unknown): void {
     this.connection.close();

@@ -494,6 +494,10 @@ export class HttpSession extends HttpResponse {
 
   /** The user session could not be saved (see HttpResponse.holdUntilSaved): answered as a servlet's throw (503 for a store down). */
   protected override sessionSaveFailed(e: unknown): void {
+    // The cookie change the failed save would have gone with stays out of the 503: a cleared
+    // cookie would end a logout the server did not do, a new one would name no stored session.
+    const cookie = this.userSession?.stagedCookie() ?? null;
+    if (cookie !== null) this.unstageHeader(cookieStageKey(cookie.name, cookie));
     this.servletFailed("saving the user session", e);
   }
 }

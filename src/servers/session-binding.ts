@@ -36,4 +36,9 @@ export interface SessionBinding {
    * A rejection is the first save's (answered through responseStarting's promise).
    */
   responseComplete(): Promise<void> | null;
+  /**
+   * The session cookie responseStarting() staged (set or cleared), or null: when the save fails
+   * the response that replaces it must not carry it (the client keeps the cookie it had).
+   */
+  stagedCookie(): { name: string; path: string; domain?: string } | null;
 }

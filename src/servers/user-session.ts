@@ -99,6 +99,8 @@ export class UserSession implements SessionBinding {
   private status = 0;
   /** A save failed: the response answers that, and nothing more is saved. */
   private failed = false;
+  /** responseStarting() staged the session cookie (set or cleared). */
+  private cookieStaged = false;
 
   /** Reads nothing yet: the cookie is read when the request first asks for its session. */
   constructor(
@@ -168,14 +170,22 @@ export class UserSession implements SessionBinding {
     if (json === null && stale === null) return null;
     this.savedJson = json;
     const data = this.data;
+    // The new record first: if its save fails, the old one (a bind's) is still there for the
+    // cookie the client keeps.
     const work = (async () => {
-      if (stale !== null) for (const old of stale) await this.call(store.delete(old));
       if (id !== null && data !== null) {
         await this.call(store.set(id, data, this.shared.ttlMs));
         this.storedId = id;
       }
+      if (stale !== null) for (const old of stale) await this.call(store.delete(old));
     })();
     return this.track(work);
+  }
+
+  stagedCookie(): { name: string; path: string; domain?: string } | null {
+    if (!this.cookieStaged) return null;
+    const { path, domain } = this.shared.cookie;
+    return domain === undefined ? { name: this.shared.cookieName, path } : { name: this.shared.cookieName, path, domain };
   }
 
   responseComplete(): Promise<void> | null {
@@ -252,8 +262,13 @@ export class UserSession implements SessionBinding {
     const options = this.shared.cookie;
     if (this.cookieAction === COOKIE_SET && saving) {
       this.request.setCookie(name, this.currentId!, { ...options, secure: options.secure ?? this.request.isSecure() });
+      this.cookieStaged = true;
     } else if (this.cookieAction === COOKIE_CLEAR) {
-      this.request.clearCookie(name, { path: options.path, domain: options.domain });
+      this.request.clearCookie(
+        name,
+        options.domain === undefined ? { path: options.path } : { path: options.path, domain: options.domain },
+      );
+      this.cookieStaged = true;
     }
   }
 

@@ -12,6 +12,8 @@ export class ControlledStore implements SessionStore {
   readonly calls: string[] = [];
   /** Every call rejects with SessionStoreUnavailable while true. */
   down = false;
+  /** Calls of these kinds reject with SessionStoreUnavailable (the others answer). */
+  readonly failing = new Set<"get" | "set" | "delete">();
   private gate: PromiseWithResolvers<void> | null = null;
   private setStarted = Promise.withResolvers<void>();
 
@@ -33,7 +35,7 @@ export class ControlledStore implements SessionStore {
 
   async get(id: string): Promise<SessionRecord | undefined> {
     this.calls.push(`get ${id}`);
-    if (this.down) throw new SessionStoreUnavailable("test store is down");
+    if (this.down || this.failing.has("get")) throw new SessionStoreUnavailable("test store is down");
     return this.memory.get(id);
   }
 
@@ -43,13 +45,13 @@ export class ControlledStore implements SessionStore {
     this.setStarted = Promise.withResolvers<void>();
     started.resolve();
     if (this.gate !== null) await this.gate.promise;
-    if (this.down) throw new SessionStoreUnavailable("test store is down");
+    if (this.down || this.failing.has("set")) throw new SessionStoreUnavailable("test store is down");
     return this.memory.set(id, record, ttlMs);
   }
 
   async delete(id: string): Promise<void> {
     this.calls.push(`delete ${id}`);
-    if (this.down) throw new SessionStoreUnavailable("test store is down");
+    if (this.down || this.failing.has("delete")) throw new SessionStoreUnavailable("test store is down");
     return this.memory.delete(id);
   }
 }

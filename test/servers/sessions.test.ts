@@ -149,6 +149,47 @@ describe("Sessions", () => {
     expect(rec.text().match(/HTTP\/1\.1 /g)?.length).toBe(1);
   });
 
+  test("a failed save's 503 carries no cookie change: a new session's cookie is withdrawn", async () => {
+    const { store, sessions } = setup();
+    store.failing.add("set");
+    const rec = await serve(sessions, request(), async (s) => {
+      (await s.sessionContext()).user = "ada";
+      s.sendJson({});
+    });
+    expect(rec.response().status).toBe(503);
+    expect(rec.text()).not.toMatch(/set-cookie/i);
+  });
+
+  test("a logout whose delete fails: 503, the cookie is not cleared and the session is still there", async () => {
+    const { store, sessions } = setup();
+    const id = "HHHHHHHHHHHHHHHHHHHHHH";
+    await store.memory.set(id, { user: "ada" }, 60_000);
+    store.failing.add("delete");
+    const rec = await serve(sessions, request(`sid=${id}`), (s) => {
+      s.destroySession();
+      s.sendJson({ ok: true });
+    });
+    expect(rec.response().status).toBe(503);
+    expect(rec.text()).not.toMatch(/set-cookie/i); // the client keeps its cookie and may log out again
+    expect(await store.memory.get(id)).toEqual({ user: "ada" });
+  });
+
+  test("a login whose save fails: 503, the old session intact under the cookie the client keeps", async () => {
+    const { store, sessions } = setup();
+    const old = "IIIIIIIIIIIIIIIIIIIIII";
+    await store.memory.set(old, { cart: [1] }, 60_000);
+    store.failing.add("set");
+    const rec = await serve(sessions, request(`sid=${old}`), async (s) => {
+      await s.bindSession();
+      (await s.sessionContext()).user = "ada";
+      s.sendJson({});
+    });
+    expect(rec.response().status).toBe(503);
+    expect(rec.text()).not.toMatch(/set-cookie/i);
+    expect(await store.memory.get(old)).toEqual({ cart: [1] });
+    expect(store.calls.filter((c) => c.startsWith("delete"))).toEqual([]);
+  });
+
   test("a cookie naming a stored session reads it; its save slides it and sets no new cookie", async () => {
     const { store, sessions } = setup();
     const id = "BBBBBBBBBBBBBBBBBBBBBB";

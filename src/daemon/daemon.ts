@@ -9,6 +9,8 @@ import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
 import { TrustedProxies, type ForwardedHeader } from "./trusted-proxies.ts";
 import { DaemonCore } from "./daemon-core.ts";
+import { metricsText } from "./metrics-text.ts";
+import { services } from "../services/registry.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { SocketConnection } from "./socket-connection.ts";
 import { offeredProtocols, type Protocol } from "./protocols.ts";
@@ -234,6 +236,20 @@ export class HttpDaemon {
    */
   stats(): DaemonStats {
     return this.core.stats();
+  }
+
+  /**
+   * This daemon's counters as a page in the Prometheus text format (SPEC §14): responses by
+   * method and status class, a duration histogram, bytes in and out, open connections by
+   * activity, refusals and the expected conditions. A MetricsServer serves it; made when asked.
+   */
+  metrics(): string {
+    const connections = this.core.connections;
+    return metricsText({
+      counters: this.core.counters,
+      activities: () => Array.from(connections, (c) => c.activity()),
+      calls: services.callOutcomes.counts(),
+    });
   }
 
   /**

@@ -106,6 +106,8 @@ export class H2Stream implements RequestChannel, StreamSink {
   discarding = false;
   /** When the request's body must next show progress (ms, the daemon's clock); 0: no body is awaited. */
   bodyDeadline = 0;
+  /** When the request's head was parsed (ms, the connection's turn clock): its duration on the metrics page starts there. */
+  startMs = 0;
   /** The body did not come in time: the stream ends after its response (408 if none was begun). */
   bodyTimedOut = false;
   /** When the stream's send window last shut with output waiting (ms); reset as it is framed again. */

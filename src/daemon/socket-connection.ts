@@ -19,6 +19,14 @@ import { LINGER_MAX_BYTES } from "./limits.ts";
 import { OutputQueue } from "./output.ts";
 import type { TlsUpgrader } from "./tls-after-proxy.ts";
 
+/**
+ * A connection's activity on the metrics page: nginx's stub_status reading / writing / waiting
+ * (here "idle"), plus the protocols that are neither (an HTTP/2 connection carries many requests).
+ */
+export const CONNECTION_STATES = ["reading", "writing", "idle", "http2", "websocket"] as const;
+/** One of CONNECTION_STATES. */
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
 // ── Lifecycle: it only moves forward. ────────────────────────────────────────────────────────
 /** Reading and answering requests. */
 export const OPEN = 0;
@@ -109,6 +117,8 @@ export abstract class SocketConnection implements IdleConnection {
   protected abstract resumeInput(): void;
   /** True once a request was read on this connection. */
   abstract isReused(): boolean;
+  /** What the connection is doing, for the metrics page (metrics-text.ts): one of CONNECTION_STATES. */
+  abstract activity(): ConnectionState;
   /** The connection joined the idle list: what it holds only for requests may go back. */
   protected abstract becameIdle(): void;
   /** Bun `data`: the chunk is valid only during the call. */

@@ -62,6 +62,8 @@ export interface ExchangeRecord {
   /** The login that passed authentication, "" without one. */
   remoteUser(): string;
   requestMethod(): string;
+  /** The method as a parser METHOD_* number (METHOD_OTHER for the rest). */
+  methodCode(): number;
   url(): string;
   protocolVersion(): string;
 }

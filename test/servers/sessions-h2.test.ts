@@ -14,10 +14,13 @@ import { ControlledStore } from "../helpers/session-stores.ts";
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 function app(store: ControlledStore): Router {
-  return new Router().use(new Sessions({ store })).get("/login", async (s) => {
-    (await s.sessionContext()).user = "ada";
-    s.sendJson({ id: s.sessionId() });
-  });
+  return new Router()
+    .use(new Sessions({ store }))
+    .get("/login", async (s) => {
+      (await s.sessionContext()).user = "ada";
+      s.sendJson({ id: s.sessionId() });
+    })
+    .get("/other", (s) => s.sendJson({ other: true }));
 }
 
 test("a stream's response waits for the save, then goes with the session's cookie", async () => {
@@ -50,4 +53,18 @@ test("a save that fails: the stream's held response is replaced by a 503", async
   expect(field(res.headers, ":status")).toBe("503");
   expect(text(res.body)).not.toContain('"id"');
   expect(d.errors).toEqual([]);
+});
+
+test("a held stream holds only itself: another stream of the connection is answered meanwhile", async () => {
+  const store = new ControlledStore();
+  store.hold();
+  await using d = startDaemon({ "/": app(store) });
+  await using c = await H2Client.connect(d.port, { decode: responseDecoder() });
+  const held = c.request("GET", "/login");
+  await store.whenSetStarts();
+  const other = await c.response(c.request("GET", "/other"));
+  expect(JSON.parse(text(other.body))).toEqual({ other: true });
+  expect(c.summary()).not.toMatch(new RegExp(`@${held}(?![0-9])`)); // no frame of the held stream yet
+  store.release();
+  expect(field((await c.response(held)).headers, ":status")).toBe("200");
 });

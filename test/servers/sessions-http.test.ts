@@ -97,3 +97,25 @@ test("over TLS the session cookie is Secure by default", async () => {
   expect(line).toContain("; Secure");
   expect(line).toContain("; HttpOnly");
 });
+
+test("a pipelined request behind a held response waits its turn: the answers come in order, none before the save", async () => {
+  const store = new ControlledStore();
+  await using d = startDaemon({ "/": app(store) });
+  store.hold();
+  const c = await RawClient.connect(d.port);
+  const other = await RawClient.connect(d.port);
+  try {
+    c.send("GET /login HTTP/1.1\r\nHost: x\r\n\r\nGET /other HTTP/1.1\r\nHost: x\r\n\r\n");
+    await store.whenSetStarts();
+    expect((await other.request("GET /other HTTP/1.1\r\nHost: x\r\n\r\n")).status).toBe(200);
+    expect(c.length).toBe(0);
+    store.release();
+    const [login, second] = await c.responses(2);
+    expect(login!.headers["set-cookie"]).toStartWith("sid=");
+    expect(JSON.parse(second!.body)).toEqual({ other: true });
+    expect(d.errors).toEqual([]);
+  } finally {
+    c.close();
+    other.close();
+  }
+});

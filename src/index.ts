@@ -56,3 +56,6 @@ export { VirtualHosts } from "./servers/virtual-hosts.ts";
 export { WebSocketSession, type WsReadyState } from "./servers/websocket.ts";
 export type { UpgradeOptions } from "./servers/websocket-handshake.ts";
 export type { ClearCookieOptions, CookieOptions, CookieReadOptions } from "./servers/set-cookie.ts";
+export { Sessions, type SessionCookieSettings, type SessionsOptions, type SessionsStats } from "./servers/sessions.ts";
+export { type SessionRecord, type SessionStore, SessionStoreUnavailable } from "./servers/session-store.ts";
+export { MemorySessionStore, type MemorySessionStoreOptions, type MemorySessionStoreStats } from "./servers/memory-session-store.ts";

@@ -24,3 +24,4 @@ export { Exchange, type ExchangeOptions, type ExchangeStats, type ShutdownSource
 export type { NatsCredentials, NatsTlsOptions } from "../services/nats-credentials.ts";
 export { MICRO_VERSION, microName } from "../services/discovery.ts";
 export { RemoteService, type RemoteServiceOptions } from "../services/remote-service.ts";
+export { KvSessionStore, type KvSessionStoreOptions, type KvSessionStoreStats } from "../services/kv-session-store.ts";

@@ -13,6 +13,7 @@ import { isBodyless, statusLine } from "../http/status.ts";
 import { headerLine, headerLineOnce } from "../http/header-lines.ts";
 import { HttpRequest } from "./http-request.ts";
 import type { RequestChannel } from "./request-channel.ts";
+import type { SessionBinding } from "./session-binding.ts";
 import { DETACHED, type SessionOwner } from "./session-owner.ts";
 
 const encoder = new TextEncoder();
@@ -60,6 +61,11 @@ export class HttpResponse extends HttpRequest {
   private staged: Map<string, Uint8Array> | null = null;
   /** The request cycle that made this session; DETACHED once it is destroyed. */
   #owner: SessionOwner;
+  /**
+   * The request's user session (SPEC §13), bound by the Sessions middleware; null without one.
+   * While its save runs the response's bytes are held (see sendResponse, endHeaders, complete).
+   */
+  protected userSession: SessionBinding | null = null;
 
   /** A response on `channel` for the request its `owner` (the request cycle) serves. */
   constructor(channel: RequestChannel, owner: SessionOwner) {
@@ -126,12 +132,15 @@ export class HttpResponse extends HttpRequest {
   /** Starts the response: `HTTP/1.0 code reason`. Ignored unless nothing was sent yet. */
   sendResponse(code: number, reason?: string): void {
     if (this.phase !== NONE || !Number.isInteger(code) || code < 200 || code > 999) return;
+    // SPEC §13: the user session stages its cookie (the head is not made yet) and begins its save.
+    const saving = this.userSession === null ? null : this.userSession.responseStarting(code);
     this.phase = HEADERS;
     this.responseStatus = code;
     this.responseMark = this.connection.output.mark();
     // Until endHeaders() the head stays in the queue: a throw or sendError() before then can
     // always replace it (a client never gets half a head).
     this.connection.output.holdFrom(this.responseMark);
+    if (saving !== null) this.holdUntilSaved(saving);
     const head = this.head;
     if (head.isSimpleRequest()) return;
     this.emit(statusLine(code, reason, head.versionMinor >= 1 ? 1 : 0));
@@ -227,7 +236,7 @@ export class HttpResponse extends HttpRequest {
   endHeaders(): void {
     if (this.phase !== HEADERS) return;
     this.phase = CONTENT;
-    this.connection.output.unhold();
+    if (this.userSession === null || !this.userSession.saving) this.connection.output.unhold();
     const bodyless = this.isHead() || isBodyless(this.responseStatus);
     if (this.declaredLength < 0 && !bodyless && this.isHttp11()) {
       this.chunked = true;
@@ -378,6 +387,50 @@ export class HttpResponse extends HttpRequest {
   private complete(): void {
     if (this.phase >= COMPLETE) return;
     this.phase = COMPLETE;
-    this.#owner.responseComplete(this.keepAlive);
+    const saved = this.userSession === null ? null : this.userSession.responseComplete();
+    if (saved === null) return this.#owner.responseComplete(this.keepAlive);
+    // The owner hears of it once the session is saved (a failed save answered 503 instead).
+    saved.then(
+      () => this.phase === COMPLETE && this.#owner.responseComplete(this.keepAlive),
+      () => {},
+    );
+  }
+
+  // ── the user session's save (SPEC §13; session-binding.ts) ─────────────────────────────────
+
+  /**
+   * Holds the response's bytes in the server (the hold sendResponse takes for the head, kept past
+   * endHeaders) until `saving` settles: no byte of a response reaches the client before the
+   * session it reflects is stored, so the client's next request — on any connection, to any
+   * process sharing the store — reads what this one saved. Then the bytes go; or, if the save
+   * failed, none of them has gone and the response is replaced by the failure's (503).
+   */
+  private holdUntilSaved(saving: Promise<void>): void {
+    saving.then(
+      () => {
+        if (this.phase === DESTROYED || this.phase === HEADERS) return; // HEADERS: endHeaders lets it go
+        this.connection.output.unhold();
+        this.connection.flushSoon();
+      },
+      (e: unknown) => {
+        if (this.phase === DESTROYED) return;
+        const output = this.connection.output;
+        const replaced = output.rollback(this.responseMark);
+        output.unhold();
+        if (!replaced) return this.connection.close(); // cannot happen while held; never a cut response kept open
+        this.resetResponse();
+        this.sessionSaveFailed(e);
+      },
+    );
+  }
+
+  /** Drops the header line staged under `key` (the session cookie of a save that failed). */
+  protected unstageHeader(key: string): void {
+    this.staged?.delete(key);
+  }
+
+  /** The user session's save failed and the response was rolled back: answers the failure (HttpSession: its status). */
+  protected sessionSaveFailed(_e: unknown): void {
+    this.connection.close();
   }
 }

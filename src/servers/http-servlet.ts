@@ -17,6 +17,7 @@ import type { WebSocketSession } from "./websocket.ts";
 import type { UpgradeOptions } from "./websocket-handshake.ts";
 import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
 import type { ClearCookieOptions, CookieOptions, CookieReadOptions } from "./set-cookie.ts";
+import type { SessionRecord } from "./session-store.ts";
 
 const utf8 = new TextDecoder();
 
@@ -136,6 +137,15 @@ export interface HttpServlet {
   setCookie(name: string, value: string, options?: CookieOptions): void;
   /** See HttpSession.clearCookie: an expired Set-Cookie for cookie `name`. */
   clearCookie(name: string, options?: ClearCookieOptions): void;
+  // ── user sessions (SPEC §13; the Sessions middleware) ───────────────────────────────────
+  /** See HttpSession.sessionId: the user session's id, null without one. */
+  sessionId(): string | null;
+  /** See HttpSession.sessionContext: the user session's data, saved before the response goes. */
+  sessionContext(): Promise<SessionRecord>;
+  /** See HttpSession.bindSession: a new id for the session (call it on login). */
+  bindSession(): Promise<string>;
+  /** See HttpSession.destroySession: ends the user session (logout). */
+  destroySession(): void;
 }
 
 /** Base class of servlets. */
@@ -333,6 +343,10 @@ const SESSION_FORWARDS: {
   cookies: true,
   setCookie: true,
   clearCookie: true,
+  sessionId: true,
+  sessionContext: true,
+  bindSession: true,
+  destroySession: true,
 };
 
 installSessionForwards(HttpServlet.prototype, Object.keys(SESSION_FORWARDS));

@@ -20,7 +20,9 @@ import { COMPLETE, DESTROYED, HttpResponse, NONE } from "./http-response.ts";
 import type { Refused } from "./refusal.ts";
 import { RequestAborted } from "./request-aborted.ts";
 import type { RequestChannel } from "./request-channel.ts";
+import type { SessionBinding } from "./session-binding.ts";
 import type { SessionOwner } from "./session-owner.ts";
+import type { SessionRecord } from "./session-store.ts";
 import { WS_MAX_BACKLOG, WS_MAX_MESSAGE } from "./limits.ts";
 import { WebSocketSession } from "./websocket.ts";
 import { cookieFields, type CookieJar, parseCookieHeader } from "./cookie-header.ts";
@@ -88,6 +90,8 @@ export interface SessionInternals {
   unanswered(s: HttpSession, where: string): void;
   /** A Router handler returned (not a promise) with no response begun: the cycle judges it (SPEC §13). */
   handlerReturned(s: HttpSession): void;
+  /** Binds the request's user session (the Sessions middleware, SPEC §13); a second replaces the first. */
+  bindUserSession(s: HttpSession, binding: SessionBinding): void;
 }
 
 let internals: SessionInternals | undefined;
@@ -130,6 +134,9 @@ export class HttpSession extends HttpResponse {
       isDeferred: (s) => s.deferred,
       unanswered: (s, where) => s.unanswered(where),
       handlerReturned: (s) => s.owner.returned("the route's handler"),
+      bindUserSession: (s, binding) => {
+        s.userSession = binding;
+      },
     };
   }
 
@@ -438,6 +445,66 @@ export class HttpSession extends HttpResponse {
     if (keys === null) throw new Error(`${what}(): signed cookies need the daemon's cookieSecrets option`);
     return keys;
   }
+
+  // ── user sessions (SPEC §13, OSE p116–117; the Sessions middleware: sessions.ts) ─────────────
+
+  /**
+   * The id of the request's user session: the one its cookie named (not checked against the
+   * store until sessionContext() is awaited: a cookie naming no stored session then gets a new
+   * id), the new one once a session was created or bound; null when the request has none, when it
+   * was destroyed, and for a request no Sessions middleware ran for.
+   */
+  sessionId(): string | null {
+    return this.userSession === null ? null : this.userSession.id();
+  }
+
+  /**
+   * The user session's data: a mutable object, loaded from the store (or created empty, under a
+   * new id, when there is none) on first call and the same object after. It is saved when the
+   * response starts, and the response is held in the server until the store has it (so the
+   * client's next request reads it); changes made after the response started are saved again when
+   * it completes. Rejects with HttpError 503 when the store is unavailable (never an empty session
+   * instead), and with an Error naming the fix when no Sessions middleware ran for the request.
+   */
+  sessionContext(): Promise<SessionRecord> {
+    if (this.userSession === null) return Promise.reject(noSessions("sessionContext"));
+    return this.userSession.context();
+  }
+
+  /**
+   * Gives the user session a new id, keeping its data (OSE's bindSession; call it on login: a
+   * session id an attacker planted before the login is worth nothing after it — session
+   * fixation). The old record is deleted when the new one is saved; the new cookie goes out with
+   * the response. Resolves with the new id; rejects as sessionContext().
+   */
+  bindSession(): Promise<string> {
+    if (this.userSession === null) return Promise.reject(noSessions("bindSession"));
+    return this.userSession.bind();
+  }
+
+  /**
+   * Ends the user session (logout): its record is deleted before the response goes (held as for
+   * a save), its cookie cleared; sessionId() is null after it, and a later sessionContext() starts
+   * a new session. Throws an Error naming the fix when no Sessions middleware ran for the request.
+   */
+  destroySession(): void {
+    if (this.userSession === null) throw noSessions("destroySession");
+    this.userSession.destroy();
+  }
+
+  /** The user session could not be saved (see HttpResponse.holdUntilSaved): answered as a servlet's throw (503 for a store down). */
+  protected override sessionSaveFailed(e: unknown): void {
+    // The cookie change the failed save would have gone with stays out of the 503: a cleared
+    // cookie would end a logout the server did not do, a new one would name no stored session.
+    const cookie = this.userSession?.stagedCookie() ?? null;
+    if (cookie !== null) this.unstageHeader(cookieStageKey(cookie.name, cookie));
+    this.servletFailed("saving the user session", e);
+  }
+}
+
+/** The error of a session call on a request no Sessions middleware ran for. */
+function noSessions(call: string): Error {
+  return new Error(`${call}(): no Sessions middleware ran for this request; add one to its router: router.use(new Sessions())`);
 }
 
 /** The framework's hold on a session (see SessionInternals); not exported by netsvc. */

@@ -51,3 +51,17 @@ export const MAX_COOKIE_HEADER = 64 * 1024;
 export const MAX_COOKIE_NAME_VALUE = 4096;
 /** RFC 6265bis §5.7: a user agent ignores an attribute value (Path, Domain) longer than this (octets); setCookie() refuses it. */
 export const MAX_COOKIE_ATTRIBUTE = 1024;
+/**
+ * SPEC §13 sessions: a session's idle timeout (ms) when neither the Sessions middleware nor its
+ * store names one — 30 minutes after its last save (every request that reads it saves it).
+ */
+export const SESSION_TTL_MS = 30 * 60_000;
+/** SPEC §13: sessions a MemorySessionStore keeps at most; past it the least recently used is evicted. */
+export const SESSION_MAX_COUNT = 10_000;
+/** SPEC §13: bytes (ids and records' JSON) a MemorySessionStore keeps at most; past it the least recently used are evicted. */
+export const SESSION_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * SPEC §13: the largest record's JSON (bytes) a session store accepts: a larger save rejects
+ * (the request gets a 500 and one log line: the application put too much in its session).
+ */
+export const SESSION_MAX_RECORD_BYTES = 64 * 1024;

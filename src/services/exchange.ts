@@ -132,6 +132,9 @@ export interface ShutdownSource {
   subscribeShutdown(callback: (phase: "pending" | "arrived") => void): void;
 }
 
+/** Set by Exchange's static block: reads an exchange's link (see exchangeLink). */
+let linkOf: (exchange: Exchange) => ExchangeLink;
+
 /** Connects a registry to a NATS bus. */
 export class Exchange implements RemoteTransport {
   /** This process's id on the bus (unique per Exchange). */
@@ -415,6 +418,19 @@ export class Exchange implements RemoteTransport {
       await nc.drain().catch(() => nc.close());
     }
   }
+
+  static {
+    linkOf = (exchange) => exchange.link;
+  }
+}
+
+/**
+ * The connection state of `exchange` (its NATS connection, whether it is up), for what else of
+ * netsvc/services rides on that connection (kv-session-store.ts). Module-internal: not exported by
+ * netsvc, so an application cannot reach (and close, or subscribe on) the Exchange's connection.
+ */
+export function exchangeLink(exchange: Exchange): Readonly<ExchangeLink> {
+  return linkOf(exchange);
 }
 
 function messageOf(e: unknown): string {

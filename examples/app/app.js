@@ -54,13 +54,21 @@ function connectLive() {
   };
 }
 
-async function admin(action) {
+// Admin actions ride on the session cookie the login sets (HttpOnly: this script never sees it).
+async function admin(action, body) {
   const r = await fetch(`/admin/${action}`, {
     method: "POST",
-    headers: { Authorization: `Bearer ${$("token").value}`, Accept: "application/json" },
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const body = await r.json().catch(() => ({}));
-  $("result").textContent = r.ok ? `${r.status} ${body.done} by ${body.by}` : `${r.status} ${body.error ?? "failed"}`;
+  const answer = await r.json().catch(() => ({}));
+  $("result").textContent = r.ok ? `${r.status} ${answer.done} by ${answer.by}` : `${r.status} ${answer.error ?? "failed"}`;
+}
+
+async function switchTheme() {
+  const theme = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+  const r = await fetch("/api/prefs", { method: "PUT", body: JSON.stringify({ theme }) });
+  if (r.ok) document.documentElement.dataset.theme = theme;
 }
 
 async function upload() {
@@ -76,6 +84,9 @@ async function upload() {
   await fetch(`/upload?id=${id}`, { method: "POST", body: form });
 }
 
+$("login").onclick = () => admin("login", { token: $("token").value });
+$("logout").onclick = () => admin("logout");
+$("theme").onclick = () => switchTheme();
 $("reset").onclick = () => admin("reset");
 $("clear").onclick = () => admin("clear-uploads");
 $("send").onclick = () => upload();

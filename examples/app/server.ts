@@ -3,8 +3,9 @@
  * multipart parts to a temp directory and reports progress as server-sent events, a live status
  * page of the daemon (daemon.stats() plus per-server counters, and a chart of requests/s over the
  * last minute) pushed over a WebSocket as reports, with the reports of a clock service in another
- * process on the bus (clock.ts), and admin actions behind authenticate() (Bearer token, or Basic
- * admin:<token>).
+ * process on the bus (clock.ts), admin actions for a session logged in with the token (or a
+ * request carrying it, as Bearer or Basic admin:<token>), a theme kept in a cookie, and a
+ * middleware that gives every answer a request id and times it.
  *   bun examples/app/server.ts --port 0 [--token secret] [--nats nats://127.0.0.1:4222]   prints its URL
  *   bun examples/app/clock.ts --nats nats://127.0.0.1:4222      (another process: app.clock reports)
  *   curl localhost:8000/api/notes
@@ -16,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Dispatcher, HttpDaemon, HttpError, Router, type HttpServlet, type HttpSession } from "netsvc";
+import { Dispatcher, HttpDaemon, HttpError, Router, Sessions, type HttpServlet } from "netsvc";
 import { Exchange, services } from "netsvc/services";
 
 /** Samples of requests/s kept for the chart: one a second, the last minute. */
@@ -83,21 +84,27 @@ class CountedRouter extends Router {
   }
 }
 
-/** The admin server: every request needs the token, as a Bearer token or Basic admin:<token>. */
+/**
+ * The admin server. A session logged in with the token (POST /admin/login: a new session id, so an
+ * id planted before the login is worth nothing) may act; so may a request carrying the token, as a
+ * Bearer token or as Basic admin:<token> (curl, scripts). Everything else gets 401.
+ */
 class AdminRouter extends CountedRouter {
-  override authenticate(session: HttpSession, scheme: string, credentials: string): boolean | string | Promise<boolean | string> {
-    if (scheme === "bearer") return sameSecret(credentials, token) ? "admin" : false;
-    if (scheme === "basic") return super.authenticate(session, scheme, credentials);
-    return false;
+  constructor(label: string) {
+    super(label);
+    this.use(new Sessions()).use(async (s, next) => {
+      if (s.servletPath() === "login" || s.servletPath() === "logout" || (await isAdmin(s))) return next();
+      throw new HttpError(401, "log in first", { headers: [["WWW-Authenticate", 'Bearer realm="admin"']] });
+    });
   }
+}
 
-  override authorise(login: string, password: string): boolean {
-    return login === "admin" && sameSecret(password, token);
-  }
-
-  override challenge(): string {
-    return 'Bearer realm="admin"';
-  }
+/** The request is an admin's: its session logged in, or it carries the token. */
+async function isAdmin(s: HttpServlet): Promise<boolean> {
+  const [scheme, credentials] = (s.header("authorization") ?? "").split(" ", 2);
+  if (scheme?.toLowerCase() === "bearer") return sameSecret(credentials ?? "", token);
+  if (scheme?.toLowerCase() === "basic") return sameSecret(Buffer.from(credentials ?? "", "base64").toString(), `admin:${token}`);
+  return (await s.sessionContext()).admin === true;
 }
 
 /** Compares secrets in time independent of where they differ. */
@@ -264,10 +271,21 @@ const live = new CountedRouter("live").get("/", (s) => {
 counted.push(live);
 
 admin
+  .post("/login", async (s) => {
+    const { token: given } = await s.json<{ token?: unknown }>();
+    if (typeof given !== "string" || !sameSecret(given, token)) throw new HttpError(401, "wrong token");
+    await s.bindSession(); // a new id at login: session fixation
+    (await s.sessionContext()).admin = true; // saved before the answer leaves
+    s.sendJson({ done: "logged in", by: "admin" });
+  })
+  .post("/logout", (s) => {
+    s.destroySession();
+    s.sendJson({ done: "logged out", by: "admin" });
+  })
   .post("/reset", (s) => {
     for (const r of counted) r.reset();
     history = [];
-    s.sendJson({ done: "counters reset", by: s.remoteUser() });
+    s.sendJson({ done: "counters reset", by: "admin" });
   })
   .post("/clear-uploads", (s) => {
     const cleared = [...uploads].filter(([, u]) => u.state !== "receiving");
@@ -275,11 +293,27 @@ admin
       for (let i = 0; i < u.files.length; i++) rmSync(join(uploadDir, `${id}-${i}`), { force: true });
       uploads.delete(id);
     }
-    s.sendJson({ done: `cleared ${cleared.length} uploads`, by: s.remoteUser() });
+    s.sendJson({ done: `cleared ${cleared.length} uploads`, by: "admin" });
   });
 
-const page = (file: string, type: string) => async (s: HttpServlet) =>
-  s.session.sendDocument(200, type, await Bun.file(join(import.meta.dir, file)).text());
+// ── a preference in a cookie ────────────────────────────────────────────────────────────────
+
+const THEMES = new Set(["light", "dark"]);
+/** The theme the browser chose (its `theme` cookie), light by default or for anything else. */
+const themeOf = (s: HttpServlet) => (THEMES.has(s.cookie("theme") ?? "") ? s.cookie("theme")! : "light");
+
+api.put("/prefs", async (s) => {
+  const { theme } = await s.json<{ theme?: unknown }>();
+  if (typeof theme !== "string" || !THEMES.has(theme)) throw new HttpError(422, "theme is light or dark");
+  s.setCookie("theme", theme, { maxAge: 365 * 86_400, sameSite: "Lax" }); // read by the page's server, not a secret
+  s.sendJson({ theme });
+});
+
+const page = (file: string, type: string) => async (s: HttpServlet) => {
+  const text = await Bun.file(join(import.meta.dir, file)).text();
+  // the page comes in the browser's theme: no flash of the other one before a script runs
+  s.sendDocument(200, type, text.replace('<html lang="en">', `<html lang="en" data-theme="${themeOf(s)}">`), [["Vary", "Cookie"]]);
+};
 site.get("/", page("index.html", "text/html; charset=utf-8")).get("/app.js", page("app.js", "text/javascript"));
 
 const dispatcher = new Dispatcher();

@@ -1,7 +1,8 @@
 /**
  * examples/app end to end: the JSON API, an upload with its progress events (fetch), and the
  * status page in headless chromium driven over the DevTools protocol — the chart gets drawn, an
- * admin action is refused without the token and done with it, and a screenshot is a real PNG.
+ * admin action is refused until a session logs in with the token (its cookie HttpOnly), a theme
+ * switched by a click comes back with the page from its cookie, and a screenshot is a real PNG.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -95,6 +96,39 @@ test("admin actions need the token, as Bearer or Basic", async () => {
   expect(await basic.json()).toEqual({ done: "counters reset", by: "admin" });
 });
 
+test("…or a session logged in with it: a new id at login, secure cookie flags, logout ends it", async () => {
+  const post = (path: string, body?: unknown, cookie?: string) =>
+    fetch(base + path, {
+      method: "POST",
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: cookie ? { cookie } : {},
+    });
+  // A session id planted before the login (session fixation) is not the one the login gives.
+  const planted = "sid=planted-by-an-attacker";
+  expect((await post("admin/login", { token: "wrong" }, planted)).status).toBe(401);
+  const login = await post("admin/login", { token: TOKEN }, planted);
+  expect(login.status).toBe(200);
+  const setCookie = login.headers.getSetCookie().find((c) => !c.startsWith("theme="))!;
+  expect(setCookie).toMatch(/; HttpOnly/i);
+  expect(setCookie).toMatch(/; SameSite=Lax/i);
+  const session = setCookie.split(";")[0]!;
+  expect(session).not.toBe(planted);
+  expect(await (await post("admin/reset", undefined, session)).json()).toEqual({ done: "counters reset", by: "admin" });
+  expect((await post("admin/logout", undefined, session)).status).toBe(200);
+  expect((await post("admin/reset", undefined, session)).status).toBe(401); // the session is gone
+});
+
+test("the theme is a cookie preference: set through the API, the page comes back in it", async () => {
+  expect((await fetch(base + "api/prefs", { method: "PUT", body: '{"theme":"purple"}' })).status).toBe(422);
+  const set = await fetch(base + "api/prefs", { method: "PUT", body: '{"theme":"dark"}' });
+  const cookie = set.headers.getSetCookie()[0]!;
+  expect(cookie).toMatch(/^theme=dark; /);
+  expect(cookie).toMatch(/Max-Age=31536000/);
+  const page = await (await fetch(base, { headers: { cookie: "theme=dark" } })).text();
+  expect(page).toContain('<html lang="en" data-theme="dark">');
+  expect(await (await fetch(base, { headers: { cookie: "theme=<script>" } })).text()).toContain('data-theme="light"');
+});
+
 peerTest(
   ["chromium"],
   "the status page in chromium: a drawn chart, an admin click with auth, a screenshot",
@@ -115,11 +149,31 @@ peerTest(
       expect(drawn.width).toBeGreaterThan(0);
       expect(await browser.evaluate<string>(`document.getElementById("servers").textContent`)).toContain("upload");
 
-      await browser.evaluate(`document.getElementById("token").value = "wrong"; document.getElementById("reset").click()`);
-      expect(await browser.waitFor(`document.getElementById("result").textContent`)).toBe("401 Unauthorized");
-      await browser.evaluate(`document.getElementById("result").textContent = "";
-      document.getElementById("token").value = ${JSON.stringify(TOKEN)}; document.getElementById("reset").click()`);
-      expect(await browser.waitFor(`document.getElementById("result").textContent`)).toBe("200 counters reset by admin");
+      // Not logged in: refused. A wrong token: refused. The right one: a session, and the action is done.
+      const result = async (button: string, token?: string) => {
+        await browser.evaluate(`document.getElementById("result").textContent = "";
+        ${token === undefined ? "" : `document.getElementById("token").value = ${JSON.stringify(token)};`}
+        document.getElementById(${JSON.stringify(button)}).click()`);
+        return browser.waitFor(`document.getElementById("result").textContent`);
+      };
+      expect(await result("reset")).toBe("401 Unauthorized");
+      expect(await result("login", "wrong")).toBe("401 Unauthorized");
+      expect(await result("login", TOKEN)).toBe("200 logged in by admin");
+      expect(await browser.evaluate<string>("document.cookie")).not.toContain("sid="); // HttpOnly: no script reads it
+      expect(await result("reset")).toBe("200 counters reset by admin");
+      expect(await result("logout")).toBe("200 logged out by admin");
+      expect(await result("reset")).toBe("401 Unauthorized");
+
+      // The theme: switched by a click, kept in a cookie, and the page comes back in it.
+      await browser.evaluate(`document.getElementById("theme").click()`);
+      await browser.waitFor(`document.cookie.includes("theme=dark") ? "set" : ""`);
+      await browser.evaluate("window.beforeReload = true");
+      await browser.send("Page.reload", {});
+      // the new page (no beforeReload) came from the server in the cookie's theme, before any script
+      expect(
+        await browser.waitFor(`!window.beforeReload && document.readyState === "complete" && document.documentElement.dataset.theme`),
+      ).toBe("dark");
+      await browser.waitFor(`(document.getElementById("line").getAttribute("d") ?? "").split("L").length >= 2 ? "drawn" : ""`);
 
       const shot = await browser.send("Page.captureScreenshot", { format: "png" });
       const file = join(shots, "status.png");

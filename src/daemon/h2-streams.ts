@@ -130,7 +130,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
    * when its END_STREAM is framed (then its place in the output and its bytes are known).
    */
   streamResponded(stream: H2Stream, exchange: ExchangeRecord): void {
-    stream.logLine = this.accessQueue()?.makeUnplaced(exchange, exchange.status) ?? null;
+    stream.logLine = this.accessQueue()?.makeUnplaced(exchange, exchange.status, stream.headAt) ?? null;
   }
 
   resetStream(stream: H2Stream, code: number, graceful: boolean): void {
@@ -184,6 +184,8 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
       }
       stream.clientAddress = client;
     }
+    // A JSON access line's duration runs from here to the response's last byte handed to the socket.
+    if (this.daemon.accessLog?.timed) stream.headAt = performance.now();
     this.daemon.counters.requests++;
     stream.cycle = this.port.cycles.take(stream);
     if (!endsStream) stream.bodyDeadline = this.daemon.clock + this.daemon.limits.bodyIdleTimeoutMs;
@@ -231,7 +233,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
       if (s !== null) {
         this.daemon.counters.abandoned++;
         const status = clientLeft || !s.hasStarted() ? CLIENT_CLOSED_REQUEST : s.status;
-        this.accessQueue()?.addResponse(s, status, this.outputEnd(), false, stream.wireBytes);
+        this.accessQueue()?.addResponse(s, status, this.outputEnd(), false, stream.wireBytes, stream.headAt);
       }
       stream.responded = true;
       cycle.abandon();

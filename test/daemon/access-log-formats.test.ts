@@ -353,6 +353,17 @@ describe("AccessLog", () => {
     });
   });
 
+  test("a combined line is the common line, then the two quoted fields", () => {
+    const out: Record<string, string> = {};
+    for (const format of ["common", "combined"] as const) {
+      const log = new AccessLog((t) => (out[format] = t), { format });
+      log.log("10.0.0.1", "bob", 'GET http://h/"x" HTTP/1.1', 200, 7);
+      log.flush();
+    }
+    const untimed = (line: string) => line.replace(/\[[^\]]+\]/, "[T]");
+    expect(untimed(out.combined!)).toBe(`${untimed(out.common!).trimEnd()} "-" "-"\n`);
+  });
+
   test("a format it does not know is a TypeError naming the formats", () => {
     expect(() => new AccessLog("-", { format: "clf" as AccessLogFormat })).toThrow("access log format: common, combined, json");
   });

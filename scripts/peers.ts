@@ -61,6 +61,12 @@ export const PEERS = {
     usedFor: "interop: Python's hpack module encodes and decodes header blocks beside ours",
     file: "/usr/lib/python3/dist-packages/hpack/__init__.py",
   },
+  "python3-prometheus-client": {
+    command: "python3",
+    debianPackage: "python3-prometheus-client",
+    usedFor: "the metrics page parsed by Prometheus' own Python client (prometheus-parse.py)",
+    file: "/usr/lib/python3/dist-packages/prometheus_client/parser.py",
+  },
   openssl: { command: "openssl", debianPackage: "openssl", usedFor: "TLS: protocols and ciphers offered (s_client)" },
   testssl: {
     command: "testssl",

@@ -32,6 +32,8 @@ export interface Options {
   list: boolean;
   compress: boolean;
   rpc: string | null;
+  /** --metrics PATH: the Prometheus metrics page at PATH; null: none. */
+  metrics: string | null;
   /** --nats, repeatable: the URLs of one NATS cluster (empty: no bus). */
   nats: string[];
   /** --nats-creds FILE: a `.creds` file (JWT + NKey seed) presented to NATS; null: none. */
@@ -49,6 +51,10 @@ export interface Options {
   /** False with --no-http2: HTTP/1.x only (SPEC §11). */
   http2: boolean;
   help: boolean;
+  /** --config FILE: a JSON file of flags and sites (config-file.ts); null: none. */
+  config: string | null;
+  /** --version (-v): print the package's version and exit. */
+  version: boolean;
   /** --trust-proxy (repeatable): proxies whose PROXY header / forwarded headers name the client. */
   trustProxy: string[];
   /** --forwarded-header: the header the trusted proxies write the client into (needs --trust-proxy); null: X-Forwarded-For. */
@@ -83,6 +89,7 @@ const SPEC = {
   list: { type: "boolean" },
   compress: { type: "boolean" },
   rpc: { type: "string" },
+  metrics: { type: "string" },
   nats: { type: "string", multiple: true },
   "nats-creds": { type: "string" },
   "nats-ca": { type: "string" },
@@ -95,11 +102,25 @@ const SPEC = {
   hsts: { type: "string" },
   "no-http2": { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  config: { type: "string" },
+  version: { type: "boolean", short: "v" },
   "log-format": { type: "string" },
 } as const;
 
 /** Options whose value may be left out, and the value they then take. */
-const OPTIONAL_VALUE: Record<string, string> = { "--log": "-", "--cors": "*" };
+export const OPTIONAL_VALUE: Readonly<Record<string, string>> = { "--log": "-", "--cors": "*" };
+
+/**
+ * Each flag's name (without "--") and what it takes: a switch ("boolean"), one value ("string"),
+ * one value per use, repeatable ("multiple"), or a value that may be left out ("optional").
+ * What a config file's keys are checked against (config-file.ts).
+ */
+export const FLAG_TYPES: Readonly<Record<string, "boolean" | "string" | "multiple" | "optional">> = Object.fromEntries(
+  Object.entries(SPEC).map(([name, spec]) => [
+    name,
+    spec.type === "boolean" ? "boolean" : `--${name}` in OPTIONAL_VALUE ? "optional" : "multiple" in spec ? "multiple" : "string",
+  ]),
+);
 
 function isDirectory(path: string): boolean {
   try {
@@ -164,8 +185,11 @@ function natsTls(ca: string | undefined, cert: string | undefined, key: string |
   return tls;
 }
 
-/** Parses argv (without the runtime and script); throws a CliError for anything it cannot serve. */
-export function parseOptions(argv: string[]): Options {
+/**
+ * Parses argv (without the runtime and script); throws a CliError for anything it cannot serve.
+ * `defaultRoot` is the root when argv names none (a config file's).
+ */
+export function parseOptions(argv: string[], defaultRoot = "."): Options {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof SPEC; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: fillOptionalValues(argv), options: SPEC, allowPositionals: true, strict: true });
@@ -178,7 +202,7 @@ export function parseOptions(argv: string[]): Options {
   }
   const v = parsed.values;
   const o: Options = {
-    root: ".",
+    root: defaultRoot,
     port: 8000,
     host: v.host ?? "127.0.0.1",
     index: v.index ?? [],
@@ -199,6 +223,7 @@ export function parseOptions(argv: string[]): Options {
     list: v.list ?? false,
     compress: v.compress ?? false,
     rpc: null,
+    metrics: null,
     nats: [],
     natsCreds: null,
     natsTls: null,
@@ -208,6 +233,8 @@ export function parseOptions(argv: string[]): Options {
     hsts: null,
     http2: !(v["no-http2"] ?? false),
     help: v.help ?? false,
+    config: v.config ?? null,
+    version: v.version ?? false,
     trustProxy: v["trust-proxy"] ?? [],
     forwardedHeader: null,
     logFormat: "common",
@@ -237,6 +264,10 @@ export function parseOptions(argv: string[]): Options {
   if (v.rpc !== undefined) {
     if (!v.rpc.startsWith("/")) throw new CliError("--rpc takes a path such as /rpc");
     o.rpc = v.rpc;
+  }
+  if (v.metrics !== undefined) {
+    if (!v.metrics.startsWith("/")) throw new CliError("--metrics takes a path such as /metrics");
+    o.metrics = v.metrics;
   }
   // ── the bus (issue 21: a cluster, credentials) ──
   for (const url of v.nats ?? []) {

@@ -4,27 +4,30 @@
  * EchoServlet, Basic authentication, address lists, an access log, servlet plugins, and several
  * worker processes sharing the port. `npm start` runs it; `npm run build` compiles it to one file.
  */
-import { statSync } from "node:fs";
-import { CliError, parseOptions, type Options } from "./cli-options.ts";
+import { CliError, type Options } from "./cli-options.ts";
+import { configure, type Configured } from "./config-file.ts";
 import * as limits from "./entry/limits.ts";
 import * as rpc from "./entry/rpc.ts";
 import * as services from "./entry/services.ts";
 import * as testing from "./entry/testing.ts";
 import * as netsvc from "./index.ts";
+import { reloadOnHangup } from "./cli-reload.ts";
+import { protect, rootServer } from "./cli-root.ts";
 import {
   AccessLog,
-  credentialsMatcher,
   Dispatcher,
   EchoServlet,
-  FileServer,
   HttpDaemon,
   HttpServer,
+  MetricsServer,
   ModulePlugin,
   type AccessLogSink,
   type HttpSession,
 } from "./index.ts";
 import { RpcGateway } from "./entry/rpc.ts";
 import { Exchange } from "./entry/services.ts";
+
+import packageJson from "../package.json" with { type: "json" };
 
 /** First line a worker process prints once it listens. */
 const WORKER_READY = "netsvc: worker";
@@ -96,17 +99,15 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         answer (never on cleartext; needs --tls-cert)
   --no-http2            HTTP/1.x only: no h2 by ALPN, no h2c by prior knowledge
                         (HTTP/2 is on by default, beside HTTP/1.x on the same port)
+  --metrics PATH        Prometheus metrics at PATH (requests by method and status
+                        class, durations, bytes, connections); --auth covers it too
+  --config FILE         a JSON file of these flags (names without --, e.g. "port": 8080)
+                        and "sites": a root per host name (virtual hosts); flags given
+                        here come after the file's
   --help                this text
+  --version, -v         print the version and exit
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 function fail(message: string): never {
   console.error(`netsvc: ${message}\n(see netsvc --help)`);
@@ -140,25 +141,24 @@ class EchoServer extends HttpServer {
   }
 }
 
-/** Builds and starts the daemon for these options. */
-function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
-  if (!isDirectory(o.root)) fail(`${o.root} is not a directory`);
+/** Builds and starts the daemon for these options (and sites: virtual hosts, from --config). */
+function serve(c: Configured, reusePort: boolean, quiet: boolean): HttpDaemon {
+  const o = c.options;
   // Plugin files import "netsvc" and its subpaths: inside the compiled binary there is no
   // node_modules to find them in.
   ModulePlugin.provide("netsvc", netsvc);
   for (const [name, exports] of Object.entries({ services, rpc, limits, testing })) {
     ModulePlugin.provide(`netsvc/${name}`, exports);
   }
-  const files = new FileServer(o.root);
-  for (const name of o.index) files.index(name);
-  for (const ext of o.hide) files.hide(ext);
-  for (const [ext, type] of o.map) files.map(ext, type);
-  if (o.cache !== null) files.cacheControl(o.cache === 0 ? "no-cache" : `public, max-age=${o.cache}`);
-  if (o.cors !== null) files.cors(o.cors);
-  files.spa(o.spa).listing(o.list).compress(o.compress);
   const modules = new ModulePlugin();
-  for (const ext of o.plugin) files.plugin(ext, modules);
-  const servers: HttpServer[] = [files];
+  let made: ReturnType<typeof rootServer>;
+  try {
+    made = rootServer(c, modules);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const { root, files } = made;
+  const servers: HttpServer[] = files === null ? [] : [files];
   let daemon: HttpDaemon;
   try {
     daemon = new HttpDaemon(o.port, {
@@ -179,7 +179,7 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
   } catch (e) {
     fail((e as Error).message);
   }
-  daemon.attach("/", files);
+  daemon.attach("/", root);
   if (o.echo) {
     const echo = new EchoServer();
     servers.push(echo);
@@ -198,14 +198,16 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
       fail((e as Error).message);
     }
   }
-  if (o.auth) {
-    // Both fields compared in constant time, always: a wrong user costs what a wrong password does.
-    const matches = credentialsMatcher(...o.auth);
-    for (const server of servers) {
-      server.realm = "netsvc";
-      server.authorise = matches;
+  if (o.metrics) {
+    const page = new MetricsServer(daemon);
+    servers.push(page);
+    try {
+      daemon.attach(o.metrics, page);
+    } catch (e) {
+      fail((e as Error).message);
     }
   }
+  if (o.auth) for (const server of servers) protect(server, o.auth);
   try {
     daemon.start();
   } catch (e) {
@@ -217,25 +219,19 @@ function serve(o: Options, reusePort: boolean, quiet: boolean): HttpDaemon {
     if (code === "EADDRNOTAVAIL") fail(`${o.host} is not an address of this machine (--host)`);
     fail(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
   }
-  if (o.tls) reloadOnHangup(daemon);
+  reloadOnHangup(
+    { daemon, argv, started: c, modules, others: servers.filter((x) => x !== files) },
+    { info: console.log, error: console.error },
+  );
   if (quiet) {
     console.log(`${WORKER_READY} ${process.env.NETSVC_WORKER} on port ${daemon.port()}`);
   } else {
     const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-    console.log(`netsvc: serving ${files.directory()} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
+    const what = files === null ? `${c.sites.length} sites (${c.sites.map((x) => x.hosts[0]).join(", ")})` : files.directory();
+    console.log(`netsvc: serving ${what} at ${o.tls ? "https" : "http"}://${host}:${daemon.port()}/`);
     if (o.redirectHttp !== null) console.log(`netsvc: http://${host}:${daemon.redirectPort()}/ redirects to https`);
   }
   return daemon;
-}
-
-/** SIGHUP re-reads the certificates (SPEC §10); a bad one is reported and the old ones stay. */
-function reloadOnHangup(daemon: HttpDaemon): void {
-  process.on("SIGHUP", () => {
-    daemon.reloadTls().then(
-      () => console.log("netsvc: certificates reloaded"),
-      (e: unknown) => console.error(`netsvc: ${(e as Error).message}; the certificates in force are kept`),
-    );
-  });
 }
 
 /** Finds a free port for workers to share when --port 0 was asked for. */
@@ -349,11 +345,11 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
-  // Each worker re-reads the certificates itself.
-  if (o.tls)
-    process.on("SIGHUP", () => {
-      for (const w of workers) w.kill("SIGHUP");
-    });
+  // Each worker reloads in place (cli-reload.ts): no process is replaced, so no connection is
+  // closed under a client whose next request may already be on its way (RFC 9112 §9.3.1).
+  process.on("SIGHUP", () => {
+    for (const w of workers) w.kill("SIGHUP");
+  });
   const watch = async (n: number): Promise<void> => {
     const deaths: number[] = [];
     for (;;) {
@@ -385,15 +381,20 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-let options: Options;
+let configured: Configured;
 try {
-  options = parseOptions(argv);
+  configured = configure(argv);
 } catch (e) {
   if (!(e instanceof CliError)) throw e;
   fail(e.message);
 }
+const options = configured.options;
 if (options.help) {
   console.log(HELP);
+  process.exit(0);
+}
+if (options.version) {
+  console.log(`netsvc ${packageJson.version}`);
   process.exit(0);
 }
 if (options.workers > 1 && !process.env.NETSVC_WORKER) {
@@ -403,7 +404,7 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGINT");
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
-  serve(options, options.workers > 1 || worker !== undefined, worker !== undefined);
+  serve(configured, options.workers > 1 || worker !== undefined, worker !== undefined);
   if (worker !== undefined) followSupervisor(dispatcher, worker);
   if (options.nats.length > 0) {
     // In the background: the HTTP side serves at once; an unreachable NATS is one clear line,

@@ -15,6 +15,7 @@ export type { ForwardedHeader } from "./daemon/trusted-proxies.ts";
 export type { RedirectHttp, RedirectHttpOptions } from "./daemon/redirect-port.ts";
 export type { HstsOptions } from "./daemon/hsts.ts";
 export { Dispatcher, type ShutdownPhase } from "./daemon/dispatcher.ts";
+export { MetricsServer, type MetricsPage } from "./daemon/metrics-server.ts";
 export { AccessLog, type AccessLogFormat, type AccessLogOptions, type AccessLogSink } from "./daemon/access-log.ts";
 export type { DaemonStats } from "./daemon/stats.ts";
 export { HttpServer, type AuthDecision } from "./servers/http-server.ts";
@@ -51,5 +52,7 @@ export { FileServer, NOT_FOUND_PAGE, type PluginFactory, type PluginObject } fro
 export { FileServlet, type FileServeOptions, type FileVariant, type HeaderField } from "./servers/servlets/file-servlet.ts";
 export { DirectoryListingServlet } from "./servers/servlets/directory-listing-servlet.ts";
 export { ModulePlugin } from "./servers/module-plugin.ts";
+export { VirtualHosts } from "./servers/virtual-hosts.ts";
 export { WebSocketSession, type WsReadyState } from "./servers/websocket.ts";
 export type { UpgradeOptions } from "./servers/websocket-handshake.ts";
+export type { ClearCookieOptions, CookieOptions, CookieReadOptions } from "./servers/set-cookie.ts";

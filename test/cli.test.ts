@@ -18,6 +18,15 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+test("--version and -v print the package's version and exit 0", async () => {
+  const version = (await Bun.file("package.json").json()).version as string;
+  for (const flag of ["--version", "-v"]) {
+    const p = Bun.spawn([process.execPath, "src/cli.ts", flag], { stdout: "pipe" });
+    expect(await new Response(p.stdout).text()).toBe(`netsvc ${version}\n`);
+    expect(await p.exited).toBe(0);
+  }
+});
+
 test("--help prints the flags and exits 0", async () => {
   const p = Bun.spawn([process.execPath, "src/cli.ts", "--help"], { stdout: "pipe" });
   const text = await new Response(p.stdout).text();

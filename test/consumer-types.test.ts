@@ -30,6 +30,7 @@ const APP = `import { HttpDaemon, HttpServer, HttpServlet, type HttpSession, Rou
 import { RpcGateway } from "netsvc/rpc";
 import { Service, ServiceFailure, services } from "netsvc/services";
 import { ResponseRecorder } from "netsvc/testing";
+import { request } from "netsvc/testing";
 
 class Hello extends HttpServlet {
   override processRequest(): void {
@@ -73,6 +74,9 @@ rec.serve((s) => new Hello(s));
 const recorded: string = rec.text();
 console.log(recorded);
 
+const answered: Response = await request(daemon, new Request("http://x/hello/there"), { remoteAddress: "192.0.2.1" });
+console.log(await answered.text());
+
 /** Never called: each line must be a type error, so the declarations are really read. */
 export function misuse(): void {
   // @ts-expect-error: attach takes a path string
@@ -83,6 +87,8 @@ export function misuse(): void {
   new RpcGateway(42);
   // @ts-expect-error: a recorder serves a servlet made from the session, not a string
   rec.serve("Hello");
+  // @ts-expect-error: request() takes a fetch Request, not a URL
+  void request(daemon, "http://x/hello");
 }
 `;
 

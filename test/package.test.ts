@@ -81,8 +81,28 @@ test("npm pack → install in a fresh project → npx netsvc, bunx netsvc, impor
   ok(await run(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", tarball], project), "npm install");
   expect(readdirSync(join(project, "node_modules"))).toContain("bun"); // the peer dependency came along
   // Only the package's files are shipped: sources, their declarations (types/, written by
-  // prepack), the bin shim, docs, README.
-  expect(readdirSync(join(project, "node_modules", "netsvc")).sort()).toEqual(["README.md", "bin", "docs", "package.json", "src", "types"]);
+  // prepack), the bin shim, docs, the examples the docs tell users to run, README.
+  expect(readdirSync(join(project, "node_modules", "netsvc")).sort()).toEqual([
+    "README.md",
+    "bin",
+    "docs",
+    "examples",
+    "package.json",
+    "src",
+    "types",
+  ]);
+  // A shipped example runs from the installed package (its `netsvc` imports resolve to the package).
+  {
+    const example = spawnWithOutput([join(project, "node_modules", ".bin", "bun"), "node_modules/netsvc/examples/todo.ts", "0"], {
+      cwd: project,
+    });
+    try {
+      const todos = await fetch(`${await example.out.url()}todos`); // url(): …/api/
+      expect([todos.status, await todos.text()]).toEqual([200, "[]"]);
+    } finally {
+      example.child.kill("SIGKILL");
+    }
+  }
 
   const npx = ok(await run(["npx", "--no-install", "netsvc", "--help"], project), "npx netsvc --help");
   expect(npx).toContain("usage: netsvc [root] [options]");

@@ -5,6 +5,7 @@
  */
 import type { TrustedProxies } from "./trusted-proxies.ts";
 import type { Socket } from "bun";
+import type { CookieKeys } from "../servers/cookie-signing.ts";
 import { MountTable } from "../servers/mount-table.ts";
 import type { AccessLog } from "./access-log.ts";
 import { BufferPool } from "./buffer-pool.ts";
@@ -45,6 +46,8 @@ export class DaemonCore implements ConnectionHost {
   trustedProxies: TrustedProxies | null = null;
   /** Called once every connection has closed while stopping. */
   onAllClosed: (() => void) | null = null;
+  /** cookieSecrets (set by the daemon): what signs and verifies signed cookies; null without it. */
+  cookieKeys: CookieKeys | null = null;
 
   /** Connections half-closed by us and lingering (they do not count toward maxConnections). */
   private lingering = 0;

@@ -7,6 +7,7 @@
  * connection and never the reverse (as servers/request-channel.ts reverses the dependency
  * between a request and its transport).
  */
+import type { CookieKeys } from "../servers/cookie-signing.ts";
 import type { CyclePool } from "./cycle-pool.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { BufferPool } from "./buffer-pool.ts";
@@ -55,6 +56,8 @@ export interface DaemonResources {
   logError(message: string, error?: unknown): void;
   /** A 204 or 304 was given content, which was dropped: counted; the first one is logged. */
   contentDropped(status: number): void;
+  /** The cookieSecrets option, made into keys that sign and verify cookies; null when it is not given. */
+  readonly cookieKeys: CookieKeys | null;
 }
 
 /** What differs between a daemon's ports (PortProfile): a connection sees its own port's. */

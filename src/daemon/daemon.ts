@@ -4,13 +4,17 @@
  */
 import type { Socket, TCPSocketListenOptions, TCPSocketListener, TLSOptions } from "bun";
 import type { MountedServer } from "../servers/mount-table.ts";
+import { CookieKeys } from "../servers/cookie-signing.ts";
 import { AccessLog, type AccessLogSink } from "./access-log.ts";
 import { AddressFilter } from "./address-filter.ts";
 import { TrustedProxies, type ForwardedHeader } from "./trusted-proxies.ts";
 import { DaemonCore } from "./daemon-core.ts";
+import { metricsText } from "./metrics-text.ts";
+import { services } from "../services/registry.ts";
 import { HttpConnection } from "./http-connection.ts";
 import { SocketConnection } from "./socket-connection.ts";
 import { offeredProtocols, type Protocol } from "./protocols.ts";
+import type { DaemonResources, PortResources } from "./daemon-resources.ts";
 import { hstsLine, type HstsOptions } from "./hsts.ts";
 import { PortProfile } from "./port-profile.ts";
 import { redirectPort, type RedirectHttp, type RedirectPort } from "./redirect-port.ts";
@@ -82,6 +86,14 @@ export interface HttpDaemonOptions extends Limits {
    * either way. Default true; `false` (`--no-http2`): HTTP/1.x only.
    */
   http2?: boolean;
+  /**
+   * Secrets for signed cookies (SPEC §13: setCookie(…, { signed: true }), cookie(name, { signed:
+   * true })): the first signs, every one verifies, so a secret is rotated by putting a new one
+   * first and dropping the old one later. Each long and random (32 bytes from a CSPRNG). Checked
+   * when the daemon is created: a TypeError unless a non-empty array of non-empty strings.
+   * Default: none (signed cookies then throw an Error).
+   */
+  cookieSecrets?: readonly string[];
 }
 
 /** A listener's `data`: the daemon's core, and the port (main or redirect) its sockets arrive on. */
@@ -137,6 +149,18 @@ const tlsHandlers = {
 
 /** A TLS socket started on an accepted cleartext one (tls-after-proxy.ts): its connection exists already. */
 const upgradedTlsHandlers = { ...tlsHandlers, open() {} };
+
+/**
+ * What a transport without a socket needs of a daemon to serve a request as one of its
+ * connections would: netsvc/testing's request() (src/testing/). Module-internal, as
+ * sessionInternals is: netsvc does not export it, so a program cannot reach a daemon's insides.
+ */
+export interface DaemonInternals {
+  /** The daemon's shared resources (limits, counters, authorise, logs) and its main port's (routing, Date lines, TLS or not). */
+  host(daemon: HttpDaemon): { resources: DaemonResources; port: PortResources };
+}
+
+let internals: DaemonInternals | undefined;
 
 /** The HTTP daemon. */
 export class HttpDaemon {
@@ -202,6 +226,7 @@ export class HttpDaemon {
     if (header !== undefined && header !== "x-forwarded-for" && header !== "forwarded")
       throw new TypeError(`forwardedHeader: "x-forwarded-for" or "forwarded", not ${JSON.stringify(header)}`);
     if (options.trustProxy?.length) this.core.trustedProxies = new TrustedProxies(options.trustProxy, header);
+    if (options.cookieSecrets !== undefined) this.core.cookieKeys = new CookieKeys(options.cookieSecrets);
     if (this.certificates && this.core.trustedProxies) {
       // A proxy passing TLS through sends its PROXY header before the ClientHello: TLS starts after it.
       this.mainPort.tlsUpgrader = new TlsUpgrader(
@@ -224,6 +249,20 @@ export class HttpDaemon {
    */
   stats(): DaemonStats {
     return this.core.stats();
+  }
+
+  /**
+   * This daemon's counters as a page in the Prometheus text format (SPEC §14): responses by
+   * method and status class, a duration histogram, bytes in and out, open connections by
+   * activity, refusals and the expected conditions. A MetricsServer serves it; made when asked.
+   */
+  metrics(): string {
+    const connections = this.core.connections;
+    return metricsText({
+      counters: this.core.counters,
+      activities: () => Array.from(connections, (c) => c.activity()),
+      calls: services.callOutcomes.counts(),
+    });
   }
 
   /**
@@ -376,4 +415,11 @@ export class HttpDaemon {
     unregisterDaemon(this);
     this.stopped.resolve();
   }
+
+  static {
+    internals = { host: (d) => ({ resources: d.core, port: d.mainPort }) };
+  }
 }
+
+/** The framework's hold on a daemon (see DaemonInternals); not exported by netsvc. */
+export const daemonInternals: DaemonInternals = internals!;

@@ -130,6 +130,7 @@ export class H2Connection extends H2Streams implements ConnectionInput {
     if (this.reclaimPending) this.daemon.rescue(this);
     if (this.discardsInput(chunk)) return;
     this.turnClock = Date.now();
+    this.daemon.counters.metrics.bytesIn += chunk.length;
     if (this.idleListed) this.daemon.idle.remove(this);
     const pending = this.pending;
     if (pending.length > 0) {

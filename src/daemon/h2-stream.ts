@@ -19,6 +19,7 @@ import type { RequestHead } from "../parser/index.ts";
 import type { HeaderBlock } from "../parser/h2/header-block.ts";
 import type { ChannelAddresses, ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
 import type { RequestCycle } from "../servers/request-cycle.ts";
+import type { CookieKeys } from "../servers/cookie-signing.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { H2_STREAM_BUFFER, H2_STREAM_BUFFER_SPARES } from "./limits.ts";
 import { H2StreamOutput, type StreamSink } from "./h2-stream-output.ts";
@@ -71,6 +72,8 @@ export interface StreamHost {
   logError(message: string, error?: unknown): void;
   contentDropped(status: number): void;
   countServletAbort(): void;
+  /** The daemon's cookie keys (cookieSecrets); null without them. */
+  readonly cookieKeys: CookieKeys | null;
 }
 
 /** One stream of an HTTP/2 connection (see the file comment); pooled by the daemon (H2StreamPool). */
@@ -103,6 +106,8 @@ export class H2Stream implements RequestChannel, StreamSink {
   discarding = false;
   /** When the request's body must next show progress (ms, the daemon's clock); 0: no body is awaited. */
   bodyDeadline = 0;
+  /** When the request's head was parsed (ms, the connection's turn clock): its duration on the metrics page starts there. */
+  startMs = 0;
   /** The body did not come in time: the stream ends after its response (408 if none was begun). */
   bodyTimedOut = false;
   /** When the stream's send window last shut with output waiting (ms); reset as it is framed again. */
@@ -300,6 +305,11 @@ export class H2Stream implements RequestChannel, StreamSink {
     this.host.countServletAbort();
   }
 
+  /** The daemon's cookie keys, through the stream's connection (RequestChannel.cookieKeys). */
+  get cookieKeys(): CookieKeys | null {
+    return this.host.cookieKeys;
+  }
+
   // ── StreamSink (the queue's questions) ───────────────────────────────────────────────────────
 
   frameContent(bytes: Uint8Array, start: number, end: number): number {
@@ -431,4 +441,5 @@ const DETACHED_HOST: StreamHost = {
   logError() {},
   contentDropped() {},
   countServletAbort() {},
+  cookieKeys: null,
 };

@@ -23,7 +23,7 @@ import { H2Framer } from "./h2-framer.ts";
 import { StreamTable } from "./h2-stream-table.ts";
 import { type H2Stream, type StreamHost, STREAM_STATE_CLOSED, STREAM_STATE_HALF_CLOSED_LOCAL, STREAM_STATE_OPEN } from "./h2-stream.ts";
 import { H2_CONNECTION_WINDOW, H2_STREAM_WINDOW } from "./limits.ts";
-import { LINGERING, SocketConnection } from "./socket-connection.ts";
+import { type ConnectionState, LINGERING, SocketConnection } from "./socket-connection.ts";
 
 /** The connection's own frames are written in place here (the largest is our SETTINGS, 45 bytes). */
 const CONTROL_FRAME_BYTES = 64;
@@ -129,7 +129,14 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
    * The response is complete: its log line is made now (the request can still be read) and placed
    * when its END_STREAM is framed (then its place in the output and its bytes are known).
    */
+  /** An HTTP/2 connection, however many of its streams are open. */
+  activity(): ConnectionState {
+    return "http2";
+  }
+
   streamResponded(stream: H2Stream, exchange: ExchangeRecord): void {
+    const ms = (this.turnClock || Date.now()) - stream.startMs;
+    this.daemon.counters.metrics.responded(exchange.methodCode(), exchange.status, exchange.bytesSent, ms);
     stream.logLine = this.accessQueue()?.makeUnplaced(exchange, exchange.status, stream.headAt) ?? null;
   }
 
@@ -187,6 +194,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     // A JSON access line's duration runs from here to the response's last byte handed to the socket.
     if (this.daemon.accessLog?.timed) stream.headAt = performance.now();
     this.daemon.counters.requests++;
+    stream.startMs = this.turnClock || Date.now();
     stream.cycle = this.port.cycles.take(stream);
     if (!endsStream) stream.bodyDeadline = this.daemon.clock + this.daemon.limits.bodyIdleTimeoutMs;
     stream.cycle.begin();

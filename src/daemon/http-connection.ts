@@ -19,7 +19,7 @@ import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_BODY, DEADLINE_FIRST_BYTE, DEADLINE_HEAD, DEADLINE_KEEP_ALIVE, DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import type { ReaderEvents } from "./reader-events.ts";
 import { RequestReader } from "./request-reader.ts";
-import { CLOSED, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
+import { CLOSED, type ConnectionState, ENDED, LINGERING, OPEN, SocketConnection } from "./socket-connection.ts";
 import { handOverToHttp2 } from "./h2-takeover.ts";
 import { handOverToWebSocket } from "./ws-takeover.ts";
 import { protocolOf } from "./protocols.ts";
@@ -35,6 +35,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   protected readonly input: RequestReader;
   /** The framework's side of its requests: taken from the daemon's pool at a head, given back when idle. */
   private cycle: RequestCycle | null = null;
+  /** When the current request's head was parsed (ms, the turn clock): its duration on the metrics page starts there. */
+  private requestStartMs = 0;
   /** The peer is a trusted proxy (trustProxy): its PROXY header or forwarded headers name the client. */
   private peerTrusted = false;
   /** Over TLS: the handshake ended (either way), or the head timeout ended it. */
@@ -124,6 +126,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     const reader = this.input;
     if (!reader.hasRequest() || reader.isDiscarding()) return;
     reader.responded();
+    this.daemon.counters.metrics.responded(s.methodCode(), s.status, s.bytesSent, (this.turnClock || Date.now()) - this.requestStartMs);
     // Logged once its last byte reaches the socket, or as 499 if the client leaves first.
     this.accessQueue()?.addResponse(s, s.status, this.outputEnd(), true, s.bytesSent, this.headAt);
     if (!keepAlive || reader.isBodyTooLong()) {
@@ -262,6 +265,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     // A JSON access line's duration runs from here to the response's last byte handed to the socket.
     if (this.daemon.accessLog?.timed) this.headAt = performance.now();
     this.daemon.counters.requests++;
+    this.requestStartMs = this.turnClock || Date.now();
     (this.cycle ??= this.port.cycles.take(this)).begin();
   }
 
@@ -292,6 +296,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     if (this.reclaimPending) this.daemon.rescue(this);
     if (this.discardsInput(chunk)) return;
     this.turnClock = Date.now();
+    this.daemon.counters.metrics.bytesIn += chunk.length;
     this.input.receive(chunk);
     this.turnClock = 0;
     // Pipelined input piling up behind a pending response: let the kernel hold the rest.
@@ -424,6 +429,13 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   /** True once a request was read on this connection. */
   isReused(): boolean {
     return this.input.requests > 0;
+  }
+
+  /** Idle between requests, reading one (its head, or its body before an answer began), or writing its answer. */
+  activity(): ConnectionState {
+    const exchange = this.cycle?.exchange ?? null;
+    if (exchange === null) return this.input.buffered() > 0 ? "reading" : "idle";
+    return exchange.hasStarted() ? "writing" : "reading";
   }
 
   // ── requests ────────────────────────────────────────────────────────────────────────────

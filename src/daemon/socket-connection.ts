@@ -11,12 +11,21 @@
  * responses already sent to a reset caused by input it sent after them (nginx's lingering close).
  */
 import type { Socket } from "bun";
+import type { CookieKeys } from "../servers/cookie-signing.ts";
 import { AccessLogQueue } from "./access-log-queue.ts";
 import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
 import { Deadlines } from "./deadlines.ts";
 import { LINGER_MAX_BYTES } from "./limits.ts";
 import { OutputQueue } from "./output.ts";
 import type { TlsUpgrader } from "./tls-after-proxy.ts";
+
+/**
+ * A connection's activity on the metrics page: nginx's stub_status reading / writing / waiting
+ * (here "idle"), plus the protocols that are neither (an HTTP/2 connection carries many requests).
+ */
+export const CONNECTION_STATES = ["reading", "writing", "idle", "http2", "websocket"] as const;
+/** One of CONNECTION_STATES. */
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 // ── Lifecycle: it only moves forward. ────────────────────────────────────────────────────────
 /** Reading and answering requests. */
@@ -108,6 +117,8 @@ export abstract class SocketConnection implements IdleConnection {
   protected abstract resumeInput(): void;
   /** True once a request was read on this connection. */
   abstract isReused(): boolean;
+  /** What the connection is doing, for the metrics page (metrics-text.ts): one of CONNECTION_STATES. */
+  abstract activity(): ConnectionState;
   /** The connection joined the idle list: what it holds only for requests may go back. */
   protected abstract becameIdle(): void;
   /** Bun `data`: the chunk is valid only during the call. */
@@ -254,6 +265,11 @@ export abstract class SocketConnection implements IdleConnection {
   /** A servlet failed because its own signal aborted (its client left): expected, so only counted. */
   countServletAbort(): void {
     this.daemon.counters.servletAborts++;
+  }
+
+  /** The daemon's cookie keys (cookieSecrets) for the requests this connection carries; null without them. */
+  get cookieKeys(): CookieKeys | null {
+    return this.daemon.cookieKeys;
   }
 
   /** Bun `drain`: the socket takes more. */

@@ -5,6 +5,8 @@
  * that the daemon writes at most once per SUMMARY_INTERVAL_MS.
  */
 
+import { RequestMetrics } from "./request-metrics.ts";
+
 /** Expected conditions are summarised in the error log at most this often (ms). */
 export const SUMMARY_INTERVAL_MS = 60_000;
 
@@ -72,6 +74,8 @@ export interface DaemonStats {
 
 /** Mutable counters behind DaemonStats. */
 export class Counters {
+  /** Requests by method and status class, durations, bytes (the metrics page's; not in DaemonStats). */
+  readonly metrics = new RequestMetrics();
   accepted = 0;
   open = 0;
   refused = 0;

@@ -28,7 +28,16 @@ import type { FramedMessage, WsEndpoint, WsSettings, WsTransport } from "../serv
 import type { ConnectionHost, PortResources } from "./daemon-resources.ts";
 import { DEADLINE_LINGER, DEADLINE_SEND } from "./deadlines.ts";
 import { WS_MAX_PINGS_PER_SECOND } from "./limits.ts";
-import { CLOSED, CLOSING, ENDED, LINGERING, OPEN, SocketConnection, type ConnectionInput } from "./socket-connection.ts";
+import {
+  CLOSED,
+  CLOSING,
+  type ConnectionState,
+  ENDED,
+  LINGERING,
+  OPEN,
+  SocketConnection,
+  type ConnectionInput,
+} from "./socket-connection.ts";
 import { type WsMessageHandler, WsMessageReader } from "./ws-message-reader.ts";
 
 /** Frame heads and control frames are written here, then copied into the output queue (no allocation per frame). */
@@ -103,6 +112,11 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
   }
 
   /** A WebSocket never counts as a reused keep-alive connection to reclaim. */
+  /** A WebSocket, whatever it is doing. */
+  activity(): ConnectionState {
+    return "websocket";
+  }
+
   isReused(): boolean {
     return true;
   }

@@ -4,11 +4,11 @@
  * calls), the two codecs, the XML-RPC encode/decode functions and the bounded XML reader.
  * Re-exports only.
  */
-export { RpcGateway, mediaTypeOf, type RpcGatewayOptions, type RpcProtocol } from "../services/rpc-gateway.ts";
+export { RpcGateway, mediaTypeOf, type RpcGatewayOptions, type RpcProtocol, type RpcEndpoint } from "../services/rpc-gateway.ts";
 export type { RpcCodec, RpcAnswer, RpcStream, RpcOutput, Invoke } from "../services/rpc-codec.ts";
 export { jsonRpc, PARSE_ERROR, INVALID_REQUEST } from "../services/json-rpc.ts";
+export { xmlRpc } from "../services/xml-rpc-codec.ts";
 export {
-  xmlRpc,
   encodeCall,
   decodeCall,
   encodeResponse,

@@ -28,6 +28,9 @@ export const METHOD_CONNECT = 8;
 /** `TRACE` */
 export const METHOD_TRACE = 9;
 
+/** Each METHOD_* number's name, at its index ("OTHER" for METHOD_OTHER: every other method). */
+export const METHOD_NAMES: readonly string[] = ["OTHER", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
+
 /**
  * Whether a METHOD_* number names a method netsvc recognises (RFC 9110 §9.1): the eight methods
  * of RFC 9110 §9.3 and PATCH (RFC 5789) — exactly the methods the parser numbers, so this is

@@ -16,6 +16,7 @@ import { MultipartReader, type Part } from "./multipart.ts";
 import type { WebSocketSession } from "./websocket.ts";
 import type { UpgradeOptions } from "./websocket-handshake.ts";
 import { installSessionForwards, type FitsForwarder, type Same } from "./session-forwards.ts";
+import type { ClearCookieOptions, CookieOptions, CookieReadOptions } from "./set-cookie.ts";
 
 const utf8 = new TextDecoder();
 
@@ -125,6 +126,16 @@ export interface HttpServlet {
   upgrade(options?: UpgradeOptions): WebSocketSession | null;
   /** See HttpSession.eventStream: a text/event-stream response (SPEC §12). */
   eventStream(options?: EventStreamOptions): EventStream;
+
+  // ── cookies (SPEC §13) ────────────────────────────────────────────────────────────────────
+  /** See HttpSession.cookie: the request's cookie `name` as sent (`{ signed: true }`: verified), or undefined. */
+  cookie(name: string, options?: CookieReadOptions): string | undefined;
+  /** See HttpSession.cookies: every cookie of the request, name → value as sent. */
+  cookies(): Readonly<Record<string, string>>;
+  /** See HttpSession.setCookie: a Set-Cookie line for whichever response starts later. */
+  setCookie(name: string, value: string, options?: CookieOptions): void;
+  /** See HttpSession.clearCookie: an expired Set-Cookie for cookie `name`. */
+  clearCookie(name: string, options?: ClearCookieOptions): void;
 }
 
 /** Base class of servlets. */
@@ -318,6 +329,10 @@ const SESSION_FORWARDS: {
   whenDaemonStops: true,
   defer: true,
   eventStream: true,
+  cookie: true,
+  cookies: true,
+  setCookie: true,
+  clearCookie: true,
 };
 
 installSessionForwards(HttpServlet.prototype, Object.keys(SESSION_FORWARDS));

@@ -23,6 +23,16 @@ import type { RequestChannel } from "./request-channel.ts";
 import type { SessionOwner } from "./session-owner.ts";
 import { WS_MAX_BACKLOG, WS_MAX_MESSAGE } from "./limits.ts";
 import { WebSocketSession } from "./websocket.ts";
+import { cookieFields, type CookieJar, parseCookieHeader } from "./cookie-header.ts";
+import type { CookieKeys } from "./cookie-signing.ts";
+import {
+  type ClearCookieOptions,
+  type CookieOptions,
+  type CookieReadOptions,
+  cookieStageKey,
+  expiringOptions,
+  setCookieValue,
+} from "./set-cookie.ts";
 import { checkUpgradeOptions, type HandshakeRefusal, readHandshake, type UpgradeOptions } from "./websocket-handshake.ts";
 import type { WsSettings } from "./websocket-port.ts";
 
@@ -367,6 +377,66 @@ export class HttpSession extends HttpResponse {
     const reason = reasonPhrase(code);
     if (acceptsJson(this.header("accept"))) return { contentType: JSON_TYPE, body: errorJson(code, reason, message) };
     return { contentType: HTML_TYPE, body: errorPage(code, reason, messageHtml(message)) };
+  }
+
+  // ── cookies (SPEC §13; cookie-header.ts, set-cookie.ts, cookie-signing.ts) ──────────────────
+
+  /** The request's cookies, parsed when first asked for; null until then. */
+  private cookieJar: CookieJar | null = null;
+
+  /**
+   * The value of the request's cookie `name` as sent (DQUOTEs around it dropped, never
+   * percent-decoded), or undefined; the first one when the name comes twice. `{ signed: true }`:
+   * only a value set with `signed` whose signature one of the daemon's cookieSecrets verifies,
+   * without its signature; undefined for any other (unsigned, tampered, signed by a dropped secret).
+   * Throws an Error for `signed` when the daemon has no cookieSecrets.
+   */
+  cookie(name: string, options?: CookieReadOptions): string | undefined {
+    if (options?.signed !== true) return this.cookies()[name];
+    const keys = this.cookieKeys("cookie");
+    const value = this.cookies()[name];
+    return value === undefined ? undefined : keys.verify(name, value);
+  }
+
+  /**
+   * Every cookie of the request, name → value as sent (signed ones with their signature), read
+   * lazily from the Cookie header(s) once per request and never throwing on a malformed one (see
+   * cookie-header.ts). A frozen record without prototype: `cookies().theme`, `Object.entries()`.
+   */
+  cookies(): Readonly<Record<string, string>> {
+    return (this.cookieJar ??= parseCookieHeader(cookieFields(this.head, this.bytes)));
+  }
+
+  /**
+   * Sets cookie `name` to `value` with whichever response starts later: a `Set-Cookie` line, one
+   * per cookie (a cookie is its name, path and domain: setting it again, or clearing it, replaces
+   * the earlier line). `value` is sent as given and must be cookie-octets (RFC 6265bis §4.1.1):
+   * encode it first if it may hold anything else. Path is "/" unless given. Throws a TypeError
+   * for a cookie a browser would reject (see set-cookie.ts: a name that is not a token, a value
+   * that is not cookie-octets, SameSite=None or partitioned without secure, a `__Secure-` or
+   * `__Host-` name without what its prefix promises, an oversized cookie), and an Error for
+   * `signed` when the daemon has no cookieSecrets. Ignored once the response has started.
+   */
+  setCookie(name: string, value: string, options: CookieOptions = {}): void {
+    if (this.phase !== NONE) return;
+    const field = setCookieValue(name, value, options, this.connection.cookieKeys ?? null);
+    this.stageHeader(cookieStageKey(name, options), "Set-Cookie", field);
+  }
+
+  /**
+   * Tells the browser to drop cookie `name` set with this path (default "/") and domain: an
+   * expired Set-Cookie (Max-Age=0), Secure added when its prefix or partitioning needs it.
+   * Replaces a setCookie() of the same cookie in this response. Ignored once the response has started.
+   */
+  clearCookie(name: string, options: ClearCookieOptions = {}): void {
+    this.setCookie(name, "", expiringOptions(name, options));
+  }
+
+  /** The daemon's cookie keys; an Error naming `what` asked when it has no cookieSecrets. */
+  private cookieKeys(what: string): CookieKeys {
+    const keys = this.connection.cookieKeys ?? null;
+    if (keys === null) throw new Error(`${what}(): signed cookies need the daemon's cookieSecrets option`);
+    return keys;
   }
 }
 

@@ -31,3 +31,23 @@ export const EVENT_STREAM_SLOW_MS = 5_000;
  * whatever the time (a fast publisher would otherwise fill memory within EVENT_STREAM_SLOW_MS).
  */
 export const EVENT_STREAM_MAX_BACKLOG = 1024 * 1024;
+
+/**
+ * Cookie pairs read from a request's Cookie header(s) at most (cookie-header.ts): the rest are
+ * ignored, never an error. Browsers keep about 180 cookies per domain (RFC 6265bis §5.7: at least
+ * 50), so a legitimate header stays well under it; a crafted one costs at most this many strings.
+ */
+export const MAX_COOKIE_PAIRS = 256;
+/**
+ * Characters of the Cookie header(s) read at most: a pair that does not end within them is
+ * ignored whole (never cut into a wrong value). Above the default head limit (16 KiB), so it bounds
+ * only a daemon whose maxHead was raised.
+ */
+export const MAX_COOKIE_HEADER = 64 * 1024;
+/**
+ * RFC 6265bis §5.7: a user agent ignores a cookie whose name and value together exceed this
+ * (octets), so setCookie() refuses one with a TypeError instead of sending it to be dropped.
+ */
+export const MAX_COOKIE_NAME_VALUE = 4096;
+/** RFC 6265bis §5.7: a user agent ignores an attribute value (Path, Domain) longer than this (octets); setCookie() refuses it. */
+export const MAX_COOKIE_ATTRIBUTE = 1024;

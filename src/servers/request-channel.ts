@@ -25,6 +25,7 @@
  */
 import type { RequestHead } from "../parser/index.ts";
 import type { ChannelAddresses } from "./channel-addresses.ts";
+import type { CookieKeys } from "./cookie-signing.ts";
 import type { WsEndpoint, WsSettings, WsTransport } from "./websocket-port.ts";
 
 export type { ChannelAddresses };
@@ -61,6 +62,8 @@ export interface ExchangeRecord {
   /** The login that passed authentication, "" without one. */
   remoteUser(): string;
   requestMethod(): string;
+  /** The method as a parser METHOD_* number (METHOD_OTHER for the rest). */
+  methodCode(): number;
   url(): string;
   protocolVersion(): string;
   /** A request field's value (case-insensitive name; repeated fields joined with ", "), or null: the access log's Referer and User-Agent. */
@@ -130,4 +133,9 @@ export interface RequestChannel extends ChannelAddresses {
    * left): expected, so counted (DaemonStats.servletAborts) and never logged.
    */
   countServletAbort(): void;
+  /**
+   * The daemon's cookie secrets (HttpDaemonOptions.cookieSecrets), which sign and verify signed
+   * cookies; null or absent when it has none (a transport that carries no daemon's requests).
+   */
+  readonly cookieKeys?: CookieKeys | null;
 }

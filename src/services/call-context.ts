@@ -31,6 +31,11 @@ export interface CallContext {
 export interface ExportOptions {
   /** Pass a CallContext as the first argument. Default false (the method gets the parameters only). */
   context?: boolean;
+  /**
+   * What the method does, for a human: XML-RPC's `system.methodHelp` answers it (RpcGateway).
+   * Default "" (no description). Never sent with calls, never announced on the bus.
+   */
+  description?: string;
 }
 
 /** @internal an exported method as the registry runs it. */
@@ -39,4 +44,6 @@ export interface ExportedMethod {
   readonly fn: (...args: unknown[]) => unknown;
   /** True: it takes a CallContext before the parameters. */
   readonly context: boolean;
+  /** ExportOptions.description ("" when none). */
+  readonly description: string;
 }

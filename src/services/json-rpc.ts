@@ -191,6 +191,7 @@ function batchAnswer(doc: unknown[], invoke: Invoke): RpcAnswer | RpcStream {
 export const jsonRpc: RpcCodec = {
   protocol: "json-rpc",
   mediaType: JSON_MEDIA_TYPE,
+  systemMethods: false,
   accepts: (mediaType) => mediaType === JSON_MEDIA_TYPE,
   answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer> | RpcStream {
     let doc: unknown;

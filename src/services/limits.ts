@@ -6,20 +6,28 @@
 /** Largest RPC request body by default (bytes) → 413; same as the daemon's default body limit. */
 export const RPC_MAX_BODY = 1024 * 1024;
 /**
- * JSON-RPC: most members (calls and notifications) in one batch → one -32600 error with HTTP 413,
+ * Most members (calls and notifications) in one JSON-RPC batch → one -32600 error with HTTP 413,
  * and no call runs (RFC 9110 §15.5.14: the content is larger than the server is willing to
- * process). Bounds the calls one request can make and the answer it can ask for.
+ * process); most calls in one XML-RPC `system.multicall` → one -32600 fault (HTTP 200, where
+ * XML-RPC clients read faults), and no call runs. Bounds the calls one request can make and the
+ * answer it can ask for.
  */
 export const RPC_MAX_BATCH = 1000;
 /**
- * JSON-RPC: most calls of one batch started and not yet answered at once. The rest wait their
+ * RpcGateway with `endpoint: "single"`: longest `service.method` name looked up (characters);
+ * a longer one is answered as an unknown method without a lookup. Bounds the search for the
+ * service part (one registry lookup per dot, longest first).
+ */
+export const RPC_QUALIFIED_NAME_MAX = 256;
+/**
+ * Most calls of one JSON-RPC batch or XML-RPC multicall started and not yet answered at once. The rest wait their
  * turn, so one request cannot queue a thousand bus calls ahead of other clients' calls; and a
  * member is started only when the answers before it have been handed to the connection, so a
  * client that does not read stops its batch (the answer waits on drained()).
  */
 export const RPC_BATCH_CONCURRENCY = 16;
 /**
- * JSON-RPC: a batch's answer is handed to the connection in pieces of about this many characters
+ * A batch's (or multicall's) answer is handed to the connection in pieces of about this many characters
  * (not one write per member); an answer that is complete before reaching it goes out whole with
  * its Content-Length. Well under the daemon's output high-water mark (64 KiB).
  */

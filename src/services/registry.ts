@@ -13,6 +13,7 @@ import { type Caller, type CallerSource, callerOf, LOCAL_CALLER } from "./caller
 import { setDefaultReportSource, type ReportSource } from "../servers/report-source.ts";
 import { ReportHub, type ReportStats, type ReportSubscriber } from "./reports.ts";
 import type { ServiceValue } from "./values.ts";
+import { CallOutcomes } from "./call-outcomes.ts";
 import {
   CALL_ABORTED,
   CALL_TIMED_OUT,
@@ -195,6 +196,19 @@ export class ServiceRegistry implements ReportSource {
     return [...s].sort();
   }
 
+  /**
+   * The description a local instance of `name` gave method `method` when exporting it (""
+   * when it gave none), or undefined when no local instance exports it (a service in another
+   * process: its methods are not announced, so nothing is known of them here).
+   */
+  localMethodHelp(name: string, method: string): string | undefined {
+    for (const ep of this.local.get(name) ?? []) {
+      const m = ep.exported(method);
+      if (m) return m.description;
+    }
+    return undefined;
+  }
+
   /** True when a service of that name exists here or elsewhere. */
   has(name: string): boolean {
     return this.local.has(name) || this.remote.has(name);
@@ -318,6 +332,33 @@ export class ServiceRegistry implements ReportSource {
     signal: SignalSource,
     caller: CallerSource = LOCAL_CALLER,
     localOnly = false,
+  ): unknown {
+    // A call answered for another process (localOnly) is counted there, by its caller.
+    if (localOnly) return this.dispatch(name, method, params, timeoutMs, signal, caller, true);
+    let result: unknown;
+    try {
+      result = this.dispatch(name, method, params, timeoutMs, signal, caller, false);
+    } catch (e) {
+      this.callOutcomes.failed(e);
+      throw e;
+    }
+    if (isThenable(result)) (result as Promise<unknown>).then(this.callOutcomes.succeeded, this.callOutcomes.failed);
+    else this.callOutcomes.ok++;
+    return result;
+  }
+
+  /** Outcomes of the calls made through this registry (the metrics page's service calls). */
+  readonly callOutcomes = new CallOutcomes();
+
+  /** callFast() without the counting. */
+  private dispatch(
+    name: string,
+    method: string,
+    params: unknown[],
+    timeoutMs: number,
+    signal: SignalSource,
+    caller: CallerSource,
+    localOnly: boolean,
   ): unknown {
     if (this.local.has(name)) {
       const m = this.methodOf(name, method);

@@ -56,6 +56,12 @@ export interface RpcCodec {
   readonly protocol: string;
   /** Media type of its requests and responses (named in the 415 message). */
   readonly mediaType: string;
+  /**
+   * True when the protocol has XML-RPC's `system.*` conventions: the gateway then answers
+   * `system.listMethods`, `system.methodHelp` and `system.methodSignature` itself
+   * (system-methods.ts), and the codec `system.multicall`. Default false.
+   */
+  readonly systemMethods?: boolean;
   /** True when requests of this media type (lower case, parameters removed) are this protocol's. */
   accepts(mediaType: string): boolean;
   /**

@@ -1,7 +1,11 @@
 /**
  * RpcGateway: a server object that exposes services over HTTP (SPEC §8.3, OSE's RPC gateway).
  * `daemon.attach("/service", new RpcGateway("web-services"))`: `POST /service/<name>` calls
- * service `<name>` when it belongs to the group (`""`: every service), local or remote.
+ * service `<name>` when it belongs to the group (`""`: every service), local or remote. With
+ * `endpoint: "single"` (XML-RPC's convention: one `/RPC2`) the gateway answers at its own path
+ * only and calls are named `service.method` (qualified-name.ts); an unknown service is then an
+ * unknown method (-32601), not a 404. XML-RPC's `system.*` methods are answered on both kinds
+ * of endpoint (system-methods.ts; `system.multicall`: the codec's).
  *
  * HTTP rules, checked in this order before the body is read: a method the server does not
  * recognise → 501, another method than POST → 405 with `Allow: POST` (RFC 9110 §9.1, §15.6.2,
@@ -27,18 +31,31 @@ import { HttpServlet } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
 import { jsonRpc } from "./json-rpc.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, services, type ServiceRegistry } from "./registry.ts";
-import { isStream, type RpcAnswer, type RpcCodec } from "./rpc-codec.ts";
+import { type Invoke, isStream, type RpcAnswer, type RpcCodec } from "./rpc-codec.ts";
+import { splitQualified, unknownQualifiedName } from "./qualified-name.ts";
 import { SERVICE_NAME } from "./service.ts";
 import { ServletOutput } from "./servlet-output.ts";
-import { xmlRpc } from "./xml-rpc.ts";
+import { introspect, isIntrospection, type MethodScope } from "./system-methods.ts";
+import { xmlRpc } from "./xml-rpc-codec.ts";
 
 /** Protocols of the gateway. */
 export type RpcProtocol = "json-rpc" | "xml-rpc";
+
+/**
+ * Where a gateway takes calls: "per-service", at `<path>/<service>` with the service's own method
+ * names; or "single", at `<path>` itself with `service.method` names (XML-RPC's `/RPC2`).
+ */
+export type RpcEndpoint = "per-service" | "single";
 
 /** Options of an RpcGateway. */
 export interface RpcGatewayOptions {
   /** Default "json-rpc" (`application/json`); "xml-rpc" takes `text/xml`. */
   protocol?: RpcProtocol;
+  /**
+   * Default "per-service": `POST <path>/<service>`, method names as the service exports them;
+   * "single": `POST <path>`, methods named `service.method` (any other path below it → 404).
+   */
+  endpoint?: RpcEndpoint;
   /** Largest request body (bytes) → 413 beyond. Default RPC_MAX_BODY (1 MiB). */
   maxBody?: number;
   /** Bound of each call (ms). Default DEFAULT_CALL_TIMEOUT_MS. */
@@ -61,6 +78,8 @@ export class RpcGateway extends HttpServer {
   /** The protocol's codec. */
   readonly codec: RpcCodec;
   /** See RpcGatewayOptions. */
+  readonly endpoint: RpcEndpoint;
+  /** See RpcGatewayOptions. */
   readonly maxBody: number;
   /** See RpcGatewayOptions. */
   readonly timeoutMs: number;
@@ -74,6 +93,7 @@ export class RpcGateway extends HttpServer {
   ) {
     super();
     this.codec = options.protocol === "xml-rpc" ? xmlRpc : jsonRpc;
+    this.endpoint = options.endpoint ?? "per-service";
     this.maxBody = options.maxBody ?? RPC_MAX_BODY;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.registry = options.registry ?? services;
@@ -114,9 +134,12 @@ class RpcServlet extends HttpServlet {
       return this.sendDocument(405, TEXT, "405 Method Not Allowed: RPC calls are POST requests\n", ALLOW_POST);
     }
     const name = this.servletPath();
-    // Membership first (a Map lookup); the name check guards the NATS subject a remote call uses.
-    if (!g.registry.isMember(name, g.group) || !SERVICE_NAME.test(name))
+    if (g.endpoint === "single") {
+      if (name !== "") return this.sendDocument(404, TEXT, "404 Not Found: calls go to the endpoint itself, named service.method\n");
+    } else if (!g.registry.isMember(name, g.group) || !SERVICE_NAME.test(name)) {
+      // Membership first (a Map lookup); the name check guards the NATS subject a remote call uses.
       return this.sendDocument(404, TEXT, "404 Not Found: no such service here\n");
+    }
     // The usual Content-Type is compared in place; anything else is parsed (parameters, case).
     if (!this.headerIs("content-type", g.codec.mediaType) && !g.codec.accepts(mediaTypeOf(this.contentType()))) {
       return this.sendDocument(
@@ -153,14 +176,36 @@ class RpcServlet extends HttpServlet {
   }
 
   private answer(body: Uint8Array): void {
-    const g = this.gateway;
-    const name = this.name;
-    const signal = () => this.signal;
-    const caller = () => (this.httpCaller ??= makeCaller("http", this.clientHost(), this.remoteUser()));
-    const a = g.codec.answer(body, (method, params) => g.registry.callFast(name, method, params, g.timeoutMs, signal, caller));
+    const a = this.gateway.codec.answer(body, this.invoker());
     if (a instanceof Promise) a.then((x) => this.send(x));
     else if (isStream(a)) a.writeTo(new ServletOutput(this, a.status, a.contentType));
     else this.send(a);
+  }
+
+  /**
+   * How the request's calls are made: to the endpoint's service, or (single endpoint) to the
+   * service a `service.method` name names; the introspection methods first when the protocol has
+   * them.
+   */
+  private invoker(): Invoke {
+    const g = this.gateway;
+    const signal = () => this.signal;
+    const caller = () => (this.httpCaller ??= makeCaller("http", this.clientHost(), this.remoteUser()));
+    let invoke: Invoke;
+    if (g.endpoint === "single") {
+      invoke = (method, params) => {
+        const q = splitQualified(g.registry, g.group, method);
+        if (!q) throw unknownQualifiedName();
+        return g.registry.callFast(q.service, q.method, params, g.timeoutMs, signal, caller);
+      };
+    } else {
+      const name = this.name;
+      invoke = (method, params) => g.registry.callFast(name, method, params, g.timeoutMs, signal, caller);
+    }
+    if (!g.codec.systemMethods) return invoke;
+    const call = invoke;
+    const scope: MethodScope = { registry: g.registry, group: g.group, service: g.endpoint === "single" ? null : this.name };
+    return (method, params) => (isIntrospection(method) ? introspect(method, params, scope) : call(method, params));
   }
 
   private send(a: RpcAnswer): void {

@@ -35,10 +35,15 @@ export class Service implements LocalEndpoint {
    * Exports `fn` (bound to this service) as `name`; default: the function's own name. With
    * `options.context` the method receives a CallContext before the call's parameters (its `signal`
    * tells it the caller gave up); without it, nothing extra is passed or allocated per call.
+   * `options.description` says what the method does (XML-RPC's `system.methodHelp`).
    */
   exportMethod(fn: (...args: never[]) => unknown, name: string = fn.name, options: ExportOptions = {}): void {
     if (!name) throw new TypeError("exportMethod needs a name for an anonymous function");
-    this.methods.set(name, { fn: (fn as (...args: unknown[]) => unknown).bind(this), context: options.context === true });
+    this.methods.set(name, {
+      fn: (fn as (...args: unknown[]) => unknown).bind(this),
+      context: options.context === true,
+      description: options.description ?? "",
+    });
   }
 
   /** Joins group `g` (announced at once). */

@@ -8,14 +8,13 @@
  * A ServiceFailure becomes a fault `{faultCode: error, faultString: "origin -- description"}`
  * with `\n\n` and the details appended when there are any.
  *
- * The request is read by xml-lite.ts (no DTD, no entities, bounded depth and size). A body that is
- * not a well-formed methodCall is answered 400 in plain text naming the problem; the gateway's
- * body limit answers 413 before any parsing.
+ * The request is read by xml-lite.ts (no DTD, no entities, bounded depth and size). The gateway's
+ * codec (what it answers, system.multicall included) is xml-rpc-codec.ts; this file is the
+ * encoding both sides share (RemoteService is the client).
  */
-import { plainAnswer, type Invoke, type RpcAnswer, type RpcCodec } from "./rpc-codec.ts";
-import { isThenable } from "./registry.ts";
+import type { RpcAnswer } from "./rpc-codec.ts";
 import { INTERNAL_ERROR, ServiceFailure } from "./service-failure.ts";
-import { XmlError, parseXml, type XmlElement } from "./xml-lite.ts";
+import { parseXml, type XmlElement } from "./xml-lite.ts";
 
 /** Media type of XML-RPC requests and responses. */
 export const XML_MEDIA_TYPE = "text/xml";
@@ -186,10 +185,17 @@ export function encodeResponse(value: unknown): string {
   return out.join("");
 }
 
-/** Encodes a fault for a failure, as SPEC §8.3 spells faultString. */
+/** A failure as a fault struct: `{faultCode: error, faultString: "origin -- description"}` (SPEC §8.3), details after a blank line. */
+export function faultStruct(f: ServiceFailure): { faultCode: number; faultString: string } {
+  return {
+    faultCode: f.error,
+    faultString: `${f.origin}${FAULT_SEPARATOR}${f.description}${f.details ? DETAILS_SEPARATOR + f.details : ""}`,
+  };
+}
+
+/** Encodes a fault for a failure (see faultStruct). */
 export function encodeFault(f: ServiceFailure): string {
-  const faultString = `${f.origin}${FAULT_SEPARATOR}${f.description}${f.details ? DETAILS_SEPARATOR + f.details : ""}`;
-  return `<?xml version="1.0"?><methodResponse><fault>${encodeValue({ faultCode: f.error, faultString }).join("")}</fault></methodResponse>`;
+  return `<?xml version="1.0"?><methodResponse><fault>${encodeValue(faultStruct(f)).join("")}</fault></methodResponse>`;
 }
 
 /** Decodes a methodResponse (the client side): its value, or the fault as a ServiceFailure (thrown). */
@@ -212,43 +218,17 @@ export function decodeResponse(text: string): unknown {
   return params[0];
 }
 
-function xmlAnswer(body: string): RpcAnswer {
+/** What a codec answers for a thrown `e`: a ServiceFailure as it is, anything else an internal error (never its text). */
+export function failureOfThrow(e: unknown): ServiceFailure {
+  return e instanceof ServiceFailure ? e : new ServiceFailure(INTERNAL_ERROR, "internal error", "netsvc");
+}
+
+/** The failure of a result XML-RPC cannot carry (NaN, a function…): says why, from the framework. */
+export function unencodableFailure(e: unknown): ServiceFailure {
+  return new ServiceFailure(INTERNAL_ERROR, e instanceof XmlRpcError ? e.message : "the result cannot be encoded", "netsvc");
+}
+
+/** An XML-RPC answer of the gateway: faults too travel with HTTP 200, as the specification says. */
+export function xmlAnswer(body: string): RpcAnswer {
   return { status: 200, contentType: XML_MEDIA_TYPE, body };
 }
-
-function faultAnswer(e: unknown): RpcAnswer {
-  return xmlAnswer(encodeFault(e instanceof ServiceFailure ? e : new ServiceFailure(INTERNAL_ERROR, "internal error", "netsvc")));
-}
-
-function resultAnswer(v: unknown): RpcAnswer {
-  try {
-    return xmlAnswer(encodeResponse(v));
-  } catch (e) {
-    return xmlAnswer(
-      encodeFault(new ServiceFailure(INTERNAL_ERROR, e instanceof XmlRpcError ? e.message : "the result cannot be encoded", "netsvc")),
-    );
-  }
-}
-
-/** The XML-RPC codec. */
-export const xmlRpc: RpcCodec = {
-  protocol: "xml-rpc",
-  mediaType: XML_MEDIA_TYPE,
-  accepts: (t) => t === XML_MEDIA_TYPE || t === "application/xml",
-  answer(body: Uint8Array, invoke: Invoke): RpcAnswer | Promise<RpcAnswer> {
-    let call: { method: string; params: unknown[] };
-    try {
-      call = decodeCall(body);
-    } catch (e) {
-      if (e instanceof XmlError || e instanceof XmlRpcError) return plainAnswer(400, `400 Bad Request: ${e.message}`);
-      return plainAnswer(400, "400 Bad Request: the body is not UTF-8 XML");
-    }
-    let out: unknown;
-    try {
-      out = invoke(call.method, call.params);
-    } catch (e) {
-      return faultAnswer(e);
-    }
-    return isThenable(out) ? Promise.resolve(out).then(resultAnswer, faultAnswer) : resultAnswer(out);
-  },
-};

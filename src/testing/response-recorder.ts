@@ -8,6 +8,7 @@
  */
 import { type ByteWriter, OutputQueue } from "../daemon/output.ts";
 import { RequestHead, parseHead } from "../parser/index.ts";
+import { CookieKeys } from "../servers/cookie-signing.ts";
 import { HttpServer } from "../servers/http-server.ts";
 import type { HttpServlet } from "../servers/http-servlet.ts";
 import type { HttpSession } from "../servers/http-session.ts";
@@ -174,6 +175,14 @@ export class ResponseRecorder implements RequestChannel {
   }
   countServletAbort(): void {
     this.servletAborts++;
+  }
+  /** What signs and verifies signed cookies here: none until useCookieSecrets(). */
+  cookieKeys: CookieKeys | null = null;
+
+  /** Signed cookies are signed and verified with `secrets`, as by a daemon's cookieSecrets option (checked the same way). */
+  useCookieSecrets(secrets: readonly string[]): this {
+    this.cookieKeys = new CookieKeys(secrets);
+    return this;
   }
 
   // ── the record ────────────────────────────────────────────────────────────────────────────

@@ -32,6 +32,9 @@ test("dist/netsvc alone in an empty directory: file, plugin, reload on edit", as
   const child = { proc: null as ReturnType<typeof Bun.spawn> | null };
   try {
     copyFileSync("dist/netsvc", join(dir, "netsvc"));
+    // The version is the package's, carried inside the binary (no package.json beside it).
+    const version = Bun.spawnSync(["./netsvc", "--version"], { cwd: dir });
+    expect([version.exitCode, version.stdout.toString()]).toEqual([0, `netsvc ${(await Bun.file("package.json").json()).version}\n`]);
     writeFileSync(join(dir, "index.html"), "<h1>binary</h1>");
     writeFileSync(join(dir, "hello.ts"), servletSource("hello"));
     const { child: proc, out } = spawnWithOutput(["./netsvc", "--port", "0", "--plugin", ".ts"], { cwd: dir });

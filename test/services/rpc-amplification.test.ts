@@ -31,6 +31,7 @@ function setUp() {
   return startDaemon({
     "/rpc": new RpcGateway("", { registry: r, timeoutMs: TIMEOUT_MS }),
     "/RPC2": new RpcGateway("", { registry: r, protocol: "xml-rpc", timeoutMs: TIMEOUT_MS }),
+    "/single": new RpcGateway("", { registry: r, protocol: "xml-rpc", endpoint: "single", timeoutMs: TIMEOUT_MS }),
   });
 }
 
@@ -88,7 +89,14 @@ const JSON_SHAPES: [string, Uint8Array][] = [
   ["100,000 numbers (over the limit)", bytes(batchOf("1", 100_000))],
 ];
 
-/** XML-RPC bodies (no batches: one call, one answer). */
+const xmlCall = (method: string, params = "") => `<methodCall><methodName>${method}</methodName>${params}</methodCall>`;
+/** A system.multicall of `members` (each a `<value>`). */
+const multicallOf = (members: string) =>
+  xmlCall("system.multicall", `<params><param><value><array><data>${members}</data></array></value></param></params>`);
+/** The smallest member that is called: a struct with a one-letter methodName and no params. */
+const member = (method: string) => `<value><struct><member><name>methodName</name><value>${method}</value></member></struct></value>`;
+
+/** XML-RPC bodies: single calls, the introspection methods, multicalls. */
 const XML_SHAPES: [string, Uint8Array][] = [
   ["not XML", bytes("x")],
   ["an empty body", bytes("")],
@@ -104,6 +112,28 @@ const XML_SHAPES: [string, Uint8Array][] = [
   ["a stray throw", bytes("<methodCall><methodName>broken</methodName></methodCall>")],
   ["a timeout", bytes("<methodCall><methodName>never</methodName></methodCall>")],
   ["a null result (framing only)", bytes("<methodCall><methodName>nothing</methodName></methodCall>")],
+  ["methodHelp without a name", bytes(xmlCall("system.methodHelp"))],
+  ["methodHelp of an unknown method", bytes(xmlCall("system.methodHelp", "<params><param><value>x</value></param></params>"))],
+  ["methodSignature of an unknown method", bytes(xmlCall("system.methodSignature", "<params><param><value>x</value></param></params>"))],
+  ["a multicall without params", bytes(xmlCall("system.multicall"))],
+  ["an empty multicall (framing only)", bytes(multicallOf(""))],
+  [`a multicall of ${RPC_MAX_BATCH} empty values`, bytes(multicallOf("<value/>".repeat(RPC_MAX_BATCH)))],
+  [`a multicall of ${RPC_MAX_BATCH} empty structs`, bytes(multicallOf("<value><struct/></value>".repeat(RPC_MAX_BATCH)))],
+  [`a multicall of ${RPC_MAX_BATCH} nested multicalls`, bytes(multicallOf(member("system.multicall").repeat(RPC_MAX_BATCH)))],
+  [`a multicall of ${RPC_MAX_BATCH} unknown methods`, bytes(multicallOf(member("x").repeat(RPC_MAX_BATCH)))],
+  [`a multicall of ${RPC_MAX_BATCH} stray throws`, bytes(multicallOf(member("broken").repeat(RPC_MAX_BATCH)))],
+  ["a multicall of 100 timeouts", bytes(multicallOf(member("never").repeat(100)))],
+  [`a multicall of ${RPC_MAX_BATCH} null results (framing only)`, bytes(multicallOf(member("nothing").repeat(RPC_MAX_BATCH)))],
+  [`a multicall of ${RPC_MAX_BATCH + 1} calls (over the limit)`, bytes(multicallOf(member("x").repeat(RPC_MAX_BATCH + 1)))],
+];
+
+/** XML-RPC bodies to the single endpoint (`service.method` names). */
+const SINGLE_SHAPES: [string, Uint8Array][] = [
+  ["an unknown service", bytes(xmlCall("x.y"))],
+  ["a name without a dot", bytes(xmlCall("x"))],
+  ["a name of 100,000 dots", bytes(xmlCall(".".repeat(100_000)))],
+  [`a multicall of ${RPC_MAX_BATCH} unknown services`, bytes(multicallOf(member("x.y").repeat(RPC_MAX_BATCH)))],
+  [`a multicall of ${RPC_MAX_BATCH} unknown methods`, bytes(multicallOf(member("validator.x").repeat(RPC_MAX_BATCH)))],
 ];
 
 /** Requests refused on HTTP grounds, before any body is read. */
@@ -111,6 +141,7 @@ const HTTP_SHAPES: [string, string][] = [
   ["GET", "GET /rpc/validator HTTP/1.0\r\n\r\n"],
   ["an unknown method", "BREW /rpc/validator HTTP/1.0\r\n\r\n"],
   ["no such service", "POST /rpc/x HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n"],
+  ["a path below a single endpoint", "POST /single/x HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: 0\r\n\r\n"],
   ["another media type", "POST /rpc/validator HTTP/1.0\r\nContent-Type: a/b\r\nContent-Length: 0\r\n\r\n"],
 ];
 
@@ -126,8 +157,10 @@ test(`no answer the gateway makes is larger than ${RPC_AMPLIFICATION}x its reque
   for (const [what, body] of JSON_SHAPES)
     check(`JSON-RPC, ${what}`, await exchange(d.port, post("/rpc/validator", "application/json", body), body));
   for (const [what, body] of XML_SHAPES) check(`XML-RPC, ${what}`, await exchange(d.port, post("/RPC2/validator", "text/xml", body), body));
+  for (const [what, body] of SINGLE_SHAPES)
+    check(`XML-RPC /single, ${what}`, await exchange(d.port, post("/single", "text/xml", body), body));
   for (const [what, head] of HTTP_SHAPES) check(`HTTP, ${what}`, await exchange(d.port, head, new Uint8Array(0)));
   expect(over).toEqual([]);
-  expect(seen.length).toBe(JSON_SHAPES.length + XML_SHAPES.length + HTTP_SHAPES.length);
+  expect(seen.length).toBe(JSON_SHAPES.length + XML_SHAPES.length + SINGLE_SHAPES.length + HTTP_SHAPES.length);
   expect(d.errors).toEqual([]);
 }, 60_000);

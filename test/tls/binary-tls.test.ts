@@ -51,7 +51,7 @@ peerTest(["curl", "openssl"], "two pairs: https URL printed, each name its certi
     copyFileSync(f("other.crt"), f("localhost.crt"));
     copyFileSync(f("other.key"), f("localhost.key"));
     child.kill("SIGHUP");
-    await out.waitFor(/netsvc: certificates reloaded/);
+    await out.waitFor(/netsvc: reloaded \(certificates re-read\)/);
     expect(await subjectFor(port, "localhost")).toBe("other.test");
     child.kill("SIGTERM");
     expect(await child.exited).toBe(0);

@@ -6,6 +6,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { ACCESS_LOG_FORMATS, type AccessLogFormat } from "./daemon/access-log.ts";
 
 /** What the command line asks for. */
 export interface Options {
@@ -58,6 +59,8 @@ export interface Options {
   trustProxy: string[];
   /** --forwarded-header: the header the trusted proxies write the client into (needs --trust-proxy); null: X-Forwarded-For. */
   forwardedHeader: "x-forwarded-for" | "forwarded" | null;
+  /** --log-format: the access log's line format (needs --log); default common. */
+  logFormat: AccessLogFormat;
 }
 
 /** A command line that cannot be served; the message names the option and what it takes. */
@@ -101,6 +104,7 @@ const SPEC = {
   help: { type: "boolean", short: "h" },
   config: { type: "string" },
   version: { type: "boolean", short: "v" },
+  "log-format": { type: "string" },
 } as const;
 
 /** Options whose value may be left out, and the value they then take. */
@@ -233,6 +237,7 @@ export function parseOptions(argv: string[], defaultRoot = "."): Options {
     version: v.version ?? false,
     trustProxy: v["trust-proxy"] ?? [],
     forwardedHeader: null,
+    logFormat: "common",
   };
   if (parsed.positionals.length > 1)
     throw new CliError(`one root only (got ${parsed.positionals.map((p) => JSON.stringify(p)).join(" and ")})`);
@@ -319,6 +324,13 @@ export function parseOptions(argv: string[], defaultRoot = "."): Options {
     if (!o.tls) throw new CliError("--hsts goes with --tls-cert and --tls-key (HSTS is sent over HTTPS only)");
     o.hsts = wholeNumber(v.hsts, 0, Number.MAX_SAFE_INTEGER);
     if (Number.isNaN(o.hsts)) throw new CliError("--hsts takes whole seconds (e.g. 31536000, a year; 0 tells browsers to forget)");
+  }
+  const logFormat = v["log-format"];
+  if (logFormat !== undefined) {
+    if (!(ACCESS_LOG_FORMATS as readonly string[]).includes(logFormat))
+      throw new CliError(`--log-format takes ${ACCESS_LOG_FORMATS.join(", ")} (got ${JSON.stringify(logFormat)})`);
+    if (o.log === null) throw new CliError("--log-format goes with --log (it is the access log's format)");
+    o.logFormat = logFormat as AccessLogFormat;
   }
   return o;
 }

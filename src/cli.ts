@@ -14,6 +14,7 @@ import * as netsvc from "./index.ts";
 import { reloadOnHangup } from "./cli-reload.ts";
 import { protect, rootServer } from "./cli-root.ts";
 import {
+  AccessLog,
   Dispatcher,
   EchoServlet,
   HttpDaemon,
@@ -61,6 +62,9 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --forwarded-header H  the header the trusted proxies write the client into:
                         x-forwarded-for (default) or forwarded (RFC 7239); only it is read
   --log [FILE]          access log in Common Log Format to FILE (default: stdout)
+  --log-format F        the access log's format: common (default), combined (common +
+                        "referer" "user-agent", as Apache and nginx write it) or json
+                        (one object per line, with the duration in ms)
   --workers N           run N processes sharing the port (SO_REUSEPORT; default 1);
                         a worker that dies is restarted, and workers exit (finishing
                         what is in flight) when the supervisor dies, even by kill -9
@@ -125,6 +129,12 @@ function accessLogSink(log: string | null): AccessLogSink | undefined {
   };
 }
 
+/** The access log `--log` and `--log-format` describe; undefined without --log (NETSVC_ACCESS_LOG may still turn one on). */
+function accessLogOf(o: Options): AccessLog | undefined {
+  const sink = accessLogSink(o.log);
+  return sink === undefined ? undefined : new AccessLog(sink, { format: o.logFormat });
+}
+
 class EchoServer extends HttpServer {
   override servlet(session: HttpSession) {
     return new EchoServlet(session);
@@ -158,7 +168,7 @@ function serve(c: Configured, reusePort: boolean, quiet: boolean): HttpDaemon {
       deny: o.deny,
       trustProxy: o.trustProxy,
       forwardedHeader: o.forwardedHeader ?? undefined,
-      accessLog: accessLogSink(o.log),
+      accessLog: accessLogOf(o),
       maxRequestsPerConnection: o.maxRequests,
       maxConnections: o.maxConnections ?? undefined,
       tls: o.tls ?? undefined,

@@ -16,7 +16,7 @@ export type { RedirectHttp, RedirectHttpOptions } from "./daemon/redirect-port.t
 export type { HstsOptions } from "./daemon/hsts.ts";
 export { Dispatcher, type ShutdownPhase } from "./daemon/dispatcher.ts";
 export { MetricsServer, type MetricsPage } from "./daemon/metrics-server.ts";
-export { AccessLog, type AccessLogSink } from "./daemon/access-log.ts";
+export { AccessLog, type AccessLogFormat, type AccessLogOptions, type AccessLogSink } from "./daemon/access-log.ts";
 export type { DaemonStats } from "./daemon/stats.ts";
 export { HttpServer, type AuthDecision } from "./servers/http-server.ts";
 export { credentialsMatcher } from "./servers/credentials.ts";

@@ -31,6 +31,19 @@ const ROWS: [flag: string, value: string, expected: Partial<Options>][] = [
   ["--nats", "nats://127.0.0.1:4222", { nats: ["nats://127.0.0.1:4222"] }],
 ];
 
+describe("--log-format", () => {
+  for (const format of ["common", "combined", "json"] as const) {
+    test(`--log --log-format ${format} and --log-format=${format}`, () => {
+      const spaced = parseOptions(["--log", "--log-format", format]);
+      expect(spaced).toMatchObject({ log: "-", logFormat: format });
+      expect(parseOptions(["--log=a.log", `--log-format=${format}`])).toMatchObject({ log: "a.log", logFormat: format });
+    });
+  }
+  test("common without it", () => {
+    expect(parseOptions(["--log"]).logFormat).toBe("common");
+  });
+});
+
 describe("every option, both forms", () => {
   for (const [flag, value, expected] of ROWS) {
     test(`${flag} ${value} and ${flag}=${value}`, () => {
@@ -124,6 +137,8 @@ describe("bad command lines", () => {
     [["--nats", "tls://127.0.0.1:4222", "--nats-cert", "package.json"], "--nats-cert and --nats-key go together"],
     [["--nats", "tls://127.0.0.1:4222", "--nats-ca", "no/such/ca.pem"], "--nats-ca: no file"],
     [["a", "b"], "one root only"],
+    [["--log", "--log-format", "clf"], '--log-format takes common, combined, json (got "clf")'],
+    [["--log-format", "json"], "--log-format goes with --log"],
   ];
   for (const [argv, message] of BAD) {
     test(`${argv.join(" ")} → ${message}`, () => {

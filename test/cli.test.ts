@@ -50,6 +50,7 @@ test("--help prints the flags and exits 0", async () => {
     "--spa",
     "--list",
     "--compress",
+    "--log-format",
   ]) {
     expect(text).toContain(flag);
   }

@@ -11,7 +11,7 @@
  * opened): a line waits until `written` reaches the end of its response.
  */
 import type { ExchangeRecord } from "../servers/request-channel.ts";
-import type { AccessLog } from "./access-log.ts";
+import type { AccessLog, LoggedRequest } from "./access-log.ts";
 
 /** The status logged for a response its client left before it had all of it (nginx's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
@@ -19,12 +19,11 @@ export const CLIENT_CLOSED_REQUEST = 499;
 /** Where a line's response is before it has a place in the output (place() gives it one). */
 const NOT_PLACED = Number.MAX_SAFE_INTEGER;
 
-/** One line waiting for its response's last byte. */
-export interface PendingLine {
-  readonly client: string;
-  readonly user: string;
-  /** `METHOD url VERSION`, or "-" for a request refused before it could be parsed. */
-  readonly request: string;
+/**
+ * One line waiting for its response's last byte: what the log's format reads of the request
+ * (LoggedRequest: a common log's lines hold only client, user and request), and where it stands.
+ */
+export interface PendingLine extends LoggedRequest {
   status: number;
   /** Where the response starts and ends in the connection's output (NOT_PLACED until known). */
   start: number;
@@ -49,17 +48,21 @@ export class AccessLogQueue {
    * queued). `complete`: the servlet finished it (its fate is decided when the connection
    * closes, if it has not been written whole by then); otherwise `status` stands. `bytes`: what
    * the response took on the wire, when that is not `s.bytesSent` (an HTTP/2 stream's frames).
+   * `headAt`: performance.now() when the request's head was read (read only by a timed log).
    */
-  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean, bytes = s.bytesSent): PendingLine {
-    const line: PendingLine = {
-      client: s.clientHost(),
-      user: s.remoteUser(),
-      request: `${s.requestMethod()} ${s.url()} ${logProtocol(s.protocolVersion())}`,
-      status,
-      start: end - bytes,
-      end,
-      decidedAtClose: complete,
-    };
+  addResponse(s: ExchangeRecord, status: number, end: number, complete: boolean, bytes = s.bytesSent, headAt = 0): PendingLine {
+    const line = this.log.detailed
+      ? detailedLine(s, status, end - bytes, end, complete, headAt)
+      : // hot path: the common format's line holds what it prints, nothing more (no header read)
+        {
+          client: s.clientHost(),
+          user: s.remoteUser(),
+          request: `${s.requestMethod()} ${s.url()} ${logProtocol(s.protocolVersion())}`,
+          status,
+          start: end - bytes,
+          end,
+          decidedAtClose: complete,
+        };
     this.lines.push(line);
     return line;
   }
@@ -69,8 +72,8 @@ export class AccessLogQueue {
    * not yet written), made now while the request can still be read, and queued by place() — so a
    * stream whose frames wait (its window shut) holds no other stream's line back.
    */
-  makeUnplaced(s: ExchangeRecord, status: number): PendingLine {
-    const line = this.addResponse(s, status, NOT_PLACED, true, 0);
+  makeUnplaced(s: ExchangeRecord, status: number, headAt = 0): PendingLine {
+    const line = this.addResponse(s, status, NOT_PLACED, true, 0, headAt);
     this.lines.pop();
     return line;
   }
@@ -94,7 +97,7 @@ export class AccessLogQueue {
     let n = 0;
     while (n < lines.length && lines[n]!.end <= written) {
       const l = lines[n++]!;
-      this.log.log(l.client, l.user, l.request, l.status, l.end - l.start);
+      this.log.record(l, l.status, l.end - l.start);
     }
     if (n > 0) lines.splice(0, n);
   }
@@ -110,10 +113,32 @@ export class AccessLogQueue {
     for (const l of this.lines) {
       const status = l.decidedAtClose && clientLeft ? CLIENT_CLOSED_REQUEST : l.status;
       const sent = Math.min(Math.max(written - l.start, 0), l.end - l.start);
-      this.log.log(l.client, l.user, l.request, status, sent);
+      this.log.record(l, status, sent);
     }
     this.lines.length = 0;
   }
+}
+
+/** A line for a detailed format (combined, json): the request line's parts, Referer, User-Agent and when the head was read. */
+function detailedLine(s: ExchangeRecord, status: number, start: number, end: number, complete: boolean, headAt: number): PendingLine {
+  const method = s.requestMethod();
+  const url = s.url();
+  const protocol = logProtocol(s.protocolVersion());
+  return {
+    client: s.clientHost(),
+    user: s.remoteUser(),
+    request: `${method} ${url} ${protocol}`,
+    method,
+    url,
+    protocol,
+    referer: s.header("referer"),
+    userAgent: s.header("user-agent"),
+    headAt,
+    status,
+    start,
+    end,
+    decidedAtClose: complete,
+  };
 }
 
 /** The protocol as the Common Log Format's request line has it: HTTP/2 is `HTTP/2.0` there (as nginx and Apache write it). */

@@ -122,6 +122,8 @@ export class H2Stream implements RequestChannel, StreamSink {
   wireBytes = 0;
   /** The complete response's log line, placed once its END_STREAM is framed; null before, and after. */
   logLine: PendingLine | null = null;
+  /** performance.now() when the request's head was read; noted only for a timed access log (json). */
+  headAt = 0;
   /** The request's cycle, while it has one. */
   cycle: RequestCycle | null = null;
   /** Body pieces received while the servlet was not ready for them (copies), in order. */

@@ -137,7 +137,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   streamResponded(stream: H2Stream, exchange: ExchangeRecord): void {
     const ms = (this.turnClock || Date.now()) - stream.startMs;
     this.daemon.counters.metrics.responded(exchange.methodCode(), exchange.status, exchange.bytesSent, ms);
-    stream.logLine = this.accessQueue()?.makeUnplaced(exchange, exchange.status) ?? null;
+    stream.logLine = this.accessQueue()?.makeUnplaced(exchange, exchange.status, stream.headAt) ?? null;
   }
 
   resetStream(stream: H2Stream, code: number, graceful: boolean): void {
@@ -191,6 +191,8 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
       }
       stream.clientAddress = client;
     }
+    // A JSON access line's duration runs from here to the response's last byte handed to the socket.
+    if (this.daemon.accessLog?.timed) stream.headAt = performance.now();
     this.daemon.counters.requests++;
     stream.startMs = this.turnClock || Date.now();
     stream.cycle = this.port.cycles.take(stream);
@@ -239,7 +241,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
       if (s !== null) {
         this.daemon.counters.abandoned++;
         const status = clientLeft || !s.hasStarted() ? CLIENT_CLOSED_REQUEST : s.status;
-        this.accessQueue()?.addResponse(s, status, this.outputEnd(), false, stream.wireBytes);
+        this.accessQueue()?.addResponse(s, status, this.outputEnd(), false, stream.wireBytes, stream.headAt);
       }
       stream.responded = true;
       cycle.abandon();

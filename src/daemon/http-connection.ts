@@ -45,6 +45,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   private proxied = false;
   /** The microtask of scheduleResume(), made on first use (an idle connection should not pay for it). */
   private resumeTask: (() => void) | null = null;
+  /** performance.now() when the current request's head was read; noted only for a timed access log (json). */
+  private headAt = 0;
 
   /** Creates the connection for a socket newly accepted on `port` (see SocketConnection). */
   constructor(
@@ -126,7 +128,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     reader.responded();
     this.daemon.counters.metrics.responded(s.methodCode(), s.status, s.bytesSent, (this.turnClock || Date.now()) - this.requestStartMs);
     // Logged once its last byte reaches the socket, or as 499 if the client leaves first.
-    this.accessQueue()?.addResponse(s, s.status, this.outputEnd(), true);
+    this.accessQueue()?.addResponse(s, s.status, this.outputEnd(), true, s.bytesSent, this.headAt);
     if (!keepAlive || reader.isBodyTooLong()) {
       // Nothing after this response is read (discarding a body that long is not worth it,
       // SPEC §3): close once it is written.
@@ -165,7 +167,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     const reader = this.input;
     const rest = reader.unread();
     this.output.append(response);
-    this.accessQueue()?.addResponse(exchange, exchange.status, this.outputEnd(), true);
+    this.accessQueue()?.addResponse(exchange, exchange.status, this.outputEnd(), true, exchange.bytesSent, this.headAt);
     reader.endRequest();
     this.state = CLOSED;
     const ws = handOverToWebSocket(this.daemon, this.port, this.socket, this, settings, endpoint, rest);
@@ -260,6 +262,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     // A request naming no host (HTTP/1.0 without Host) makes its URL and log line from the local
     // address: read it while the socket can tell (the line may be written after a reset).
     if (this.input.head.hostIndex < 0) this.readLocalAddress();
+    // A JSON access line's duration runs from here to the response's last byte handed to the socket.
+    if (this.daemon.accessLog?.timed) this.headAt = performance.now();
     this.daemon.counters.requests++;
     this.requestStartMs = this.turnClock || Date.now();
     (this.cycle ??= this.port.cycles.take(this)).begin();
@@ -376,7 +380,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
       // 499 (nginx's "client closed request") when the client left before the response was
       // complete, or when nothing was sent; else the status of the response we cut short.
       const status = clientLeft || !s.hasStarted() ? CLIENT_CLOSED_REQUEST : s.status;
-      this.accessQueue()?.addResponse(s, status, this.outputEnd(), false);
+      this.accessQueue()?.addResponse(s, status, this.outputEnd(), false, s.bytesSent, this.headAt);
     }
     reader.endRequest();
     cycle.abandon();

@@ -66,6 +66,8 @@ export interface ExchangeRecord {
   methodCode(): number;
   url(): string;
   protocolVersion(): string;
+  /** A request field's value (case-insensitive name; repeated fields joined with ", "), or null: the access log's Referer and User-Agent. */
+  header(name: string): string | null;
 }
 
 /** A request's transport as the request cycle and its session see it (see the file comment). */

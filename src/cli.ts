@@ -12,6 +12,7 @@ import * as services from "./entry/services.ts";
 import * as testing from "./entry/testing.ts";
 import * as netsvc from "./index.ts";
 import { reloadOnHangup } from "./cli-reload.ts";
+import { LineRelay } from "./line-relay.ts";
 import { protect, rootServer } from "./cli-root.ts";
 import {
   AccessLog,
@@ -252,16 +253,17 @@ async function relayAfterReady(stream: ReadableStream<Uint8Array>): Promise<void
     if (done) throw new Error(`a worker exited before listening: ${text}`);
     text += decoder.decode(value, { stream: true });
     const end = text.indexOf("\n");
-    if (end >= 0 && text.startsWith(WORKER_READY)) {
-      if (text.length > end + 1) process.stdout.write(text.slice(end + 1));
-      break;
-    }
+    if (end >= 0 && text.startsWith(WORKER_READY)) break;
   }
+  // Whole lines only: two workers' access-log lines never interleave mid-line on our stdout.
+  const relay = new LineRelay((bytes) => process.stdout.write(bytes));
+  const rest = text.slice(text.indexOf("\n") + 1);
+  if (rest.length > 0) relay.push(Buffer.from(rest));
   void (async () => {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
-      process.stdout.write(value);
+      if (done) return relay.end();
+      relay.push(value);
     }
   })();
 }

@@ -12,24 +12,11 @@
  */
 import type { Options } from "./cli-options.ts";
 import { protect, rootServer } from "./cli-root.ts";
-import { type Configured, configure } from "./config-file.ts";
+import { type Configured, configure, SITE_KEYS } from "./config-file.ts";
 import type { HttpDaemon, HttpServer, ModulePlugin } from "./index.ts";
 
-/** Options a reload applies: what the root server object and --auth are made of. */
-const LIVE = new Set<keyof Options>([
-  "root",
-  "index",
-  "hide",
-  "map",
-  "plugin",
-  "cache",
-  "cors",
-  "spa",
-  "list",
-  "compress",
-  "auth",
-  "config",
-]);
+/** Options a reload applies: what the root server object (a site's flags, the root) and --auth are made of. */
+const LIVE = new Set<string>([...SITE_KEYS, "root", "config"]);
 
 /** Where a reload reports. */
 export interface ReloadReport {

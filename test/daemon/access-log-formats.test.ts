@@ -6,6 +6,7 @@
  * control characters, a User-Agent as long as the head limit allows, one past it).
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { JsonLogFields } from "../../src/daemon/access-log-json.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,20 +50,8 @@ function parseCombined(line: string) {
   };
 }
 
-/** What a JSON line holds. */
-interface JsonLine {
-  time: string;
-  client: string;
-  user: string | null;
-  method: string | null;
-  url: string | null;
-  protocol: string | null;
-  status: number;
-  bytes: number;
-  durationMs: number | null;
-  referer: string | null;
-  userAgent: string | null;
-}
+/** What a JSON line holds: the writer's own description of it. */
+type JsonLine = JsonLogFields;
 
 /** Nasty but legal field bytes (RFC 9110 §5.5: HTAB, VCHAR, obs-text): quotes, backslashes, a tab, every byte from 0x80. */
 const NASTY = `Mozilla/5.0 "quoted" back\\slash\ttab \\x41 caf\xe9 ${Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join("")}`;

@@ -4,7 +4,7 @@
  * percent-encoded in links; sizes are shown for people (human-size.ts) with the exact bytes in
  * `title` and `data-bytes`; times are UTC, shown as `2026-12-07 18:56` inside a machine-readable
  * `<time datetime>`. The page is small, has no script, and stays readable on a narrow screen
- * (long names wrap; size and time do not).
+ * (long names wrap; sizes never, dates only on a phone).
  */
 import { escapeHtml } from "./html.ts";
 import { humanSize } from "./human-size.ts";
@@ -25,6 +25,9 @@ const STYLE =
   "td:first-child{overflow-wrap:anywhere}" +
   "th:nth-child(2),td:nth-child(2){width:6rem;text-align:right;white-space:nowrap}" +
   "th:nth-child(3),td:nth-child(3){width:10.5rem;white-space:nowrap}" +
+  // A phone: the date and time may take two lines, so names keep half the width.
+  "@media(max-width:36rem){body{padding:0 .5rem}th,td{padding:.25rem .25rem}" +
+  "th:nth-child(2),td:nth-child(2){width:4.5rem}th:nth-child(3),td:nth-child(3){width:6rem;white-space:normal}}" +
   "a{text-decoration:none}a:hover{text-decoration:underline}" +
   "footer{margin-top:.75rem;opacity:.75}";
 

@@ -175,7 +175,7 @@ export class FileServer extends HttpServer {
   /**
    * Compresses compressible files (text, scripts, JSON, SVG; 1 KiB to 4 MiB) with br or gzip on
    * the fly when no precompressed sibling serves, caching the results (16 MiB in all; see
-   * file-limits.ts). Never for ranges. Default off.
+   * file-limits.ts), and listings of 1 KiB or more (not cached). Never for ranges. Default off.
    */
   compress(on = true): this {
     return this.reconfigure(() => (this.compressCodings = on ? CODINGS : []));

@@ -62,3 +62,8 @@ export const LISTING_MAX_ENTRIES = 5000;
  * disk busy, few enough that one listing does not take every thread from file reads.
  */
 export const LISTING_STAT_CONCURRENCY = 16;
+/**
+ * A listing's page is made this many rows per turn of the event loop (about 1 ms of work), so
+ * a 5000-entry listing never holds the loop for its whole page.
+ */
+export const LISTING_ROWS_PER_TURN = 500;

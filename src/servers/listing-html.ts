@@ -56,24 +56,40 @@ function headerCell(column: SortKey, order: ListingOrder): string {
  * and a footer counting directories and files (and the `omitted` ones, when there are).
  */
 export function listingHtml(urlPath: string, entries: readonly ListingEntry[], omitted: number, order: ListingOrder): string {
+  return [...listingHtmlPieces(urlPath, entries, omitted, order, entries.length || 1)].join("");
+}
+
+/**
+ * listingHtml()'s page in pieces of at most `rowsPerPiece` rows (the head with the first piece's
+ * rows, the footer with the last's), so a caller can give the event loop a turn between them.
+ */
+export function* listingHtmlPieces(
+  urlPath: string,
+  entries: readonly ListingEntry[],
+  omitted: number,
+  order: ListingOrder,
+  rowsPerPiece: number,
+): Generator<string> {
   const title = `Index of ${escapeHtml(urlPath)}`;
-  const rows: string[] = [];
-  if (urlPath !== "/") rows.push(`<tr><td><a href="../">../</a></td><td></td><td></td></tr>`);
+  let piece =
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>${title}</title><style>${STYLE}</style></head>\n` +
+    `<body><h1>${title}</h1>\n<table>\n<thead><tr>${SORT_KEYS.map((k) => headerCell(k, order)).join("")}</tr></thead>\n<tbody>\n`;
+  if (urlPath !== "/") piece += `<tr><td><a href="../">../</a></td><td></td><td></td></tr>\n`;
   let directories = 0;
-  for (const e of entries) {
-    if (e.isDir) directories++;
-    const shown = escapeHtml(e.name) + (e.isDir ? "/" : "");
-    rows.push(`<tr><td><a href="${escapeHtml(entryHref(e))}">${shown}</a></td>${sizeCell(e.size)}${timeCell(e.mtimeMs)}</tr>`);
+  for (let start = 0; start < entries.length; start += rowsPerPiece) {
+    const rows: string[] = [];
+    for (const e of entries.slice(start, start + rowsPerPiece)) {
+      if (e.isDir) directories++;
+      const shown = escapeHtml(e.name) + (e.isDir ? "/" : "");
+      rows.push(`<tr><td><a href="${escapeHtml(entryHref(e))}">${shown}</a></td>${sizeCell(e.size)}${timeCell(e.mtimeMs)}</tr>\n`);
+    }
+    yield piece + rows.join("");
+    piece = "";
   }
   const files = entries.length - directories;
   let summary = `${directories} ${directories === 1 ? "directory" : "directories"}, ${files} ${files === 1 ? "file" : "files"}`;
   if (omitted > 0) summary += `; ${omitted} more not listed`;
-  return (
-    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${title}</title><style>${STYLE}</style></head>\n` +
-    `<body><h1>${title}</h1>\n<table>\n<thead><tr>${SORT_KEYS.map((k) => headerCell(k, order)).join("")}</tr></thead>\n` +
-    `<tbody>\n${rows.join("\n")}\n</tbody></table>\n` +
-    `<footer>${summary}</footer><hr><address>netsvc</address></body></html>\n`
-  );
+  yield `${piece}</tbody></table>\n<footer>${summary}</footer><hr><address>netsvc</address></body></html>\n`;
 }

@@ -20,12 +20,24 @@ export interface ListingJsonEntry {
 
 /** The JSON text of `entries`, in the order given. */
 export function listingJson(entries: readonly ListingEntry[]): string {
-  const out: ListingJsonEntry[] = entries.map((e) => ({
-    name: e.name,
-    isDir: e.isDir,
-    size: e.size,
-    modified: e.mtimeMs === null ? null : new Date(e.mtimeMs).toISOString(),
-    url: entryHref(e),
-  }));
-  return JSON.stringify(out);
+  return [...listingJsonPieces(entries, entries.length || 1)].join("");
+}
+
+/** listingJson()'s text in pieces of at most `perPiece` entries, so a caller can give the event loop a turn between them. */
+export function* listingJsonPieces(entries: readonly ListingEntry[], perPiece: number): Generator<string> {
+  if (entries.length === 0) {
+    yield "[]";
+    return;
+  }
+  for (let start = 0; start < entries.length; start += perPiece) {
+    const out: ListingJsonEntry[] = entries.slice(start, start + perPiece).map((e) => ({
+      name: e.name,
+      isDir: e.isDir,
+      size: e.size,
+      modified: e.mtimeMs === null ? null : new Date(e.mtimeMs).toISOString(),
+      url: entryHref(e),
+    }));
+    const text = JSON.stringify(out).slice(1, -1); // the elements, without the array's brackets
+    yield (start === 0 ? "[" : ",") + text + (start + perPiece >= entries.length ? "]" : "");
+  }
 }

@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { ListingEntry } from "../../src/servers/listing-entries.ts";
-import { listingHtml } from "../../src/servers/listing-html.ts";
-import { listingJson } from "../../src/servers/listing-json.ts";
+import { listingHtml, listingHtmlPieces } from "../../src/servers/listing-html.ts";
+import { listingJson, listingJsonPieces } from "../../src/servers/listing-json.ts";
 
 const T = Date.UTC(2026, 11, 7, 18, 56, 8, 123); // 2026-12-07T18:56:08.123Z
 
@@ -115,4 +115,25 @@ describe("HTML cells", () => {
     const positions = names.map((n) => html.indexOf(`href="./${n}"`));
     expect(positions).toEqual([...positions].sort((x, y) => x - y));
   });
+});
+
+describe("in pieces (a turn of the event loop between them): the same text, at most N entries a piece", () => {
+  const entries = (n: number): ListingEntry[] =>
+    Array.from({ length: n }, (_, i) => ({ name: `f${i} <${i}>`, isDir: i % 4 === 0, size: i % 4 === 0 ? null : i, mtimeMs: T + i }));
+  const order = { key: "name", direction: "asc" } as const;
+  for (const n of [0, 1, 5, 7]) {
+    for (const per of [1, 2, 3, 7, 50]) {
+      test(`${n} entries, ${per} a piece`, () => {
+        const list = entries(n);
+        const html = [...listingHtmlPieces("/d/", list, 2, order, per)];
+        expect(html.join("")).toBe(listingHtml("/d/", list, 2, order));
+        expect(html.length).toBe(Math.ceil(n / per) + 1); // the row pieces, then the footer
+        for (const piece of html) expect(piece.match(/<tr><td><a href="\.\//g)?.length ?? 0).toBeLessThanOrEqual(per);
+        const json = [...listingJsonPieces(list, per)];
+        expect(json.join("")).toBe(listingJson(list));
+        expect(JSON.parse(json.join(""))).toEqual(JSON.parse(listingJson(list)));
+        expect(json.length).toBe(Math.max(1, Math.ceil(n / per)));
+      });
+    }
+  }
 });

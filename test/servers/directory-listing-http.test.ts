@@ -240,3 +240,16 @@ test(`over ${LISTING_MAX_ENTRIES} entries: the first ${LISTING_MAX_ENTRIES} name
   expect(html).toContain("; 2 more not listed</footer>");
   expect((await once(srv.port, "/small/")).headers["listing-omitted"]).toBeUndefined();
 });
+
+test("a client leaving while its listing is read, made or compressed: nothing logged, the server serves on", async () => {
+  await using srv = startDaemon({ "/": files().compress() });
+  for (const extra of ["", "Accept-Encoding: br\r\n", "Accept: application/json\r\n"]) {
+    const c = await RawClient.connect(srv.port);
+    c.send(`GET /huge/?sort=size HTTP/1.0\r\n${extra}\r\n`);
+    c.terminate();
+  }
+  const after = await once(srv.port, "/huge/", { "Accept-Encoding": "br", Accept: "application/json" });
+  expect(after.status).toBe(200);
+  expect(JSON.parse(brotliDecompressSync(bytesOf(after.body)).toString()).length).toBe(LISTING_MAX_ENTRIES);
+  expect(srv.errors).toEqual([]);
+});

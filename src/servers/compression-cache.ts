@@ -4,6 +4,8 @@
  * thread pool, not the event loop), and the result is kept while the file's size, mtime and inode
  * stay the same, up to COMPRESS_CACHE_BYTES in all (oldest first out). Concurrent requests for
  * the same file share one compression. Ranges are never compressed (the caller's rule).
+ * Generated text (a directory listing) is compressed by compressBytes(), under the same limit on
+ * compressions running at once, and not cached.
  */
 import type { Stats } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -57,7 +59,11 @@ export function compressionCacheBytes(): number {
 }
 
 async function compress(path: string, coding: Coding): Promise<Uint8Array | null> {
-  const source = await readFile(path);
+  return squeeze(await readFile(path), coding);
+}
+
+/** `source` in `coding` on the thread pool; null when that is not smaller. */
+async function squeeze(source: Uint8Array, coding: Coding): Promise<Uint8Array | null> {
   const out =
     coding.token === "br"
       ? await brotli(source, {
@@ -113,4 +119,24 @@ function evict(): void {
     if (heldBytes <= COMPRESS_CACHE_BYTES) break;
     forget(key, entry);
   }
+}
+
+/**
+ * `source` (a generated body, e.g. a directory listing) compressed with `coding` on libuv's
+ * thread pool, not cached; null when that does not make it smaller or MAX_CONCURRENT_COMPRESSIONS
+ * are already running, files included (send it as is). Never rejects: a failure is null too.
+ */
+export function compressBytes(source: Uint8Array, coding: Coding): Promise<Uint8Array | null> {
+  if (running >= MAX_CONCURRENT_COMPRESSIONS) return Promise.resolve(null);
+  running++;
+  return squeeze(source, coding).then(
+    (bytes) => {
+      running--;
+      return bytes;
+    },
+    () => {
+      running--;
+      return null;
+    },
+  );
 }

@@ -52,5 +52,18 @@ export const MAX_CONCURRENT_COMPRESSIONS = 4;
 /** Brotli quality for on-the-fly compression (0-11): 5 is fast and close to gzip -9's size. */
 export const BROTLI_QUALITY = 5;
 
-/** A directory listing shows at most this many entries (then says how many were left out). */
+/**
+ * A directory listing shows at most this many entries — the first in name order, then sorted as
+ * asked — and says how many were left out; only these are stat'ed.
+ */
 export const LISTING_MAX_ENTRIES = 5000;
+/**
+ * A listing stats at most this many entries at once (on the thread pool): enough to keep the
+ * disk busy, few enough that one listing does not take every thread from file reads.
+ */
+export const LISTING_STAT_CONCURRENCY = 16;
+/**
+ * A listing's page is made this many rows per turn of the event loop (about 1 ms of work), so
+ * a 5000-entry listing never holds the loop for its whole page.
+ */
+export const LISTING_ROWS_PER_TURN = 500;

@@ -175,7 +175,7 @@ export class FileServer extends HttpServer {
   /**
    * Compresses compressible files (text, scripts, JSON, SVG; 1 KiB to 4 MiB) with br or gzip on
    * the fly when no precompressed sibling serves, caching the results (16 MiB in all; see
-   * file-limits.ts). Never for ranges. Default off.
+   * file-limits.ts), and listings of 1 KiB or more (not cached). Never for ranges. Default off.
    */
   compress(on = true): this {
     return this.reconfigure(() => (this.compressCodings = on ? CODINGS : []));
@@ -190,8 +190,10 @@ export class FileServer extends HttpServer {
   }
 
   /**
-   * HTML listings for directories without an index file (default off: 403). Dotfiles and hidden
-   * suffixes are never listed.
+   * Listings for directories without an index file (default off: 403): an HTML table of name,
+   * size and modification time, or JSON for a client that asks for it, sorted by the query's
+   * `sort` (name, size, time) and `order` (asc, desc); compressed when compress() is on.
+   * Dotfiles and hidden suffixes are never listed (docs/file-server.md, "Listings").
    */
   listing(on = true): this {
     return this.reconfigure(() => (this.listings = on));
@@ -350,7 +352,8 @@ export class FileServer extends HttpServer {
       const refused = this.checkContained(absolute);
       if (refused) return new ErrorServlet(session, refused);
       const isListed = (name: string) => !this.isHidden(name);
-      return new DirectoryListingServlet(session, absolute, path, isListed, this.errorFields);
+      const isInside = (real: string) => this.isInsideRoot(real);
+      return new DirectoryListingServlet(session, absolute, path, isListed, this.errorFields, { compress: this.compressCodings, isInside });
     }
     return new ErrorServlet(session, 403);
   }
@@ -429,12 +432,15 @@ export class FileServer extends HttpServer {
   /** SPEC §4.1: the real path (symlinks resolved) must lie inside the real root; null when it does, else the refusal. */
   private checkContained(absolute: string): Refused | null {
     try {
-      this.realRoot ??= realpathSync(this.root);
-      const real = realpathSync(absolute);
-      if (real === this.realRoot || real.startsWith(this.realRoot.endsWith(sep) ? this.realRoot : this.realRoot + sep)) return null;
-      return 403;
+      return this.isInsideRoot(realpathSync(absolute)) ? null : 403;
     } catch (e) {
       return statusForFsError(e);
     }
+  }
+
+  /** `real` (a real path, symlinks resolved) is the real root or below it. Throws when the root cannot be resolved. */
+  private isInsideRoot(real: string): boolean {
+    this.realRoot ??= realpathSync(this.root);
+    return real === this.realRoot || real.startsWith(this.realRoot.endsWith(sep) ? this.realRoot : this.realRoot + sep);
   }
 }

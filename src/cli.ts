@@ -50,7 +50,7 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
                         default: none, clients revalidate with ETag/Last-Modified)
   --cors [ORIGIN]       Access-Control-Allow-Origin: ORIGIN (default *) on every answer
   --spa                 single-page app: missing paths without an extension get /index.html
-  --list                HTML listings for directories without an index file
+  --list                listings (size, date; ?sort=, JSON) of directories without an index
   --compress            compress text files on the fly (br, gzip) when no .br/.gz sibling
                         exists (siblings are always served to clients that accept them)
   --echo PATH           attach an EchoServlet (request description) at PATH

@@ -412,7 +412,9 @@ export abstract class SocketConnection implements IdleConnection {
       this.paused = false;
       this.socket.resume();
     }
-    this.callDrainWaiters();
+    // "Nothing writable" is not "drained" while bytes are held (a response waiting for its
+    // session's save): a producer honouring drained() waits for them to go, or memory grows.
+    if (!output.isCongested()) this.callDrainWaiters();
     if (!this.input.isProcessing() && this.input.takeStalled()) this.resumeInput();
   }
 

@@ -131,6 +131,7 @@ export class UserSession implements SessionBinding {
   }
 
   async bind(): Promise<string> {
+    if (this.started) throw new Error("bindSession() after the response began: its new id could not reach the client; bind before answering");
     const data = await this.context();
     if (this.data !== data) return this.bind(); // destroyed while loading: bind the new one
     this.retireStored();
@@ -191,8 +192,8 @@ export class UserSession implements SessionBinding {
   responseComplete(): Promise<void> | null {
     if (this.failed) return null;
     const first = this.firstSave;
-    if (first === null) return this.needsLateSave() ? this.lateSave() : null;
-    return first.then(() => (this.needsLateSave() ? this.lateSave() : undefined));
+    if (first === null) return this.hasLateWork() ? this.lateWork() : null;
+    return first.then(() => (this.hasLateWork() ? this.lateWork() : undefined));
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────
@@ -280,6 +281,30 @@ export class UserSession implements SessionBinding {
     if (this.data === null || this.currentId === null || this.status >= 500) return false;
     if (this.savedJson === null) return this.storedId === this.currentId;
     return safeJson(this.data) !== this.savedJson;
+  }
+
+  /** Changes or a destroySession() came after the response began: they are stored once it is complete. */
+  private hasLateWork(): boolean {
+    return this.staleIds !== null || this.needsLateSave();
+  }
+
+  /**
+   * After the response: saves the changes made while it went, and deletes the records a
+   * destroySession() called then retired (its cookie could not be cleared any more, so the
+   * record must go for the logout to hold). A failure is counted: the client has its answer.
+   */
+  private async lateWork(): Promise<void> {
+    if (this.needsLateSave()) await this.lateSave();
+    const stale = this.staleIds;
+    this.staleIds = null;
+    if (stale !== null)
+      for (const id of stale) {
+        try {
+          await this.shared.store.delete(id);
+        } catch {
+          this.shared.lateSaveFailed();
+        }
+      }
   }
 
   /** Saves changes made after the response went: a failure is counted, the client has its answer already. */

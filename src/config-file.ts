@@ -146,6 +146,8 @@ function readSite(site: unknown, defaults: string[], fail: (why: string) => neve
   for (const [key, value] of Object.entries(site)) {
     if (key === "host" || key === "root") continue;
     if (!SITE_KEYS.has(key)) fail(`"${key}" is not a site's (a site takes ${[...SITE_KEYS].join(", ")})`);
+    // A site's false turns off a switch the top level turned on for every site.
+    if (value === false && FLAG_TYPES[key] === "boolean") for (let i; (i = argv.indexOf(`--${key}`)) >= 0; ) argv.splice(i, 1);
     argv.push(...flagArgs(key, value, (why) => fail(`"${key}": ${why}`)));
   }
   argv.push(root);

@@ -78,14 +78,14 @@ describe("a config file", () => {
       "unknown-hosts": 421,
       sites: [
         { host: ["a.example", "www.a.example"], root: join(dir, "a") },
-        { host: "b.example", root: join(dir, "b"), spa: true, auth: "u:p", index: "b.html" },
+        { host: "b.example", root: join(dir, "b"), spa: true, auth: "u:p", index: "b.html", compress: false },
       ],
     });
     const { sites, unknownHosts } = configure(["--config", path]);
     expect(unknownHosts).toBe(421);
     expect(sites.map((s) => [s.hosts, s.options.root, s.options.compress, s.options.spa, s.options.auth, s.options.index])).toEqual([
       [["a.example", "www.a.example"], join(dir, "a"), true, false, null, ["home.html"]],
-      [["b.example"], join(dir, "b"), true, true, ["u", "p"], ["home.html", "b.html"]],
+      [["b.example"], join(dir, "b"), false, true, ["u", "p"], ["home.html", "b.html"]], // its false beats the top level's true
     ]);
   });
 

@@ -68,7 +68,8 @@ export class VirtualHosts extends HttpServer {
 
   override servlet(session: HttpSession): HttpServlet | null {
     const server = this.serverFor(session);
-    if (server === null) throw new HttpError(MISDIRECTED, `no site here answers ${session.serverHost()}`);
+    // A fixed message: the client's Host is never echoed into the page.
+    if (server === null) throw new HttpError(MISDIRECTED, "no site here answers this host");
     return server.servlet(session);
   }
 

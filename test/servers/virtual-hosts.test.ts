@@ -55,6 +55,7 @@ describe("VirtualHosts", () => {
     await using strict = startDaemon({ "/": sites().unknownHosts(421) });
     const r = await get(strict.port, "other.org");
     expect(r.status).toBe(421);
+    expect(r.body).not.toContain("other.org"); // the client's Host is not echoed (found by review)
     expect((await get(strict.port, "docs.example.com")).body).toBe("docs");
   });
 

@@ -24,6 +24,27 @@ const TRANSFER_ENCODING_CHUNKED = encoder.encode("Transfer-Encoding: chunked\r\n
 const LAST_CHUNK = encoder.encode("0\r\n\r\n");
 const HEX = 16;
 const EMPTY = new Uint8Array(0);
+/**
+ * Fields a response carries once (RFC 9110 §5.3: not lists): the answer's own replaces a staged
+ * one. Other fields, staged and the answer's, both go out.
+ */
+const SINGLE_VALUED = new Set([
+  "content-type",
+  "content-location",
+  "content-disposition",
+  "content-range",
+  "location",
+  "etag",
+  "last-modified",
+  "expires",
+  "retry-after",
+  "access-control-allow-origin",
+  "access-control-allow-credentials",
+  "strict-transport-security",
+  "x-frame-options",
+  "x-content-type-options",
+  "referrer-policy",
+]);
 
 /** Response phases, in order; calls that do not fit the phase are ignored. */
 export const NONE = 0;
@@ -59,6 +80,8 @@ export class HttpResponse extends HttpRequest {
    * with the same key replaces the first. Sent with whichever head answers. Null when none.
    */
   private staged: Map<string, Uint8Array> | null = null;
+  /** With lines staged: the (lower-case) names the response's own sendHeader() calls sent; a staged line of one is dropped. */
+  private sentNames: Set<string> | null = null;
   /** The request cycle that made this session; DETACHED once it is destroyed. */
   #owner: SessionOwner;
   /**
@@ -144,14 +167,15 @@ export class HttpResponse extends HttpRequest {
     const head = this.head;
     if (head.isSimpleRequest()) return;
     this.emit(statusLine(code, reason, head.versionMinor >= 1 ? 1 : 0));
-    if (this.staged !== null) for (const line of this.staged.values()) this.emit(line);
   }
 
   /**
    * Stages `name: value` for this request's response, whichever call starts it — sendResponse(),
    * sendDocument(), sendJson(), sendError(), a file, an event stream, a WebSocket's 101: the way
    * a middleware adds a header before the handler answers (SPEC §13). A second setHeader() of the
-   * same name (case-insensitive) replaces the first. Throws a TypeError as sendHeader() for a field
+   * same name (case-insensitive) replaces the first, and so does the answer's own sendHeader() of
+   * a single-valued field (sendJson's Content-Type replaces a staged one; a staged Vary and the
+   * answer's both go). The staged lines follow the answer's own. Throws a TypeError as sendHeader() for a field
    * that cannot be sent, and for Content-Length (the response frames its own body). Ignored once
    * the response has started, and for the fields the framework owns (Date, Server, Connection,
    * Transfer-Encoding).
@@ -193,6 +217,12 @@ export class HttpResponse extends HttpRequest {
     if (this.phase !== HEADERS) return;
     const line = headerLine(name, value);
     if (line === null) return;
+    // The answer's own field replaces a single-valued one a middleware staged (never two
+    // Content-Types); list fields (Vary, Cache-Control, Set-Cookie…) keep both.
+    if (this.staged !== null) {
+      const key = name.toLowerCase();
+      if (SINGLE_VALUED.has(key)) (this.sentNames ??= new Set()).add(key);
+    }
     if (line.contentLength >= 0) {
       if (isBodyless(this.responseStatus)) return this.noteDroppedContent(line.contentLength);
       if (this.declaredLength >= 0) return;
@@ -235,6 +265,9 @@ export class HttpResponse extends HttpRequest {
    */
   endHeaders(): void {
     if (this.phase !== HEADERS) return;
+    const staged = this.staged;
+    if (staged !== null && !this.head.isSimpleRequest())
+      for (const [key, line] of staged) if (this.sentNames === null || !this.sentNames.has(key)) this.emit(line);
     this.phase = CONTENT;
     if (this.userSession === null || !this.userSession.saving) this.connection.output.unhold();
     const bodyless = this.isHead() || isBodyless(this.responseStatus);
@@ -320,6 +353,7 @@ export class HttpResponse extends HttpRequest {
 
   /** Forgets a response that was rolled back before any of it reached the socket. */
   protected resetResponse(): void {
+    this.sentNames = null;
     this.sentBytes = 0;
     this.declaredLength = -1;
     this.contentSent = 0;

@@ -31,9 +31,26 @@ describe("setHeader", () => {
       }),
     );
     const r = rec.response();
-    expect(r.rawHeaderNames.slice(0, 2)).toEqual(["x-request-id", "Vary"]);
+    expect(r.rawHeaderNames.filter((n) => n === "x-request-id" || n === "Vary")).toEqual(["x-request-id", "Vary"]);
     expect(r.headers["x-request-id"]).toBe("two");
     expect(r.body).toBe('{"ok":true}');
+  });
+
+  test("the answer's own single-valued field replaces the staged one (one Content-Type); list fields keep both", () => {
+    const rec = new ResponseRecorder(GET);
+    rec.serve(
+      servlet((s) => {
+        s.setHeader("Content-Type", "text/plain; charset=utf-8");
+        s.setHeader("Vary", "Origin");
+        s.setHeader("X-Kept", "yes");
+        s.sendDocument(200, "application/json", "{}", [["Vary", "Accept"]]);
+      }),
+    );
+    const text = rec.text();
+    expect(text.match(/content-type:/gi)?.length).toBe(1);
+    expect(text.match(/^vary: [^\r]*/gim)).toEqual(["Vary: Accept", "Vary: Origin"]);
+    const r = rec.response();
+    expect([r.headers["content-type"], r.headers["x-kept"]]).toEqual(["application/json", "yes"]);
   });
 
   test("survives sendError() replacing a half-made head", () => {

@@ -193,7 +193,7 @@ describe("responses", () => {
       s.endHeaders();
     });
     const r = await request(server, new Request("http://x/"));
-    expect(r.headers.getSetCookie()).toEqual(["theme=dark; Path=/", "sid=abc; HttpOnly"]);
+    expect(r.headers.getSetCookie()).toEqual(["sid=abc; HttpOnly", "theme=dark; Path=/"]); // staged lines follow the answer's own
   });
 
   test("header names match in any case both ways; values keep theirs", async () => {

@@ -130,7 +130,8 @@ export function readConfigFile(path: string): ConfigFile {
   if (sites !== undefined) {
     if (!Array.isArray(sites) || sites.length === 0) fail('"sites"', "takes a list of sites, each with a host and a root");
     if (config.root !== null) fail('"root"', "with sites, each site names its own root");
-    (sites as unknown[]).forEach((site, i) => config.sites.push(readSite(site, siteDefaults, (why) => fail(`sites[${i}]`, why))));
+    for (const [i, site] of (sites as unknown[]).entries())
+      config.sites.push(readSite(site, siteDefaults, (why) => fail(`sites[${i}]`, why)));
   }
   return config;
 }
@@ -147,7 +148,9 @@ function readSite(site: unknown, defaults: string[], fail: (why: string) => neve
     if (key === "host" || key === "root") continue;
     if (!SITE_KEYS.has(key)) fail(`"${key}" is not a site's (a site takes ${[...SITE_KEYS].join(", ")})`);
     // A site's false turns off a switch the top level turned on for every site.
-    if (value === false && FLAG_TYPES[key] === "boolean") for (let i; (i = argv.indexOf(`--${key}`)) >= 0; ) argv.splice(i, 1);
+    if (value === false && FLAG_TYPES[key] === "boolean") {
+      for (let i = argv.indexOf(`--${key}`); i >= 0; i = argv.indexOf(`--${key}`)) argv.splice(i, 1);
+    }
     argv.push(...flagArgs(key, value, (why) => fail(`"${key}": ${why}`)));
   }
   argv.push(root);

@@ -96,7 +96,7 @@ test("with --workers, every worker reloads", async () => {
     expect(await (await fetch(url)).text()).toBe("root one");
     writeFileSync(config, JSON.stringify({ port: 0, root: join(dir, "two"), workers: 2 }));
     child.kill("SIGHUP");
-    await out.waitFor(/netsvc: reloaded[^\n]*\n[^]*netsvc: reloaded/);
+    await out.waitFor(/netsvc: reloaded[^\n]*\n[\s\S]*netsvc: reloaded/);
     // fresh connections (no keep-alive) land on either worker: all of them see the new root
     for (let i = 0; i < 10; i++)
       expect(await (await fetch(url, { keepalive: false, headers: { connection: "close" } })).text()).toBe("root two");

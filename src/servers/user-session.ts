@@ -131,7 +131,8 @@ export class UserSession implements SessionBinding {
   }
 
   async bind(): Promise<string> {
-    if (this.started) throw new Error("bindSession() after the response began: its new id could not reach the client; bind before answering");
+    if (this.started)
+      throw new Error("bindSession() after the response began: its new id could not reach the client; bind before answering");
     const data = await this.context();
     if (this.data !== data) return this.bind(); // destroyed while loading: bind the new one
     this.retireStored();

@@ -45,19 +45,20 @@ export async function reload(r: Reloadable, report: ReloadReport): Promise<void>
     report.error(`netsvc: reload refused: ${(e as Error).message}; the configuration in force is kept`);
     return;
   }
+  // The certificates first: a reload that cannot read them applies nothing.
+  if (r.started.options.tls) {
+    try {
+      await r.daemon.reloadTls();
+    } catch (e) {
+      report.error(`netsvc: reload refused: ${(e as Error).message}; the configuration and certificates in force are kept`);
+      return;
+    }
+  }
   const auth = next.options.auth;
   if (made.files !== null) protect(made.files, auth);
   for (const server of r.others) protect(server, auth);
   r.daemon.attach("/", made.root);
   const kept = restartOnly(r.started.options, next.options);
-  if (r.started.options.tls) {
-    try {
-      await r.daemon.reloadTls();
-    } catch (e) {
-      report.error(`netsvc: ${(e as Error).message}; the certificates in force are kept`);
-      return;
-    }
-  }
   const notes = [
     r.started.options.tls ? "certificates re-read" : "",
     kept.length > 0 ? `${kept.map((k) => `--${k}`).join(", ")} change only with a restart: kept` : "",

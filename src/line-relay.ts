@@ -10,7 +10,8 @@ const NEWLINE = 0x0a;
 
 /** Whole-line passing of one stream (see the file comment). */
 export class LineRelay {
-  private tail: Uint8Array | null = null;
+  /** The pieces of the line waiting for its newline (concatenated once, when it comes). */
+  private tail: Uint8Array[] = [];
 
   /** Passes `write` what `chunk` completes: the waiting tail and everything up to the chunk's last newline. */
   constructor(private readonly write: (bytes: Uint8Array) => void) {}
@@ -19,17 +20,17 @@ export class LineRelay {
   push(chunk: Uint8Array): void {
     const last = chunk.lastIndexOf(NEWLINE);
     if (last < 0) {
-      this.tail = this.tail === null ? chunk.slice() : Buffer.concat([this.tail, chunk]);
+      this.tail.push(chunk.slice());
       return;
     }
     const whole = chunk.subarray(0, last + 1);
-    this.write(this.tail === null ? whole : Buffer.concat([this.tail, whole]));
-    this.tail = last + 1 < chunk.length ? chunk.slice(last + 1) : null;
+    this.write(this.tail.length === 0 ? whole : Buffer.concat([...this.tail, whole]));
+    this.tail = last + 1 < chunk.length ? [chunk.slice(last + 1)] : [];
   }
 
   /** The stream ended: a last line without its newline goes out as it is. */
   end(): void {
-    if (this.tail !== null) this.write(this.tail);
-    this.tail = null;
+    if (this.tail.length > 0) this.write(Buffer.concat(this.tail));
+    this.tail = [];
   }
 }

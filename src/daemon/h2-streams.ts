@@ -125,15 +125,16 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     this.flushSoon();
   }
 
-  /**
-   * The response is complete: its log line is made now (the request can still be read) and placed
-   * when its END_STREAM is framed (then its place in the output and its bytes are known).
-   */
   /** An HTTP/2 connection, however many of its streams are open. */
   activity(): ConnectionState {
     return "http2";
   }
 
+  /**
+   * The response is complete: counted on the metrics page, and its log line is made now (the
+   * request can still be read) and placed when its END_STREAM is framed (then its place in the
+   * output and its bytes are known).
+   */
   streamResponded(stream: H2Stream, exchange: ExchangeRecord): void {
     const ms = (this.turnClock || Date.now()) - stream.startMs;
     this.daemon.counters.metrics.responded(exchange.methodCode(), exchange.status, exchange.bytesSent, ms);

@@ -167,6 +167,8 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     const reader = this.input;
     const rest = reader.unread();
     this.output.append(response);
+    const ms = (this.turnClock || Date.now()) - this.requestStartMs;
+    this.daemon.counters.metrics.responded(exchange.methodCode(), exchange.status, exchange.bytesSent, ms); // a 101: 1xx
     this.accessQueue()?.addResponse(exchange, exchange.status, this.outputEnd(), true, exchange.bytesSent, this.headAt);
     reader.endRequest();
     this.state = CLOSED;

@@ -111,12 +111,12 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
     return this.port.secure;
   }
 
-  /** A WebSocket never counts as a reused keep-alive connection to reclaim. */
   /** A WebSocket, whatever it is doing. */
   activity(): ConnectionState {
     return "websocket";
   }
 
+  /** A WebSocket never counts as a reused keep-alive connection to reclaim. */
   isReused(): boolean {
     return true;
   }

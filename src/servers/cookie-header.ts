@@ -21,7 +21,7 @@ import { DQUOTE, findHeader, HTAB, latin1, type RequestHead, SP } from "../parse
 import { MAX_COOKIE_HEADER, MAX_COOKIE_PAIRS } from "./limits.ts";
 
 const SEMICOLON = ";";
-const EQUALS = "=";
+const EQUALS_CODE = 0x3d; // "="
 
 /** The request's cookies as sent: a null-prototype, frozen record (see the file comment). */
 export type CookieJar = Readonly<Record<string, string>>;
@@ -54,8 +54,10 @@ export function parseCookieHeader(header: string): CookieJar {
     if (end < 0) end = length;
     // A pair cut by the bound would give a wrong value: it is ignored, with everything after it.
     if (end > MAX_COOKIE_HEADER) break;
-    const eq = header.indexOf(EQUALS, start);
-    if (eq >= 0 && eq < end) {
+    // Within the pair only: ";;;…;a=b" must not scan to the header's one "=" from every pair.
+    let eq = start;
+    while (eq < end && header.charCodeAt(eq) !== EQUALS_CODE) eq++;
+    if (eq < end) {
       const name = trimmed(header, start, eq);
       if (name !== "" && !(name in jar)) jar[name] = unquoted(trimmed(header, eq + 1, end));
     }

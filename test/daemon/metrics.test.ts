@@ -44,6 +44,12 @@ peerTest(["python3-prometheus-client", "curl"], "the page, parsed by Prometheus'
   const app = new FnServer((s: HttpSession) => {
     if (s.servletPath() === "slow") return new Slow(s);
     if (s.servletPath() === "boom") throw new Error("servlet() failed");
+    if (s.servletPath() === "ws")
+      return new (class extends HttpServlet {
+        override processRequest(): void {
+          this.upgrade();
+        }
+      })(s);
     if (s.requestMethod() === "POST") return null;
     return new TextServlet(s, "hello");
   });
@@ -59,6 +65,12 @@ peerTest(["python3-prometheus-client", "curl"], "the page, parsed by Prometheus'
   await c2.request("GET /app/boom HTTP/1.1\r\nHost: x\r\n\r\n");
   const h2 = Bun.spawn(["curl", "-s", "--http2-prior-knowledge", "-I", `http://127.0.0.1:${srv.port}/app/x`], { stdout: "pipe" });
   expect(await new Response(h2.stdout).text()).toStartWith("HTTP/2 200");
+  using ws = await RawClient.connect(srv.port);
+  ws.send(
+    "GET /app/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+  );
+  await ws.until(() => ws.text().includes("\r\n\r\n"));
+  expect(ws.text()).toStartWith("HTTP/1.1 101 ");
   using idle = await RawClient.connect(srv.port);
   idle.send("GET /app/x HTTP/1.1\r\n"); // half a head: a connection reading
 
@@ -90,12 +102,13 @@ peerTest(["python3-prometheus-client", "curl"], "the page, parsed by Prometheus'
   expect(requests("HEAD", "2xx")).toBe(1); // curl -I over HTTP/2
   expect(requests("POST", "4xx")).toBe(1);
   expect(requests("GET", "5xx")).toBe(1);
+  expect(requests("GET", "1xx")).toBe(1); // the WebSocket's 101
 
   expect(f.netsvc_request_duration_seconds?.type).toBe("histogram");
   const bucket = (le: string) => value(f, "netsvc_request_duration_seconds", "netsvc_request_duration_seconds_bucket", { le });
   const count = value(f, "netsvc_request_duration_seconds", "netsvc_request_duration_seconds_count");
   expect(bucket("+Inf")).toBe(count);
-  expect(count).toBe(8); // every response completed before this scrape
+  expect(count).toBe(9); // every response completed before this scrape, the 101 included
   expect(bucket("0.05")).toBe(count - 1); // all but the slow one (60 ms) …
   expect(bucket("0.1")).toBe(count); // … which is within 100 ms
   expect(value(f, "netsvc_request_duration_seconds", "netsvc_request_duration_seconds_sum")).toBeGreaterThanOrEqual(0.06);
@@ -107,6 +120,7 @@ peerTest(["python3-prometheus-client", "curl"], "the page, parsed by Prometheus'
   expect(open("reading")).toBe(2); // the half head, and the scrape's own request (its answer not begun while the page is made)
   expect(open("idle")).toBeGreaterThanOrEqual(2); // c and c2, between requests
   expect(open("writing")).toBe(0);
+  expect(open("websocket")).toBe(1);
   expect(value(f, "netsvc_connections", "netsvc_connections_total", { outcome: "accepted" })).toBeGreaterThanOrEqual(5);
   expect(value(f, "netsvc_events", "netsvc_events_total", { kind: "servlet_error" })).toBe(1); // servlet() threw: a 500, logged
   expect(srv.errors.length).toBe(1);

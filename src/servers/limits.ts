@@ -65,3 +65,6 @@ export const SESSION_MAX_BYTES = 64 * 1024 * 1024;
  * (the request gets a 500 and one log line: the application put too much in its session).
  */
 export const SESSION_MAX_RECORD_BYTES = 64 * 1024;
+
+/** The longest time (ms) between two sweeps of a MemorySessionStore's expired records. */
+export const SESSION_SWEEP_MAX_MS = 60_000;

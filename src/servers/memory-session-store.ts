@@ -13,11 +13,8 @@
  * Records are kept as JSON text, so the object a request mutates is never the stored one (a
  * failed save leaves the store as it was), and its size is what is counted.
  */
-import { SESSION_MAX_BYTES, SESSION_MAX_COUNT, SESSION_MAX_RECORD_BYTES } from "./limits.ts";
+import { SESSION_MAX_BYTES, SESSION_MAX_COUNT, SESSION_MAX_RECORD_BYTES, SESSION_SWEEP_MAX_MS as MAX_SWEEP_PERIOD_MS } from "./limits.ts";
 import type { SessionRecord, SessionStore } from "./session-store.ts";
-
-/** The longest time (ms) between two sweeps of expired records. */
-const MAX_SWEEP_PERIOD_MS = 60_000;
 
 /** Options of a MemorySessionStore. */
 export interface MemorySessionStoreOptions {

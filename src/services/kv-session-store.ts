@@ -16,8 +16,7 @@ import { type SessionRecord, type SessionStore, SessionStoreUnavailable } from "
 import { decoder, encoder } from "./exchange-link.ts";
 import { type Exchange, exchangeLink } from "./exchange.ts";
 
-/** How long (ms) a KV request waits for NATS before the store reports itself unavailable. */
-const KV_TIMEOUT_MS = 2_000;
+import { KV_SESSION_TIMEOUT_MS as KV_TIMEOUT_MS } from "./limits.ts";
 
 /** A bucket name NATS accepts (its stream is `KV_<bucket>`). */
 const BUCKET_NAME = /^[-_a-zA-Z0-9]{1,64}$/;

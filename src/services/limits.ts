@@ -95,3 +95,6 @@ export const REPORT_SUBJECT_MAX = 256;
  * counts the headers too), so a report within it is never refused by the server instead.
  */
 export const REPORT_MAX_BYTES = 512 * 1024;
+
+/** How long (ms) a KvSessionStore's request waits for NATS before the store reports itself unavailable. */
+export const KV_SESSION_TIMEOUT_MS = 2_000;

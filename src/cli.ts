@@ -108,7 +108,9 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --help                this text
   --version, -v         print the version and exit
 
-Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits.`;
+Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits. SIGHUP reloads
+the config file and certificates in place; with --workers, SIGUSR2 replaces the workers one at a
+time (a new binary), each new one listening before the old one drains.`;
 
 function fail(message: string): never {
   console.error(`netsvc: ${message}\n(see netsvc --help)`);
@@ -352,11 +354,37 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   process.on("SIGHUP", () => {
     for (const w of workers) w.kill("SIGHUP");
   });
+  // SIGUSR2: every worker is replaced, one at a time — a new binary, or a full restart — the new
+  // one listening before the old one drains (HttpDaemon.drain: its keep-alive connections close
+  // after their next answer, never under a request on its way). SIGHUP reloads in place instead.
+  let replacing = false;
+  const replaceAll = async (): Promise<void> => {
+    if (replacing) return;
+    replacing = true;
+    for (let n = 0; n < workers.length && !stopping; n++) {
+      const old = workers[n]!;
+      const next = spawn(n);
+      try {
+        await relayAfterReady(next.stdout as ReadableStream<Uint8Array>);
+      } catch (e) {
+        console.error(`netsvc: worker ${n + 1}'s replacement did not start (${(e as Error).message.split("\n")[0]}); the old one stays`);
+        continue;
+      }
+      workers[n] = next;
+      old.kill("SIGUSR1");
+      await old.exited;
+      console.log(`netsvc: worker ${n + 1} replaced (pid ${old.pid} → ${next.pid})`);
+    }
+    replacing = false;
+  };
+  process.on("SIGUSR2", () => void replaceAll());
   const watch = async (n: number): Promise<void> => {
     const deaths: number[] = [];
     for (;;) {
-      const code = await workers[n]!.exited;
+      const child = workers[n]!;
+      const code = await child.exited;
       if (stopping) return;
+      if (workers[n] !== child) continue; // replaced (SIGUSR2): watch the new one
       const now = Date.now();
       deaths.push(now);
       while (deaths.length > 0 && now - deaths[0]! > RESTART_WINDOW_MS) deaths.shift();
@@ -406,8 +434,16 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGINT");
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
-  serve(configured, options.workers > 1 || worker !== undefined, worker !== undefined);
-  if (worker !== undefined) followSupervisor(dispatcher, worker);
+  const daemon = serve(configured, options.workers > 1 || worker !== undefined, worker !== undefined);
+  if (worker !== undefined) {
+    followSupervisor(dispatcher, worker);
+    // Being replaced (the supervisor's SIGUSR2): drain — no idle keep-alive connection closed under
+    // a request on its way — then the orderly shutdown.
+    process.on("SIGUSR1", () => {
+      void daemon.drain(dispatcher.graceMs);
+      void dispatcher.shutdown();
+    });
+  }
   if (options.nats.length > 0) {
     // In the background: the HTTP side serves at once; an unreachable NATS is one clear line,
     // retried. Refused credentials cannot get better by retrying: one line, and the process ends.

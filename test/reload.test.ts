@@ -106,3 +106,38 @@ test("with --workers, every worker reloads", async () => {
     child.kill("SIGKILL");
   }
 }, 30_000);
+
+test("with --workers, SIGUSR2 replaces each worker, the new one listening before the old one drains: no request fails meanwhile", async () => {
+  writeFileSync(config, JSON.stringify({ port: 0, root: join(dir, "one"), workers: 2 }));
+  const { child, out } = start(["--config", config]);
+  try {
+    const port = Number(/:(\d+)\//.exec(await out.url())![1]);
+    // A client requesting throughout on keep-alive connections (reopened when an old worker
+    // answers with Connection: close): every answer must be the page.
+    let stop = false;
+    const answers: string[] = [];
+    const client = (async () => {
+      while (!stop) {
+        using c = await RawClient.connect(port);
+        for (let i = 0; i < 50 && !stop; i++) {
+          const r = await c.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+          answers.push(`${r.status} ${r.body}`);
+          if (r.headers.connection === "close") break;
+        }
+      }
+    })();
+    child.kill("SIGUSR2");
+    const replaced = await out.waitFor(/worker 1 replaced \(pid (\d+) → (\d+)\)\n[\s\S]*worker 2 replaced \(pid (\d+) → (\d+)\)/, 30_000);
+    stop = true;
+    await client;
+    const [, old1, new1, old2, new2] = replaced.map(Number);
+    for (const pid of [old1!, old2!]) expect(() => process.kill(pid, 0)).toThrow(); // the old ones are gone
+    for (const pid of [new1!, new2!]) expect(process.kill(pid, 0)).toBe(true);
+    expect(answers.length).toBeGreaterThan(10);
+    expect(answers.filter((a) => a !== "200 root one")).toEqual([]);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}, 40_000);

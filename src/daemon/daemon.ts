@@ -377,6 +377,21 @@ export class HttpDaemon {
    * connection is closed. `graceMs` (default: no limit) bounds the wait; then connections are cut.
    */
   stop(graceMs?: number): Promise<void> {
+    return this.end(graceMs, true);
+  }
+
+  /**
+   * Stops as stop() does, but an idle keep-alive connection is not closed at once: its next
+   * request is answered (with `Connection: close`) and then it closes, or it closes at its
+   * keep-alive timeout. For a process being replaced (the binary's workers on SIGUSR2): closing
+   * an idle connection races a request its client may already have sent (RFC 9112 §9.3.1),
+   * which a client that does not retry counts as a failure. Resolves when every connection is closed.
+   */
+  drain(graceMs?: number): Promise<void> {
+    return this.end(graceMs, false);
+  }
+
+  private end(graceMs: number | undefined, closeIdle: boolean): Promise<void> {
     if (!this.stopped) this.stopped = Promise.withResolvers<void>();
     const done = this.stopped;
     const core = this.core;
@@ -388,7 +403,7 @@ export class HttpDaemon {
       this.redirectListener = null;
       this.contexts?.release();
       this.contexts = null;
-      for (const c of core.connections) c.closeIfIdle();
+      for (const c of core.connections) c.closeIfIdle(!closeIdle);
       if (core.connections.size === 0) this.finishStop();
     }
     if (graceMs !== undefined) {

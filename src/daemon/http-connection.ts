@@ -346,12 +346,14 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
   }
 
   /**
-   * The daemon is stopping: an idle connection closes; one answering a request tells that
-   * request (RequestCycle.stopping: an event stream ends itself) and closes after its response.
+   * The daemon is stopping: an idle connection closes (unless draining); one answering a request
+   * tells that request (RequestCycle.stopping: an event stream ends itself) and closes after its response.
    */
-  override closeIfIdle(): void {
+  override closeIfIdle(draining = false): void {
     if (this.state === OPEN && this.input.hasRequest() && !this.input.isDiscarding()) this.cycle?.stopping();
-    super.closeIfIdle();
+    // Draining: no close under a request the client may already have sent; the next one is
+    // answered with Connection: close (the daemon is stopping), or the keep-alive timeout ends it.
+    if (!draining) super.closeIfIdle();
   }
 
   /** Idle now: the cycle goes back to the daemon's pool (a burst of pipelined requests keeps one). */

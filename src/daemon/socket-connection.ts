@@ -426,8 +426,12 @@ export abstract class SocketConnection implements IdleConnection {
     return this.input.buffered() <= this.daemon.limits.maxHead;
   }
 
-  /** Closes an idle connection (daemon stopping); a connection with a request in flight finishes it first. */
-  closeIfIdle(): void {
+  /**
+   * Closes an idle connection (daemon stopping); a connection with a request in flight finishes it
+   * first. `draining` (HttpDaemon.drain): an idle HTTP/1 connection is left to its next request
+   * (answered, then closed) or its keep-alive timeout; other protocols close gracefully as ever.
+   */
+  closeIfIdle(_draining = false): void {
     if (this.state === CLOSED || !this.input.isIdle()) return;
     this.beginClosing();
     this.flush();

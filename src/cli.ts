@@ -109,8 +109,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --version, -v         print the version and exit
 
 Stops cleanly on SIGINT and SIGTERM: in-flight responses finish, then it exits. SIGHUP reloads
-the config file and certificates in place; with --workers, SIGUSR2 replaces the workers one at a
-time (a new binary), each new one listening before the old one drains.`;
+the config file and certificates in place, or with --workers replaces the workers one at a time,
+each new one listening before the old one drains.`;
 
 function fail(message: string): never {
   console.error(`netsvc: ${message}\n(see netsvc --help)`);
@@ -349,18 +349,16 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
-  // Each worker reloads in place (cli-reload.ts): no process is replaced, so no connection is
-  // closed under a client whose next request may already be on its way (RFC 9112 §9.3.1).
-  process.on("SIGHUP", () => {
-    for (const w of workers) w.kill("SIGHUP");
-  });
-  // SIGUSR2: every worker is replaced, one at a time — a new binary, or a full restart — the new
-  // one listening before the old one drains (HttpDaemon.drain: its keep-alive connections close
-  // after their next answer, never under a request on its way). SIGHUP reloads in place instead.
+  // SIGHUP (SPEC §14): the config file is checked here first — a bad one is one line and the
+  // workers in force stay — then every worker is replaced, one at a time, the new one listening
+  // on the shared port before the old one drains (HttpDaemon.drain: its keep-alive connections
+  // close after their next answer, never while idle under a request on its way, RFC 9112
+  // §9.3.1). New processes take everything new: the config, the certificates, a new binary.
   let replacing = false;
+  let again = false;
   const replaceAll = async (): Promise<void> => {
-    if (replacing) return;
     replacing = true;
+    let replaced = 0;
     for (let n = 0; n < workers.length && !stopping; n++) {
       const old = workers[n]!;
       const next = spawn(n);
@@ -373,18 +371,33 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
       workers[n] = next;
       old.kill("SIGUSR1");
       await old.exited;
+      replaced++;
       console.log(`netsvc: worker ${n + 1} replaced (pid ${old.pid} → ${next.pid})`);
     }
+    if (!stopping) console.log(`netsvc: reloaded (${replaced} of ${workers.length} workers replaced)`);
     replacing = false;
+    if (again && !stopping) {
+      again = false;
+      void replaceAll();
+    }
   };
-  process.on("SIGUSR2", () => void replaceAll());
+  process.on("SIGHUP", () => {
+    try {
+      configure(argv);
+    } catch (e) {
+      console.error(`netsvc: reload refused: ${(e as Error).message}; the configuration in force is kept`);
+      return;
+    }
+    if (replacing) again = true;
+    else void replaceAll();
+  });
   const watch = async (n: number): Promise<void> => {
     const deaths: number[] = [];
     for (;;) {
       const child = workers[n]!;
       const code = await child.exited;
       if (stopping) return;
-      if (workers[n] !== child) continue; // replaced (SIGUSR2): watch the new one
+      if (workers[n] !== child) continue; // replaced (SIGHUP): watch the new one
       const now = Date.now();
       deaths.push(now);
       while (deaths.length > 0 && now - deaths[0]! > RESTART_WINDOW_MS) deaths.shift();
@@ -437,7 +450,7 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   const daemon = serve(configured, options.workers > 1 || worker !== undefined, worker !== undefined);
   if (worker !== undefined) {
     followSupervisor(dispatcher, worker);
-    // Being replaced (the supervisor's SIGUSR2): drain — no idle keep-alive connection closed under
+    // Being replaced (the supervisor's SIGHUP): drain — no idle keep-alive connection closed under
     // a request on its way — then the orderly shutdown.
     process.on("SIGUSR1", () => {
       void daemon.drain(dispatcher.graceMs);

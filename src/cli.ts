@@ -331,16 +331,8 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
       stdin: "pipe",
     });
   const workers = Array.from({ length: o.workers }, (_, n) => spawn(n));
-  // Each worker says when it listens; the URL is printed once all of them do.
-  try {
-    await Promise.all(workers.map((w) => relayAfterReady(w.stdout as ReadableStream<Uint8Array>)));
-  } catch (e) {
-    for (const w of workers) w.kill("SIGTERM");
-    fail((e as Error).message);
-  }
-  const host = o.host.includes(":") ? `[${o.host}]` : o.host;
-  console.log(`netsvc: serving ${o.root} at ${o.tls ? "https" : "http"}://${host}:${port}/ with ${o.workers} workers`);
-  if (o.redirectHttp !== null) console.log(`netsvc: http://${host}:${o.redirectHttp}/ redirects to https`);
+  // The signals' handlers first: Bun installs them asynchronously, and a signal that comes before
+  // would end the supervisor (SIGHUP's default) — the URL printed below is what callers wait for.
   let stopping = false;
   let failed = false;
   const forward = (signal: NodeJS.Signals) => () => {
@@ -356,6 +348,7 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   // §9.3.1). New processes take everything new: the config, the certificates, a new binary.
   let replacing = false;
   let again = false;
+  let ready = false;
   const replaceAll = async (): Promise<void> => {
     replacing = true;
     let replaced = 0;
@@ -388,9 +381,25 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
       console.error(`netsvc: reload refused: ${(e as Error).message}; the configuration in force is kept`);
       return;
     }
-    if (replacing) again = true;
+    if (replacing || !ready)
+      again = true; // before the workers are ready: once they are
     else void replaceAll();
   });
+  // Each worker says when it listens; the URL is printed once all of them do.
+  try {
+    await Promise.all(workers.map((w) => relayAfterReady(w.stdout as ReadableStream<Uint8Array>)));
+  } catch (e) {
+    for (const w of workers) w.kill("SIGTERM");
+    fail((e as Error).message);
+  }
+  const host = o.host.includes(":") ? `[${o.host}]` : o.host;
+  console.log(`netsvc: serving ${o.root} at ${o.tls ? "https" : "http"}://${host}:${port}/ with ${o.workers} workers`);
+  if (o.redirectHttp !== null) console.log(`netsvc: http://${host}:${o.redirectHttp}/ redirects to https`);
+  ready = true;
+  if (again && !stopping) {
+    again = false;
+    void replaceAll();
+  }
   const watch = async (n: number): Promise<void> => {
     const deaths: number[] = [];
     for (;;) {

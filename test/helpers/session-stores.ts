@@ -1,9 +1,10 @@
 /**
  * A session store for tests that lets the test decide when (and whether) each call answers: a
  * MemorySessionStore underneath, every call recorded, and while `held` its saves wait for
- * release(); `down` makes every call reject as a store that cannot be reached does.
+ * release(); `down` makes every call reject as a store that cannot be reached does. Also the
+ * application the tests of the save's hold share.
  */
-import { MemorySessionStore, type SessionRecord, type SessionStore, SessionStoreUnavailable } from "../../src/index.ts";
+import { MemorySessionStore, Router, type SessionRecord, type SessionStore, SessionStoreUnavailable, Sessions } from "../../src/index.ts";
 
 /** A store whose answers the test controls (see the file comment). */
 export class ControlledStore implements SessionStore {
@@ -54,4 +55,20 @@ export class ControlledStore implements SessionStore {
     if (this.down || this.failing.has("delete")) throw new SessionStoreUnavailable("test store is down");
     return this.memory.delete(id);
   }
+}
+
+/**
+ * The application of the tests of the save's hold (HTTP/1 and HTTP/2): a Router with Sessions on
+ * `store`; GET /login stores the user and answers the session's id, GET /me the session, GET /other
+ * touches no session. A test adds its own routes to it.
+ */
+export function holdingApp(store: ControlledStore): Router {
+  return new Router()
+    .use(new Sessions({ store }))
+    .get("/login", async (s) => {
+      (await s.sessionContext()).user = "ada";
+      s.sendJson({ id: s.sessionId() });
+    })
+    .get("/me", async (s) => s.sendJson(await s.sessionContext()))
+    .get("/other", (s) => s.sendJson({ other: true }));
 }

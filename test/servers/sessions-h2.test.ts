@@ -5,28 +5,17 @@
  * project's raw HTTP/2 client.
  */
 import { expect, test } from "bun:test";
-import { Router, Sessions } from "../../src/index.ts";
 import { H2Client } from "../helpers/h2-client.ts";
 import { field, responseDecoder } from "../helpers/h2-decode.ts";
 import { startDaemon } from "../helpers/servers.ts";
-import { ControlledStore } from "../helpers/session-stores.ts";
+import { ControlledStore, holdingApp } from "../helpers/session-stores.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function app(store: ControlledStore): Router {
-  return new Router()
-    .use(new Sessions({ store }))
-    .get("/login", async (s) => {
-      (await s.sessionContext()).user = "ada";
-      s.sendJson({ id: s.sessionId() });
-    })
-    .get("/other", (s) => s.sendJson({ other: true }));
-}
 
 test("a stream's response waits for the save, then goes with the session's cookie", async () => {
   const store = new ControlledStore();
   store.hold();
-  await using d = startDaemon({ "/": app(store) });
+  await using d = startDaemon({ "/": holdingApp(store) });
   await using c = await H2Client.connect(d.port, { decode: responseDecoder() });
   const stream = c.request("GET", "/login");
   await store.whenSetStarts();
@@ -43,7 +32,7 @@ test("a stream's response waits for the save, then goes with the session's cooki
 test("a save that fails: the stream's held response is replaced by a 503", async () => {
   const store = new ControlledStore();
   store.hold();
-  await using d = startDaemon({ "/": app(store) });
+  await using d = startDaemon({ "/": holdingApp(store) });
   await using c = await H2Client.connect(d.port, { decode: responseDecoder() });
   const stream = c.request("GET", "/login");
   await store.whenSetStarts();
@@ -58,7 +47,7 @@ test("a save that fails: the stream's held response is replaced by a 503", async
 test("a held stream holds only itself: another stream of the connection is answered meanwhile", async () => {
   const store = new ControlledStore();
   store.hold();
-  await using d = startDaemon({ "/": app(store) });
+  await using d = startDaemon({ "/": holdingApp(store) });
   await using c = await H2Client.connect(d.port, { decode: responseDecoder() });
   const held = c.request("GET", "/login");
   await store.whenSetStarts();

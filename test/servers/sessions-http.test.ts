@@ -7,32 +7,24 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Router, Sessions } from "../../src/index.ts";
+import type { Router } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startDaemon } from "../helpers/servers.ts";
-import { ControlledStore } from "../helpers/session-stores.ts";
+import { ControlledStore, holdingApp } from "../helpers/session-stores.ts";
 
 const streamEnd = Promise.withResolvers<void>();
 
-/** The application: a Router with Sessions on `store`. */
+/** The hold tests' application, with a streamed answer. */
 function app(store: ControlledStore): Router {
-  return new Router()
-    .use(new Sessions({ store }))
-    .get("/login", async (s) => {
-      (await s.sessionContext()).user = "ada";
-      s.sendJson({ id: s.sessionId() });
-    })
-    .get("/me", async (s) => s.sendJson(await s.sessionContext()))
-    .get("/other", (s) => s.sendJson({ other: true }))
-    .get("/stream", async (s) => {
-      (await s.sessionContext()).streamed = true;
-      s.sendResponse(200);
-      s.sendHeader("Content-Type", "text/plain");
-      s.sendContent("first piece;"); // chunked, and asked to be flushed
-      await streamEnd.promise;
-      s.sendContent("last piece");
-      s.endContent();
-    });
+  return holdingApp(store).get("/stream", async (s) => {
+    (await s.sessionContext()).streamed = true;
+    s.sendResponse(200);
+    s.sendHeader("Content-Type", "text/plain");
+    s.sendContent("first piece;"); // chunked, and asked to be flushed
+    await streamEnd.promise;
+    s.sendContent("last piece");
+    s.endContent();
+  });
 }
 
 test("no byte of the response goes before the save; the next request on the connection reads the session", async () => {

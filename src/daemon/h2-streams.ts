@@ -82,7 +82,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
   }
 
   headerTail(): Uint8Array {
-    return this.port.dates.tail(false, this.turnClock || Date.now());
+    return this.port.dates.tail(false, this.now());
   }
 
   streamReady(stream: H2Stream): void {
@@ -136,7 +136,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
    * output and its bytes are known).
    */
   streamResponded(stream: H2Stream, exchange: ExchangeRecord): void {
-    const ms = (this.turnClock || Date.now()) - stream.startMs;
+    const ms = this.now() - stream.startMs;
     this.daemon.counters.metrics.responded(exchange.methodCode(), exchange.status, exchange.bytesSent, ms);
     stream.logLine = this.accessQueue()?.makeUnplaced(exchange, exchange.status, stream.headAt) ?? null;
   }
@@ -195,7 +195,7 @@ export abstract class H2Streams extends SocketConnection implements StreamHost {
     // A JSON access line's duration runs from here to the response's last byte handed to the socket.
     if (this.daemon.accessLog?.timed) stream.headAt = performance.now();
     this.daemon.counters.requests++;
-    stream.startMs = this.turnClock || Date.now();
+    stream.startMs = this.now();
     stream.cycle = this.port.cycles.take(stream);
     if (!endsStream) stream.bodyDeadline = this.daemon.clock + this.daemon.limits.bodyIdleTimeoutMs;
     stream.cycle.begin();

@@ -106,7 +106,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
    * in a read turn takes the turn's clock reading (one per turn, not per pipelined response).
    */
   headerTail(keepAlive: boolean): Uint8Array {
-    return this.port.dates.tail(keepAlive, this.turnClock || Date.now());
+    return this.port.dates.tail(keepAlive, this.now());
   }
 
   /** RFC 9110 §15.2.1: the interim response, queued before the servlet's response. */
@@ -126,7 +126,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     const reader = this.input;
     if (!reader.hasRequest() || reader.isDiscarding()) return;
     reader.responded();
-    this.daemon.counters.metrics.responded(s.methodCode(), s.status, s.bytesSent, (this.turnClock || Date.now()) - this.requestStartMs);
+    this.daemon.counters.metrics.responded(s.methodCode(), s.status, s.bytesSent, this.now() - this.requestStartMs);
     // Logged once its last byte reaches the socket, or as 499 if the client leaves first.
     this.accessQueue()?.addResponse(s, s.status, this.outputEnd(), true, s.bytesSent, this.headAt);
     if (!keepAlive || reader.isBodyTooLong()) {
@@ -167,7 +167,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     const reader = this.input;
     const rest = reader.unread();
     this.output.append(response);
-    const ms = (this.turnClock || Date.now()) - this.requestStartMs;
+    const ms = this.now() - this.requestStartMs;
     this.daemon.counters.metrics.responded(exchange.methodCode(), exchange.status, exchange.bytesSent, ms); // a 101: 1xx
     this.accessQueue()?.addResponse(exchange, exchange.status, this.outputEnd(), true, exchange.bytesSent, this.headAt);
     reader.endRequest();
@@ -267,7 +267,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
     // A JSON access line's duration runs from here to the response's last byte handed to the socket.
     if (this.daemon.accessLog?.timed) this.headAt = performance.now();
     this.daemon.counters.requests++;
-    this.requestStartMs = this.turnClock || Date.now();
+    this.requestStartMs = this.now();
     (this.cycle ??= this.port.cycles.take(this)).begin();
   }
 
@@ -464,7 +464,7 @@ export class HttpConnection extends SocketConnection implements RequestChannel, 
 
   /** Answers a request that cannot be parsed with a canned response, then closes. */
   private reject(canned: Canned): void {
-    const dateLine = this.port.dates.line(this.turnClock || Date.now());
+    const dateLine = this.port.dates.line(this.now());
     this.output.append(canned.beforeDate);
     this.output.append(dateLine);
     this.output.append(canned.afterDate);

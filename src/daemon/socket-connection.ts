@@ -86,6 +86,11 @@ export abstract class SocketConnection implements IdleConnection {
   protected readonly deadlines: Deadlines;
   /** The wall clock (ms) when the current read turn began (the Date of the responses it makes); 0 outside one. */
   protected turnClock = 0;
+
+  /** The time (ms): the turn's clock while a read turn runs (read once per turn), else the wall clock. */
+  protected now(): number {
+    return this.turnClock || Date.now();
+  }
   /** The client sent its FIN (or reset): nothing more will be read. */
   protected peerEnded = false;
   /**

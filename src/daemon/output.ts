@@ -154,6 +154,11 @@ export class OutputQueue {
     return n;
   }
 
+  /** Sets the byte `back` bytes before the tail to `value` (appended and not yet written: a length known only after its payload). */
+  setByteBack(back: number, value: number): void {
+    this.buf![this.tail - back] = value;
+  }
+
   /** Drops the last `n` appended bytes (none of which may have been written yet). */
   dropTail(n: number): void {
     this.tail -= n;

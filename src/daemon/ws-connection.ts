@@ -46,6 +46,8 @@ const scratch = new Uint8Array(MAX_CONTROL_FRAME + MAX_SERVER_FRAME_HEAD);
 const PING_WINDOW_MS = 1000;
 /** Turns a text message into bytes when it is to be compressed. */
 const encoder = new TextEncoder();
+/** UTF-16 units of a text that cannot pass 125 UTF-8 bytes (3 per unit at most): its frame head is 2 bytes. */
+const SHORT_TEXT_UNITS = 41;
 
 /** A WebSocket on an accepted socket (see the file comment). */
 export class WsConnection extends SocketConnection implements WsTransport, WsMessageHandler, ConnectionInput {
@@ -139,6 +141,14 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
       }
     }
     if (text) {
+      if (data.length <= SHORT_TEXT_UNITS && this.output.pending + 2 + data.length * 3 <= this.settings.maxBacklog) {
+        // Short enough for a 2-byte head whatever its UTF-8 length: encoded once, straight into
+        // the queue, and the head's length byte (§5.2: the length itself, up to 125) set after.
+        this.output.append(scratch, 0, writeFrameHead(scratch, 0, opcode, true, false, 0));
+        const n = this.output.appendUtf8(data);
+        this.output.setByteBack(n + 1, n);
+        return this.flushSoon();
+      }
       const length = Buffer.byteLength(data, "utf8");
       if (!this.reserve(MAX_SERVER_FRAME_HEAD + length)) return;
       this.output.append(scratch, 0, writeFrameHead(scratch, 0, opcode, true, false, length));

@@ -13,6 +13,8 @@ const HERE = resolve(import.meta.dir);
 export const NETSVC = "netsvc";
 export const BUN_SERVE = "Bun.serve";
 export const NODE_WS = "Node 20 + ws";
+/** The ceiling of any WebSocket echo on Bun.listen (bare-ws.ts): echo only. */
+export const BARE = "bare Bun.listen";
 
 /** How the servers are started. */
 export interface PeerOptions {
@@ -25,6 +27,8 @@ export interface PeerOptions {
 /** A peer: its name and the command that serves `port` (with `extra` flags). */
 export interface Peer {
   name: string;
+  /** Only the echo load (the bare responder serves nothing else). */
+  echoOnly?: boolean;
   command: (port: number, extra: string[]) => string[];
   env?: Record<string, string>;
 }
@@ -55,8 +59,8 @@ export function nodeWsMissing(nodePath: string): string | null {
   }
 }
 
-/** The peers of a run: netsvc, Bun.serve, and Node with `ws` unless `withNode` is false. */
-export function peers(o: PeerOptions, withNode: boolean): Peer[] {
+/** The peers of a run: netsvc, Bun.serve, Node with `ws` unless `withNode` is false, and the bare responder with `withBare`. */
+export function peers(o: PeerOptions, withNode: boolean, withBare = false): Peer[] {
   const list: Peer[] = [
     {
       name: NETSVC,
@@ -70,6 +74,7 @@ export function peers(o: PeerOptions, withNode: boolean): Peer[] {
       command: (p, extra) => ["node", join(HERE, "node-ws.mjs"), String(p), ...extra],
       ...(o.nodePath ? { env: { NODE_PATH: o.nodePath } } : {}),
     });
+  if (withBare) list.push({ name: BARE, echoOnly: true, command: (p) => [process.execPath, join(HERE, "bare-ws.ts"), String(p)] });
   return list;
 }
 

@@ -6,7 +6,7 @@
 import { median } from "../server/measure.ts";
 import type { BusCell } from "./bus.ts";
 import type { WsRun } from "./loads.ts";
-import { BUN_SERVE, NETSVC, NODE_WS } from "./peers.ts";
+import { BARE, BUN_SERVE, NETSVC, NODE_WS } from "./peers.ts";
 import { MESSAGE_BYTES, TOPIC } from "./protocol.ts";
 
 /** Bytes of a 32-byte message delivered as a report. */
@@ -61,8 +61,13 @@ const errorsOf = (c: WsCell) => c.runs.reduce((a, r) => a + r.errors, 0);
 
 /** netsvc ÷ `peer` of `f` within each round, then the median. */
 function paired(cells: WsCell[], load: WsCell["load"], peer: string, f: (r: WsRun) => number): number {
-  const ours = cells.find((c) => c.load === load && c.peer === NETSVC);
-  const theirs = cells.find((c) => c.load === load && c.peer === peer);
+  return pairedOf(cells, load, NETSVC, peer, f);
+}
+
+/** `a` ÷ `b` of `f` within each round, then the median. */
+function pairedOf(cells: WsCell[], load: WsCell["load"], a: string, b: string, f: (r: WsRun) => number): number {
+  const ours = cells.find((c) => c.load === load && c.peer === a);
+  const theirs = cells.find((c) => c.load === load && c.peer === b);
   if (!ours || !theirs) return Number.NaN;
   return median(ours.runs.map((r, i) => f(r) / f(theirs.runs[i]!)));
 }
@@ -156,6 +161,9 @@ export function report(cells: WsCell[], idle: IdleRow[], o: ReportContext, bus: 
     let text = `${verdict(r >= ECHO_GOAL, r)}; server CPU per message ${cpu.toFixed(2)}x Bun.serve's`;
     if (bound("echo", NETSVC) || bound("echo", BUN_SERVE))
       text += `; the client was ≥ ${pct(CLIENT_BOUND)} busy: messages/s are partly its own`;
+    const floor = pairedOf(cells, "echo", BARE, BUN_SERVE, (x) => x.rate);
+    if (!Number.isNaN(floor))
+      text += `; the bare Bun.listen echo (no protocol checks: the floor on Bun.listen) ${floor.toFixed(2)}x Bun.serve, netsvc ${paired(cells, "echo", BARE, (x) => x.rate).toFixed(2)}x of it`;
     lines.push(`| echo messages/s ≥ ${ECHO_GOAL}x Bun.serve | ${r.toFixed(2)}x | ${text} |`);
   }
   if (fan.length) {

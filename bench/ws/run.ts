@@ -19,7 +19,7 @@
  *   bun bench/ws/run.ts [--rounds 5] [--connections 100] [--echo-messages 300000]
  *                       [--subscribers 1000] [--publications 100000] [--burst 50] [--fanout-seconds 3] [--idle 2000]
  *                       [--loads echo,fanout,idle,fanout-bus] [--netsvc-fanout send|publish]
- *                       [--node-path DIR] [--no-node] [--quick] [--write]
+ *                       [--node-path DIR] [--no-node] [--bare] [--quick] [--write]
  *
  * fanout-bus (not in the default loads: it needs nats-server): netsvc's fan-out through
  * services.publish in the subscribers' own process (local) beside the same bursts published by
@@ -28,7 +28,8 @@
  * --netsvc-fanout: netsvc's fan-out through services.publish() (reports; issue 23 item 2) or a loop
  * of ws.send() over its subscribers; by default publish where services.publish exists, else send. --node-path is a
  * directory holding `ws` (NODE_PATH for the Node peer) when it is not in the repository's
- * node_modules. --write appends the run, dated, to bench/results/ws.md.
+ * node_modules. --bare adds bare-ws.ts to the echo load: the ceiling of any WebSocket echo on
+ * Bun.listen (netsvc's floor), as bare-listen.ts is for HTTP. --write appends the run, dated, to bench/results/ws.md.
  */
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -68,7 +69,7 @@ const o = {
   nodePath: text("--node-path", process.env.WS_NODE_PATH ?? ""),
 };
 const nodeMissing = args.includes("--no-node") ? "left out (--no-node)" : nodeWsMissing(o.nodePath);
-const list = peers(o, nodeMissing === null);
+const list = peers(o, nodeMissing === null, args.includes("--bare"));
 
 let nextPort = 10000 + Math.floor(Math.random() * 20000); // below the ephemeral range (32768+)
 const log = (line: string) => console.log(line);
@@ -88,13 +89,13 @@ async function throughput(): Promise<WsCell[]> {
   try {
     for (const p of list) servers.push(await startServer(p, nextPort++));
     for (const load of loads)
-      for (const s of servers) {
+      for (const s of servers.filter((s) => load === "echo" || !s.peer.echoOnly)) {
         const r = await measureLoad(s.port, s.pid, clientArgs(load, 0.25));
         log(`  warm-up ${load} ${s.peer.name}: ${Math.round(r.rate)}/s${r.errors ? ` (${r.errors} errors: ${r.firstError})` : ""}`);
       }
     for (let round = 0; round < o.rounds; round++) {
       for (const load of loads) {
-        const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
+        const order = servers.map((_, i) => servers[(i + round) % servers.length]!).filter((s) => load === "echo" || !s.peer.echoOnly);
         for (const s of order) {
           const r = await measureLoad(s.port, s.pid, clientArgs(load));
           let cell = cells.find((c) => c.load === load && c.peer === s.peer.name);
@@ -158,7 +159,7 @@ async function idleRows(): Promise<IdleRow[]> {
       await stopServers([s]);
     }
   };
-  for (const p of list) {
+  for (const p of list.filter((p) => !p.echoOnly)) {
     const ws: number[] = [];
     const h1: number[] = [];
     const held: string[] = [];

@@ -30,7 +30,16 @@ import {
   wsCloseCode,
   wsErrorReason,
 } from "../parser/ws/errors.ts";
-import { OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_PING, OPCODE_TEXT, type WsFrameSink, WsFrameReader } from "../parser/ws/frame-reader.ts";
+import {
+  OPCODE_CLOSE,
+  OPCODE_CONTINUATION,
+  OPCODE_PING,
+  OPCODE_TEXT,
+  SMALL_FRAME_HEAD,
+  smallDataFrame,
+  type WsFrameSink,
+  WsFrameReader,
+} from "../parser/ws/frame-reader.ts";
 import { UTF8_ACCEPT, Utf8Validator, utf8Step } from "../parser/ws/utf8.ts";
 
 /**
@@ -54,6 +63,8 @@ export interface WsMessageHandler {
 
 /** No message is open (between messages). */
 const NO_MESSAGE = -1;
+/** Byte 0 of a final text frame (FIN and opcode 1, no RSV bit). */
+const FIN_TEXT_BYTE = 0x80 | OPCODE_TEXT;
 
 /** One decoder for every connection: messages are validated before decoding, so it never meets bad input. */
 const UTF8 = new TextDecoder();
@@ -169,8 +180,53 @@ export class WsMessageReader implements WsFrameSink {
    */
   read(bytes: Uint8Array, start: number, end: number): void {
     if (this.finished) return;
-    const r = this.frames.read(bytes, start, end, this);
+    const from = this.messageOpcode === NO_MESSAGE && this.frames.atFrameStart ? this.readSmallFrames(bytes, start, end) : start;
+    if (from === end || this.finished) return;
+    const r = this.frames.read(bytes, from, end, this);
     if (r < 0) this.fail(r);
+  }
+
+  /**
+   * Whole small messages (smallDataFrame: one final, uncompressed, masked frame of ≤ 125 bytes
+   * each, what chat and echo traffic is) read and delivered straight from the caller's bytes, as
+   * the frame reader's path would deliver them, with one pass over each payload that unmasks it
+   * and sees whether it is ASCII. Returns where the first frame not taken here begins: from
+   * there the frame reader reads on, and judges it.
+   */
+  private readSmallFrames(bytes: Uint8Array, start: number, end: number): number {
+    let p = start;
+    for (;;) {
+      const length = smallDataFrame(bytes, p, end, this.maxMessage);
+      if (length < 0) return p;
+      const text = bytes[p]! === FIN_TEXT_BYTE;
+      const k0 = bytes[p + 2]!;
+      const k1 = bytes[p + 3]!;
+      const k2 = bytes[p + 4]!;
+      const k3 = bytes[p + 5]!;
+      const from = p + SMALL_FRAME_HEAD;
+      const to = from + length;
+      let any = 0;
+      let i = from;
+      for (; i + 4 <= to; i += 4) {
+        any |= bytes[i] = bytes[i]! ^ k0;
+        any |= bytes[i + 1] = bytes[i + 1]! ^ k1;
+        any |= bytes[i + 2] = bytes[i + 2]! ^ k2;
+        any |= bytes[i + 3] = bytes[i + 3]! ^ k3;
+      }
+      if (i < to) any |= bytes[i] = bytes[i]! ^ k0;
+      if (i + 1 < to) any |= bytes[i + 1] = bytes[i + 1]! ^ k1;
+      if (i + 2 < to) any |= bytes[i + 2] = bytes[i + 2]! ^ k2;
+      p = to;
+      if (!text) this.handler.binary(bytes.slice(from, to));
+      else if (any < 0x80)
+        this.handler.text(from === to ? "" : LATIN1_SLICE !== null ? LATIN1_SLICE.call(bytes, from, to) : decodeUtf8(bytes, from, to));
+      // §8.1: a text that is not UTF-8 fails the connection (utf8Step checks the whole text: it ends here).
+      else if (utf8Step(UTF8_ACCEPT, bytes, from, to) !== UTF8_ACCEPT) {
+        this.fail(E_WS_INVALID_UTF8);
+        return end;
+      } else this.handler.text(decodeUtf8(bytes, from, to));
+      if (this.finished) return end;
+    }
   }
 
   /** As new, deflate off (for a pooled reader). */

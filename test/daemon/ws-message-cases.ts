@@ -317,6 +317,15 @@ export const MESSAGE_ROWS: MessageRow[] = [
     heard: [["failed", 1009]],
   },
   {
+    name: "9.x a small text at a small limit, then one a byte over it: the first, then 1009",
+    input: concat(f({ opcode: T, payload: filler(10) }), f({ opcode: T, payload: filler(11) })),
+    maxMessage: 10,
+    heard: [
+      ["text", filler(10)],
+      ["failed", 1009],
+    ],
+  },
+  {
     name: "9.x fragments adding up past the limit: 1009 at the fragment that passes it",
     input: concat(f({ opcode: T, payload: filler(600), fin: false }), f({ opcode: C, length: 401, fin: true })),
     maxMessage: 1000,

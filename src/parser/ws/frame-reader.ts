@@ -76,6 +76,28 @@ const IN_CONTROL_PAYLOAD = 2;
 /** An error was returned, or the sink called halt() / stop(): nothing more is read. */
 const HALTED = 3;
 
+/** Bytes before the payload of a masked client frame with a 7-bit length: 2 + the masking key. */
+export const SMALL_FRAME_HEAD = 6;
+
+/**
+ * The common case read without the state machine: when bytes[p..end) begins with a whole
+ * client frame that is final, uncompressed, text or binary (no RSV bit, §5.2), masked (§5.1) and
+ * of a 7-bit length of at most `maxPayload`, returns its payload length (the payload is
+ * bytes[p + SMALL_FRAME_HEAD, + length), still masked by the key at p + 2); else -1, and
+ * read() is the way (which then judges the frame, errors included). Call it only at a frame's
+ * start (atFrameStart). hot path: no allocation.
+ */
+export function smallDataFrame(bytes: Uint8Array, p: number, end: number, maxPayload: number): number {
+  if (end - p < SMALL_FRAME_HEAD) return -1;
+  const b0 = bytes[p]!;
+  if (b0 !== (FIN_BIT | OPCODE_TEXT) && b0 !== (FIN_BIT | OPCODE_BINARY)) return -1;
+  const b1 = bytes[p + 1]!;
+  if ((b1 & MASK_BIT) === 0) return -1;
+  const length = b1 & LENGTH_7_BITS;
+  if (length >= LENGTH_16_FOLLOWS || length > maxPayload || end - p - SMALL_FRAME_HEAD < length) return -1;
+  return length;
+}
+
 /** What a WsFrameReader tells as it reads. Every callback may call the reader's halt() or stop(). */
 export interface WsFrameSink {
   /** A data frame (text 1, binary 2, continuation 0) begins: its head is parsed. `length` ≤ the reader's maxFramePayload. */
@@ -170,6 +192,11 @@ export class WsFrameReader {
   stop(): void {
     this.state = HALTED;
     this.haltResult = 0;
+  }
+
+  /** Whether the next byte read begins a frame (nothing of one is held): where smallDataFrame may be tried. */
+  get atFrameStart(): boolean {
+    return this.state === AT_FRAME_HEAD && this.headHave === 0;
   }
 
   /** Whether halt() or stop() was called or an error returned (nothing more will be read). */

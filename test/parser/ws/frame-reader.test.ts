@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { rng } from "../../../bench/stress/fuzz-cases.ts";
 import { E_WS_FRAME_TOO_BIG, E_WS_NO_MESSAGE_TO_CONTINUE, E_WS_UNMASKED, wsCloseCode } from "../../../src/parser/ws/errors.ts";
-import { OPCODE_BINARY, OPCODE_PING, OPCODE_TEXT, WsFrameReader, type WsFrameSink, unmask } from "../../../src/parser/ws/frame-reader.ts";
+import {
+  OPCODE_BINARY,
+  OPCODE_PING,
+  OPCODE_TEXT,
+  smallDataFrame,
+  WsFrameReader,
+  type WsFrameSink,
+  unmask,
+} from "../../../src/parser/ws/frame-reader.ts";
 import { heapGrowthPerCall } from "../../helpers/heap-growth.ts";
 import { FRAME_ROWS } from "./frame-cases.ts";
 import { RecordingSink, readInPieces, TABLE_MAX_FRAME } from "./frame-replay.ts";
@@ -232,4 +240,30 @@ test("unmask over a resizable ArrayBuffer that grew after its view was made", ()
   big.fill(0);
   unmask(big, 0, 4096, 0xffffffff, 0);
   expect(big.every((b) => b === 0xff)).toBe(true);
+});
+
+describe("smallDataFrame: the whole small data frames read without the state machine", () => {
+  const ok = clientFrame({ opcode: OPCODE_TEXT, payload: "hello" });
+  test("a whole final masked text or binary frame of a 7-bit length gives its payload length", () => {
+    expect(smallDataFrame(ok, 0, ok.length, 1000)).toBe(5);
+    const bin = clientFrame({ opcode: OPCODE_BINARY, payload: filler(125) });
+    expect(smallDataFrame(bin, 0, bin.length, 125)).toBe(125);
+    const both = concat(ok, bin);
+    expect(smallDataFrame(both, ok.length, both.length, 1000)).toBe(125);
+  });
+  test.each([
+    ["a fragment (FIN clear)", clientFrame({ opcode: OPCODE_TEXT, payload: "x", fin: false }), 1000],
+    ["a continuation", clientFrame({ opcode: 0, payload: "x" }), 1000],
+    ["a ping", clientFrame({ opcode: OPCODE_PING, payload: "x" }), 1000],
+    ["RSV1 (compressed)", clientFrame({ opcode: OPCODE_TEXT, payload: "x", rsv: 4 }), 1000],
+    ["RSV3", clientFrame({ opcode: OPCODE_BINARY, payload: "x", rsv: 1 }), 1000],
+    ["unmasked", clientFrame({ opcode: OPCODE_TEXT, payload: "x", masked: false }), 1000],
+    ["a 16-bit length", clientFrame({ opcode: OPCODE_TEXT, payload: filler(126) }), 1000],
+    ["over the limit", clientFrame({ opcode: OPCODE_TEXT, payload: filler(11) }), 10],
+  ])("%s: -1 (the frame reader judges it)", (_name, frame, max) => {
+    expect(smallDataFrame(frame, 0, frame.length, max)).toBe(-1);
+  });
+  test("a frame cut anywhere: -1 (its head, or its payload, is not all here)", () => {
+    for (let cut = 0; cut < ok.length; cut++) expect(smallDataFrame(ok, 0, cut, 1000)).toBe(-1);
+  });
 });

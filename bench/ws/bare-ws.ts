@@ -1,6 +1,7 @@
 /**
- * The ceiling of a WebSocket echo on Bun.listen: the least any WebSocket server written over
- * `Bun.listen` can do per message, as bench/server/bare-listen.ts is for HTTP. The handshake is
+ * The floor of a WebSocket echo on Bun.listen: the least work any WebSocket server written over
+ * `Bun.listen` can do per message (so the most messages it can echo), as
+ * bench/server/bare-listen.ts is for HTTP. The handshake is
  * answered from the key alone (no header checks), and every complete client frame on `/echo`
  * goes back at once as one unmasked frame with the same opcode — no UTF-8 check, no message
  * reassembly, no control frames, no limits, no close handshake: what netsvc must do and this
@@ -21,6 +22,24 @@ interface Conn {
   open: boolean;
   /** Bytes of an incomplete frame (or head) carried to the next read. */
   carry: Uint8Array | null;
+  /** Bytes the socket did not take yet (Bun keeps none): written first, and on `drain`. */
+  unsent: Uint8Array | null;
+}
+
+type Sock = { data: Conn; write(b: Uint8Array | string, o?: number, n?: number): number };
+
+/** Writes b[o, o + n) after anything still unsent, keeping what the socket does not take. */
+function send(s: Sock, b: Uint8Array, o: number, n: number): void {
+  const c = s.data;
+  if (c.unsent !== null) {
+    const joined = new Uint8Array(c.unsent.length + n);
+    joined.set(c.unsent);
+    joined.set(b.subarray(o, o + n), c.unsent.length);
+    c.unsent = null;
+    return send(s, joined, 0, joined.length);
+  }
+  const w = s.write(b, o, n);
+  if (w >= 0 && w < n) c.unsent = b.slice(o + w, o + n);
 }
 
 /** The 101 for `head`'s key, or null when the head has none. */
@@ -38,14 +57,14 @@ function accept(head: string): string | null {
 const out = new Uint8Array(64 * 1024);
 
 /** Echoes every complete frame of `b`; returns the offset of the first incomplete one. */
-function echo(socket: { write(b: Uint8Array, o: number, n: number): number }, b: Uint8Array): number {
+function echo(socket: Sock, b: Uint8Array): number {
   let at = 0;
   let w = 0;
   while (b.length - at >= 6) {
     const len = b[at + 1]! & 0x7f; // ≤ 125 here (see the file comment)
     if (b.length - at < 6 + len) break;
     if (w + 2 + len > out.length) {
-      socket.write(out, 0, w);
+      send(socket, out, 0, w);
       w = 0;
     }
     out[w] = b[at]!;
@@ -55,7 +74,7 @@ function echo(socket: { write(b: Uint8Array, o: number, n: number): number }, b:
     w += 2 + len;
     at += 6 + len;
   }
-  if (w > 0) socket.write(out, 0, w);
+  if (w > 0) send(socket, out, 0, w);
   return at;
 }
 
@@ -64,7 +83,13 @@ Bun.listen<Conn>({
   port: Number(process.argv[2]),
   socket: {
     open(s) {
-      s.data = { open: false, carry: null };
+      s.data = { open: false, carry: null, unsent: null };
+    },
+    drain(s) {
+      const u = s.data.unsent;
+      if (u === null) return;
+      s.data.unsent = null;
+      send(s, u, 0, u.length);
     },
     data(s, chunk) {
       const c = s.data;
@@ -88,7 +113,8 @@ Bun.listen<Conn>({
           s.end("HTTP/1.1 200 OK\r\nContent-Length: 13\r\nConnection: close\r\n\r\nHello, world!");
           return;
         }
-        s.write(answer);
+        const bytes = Buffer.from(answer);
+        send(s, bytes, 0, bytes.length);
         c.open = true;
         b = b.subarray(end + 4);
       }

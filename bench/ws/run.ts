@@ -28,8 +28,8 @@
  * --netsvc-fanout: netsvc's fan-out through services.publish() (reports; issue 23 item 2) or a loop
  * of ws.send() over its subscribers; by default publish where services.publish exists, else send. --node-path is a
  * directory holding `ws` (NODE_PATH for the Node peer) when it is not in the repository's
- * node_modules. --bare adds bare-ws.ts to the echo load: the ceiling of any WebSocket echo on
- * Bun.listen (netsvc's floor), as bare-listen.ts is for HTTP. --write appends the run, dated, to bench/results/ws.md.
+ * node_modules. --bare adds bare-ws.ts to the echo load: the most any WebSocket echo on
+ * Bun.listen can do (the least work per message), as bare-listen.ts is for HTTP. --write appends the run, dated, to bench/results/ws.md.
  */
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

@@ -46,7 +46,9 @@ const scratch = new Uint8Array(MAX_CONTROL_FRAME + MAX_SERVER_FRAME_HEAD);
 const PING_WINDOW_MS = 1000;
 /** Turns a text message into bytes when it is to be compressed. */
 const encoder = new TextEncoder();
-/** UTF-16 units of a text that cannot pass 125 UTF-8 bytes (3 per unit at most): its frame head is 2 bytes. */
+/** UTF-8 bytes per UTF-16 unit, at most (a surrogate pair: 4 bytes for 2 units). */
+const MAX_UTF8_PER_UNIT = 3;
+/** UTF-16 units of a text that cannot pass 125 UTF-8 bytes: its frame head is 2 bytes, the second its length (§5.2). */
 const SHORT_TEXT_UNITS = 41;
 
 /** A WebSocket on an accepted socket (see the file comment). */
@@ -141,9 +143,14 @@ export class WsConnection extends SocketConnection implements WsTransport, WsMes
       }
     }
     if (text) {
-      if (data.length <= SHORT_TEXT_UNITS && this.output.pending + 2 + data.length * 3 <= this.settings.maxBacklog) {
-        // Short enough for a 2-byte head whatever its UTF-8 length: encoded once, straight into
-        // the queue, and the head's length byte (§5.2: the length itself, up to 125) set after.
+      // Short enough for a 2-byte head whatever its UTF-8 length: encoded once, straight into the
+      // queue, and the head's length byte (§5.2: the length itself, up to 125; the byte just
+      // before the payload) set after. The backlog bound is reserve()'s, with the most the text
+      // can take: a send refused here goes on to the exact check below.
+      if (
+        data.length <= SHORT_TEXT_UNITS &&
+        this.output.pending + MAX_SERVER_FRAME_HEAD + data.length * MAX_UTF8_PER_UNIT <= this.settings.maxBacklog
+      ) {
         this.output.append(scratch, 0, writeFrameHead(scratch, 0, opcode, true, false, 0));
         const n = this.output.appendUtf8(data);
         this.output.setByteBack(n + 1, n);

@@ -35,12 +35,13 @@ import {
   OPCODE_CONTINUATION,
   OPCODE_PING,
   OPCODE_TEXT,
+  FIN_TEXT_BYTE,
   SMALL_FRAME_HEAD,
-  smallDataFrame,
+  smallDataFrameLength,
   type WsFrameSink,
   WsFrameReader,
 } from "../parser/ws/frame-reader.ts";
-import { UTF8_ACCEPT, Utf8Validator, utf8Step } from "../parser/ws/utf8.ts";
+import { ASCII_LIMIT, UTF8_ACCEPT, Utf8Validator, utf8Step } from "../parser/ws/utf8.ts";
 
 /**
  * What a WsMessageReader delivers. Called synchronously from read(); the methods must not throw
@@ -63,8 +64,6 @@ export interface WsMessageHandler {
 
 /** No message is open (between messages). */
 const NO_MESSAGE = -1;
-/** Byte 0 of a final text frame (FIN and opcode 1, no RSV bit). */
-const FIN_TEXT_BYTE = 0x80 | OPCODE_TEXT;
 
 /** One decoder for every connection: messages are validated before decoding, so it never meets bad input. */
 const UTF8 = new TextDecoder();
@@ -111,8 +110,13 @@ function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   if (LATIN1_SLICE !== null && end - start <= ASCII_SCAN_MAX) {
     let any = 0;
     for (let i = start; i < end; i++) any |= bytes[i]!;
-    if (any < 0x80) return LATIN1_SLICE.call(bytes, start, end);
+    if (any < ASCII_LIMIT) return LATIN1_SLICE.call(bytes, start, end);
   }
+  return decodeNonAscii(bytes, start, end);
+}
+
+/** bytes[start..end) (valid UTF-8, not known to be ASCII) as a string, without looking for ASCII first. */
+function decodeNonAscii(bytes: Uint8Array, start: number, end: number): string {
   return UTF8_SLICE !== null ? UTF8_SLICE.call(bytes, start, end) : UTF8.decode(bytes.subarray(start, end));
 }
 
@@ -187,16 +191,19 @@ export class WsMessageReader implements WsFrameSink {
   }
 
   /**
-   * Whole small messages (smallDataFrame: one final, uncompressed, masked frame of ≤ 125 bytes
-   * each, what chat and echo traffic is) read and delivered straight from the caller's bytes, as
-   * the frame reader's path would deliver them, with one pass over each payload that unmasks it
-   * and sees whether it is ASCII. Returns where the first frame not taken here begins: from
-   * there the frame reader reads on, and judges it.
+   * Whole small messages (smallDataFrameLength: one final, uncompressed, masked frame of ≤ 125
+   * bytes each, what chat and echo traffic is) read and delivered straight from the caller's
+   * bytes, as the frame reader's path would deliver them, with one pass over each payload that
+   * unmasks it and sees whether it is ASCII. Returns where the first frame not taken here begins:
+   * from there the frame reader reads on, and judges it. A handler cannot end the reader (only a
+   * Close or a failure does, both read here), so every whole small frame of the chunk is taken.
+   *
+   * hot path: no allocation but the delivered string (or a binary message's copy).
    */
   private readSmallFrames(bytes: Uint8Array, start: number, end: number): number {
     let p = start;
     for (;;) {
-      const length = smallDataFrame(bytes, p, end, this.maxMessage);
+      const length = smallDataFrameLength(bytes, p, end, this.maxMessage);
       if (length < 0) return p;
       const text = bytes[p]! === FIN_TEXT_BYTE;
       const k0 = bytes[p + 2]!;
@@ -218,14 +225,13 @@ export class WsMessageReader implements WsFrameSink {
       if (i + 2 < to) any |= bytes[i + 2] = bytes[i + 2]! ^ k2;
       p = to;
       if (!text) this.handler.binary(bytes.slice(from, to));
-      else if (any < 0x80)
-        this.handler.text(from === to ? "" : LATIN1_SLICE !== null ? LATIN1_SLICE.call(bytes, from, to) : decodeUtf8(bytes, from, to));
+      else if (any < ASCII_LIMIT)
+        this.handler.text(from === to ? "" : LATIN1_SLICE !== null ? LATIN1_SLICE.call(bytes, from, to) : decodeNonAscii(bytes, from, to));
       // §8.1: a text that is not UTF-8 fails the connection (utf8Step checks the whole text: it ends here).
       else if (utf8Step(UTF8_ACCEPT, bytes, from, to) !== UTF8_ACCEPT) {
         this.fail(E_WS_INVALID_UTF8);
         return end;
-      } else this.handler.text(decodeUtf8(bytes, from, to));
-      if (this.finished) return end;
+      } else this.handler.text(decodeNonAscii(bytes, from, to));
     }
   }
 

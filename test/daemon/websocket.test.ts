@@ -67,32 +67,6 @@ describe("the opening handshake", () => {
     expect(lines[0]).toMatch(/"GET http:\/\/localhost\/chat HTTP\/1.1" 101 129$/m);
   });
 
-  test("texts around the 2-byte-head bound and the ASCII decode echo byte for byte, framed exactly", async () => {
-    // 41 UTF-16 units fit a 2-byte head whatever they encode to (≤ 123 bytes): the head's length
-    // is filled in after encoding; 42 three-byte units (126 bytes) need the 16-bit length. Texts
-    // of up to 256 bytes are decoded as Latin-1 when all ASCII: a byte ≥ 0x80 anywhere must not be.
-    const texts = [
-      "€".repeat(41), // 123 bytes, the most a short text can take
-      "€".repeat(42), // 126 bytes: the 16-bit length
-      "😀".repeat(20), // 40 units, 80 bytes of surrogate pairs
-      "x".repeat(41),
-      "x".repeat(125),
-      "x".repeat(126),
-      "\u0080", // the first non-ASCII code point: two bytes, C2 80
-      `${"a".repeat(255)}é`, // non-ASCII at the end of the scanned span
-      `é${"a".repeat(300)}`, // longer than the scan
-      "ÿ".repeat(41), // Latin-1 range, not ASCII: must be decoded as UTF-8
-      "",
-    ];
-    await using srv = startDaemon({ "/": echoServer(fresh()) });
-    using c = await WsTestClient.open(srv.port, "/");
-    for (const t of texts) c.send(TEXT, t);
-    const frames = await c.untilFrames(texts.length);
-    expect(frames.map((f) => f.opcode)).toEqual(texts.map(() => TEXT));
-    expect(frames.map((f) => new TextDecoder().decode(f.payload))).toEqual(texts);
-    expect(frames.map((f) => f.payload.length)).toEqual(texts.map((t) => Buffer.byteLength(t)));
-  });
-
   test("frames sent in the same packet as the handshake are read once the socket is handed over", async () => {
     await using srv = startDaemon({ "/": echoServer(fresh()) });
     using raw = await RawClient.connect(srv.port, true);
@@ -198,6 +172,34 @@ describe("the opening handshake", () => {
     expect(b.status).toBe(101);
     expect(b.header("sec-websocket-protocol")).toBeUndefined();
     expect(seen.sockets.map((s) => s.protocol)).toEqual(["v2", ""]);
+  });
+});
+
+describe("messages", () => {
+  test("texts around the 2-byte-head bound and the ASCII decode echo byte for byte, framed exactly", async () => {
+    // 41 UTF-16 units fit a 2-byte head whatever they encode to (≤ 123 bytes): the head's length
+    // is filled in after encoding; 42 three-byte units (126 bytes) need the 16-bit length. Texts
+    // of up to 256 bytes are decoded as Latin-1 when all ASCII: a byte ≥ 0x80 anywhere must not be.
+    const texts = [
+      "€".repeat(41), // 123 bytes, the most a short text can take
+      "€".repeat(42), // 126 bytes: the 16-bit length
+      "😀".repeat(20), // 40 units, 80 bytes of surrogate pairs
+      "x".repeat(41),
+      "x".repeat(125),
+      "x".repeat(126),
+      "\u0080", // the first non-ASCII code point: two bytes, C2 80
+      `${"a".repeat(255)}é`, // non-ASCII at the end of the scanned span
+      `é${"a".repeat(300)}`, // longer than the scan
+      "ÿ".repeat(41), // Latin-1 range, not ASCII: must be decoded as UTF-8
+      "",
+    ];
+    await using srv = startDaemon({ "/": echoServer(fresh()) });
+    using c = await WsTestClient.open(srv.port, "/");
+    for (const t of texts) c.send(TEXT, t);
+    const frames = await c.untilFrames(texts.length);
+    expect(frames.map((f) => f.opcode)).toEqual(texts.map(() => TEXT));
+    expect(frames.map((f) => new TextDecoder().decode(f.payload))).toEqual(texts);
+    expect(frames.map((f) => f.payload.length)).toEqual(texts.map((t) => Buffer.byteLength(t)));
   });
 });
 

@@ -305,6 +305,24 @@ export const MESSAGE_ROWS: MessageRow[] = [
   // ── masking and limits ──
   { name: "an unmasked text: 1002", input: f({ opcode: T, payload: "x", masked: false }), heard: [["failed", 1002]] },
   {
+    // An unmasked head is 4 bytes shorter than a masked one: with a frame after it, the bytes
+    // that would be its masking key and payload are there, and must still not be read as one.
+    name: "an unmasked text followed by a masked one: 1002",
+    input: concat(f({ opcode: T, payload: "hello", masked: false }), text("world")),
+    heard: [["failed", 1002]],
+  },
+  {
+    // Read split after the first byte, the rest of the head (0x82 = mask bit and length 2, then a
+    // key starting 0x85) looks like the start of a small masked binary frame: only a reader that
+    // knows it holds a head's first byte reads it as the text it is.
+    name: "a head split after its first byte whose rest looks like a frame's start",
+    input: concat(f({ opcode: T, payload: "ab", key: [0x85, 1, 2, 3] }), f({ opcode: T, payload: "hello world" })),
+    heard: [
+      ["text", "ab"],
+      ["text", "hello world"],
+    ],
+  },
+  {
     name: "9.x a message at the limit",
     input: f({ opcode: B, payload: filler(1000) }),
     maxMessage: 1000,

@@ -78,6 +78,8 @@ const HALTED = 3;
 
 /** Bytes before the payload of a masked client frame with a 7-bit length: 2 + the masking key. */
 export const SMALL_FRAME_HEAD = 6;
+/** Byte 0 of a final text frame with no RSV bit (a small data frame is this one or the binary one). */
+export const FIN_TEXT_BYTE = FIN_BIT | OPCODE_TEXT;
 
 /**
  * The common case read without the state machine: when bytes[p..end) begins with a whole
@@ -87,7 +89,7 @@ export const SMALL_FRAME_HEAD = 6;
  * read() is the way (which then judges the frame, errors included). Call it only at a frame's
  * start (atFrameStart). hot path: no allocation.
  */
-export function smallDataFrame(bytes: Uint8Array, p: number, end: number, maxPayload: number): number {
+export function smallDataFrameLength(bytes: Uint8Array, p: number, end: number, maxPayload: number): number {
   if (end - p < SMALL_FRAME_HEAD) return -1;
   const b0 = bytes[p]!;
   if (b0 !== (FIN_BIT | OPCODE_TEXT) && b0 !== (FIN_BIT | OPCODE_BINARY)) return -1;
@@ -194,7 +196,7 @@ export class WsFrameReader {
     this.haltResult = 0;
   }
 
-  /** Whether the next byte read begins a frame (nothing of one is held): where smallDataFrame may be tried. */
+  /** Whether the next byte read begins a frame (nothing of one is held): where smallDataFrameLength may be tried. */
   get atFrameStart(): boolean {
     return this.state === AT_FRAME_HEAD && this.headHave === 0;
   }

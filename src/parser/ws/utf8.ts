@@ -115,7 +115,8 @@ allow(AFTER_ED, [C_CONT_80_8F, C_CONT_90_9F], NEED_1);
 allow(AFTER_F0, [C_CONT_90_9F, C_CONT_A0_BF], NEED_2);
 allow(AFTER_F4, [C_CONT_80_8F], NEED_2);
 
-const ASCII_LIMIT = 0x80;
+/** Bytes below this are ASCII: a whole code point each, the same in UTF-8 and Latin-1. */
+export const ASCII_LIMIT = 0x80;
 
 /**
  * Runs the automaton from `state` over bytes[start..end) and returns the state after them

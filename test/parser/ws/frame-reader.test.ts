@@ -5,7 +5,7 @@ import {
   OPCODE_BINARY,
   OPCODE_PING,
   OPCODE_TEXT,
-  smallDataFrame,
+  smallDataFrameLength,
   WsFrameReader,
   type WsFrameSink,
   unmask,
@@ -242,14 +242,14 @@ test("unmask over a resizable ArrayBuffer that grew after its view was made", ()
   expect(big.every((b) => b === 0xff)).toBe(true);
 });
 
-describe("smallDataFrame: the whole small data frames read without the state machine", () => {
+describe("smallDataFrameLength: the whole small data frames read without the state machine", () => {
   const ok = clientFrame({ opcode: OPCODE_TEXT, payload: "hello" });
   test("a whole final masked text or binary frame of a 7-bit length gives its payload length", () => {
-    expect(smallDataFrame(ok, 0, ok.length, 1000)).toBe(5);
+    expect(smallDataFrameLength(ok, 0, ok.length, 1000)).toBe(5);
     const bin = clientFrame({ opcode: OPCODE_BINARY, payload: filler(125) });
-    expect(smallDataFrame(bin, 0, bin.length, 125)).toBe(125);
+    expect(smallDataFrameLength(bin, 0, bin.length, 125)).toBe(125);
     const both = concat(ok, bin);
-    expect(smallDataFrame(both, ok.length, both.length, 1000)).toBe(125);
+    expect(smallDataFrameLength(both, ok.length, both.length, 1000)).toBe(125);
   });
   test.each([
     ["a fragment (FIN clear)", clientFrame({ opcode: OPCODE_TEXT, payload: "x", fin: false }), 1000],
@@ -257,13 +257,14 @@ describe("smallDataFrame: the whole small data frames read without the state mac
     ["a ping", clientFrame({ opcode: OPCODE_PING, payload: "x" }), 1000],
     ["RSV1 (compressed)", clientFrame({ opcode: OPCODE_TEXT, payload: "x", rsv: 4 }), 1000],
     ["RSV3", clientFrame({ opcode: OPCODE_BINARY, payload: "x", rsv: 1 }), 1000],
-    ["unmasked", clientFrame({ opcode: OPCODE_TEXT, payload: "x", masked: false }), 1000],
+    // Unmasked, its head is 4 bytes short: another frame after it supplies what would be its key.
+    ["unmasked, another frame after it", concat(clientFrame({ opcode: OPCODE_TEXT, payload: "hello", masked: false }), ok), 1000],
     ["a 16-bit length", clientFrame({ opcode: OPCODE_TEXT, payload: filler(126) }), 1000],
     ["over the limit", clientFrame({ opcode: OPCODE_TEXT, payload: filler(11) }), 10],
   ])("%s: -1 (the frame reader judges it)", (_name, frame, max) => {
-    expect(smallDataFrame(frame, 0, frame.length, max)).toBe(-1);
+    expect(smallDataFrameLength(frame, 0, frame.length, max)).toBe(-1);
   });
   test("a frame cut anywhere: -1 (its head, or its payload, is not all here)", () => {
-    for (let cut = 0; cut < ok.length; cut++) expect(smallDataFrame(ok, 0, cut, 1000)).toBe(-1);
+    for (let cut = 0; cut < ok.length; cut++) expect(smallDataFrameLength(ok, 0, cut, 1000)).toBe(-1);
   });
 });

@@ -9,7 +9,7 @@ import type { CookieKeys } from "../servers/cookie-signing.ts";
 import { MountTable } from "../servers/mount-table.ts";
 import type { AccessLog } from "./access-log.ts";
 import { BufferPool } from "./buffer-pool.ts";
-import type { ConnectionHost, IdleConnection } from "./daemon-resources.ts";
+import type { ConnectionHost, IdleConnection, SocketlessRequest } from "./daemon-resources.ts";
 import { HttpConnection } from "./http-connection.ts";
 import type { SocketConnection } from "./socket-connection.ts";
 import { H2StreamPool } from "./h2-stream-pool.ts";
@@ -48,6 +48,8 @@ export class DaemonCore implements ConnectionHost {
   onAllClosed: (() => void) | null = null;
   /** cookieSecrets (set by the daemon): what signs and verifies signed cookies; null without it. */
   cookieKeys: CookieKeys | null = null;
+  /** See DaemonResources.socketless. */
+  readonly socketless = new Set<SocketlessRequest>();
 
   /** Connections half-closed by us and lingering (they do not count toward maxConnections). */
   private lingering = 0;

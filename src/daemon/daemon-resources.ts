@@ -30,6 +30,12 @@ export interface IdleConnection extends IdleLink<IdleConnection> {
   reclaim(): boolean;
 }
 
+/** A request answered without a socket (netsvc/testing's request()), as the daemon's stop() sees it. */
+export interface SocketlessRequest {
+  /** The daemon began to stop: the request's session hears it (whenDaemonStops), as a connection's does. */
+  daemonStopping(): void;
+}
+
 /** The daemon's resources its connections share. */
 export interface DaemonResources {
   /** Limits and timeouts in force. */
@@ -58,6 +64,8 @@ export interface DaemonResources {
   contentDropped(status: number): void;
   /** The cookieSecrets option, made into keys that sign and verify cookies; null when it is not given. */
   readonly cookieKeys: CookieKeys | null;
+  /** Requests in progress without a socket: stop() tells them it is stopping (it does not wait for them: they hold no socket). */
+  readonly socketless: Set<SocketlessRequest>;
 }
 
 /** What differs between a daemon's ports (PortProfile): a connection sees its own port's. */

@@ -404,6 +404,7 @@ export class HttpDaemon {
       this.contexts?.release();
       this.contexts = null;
       for (const c of core.connections) c.closeIfIdle(!closeIdle);
+      for (const r of core.socketless) r.daemonStopping();
       if (core.connections.size === 0) this.finishStop();
     }
     if (graceMs !== undefined) {

@@ -15,7 +15,7 @@
  */
 import { cannedStatus } from "../http/canned.ts";
 import { OutputQueue } from "../daemon/output.ts";
-import type { DaemonResources, PortResources } from "../daemon/daemon-resources.ts";
+import type { DaemonResources, PortResources, SocketlessRequest } from "../daemon/daemon-resources.ts";
 import type { CookieKeys } from "../servers/cookie-signing.ts";
 import { ERROR_STATUS, RequestHead, parseHead } from "../parser/index.ts";
 import type { ExchangeRecord, RequestChannel } from "../servers/request-channel.ts";
@@ -34,7 +34,7 @@ export interface ExchangeEnds {
 }
 
 /** A request served without a socket (see the file comment). */
-export class SocketlessExchange implements RequestChannel {
+export class SocketlessExchange implements RequestChannel, SocketlessRequest {
   readonly head: RequestHead;
   readonly headBytes: Uint8Array;
   readonly output: OutputQueue;
@@ -119,9 +119,21 @@ export class SocketlessExchange implements RequestChannel {
     // Never given back to the pool: a pooled cycle may be bound to a connection while a callback
     // of ours (a body read) is still pending; one cycle per test request costs nothing.
     this.cycle = this.port.cycles.take(this);
+    if (!this.over) this.resources.socketless.add(this);
     this.cycle.begin();
     this.pump();
     return true;
+  }
+
+  /** The daemon began to stop (its stop() or drain()): a response still open hears it, as on a connection. */
+  daemonStopping(): void {
+    if (!this.over) this.cycle?.stopping();
+  }
+
+  /** The transport is over: the daemon's stop() need not tell it anything more. */
+  private ended(): void {
+    this.over = true;
+    this.resources.socketless.delete(this);
   }
 
   /**
@@ -132,7 +144,7 @@ export class SocketlessExchange implements RequestChannel {
     this.stopBody();
     this.output.clear(); // what the client would still have read
     if (!this.over) {
-      this.over = true;
+      this.ended();
       this.abandon();
     }
     this.reader.end(reason ?? new Error("request(): the client left"));
@@ -177,7 +189,7 @@ export class SocketlessExchange implements RequestChannel {
 
   responseComplete(_keepAlive: boolean, _exchange: ExchangeRecord): void {
     this.stopBody();
-    this.over = true;
+    this.ended();
     this.flushSoon();
   }
 
@@ -198,7 +210,7 @@ export class SocketlessExchange implements RequestChannel {
     if (this.over) return;
     this.closing = true;
     this.stopBody();
-    this.over = true;
+    this.ended();
     this.abandon();
     this.flushSoon();
   }
@@ -206,7 +218,7 @@ export class SocketlessExchange implements RequestChannel {
   abort(): void {
     if (this.over) return;
     this.stopBody();
-    this.over = true;
+    this.ended();
     this.output.clear();
     this.abandon();
     this.flushSoon();
@@ -247,7 +259,7 @@ export class SocketlessExchange implements RequestChannel {
     this.output.append(this.port.dates.line(Date.now()));
     this.output.append(canned.afterDate);
     this.stopBody();
-    this.over = true;
+    this.ended();
     this.flushSoon();
   }
 

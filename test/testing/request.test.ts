@@ -377,6 +377,22 @@ describe("the client leaving", () => {
   });
 });
 
+test("daemon.stop() reaches a request() in progress: an open event stream ends, as on a socket", async () => {
+  const { daemon } = daemonFor({
+    "/events": new FnServer((s) => {
+      const events = s.eventStream({ heartbeatMs: 0 });
+      events.send({ data: "first" });
+    }),
+  });
+  const r = await request(daemon, new Request("http://x/events"));
+  const reader = r.body!.getReader();
+  const first = await reader.read();
+  expect(decoder.decode(first.value)).toBe("data: first\n\n");
+  await daemon.stop();
+  // The stream closes on whenDaemonStops(): the body ends (before, this read waited for ever).
+  expect(await reader.read()).toEqual({ done: true, value: undefined });
+});
+
 describe("the client", () => {
   test("the remote address is 127.0.0.1 unless given; the daemon's allow/deny judge it", async () => {
     const { daemon } = daemonFor({ "/": new FnServer((s) => s.sendDocument(200, "text/plain", s.clientHost())) }, { deny: ["10.0.0.0/8"] });

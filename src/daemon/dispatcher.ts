@@ -21,6 +21,8 @@ export class Dispatcher {
   private subscribers: ((phase: ShutdownPhase) => void)[] = [];
   private done: PromiseWithResolvers<void> = Promise.withResolvers<void>();
   private shuttingDown = false;
+  /** Shutdown has completed: run() has nothing to wait for. */
+  private arrived = false;
   private monitored = new Map<string, () => void>();
   private keepAlive: ReturnType<typeof setInterval> | null = null;
 
@@ -49,9 +51,9 @@ export class Dispatcher {
     setImmediate(job);
   }
 
-  /** Resolves once shutdown has completed. Keeps the process alive until then. */
+  /** Resolves once shutdown has completed. Keeps the process alive until then (and not at all when it already has). */
   run(): Promise<void> {
-    this.keepAlive ??= setInterval(() => {}, 1 << 30);
+    if (!this.arrived) this.keepAlive ??= setInterval(() => {}, 1 << 30);
     return this.done.promise;
   }
 
@@ -66,6 +68,7 @@ export class Dispatcher {
     this.monitored.clear();
     if (this.keepAlive) clearInterval(this.keepAlive);
     this.keepAlive = null;
+    this.arrived = true;
     this.done.resolve();
   }
 

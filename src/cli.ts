@@ -13,6 +13,7 @@ import * as testing from "./entry/testing.ts";
 import * as netsvc from "./index.ts";
 import { reloadOnHangup } from "./cli-reload.ts";
 import { LineRelay } from "./line-relay.ts";
+import { SupervisorMetrics, workerMetrics } from "./cli-metrics.ts";
 import { protect, rootServer } from "./cli-root.ts";
 import {
   AccessLog,
@@ -145,7 +146,7 @@ class EchoServer extends HttpServer {
 }
 
 /** Builds and starts the daemon for these options (and sites: virtual hosts, from --config). */
-function serve(c: Configured, reusePort: boolean, quiet: boolean): HttpDaemon {
+function serve(c: Configured, reusePort: boolean, quiet: boolean, dispatcher: Dispatcher): HttpDaemon {
   const o = c.options;
   // Plugin files import "netsvc" and its subpaths: inside the compiled binary there is no
   // node_modules to find them in.
@@ -202,7 +203,8 @@ function serve(c: Configured, reusePort: boolean, quiet: boolean): HttpDaemon {
     }
   }
   if (o.metrics) {
-    const page = new MetricsServer(daemon);
+    // A worker serves the supervisor's sum of every worker's page (cli-metrics.ts).
+    const page = new MetricsServer(process.env.NETSVC_WORKER !== undefined && process.send ? workerMetrics(daemon, dispatcher) : daemon);
     servers.push(page);
     try {
       daemon.attach(o.metrics, page);
@@ -322,14 +324,20 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
     "--port",
     String(port),
   ];
-  const spawn = (n: number) =>
-    Bun.spawn([...self, ...args], {
+  // --metrics: the workers send their pages here over IPC and get the sum back (cli-metrics.ts).
+  const metrics = o.metrics ? new SupervisorMetrics() : null;
+  const spawn = (n: number) => {
+    const child = Bun.spawn([...self, ...args], {
       env: { ...process.env, NETSVC_WORKER: String(n + 1) },
       stdout: "pipe",
       stderr: "inherit",
       // The worker's lifeline (followSupervisor): never written, closed by the kernel when we end.
       stdin: "pipe",
+      ...(metrics !== null ? { ipc: metrics.received } : {}),
     });
+    metrics?.started(child);
+    return child;
+  };
   const workers = Array.from({ length: o.workers }, (_, n) => spawn(n));
   // The signals' handlers first: Bun installs them asynchronously, and a signal that comes before
   // would end the supervisor (SIGHUP's default) — the URL printed below is what callers wait for.
@@ -427,6 +435,7 @@ async function supervise(o: Options, argv: string[]): Promise<void> {
   };
   await Promise.all(workers.map((_, n) => watch(n)));
   await Promise.all(workers.map((w) => w.exited));
+  metrics?.stop();
   // A worker still starting when the signal came ends by that signal: a clean stop too.
   const clean = workers.every((w) => w.exitCode === 0 || w.signalCode === "SIGINT" || w.signalCode === "SIGTERM");
   process.exit(!failed && clean ? 0 : 1);
@@ -456,7 +465,7 @@ if (options.workers > 1 && !process.env.NETSVC_WORKER) {
   dispatcher.monitor("SIGINT");
   dispatcher.monitor("SIGTERM");
   const worker = process.env.NETSVC_WORKER;
-  const daemon = serve(configured, options.workers > 1 || worker !== undefined, worker !== undefined);
+  const daemon = serve(configured, options.workers > 1 || worker !== undefined, worker !== undefined, dispatcher);
   if (worker !== undefined) {
     followSupervisor(dispatcher, worker);
     // Being replaced (the supervisor's SIGHUP): drain — no idle keep-alive connection closed under

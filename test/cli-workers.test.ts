@@ -50,9 +50,9 @@ async function untilExited(pids: number[], ms: number): Promise<number[]> {
   return pids.filter(isAlive);
 }
 
-/** Starts `--workers 2` on a free port; returns the supervisor, its port and its two workers. */
-async function startWorkers(root: string) {
-  const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", root, "--port", "0", "--workers", "2"]);
+/** Starts `--workers 2` on a free port (with `extra` flags); returns the supervisor, its port and its two workers. */
+async function startWorkers(root: string, extra: string[] = []) {
+  const { child, out } = spawnWithOutput([process.execPath, "src/cli.ts", root, "--port", "0", "--workers", "2", ...extra]);
   const base = await out.url();
   const workers = childrenOf(child.pid);
   started.push(child.pid, ...workers);
@@ -188,6 +188,50 @@ test(
     } finally {
       for (const d of downloads) if (!d.closed) d.finishReading().catch(() => {});
       for (const pid of workers) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    }
+  },
+  TEST_LIMIT_MS,
+);
+
+/** The value of `sample` (name and labels, as on the page) in a metrics page; 0 when absent. */
+function sampleOf(page: string, sample: string): number {
+  const line = page.split("\n").find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+}
+
+test(
+  "--metrics with --workers: every scrape, whichever worker takes it, counts every worker's requests; a reload keeps the totals",
+  async () => {
+    const REQUESTS = 60; // each on its own connection: the kernel spreads them over both workers
+    const s = await startWorkers(join(dir, "old"), ["--metrics", "/metrics"]);
+    try {
+      // One connection per request (fetch would keep one open, and one connection is one worker).
+      // The load asks for a missing file (404) and the scrapes are 200s, so they do not add to the count checked.
+      const ask = async (method: string, path: string) => {
+        using c = await RawClient.connect(s.port);
+        return await c.request(`${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      };
+      for (let i = 0; i < REQUESTS; i++) expect((await ask("GET", "/missing")).status).toBe(404);
+      const notFound = 'netsvc_requests_total{method="GET",code="4xx"}';
+      // Each worker sends its page every second: the sum reaches every worker within two beats.
+      const scrapes = () => Promise.all(Array.from({ length: 6 }, async () => sampleOf((await ask("GET", "/metrics")).body, notFound)));
+      const counted = await firstValue(async () => {
+        const seen = await scrapes();
+        return seen.every((n) => n === REQUESTS) ? seen : undefined;
+      }, 10_000);
+      expect(counted ?? (await scrapes())).toEqual(Array(6).fill(REQUESTS));
+      // SIGHUP replaces both workers: what the old ones served still counts.
+      s.child.kill("SIGHUP");
+      const after = await firstValue(async () => {
+        const workers = childrenOf(s.child.pid);
+        if (workers.length < 2 || workers.some((w) => s.workers.includes(w))) return undefined;
+        const seen = await scrapes();
+        return seen.every((n) => n === REQUESTS) ? seen : undefined;
+      }, 15_000);
+      expect(after ?? (await scrapes())).toEqual(Array(6).fill(REQUESTS));
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.child.exited;
     }
   },
   TEST_LIMIT_MS,

@@ -1,7 +1,7 @@
 /**
  * Reports across the bus (SPEC §12; the protocol is described with the others in exchange.ts):
  * a report is published on `<prefix>.report.<subject>`, its body the value's JSON as calls carry
- * it (values.ts), its headers `Netsvc-Origin: <process id>` and the caller fields of caller.ts
+ * it (values.ts), its headers `Netsvc-Origin: <process id>` and the caller fields of caller-fields.ts
  * (who published). Each process subscribes once per distinct pattern its registry has
  * (`<prefix>.report.<pattern>`, no queue group: every process gets every report), made with the
  * pattern's first local subscriber and ended with its last (reports.ts counts them).
@@ -12,7 +12,8 @@
  * the client's message reader.
  */
 import { headers, type Msg, type Subscription } from "@nats-io/transport-node";
-import type { Caller, CallerFields } from "./caller.ts";
+import type { Caller } from "./caller.ts";
+import type { CallerFields } from "./caller-fields.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import { REPORT_MAX_BYTES } from "./limits.ts";
 import { isSubject } from "./report-subject.ts";

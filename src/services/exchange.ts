@@ -7,7 +7,7 @@
  *   queue group `<prefix>`, so the instances of one name share the calls. A call carries
  *   `{m: method, p: params, t: timeoutMs}` (values tagged as values.ts says) and a reply subject
  *   `<prefix>.reply.<process>.<call id>`; its headers `Netsvc-Caller-Address` and
- *   `Netsvc-Caller-User` say who the caller calls for, when it knows (caller.ts; none from a
+ *   `Netsvc-Caller-User` say who the caller calls for, when it knows (caller-fields.ts; none from a
  *   local caller or an old peer). A call NATS refuses to publish (the user's permissions) fails
  *   at once with SERVICE_UNAVAILABLE: it went nowhere.
  * - The instance answers `{r: value}` or `{f: failure fields}` on the reply subject. A delayed
@@ -70,7 +70,7 @@
  */
 import { connect, type NatsConnection, PermissionViolationError, TimeoutError } from "@nats-io/transport-node";
 import { CancellableCalls } from "./call-cancel.ts";
-import { CallerFields } from "./caller.ts";
+import { CallerFields } from "./caller-fields.ts";
 import { MicroDiscovery } from "./discovery.ts";
 import { isRefusal, type NatsConnectPlan, type NatsCredentials, planConnection } from "./nats-credentials.ts";
 import type { ExchangeLink } from "./exchange-link.ts";
@@ -114,7 +114,7 @@ export interface ExchangeOptions extends NatsCredentials {
 /** A snapshot of an Exchange's counters (Exchange.stats()). */
 export interface ExchangeStats {
   /**
-   * Caller fields dropped (caller.ts): an address or user over its bound (CALLER_ADDRESS_MAX,
+   * Caller fields dropped (caller-fields.ts): an address or user over its bound (CALLER_ADDRESS_MAX,
    * CALLER_USER_MAX) or with a control character, sent or received, a repeated one, or call
    * headers that could not be read. The call itself goes on without the field.
    */
@@ -156,7 +156,7 @@ export class Exchange implements RemoteTransport {
   private readonly outgoing: OutgoingCalls;
   /** The delayed calls served here, while they can be cancelled (call-cancel.ts). */
   private readonly cancellable = new CancellableCalls();
-  /** Who called, in the calls' headers both ways (caller.ts). */
+  /** Who called, in the calls' headers both ways (caller-fields.ts). */
   private readonly callerFields = new CallerFields();
   /** The calls served here (incoming-calls.ts). */
   private readonly incoming: IncomingCalls;

@@ -9,7 +9,7 @@
  */
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import type { CancellableCalls, Serving } from "./call-cancel.ts";
-import type { CallerFields } from "./caller.ts";
+import type { CallerFields } from "./caller-fields.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import { EXCHANGE_FOREIGN_CALL_TIMEOUT_MS, EXCHANGE_MAX_CALL_TIMEOUT_MS } from "./limits.ts";
 import type { Membership } from "./membership.ts";

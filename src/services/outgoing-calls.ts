@@ -13,7 +13,8 @@
  */
 import type { Msg } from "@nats-io/transport-node";
 import { AbandonedCalls } from "./call-cancel.ts";
-import type { Caller, CallerFields } from "./caller.ts";
+import type { Caller } from "./caller.ts";
+import type { CallerFields } from "./caller-fields.ts";
 import { decoder, encoder, type ExchangeLink } from "./exchange-link.ts";
 import { LossBarriers } from "./loss-barrier.ts";
 import type { Membership } from "./membership.ts";

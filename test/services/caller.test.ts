@@ -8,7 +8,8 @@
 import { afterEach, expect, test } from "bun:test";
 import { type CallContext, Exchange, Service, ServiceRegistry } from "../../src/entry/services.ts";
 import { RpcGateway } from "../../src/entry/rpc.ts";
-import { CALLER_ADDRESS_HEADER, CALLER_USER_HEADER, LOCAL_CALLER } from "../../src/services/caller.ts";
+import { CALLER_ADDRESS_HEADER, CALLER_USER_HEADER } from "../../src/services/caller-fields.ts";
+import { LOCAL_CALLER } from "../../src/services/caller.ts";
 import { CALLER_USER_MAX } from "../../src/services/limits.ts";
 import { callerSide } from "../helpers/bus-caller.ts";
 import { NatsServer } from "../helpers/nats-server.ts";

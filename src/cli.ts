@@ -102,7 +102,8 @@ usage: netsvc [root] [options]      (every --flag VALUE may be written --flag=VA
   --no-http2            HTTP/1.x only: no h2 by ALPN, no h2c by prior knowledge
                         (HTTP/2 is on by default, beside HTTP/1.x on the same port)
   --metrics PATH        Prometheus metrics at PATH (requests by method and status
-                        class, durations, bytes, connections); --auth covers it too
+                        class, durations, bytes, connections); --auth covers it too;
+                        with --workers, one page summing every worker
   --config FILE         a JSON file of these flags (names without --, e.g. "port": 8080)
                         and "sites": a root per host name (virtual hosts); flags given
                         here come after the file's

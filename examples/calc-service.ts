@@ -39,5 +39,6 @@ dispatcher.monitor("SIGTERM");
 const exchange = new Exchange({ servers: process.argv[2] ?? "nats://127.0.0.1:4222" });
 exchange.subscribeShutdown(dispatcher);
 await exchange.connect();
-console.log("calc ready");
+// Not connected: a signal stopped us while NATS was unreachable (the shutdown is done).
+if (exchange.isConnected()) console.log("calc ready");
 await dispatcher.run();

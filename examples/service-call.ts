@@ -39,8 +39,11 @@ dispatcher.monitor("SIGTERM");
 const exchange = new Exchange({ servers: process.argv[3] ?? "nats://127.0.0.1:4222" });
 exchange.subscribeShutdown(dispatcher);
 await exchange.connect();
-const daemon = new HttpDaemon(Number(process.argv[2] ?? 8000));
-daemon.attach("/", new CalcServer());
-daemon.start();
-console.log(`http://127.0.0.1:${daemon.port()}/`);
-await dispatcher.run();
+// Not connected: a signal stopped us while NATS was unreachable (the shutdown is done).
+if (exchange.isConnected()) {
+  const daemon = new HttpDaemon(Number(process.argv[2] ?? 8000));
+  daemon.attach("/", new CalcServer());
+  daemon.start();
+  console.log(`http://127.0.0.1:${daemon.port()}/`);
+  await dispatcher.run();
+}

@@ -211,7 +211,9 @@ export class Exchange implements RemoteTransport {
    * Connects; resolves once connected and this process's services are announced. While NATS is
    * unreachable it logs one clear line and keeps trying (unless `retry: false`: it rejects). A
    * server that refuses the credentials rejects it at once, whatever `retry` says: trying again
-   * with the same credentials cannot succeed, and would only flood the server's log.
+   * with the same credentials cannot succeed, and would only flood the server's log. When close()
+   * comes first (a shutdown while NATS was unreachable) it resolves unconnected: check
+   * isConnected() before starting work that needs the bus.
    */
   connect(): Promise<void> {
     // A second call while connecting or connected shares the first (never a second connection).
@@ -253,7 +255,13 @@ export class Exchange implements RemoteTransport {
       }
     }
     const nc = this.link.nc;
-    if (!nc || this.link.closing) return;
+    if (!nc) return;
+    if (this.link.closing) {
+      // close() ran while this connection was on its way and found none to close: closed here,
+      // or it would hold the process open (isConnected() stays false).
+      if (!nc.isClosed()) await nc.close().catch(() => {});
+      return;
+    }
     if (reported) this.log(`connected to NATS at ${nc.getServer()}`);
     this.link.connections = 1;
     this.link.connected = true;

@@ -15,11 +15,12 @@ import {
   type ServiceEvent,
 } from "../../src/entry/services.ts";
 import { RpcGateway } from "../../src/entry/rpc.ts";
+import { exchangeLink } from "../../src/services/exchange.ts";
 import { connect } from "@nats-io/transport-node";
 import { NatsServer } from "../helpers/nats-server.ts";
 import { startDaemon } from "../helpers/servers.ts";
 import { spawnWithOutput } from "../helpers/spawn.ts";
-import { eventually } from "../helpers/eventually.ts";
+import { eventually, firstValue } from "../helpers/eventually.ts";
 import { failureOf } from "../helpers/failure.ts";
 import { peerTest } from "../helpers/peers.ts";
 
@@ -320,3 +321,22 @@ test("connect() twice shares one attempt; a failed attempt (retry: false) can be
   await expect(again).rejects.toThrow();
   await ex.close();
 });
+
+peerTest(
+  ["nats-server"],
+  "close() while connect() is on its way: the connection that then opens is closed too, and connect() says it is not connected",
+  async () => {
+    await using nats = await NatsServer.start();
+    const ex = new Exchange({ servers: nats.url, registry: new ServiceRegistry(), discovery: false, log: () => {} });
+    const connecting = ex.connect();
+    const closing = ex.close(); // in the same turn: the connection attempt is still under way
+    await Promise.all([connecting, closing]);
+    expect(ex.isConnected()).toBe(false);
+    // Before, the connection opened after close() had run was kept: the process could not exit.
+    const closed = await firstValue(() => {
+      const nc = exchangeLink(ex).nc;
+      return !nc || nc.isClosed() ? true : undefined;
+    }, 3000);
+    expect(closed ?? `still open: ${exchangeLink(ex).nc?.getServer()}`).toBe(true);
+  },
+);

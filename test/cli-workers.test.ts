@@ -220,15 +220,23 @@ test(
         return seen.every((n) => n === REQUESTS) ? seen : undefined;
       }, 10_000);
       expect(counted ?? (await scrapes())).toEqual(Array(6).fill(REQUESTS));
-      // SIGHUP replaces both workers: what the old ones served still counts.
+      // SIGHUP replaces both workers: what the old ones served still counts — in every scrape
+      // answered while they are replaced, not only once it is over (a new worker answering with
+      // its own page alone would show 0: a reset, to Prometheus). 503 (no sum yet) is a failed
+      // scrape, which Prometheus does not read as a reset.
       s.child.kill("SIGHUP");
+      const answered: number[] = [];
       const after = await firstValue(async () => {
+        const r = await ask("GET", "/metrics");
+        if (r.status === 200) answered.push(sampleOf(r.body, notFound));
+        else expect(r.status).toBe(503);
         const workers = childrenOf(s.child.pid);
         if (workers.length < 2 || workers.some((w) => s.workers.includes(w))) return undefined;
         const seen = await scrapes();
         return seen.every((n) => n === REQUESTS) ? seen : undefined;
       }, 15_000);
       expect(after ?? (await scrapes())).toEqual(Array(6).fill(REQUESTS));
+      expect(answered.filter((n) => n !== REQUESTS)).toEqual([]);
     } finally {
       s.child.kill("SIGTERM");
       await s.child.exited;

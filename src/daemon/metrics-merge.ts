@@ -27,14 +27,16 @@ export class MetricsTotals {
     for (const line of page.split("\n")) {
       if (line === "") continue;
       if (line.startsWith("# HELP ")) {
-        const name = line.slice(7, line.indexOf(" ", 7));
+        const space = line.indexOf(" ", 7);
+        const name = line.slice(7, space < 0 ? line.length : space);
         family = this.familyOf(name);
         if (family.header.length === 0) family.header.push(line);
         continue;
       }
       if (line.startsWith("# TYPE ")) {
         const rest = line.slice(7);
-        const name = rest.slice(0, rest.indexOf(" "));
+        const space = rest.indexOf(" ");
+        const name = space < 0 ? rest : rest.slice(0, space);
         family = this.familyOf(name);
         if (family.type === "") {
           family.type = rest.slice(name.length + 1);

@@ -16,8 +16,8 @@ import { METRICS_TYPE } from "./metrics-text.ts";
 
 /** What a MetricsServer reports: an HttpDaemon, or anything else that makes the page. */
 export interface MetricsPage {
-  /** The page's text. */
-  metrics(): string;
+  /** The page's text; null when it cannot be given yet (answered 503, which a scraper records as a failed scrape). */
+  metrics(): string | null;
 }
 
 class MetricsServlet extends HttpServlet {
@@ -30,7 +30,9 @@ class MetricsServlet extends HttpServlet {
   override processRequest(): void {
     const method = this.requestMethod();
     if (method !== "GET" && method !== "HEAD") return this.sendError(405);
-    this.sendDocument(200, METRICS_TYPE, this.source.metrics(), [["Cache-Control", "no-store"]]);
+    const page = this.source.metrics();
+    if (page === null) return this.sendError(503);
+    this.sendDocument(200, METRICS_TYPE, page, [["Cache-Control", "no-store"]]);
   }
 }
 

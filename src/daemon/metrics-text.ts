@@ -111,7 +111,7 @@ export function metricsText(source: MetricsSource, prefix = "netsvc"): string {
   const calls = family(
     "service_calls_total",
     "counter",
-    "Service calls made by this process (SPEC §8), by outcome: ok, a service's own failure (\"failed\"), or the framework's.",
+    "Service calls made by this server's process (SPEC §8; with --workers, by all of them), by outcome: ok, a service's own failure (\"failed\"), or the framework's.",
   );
   for (const [outcome, n] of source.calls) calls.add(`${prefix}_service_calls_total{outcome="${outcome}"}`, n);
 

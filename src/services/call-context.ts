@@ -22,7 +22,7 @@ export interface CallContext {
    * this process, `{ via: "http", address, user? }` through an RpcGateway (the HTTP client's
    * address after trustProxy, the user its server object authenticated), `{ via: "bus",
    * address?, user? }` from another process (what that process knew of its caller). Frozen. The
-   * bus is trusted to carry it: see caller.ts.
+   * bus is trusted to carry it: see caller-fields.ts.
    */
   readonly caller: Caller;
 }

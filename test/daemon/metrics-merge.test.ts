@@ -35,14 +35,29 @@ test("workers gone count for their counters and histograms, not their gauges", (
   expect(mergeMetricsPages([], retired)).not.toContain("x_open_connections{");
 });
 
-test("a real page merges into itself doubled", async () => {
+test("a real page with traffic merges into itself doubled", async () => {
   const { HttpDaemon } = await import("../../src/index.ts");
   const d = new HttpDaemon(0);
+  d.start();
+  for (const path of ["/", "/a", "/b"]) await (await fetch(`http://127.0.0.1:${d.port()}${path}`)).text();
   const one = d.metrics();
+  await d.stop();
+  const samples = one.split("\n").filter((l) => l && !l.startsWith("#"));
+  expect(samples.some((l) => Number(l.slice(l.lastIndexOf(" ") + 1)) > 0)).toBe(true);
   const two = mergeMetricsPages([one, one]);
   expect(two.split("\n").length).toBe(one.split("\n").length);
-  for (const line of one.split("\n").filter((l) => l && !l.startsWith("#"))) {
+  for (const line of samples) {
     const [key, value] = [line.slice(0, line.lastIndexOf(" ")), Number(line.slice(line.lastIndexOf(" ") + 1))];
     expect(two).toContain(`${key} ${value * 2}\n`);
   }
+});
+
+test("a HELP line without text still names its family", () => {
+  const a = "# HELP bare\n# TYPE bare counter\nbare 1\n# HELP other O.\n# TYPE other counter\nother 2\n";
+  expect(mergeMetricsPages([a, a])).toBe("# HELP bare\n# TYPE bare counter\nbare 2\n# HELP other O.\n# TYPE other counter\nother 4\n");
+});
+
+test("fractional sums add as numbers", () => {
+  const h = (sum: number) => `# HELP d Durations.\n# TYPE d histogram\nd_sum ${sum}\nd_count 1\n`;
+  expect(mergeMetricsPages([h(0.25), h(1.5)])).toBe(h(1.75).replace("d_count 1", "d_count 2"));
 });

@@ -12,13 +12,32 @@ import { ControlledStore, holdingApp } from "../helpers/session-stores.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-test("a stream's response waits for the save, then goes with the session's cookie", async () => {
+/**
+ * A daemon whose store holds its next save, a client, and its GET /login stream, once that save
+ * has begun; disposing of it closes the client, then the daemon.
+ */
+async function heldLogin() {
   const store = new ControlledStore();
   store.hold();
-  await using d = startDaemon({ "/": holdingApp(store) });
-  await using c = await H2Client.connect(d.port, { decode: responseDecoder() });
+  const d = startDaemon({ "/": holdingApp(store) });
+  const c = await H2Client.connect(d.port, { decode: responseDecoder() });
   const stream = c.request("GET", "/login");
   await store.whenSetStarts();
+  return {
+    store,
+    d,
+    c,
+    stream,
+    async [Symbol.asyncDispose]() {
+      await c[Symbol.asyncDispose]();
+      await d[Symbol.asyncDispose]();
+    },
+  };
+}
+
+test("a stream's response waits for the save, then goes with the session's cookie", async () => {
+  await using h = await heldLogin();
+  const { store, d, c, stream } = h;
   expect(store.memory.stats().sessions).toBe(0);
   store.release();
   const res = await c.response(stream);
@@ -30,12 +49,8 @@ test("a stream's response waits for the save, then goes with the session's cooki
 });
 
 test("a save that fails: the stream's held response is replaced by a 503", async () => {
-  const store = new ControlledStore();
-  store.hold();
-  await using d = startDaemon({ "/": holdingApp(store) });
-  await using c = await H2Client.connect(d.port, { decode: responseDecoder() });
-  const stream = c.request("GET", "/login");
-  await store.whenSetStarts();
+  await using h = await heldLogin();
+  const { store, d, c, stream } = h;
   store.down = true;
   store.release();
   const res = await c.response(stream);
@@ -45,12 +60,8 @@ test("a save that fails: the stream's held response is replaced by a 503", async
 });
 
 test("a held stream holds only itself: another stream of the connection is answered meanwhile", async () => {
-  const store = new ControlledStore();
-  store.hold();
-  await using d = startDaemon({ "/": holdingApp(store) });
-  await using c = await H2Client.connect(d.port, { decode: responseDecoder() });
-  const held = c.request("GET", "/login");
-  await store.whenSetStarts();
+  await using h = await heldLogin();
+  const { store, c, stream: held } = h;
   const other = await c.response(c.request("GET", "/other"));
   expect(JSON.parse(text(other.body))).toEqual({ other: true });
   expect(c.summary()).not.toMatch(new RegExp(`@${held}(?![0-9])`)); // no frame of the held stream yet

@@ -50,6 +50,31 @@ function setup(options: Omit<SessionsOptions, "store"> = {}) {
   return { store, sessions: new Sessions({ ...options, store }) };
 }
 
+/**
+ * One request whose handler sets `n` in its session and answers `body`, served with the store
+ * holding its save; resolves once that save has begun (the response held), before it ends.
+ */
+async function whileSaveHeld(body: string) {
+  const { store, sessions } = setup();
+  store.hold();
+  const rec = new ResponseRecorder(request());
+  rec.serve(
+    through(sessions, async (s) => {
+      (await s.sessionContext()).n = 1;
+      s.sendDocument(200, "text/plain", body);
+    }),
+  );
+  await store.whenSetStarts();
+  return { store, rec };
+}
+
+/** Waits (bounded) for `rec`'s response to complete. */
+async function completed(rec: ResponseRecorder): Promise<void> {
+  await eventually(async () => {
+    if (rec.completed === null) throw new Error("not complete");
+  });
+}
+
 describe("Sessions", () => {
   test("a request that never asks for its session costs no store call and gets no cookie", async () => {
     const { store, sessions } = setup();
@@ -91,22 +116,11 @@ describe("Sessions", () => {
   });
 
   test("the response is held in the server until the store has the session: no byte goes before", async () => {
-    const { store, sessions } = setup();
-    store.hold();
-    const rec = new ResponseRecorder(request());
-    rec.serve(
-      through(sessions, async (s) => {
-        (await s.sessionContext()).n = 1;
-        s.sendDocument(200, "text/plain", "saved first");
-      }),
-    );
-    await store.whenSetStarts();
+    const { store, rec } = await whileSaveHeld("saved first");
     expect(rec.text()).toBe("");
     expect(rec.completed).toBeNull();
     store.release();
-    await eventually(async () => {
-      if (rec.completed === null) throw new Error("not complete");
-    });
+    await completed(rec);
     expect(rec.response().body).toBe("saved first");
     expect(await store.memory.get(cookieId(rec)!)).toEqual({ n: 1 });
   });
@@ -128,21 +142,10 @@ describe("Sessions", () => {
   });
 
   test("a store that fails the save: the held response is replaced by a 503", async () => {
-    const { store, sessions } = setup();
-    store.hold();
-    const rec = new ResponseRecorder(request());
-    rec.serve(
-      through(sessions, async (s) => {
-        (await s.sessionContext()).n = 1;
-        s.sendDocument(200, "text/plain", "never seen");
-      }),
-    );
-    await store.whenSetStarts();
+    const { store, rec } = await whileSaveHeld("never seen");
     store.down = true;
     store.release();
-    await eventually(async () => {
-      if (rec.completed === null) throw new Error("not complete");
-    });
+    await completed(rec);
     const r = rec.response();
     expect(r.status).toBe(503);
     expect(rec.text()).not.toContain("never seen");
@@ -306,16 +309,7 @@ describe("Sessions", () => {
   });
 
   test("the client leaving while the save runs is no error; the save completes", async () => {
-    const { store, sessions } = setup();
-    store.hold();
-    const rec = new ResponseRecorder(request());
-    rec.serve(
-      through(sessions, async (s) => {
-        (await s.sessionContext()).n = 1;
-        s.sendJson({});
-      }),
-    );
-    await store.whenSetStarts();
+    const { store, rec } = await whileSaveHeld("left before it");
     rec.leave();
     store.release();
     await eventually(async () => {
